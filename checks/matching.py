@@ -1,0 +1,91 @@
+"""Fuzzy phrase matching on lemma keys, with the evidence span it matched.
+
+Recognition errors are the norm on 8 kHz calls, so a reference phrase counts as
+said when its lemma keys align with a stretch of the utterance closely enough.
+`partial_ratio_alignment` also tells where the stretch is: that span, mapped
+back to Whisper's words, is the evidence a QA lead jumps to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+from checks.text import NormText, normalise_text
+from pipeline.records import Evidence, Utterance
+
+
+@dataclass(frozen=True)
+class PhraseMatch:
+    score: float
+    token_start: int
+    token_end: int  # exclusive
+    reference: str
+
+
+@lru_cache(maxsize=4096)
+def reference_keys(phrase: str) -> str:
+    return normalise_text(phrase).keys
+
+
+def match_phrase(phrase: str, text: NormText, cutoff: float, *, surface: bool = False) -> PhraseMatch | None:
+    """Best alignment of `phrase` inside `text`, or None below `cutoff`.
+
+    `surface=True` compares word forms instead of lemma keys; names such as
+    «СтройДом» have no lemma worth the name and are misheard as several words.
+    """
+    ref = normalise_text(phrase).surface if surface else reference_keys(phrase)
+    hay = text.surface if surface else text.keys
+    if not ref or not hay:
+        return None
+    if len(hay) < len(ref):
+        # partial_ratio would align the longer reference over the short text and
+        # call a two-word fragment a full match
+        score = fuzz.ratio(ref, hay, score_cutoff=cutoff)
+        return PhraseMatch(score, 0, len(text.tokens), phrase) if score else None
+    found = fuzz.partial_ratio_alignment(ref, hay, score_cutoff=cutoff)
+    if found is None:
+        return None
+    if surface:
+        start, end = _surface_tokens(text, found.dest_start, found.dest_end)
+    else:
+        start = text.token_at(found.dest_start)
+        end = text.token_at(max(found.dest_start, found.dest_end - 1)) + 1
+    return PhraseMatch(found.score, start, end, phrase)
+
+
+def _surface_tokens(text: NormText, start: int, end: int) -> tuple[int, int]:
+    pos, first, last = 0, None, 0
+    for i, tok in enumerate(text.tokens):
+        tok_end = pos + len(tok.text)
+        if tok_end > start and pos < end:
+            first = i if first is None else first
+            last = i + 1
+        pos = tok_end + 1
+    return (first or 0, max(last, (first or 0) + 1))
+
+
+def best_match(phrases: list[str], text: NormText, cutoff: float, *, surface: bool = False) -> PhraseMatch | None:
+    best: PhraseMatch | None = None
+    for phrase in phrases:
+        found = match_phrase(phrase, text, cutoff, surface=surface)
+        if found and (best is None or found.score > best.score):
+            best = found
+    return best
+
+
+def evidence_for(utt: Utterance, text: NormText, match: PhraseMatch) -> Evidence:
+    """Quote the matched words with their own timestamps where Whisper gave them."""
+    tokens = text.tokens[match.token_start : match.token_end]
+    if utt.words and tokens:
+        words = utt.words[tokens[0].word_start : tokens[-1].word_end]
+        quote = " ".join(w.text for w in words)
+        start, end = words[0].start, words[-1].end
+    else:
+        quote, start, end = utt.text, utt.start, utt.end
+    return Evidence(
+        start=start, end=end, speaker=utt.speaker, quote=quote,
+        reference=match.reference, match_score=round(match.score, 1),
+    )

@@ -1,0 +1,81 @@
+"""The registry of checks, after spaCy's `catalogue` registries.
+
+A check is a pure function `(CallContext, params) -> CheckResult`, registered
+under a name and a version. The standard's `checks:` section switches checks on
+and sets their parameters; the name and version of every check that ran are
+stored with the result, so a score can be reproduced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import catalogue
+
+from checks.standard import Standard
+from checks.text import NormText, normalise_utterance
+from pipeline.records import Finding, StageHit, Transcript
+
+registry = catalogue.create("callqa", "checks", entry_points=True)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    stages: tuple[StageHit, ...] = ()
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass
+class CallContext:
+    """What every check sees; normalised text and stage hits are computed once."""
+
+    transcript: Transcript
+    standard: Standard
+    _stage_hits: tuple[StageHit, ...] | None = field(default=None, repr=False)
+
+    @cached_property
+    def texts(self) -> tuple[NormText, ...]:
+        return tuple(normalise_utterance(u) for u in self.transcript.utterances)
+
+    @property
+    def stage_hits(self) -> tuple[StageHit, ...]:
+        if self._stage_hits is None:
+            from checks.stages import detect_stages
+
+            self._stage_hits = detect_stages(self)
+        return self._stage_hits
+
+
+CheckFunc = Callable[[CallContext, Mapping[str, Any]], CheckResult]
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    name: str
+    version: str
+    func: CheckFunc
+    # sections of the standard the check cannot work without
+    requires: tuple[str, ...] = ()
+    # runs when the standard has no `checks:` section at all
+    default_on: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}@{self.version}"
+
+
+def register(name: str, version: str, *, requires: tuple[str, ...] = (), default_on: bool = False) -> Callable[[CheckFunc], CheckFunc]:
+    def decorate(func: CheckFunc) -> CheckFunc:
+        registry.register(name, func=CheckSpec(name, version, func, requires, default_on))
+        return func
+
+    return decorate
+
+
+def all_checks() -> dict[str, CheckSpec]:
+    import checks.detectors  # noqa: F401  (registers the built-in checks)
+
+    return dict(registry.get_all())

@@ -1,0 +1,114 @@
+"""Find the script stages of the standard in a call, with evidence.
+
+A stage is present when one of its reference phrases matches an utterance of the
+right speaker in the right part of the call. Its required elements (the company
+name and the seller's name in a greeting, a concrete time in a meeting
+proposal) are then looked for around that utterance; the share found is the
+stage's score.
+"""
+
+from __future__ import annotations
+
+import re
+
+from checks.matching import PhraseMatch, best_match, evidence_for
+from checks.registry import CallContext
+from checks.standard import Element, Stage, Standard
+from checks.text import NormText, is_first_name
+from pipeline.records import StageHit
+
+# how many of the speaker's utterances count as the start or the end of a call
+WINDOW_UTTERANCES = 3
+_TIME = re.compile(r"^\d{1,2}:\d{2}$")
+_DAY_LEMMAS = frozenset(
+    "понедельник вторник среда четверг пятница суббота воскресенье завтра послезавтра сегодня".split()
+)
+_HOUR_LEMMAS = frozenset(("час", "утро", "вечер", "день"))
+
+
+def candidate_indices(ctx: CallContext, stage: Stage) -> list[int]:
+    utterances = ctx.transcript.utterances
+    speaker_known = any(u.speaker != "unknown" for u in utterances)
+    indices = [
+        i for i, u in enumerate(utterances)
+        if stage.speaker == "any" or not speaker_known or u.speaker == stage.speaker
+    ]
+    if stage.window == "start":
+        return indices[:WINDOW_UTTERANCES]
+    if stage.window == "end":
+        return indices[-WINDOW_UTTERANCES:]
+    return indices
+
+
+def _has_time_or_day(text: NormText) -> bool:
+    toks = text.tokens
+    for i, tok in enumerate(toks):
+        if _TIME.match(tok.text) or tok.lemma in _DAY_LEMMAS:
+            return True
+        if tok.text.isdigit() and i + 1 < len(toks) and toks[i + 1].lemma in _HOUR_LEMMAS:
+            return True
+    return False
+
+
+def _element_found(element: Element, text: NormText, standard: Standard, cutoff: float) -> bool:
+    if element.kind == "phrases":
+        return best_match(element.phrases, text, cutoff) is not None
+    if element.kind == "company_name":
+        names = [standard.company.name, *standard.company.aliases]
+        refs = [f"компания {n}" for n in names] + names
+        return best_match(refs, text, cutoff, surface=True) is not None
+    if element.kind == "person_name":
+        sellers = [s.lower() for s in standard.company.sellers]
+        return any(is_first_name(t.text) or t.text in sellers for t in text.tokens if t.text.isalpha())
+    return _has_time_or_day(text)  # time_or_day
+
+
+def _neighbourhood(ctx: CallContext, index: int, speaker: str) -> list[NormText]:
+    """The matched utterance and the speaker's next one: a greeting is often split in two."""
+    texts = [ctx.texts[index]]
+    for j in range(index + 1, len(ctx.transcript.utterances)):
+        if ctx.transcript.utterances[j].speaker == speaker:
+            texts.append(ctx.texts[j])
+            break
+    return texts
+
+
+def _elements(ctx: CallContext, stage: Stage, index: int, cutoff: float) -> dict[str, bool]:
+    speaker = ctx.transcript.utterances[index].speaker
+    texts = _neighbourhood(ctx, index, speaker)
+    return {
+        el.id: any(_element_found(el, t, ctx.standard, cutoff) for t in texts)
+        for el in stage.elements
+    }
+
+
+def detect_stage(ctx: CallContext, stage: Stage) -> StageHit:
+    cutoff = ctx.standard.thresholds.match_cutoff
+    best: tuple[int, PhraseMatch] | None = None
+    for i in candidate_indices(ctx, stage):
+        found = best_match(stage.phrases, ctx.texts[i], cutoff)
+        if found and (best is None or found.score > best[1].score):
+            best = (i, found)
+    if best is None and len(stage.elements) >= 2:
+        # «СтройДом, Ирина, слушаю» greets without any stock phrase: enough elements
+        # in one utterance make the stage present too
+        for i in candidate_indices(ctx, stage):
+            found_elements = _elements(ctx, stage, i, cutoff)
+            if sum(found_elements.values()) * 2 >= len(found_elements):
+                best = (i, PhraseMatch(cutoff, 0, len(ctx.texts[i].tokens), "elements: " + ", ".join(
+                    k for k, v in found_elements.items() if v)))
+                break
+    if best is None:
+        return StageHit(stage.id, present=False, score=0.0, check="stages")
+    index, match = best
+    utt = ctx.transcript.utterances[index]
+    elements = _elements(ctx, stage, index, cutoff)
+    share = sum(elements.values()) / len(elements) if elements else 1.0
+    return StageHit(
+        stage.id, present=True, score=round(share, 3),
+        evidence=evidence_for(utt, ctx.texts[index], match), elements=elements, check="stages",
+    )
+
+
+def detect_stages(ctx: CallContext) -> tuple[StageHit, ...]:
+    return tuple(detect_stage(ctx, stage) for stage in ctx.standard.stages)

@@ -1,0 +1,153 @@
+"""Russian text normalisation: spaCy `ru` tokens, pymorphy3 lemmas, numbers as digits.
+
+Checks never look at raw Whisper text. They see `NormText`: each token keeps its
+surface form (lower-cased, ё folded to е), its lemma, and the span of source
+words it came from, so a match can be traced back to the exact seconds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import spacy
+from spacy.lang.ru.lemmatizer import RussianLemmatizer
+from spacy.language import Language
+from spacy.tokens import Token as SpacyToken
+
+from checks.numbers import replace_numbers
+from pipeline.records import Utterance
+
+# Lemmas cut to this length give the matching key: «встреча» and «встретиться»
+# share a root that their lemmas don't show, and fuzzy matching absorbs the rest.
+STEM_LEN = 5
+_WORD_CHARS = re.compile(r"[\w:.,-]*\w", re.UNICODE)
+
+
+class BestParseLemmatizer(RussianLemmatizer):
+    """pymorphy3's most probable lemma, memoised per word form.
+
+    spaCy's lookup mode keeps an ambiguous form as it is («встречу»), which
+    hides matches; the blank pipeline has no tagger to disambiguate, so the
+    top-scored analysis is the best guess. A call repeats few word forms, so the
+    cache makes lemmatisation nearly free.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self._cache: dict[str, str] = {}
+
+    def pymorphy3_lemmatize(self, token: SpacyToken) -> list[str]:
+        form = token.lower_
+        lemma = self._cache.get(form)
+        if lemma is None:
+            lemma = self._morph.parse(form)[0].normal_form.replace("ё", "е")
+            self._cache[form] = lemma
+        return [lemma]
+
+
+@Language.factory("callqa_lemmatizer", default_config={"mode": "pymorphy3", "overwrite": True})
+def make_lemmatizer(nlp: Language, name: str, mode: str, overwrite: bool) -> BestParseLemmatizer:
+    return BestParseLemmatizer(nlp.vocab, None, name, mode=mode, overwrite=overwrite)
+
+
+@lru_cache(maxsize=1)
+def nlp() -> Language:
+    pipeline = spacy.blank("ru")
+    pipeline.add_pipe("callqa_lemmatizer")
+    pipeline.initialize()
+    return pipeline
+
+
+@lru_cache(maxsize=4096)
+def is_first_name(word: str) -> bool:
+    """pymorphy3 tags Russian given names with the `Name` grammeme."""
+    lemmatizer = nlp().get_pipe("callqa_lemmatizer")
+    return any("Name" in p.tag and p.score >= 0.1 for p in lemmatizer._morph.parse(word))  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str  # lower-cased, ё→е surface form; a number in canonical digits
+    lemma: str
+    word_start: int  # first source word index
+    word_end: int  # exclusive
+
+
+@dataclass(frozen=True)
+class NormText:
+    tokens: tuple[Token, ...]
+    surface: str  # tokens' text joined by spaces
+    keys: str  # tokens' matching keys joined by spaces
+    key_offsets: tuple[int, ...]  # start of each token in `keys`
+
+    def token_at(self, char_offset: int) -> int:
+        """Index of the token covering a character offset in `keys`."""
+        lo, hi = 0, len(self.key_offsets) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.key_offsets[mid] <= char_offset:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
+
+def fold(text: str) -> str:
+    return text.lower().replace("ё", "е")
+
+
+def match_key(lemma: str) -> str:
+    return lemma if lemma[:1].isdigit() else lemma[:STEM_LEN]
+
+
+def _word_spans(words: list[str]) -> tuple[str, list[tuple[int, int]]]:
+    text, spans, pos = [], [], 0
+    for w in words:
+        spans.append((pos, pos + len(w)))
+        text.append(w)
+        pos += len(w) + 1
+    return " ".join(text), spans
+
+
+def normalise_words(words: list[str]) -> NormText:
+    """Normalise a sequence of source words (Whisper words or plain split text)."""
+    joined, spans = _word_spans(words)
+    doc = nlp()(joined)
+    raw: list[tuple[str, str, int]] = []
+    word_idx = 0
+    for tok in doc:
+        if tok.is_punct or tok.is_space or not _WORD_CHARS.fullmatch(tok.text):
+            continue
+        while word_idx + 1 < len(spans) and tok.idx >= spans[word_idx + 1][0]:
+            word_idx += 1
+        raw.append((fold(tok.text), tok.lemma_, word_idx))
+    collapsed = replace_numbers([text for text, _, _ in raw])
+    tokens: list[Token] = []
+    for text, start, end in collapsed:
+        is_number = end - start > 1 or text != raw[start][0]
+        lemma = text if is_number else raw[start][1]
+        tokens.append(Token(text=text, lemma=lemma, word_start=raw[start][2], word_end=raw[end - 1][2] + 1))
+    keys, offsets, pos = [], [], 0
+    for tok in tokens:
+        key = match_key(tok.lemma)
+        offsets.append(pos)
+        keys.append(key)
+        pos += len(key) + 1
+    return NormText(
+        tokens=tuple(tokens),
+        surface=" ".join(t.text for t in tokens),
+        keys=" ".join(keys),
+        key_offsets=tuple(offsets),
+    )
+
+
+def normalise_text(text: str) -> NormText:
+    return normalise_words(text.split())
+
+
+def normalise_utterance(utt: Utterance) -> NormText:
+    if utt.words:
+        return normalise_words([w.text for w in utt.words])
+    return normalise_text(utt.text)

@@ -1,0 +1,110 @@
+"""Decode a call recording into one 16 kHz float array per channel.
+
+PyAV bundles FFmpeg, so every codec a phone system writes (PCM, μ-law, A-law,
+GSM, MP3, Opus, FLAC) decodes without a system FFmpeg. Failures are raised as
+`AudioError` naming the file and what is wrong, so a batch can record the reason
+and move on.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+from faster_whisper.audio import decode_audio
+
+SAMPLE_RATE = 16000
+# below this peak level (about -60 dBFS) a channel carries no usable sound
+_SILENT_PEAK = 0.001
+
+
+class AudioError(ValueError):
+    """A recording that cannot be analysed; the message names the file and the reason."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class DecodedAudio:
+    channels: tuple[np.ndarray, ...]  # float32 mono arrays at SAMPLE_RATE
+    source_rate: int
+    codec: str
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.channels[0]) / SAMPLE_RATE if self.channels else 0.0
+
+
+def _check_wav_header(path: Path) -> None:
+    """Catch WAVs cut short: FFmpeg would quietly decode what is there."""
+    with path.open("rb") as fh:
+        head = fh.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return
+        size = path.stat().st_size
+        while True:
+            chunk = fh.read(8)
+            if len(chunk) < 8:
+                raise AudioError(path, "truncated WAV: no 'data' chunk")
+            chunk_id, chunk_len = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+            if chunk_id == b"data":
+                available = size - fh.tell()
+                # 0 and 0xFFFFFFFF are written by recorders that stream and never seek back
+                if chunk_len not in (0, 0xFFFFFFFF) and available < chunk_len:
+                    raise AudioError(
+                        path,
+                        f"truncated WAV: header declares {chunk_len} bytes of audio, "
+                        f"file holds {available}",
+                    )
+                return
+            fh.seek(chunk_len + (chunk_len & 1), 1)
+
+
+def probe(path: Path) -> tuple[int, int, str]:
+    """Return (channels, sample rate, codec name) or raise AudioError."""
+    try:
+        with av.open(str(path), metadata_errors="ignore") as container:
+            if not container.streams.audio:
+                raise AudioError(path, "no audio stream (not an audio file?)")
+            stream = container.streams.audio[0]
+            return stream.codec_context.channels, stream.codec_context.sample_rate, stream.codec_context.name
+    except AudioError:
+        raise
+    except av.error.FileNotFoundError as exc:
+        raise AudioError(path, "file not found (moved or deleted during the run?)") from exc
+    except (av.error.InvalidDataError, av.error.ValueError, av.error.DecoderNotFoundError) as exc:
+        raise AudioError(path, f"not a decodable audio file ({exc.strerror or exc})") from exc
+    except av.error.FFmpegError as exc:
+        raise AudioError(path, f"cannot open audio: {exc}") from exc
+
+
+def load_audio(path: str | Path) -> DecodedAudio:
+    path = Path(path)
+    if not path.exists():
+        raise AudioError(path, "file not found (moved or deleted during the run?)")
+    if path.stat().st_size == 0:
+        raise AudioError(path, "empty file (0 bytes)")
+    _check_wav_header(path)
+    n_channels, rate, codec = probe(path)
+    if n_channels > 2:
+        raise AudioError(path, f"unsupported channel count {n_channels}: expected mono or stereo")
+    try:
+        if n_channels == 2:
+            left, right = decode_audio(str(path), SAMPLE_RATE, split_stereo=True)
+            channels: tuple[np.ndarray, ...] = (left, right)
+        else:
+            channels = (decode_audio(str(path), SAMPLE_RATE),)
+    except av.error.FFmpegError as exc:
+        raise AudioError(path, f"decoding failed: {exc}") from exc
+    decoded = DecodedAudio(channels=channels, source_rate=rate, codec=codec)
+    if decoded.duration_s < 0.5:
+        raise AudioError(path, f"zero-length call: {decoded.duration_s:.2f} s of audio")
+    if all(float(np.max(np.abs(ch))) < _SILENT_PEAK for ch in channels):
+        raise AudioError(path, "silent call: no sound on any channel")
+    return decoded

@@ -1,0 +1,136 @@
+"""One recording from file to stored analysis, as plain functions.
+
+The Prefect flow wraps these; the CLI's `analyze` and the benchmark call them
+directly. Every failure becomes an `AudioError`-style reason that names the
+file, so the batch records it and moves on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from checks.analyze import analyze_transcript
+from checks.matching import best_match
+from checks.standard import Standard
+from checks.text import normalise_text
+from pipeline.audio import AudioError, load_audio
+from pipeline.records import CallAnalysis, Recording, Transcript
+from pipeline.settings import TranscriptionOptions
+from pipeline.storage import repository as repo
+from pipeline.transcribe import transcribe
+
+# files in the inbox that are never recordings: sidecars, notes, call records
+NOT_RECORDINGS = (".json", ".md", ".txt", ".csv", ".yaml", ".yml", ".py", ".db")
+
+
+def discover(root: str | Path) -> list[Path]:
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: recordings folder not found")
+    return sorted(
+        p for p in root.rglob("*")
+        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() not in NOT_RECORDINGS
+    )
+
+
+def fingerprint(path: Path) -> Recording:
+    try:
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        return Recording(path=str(path), sha256=digest.hexdigest(), size_bytes=path.stat().st_size)
+    except FileNotFoundError:
+        raise AudioError(path, "file not found (moved or deleted during the run?)") from None
+    except OSError as exc:
+        raise AudioError(path, f"cannot read file: {exc.strerror}") from None
+
+
+def greeting_scorer(standard: Standard) -> Callable[[str], float]:
+    """How strongly a line sounds like the standard's greeting (0 = not at all)."""
+    greeting = next((s for s in standard.stages if s.id == "greeting"), None)
+    if greeting is None:
+        return lambda _text: 0.0
+    phrases = greeting.phrases + [f"компания {standard.company.name}"]
+
+    def score(text: str) -> float:
+        found = best_match(phrases, normalise_text(text), standard.thresholds.match_cutoff)
+        return found.score if found else 0.0
+
+    return score
+
+
+def transcribe_file(path: Path, options: TranscriptionOptions, standard: Standard) -> Transcript:
+    audio = load_audio(path)
+    return transcribe(audio, options.with_hotwords(standard.hotwords()), greeting_scorer(standard))
+
+
+@dataclass
+class Outcome:
+    path: str
+    status: Literal["analysed", "skipped", "failed"]
+    reason: str = ""
+    analysis_id: int | None = None
+    analysis: CallAnalysis | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def process_recording(
+    path: Path, standard: Standard, options: TranscriptionOptions, sessions: sessionmaker[Session]
+) -> Outcome:
+    """Fingerprint, decode, transcribe (or reuse the cache), analyse and store one call."""
+    timings: dict[str, float] = {}
+    sha: str | None = None
+    try:
+        t0 = time.perf_counter()
+        rec = fingerprint(path)
+        sha = rec.sha256
+        std_id, std_version = standard.key
+        with sessions.begin() as session:
+            if repo.analysis_exists(session, sha, options.engine, options.model, std_id, std_version):
+                return Outcome(str(path), "skipped", "already analysed with this model and standard")
+            cached = repo.get_cached_transcript(session, sha, options.engine, options.model, options.cache_key())
+        if cached is None:
+            audio = load_audio(path)
+            timings["decode"] = time.perf_counter() - t0
+            t1 = time.perf_counter()
+            transcript = transcribe(audio, options.with_hotwords(standard.hotwords()), greeting_scorer(standard))
+            timings["transcribe"] = time.perf_counter() - t1
+        else:
+            transcript = cached
+            timings["decode"] = time.perf_counter() - t0
+            timings["transcribe"] = 0.0
+        t2 = time.perf_counter()
+        analysis = analyze_transcript(transcript, standard, str(path))
+        timings["analyse"] = time.perf_counter() - t2
+        t3 = time.perf_counter()
+        with sessions.begin() as session:
+            repo.upsert_recording(session, rec, duration_s=transcript.duration_s, channels=transcript.channels)
+            if cached is None:
+                repo.put_cached_transcript(session, sha, transcript, options.cache_key())
+            analysis_id = repo.save_analysis(session, sha, analysis)
+        timings["store"] = time.perf_counter() - t3
+        return Outcome(str(path), "analysed", analysis_id=analysis_id, analysis=analysis, timings=timings)
+    except AudioError as exc:
+        reason = exc.reason
+    except Exception as exc:  # noqa: BLE001 - one bad call must never stop the batch
+        reason = f"{type(exc).__name__}: {exc}"
+    with sessions.begin() as session:
+        if sha is not None:
+            repo.upsert_recording(session, Recording(str(path), sha, _size(path)), duration_s=None, channels=None)
+        repo.record_failure(session, str(path), sha, reason)
+    return Outcome(str(path), "failed", reason, timings=timings)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

@@ -1,0 +1,156 @@
+"""The `callqa` command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+# Prefect must never phone home: the machines that run callqa have no network
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+from checks.analyze import analyze_transcript  # noqa: E402
+from checks.standard import StandardError  # noqa: E402
+from pipeline.audio import AudioError  # noqa: E402
+from pipeline.flow import DEFAULT_RECORDINGS, DEFAULT_STANDARD, load_checked_standard  # noqa: E402
+from pipeline.settings import options_from_env  # noqa: E402
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Quality control of recorded sales calls.")
+console = Console()
+err = Console(stderr=True)
+
+StandardOpt = typer.Option(DEFAULT_STANDARD, "--standard", "-s", help="The sales standard YAML.")
+
+
+def _standard_or_exit(path: Path):  # -> Standard
+    try:
+        return load_checked_standard(path)
+    except StandardError as exc:
+        err.print(f"[red]broken standard:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def run(
+    recordings: Path = typer.Option(DEFAULT_RECORDINGS, "--recordings", "-r", help="Folder of recordings."),
+    standard: Path = StandardOpt,
+    db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: $CALLQA_DATABASE_URL or sqlite:///callqa.db)."),
+) -> None:
+    """Run the nightly batch once over a folder of recordings."""
+    from pipeline.flow import nightly_flow
+    from pipeline.storage import repository as repo
+    from pipeline.flow import sessions_for
+
+    _standard_or_exit(standard)
+    if not recordings.is_dir():
+        err.print(f"[red]{recordings}: recordings folder not found[/red]")
+        raise typer.Exit(2)
+    result = nightly_flow(str(recordings), str(standard), db)
+    analysed = [o.analysis_id for o in result.outcomes if o.analysis_id is not None]
+    with sessions_for(result.database_url).begin() as session:
+        rows = {r.analysis_id: r for r in repo.summary_rows(session, analysed)}
+    table = Table(title=f"callqa: {len(result.outcomes)} recordings in {result.wall_s:.1f} s")
+    for col in ("recording", "status", "duration", "score", "flagged", "findings", "missing stages / reason"):
+        table.add_column(col)
+    for o in result.outcomes:
+        row = rows.get(o.analysis_id) if o.analysis_id is not None else None
+        name = os.path.relpath(o.path, recordings)
+        if row:
+            table.add_row(name, o.status, f"{row.duration_s or 0:.0f} s", f"{row.score:g}",
+                          "[red]yes[/red]" if row.flagged else "no", str(row.n_findings),
+                          ", ".join(row.missing_stages) or "-")
+        else:
+            table.add_row(name, o.status, "", "", "", "", o.reason)
+    console.print(table)
+    console.print(f"results stored in {result.database_url}")
+    if result.failed:
+        err.print(f"[red]{len(result.failed)} file(s) failed:[/red]")
+        for o in result.failed:
+            err.print(f"  {o.path}: {o.reason}")
+        raise typer.Exit(1)
+
+
+@app.command()
+def analyze(
+    file: Path = typer.Argument(..., help="One recording."),
+    standard: Path = StandardOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print the JSON object documented in the README."),
+) -> None:
+    """Analyse one call and print the result (nothing is stored)."""
+    from pipeline.batch import transcribe_file
+    from pipeline.report import analysis_to_json
+
+    std = _standard_or_exit(standard)
+    try:
+        transcript = transcribe_file(file, options_from_env(), std)
+    except AudioError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    result = analysis_to_json(analyze_transcript(transcript, std, str(file)))
+    if as_json:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+        return
+    console.print(f"[bold]{file}[/bold]  score {result['score']}  flagged: {result['flagged']}")
+    for stage_id, st in result["stages"].items():
+        mark = "[green]✓[/green]" if st["present"] else "[red]✗[/red]"
+        where = f"{st['start']:.1f}s «{st['evidence']}»" if st["present"] else ""
+        console.print(f"  {mark} {stage_id} {where}")
+    for f in result["findings"]:
+        console.print(f"  [yellow]{f['severity']}[/yellow] {f['type']} {f['start']:.1f}-{f['end']:.1f}s: {f['evidence']}")
+
+
+@app.command()
+def serve(
+    cron: str = typer.Option("0 2 * * *", "--cron", help="When to run, as a cron expression."),
+    recordings: Path = typer.Option(DEFAULT_RECORDINGS, "--recordings", "-r"),
+    standard: Path = StandardOpt,
+) -> None:
+    """Serve the nightly flow as a Prefect deployment on a schedule."""
+    from pipeline.flow import nightly_flow
+
+    _standard_or_exit(standard)
+    nightly_flow.serve(
+        name="callqa-nightly",
+        cron=cron,
+        parameters={"recordings": str(recordings), "standard_path": str(standard)},
+    )
+
+
+@app.command("eval")
+def evaluate(
+    folder: Path = typer.Argument(..., help="Recordings with <name>.truth.json sidecars."),
+    standard: Path = StandardOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
+) -> None:
+    """Measure accuracy against ground-truth sidecars: stage and finding precision/recall, WER, speed."""
+    from pipeline.evaluate import evaluate_folder, render_report
+
+    std = _standard_or_exit(standard)
+    report = evaluate_folder(folder, std, options_from_env(), progress=lambda msg: err.print(msg))
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        console.print(render_report(report))
+
+
+@app.command("model-path")
+def model_path() -> None:
+    """Assemble the bundled Whisper weights (once) and print their directory."""
+    from pipeline.model_store import bundled_model_dir
+
+    console.print(str(bundled_model_dir()))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""The nightly batch as a Prefect flow: thin tasks over `pipeline.batch`.
+
+Retries sit only on I/O (listing the inbox); transcription is deterministic CPU
+work, so retrying it would only repeat a failure. Each file's failure is
+recorded inside its task and never fails the flow, so one bad file cannot stop
+the night's run.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NONE
+from sqlalchemy.orm import Session, sessionmaker
+
+from checks.analyze import plan_checks
+from checks.standard import Standard, load_standard
+from pipeline.batch import Outcome, discover, process_recording
+from pipeline.settings import TranscriptionOptions, options_from_env
+from pipeline.storage.db import database_url, open_database
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_STANDARD = ROOT / "scripts_ref" / "stroydom.yaml"
+DEFAULT_RECORDINGS = ROOT / "recordings"
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    outcomes: tuple[Outcome, ...]
+    database_url: str
+    wall_s: float
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+
+@lru_cache(maxsize=4)
+def sessions_for(url: str) -> sessionmaker[Session]:
+    return open_database(url)
+
+
+def load_checked_standard(path: str | Path) -> Standard:
+    """Load the standard and resolve its checks, so a broken file stops the run before any work."""
+    standard = load_standard(path)
+    plan_checks(standard, str(path))
+    return standard
+
+
+@task(retries=2, retry_delay_seconds=2, cache_policy=NONE)
+def discover_task(recordings: str) -> list[Path]:
+    return discover(recordings)
+
+
+@task(cache_policy=NONE, task_run_name="analyse {path.name}")
+def process_task(path: Path, standard: Standard, options: TranscriptionOptions, url: str) -> Outcome:
+    return process_recording(path, standard, options, sessions_for(url))
+
+
+@flow(name="callqa-nightly")
+def nightly_flow(
+    recordings: str = str(DEFAULT_RECORDINGS),
+    standard_path: str = str(DEFAULT_STANDARD),
+    db_url: str | None = None,
+) -> BatchResult:
+    log = get_run_logger()
+    started = time.perf_counter()
+    standard = load_checked_standard(standard_path)
+    options = options_from_env()
+    url = db_url or database_url()
+    sessions_for(url)  # migrate before the first file, so a bad URL fails fast
+    paths = discover_task(recordings)
+    log.info("%d recordings in %s; standard %s v%s; model %s", len(paths), recordings, *standard.key, options.model)
+    outcomes: list[Outcome] = []
+    for i, path in enumerate(paths, 1):
+        outcome = process_task(path, standard, options, url)
+        outcomes.append(outcome)
+        detail = (
+            f"score {outcome.analysis.score.score:g}" if outcome.analysis else outcome.reason
+        )
+        log.info("[%d/%d] %s: %s (%s)", i, len(paths), path, outcome.status, detail)
+    return BatchResult(tuple(outcomes), url, time.perf_counter() - started)

@@ -1,0 +1,1 @@
+"""Alembic migration scripts for the callqa schema (run by `pipeline.storage.db`)."""

@@ -1,0 +1,69 @@
+"""The documented JSON shape of one analysed call (README: «JSON output»).
+
+Other tools read this, so its keys are a contract: add keys, never rename them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.records import CallAnalysis
+from pipeline.serialize import to_jsonable
+
+FORMAT_VERSION = 1
+
+
+def analysis_to_json(analysis: CallAnalysis) -> dict[str, Any]:
+    tr = analysis.transcript
+    stages: dict[str, Any] = {}
+    for hit in analysis.stages:
+        ev = hit.evidence
+        stages[hit.stage_id] = {
+            "present": hit.present,
+            "start": ev.start if ev else None,
+            "end": ev.end if ev else None,
+            "speaker": ev.speaker if ev else None,
+            "evidence": ev.quote if ev else None,
+            "reference": ev.reference if ev else None,
+            "match_score": ev.match_score if ev else None,
+            "score": hit.score,
+            "elements": hit.elements,
+        }
+    findings = [
+        {
+            "type": f.type,
+            "severity": f.severity,
+            "start": f.start,
+            "end": f.end,
+            "speaker": f.speaker,
+            "evidence": f.evidence,
+            "reference": f.reference,
+            "check": f.check,
+            "details": f.details,
+        }
+        for f in analysis.findings
+    ]
+    return to_jsonable({
+        "format_version": FORMAT_VERSION,
+        "recording": analysis.recording,
+        "duration_s": tr.duration_s,
+        "channels": tr.channels,
+        "channel_roles": list(tr.channel_roles),
+        "engine": tr.engine,
+        "model": tr.model,
+        "standard": {"id": analysis.standard_id, "version": analysis.standard_version},
+        "stages": stages,
+        "findings": findings,
+        "score": analysis.score.score,
+        "score_breakdown": [
+            {"stage": s.stage_id, "weight": s.weight, "earned": s.earned} for s in analysis.score.stages
+        ],
+        "penalty": analysis.score.penalty,
+        "flagged": analysis.score.flagged,
+        "flag_reasons": list(analysis.score.reasons),
+        "checks_run": list(analysis.checks_run),
+        "checks_skipped": list(analysis.checks_skipped),
+        "transcript": [
+            {"speaker": u.speaker, "start": u.start, "end": u.end, "text": u.text} for u in tr.utterances
+        ],
+    })

@@ -1,0 +1,68 @@
+"""Run settings, from the environment with sensible defaults.
+
+Kept apart from the standard: the standard says what a good call is, these say
+how this machine transcribes and where it stores results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass, replace
+
+
+@dataclass(frozen=True)
+class TranscriptionOptions:
+    engine: str = "faster-whisper"
+    model: str = "base"  # "base" = the bundled offline weights; or a hub name, or a local path
+    language: str = "ru"
+    device: str = "cpu"
+    compute_type: str = "int8"
+    cpu_threads: int = 2
+    beam_size: int = 5
+    # "auto": the channel that greets first is the seller; or "seller,client" / "client,seller"
+    channel_roles: str = "auto"
+    hotwords: str = ""
+
+    def __post_init__(self) -> None:
+        if self.engine not in ("faster-whisper",):
+            raise ValueError(f"CALLQA_ENGINE: unknown engine {self.engine!r}; expected 'faster-whisper'")
+        if self.channel_roles not in ("auto", "seller,client", "client,seller"):
+            raise ValueError(
+                f"CALLQA_CHANNEL_ROLES: {self.channel_roles!r}; expected auto, seller,client or client,seller"
+            )
+        if self.beam_size < 1 or self.cpu_threads < 1:
+            raise ValueError("CALLQA_BEAM_SIZE and CALLQA_THREADS must be at least 1")
+
+    def cache_key(self) -> str:
+        """Identifies the options that change the words; threads and roles don't."""
+        relevant = {k: v for k, v in asdict(self).items() if k not in ("cpu_threads", "channel_roles")}
+        return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
+
+    def with_hotwords(self, hotwords: str) -> "TranscriptionOptions":
+        return replace(self, hotwords=hotwords)
+
+
+def _int_env(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name}: expected an integer, got {raw!r}") from exc
+
+
+def options_from_env() -> TranscriptionOptions:
+    env = os.environ.get
+    return TranscriptionOptions(
+        engine=env("CALLQA_ENGINE", "faster-whisper"),
+        model=env("CALLQA_WHISPER_MODEL", "base"),
+        language=env("CALLQA_LANGUAGE", "ru"),
+        device=env("CALLQA_DEVICE", "cpu"),
+        compute_type=env("CALLQA_COMPUTE_TYPE", "int8"),
+        cpu_threads=_int_env("CALLQA_THREADS", 2),
+        beam_size=_int_env("CALLQA_BEAM_SIZE", 5),
+        channel_roles=env("CALLQA_CHANNEL_ROLES", "auto"),
+    )

@@ -1,0 +1,108 @@
+"""Opening the database: URL, engine, migrations, sessions.
+
+The schema is owned by Alembic; `open_database` always upgrades to head
+first, so a fresh file or an older database is brought up to date before any
+query runs and nobody has to remember a separate migrate step.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_DATABASE_URL = "sqlite:///callqa.db"
+DATABASE_URL_ENV = "CALLQA_DATABASE_URL"
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def database_url() -> str:
+    """The URL from $CALLQA_DATABASE_URL, else a SQLite file in the current directory."""
+    return os.environ.get(DATABASE_URL_ENV) or DEFAULT_DATABASE_URL
+
+
+def alembic_config(url: str | URL | None = None) -> Config:
+    """An Alembic Config built in code, so no alembic.ini has to ship or be found."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if url is not None:
+        rendered = url.render_as_string(hide_password=False) if isinstance(url, URL) else url
+        # ConfigParser interpolation: a literal % (e.g. in a password) must be doubled.
+        cfg.set_main_option("sqlalchemy.url", rendered.replace("%", "%%"))
+    return cfg
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    """Turn on foreign keys and make transactions behave as SQLAlchemy expects.
+
+    pysqlite opens transactions lazily and mishandles SAVEPOINT; the
+    documented fix is to let SQLAlchemy emit BEGIN itself. That also makes
+    migrations transactional and test rollbacks complete.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        dbapi_conn.execute("PRAGMA foreign_keys=ON")
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+
+def create_db_engine(url: str | URL, **kwargs: Any) -> Engine:
+    """An Engine with callqa's per-backend settings applied."""
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        _sqlite_setup(engine)
+    return engine
+
+
+def _set_sqlite_foreign_keys(conn: Connection, on: bool) -> None:
+    # Must run outside a transaction (the pragma is a no-op inside one),
+    # hence straight on the DBAPI connection, which is in autocommit mode.
+    conn.connection.driver_connection.execute(  # type: ignore[union-attr]
+        f"PRAGMA foreign_keys={'ON' if on else 'OFF'}"
+    )
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the schema to head, in one transaction.
+
+    On SQLite, foreign keys are off while migrating: batch mode recreates
+    tables, and dropping a parent table with keys on would cascade-delete
+    child rows. Integrity is checked before they are turned back on.
+    """
+    cfg = alembic_config(engine.url)
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            _set_sqlite_foreign_keys(conn, False)
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                _set_sqlite_foreign_keys(conn, True)
+
+
+def open_database(url: str | URL | None = None, **engine_kwargs: Any) -> sessionmaker[Session]:
+    """Migrate the database at `url` (default: `database_url()`) and return a sessionmaker.
+
+    Use it as `with Session.begin() as session: ...`; repository functions
+    never commit on their own.
+    """
+    engine = create_db_engine(make_url(url or database_url()), **engine_kwargs)
+    migrate(engine)
+    return sessionmaker(engine, expire_on_commit=False)

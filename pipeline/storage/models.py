@@ -1,0 +1,283 @@
+"""SQLAlchemy models: the tables callqa keeps its results in.
+
+Why the shape is what it is:
+
+- A recording is identified by the sha256 of its audio, not by its path, so a
+  file that is copied or renamed in the inbox is analysed once.
+- An analysis is keyed by (recording, engine, model, standard id, standard
+  version). Re-scoring with a changed standard or model adds a new row and
+  keeps the old one, so scores stay reproducible and comparable over time.
+- Stage results and findings are rows, not one JSON blob, so reviewers can
+  query "all calls with finding X" cheaply; small variable parts (words,
+  elements, details) are JSON.
+- Types are portable (JSON becomes JSONB on PostgreSQL), so the same models
+  run on SQLite for a single user and on PostgreSQL for a team.
+- Column names follow the record fields (`start`, `end`, `check`);
+  SQLAlchemy quotes them where they are SQL keywords, but raw SQL must too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+RECORDING_STATUSES: tuple[str, ...] = ("pending", "analysed", "failed")
+
+# Named constraints let Alembic alter or drop them later, which SQLite's
+# batch mode (copy-and-move) needs to do reliably.
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# JSON on SQLite, JSONB on PostgreSQL (comparable and indexable there).
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    """Timestamps are set in Python, in UTC, so both backends store the same value."""
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        dict[str, Any]: JsonType,
+        list[Any]: JsonType,
+        float: Double(),
+        datetime: DateTime(timezone=True),
+    }
+
+
+class SellerRow(Base):
+    __tablename__ = "sellers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    extension: Mapped[str | None] = mapped_column(String(32))
+
+
+class RecordingRow(Base):
+    """One distinct audio file, whatever path it was last seen at."""
+
+    __tablename__ = "recordings"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'analysed', 'failed')", name="status"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)  # files may pass 2 GiB
+    duration_s: Mapped[float | None]
+    channels: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(
+        String(16), default="pending", server_default="pending", index=True
+    )
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    seller_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sellers.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    seller: Mapped[SellerRow | None] = relationship()
+    analyses: Mapped[list[AnalysisRow]] = relationship(back_populates="recording")
+
+
+class AnalysisRow(Base):
+    """One run of the checks over one recording; never overwritten.
+
+    The transcript-level fields (duration, channels, language, speech regions,
+    channel roles) live here so `load_analysis` can rebuild the Transcript
+    exactly; `recording_path` is the path the analysis was made from, which
+    may differ from the recording's current path.
+    """
+
+    __tablename__ = "analyses"
+    __table_args__ = (
+        # Explicit name: the generated one is longer than PostgreSQL's 63 chars.
+        UniqueConstraint(
+            "recording_id",
+            "engine",
+            "model",
+            "standard_id",
+            "standard_version",
+            name="uq_analyses_key",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recording_id: Mapped[int] = mapped_column(
+        ForeignKey("recordings.id"), index=True
+    )
+    recording_path: Mapped[str] = mapped_column(Text)
+    engine: Mapped[str] = mapped_column(String(64))
+    model: Mapped[str] = mapped_column(String(200))
+    standard_id: Mapped[str] = mapped_column(String(200))
+    standard_version: Mapped[str] = mapped_column(String(64))
+    checks_run: Mapped[list[Any]]
+    checks_skipped: Mapped[list[Any]]
+    language: Mapped[str] = mapped_column(String(16))
+    duration_s: Mapped[float]
+    channels: Mapped[int] = mapped_column(Integer)
+    speech_regions: Mapped[list[Any]]
+    channel_roles: Mapped[list[Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    recording: Mapped[RecordingRow] = relationship(back_populates="analyses")
+    utterances: Mapped[list[UtteranceRow]] = relationship(
+        order_by="UtteranceRow.idx", cascade="all, delete-orphan", passive_deletes=True
+    )
+    stage_results: Mapped[list[StageResultRow]] = relationship(
+        order_by="StageResultRow.idx", cascade="all, delete-orphan", passive_deletes=True
+    )
+    findings: Mapped[list[FindingRow]] = relationship(
+        order_by="FindingRow.idx", cascade="all, delete-orphan", passive_deletes=True
+    )
+    score: Mapped[ScoreRow | None] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class UtteranceRow(Base):
+    __tablename__ = "utterances"
+    __table_args__ = (UniqueConstraint("analysis_id", "idx"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    analysis_id: Mapped[int] = mapped_column(
+        ForeignKey("analyses.id", ondelete="CASCADE")
+    )
+    idx: Mapped[int] = mapped_column(Integer)
+    speaker: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[int] = mapped_column(Integer)
+    start: Mapped[float]
+    end: Mapped[float]
+    text: Mapped[str] = mapped_column(Text)
+    words: Mapped[list[Any]]
+
+
+class StageResultRow(Base):
+    """A StageHit; the evidence columns are all NULL when the hit had none."""
+
+    __tablename__ = "stage_results"
+    __table_args__ = (UniqueConstraint("analysis_id", "idx"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    analysis_id: Mapped[int] = mapped_column(
+        ForeignKey("analyses.id", ondelete="CASCADE")
+    )
+    idx: Mapped[int] = mapped_column(Integer)
+    stage_id: Mapped[str] = mapped_column(String(200))
+    present: Mapped[bool] = mapped_column(Boolean)
+    score: Mapped[float]
+    start: Mapped[float | None]
+    end: Mapped[float | None]
+    speaker: Mapped[str | None] = mapped_column(String(16))
+    quote: Mapped[str | None] = mapped_column(Text)
+    reference: Mapped[str | None] = mapped_column(Text)
+    match_score: Mapped[float | None]
+    elements: Mapped[dict[str, Any]]
+    check: Mapped[str] = mapped_column(String(200))
+
+
+class FindingRow(Base):
+    __tablename__ = "findings"
+    __table_args__ = (UniqueConstraint("analysis_id", "idx"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    analysis_id: Mapped[int] = mapped_column(
+        ForeignKey("analyses.id", ondelete="CASCADE")
+    )
+    idx: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(200), index=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    start: Mapped[float]
+    end: Mapped[float]
+    speaker: Mapped[str] = mapped_column(String(16))
+    evidence: Mapped[str] = mapped_column(Text)
+    reference: Mapped[str] = mapped_column(Text)
+    check: Mapped[str] = mapped_column(String(200))
+    details: Mapped[dict[str, Any]]
+
+
+class ScoreRow(Base):
+    __tablename__ = "scores"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    analysis_id: Mapped[int] = mapped_column(
+        ForeignKey("analyses.id", ondelete="CASCADE"), unique=True
+    )
+    score: Mapped[float]
+    flagged: Mapped[bool] = mapped_column(Boolean, index=True)
+    reasons: Mapped[list[Any]]
+    penalty: Mapped[float]
+    stages: Mapped[list[Any]]  # [{"stage_id", "weight", "earned"}, ...]
+
+
+class TranscriptCacheRow(Base):
+    """Transcripts are the slow step; cache them by audio hash, model and options."""
+
+    __tablename__ = "transcript_cache"
+    __table_args__ = (
+        UniqueConstraint("sha256", "engine", "model", "options_key", name="uq_transcript_cache_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    engine: Mapped[str] = mapped_column(String(64))
+    model: Mapped[str] = mapped_column(String(200))
+    options_key: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FailureRow(Base):
+    """Every failed attempt, kept as history (the recording row keeps only the last)."""
+
+    __tablename__ = "failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(Text, index=True)
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+__all__ = [
+    "AnalysisRow",
+    "Base",
+    "FailureRow",
+    "FindingRow",
+    "RECORDING_STATUSES",
+    "RecordingRow",
+    "ScoreRow",
+    "SellerRow",
+    "StageResultRow",
+    "TranscriptCacheRow",
+    "UtteranceRow",
+]

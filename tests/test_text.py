@@ -1,0 +1,66 @@
+"""Text normalisation: lemmas, ё folding, numbers as digits, evidence spans."""
+
+import pytest
+
+from checks.matching import best_match, evidence_for, match_phrase
+from checks.text import normalise_text, normalise_utterance
+from tests.helpers import utt
+
+
+def test_lowercases_and_folds_yo():
+    norm = normalise_text("Ещё ОБЪЁМ")
+    assert [t.text for t in norm.tokens] == ["еще", "объем"]
+
+
+def test_punctuation_is_dropped_but_word_indices_kept():
+    norm = normalise_text("Добрый день, компания!")
+    assert [t.text for t in norm.tokens] == ["добрый", "день", "компания"]
+    assert [t.word_start for t in norm.tokens] == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("две тысячи пятьсот рублей", "2500 рублей"),
+        ("в десять утра", "10:00"),
+        ("до восьми вечера", "до 20:00"),
+        ("стоит 2 500 рублей", "стоит 2500 рублей"),
+    ],
+)
+def test_numbers_become_digits(text, expected):
+    assert expected in normalise_text(text).surface
+
+
+def test_number_token_maps_back_to_all_its_words():
+    norm = normalise_text("цена две тысячи пятьсот")
+    number = norm.tokens[1]
+    assert (number.text, number.word_start, number.word_end) == ("2500", 1, 4)
+
+
+@pytest.mark.parametrize("said", ["давайте встретимся", "предлагаю встречу", "можем встретиться"])
+def test_lemma_keys_match_across_word_forms(said):
+    assert match_phrase("встретиться", normalise_text(said), 80) is not None
+
+
+def test_unrelated_phrase_does_not_match():
+    assert match_phrase("давайте встретимся", normalise_text("доставка стоит дорого"), 78) is None
+
+
+def test_misheard_company_name_still_matches():
+    text = normalise_text("добрый день компания с третом меня зовут ирина")
+    assert best_match(["компания СтройДом"], text, 78, surface=True) is not None
+
+
+def test_short_text_does_not_fully_match_long_reference():
+    found = match_phrase("добрый день компания меня зовут чем могу помочь", normalise_text("добрый день"), 78)
+    assert found is None
+
+
+def test_evidence_quotes_the_matched_words_with_their_times():
+    u = utt("seller", 10.0, "да конечно давайте встретимся в четверг")
+    norm = normalise_utterance(u)
+    found = match_phrase("давайте встретимся", norm, 78)
+    ev = evidence_for(u, norm, found)
+    assert ev.quote == "давайте встретимся"
+    assert ev.start == pytest.approx(10.7) and ev.end < 12.1
+    assert ev.speaker == "seller" and ev.reference == "давайте встретимся"
