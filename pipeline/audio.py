@@ -73,13 +73,16 @@ def probe(path: Path) -> tuple[int, int, str]:
             if not container.streams.audio:
                 raise AudioError(path, "no audio stream (not an audio file?)")
             stream = container.streams.audio[0]
-            return stream.codec_context.channels, stream.codec_context.sample_rate, stream.codec_context.name
+            ctx = stream.codec_context
+            if ctx is None:
+                raise AudioError(path, "unsupported audio codec: FFmpeg has no decoder for it")
+            return ctx.channels, ctx.sample_rate, ctx.name
     except AudioError:
         raise
     except av.error.FileNotFoundError as exc:
         raise AudioError(path, "file not found (moved or deleted during the run?)") from exc
-    except (av.error.InvalidDataError, av.error.ValueError, av.error.DecoderNotFoundError) as exc:
-        raise AudioError(path, f"not a decodable audio file ({exc.strerror or exc})") from exc
+    except av.error.InvalidDataError as exc:
+        raise AudioError(path, "not a decodable audio file (no known audio format found)") from exc
     except av.error.FFmpegError as exc:
         raise AudioError(path, f"cannot open audio: {exc}") from exc
 

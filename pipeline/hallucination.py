@@ -51,6 +51,9 @@ def rejection_reason(
         return "blocklisted subtitle artefact"
     if _SOUND_TAG.match(text):
         return "sound tag, no words"
+    if text.strip().isupper():
+        # Russian subtitles describe sounds in capitals: «ДИНАМИЧНАЯ МУЗЫКА»
+        return "sound caption in capitals"
     duration = max(end - start, 1e-3)
     if overlap_s(start, end, voice) / duration < options.min_voice_share:
         return "no voice activity under the segment"

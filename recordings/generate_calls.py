@@ -1,0 +1,667 @@
+"""Generate synthetic stereo inbound sales calls with ground truth, for callqa.
+
+Each call is a scenario of turns (seller or client, text, pause after) for the demo
+company «СтройДом» (scripts_ref/stroydom.yaml).  Each turn is spoken by Festival's
+Russian voice (``msu_ru_nsh_clunits``, the only one), made into the seller's or the
+client's voice with sox ``pitch``/``tempo``, and placed at its time on its speaker's
+channel.  The mix gets low-level noise and the telephone band (``sinc 300-3400``) and
+is written as 8 kHz 16-bit stereo FLAC.  Next to ``NAME.flac`` goes
+``NAME.truth.json``: stages present, greeting elements, stage order, planted findings
+(wrong_answer, multitasking_pause, ignored_question, evasive_answer) and announced holds
+with their times, every turn with its times, and the per-speaker transcript.
+
+Splits: ``demo`` and ``heldout`` draw from disjoint halves of every phrase bank
+(``phrasebank.py``) and from different names, so detectors tuned on demo calls can be
+scored honestly on heldout calls.  For the demo split the first six calls are fixed
+scenarios (see ``DEMO_SCENARIOS``); everything else is random.  Output is
+deterministic for a given split and seed; synthesis is cached by text.
+
+Usage::
+
+    .venv/bin/python recordings/generate_calls.py --out recordings/samples --split demo --seed 1 --count 6
+    .venv/bin/python recordings/generate_calls.py --out /work/heldout --split heldout --seed 1001 --count 24
+
+Needs the Debian packages festival, festvox-ru and sox (with FLAC support), and numpy
+and soundfile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import phrasebank as pb  # noqa: E402
+
+VOICE = "msu_ru_nsh_clunits"
+RATE = 8000
+STAGE_IDS = ["greeting", "needs_discovery", "presentation", "meeting_proposal", "transfer", "farewell"]
+STAGE_ORDER = {"greeting": 1, "needs_discovery": 2, "presentation": 3, "meeting_proposal": 4, "farewell": 5}
+ELEMENTS = ["company_name", "seller_name", "offer_help"]
+MIN_LEN, MAX_LEN = 40.0, 90.0
+DEFAULT_STANDARD = Path(__file__).resolve().parent.parent / "scripts_ref" / "stroydom.yaml"
+
+# QA outcomes: how the seller handles a client's question.
+OUTCOMES = {"correct": 0.42, "wrong": 0.18, "evasive": 0.07, "ignored": 0.10,
+            "hold_correct": 0.12, "hold_wrong": 0.03, "deadair_correct": 0.08}
+
+
+# --- numbers as words (Festival's voice cannot read digits) ---------------------------
+
+_UNITS = {"m": ["", "один", "два", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять"],
+          "f": ["", "одна", "две", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять"]}
+_TEENS = ["десять", "одиннадцать", "двенадцать", "тринадцать", "четырнадцать", "пятнадцать",
+          "шестнадцать", "семнадцать", "восемнадцать", "девятнадцать"]
+_TENS = ["", "", "двадцать", "тридцать", "сорок", "пятьдесят", "шестьдесят", "семьдесят",
+         "восемьдесят", "девяносто"]
+_HUNDREDS = ["", "сто", "двести", "триста", "четыреста", "пятьсот", "шестьсот", "семьсот",
+             "восемьсот", "девятьсот"]
+
+
+def plural(n: int, one: str, few: str, many: str) -> str:
+    if 11 <= n % 100 <= 14:
+        return many
+    return one if n % 10 == 1 else few if 2 <= n % 10 <= 4 else many
+
+
+def _below_1000(n: int, gender: str) -> list[str]:
+    words = [_HUNDREDS[n // 100]]
+    rest = n % 100
+    if 10 <= rest <= 19:
+        words.append(_TEENS[rest - 10])
+    else:
+        words += [_TENS[rest // 10], _UNITS[gender][rest % 10]]
+    return [w for w in words if w]
+
+
+def num_words(n: int, gender: str = "m") -> str:
+    """Cardinal number in the nominative, 1..999999 («две тысячи пятьсот»)."""
+    if not 0 < n < 1_000_000:
+        raise ValueError(f"number out of range: {n}")
+    words: list[str] = []
+    if n >= 1000:
+        th = n // 1000
+        words += _below_1000(th, "f") + [plural(th, "тысяча", "тысячи", "тысяч")]
+    return " ".join(words + _below_1000(n % 1000, gender))
+
+
+# --- scenario --------------------------------------------------------------------------
+
+@dataclass
+class Turn:
+    speaker: str  # "seller" | "client"
+    text: str
+    stage: str | None = None
+    pause_after: float | None = None  # forced silence after this turn
+    pause_kind: str | None = None  # "dead_air" | "hold"
+    finding: dict | None = None  # a finding whose span is this turn
+    start: float = 0.0
+    end: float = 0.0
+
+
+@dataclass
+class Plan:
+    seller_channel: int
+    greeting: bool
+    elements: dict[str, bool]
+    needs: list[str]  # needs-discovery topics, in order; empty: stage absent
+    presentation: bool
+    meeting: bool
+    transfer: bool
+    farewell: bool
+    ending: str  # "farewell" | "abrupt" | "client_bye" | "transfer"
+    order: str  # "normal" | "meeting_first" | "presentation_first"
+    qas: list[dict]  # {"topic": fact id | "generic", "outcome": ..., optional "stated"}
+    dead_air: float | None  # a standalone dead-air pause (seconds), or None
+    scenario: str = "random"
+
+
+DEMO_SCENARIOS: dict[str, Plan] = {
+    "perfect": Plan(0, True, dict.fromkeys(ELEMENTS, True), ["object", "volume", "timing"],
+                    True, True, False, True, "farewell", "normal",
+                    [{"topic": "delivery_podolsk", "outcome": "correct"},
+                     {"topic": "hours_weekdays", "outcome": "correct"}], None, "perfect"),
+    "seller_ch1_order": Plan(1, True, dict.fromkeys(ELEMENTS, True), ["volume", "budget"],
+                             False, True, False, True, "farewell", "meeting_first",
+                             [{"topic": "gas_block_price", "outcome": "correct"},
+                              {"topic": "large_order_discount", "outcome": "evasive"}],
+                             None, "seller_ch1_order"),
+    "no_meeting_no_company": Plan(1, True, {"company_name": False, "seller_name": True, "offer_help": True},
+                                  ["object", "volume"], True, False, False, True, "farewell", "normal",
+                                  [{"topic": "delivery_moscow", "outcome": "correct"},
+                                   {"topic": "generic", "outcome": "correct"}],
+                                  None, "no_meeting_no_company"),
+    "wrong_answer_dead_air": Plan(0, True, dict.fromkeys(ELEMENTS, True), ["object", "volume"],
+                                  False, True, False, True, "farewell", "normal",
+                                  [{"topic": "delivery_podolsk", "outcome": "wrong", "stated": "4000"},
+                                   {"topic": "office_address", "outcome": "correct"}],
+                                  15.0, "wrong_answer_dead_air"),
+    "ignored_no_farewell": Plan(1, True, dict.fromkeys(ELEMENTS, True), ["timing", "payment"],
+                                True, True, False, False, "abrupt", "normal",
+                                [{"topic": "hours_weekdays", "outcome": "ignored"},
+                                 {"topic": "generic", "outcome": "correct"}],
+                                None, "ignored_no_farewell"),
+    "hold_correct": Plan(0, True, dict.fromkeys(ELEMENTS, True), ["object", "volume", "timing"],
+                         True, True, False, True, "farewell", "normal",
+                         [{"topic": "gas_block_price", "outcome": "hold_correct"}],
+                         None, "hold_correct"),
+}
+
+
+def random_plan(rng: random.Random) -> Plan:
+    greeting = rng.random() < 0.88
+    elements = {e: greeting and rng.random() < 0.8 for e in ELEMENTS}
+    needs = rng.sample(list(pb.NEEDS), rng.choice([1, 2, 2, 3])) if rng.random() < 0.85 else []
+    presentation = rng.random() < 0.6
+    transfer = rng.random() < 0.08
+    meeting = not transfer and rng.random() < 0.7
+    farewell = not transfer and rng.random() < 0.8
+    ending = "farewell" if farewell else "transfer" if transfer else rng.choice(["abrupt", "client_bye"])
+    order = "normal"
+    if needs and rng.random() < 0.18:
+        order = "meeting_first" if meeting and (not presentation or rng.random() < 0.6) else \
+            "presentation_first" if presentation else "normal"
+    topics = [t for t in pb.FACTS if t != "roof_warranty" or presentation]
+    picked = rng.sample(topics, rng.choice([1, 2, 2, 3]))
+    if rng.random() < 0.35:
+        picked.insert(rng.randrange(len(picked) + 1), "generic")
+    qas, long_pauses = [], 0
+    for topic in picked:
+        outcome = rng.choices(list(OUTCOMES), weights=list(OUTCOMES.values()))[0]
+        if topic == "generic" and outcome not in ("correct", "ignored"):
+            outcome = "correct"
+        if outcome.startswith(("hold", "deadair")):
+            if long_pauses >= 1:
+                outcome = outcome.split("_")[1]
+            long_pauses += 1
+        qas.append({"topic": topic, "outcome": outcome})
+    dead_air = rng.uniform(12, 20) if long_pauses == 0 and rng.random() < 0.2 else None
+    return Plan(rng.choice([0, 1]), greeting, elements, needs, presentation, meeting, transfer,
+                farewell, ending, order, qas, dead_air)
+
+
+class Builder:
+    """Turns a Plan into concrete turns, drawing phrasings from one split's banks."""
+
+    def __init__(self, plan: Plan, rng: random.Random, split: str, ctx: dict[str, str]):
+        self.plan, self.rng, self.split, self.ctx = plan, rng, split, ctx
+
+    def say(self, bank: pb.Bank, cap: bool = True, **extra: str) -> str:
+        return self.fill(self.rng.choice(bank[self.split]), cap, **extra)
+
+    def fill(self, template: str, cap: bool = True, **extra: str) -> str:
+        text = template.format(**{**self.ctx, **extra})
+        return text[0].upper() + text[1:] if cap else text
+
+    def seller(self, text: str, stage: str | None = None, **kw) -> Turn:
+        return Turn("seller", text, stage, **kw)
+
+    def client(self, text: str, **kw) -> Turn:
+        return Turn("client", text, **kw)
+
+    # blocks
+    def opening(self) -> list[Turn]:
+        p = self.plan
+        if p.greeting:
+            text = self.say(pb.GREET_HELLO)
+            if p.elements["company_name"]:
+                text += ", " + self.say(pb.GREET_COMPANY, cap=False)
+            if p.elements["seller_name"]:
+                text += ", " + self.say(pb.GREET_NAME, cap=False)
+            text += ", " + self.say(pb.GREET_OFFER, cap=False) if p.elements["offer_help"] else "."
+            first = self.seller(text, "greeting")
+        else:
+            first = self.seller(self.say(pb.NO_GREETING))
+        return [first, self.client(self.say(pb.CLIENT_OPEN))]
+
+    def needs(self) -> list[Turn]:
+        turns: list[Turn] = []
+        for i, topic in enumerate(self.plan.needs):
+            q_bank, a_bank = pb.NEEDS[topic]
+            q = self.say(q_bank)
+            if i and self.rng.random() < 0.5:
+                q = self.say(pb.SELLER_ACK) + " " + q
+            turns += [self.seller(q, "needs_discovery"), self.client(self.say(a_bank))]
+        return turns
+
+    def presentation(self) -> list[Turn]:
+        lines = self.rng.sample(pb.PRESENTATION[self.split], self.rng.choice([1, 2]))
+        turns = [self.seller(self.fill(t), "presentation") for t in lines]
+        return turns + [self.client(self.say(pb.PRESENT_REACTION))]
+
+    def meeting(self) -> list[Turn]:
+        return [self.seller(self.say(pb.MEETING), "meeting_proposal"),
+                self.client(self.say(pb.MEETING_ACCEPT)),
+                self.seller(self.say(pb.MEETING_CONFIRM), "meeting_proposal")]
+
+    def ending(self) -> list[Turn]:
+        e = self.plan.ending
+        if e == "farewell":
+            return [self.client(self.say(pb.CLIENT_CLOSE)),
+                    self.seller(self.say(pb.FAREWELL), "farewell"),
+                    self.client(self.say(pb.CLIENT_BYE))]
+        if e == "transfer":
+            return [self.seller(self.say(pb.TRANSFER), "transfer"), self.client(self.say(pb.TRANSFER_REPLY))]
+        if e == "client_bye":
+            return [self.client(self.say(pb.CLIENT_CLOSE)), self.client(self.say(pb.CLIENT_ONLY_BYE))]
+        return [self.client(self.say(pb.ABRUPT_END))]
+
+    def qa(self, spec: dict) -> list[Turn]:
+        topic, outcome = spec["topic"], spec["outcome"]
+        if topic == "generic":
+            question, answer = self.rng.choice(pb.GENERIC_QA[self.split])
+            question, answer = self.fill(question), self.fill(answer)
+            fact = None
+        else:
+            fact = pb.FACTS[topic]
+            question = self.say(fact["ask"])
+            if outcome.endswith("wrong"):
+                options = [w for w in fact["wrong"] if w[0] == spec.get("stated")] or fact["wrong"]
+                stated, value = self.rng.choice(options)
+            else:
+                stated, value = fact["expected"], self.rng.choice(fact["correct"])
+            answer = self.say(fact["answer"], v=value)
+        ask = self.client(question)
+        turns = [ask]
+        if outcome == "ignored":
+            change, reply = self.rng.choice(pb.SUBJECT_CHANGE[self.split])
+            ask.finding = {"type": "ignored_question", **({"fact": topic} if fact else {})}
+            return turns + [self.seller(self.fill(change)), self.client(self.fill(reply))]
+        if outcome == "evasive":
+            turns.append(self.seller(self.say(pb.EVASIVE),
+                                     finding={"type": "evasive_answer", "fact": topic}))
+            return turns + [self.client(self.say(pb.EVASIVE_REACTION))]
+        if outcome.startswith("hold"):
+            turns.append(self.seller(self.say(pb.HOLD_ANNOUNCE), pause_after=self.rng.uniform(8, 20),
+                                     pause_kind="hold"))
+            answer = self.say(pb.AFTER_HOLD) + " " + answer
+        if outcome.startswith("deadair"):
+            turns += self.dead_air_after(ask, self.rng.uniform(12, 20))
+        reply = self.seller(answer)
+        if outcome.endswith("wrong"):
+            reply.finding = {"type": "wrong_answer", "expected": fact["expected"], "stated": stated,
+                             "fact": topic}
+        turns.append(reply)
+        if self.rng.random() < 0.4:
+            turns.append(self.client(self.say(pb.CLIENT_ACK)))
+        return turns
+
+    def dead_air_after(self, turn: Turn, seconds: float) -> list[Turn]:
+        """Dead air after a client's turn; returns what is said to break it, if anything."""
+        turn.pause_after, turn.pause_kind = seconds, "dead_air"
+        r = self.rng.random()
+        if r < 0.4:
+            return [self.client(self.say(pb.DEAD_AIR_CLIENT)), self.seller(self.say(pb.DEAD_AIR_EXCUSE))]
+        if r < 0.7:
+            return [self.seller(self.say(pb.RESUME))]
+        return []
+
+    def build(self) -> list[Turn]:
+        p = self.plan
+        blocks = {"needs": self.needs() if p.needs else [],
+                  "presentation": self.presentation() if p.presentation else [],
+                  "meeting": self.meeting() if p.meeting else []}
+        order = {"normal": ["needs", "presentation", "meeting"],
+                 "meeting_first": ["meeting", "needs", "presentation"],
+                 "presentation_first": ["presentation", "needs", "meeting"]}[p.order]
+        body = [blocks[k] for k in order if blocks[k]]
+        slots: list[list[list[Turn]]] = [[] for _ in range(len(body) + 1)]
+        for spec in p.qas:
+            # a KB question usually comes after some discovery; any slot is possible
+            slots[self.rng.randrange(len(slots)) if len(slots) > 1 else 0].append(self.qa(spec))
+        turns = self.opening()
+        for i in range(len(body) + 1):
+            for qa in slots[i]:
+                turns += qa
+            if i < len(body):
+                turns += body[i]
+        if p.dead_air:
+            candidates = [i for i, t in enumerate(turns[1:-1], 1)
+                          if t.speaker == "client" and t.pause_after is None
+                          and turns[i + 1].speaker == "seller" and turns[i + 1].pause_after is None
+                          and turns[i - 1].pause_after is None]
+            if candidates:
+                i = candidates[len(candidates) // 2] if p.scenario != "random" else self.rng.choice(candidates)
+                turns[i + 1:i + 1] = self.dead_air_after(turns[i], p.dead_air)
+        return turns + self.ending()
+
+
+# --- audio -------------------------------------------------------------------------------
+
+_SYNTH_OK = re.compile(r"^[А-Яа-я \-.,!?:;]+$")
+
+
+def check_text(text: str) -> str:
+    text = " ".join(text.replace("ё", "е").replace("Ё", "Е").split())
+    if not _SYNTH_OK.match(text):
+        raise ValueError(f"Festival's Russian voice cannot read: {text!r}")
+    return text
+
+
+def synthesize(text: str, cache: Path) -> Path:
+    """Raw 16 kHz Festival speech for one line, cached by text."""
+    key = hashlib.sha1(f"{VOICE}\n{text}".encode()).hexdigest()
+    out = cache / f"{key}.wav"
+    if out.exists():
+        return out
+    with tempfile.TemporaryDirectory() as tmp:
+        src, wav = Path(tmp, "t.txt"), Path(tmp, "t.wav")
+        src.write_text(text + "\n", encoding="utf-8")  # the voice takes UTF-8
+        res = subprocess.run(["text2wave", "-eval", f"(voice_{VOICE})", str(src), "-o", str(wav)],
+                             capture_output=True, text=True)
+        if res.returncode or not wav.exists() or wav.stat().st_size < 1000 or "LTS_Ruleset" in res.stderr:
+            raise RuntimeError(f"text2wave failed on {text!r}: {res.stderr.strip()[:300]}")
+        shutil.move(str(wav), out)
+    return out
+
+
+def voiced(raw: Path, pitch: float, tempo: float) -> np.ndarray:
+    """One speaker's version of a line: pitch/tempo shift, 8 kHz, trimmed, peak 1."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp, "v.wav")
+        effects = (["pitch", f"{pitch:.0f}"] if abs(pitch) >= 1 else []) + ["tempo", "-s", f"{tempo:.3f}"]
+        subprocess.run(["sox", "-D", str(raw), "-e", "floating-point", "-b", "32", "-r", str(RATE),
+                        str(out), *effects], check=True, capture_output=True)
+        audio, _ = sf.read(out, dtype="float32")
+    if audio.ndim > 1:
+        audio = audio.mean(axis=1)
+    frame = RATE // 100
+    n = len(audio) // frame
+    rms = np.sqrt((audio[: n * frame].reshape(n, frame) ** 2).mean(axis=1) + 1e-12)
+    loud = np.flatnonzero(rms > rms.max() * 10 ** (-35 / 20))
+    a, b = max(loud[0] - 2, 0) * frame, min(loud[-1] + 3, n) * frame
+    audio = audio[a:b]
+    return audio / max(float(np.abs(audio).max()), 1e-6)
+
+
+@dataclass
+class Voice:
+    pitch: float
+    tempo: float
+    gain: float
+
+
+def pick_voices(rng: random.Random, seller_gender: str, client_gender: str) -> dict[str, Voice]:
+    ranges = {"m": (-300, 150), "f": (250, 550)}
+    seller_pitch = rng.uniform(*ranges[seller_gender])
+    client_pitch = rng.uniform(*ranges[client_gender])
+    for _ in range(100):
+        if abs(client_pitch - seller_pitch) >= 250:
+            break
+        client_pitch = rng.uniform(-300, 550)
+    return {"seller": Voice(seller_pitch, rng.uniform(0.95, 1.15), rng.uniform(0.4, 0.7)),
+            "client": Voice(client_pitch, rng.uniform(0.9, 1.15), rng.uniform(0.35, 0.7))}
+
+
+class Renderer:
+    """Synthesises and voices lines, memoised per call (texts repeat across attempts)."""
+
+    def __init__(self, voices: dict[str, Voice], cache: Path, jobs: int):
+        self.voices, self.cache, self.jobs = voices, cache, jobs
+        self.audio: dict[tuple[str, str], np.ndarray] = {}
+
+    def render(self, turns: list[Turn]) -> None:
+        todo = sorted({(t.speaker, t.text) for t in turns} - set(self.audio))
+
+        def work(item: tuple[str, str]) -> np.ndarray:
+            v = self.voices[item[0]]
+            return voiced(synthesize(item[1], self.cache), v.pitch, v.tempo)
+
+        with ThreadPoolExecutor(self.jobs) as pool:
+            for item, audio in zip(todo, pool.map(work, todo)):
+                self.audio[item] = audio
+
+    def duration(self, t: Turn) -> float:
+        return len(self.audio[(t.speaker, t.text)]) / RATE
+
+
+def layout(turns: list[Turn], r: Renderer, rng: random.Random) -> float:
+    """Assign start/end times to turns; returns the call length.
+
+    Gaps run from the end of all speech so far, so a speaker never overlaps himself;
+    a short talk-over happens only at a change of speaker into a longer turn.
+    """
+    t = rng.uniform(0.3, 0.9)
+    spoken_end = 0.0
+    for i, turn in enumerate(turns):
+        turn.start = round(t, 2)
+        turn.end = round(t + r.duration(turn), 2)
+        spoken_end = max(spoken_end, turn.end)
+        nxt = turns[i + 1] if i + 1 < len(turns) else None
+        if turn.pause_after:
+            t = spoken_end + turn.pause_after
+        elif (nxt and nxt.speaker != turn.speaker and turn.end == spoken_end and r.duration(nxt) > 1.2
+              and not nxt.pause_after and i > 0 and not turns[i - 1].pause_after and rng.random() < 0.06):
+            t = turn.end - rng.uniform(0.2, 0.6)  # a short talk-over
+        else:
+            t = spoken_end + rng.uniform(0.3, 1.2)
+    return round(spoken_end + rng.uniform(0.4, 1.0), 2)
+
+
+def mix(turns: list[Turn], r: Renderer, length: float, seller_channel: int, noise_db: float,
+        seed: int) -> np.ndarray:
+    out = np.zeros((int(length * RATE) + 1, 2), dtype=np.float32)
+    for t in turns:
+        ch = seller_channel if t.speaker == "seller" else 1 - seller_channel
+        audio = r.audio[(t.speaker, t.text)] * r.voices[t.speaker].gain
+        a = int(round(t.start * RATE))
+        out[a:a + len(audio), ch] += audio[: len(out) - a]
+    nrng = np.random.default_rng(seed)
+    sigma = 10 ** (noise_db / 20)
+    for ch in (0, 1):
+        out[:, ch] += nrng.normal(0, sigma * nrng.uniform(0.8, 1.25), len(out)).astype(np.float32)
+    return np.clip(out, -0.98, 0.98)
+
+
+def write_flac(audio: np.ndarray, path: Path) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp, "mix.wav")
+        sf.write(wav, audio, RATE, subtype="FLOAT")
+        subprocess.run(["sox", "-D", str(wav), "-b", "16", "-C", "8", str(path), "sinc", "300-3400"],
+                       check=True, capture_output=True)
+
+
+# --- truth -------------------------------------------------------------------------------
+
+def truth(name: str, split: str, plan: Plan, turns: list[Turn], seller_name: str) -> dict:
+    findings, holds = [], []
+    spoken_end = 0.0
+    for i, t in enumerate(turns):
+        spoken_end = max(spoken_end, t.end)
+        if t.finding:
+            findings.append({"type": t.finding["type"], "start": t.start, "end": t.end,
+                             **{k: v for k, v in t.finding.items() if k != "type"}})
+        if t.pause_after:
+            span = {"start": round(spoken_end, 2), "end": turns[i + 1].start}
+            if t.pause_kind == "hold":
+                holds.append({"type": "announced_hold", **span})
+            else:
+                findings.append({"type": "multitasking_pause", **span})
+    findings.sort(key=lambda f: f["start"])
+    stages = {s: any(t.stage == s for t in turns) for s in STAGE_IDS}
+    firsts = sorted((min(t.start for t in turns if t.stage == s), STAGE_ORDER[s])
+                    for s in STAGE_ORDER if stages[s])
+    order = [o for _, o in firsts]
+    return {
+        "recording": f"{name}.flac",
+        "split": split,
+        "channels": {"seller": plan.seller_channel, "client": 1 - plan.seller_channel},
+        "seller_name": seller_name,
+        "stages": stages,
+        "greeting_elements": dict(plan.elements),
+        "stage_order_broken": order != sorted(order),
+        "findings": findings,
+        "holds": holds,
+        "turns": [{"speaker": t.speaker, "start": t.start, "end": t.end, "text": t.text} for t in turns],
+        "transcript": {s: " ".join(t.text for t in turns if t.speaker == s) for s in ("seller", "client")},
+    }
+
+
+# --- one call ------------------------------------------------------------------------------
+
+def call_context(rng: random.Random, split: str) -> tuple[dict[str, str], tuple[str, str], tuple[str, str]]:
+    seller = rng.choice(pb.SELLERS[split])
+    client = rng.choice(pb.CLIENTS[split])
+    product = pb.PRODUCTS[rng.choice(list(pb.PRODUCTS))]
+    obj_acc, obj_gen = rng.choice(pb.OBJECTS)
+    unit = product["unit"]
+    if unit == "cube":
+        n = rng.randint(6, 60)
+        qty = f"{num_words(n)} {plural(n, 'куб', 'куба', 'кубов')}"
+    elif unit == "kpcs":
+        n = rng.randint(3, 20)
+        qty = f"{num_words(n, 'f')} {plural(n, 'тысяча', 'тысячи', 'тысяч')} штук"
+    elif unit == "sqm":
+        n = rng.randrange(60, 330, 10)
+        qty = f"{num_words(n)} {plural(n, 'квадратный метр', 'квадратных метра', 'квадратных метров')}"
+    else:
+        n = rng.randint(10, 80)
+        qty = f"{num_words(n, 'f')} {plural(n, 'упаковка', 'упаковки', 'упаковок')}"
+    k = rng.randrange(100, 901, 50)
+    fem, cfem = seller[1] == "f", client[1] == "f"
+    ctx = {"name": seller[0], "a": "а" if fem else "", "ca": "а" if cfem else "",
+           "ready": "готова" if fem else "готов", "useful": "полезна" if fem else "полезен",
+           "distracted": "отвлеклась" if fem else "отвлекся", "company": pb.COMPANY,
+           "p_nom": product["nom"], "p_gen": product["gen"], "p_acc": product["acc"],
+           "p_need": product["need"], "obj_acc": obj_acc, "obj_gen": obj_gen,
+           "city_in": rng.choice(pb.CITIES), "qty": qty,
+           "budget": f"{num_words(k, 'f')} {plural(k, 'тысяча', 'тысячи', 'тысяч')} рублей",
+           "dt": rng.choice(pb.MEETING_TIMES[split]), "client_name": client[0]}
+    return ctx, seller, client
+
+
+def adjust(plan: Plan, length: float, rng: random.Random) -> Plan:
+    """Lengthen or shorten a plan that came out outside 40-90 s, keeping its point."""
+    if length < MIN_LEN:
+        spare = [t for t in pb.NEEDS if t not in plan.needs]
+        if plan.needs and spare and rng.random() < 0.5:
+            return replace(plan, needs=plan.needs + [rng.choice(spare)])
+        used = {q["topic"] for q in plan.qas}
+        free = [t for t in pb.FACTS if t not in used and (t != "roof_warranty" or plan.presentation)]
+        topic = rng.choice(free) if free else "generic"
+        return replace(plan, qas=plan.qas + [{"topic": topic, "outcome": "correct"}])
+    plain = [i for i, q in enumerate(plan.qas) if q["outcome"] == "correct"]
+    if plain and len(plan.qas) > 1:
+        return replace(plan, qas=[q for i, q in enumerate(plan.qas) if i != plain[-1]])
+    if len(plan.needs) > 1:
+        return replace(plan, needs=plan.needs[:-1])
+    return replace(plan, presentation=False) if plan.presentation else plan
+
+
+def generate_call(name: str, split: str, seed: int, index: int, scenario: str, out: Path,
+                  cache: Path, jobs: int) -> dict:
+    rng = random.Random(f"callqa:{split}:{seed}:{index}")
+    ctx, seller, client = call_context(rng, split)
+    plan = DEMO_SCENARIOS[scenario] if scenario != "random" else random_plan(rng)
+    voices = pick_voices(rng, seller[1], client[1])
+    if split == "demo" and scenario != "random":
+        noise_db = rng.uniform(-62, -54)
+    else:
+        noise_db = rng.uniform(-44, -36) if rng.random() < 0.25 else rng.uniform(-60, -46)
+    renderer = Renderer(voices, cache, jobs)
+    for attempt in range(12):
+        arng = random.Random(f"callqa:{split}:{seed}:{index}:{attempt}")
+        turns = Builder(plan, arng, split, ctx).build()
+        for t in turns:
+            t.text = check_text(t.text)
+        renderer.render(turns)
+        length = layout(turns, renderer, arng)
+        if MIN_LEN <= length <= MAX_LEN:
+            break
+        plan = adjust(plan, length, arng)
+    else:
+        raise RuntimeError(f"{name}: could not fit the call into {MIN_LEN}-{MAX_LEN} s (last {length} s)")
+    seed_int = int(hashlib.sha1(f"{split}:{seed}:{index}".encode()).hexdigest()[:8], 16)
+    audio = mix(turns, renderer, length, plan.seller_channel, noise_db, seed_int)
+    write_flac(audio, out / f"{name}.flac")
+    data = truth(name, split, plan, turns, seller[0])
+    (out / f"{name}.truth.json").write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n",
+                                            encoding="utf-8")
+    data["_length"], data["_noise_db"] = length, noise_db
+    return data
+
+
+# --- checks against the standard ----------------------------------------------------------
+
+def check_standard(path: Path) -> None:
+    """The stage ids and KB values hard-coded here must match the demo standard."""
+    try:
+        import yaml
+    except ImportError:  # pragma: no cover - the generator itself needs no yaml
+        print(f"note: PyYAML missing, not checking against {path}", file=sys.stderr)
+        return
+    if not path.exists():
+        print(f"note: {path} not found, not checking the standard", file=sys.stderr)
+        return
+    std = yaml.safe_load(path.read_text(encoding="utf-8"))
+    ids = [s["id"] for s in std["stages"]]
+    if sorted(ids) != sorted(STAGE_IDS):
+        raise SystemExit(f"{path}: stages {ids} differ from the generator's {STAGE_IDS}")
+    kb = {f["id"]: str(f["value"]) for f in std["knowledge_base"]}
+    for fact, spec in pb.FACTS.items():
+        if kb.get(fact) != spec["expected"]:
+            raise SystemExit(f"{path}: knowledge_base {fact} is {kb.get(fact)!r}, "
+                             f"generator expects {spec['expected']!r}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, required=True, help="output folder")
+    ap.add_argument("--count", type=int, default=6, help="number of calls (default 6)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--split", choices=["demo", "heldout"], default="demo")
+    ap.add_argument("--scenarios", default=None,
+                    help="comma-separated scenario per call, 'random' for a random one; "
+                         f"named: {', '.join(DEMO_SCENARIOS)}. Default: demo split plays the "
+                         "named ones first, then random; heldout is all random.")
+    ap.add_argument("--cache", type=Path, default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+                    / "callqa-tts", help="Festival synthesis cache")
+    ap.add_argument("--jobs", type=int, default=max(1, min(4, os.cpu_count() or 1)))
+    ap.add_argument("--standard", type=Path, default=DEFAULT_STANDARD)
+    args = ap.parse_args(argv)
+
+    pb.check_banks()
+    check_standard(args.standard)
+    if shutil.which("text2wave") is None or shutil.which("sox") is None:
+        raise SystemExit("needs text2wave (festival, festvox-ru) and sox on PATH")
+    if args.scenarios:
+        scenarios = [s.strip() for s in args.scenarios.split(",")]
+        unknown = [s for s in scenarios if s != "random" and s not in DEMO_SCENARIOS]
+        if unknown:
+            raise SystemExit(f"unknown scenarios {unknown}; named: {list(DEMO_SCENARIOS)}")
+        scenarios += ["random"] * (args.count - len(scenarios))
+    elif args.split == "demo":
+        scenarios = list(DEMO_SCENARIOS) + ["random"] * max(0, args.count - len(DEMO_SCENARIOS))
+    else:
+        scenarios = ["random"] * args.count
+    args.out.mkdir(parents=True, exist_ok=True)
+    args.cache.mkdir(parents=True, exist_ok=True)
+    for i in range(args.count):
+        scenario = scenarios[i]
+        name = f"{args.split}_{i + 1:02d}" + (f"_{scenario}" if scenario != "random" else "")
+        data = generate_call(name, args.split, args.seed, i, scenario, args.out, args.cache, args.jobs)
+        kinds = ", ".join(f["type"] for f in data["findings"]) or "no findings"
+        missing = [s for s, v in data["stages"].items() if not v and s != "transfer"]
+        print(f"[{i + 1}/{args.count}] {name}.flac {data['_length']:.1f} s, seller ch{data['channels']['seller']}, "
+              f"{kinds}, holds {len(data['holds'])}, missing {missing or '-'}"
+              f"{', order broken' if data['stage_order_broken'] else ''}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
