@@ -10,6 +10,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 # Prefect must never phone home: the machines that run callqa have no network
@@ -23,8 +24,9 @@ from pipeline.flow import DEFAULT_RECORDINGS, DEFAULT_STANDARD, load_checked_sta
 from pipeline.settings import options_from_env  # noqa: E402
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Quality control of recorded sales calls.")
-console = Console()
-err = Console(stderr=True)
+console = Console(highlight=False)
+# soft_wrap: an error naming a file must stay on one line, greppable
+err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 StandardOpt = typer.Option(DEFAULT_STANDARD, "--standard", "-s", help="The sales standard YAML.")
 
@@ -33,7 +35,7 @@ def _standard_or_exit(path: Path):  # -> Standard
     try:
         return load_checked_standard(path)
     except StandardError as exc:
-        err.print(f"[red]broken standard:[/red] {exc}")
+        err.print(f"broken standard: {exc}", markup=False, style="red")
         raise typer.Exit(2) from None
 
 
@@ -50,7 +52,7 @@ def run(
 
     _standard_or_exit(standard)
     if not recordings.is_dir():
-        err.print(f"[red]{recordings}: recordings folder not found[/red]")
+        err.print(f"{recordings}: recordings folder not found", markup=False, style="red")
         raise typer.Exit(2)
     result = nightly_flow(str(recordings), str(standard), db)
     analysed = [o.analysis_id for o in result.outcomes if o.analysis_id is not None]
@@ -73,7 +75,7 @@ def run(
     if result.failed:
         err.print(f"[red]{len(result.failed)} file(s) failed:[/red]")
         for o in result.failed:
-            err.print(f"  {o.path}: {o.reason}")
+            err.print(f"  {o.path}: {o.reason}", markup=False)
         raise typer.Exit(1)
 
 
@@ -91,19 +93,19 @@ def analyze(
     try:
         transcript = transcribe_file(file, options_from_env(), std)
     except AudioError as exc:
-        err.print(f"[red]{exc}[/red]")
+        err.print(str(exc), markup=False, style="red")
         raise typer.Exit(1) from None
     result = analysis_to_json(analyze_transcript(transcript, std, str(file)))
     if as_json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
         return
-    console.print(f"[bold]{file}[/bold]  score {result['score']}  flagged: {result['flagged']}")
+    console.print(f"[bold]{escape(str(file))}[/bold]  score {result['score']}  flagged: {result['flagged']}")
     for stage_id, st in result["stages"].items():
         mark = "[green]✓[/green]" if st["present"] else "[red]✗[/red]"
-        where = f"{st['start']:.1f}s «{st['evidence']}»" if st["present"] else ""
+        where = escape(f"{st['start']:.1f}s «{st['evidence']}»") if st["present"] else ""
         console.print(f"  {mark} {stage_id} {where}")
     for f in result["findings"]:
-        console.print(f"  [yellow]{f['severity']}[/yellow] {f['type']} {f['start']:.1f}-{f['end']:.1f}s: {f['evidence']}")
+        console.print(f"  [yellow]{f['severity']}[/yellow] {f['type']} {f['start']:.1f}-{f['end']:.1f}s: {escape(f['evidence'])}")
 
 
 @app.command()
@@ -133,11 +135,24 @@ def evaluate(
     from pipeline.evaluate import evaluate_folder, render_report
 
     std = _standard_or_exit(standard)
-    report = evaluate_folder(folder, std, options_from_env(), progress=lambda msg: err.print(msg))
+    report = evaluate_folder(folder, std, options_from_env(), progress=lambda msg: err.print(msg, markup=False))
     if as_json:
         sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n")
     else:
         console.print(render_report(report))
+
+
+@app.command()
+def bench(
+    folder: Path = typer.Argument(DEFAULT_RECORDINGS / "samples", help="Recordings to time."),
+    standard: Path = StandardOpt,
+) -> None:
+    """Time every stage of the pipeline per call and print a Markdown table."""
+    from pipeline.bench import render_markdown, run_benchmark
+
+    options = options_from_env()
+    timings = run_benchmark(folder, _standard_or_exit(standard), options)
+    sys.stdout.write(render_markdown(timings, options) + "\n")
 
 
 @app.command("model-path")

@@ -1,0 +1,87 @@
+"""`callqa bench`: throughput of the whole pipeline, per call and per stage.
+
+A benchmark, not a test: it prints a Markdown table for the README. Each call
+goes through `process_recording` exactly as in the nightly batch, into a fresh
+SQLite file, so no transcript cache is reused.
+"""
+
+from __future__ import annotations
+
+import platform
+import resource
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from checks.standard import Standard
+from pipeline.batch import discover, process_recording
+from pipeline.settings import TranscriptionOptions
+from pipeline.storage.db import open_database
+from pipeline.transcribe import load_model
+
+STAGES = ("decode", "transcribe", "analyse", "store")
+
+
+@dataclass(frozen=True)
+class CallTiming:
+    name: str
+    duration_s: float
+    stages: dict[str, float]
+    peak_rss_mb: float
+
+    @property
+    def wall_s(self) -> float:
+        return sum(self.stages.values())
+
+    @property
+    def rtf(self) -> float:
+        return self.wall_s / self.duration_s
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_benchmark(folder: Path, standard: Standard, options: TranscriptionOptions) -> list[CallTiming]:
+    load_model(options.model, options.device, options.compute_type, options.cpu_threads)
+    timings: list[CallTiming] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        sessions = open_database(f"sqlite:///{tmp}/bench.db")
+        for path in discover(folder):
+            outcome = process_recording(path, standard, options, sessions)
+            if outcome.analysis is None:
+                continue
+            timings.append(CallTiming(path.name, outcome.analysis.transcript.duration_s,
+                                      dict(outcome.timings), peak_rss_mb()))
+    return timings
+
+
+def render_markdown(timings: list[CallTiming], options: TranscriptionOptions) -> str:
+    lines = [
+        f"Machine: {platform.processor() or platform.machine()}, {options.cpu_threads} threads, "
+        f"engine {options.engine}, model {options.model}, {options.compute_type}, beam {options.beam_size}; "
+        f"{time.strftime('%Y-%m-%d')}",
+        "",
+        "| call | audio s | " + " | ".join(f"{s} s" for s in STAGES) + " | wall s | RTF | peak RSS MB |",
+        "|---|---:|" + "---:|" * (len(STAGES) + 3),
+    ]
+    for t in timings:
+        lines.append(
+            f"| {t.name} | {t.duration_s:.1f} | "
+            + " | ".join(f"{t.stages.get(s, 0):.2f}" for s in STAGES)
+            + f" | {t.wall_s:.1f} | {t.rtf:.3f} | {t.peak_rss_mb:.0f} |"
+        )
+    if timings:
+        total_audio = sum(t.duration_s for t in timings)
+        total_wall = sum(t.wall_s for t in timings)
+        lines.append(
+            f"| **all {len(timings)}** | {total_audio:.1f} | "
+            + " | ".join(f"{sum(t.stages.get(s, 0) for t in timings):.2f}" for s in STAGES)
+            + f" | {total_wall:.1f} | {total_wall / total_audio:.3f} | {max(t.peak_rss_mb for t in timings):.0f} |"
+        )
+        lines.append("")
+        lines.append(f"Median per-call RTF {statistics.median(t.rtf for t in timings):.3f}; "
+                     f"{3600 / (total_wall / len(timings)):.0f} calls per hour at this call length.")
+    return "\n".join(lines)

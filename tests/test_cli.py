@@ -1,0 +1,56 @@
+"""The command line: JSON contract of `analyze`, exit codes and messages of `run`."""
+
+import json
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from tests.conftest import DEMO_STANDARD, SAMPLES
+
+runner = CliRunner()
+JSON_KEYS = {"recording", "duration_s", "stages", "findings", "score", "flagged", "transcript"}
+
+
+def test_broken_standard_stops_before_any_work_and_names_the_key(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(DEMO_STANDARD.read_text(encoding="utf-8").replace("weight: 25", "weight: -3", 1), encoding="utf-8")
+    result = runner.invoke(app, ["run", "--recordings", str(tmp_path), "--standard", str(bad)])
+    assert result.exit_code == 2
+    assert "bad.yaml" in result.output and "stages[0].weight" in result.output
+
+
+@pytest.mark.model
+def test_analyze_json_follows_the_documented_shape(demo_truths):
+    name = next(iter(demo_truths))
+    result = runner.invoke(app, ["analyze", str(SAMPLES / name), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert JSON_KEYS <= set(data)
+    assert 0 <= data["score"] <= 100 and isinstance(data["flagged"], bool)
+    greeting = data["stages"]["greeting"]
+    assert set(greeting) >= {"present", "start", "end", "speaker", "evidence", "score"}
+    for finding in data["findings"]:
+        assert {"type", "severity", "start", "end", "speaker", "evidence"} <= set(finding)
+    assert {line["speaker"] for line in data["transcript"]} == {"seller", "client"}
+
+
+def test_analyze_reports_a_bad_file(tmp_path):
+    bad = tmp_path / "empty.wav"
+    bad.write_bytes(b"")
+    result = runner.invoke(app, ["analyze", str(bad)])
+    assert result.exit_code == 1 and "empty.wav: empty file" in result.output
+
+
+@pytest.mark.model
+def test_run_exits_non_zero_and_names_the_failed_files(prefect_harness, tmp_path, demo_truths):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    name = min(demo_truths, key=lambda n: (SAMPLES / n).stat().st_size)
+    shutil.copy(SAMPLES / name, inbox / name)
+    (inbox / "cut.wav").write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt ")
+    result = runner.invoke(app, ["run", "--recordings", str(inbox), "--db", f"sqlite:///{tmp_path / 'cli.db'}"])
+    assert result.exit_code == 1
+    assert name in result.output and "analysed" in result.output
+    assert "cut.wav" in result.output and "truncated WAV" in result.output

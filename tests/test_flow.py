@@ -1,0 +1,70 @@
+"""The nightly flow under the Prefect test harness: store, dedupe, survive bad files, retry them."""
+
+import shutil
+
+import pytest
+from sqlalchemy import func, select
+
+from pipeline.flow import nightly_flow, sessions_for
+from pipeline.storage.models import AnalysisRow, FailureRow, RecordingRow
+from tests.conftest import DEMO_STANDARD, SAMPLES
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture
+def inbox(tmp_path, demo_truths):
+    folder = tmp_path / "inbox"
+    (folder / "2026" / "11").mkdir(parents=True)
+    shortest = min(demo_truths, key=lambda n: (SAMPLES / n).stat().st_size)
+    shutil.copy(SAMPLES / shortest, folder / "2026" / "11" / shortest)
+    (folder / "broken.wav").write_text("not audio at all")
+    (folder / "notes.md").write_text("a note, not a recording")
+    return folder, shortest
+
+
+def count(url, model):
+    with sessions_for(url).begin() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def test_batch_stores_results_skips_known_calls_and_records_failures(prefect_harness, inbox, tmp_path):
+    folder, good_name = inbox
+    url = f"sqlite:///{tmp_path / 'flow.db'}"
+    result = nightly_flow(str(folder), str(DEMO_STANDARD), url)
+
+    by_name = {o.path.rsplit("/", 1)[-1]: o for o in result.outcomes}
+    assert set(by_name) == {good_name, "broken.wav"}  # the .md note is not a recording
+    assert by_name[good_name].status == "analysed"
+    assert by_name["broken.wav"].status == "failed"
+    assert "not a decodable audio file" in by_name["broken.wav"].reason
+    assert count(url, AnalysisRow) == 1 and count(url, FailureRow) == 1
+
+    # a second run over the same inbox analyses nothing twice, and retries the bad file
+    again = nightly_flow(str(folder), str(DEMO_STANDARD), url)
+    statuses = {o.path.rsplit("/", 1)[-1]: o.status for o in again.outcomes}
+    assert statuses == {good_name: "skipped", "broken.wav": "failed"}
+    assert count(url, AnalysisRow) == 1 and count(url, FailureRow) == 2
+
+    # the same audio under a new name is the same recording
+    shutil.copy(folder / "2026" / "11" / good_name, folder / "copy.flac")
+    (folder / "broken.wav").unlink()
+    third = nightly_flow(str(folder), str(DEMO_STANDARD), url)
+    assert {o.status for o in third.outcomes} == {"skipped"}
+    assert count(url, RecordingRow) == 2  # the good call and the once-broken file
+
+
+def test_changed_standard_makes_a_new_analysis_from_the_cached_transcript(prefect_harness, inbox, tmp_path):
+    folder, _ = inbox
+    (folder / "broken.wav").unlink()
+    url = f"sqlite:///{tmp_path / 'flow2.db'}"
+    nightly_flow(str(folder), str(DEMO_STANDARD), url)
+    changed = tmp_path / "std_v2.yaml"
+    changed.write_text(DEMO_STANDARD.read_text(encoding="utf-8").replace('version: "1"', 'version: "2"'), encoding="utf-8")
+    result = nightly_flow(str(folder), str(changed), url)
+    outcome = result.outcomes[0]
+    assert outcome.status == "analysed"
+    assert outcome.timings["transcribe"] == 0.0  # reused from the transcript cache
+    with sessions_for(url).begin() as s:
+        versions = sorted(s.scalars(select(AnalysisRow.standard_version)))
+    assert versions == ["1", "2"]
