@@ -8,6 +8,7 @@ from typing import Any
 from checks.registry import CallContext, CheckSpec, all_checks
 from checks.scoring import score_call
 from checks.standard import Standard, StandardError
+from checks.talk import NOT_MEASURABLE
 from pipeline.records import CallAnalysis, Finding, StageHit, Transcript
 
 
@@ -38,13 +39,21 @@ def plan_checks(standard: Standard, source: str = "standard") -> tuple[list[tupl
 
 def analyze_transcript(transcript: Transcript, standard: Standard, recording: str = "") -> CallAnalysis:
     ctx = CallContext(transcript, standard)
-    run, skipped = plan_checks(standard)
+    planned, skipped = plan_checks(standard)
     stages: list[StageHit] = []
     findings: list[Finding] = []
-    for spec, params in run:
+    metrics: dict[str, float | int | None] = {}
+    run: list[CheckSpec] = []
+    for spec, params in planned:
+        if spec.needs_roles and not transcript.is_stereo:
+            skipped.append(f"{spec.label}: not measurable without separate seller and client channels")
+            metrics.update(NOT_MEASURABLE if spec.name == "talk_metrics" else {})
+            continue
         result = spec.func(ctx, params)
+        run.append(spec)
         stages.extend(result.stages)
         findings.extend(result.findings)
+        metrics.update(result.metrics)
     if not stages:
         stages = list(ctx.stage_hits)
     findings.sort(key=lambda f: (f.start, f.type))
@@ -54,8 +63,9 @@ def analyze_transcript(transcript: Transcript, standard: Standard, recording: st
         stages=tuple(stages),
         findings=tuple(findings),
         score=score_call(standard, tuple(stages), tuple(findings)),
-        checks_run=tuple(spec.label for spec, _ in run),
+        checks_run=tuple(spec.label for spec in run),
         checks_skipped=tuple(skipped),
         standard_id=standard.standard.id,
         standard_version=standard.standard.version,
+        metrics=metrics,
     )

@@ -26,6 +26,8 @@ registry = catalogue.create("callqa", "checks", entry_points=True)
 class CheckResult:
     stages: tuple[StageHit, ...] = ()
     findings: tuple[Finding, ...] = ()
+    # measurements that are not errors by themselves (talk share, speech rate)
+    metrics: dict[str, float | int | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -61,21 +63,30 @@ class CheckSpec:
     requires: tuple[str, ...] = ()
     # runs when the standard has no `checks:` section at all
     default_on: bool = False
+    # needs the seller and the client on separate channels; skipped on mono calls
+    needs_roles: bool = False
 
     @property
     def label(self) -> str:
         return f"{self.name}@{self.version}"
 
 
-def register(name: str, version: str, *, requires: tuple[str, ...] = (), default_on: bool = False) -> Callable[[CheckFunc], CheckFunc]:
+def register(
+    name: str, version: str, *, requires: tuple[str, ...] = (), default_on: bool = False, needs_roles: bool = False
+) -> Callable[[CheckFunc], CheckFunc]:
     def decorate(func: CheckFunc) -> CheckFunc:
-        registry.register(name, func=CheckSpec(name, version, func, requires, default_on))
+        registry.register(name, func=CheckSpec(name, version, func, requires, default_on, needs_roles))
         return func
 
     return decorate
 
 
-def all_checks() -> dict[str, CheckSpec]:
-    import checks.detectors  # noqa: F401  (registers the built-in checks)
+BUILTIN_MODULES = ("detectors", "answers", "pauses", "dispatching", "talk", "forbidden")
 
+
+def all_checks() -> dict[str, CheckSpec]:
+    import importlib
+
+    for module in BUILTIN_MODULES:  # importing a module registers its checks
+        importlib.import_module(f"checks.{module}")
     return dict(registry.get_all())

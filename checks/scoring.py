@@ -9,12 +9,11 @@ from __future__ import annotations
 from checks.standard import Standard
 from pipeline.records import CallScore, Finding, StageHit, StageScore
 
-DEFAULT_PENALTIES: dict[str, float] = {"missing_stage": 0.0}
+# a missing stage already costs its weight; it takes nothing more by default
+DEFAULT_PENALTIES: dict[str, float] = {"missing_stage": 0.0, "stage_order": 5.0}
 
 
 def penalty_for(finding: Finding, standard: Standard) -> float:
-    if finding.type == "stage_order":
-        return standard.thresholds.stage_order_penalty
     return standard.scoring.penalties.get(finding.type, DEFAULT_PENALTIES.get(finding.type, 0.0))
 
 

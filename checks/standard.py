@@ -69,7 +69,6 @@ class Stage(_Strict):
 class Thresholds(_Strict):
     flag_below: float = Field(default=70.0, ge=0, le=100)
     match_cutoff: float = Field(default=78.0, ge=50, le=100)
-    stage_order_penalty: float = Field(default=5.0, ge=0, le=100)
 
 
 class Fact(_Strict):

@@ -65,11 +65,11 @@ def run(
         row = rows.get(o.analysis_id) if o.analysis_id is not None else None
         name = os.path.relpath(o.path, recordings)
         if row:
-            table.add_row(name, o.status, f"{row.duration_s or 0:.0f} s", f"{row.score:g}",
+            table.add_row(escape(name), o.status, f"{row.duration_s or 0:.0f} s", f"{row.score:g}",
                           "[red]yes[/red]" if row.flagged else "no", str(row.n_findings),
                           ", ".join(row.missing_stages) or "-")
         else:
-            table.add_row(name, o.status, "", "", "", "", o.reason)
+            table.add_row(escape(name), o.status, "", "", "", "", escape(o.reason))
     console.print(table)
     console.print(f"results stored in {result.database_url}")
     if result.failed:

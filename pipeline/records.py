@@ -131,3 +131,5 @@ class CallAnalysis:
     checks_skipped: tuple[str, ...] = ()
     standard_id: str = ""
     standard_version: str = ""
+    # talk share, speech rate, holds...; None where a metric can't be measured (mono)
+    metrics: dict[str, float | int | None] = field(default_factory=dict)

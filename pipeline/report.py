@@ -61,6 +61,7 @@ def analysis_to_json(analysis: CallAnalysis) -> dict[str, Any]:
         "penalty": analysis.score.penalty,
         "flagged": analysis.score.flagged,
         "flag_reasons": list(analysis.score.reasons),
+        "metrics": analysis.metrics,
         "checks_run": list(analysis.checks_run),
         "checks_skipped": list(analysis.checks_skipped),
         "transcript": [

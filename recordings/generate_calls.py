@@ -155,7 +155,7 @@ DEMO_SCENARIOS: dict[str, Plan] = {
                                 [{"topic": "hours_weekdays", "outcome": "ignored"},
                                  {"topic": "generic", "outcome": "correct"}],
                                 None, "ignored_no_farewell"),
-    "hold_correct": Plan(0, True, dict.fromkeys(ELEMENTS, True), ["object", "volume", "timing"],
+    "hold_correct": Plan(0, True, dict.fromkeys(ELEMENTS, True), ["object", "volume"],
                          True, True, False, True, "farewell", "normal",
                          [{"topic": "gas_block_price", "outcome": "hold_correct"}],
                          None, "hold_correct"),
@@ -322,7 +322,8 @@ class Builder:
         slots: list[list[list[Turn]]] = [[] for _ in range(len(body) + 1)]
         for spec in p.qas:
             # a KB question usually comes after some discovery; any slot is possible
-            slots[self.rng.randrange(len(slots)) if len(slots) > 1 else 0].append(self.qa(spec))
+            weights = [0.3] + [1.0] * (len(slots) - 1)
+            slots[self.rng.choices(range(len(slots)), weights)[0]].append(self.qa(spec))
         turns = self.opening()
         for i in range(len(body) + 1):
             for qa in slots[i]:
@@ -569,7 +570,7 @@ def generate_call(name: str, split: str, seed: int, index: int, scenario: str, o
     plan = DEMO_SCENARIOS[scenario] if scenario != "random" else random_plan(rng)
     voices = pick_voices(rng, seller[1], client[1])
     if split == "demo" and scenario != "random":
-        noise_db = rng.uniform(-62, -54)
+        noise_db = rng.uniform(-70, -62)  # quiet: the committed samples must stay small
     else:
         noise_db = rng.uniform(-44, -36) if rng.random() < 0.25 else rng.uniform(-60, -46)
     renderer = Renderer(voices, cache, jobs)

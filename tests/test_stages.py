@@ -101,7 +101,7 @@ def test_out_of_order_stages_give_a_finding(standard):
     assert len(order) == 1
     assert order[0].details == {"stage": "needs_discovery", "after": "meeting_proposal"}
     assert order[0].start == pytest.approx(11.35, abs=0.5)
-    assert result.score.penalty == standard.thresholds.stage_order_penalty
+    assert result.score.penalty == standard.scoring.penalties["stage_order"]
 
 
 def test_mono_call_degrades_gracefully(standard):

@@ -142,6 +142,8 @@ class AnalysisRow(Base):
     standard_version: Mapped[str] = mapped_column(String(64))
     checks_run: Mapped[list[Any]]
     checks_skipped: Mapped[list[Any]]
+    # talk share, speech rate, holds; NULL values where not measurable (mono)
+    metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
     language: Mapped[str] = mapped_column(String(16))
     duration_s: Mapped[float]
     channels: Mapped[int] = mapped_column(Integer)

@@ -228,6 +228,7 @@ def save_analysis(session: Session, sha256: str, analysis: CallAnalysis) -> int:
         standard_version=analysis.standard_version,
         checks_run=list(analysis.checks_run),
         checks_skipped=list(analysis.checks_skipped),
+        metrics=dict(analysis.metrics),
         language=t.language,
         duration_s=t.duration_s,
         channels=t.channels,
@@ -343,6 +344,7 @@ def load_analysis(session: Session, analysis_id: int) -> CallAnalysis:
         checks_skipped=tuple(row.checks_skipped),
         standard_id=row.standard_id,
         standard_version=row.standard_version,
+        metrics=dict(row.metrics or {}),
     )
 
 
