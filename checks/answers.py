@@ -126,10 +126,12 @@ def _content_keys(text: NormText) -> set[str]:
     return {k for k in text.keys.split() if k not in _STOP and not k[:1].isdigit() and len(k) > 2}
 
 
-def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None) -> bool:
-    """Whether line `a` is on the topic of question `q`."""
+def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[str]) -> bool:
+    """Whether line `a` responds to question `q`; an evasive reply is judged by its own check."""
     question, answer = ctx.texts[q], ctx.texts[a]
     if fact is not None and (stated_values(answer, fact.unit) or fact_keywords_found(fact, answer)):
+        return True
+    if best_match(evasive, answer, ctx.standard.thresholds.match_cutoff):
         return True
     if _content_keys(question) & _content_keys(answer):
         return True
@@ -144,13 +146,14 @@ def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None) -> bool:
 def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     turns = int(params.get("answer_turns", 2))
     min_words = int(params.get("min_words", 3))
+    evasive = list(((ctx.standard.checks or {}).get("evasive_answer") or {}).get("phrases", DEFAULT_EVASIVE))
     findings: list[Finding] = []
     for q in client_questions(ctx):
         if len(ctx.texts[q].tokens) < min_words:
             continue  # «да?», «алло?» ask for attention, not for an answer
         fact = _question_fact(ctx, q)
         window = answer_window(ctx, q, turns)
-        if any(_answers(ctx, q, a, fact) for a in window):
+        if any(_answers(ctx, q, a, fact, evasive) for a in window):
             continue
         reply = ctx.transcript.utterances[window[0]].text if window else "(no reply)"
         findings.append(_finding(

@@ -45,10 +45,16 @@ def _last_before(transcript: Transcript, t: float) -> int | None:
 
 
 def _announced(ctx: CallContext, gap_start: float, phrases: list[str]) -> str | None:
+    """The hold phrase the seller said just before the gap, with no client line since."""
     cutoff = ctx.standard.thresholds.match_cutoff
-    for i, u in enumerate(ctx.transcript.utterances):
-        if u.speaker == "client" or not (gap_start - ANNOUNCE_WINDOW_S <= u.end <= gap_start + 1.5):
-            continue
+    recent = sorted(
+        (i for i, u in enumerate(ctx.transcript.utterances)
+         if gap_start - ANNOUNCE_WINDOW_S <= u.end <= gap_start + 1.5 and u.start < gap_start),
+        key=lambda i: ctx.transcript.utterances[i].end, reverse=True,
+    )
+    for i in recent:
+        if ctx.transcript.utterances[i].speaker == "client":
+            return None  # the client spoke after any announcement: it no longer covers this gap
         found = best_match(phrases, ctx.texts[i], cutoff)
         if found:
             return found.reference

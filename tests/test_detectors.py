@@ -1,0 +1,283 @@
+"""Error detectors on hand-built transcripts: true positives, true negatives, edge cases."""
+
+from pathlib import Path
+
+import pytest
+
+from checks.analyze import analyze_transcript
+from checks.standard import load_standard
+from tests.helpers import call
+
+DEMO = Path(__file__).resolve().parent.parent / "scripts_ref" / "stroydom.yaml"
+GREETING = ("seller", 0.0, "Добрый день, компания СтройДом, меня зовут Ирина, чем могу помочь?")
+FAREWELL_AT = 200.0
+
+
+@pytest.fixture(scope="module")
+def standard():
+    return load_standard(DEMO)
+
+
+def findings(standard, *lines, kind=None, **kw):
+    result = analyze_transcript(call(*lines, **kw), standard)
+    return [f for f in result.findings if kind is None or f.type == kind]
+
+
+# --- wrong_answer / evasive_answer ------------------------------------------------
+
+@pytest.mark.parametrize("answer", [
+    "Доставка в Подольск стоит две тысячи пятьсот рублей.",
+    "Доставка в Подольск 2500 рублей.",
+    "В Подольск — 2 500 ₽, привезём завтра.",
+])
+def test_correct_price_in_words_or_digits_is_not_a_finding(standard, answer):
+    got = findings(standard, GREETING, ("client", 5.0, "Сколько стоит доставка в Подольск?"),
+                   ("seller", 9.0, answer), kind="wrong_answer")
+    assert got == []
+
+
+@pytest.mark.parametrize("answer, stated", [
+    ("Доставка в Подольск будет стоить четыре тысячи рублей.", "4000 руб."),
+    ("Доставка в Подольск 3000 рублей.", "3000 руб."),
+])
+def test_wrong_price_names_expected_and_stated(standard, answer, stated):
+    got = findings(standard, GREETING, ("client", 5.0, "Сколько стоит доставка в Подольск?"),
+                   ("seller", 9.0, answer), kind="wrong_answer")
+    assert len(got) == 1
+    f = got[0]
+    assert f.details["expected"] == "2500 руб." and f.details["stated"] == stated
+    assert f.details["fact"] == "delivery_podolsk" and f.speaker == "seller"
+    assert 9.0 <= f.start < f.end <= 13.0
+    assert "delivery_podolsk" in f.reference and "Сколько стоит доставка" in f.evidence
+
+
+def test_answer_two_turns_later_is_still_judged(standard):
+    got = findings(standard, GREETING,
+                   ("client", 5.0, "Скажите, до скольки вы работаете в будни?"),
+                   ("seller", 9.0, "Секундочку, сейчас посмотрю."),
+                   ("seller", 12.0, "Мы работаем до семи вечера."), kind="wrong_answer")
+    assert [f.details["stated"] for f in got] == ["19:00"] and got[0].details["expected"] == "20:00"
+
+
+def test_time_in_words_equal_to_the_knowledge_base_is_correct(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "До скольки вы работаете?"),
+                   ("seller", 9.0, "Работаем до восьми вечера."), kind="wrong_answer")
+    assert got == []
+
+
+def test_fact_missing_from_the_knowledge_base_is_never_judged(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Сколько стоит доставка в Тверь?"),
+                   ("seller", 9.0, "Доставка в Тверь девять тысяч рублей."), kind="wrong_answer")
+    assert got == []
+
+
+def test_years_and_percent(standard):
+    got = findings(standard, GREETING,
+                   ("client", 5.0, "Какая гарантия на металлочерепицу?"),
+                   ("seller", 9.0, "Гарантия на металлочерепицу десять лет."),
+                   ("client", 14.0, "А скидка на большой заказ какая?"),
+                   ("seller", 18.0, "Скидка пять процентов."), kind="wrong_answer")
+    assert [(f.details["fact"], f.details["stated"]) for f in got] == [("roof_warranty", "10 лет")]
+
+
+def test_evasive_answer_where_the_knowledge_base_knows(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Сколько стоит доставка в Подольск?"),
+                   ("seller", 9.0, "Ой, не знаю, это не ко мне."))
+    kinds = [f.type for f in got]
+    assert "evasive_answer" in kinds and "wrong_answer" not in kinds and "ignored_question" not in kinds
+
+
+# --- ignored_question ---------------------------------------------------------------
+
+def test_question_answered_on_topic_is_not_ignored(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "А у вас есть кирпич облицовочный?"),
+                   ("seller", 9.0, "Да, облицовочный кирпич есть в наличии."), kind="ignored_question")
+    assert got == []
+
+
+def test_question_met_with_a_change_of_subject_is_ignored(standard):
+    got = findings(standard, GREETING,
+                   ("client", 5.0, "А скидки для постоянных клиентов у вас бывают?"),
+                   ("seller", 9.0, "Давайте сначала определимся, что вы строите."),
+                   ("client", 13.0, "Дом."),
+                   ("seller", 15.0, "Хорошо, какой объём газобетона нужен?"), kind="ignored_question")
+    assert len(got) == 1 and got[0].speaker == "client" and got[0].start == 5.0
+
+
+def test_question_answered_two_turns_later_is_not_ignored(standard):
+    got = findings(standard, GREETING,
+                   ("client", 5.0, "Какая гарантия на металлочерепицу?"),
+                   ("seller", 9.0, "Секундочку."),
+                   ("seller", 12.0, "Гарантия пятнадцать лет."), kind="ignored_question")
+    assert got == []
+
+
+def test_short_attention_question_is_not_a_question_to_answer(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Алло?"), ("seller", 6.0, "Да, слушаю вас."),
+                   kind="ignored_question")
+    assert got == []
+
+
+# --- multitasking_pause -------------------------------------------------------------
+
+def test_dead_air_of_fifteen_seconds(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Мне нужен газобетон."),
+                   ("seller", 22.0, "Так, по газобетону."), ("seller", 26.0, "Спасибо за звонок, всего доброго!"),
+                   kind="multitasking_pause")
+    assert len(got) == 1
+    f = got[0]
+    assert f.details["kind"] == "dead_air" and 15.0 <= f.details["length_s"] <= 16.5
+    assert f.start == pytest.approx(6.05, abs=0.1) and f.end == pytest.approx(22.0, abs=0.1)
+
+
+def test_gap_under_the_threshold_is_fine(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Мне нужен газобетон."),
+                   ("seller", 12.0, "Так, по газобетону."), kind="multitasking_pause")
+    assert got == []
+
+
+def test_announced_hold_is_not_dead_air(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Какая гарантия на металлочерепицу?"),
+                   ("seller", 8.0, "Секундочку, сейчас посмотрю."),
+                   ("seller", 40.0, "Гарантия пятнадцать лет."), kind="multitasking_pause")
+    assert got == []
+
+
+def test_hold_broken_off_early_then_silence_again_is_dead_air(standard):
+    got = findings(standard, GREETING, ("seller", 5.0, "Минутку, сейчас посмотрю."),
+                   ("client", 12.0, "Алло, вы тут?"),
+                   ("seller", 30.0, "Да, извините."), kind="multitasking_pause")
+    assert [f.details["kind"] for f in got] == ["dead_air"]
+    assert got[0].start == pytest.approx(13.05, abs=0.1)
+
+
+def test_hold_over_the_limit(standard):
+    got = findings(standard, GREETING, ("seller", 5.0, "Подождите, пожалуйста, на линии."),
+                   ("seller", 140.0, "Спасибо за ожидание."), kind="multitasking_pause")
+    assert [f.details["kind"] for f in got] == ["hold_too_long"]
+
+
+def test_more_than_three_holds(standard):
+    lines = [GREETING]
+    t = 5.0
+    for _ in range(4):
+        lines.append(("seller", t, "Секундочку."))
+        t += 20.0
+    lines.append(("seller", t, "Всё нашла."))
+    got = findings(standard, *lines, kind="multitasking_pause")
+    assert [f.details["kind"] for f in got] == ["too_many_holds"]
+
+
+def test_slow_response_to_a_question(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Сколько стоит доставка в Подольск?"),
+                   ("seller", 14.0, "Две тысячи пятьсот рублей."), kind="multitasking_pause")
+    assert [f.details["kind"] for f in got] == ["slow_response"]
+    assert got[0].details["length_s"] == pytest.approx(7.2, abs=0.1)
+
+
+def test_silence_after_the_farewell_is_not_a_pause(standard):
+    got = findings(standard, GREETING, ("seller", 5.0, "Спасибо за звонок, всего доброго!"),
+                   tail_s=40.0, kind="multitasking_pause")
+    assert got == []
+
+
+def test_sound_without_words_is_not_silence(standard):
+    # the client was talking (voice on the channel) though the recogniser wrote nothing
+    got = findings(standard, GREETING, ("seller", 25.0, "Понятно."),
+                   extra_voice={"client": [(5.0, 24.0)]}, kind="multitasking_pause")
+    assert got == []
+
+
+# --- poor_dispatching ---------------------------------------------------------------
+
+def test_transfer_without_naming_the_colleague(standard):
+    got = findings(standard, GREETING, ("seller", 5.0, "Соединяю."), kind="poor_dispatching")
+    assert [f.details["kind"] for f in got] == ["transfer_without_template"]
+
+
+def test_transfer_with_the_template_is_fine(standard):
+    got = findings(standard, GREETING,
+                   ("seller", 5.0, "Соединяю вас с Павлом, он занимается кровлей и всё подробно расскажет."),
+                   kind="poor_dispatching")
+    assert got == []
+
+
+def test_client_complains_of_transfers(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Меня уже переключали два раза!"), kind="poor_dispatching")
+    assert [f.details["kind"] for f in got] == ["client_complains_of_transfers"]
+
+
+def test_absent_colleague_without_callback(standard):
+    bad = findings(standard, GREETING, ("seller", 5.0, "Нужного сотрудника нет на месте."), kind="poor_dispatching")
+    good = findings(standard, GREETING, ("seller", 5.0, "Нужного сотрудника нет на месте, он вам перезвонит через час."),
+                    kind="poor_dispatching")
+    assert [f.details["kind"] for f in bad] == ["absent_without_callback"] and good == []
+
+
+# --- interruption and talk metrics --------------------------------------------------
+
+def test_seller_talking_over_the_client(standard):
+    got = findings(standard, GREETING,
+                   ("client", 5.0, "Мне нужно понять сколько газобетона брать на дом десять на десять метров"),
+                   ("seller", 6.0, "Да-да, я понял, у нас газобетон лучший, берите сразу побольше"),
+                   kind="interruption")
+    assert len(got) == 1 and got[0].details["overlap_s"] >= 3.0
+
+
+def test_client_talking_over_the_seller_is_not_the_sellers_interruption(standard):
+    got = findings(standard, GREETING,
+                   ("seller", 5.0, "Газобетон у нас разных марок, есть D400 D500 и D600 для разных задач"),
+                   ("client", 7.0, "Да-да, я понял, мне нужен D500, давайте его и посчитаем"),
+                   kind="interruption")
+    assert got == []
+
+
+def test_talk_metrics_on_stereo(standard):
+    result = analyze_transcript(call(GREETING, ("client", 5.0, "Мне нужен газобетон."),
+                                     ("seller", 7.0, "Какой объём вам нужен?")), standard)
+    m = result.metrics
+    assert 0.5 < m["seller_talk_share"] < 0.9
+    assert m["seller_questions"] == 2 and m["seller_words_per_minute"] > 100
+    assert m["longest_seller_monologue_s"] > 0
+
+
+def test_mono_call_marks_talk_metrics_not_measurable(standard):
+    result = analyze_transcript(call(GREETING, ("client", 5.0, "Мне нужен газобетон."), stereo=False), standard)
+    assert result.metrics["seller_talk_share"] is None
+    assert any(s.startswith("interruption@") and "not measurable" in s for s in result.checks_skipped)
+    assert not any(f.type in ("interruption", "wrong_answer") for f in result.findings)
+
+
+def test_talk_share_over_the_limit_is_a_warning(standard):
+    lines = [GREETING] + [("seller", 5.0 + 3 * i, "Наш газобетон очень хороший и прочный материал") for i in range(14)]
+    lines.append(("client", 48.0, "Понятно."))
+    got = findings(standard, *lines, kind="talk_ratio")
+    assert len(got) == 1 and got[0].severity == "info"
+
+
+# --- forbidden_phrase ---------------------------------------------------------------
+
+def test_forbidden_phrase_on_lemmas(standard):
+    got = findings(standard, GREETING, ("seller", 5.0, "Ну это не мои проблемы, короче."), kind="forbidden_phrase")
+    assert sorted(f.evidence for f in got) == ["«короче.»", "«это не мои проблемы,»"]
+
+
+def test_client_words_are_not_the_sellers_forbidden_phrases(standard):
+    assert findings(standard, GREETING, ("client", 5.0, "Короче, мне нужен кирпич."), kind="forbidden_phrase") == []
+
+
+# --- configuration ------------------------------------------------------------------
+
+def test_detector_without_config_is_skipped_and_listed(tmp_path):
+    import yaml
+    data = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    del data["checks"]["wrong_answer"]
+    data["knowledge_base"] = []
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    std = load_standard(path)
+    result = analyze_transcript(call(GREETING, ("client", 5.0, "Сколько стоит доставка в Подольск?"),
+                                     ("seller", 9.0, "Четыре тысячи рублей.")), std)
+    assert any(s.startswith("wrong_answer@1: not configured") for s in result.checks_skipped)
+    assert any(s.startswith("evasive_answer@1: the standard has no knowledge_base") for s in result.checks_skipped)
+    assert not any(f.type == "wrong_answer" for f in result.findings)
