@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 import catalogue
@@ -84,6 +84,7 @@ def register(
 BUILTIN_MODULES = ("detectors", "answers", "pauses", "dispatching", "talk", "forbidden")
 
 
+@lru_cache(maxsize=1)
 def all_checks() -> dict[str, CheckSpec]:
     import importlib
 
