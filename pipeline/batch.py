@@ -94,8 +94,10 @@ def process_recording(
         sha = rec.sha256
         std_id, std_version = standard.key
         with sessions.begin() as session:
-            if repo.analysis_exists(session, sha, options.engine, options.model, std_id, std_version):
-                return Outcome(str(path), "skipped", "already analysed with this model and standard")
+            known = repo.analysis_id_for(session, sha, options.engine, options.model, std_id, std_version)
+            if known is not None:
+                return Outcome(str(path), "skipped", "already analysed with this model and standard",
+                               analysis_id=known)
             cached = repo.get_cached_transcript(session, sha, options.engine, options.model, options.cache_key())
         if cached is None:
             audio = load_audio(path)

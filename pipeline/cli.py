@@ -24,7 +24,8 @@ from pipeline.flow import DEFAULT_RECORDINGS, DEFAULT_STANDARD, load_checked_sta
 from pipeline.settings import options_from_env  # noqa: E402
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Quality control of recorded sales calls.")
-console = Console(highlight=False)
+# a log file or CI is no terminal: keep the summary table readable there too
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
 # soft_wrap: an error naming a file must stay on one line, greppable
 err = Console(stderr=True, soft_wrap=True, highlight=False)
 

@@ -44,6 +44,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+sys.dont_write_bytecode = True  # recordings/ is the pipeline's inbox: leave no __pycache__ there
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import phrasebank as pb  # noqa: E402
 
@@ -199,9 +200,15 @@ class Builder:
 
     def __init__(self, plan: Plan, rng: random.Random, split: str, ctx: dict[str, str]):
         self.plan, self.rng, self.split, self.ctx = plan, rng, split, ctx
+        self.used: set[str] = set()
 
     def say(self, bank: pb.Bank, cap: bool = True, **extra: str) -> str:
-        return self.fill(self.rng.choice(bank[self.split]), cap, **extra)
+        """A phrasing from the bank, preferring one this call has not used yet."""
+        options = bank[self.split]
+        fresh = [o for o in options if o not in self.used] or options
+        choice = self.rng.choice(fresh)
+        self.used.add(choice)
+        return self.fill(choice, cap, **extra)
 
     def fill(self, template: str, cap: bool = True, **extra: str) -> str:
         text = template.format(**{**self.ctx, **extra})
@@ -332,7 +339,7 @@ class Builder:
                 turns += body[i]
         if p.dead_air:
             candidates = [i for i, t in enumerate(turns[1:-1], 1)
-                          if t.speaker == "client" and t.pause_after is None
+                          if t.speaker == "client" and t.pause_after is None and not t.text.endswith("?")
                           and turns[i + 1].speaker == "seller" and turns[i + 1].pause_after is None
                           and turns[i - 1].pause_after is None]
             if candidates:
@@ -383,8 +390,8 @@ def voiced(raw: Path, pitch: float, tempo: float) -> np.ndarray:
     frame = RATE // 100
     n = len(audio) // frame
     rms = np.sqrt((audio[: n * frame].reshape(n, frame) ** 2).mean(axis=1) + 1e-12)
-    loud = np.flatnonzero(rms > rms.max() * 10 ** (-35 / 20))
-    a, b = max(loud[0] - 2, 0) * frame, min(loud[-1] + 3, n) * frame
+    loud = np.flatnonzero(rms > rms.max() * 10 ** (-50 / 20))
+    a, b = max(loud[0] - 3, 0) * frame, min(loud[-1] + 4, n) * frame
     audio = audio[a:b]
     return audio / max(float(np.abs(audio).max()), 1e-6)
 
@@ -397,15 +404,15 @@ class Voice:
 
 
 def pick_voices(rng: random.Random, seller_gender: str, client_gender: str) -> dict[str, Voice]:
-    ranges = {"m": (-300, 150), "f": (250, 550)}
+    ranges = {"m": (-250, 100), "f": (200, 450)}
     seller_pitch = rng.uniform(*ranges[seller_gender])
     client_pitch = rng.uniform(*ranges[client_gender])
     for _ in range(100):
         if abs(client_pitch - seller_pitch) >= 250:
             break
-        client_pitch = rng.uniform(-300, 550)
-    return {"seller": Voice(seller_pitch, rng.uniform(0.95, 1.15), rng.uniform(0.4, 0.7)),
-            "client": Voice(client_pitch, rng.uniform(0.9, 1.15), rng.uniform(0.35, 0.7))}
+        client_pitch = rng.uniform(-250, 450)
+    return {"seller": Voice(seller_pitch, rng.uniform(0.95, 1.12), rng.uniform(0.4, 0.7)),
+            "client": Voice(client_pitch, rng.uniform(0.92, 1.12), rng.uniform(0.35, 0.7))}
 
 
 class Renderer:
@@ -570,7 +577,7 @@ def generate_call(name: str, split: str, seed: int, index: int, scenario: str, o
     plan = DEMO_SCENARIOS[scenario] if scenario != "random" else random_plan(rng)
     voices = pick_voices(rng, seller[1], client[1])
     if split == "demo" and scenario != "random":
-        noise_db = rng.uniform(-70, -62)  # quiet: the committed samples must stay small
+        noise_db = rng.uniform(-72, -64)  # quiet: the committed samples must stay small
     else:
         noise_db = rng.uniform(-44, -36) if rng.random() < 0.25 else rng.uniform(-60, -46)
     renderer = Renderer(voices, cache, jobs)

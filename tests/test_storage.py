@@ -110,19 +110,20 @@ def make_analysis(
                 details={"pause_s": 7.5, "threshold_s": 5, "channels": [0, 1], "ok": False},
             ),
             Finding(
-                type="wrong_price",
+                type="missing_stage",
                 severity="critical",
-                start=30.1,
-                end=33.0,
+                start=0.0,
+                end=61.2,
                 speaker="seller",
-                evidence="доставка бесплатно",
-                check="facts@1",
+                evidence="no phrase of stage «needs» was found",
+                check="missing_stage@1",
+                details={"stage": "needs"},
             ),
         ),
         score=CallScore(
             score=62.5,
             flagged=True,
-            reasons=("critical finding: wrong_price", "stage missing: needs"),
+            reasons=("critical finding: missing_stage", "stage missing: needs"),
             stages=(StageScore("greeting", 10.0, 8.75), StageScore("needs", 20.0, 0.0)),
             penalty=15.0,
         ),
@@ -377,3 +378,11 @@ def test_failure_before_hashing_is_retried(db_session: Session) -> None:
     add_recording(db_session, path="inbox/broken.wav")
     repo.save_analysis(db_session, SHA, make_analysis(path="inbox/broken.wav"))
     assert repo.pending_failed_paths(db_session) == []
+
+
+def test_analysis_id_for_finds_exactly_its_key(db_session: Session) -> None:
+    add_recording(db_session)
+    saved = repo.save_analysis(db_session, SHA, make_analysis())
+    key = ("faster-whisper", "large-v3", "stroydom")
+    assert repo.analysis_id_for(db_session, SHA, *key, "1.0") == saved
+    assert repo.analysis_id_for(db_session, SHA, *key, "2.0") is None

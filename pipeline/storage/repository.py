@@ -137,6 +137,23 @@ def analysis_exists(
     return bool(session.scalar(query))
 
 
+def analysis_id_for(
+    session: Session, sha256: str, engine: str, model: str, standard_id: str, standard_version: str
+) -> int | None:
+    """The stored analysis with exactly this key, so a skipped call can still be reported."""
+    return session.scalar(
+        select(AnalysisRow.id)
+        .join(RecordingRow, AnalysisRow.recording_id == RecordingRow.id)
+        .where(
+            RecordingRow.sha256 == sha256,
+            AnalysisRow.engine == engine,
+            AnalysisRow.model == model,
+            AnalysisRow.standard_id == standard_id,
+            AnalysisRow.standard_version == standard_version,
+        )
+    )
+
+
 def _words_to_json(words: tuple[Word, ...]) -> list[dict[str, Any]]:
     # Not serialize.to_jsonable: that rounds to milliseconds, and a stored
     # analysis must come back exactly as it was saved.
@@ -483,13 +500,14 @@ def summary_rows(session: Session, analysis_ids: list[int]) -> list[SummaryRow]:
             .group_by(FindingRow.analysis_id)
         ).all()
     )
+    # required stages only: the missing_stage findings name them
     missing: dict[int, list[str]] = {}
-    for aid, stage_id in session.execute(
-        select(StageResultRow.analysis_id, StageResultRow.stage_id)
-        .where(StageResultRow.analysis_id.in_(ids), StageResultRow.present.is_(False))
-        .order_by(StageResultRow.analysis_id, StageResultRow.idx)
+    for aid, details in session.execute(
+        select(FindingRow.analysis_id, FindingRow.details)
+        .where(FindingRow.analysis_id.in_(ids), FindingRow.type == "missing_stage")
+        .order_by(FindingRow.analysis_id, FindingRow.idx)
     ):
-        missing.setdefault(aid, []).append(stage_id)
+        missing.setdefault(aid, []).append(str((details or {}).get("stage", "?")))
     by_id: dict[int, SummaryRow] = {}
     for aid, path, duration, score, flagged in base:
         by_id[aid] = SummaryRow(
