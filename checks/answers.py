@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from checks.dialogue import (
+    AMOUNT_WORDS,
     answer_window,
     expected_value,
     fact_for_question,
@@ -39,9 +40,10 @@ _YES_NO = frozenset(match_key(w) for w in ("да", "нет", "конечно", "
 
 
 def client_questions(ctx: CallContext) -> list[int]:
+    kb = ctx.standard.knowledge_base
     return [
         i for i, u in enumerate(ctx.transcript.utterances)
-        if u.speaker == "client" and is_question(u, ctx.texts[i])
+        if u.speaker == "client" and is_question(u, ctx.texts[i], kb)
     ]
 
 
@@ -135,7 +137,7 @@ def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[
         return True
     if _content_keys(question) & _content_keys(answer):
         return True
-    asks_amount = bool({"сколь", "когда", "во"} & set(question.keys.split()))
+    asks_amount = bool(AMOUNT_WORDS & set(question.keys.split()))
     if asks_amount and any(t.text[:1].isdigit() for t in answer.tokens):
         return True
     first = answer.keys.split()[:1]

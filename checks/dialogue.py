@@ -9,9 +9,10 @@ already normalised, so «две тысячи пятьсот» and «2500» compa
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from checks.matching import reference_keys
+from checks.matching import keyword_found
 from checks.registry import CallContext
 from checks.standard import Fact
 from checks.text import NormText, match_key
@@ -22,6 +23,8 @@ from pipeline.records import Utterance
 QUESTION_WORDS = frozenset(
     match_key(w) for w in "сколько когда почему зачем где куда откуда какой каков ли".split()
 )
+# words that ask for an amount, a price or a time: a number in the reply answers them
+AMOUNT_WORDS = frozenset(match_key(w) for w in "сколько почем когда цена стоимость стоить во".split())
 # after «а у вас» / «скажите» a plain statement is a question in speech
 QUESTION_OPENERS = ("скажите", "подскажите", "а у вас", "у вас есть", "интересует", "хотел узнать", "хотела узнать")
 _TIME = re.compile(r"^\d{1,2}:\d{2}$")
@@ -44,26 +47,25 @@ class StatedValue:
     token_end: int
 
 
-def is_question(utt: Utterance, text: NormText) -> bool:
+def fact_keywords_found(fact: Fact, text: NormText) -> int:
+    """How many of the fact's keywords the line contains."""
+    return sum(1 for keyword in fact.keywords if keyword_found(keyword, text))
+
+
+def is_question(utt: Utterance, text: NormText, facts: Sequence[Fact] = ()) -> bool:
+    """A question by intonation mark, question word, opener, or by naming a
+    knowledge-base topic: Whisper often drops the «?» of a spoken question."""
     if "?" in utt.text:
         return True
-    keys = {match_key(t.lemma) for t in text.tokens}
+    keys = set(text.keys.split())
     if keys & QUESTION_WORDS:
         return True
-    return any(text.surface.startswith(opener) or f" {opener}" in text.surface for opener in QUESTION_OPENERS)
+    if any(text.surface.startswith(opener) or f" {opener}" in text.surface for opener in QUESTION_OPENERS):
+        return True
+    return any(fact_keywords_found(f, text) >= min(2, len(f.keywords)) for f in facts)
 
 
-def fact_keywords_found(fact: Fact, text: NormText) -> int:
-    keys = set(text.keys.split())
-    found = 0
-    for keyword in fact.keywords:
-        kw = reference_keys(keyword).split()
-        if kw and all(k in keys for k in kw):
-            found += 1
-    return found
-
-
-def fact_for_question(question: NormText, facts: list[Fact]) -> Fact | None:
+def fact_for_question(question: NormText, facts: Sequence[Fact]) -> Fact | None:
     """The fact a question is about: most keywords found, and no tie."""
     scored = sorted(((fact_keywords_found(f, question), i) for i, f in enumerate(facts)), reverse=True)
     if not scored or scored[0][0] == 0:
@@ -123,7 +125,7 @@ def answer_window(ctx: CallContext, question_index: int, max_seller_turns: int) 
     out: list[int] = []
     for j in range(question_index + 1, len(utterances)):
         u = utterances[j]
-        if u.speaker == "client" and is_question(u, ctx.texts[j]) and out:
+        if u.speaker == "client" and out and is_question(u, ctx.texts[j], ctx.standard.knowledge_base):
             break
         if u.speaker in ("seller", "unknown"):
             out.append(j)

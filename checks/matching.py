@@ -13,8 +13,17 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from checks.text import NormText, normalise_text
+from checks.text import NormText, match_key, normalise_text
 from pipeline.records import Evidence, Utterance
+
+
+# references this short (in key characters) need a near-exact match
+SHORT_REFERENCE = 6
+SHORT_CUTOFF = 90.0
+# a word of a keyword matches a word of the text when their lemmas are this close
+LEMMA_CUTOFF = 76.0
+# a word of a reference phrase is present when a word's key is this close to its own
+WORD_CUTOFF = 70.0
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,9 @@ def match_phrase(phrase: str, text: NormText, cutoff: float, *, surface: bool = 
     hay = text.surface if surface else text.keys
     if not ref or not hay:
         return None
+    if len(ref) <= SHORT_REFERENCE:
+        # one changed letter is 20% of a five-letter key: «подойдет» must not match «сподольск»
+        cutoff = max(cutoff, SHORT_CUTOFF)
     if len(hay) < len(ref):
         # partial_ratio would align the longer reference over the short text and
         # call a two-word fragment a full match
@@ -53,7 +65,21 @@ def match_phrase(phrase: str, text: NormText, cutoff: float, *, surface: bool = 
     else:
         start = text.token_at(found.dest_start)
         end = text.token_at(max(found.dest_start, found.dest_end - 1)) + 1
+        if not _covers_words(ref.split(), text, start, end):
+            return None
     return PhraseMatch(found.score, start, end, phrase)
+
+
+def _covers_words(ref_keys: list[str], text: NormText, start: int, end: int) -> bool:
+    """Most words of the reference have a close word in the matched stretch.
+
+    Character alignment alone lets «хорошего дня» match «хорошо договорились»:
+    the letters line up while the second word does not.
+    """
+    span = [t.key for t in text.tokens[max(0, start - 1) : end + 1]]
+    covered = sum(1 for k in ref_keys if any(fuzz.ratio(k, s, score_cutoff=WORD_CUTOFF) for s in span))
+    needed = len(ref_keys) if len(ref_keys) <= 2 else 0.6 * len(ref_keys)
+    return covered >= needed
 
 
 def _surface_tokens(text: NormText, start: int, end: int) -> tuple[int, int]:
@@ -65,6 +91,24 @@ def _surface_tokens(text: NormText, start: int, end: int) -> tuple[int, int]:
             last = i + 1
         pos = tok_end + 1
     return (first or 0, max(last, (first or 0) + 1))
+
+
+@lru_cache(maxsize=4096)
+def reference_lemmas(phrase: str) -> tuple[tuple[str, str], ...]:
+    return tuple((t.lemma, match_key(t.lemma)) for t in normalise_text(phrase).tokens)
+
+
+def keyword_found(keyword: str, text: NormText) -> bool:
+    """Every word of the keyword is somewhere in the text, by root or by a close lemma.
+
+    Word by word on whole lemmas: «подельские» is a misheard «Подольск», while
+    «гараж» is not «гарантия», though their five-letter keys are as close.
+    """
+    for lemma, key in reference_lemmas(keyword):
+        if not any(t.lemma == lemma or t.key == key
+                   or fuzz.ratio(lemma, t.lemma, score_cutoff=LEMMA_CUTOFF) for t in text.tokens):
+            return False
+    return True
 
 
 def best_match(phrases: list[str], text: NormText, cutoff: float, *, surface: bool = False) -> PhraseMatch | None:

@@ -1,7 +1,8 @@
 """Find the script stages of the standard in a call, with evidence.
 
 A stage is present when one of its reference phrases matches an utterance of the
-right speaker in the right part of the call. Its required elements (the company
+right speaker in the right part of the call; the first such utterance is its
+evidence. Its required elements (the company
 name and the seller's name in a greeting, a concrete time in a meeting
 proposal) are then looked for around that utterance; the share found is the
 stage's score.
@@ -19,6 +20,8 @@ from pipeline.records import StageHit
 
 # how many of the speaker's utterances count as the start or the end of a call
 WINDOW_UTTERANCES = 3
+# a match this much weaker than the stage's best match is not taken as its evidence
+CLEAR_MATCH_MARGIN = 10.0
 _TIME = re.compile(r"^\d{1,2}:\d{2}$")
 _DAY_LEMMAS = frozenset(
     "понедельник вторник среда четверг пятница суббота воскресенье завтра послезавтра сегодня".split()
@@ -84,11 +87,13 @@ def _elements(ctx: CallContext, stage: Stage, index: int, cutoff: float) -> dict
 
 def detect_stage(ctx: CallContext, stage: Stage) -> StageHit:
     cutoff = ctx.standard.thresholds.match_cutoff
+    matches = [(i, m) for i in candidate_indices(ctx, stage) if (m := best_match(stage.phrases, ctx.texts[i], cutoff))]
     best: tuple[int, PhraseMatch] | None = None
-    for i in candidate_indices(ctx, stage):
-        found = best_match(stage.phrases, ctx.texts[i], cutoff)
-        if found and (best is None or found.score > best[1].score):
-            best = (i, found)
+    if matches:
+        # the first clear match is where the stage happened, for the order check and
+        # for the QA lead who jumps to it; a much weaker early one is not it
+        top = max(m.score for _, m in matches)
+        best = next((i, m) for i, m in matches if m.score >= top - CLEAR_MATCH_MARGIN)
     if best is None and len(stage.elements) >= 2:
         # «СтройДом, Ирина, слушаю» greets without any stock phrase: enough elements
         # in one utterance make the stage present too

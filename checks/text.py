@@ -74,6 +74,10 @@ class Token:
     word_start: int  # first source word index
     word_end: int  # exclusive
 
+    @property
+    def key(self) -> str:
+        return match_key(self.lemma)
+
 
 @dataclass(frozen=True)
 class NormText:
@@ -131,7 +135,7 @@ def normalise_words(words: list[str]) -> NormText:
         tokens.append(Token(text=text, lemma=lemma, word_start=raw[start][2], word_end=raw[end - 1][2] + 1))
     keys, offsets, pos = [], [], 0
     for tok in tokens:
-        key = match_key(tok.lemma)
+        key = tok.key
         offsets.append(pos)
         keys.append(key)
         pos += len(key) + 1

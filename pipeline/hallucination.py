@@ -44,9 +44,14 @@ def rejection_reason(
     avg_logprob: float,
     compression_ratio: float,
     options: GuardOptions = GuardOptions(),
+    prompt_words: frozenset[str] = frozenset(),
 ) -> str | None:
     """Why a segment is an invention, or None when it should be kept."""
     lowered = text.lower().replace("ё", "е")
+    tokens = re.findall(r"\w+", lowered)
+    if len(tokens) >= 2 and prompt_words and all(t in prompt_words for t in tokens):
+        # on a quiet stretch Whisper reads back its vocabulary prompt (`hotwords`)
+        return "echo of the vocabulary prompt"
     if any(phrase in lowered for phrase in BLOCKLIST):
         return "blocklisted subtitle artefact"
     if _SOUND_TAG.match(text):

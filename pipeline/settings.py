@@ -24,6 +24,11 @@ class TranscriptionOptions:
     # "auto": the channel that greets first is the seller; or "seller,client" / "client,seller"
     channel_roles: str = "auto"
     hotwords: str = ""
+    # how the standard's vocabulary reaches Whisper: "off", "hotwords" (every
+    # window) or "prompt" (initial prompt); off by default, see README «Speed»
+    vocabulary_bias: str = "off"
+    # speech regions closer than this belong to one turn (one utterance)
+    turn_gap_s: float = 1.0
 
     def __post_init__(self) -> None:
         if self.engine not in ("faster-whisper",):
@@ -32,6 +37,8 @@ class TranscriptionOptions:
             raise ValueError(
                 f"CALLQA_CHANNEL_ROLES: {self.channel_roles!r}; expected auto, seller,client or client,seller"
             )
+        if self.vocabulary_bias not in ("off", "hotwords", "prompt"):
+            raise ValueError(f"CALLQA_VOCABULARY_BIAS: {self.vocabulary_bias!r}; expected off, hotwords or prompt")
         if self.beam_size < 1 or self.cpu_threads < 1:
             raise ValueError("CALLQA_BEAM_SIZE and CALLQA_THREADS must be at least 1")
 
@@ -65,4 +72,5 @@ def options_from_env() -> TranscriptionOptions:
         cpu_threads=_int_env("CALLQA_THREADS", 2),
         beam_size=_int_env("CALLQA_BEAM_SIZE", 5),
         channel_roles=env("CALLQA_CHANNEL_ROLES", "auto"),
+        vocabulary_bias=env("CALLQA_VOCABULARY_BIAS", "off"),
     )

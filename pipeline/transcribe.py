@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from pipeline.audio import DecodedAudio
+from pipeline.audio import SAMPLE_RATE, DecodedAudio
 from pipeline.hallucination import rejection_reason
 from pipeline.model_store import resolve_model
 from pipeline.records import Speaker, Transcript, Utterance, Word
@@ -23,6 +23,9 @@ from pipeline.vad import Region, speech_regions
 
 log = logging.getLogger(__name__)
 
+# silence laid between two turns, and between two pieces of one turn, in the compacted audio
+_TURN_JOIN_S = 1.0
+_PAUSE_JOIN_S = 0.2
 # how many of a channel's first utterances may hold the greeting
 _GREETING_LOOKAHEAD = 3
 
@@ -43,44 +46,121 @@ def load_model(model: str, device: str, compute_type: str, cpu_threads: int):  #
     )
 
 
+@dataclass(frozen=True)
+class _Piece:
+    """One speech region laid into the compacted audio."""
+
+    compact_start: float
+    orig_start: float
+    length: float
+    turn: int  # index of the turn (regions merged over short pauses) it belongs to
+
+
+def _compact(samples: np.ndarray, voice: tuple[Region, ...], turn_gap_s: float) -> tuple[np.ndarray, list[_Piece]]:
+    """Only the speech regions, joined by short silences.
+
+    A stereo channel is about half silence: dropping it halves the work and
+    leaves Whisper nothing to invent text on. Turns (regions more than
+    `turn_gap_s` apart) are joined by a longer silence than the pauses inside
+    a turn, so that Whisper's word times cannot slip from one turn to the next.
+    """
+    pieces: list[_Piece] = []
+    chunks: list[np.ndarray] = []
+    cursor, turn, previous_end = 0.0, -1, -1e9
+    for start, end in voice:
+        a, b = int(start * SAMPLE_RATE), int(end * SAMPLE_RATE)
+        if b <= a:
+            continue
+        new_turn = start - previous_end > turn_gap_s
+        if chunks:
+            gap = np.zeros(int((_TURN_JOIN_S if new_turn else _PAUSE_JOIN_S) * SAMPLE_RATE), dtype=np.float32)
+            chunks.append(gap)
+            cursor += len(gap) / SAMPLE_RATE
+        turn += new_turn
+        previous_end = end
+        pieces.append(_Piece(cursor, start, (b - a) / SAMPLE_RATE, turn))
+        chunks.append(samples[a:b])
+        cursor += (b - a) / SAMPLE_RATE
+    return (np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)), pieces
+
+
+def _piece_at(t: float, pieces: list[_Piece]) -> _Piece:
+    """The piece a moment of the compacted audio belongs to; a moment in a
+    joining silence belongs to the nearer piece."""
+    lo, hi = 0, len(pieces) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if pieces[mid].compact_start <= t:
+            lo = mid
+        else:
+            hi = mid - 1
+    if lo + 1 < len(pieces):
+        after_end = t - (pieces[lo].compact_start + pieces[lo].length)
+        if after_end > 0 and pieces[lo + 1].compact_start - t < after_end:
+            lo += 1
+    return pieces[lo]
+
+
+def _original_time(t: float, piece: _Piece) -> float:
+    return round(piece.orig_start + min(max(t - piece.compact_start, 0.0), piece.length), 3)
+
+
+def _utterances_by_turn(words: list[tuple[int, Word]], channel: int) -> list[Utterance]:
+    turns: dict[int, list[Word]] = {}
+    for turn, word in words:
+        turns.setdefault(turn, []).append(word)
+    return [
+        Utterance(speaker="unknown", start=ws[0].start, end=ws[-1].end,
+                  text=" ".join(w.text for w in ws), words=tuple(ws), channel=channel)
+        for _, ws in sorted(turns.items())
+    ]
+
+
 def transcribe_channel(
     samples: np.ndarray, channel: int, voice: tuple[Region, ...], options: TranscriptionOptions
 ) -> ChannelText:
+    """Transcribe one channel's speech regions; one utterance per turn.
+
+    Whisper's own segments run across turns when a channel alternates speech
+    and silence; the audio's turns (speech regions a short pause apart) are the
+    better unit, so words are regrouped by the turn they fall in.
+    """
     if not voice:
         return ChannelText(channel, (), 0)
+    compact, pieces = _compact(samples, voice, options.turn_gap_s)
     model = load_model(options.model, options.device, options.compute_type, options.cpu_threads)
     segments, _info = model.transcribe(
-        samples,
+        compact,
         language=options.language,
         beam_size=options.beam_size,
         word_timestamps=True,
         # a mistake in one window must not be copied into the next (DESIGN.md §3)
         condition_on_previous_text=False,
         vad_filter=False,
-        hotwords=options.hotwords or None,
+        hotwords=options.hotwords if options.vocabulary_bias == "hotwords" else None,
+        initial_prompt=options.hotwords if options.vocabulary_bias == "prompt" else None,
     )
-    kept: list[Utterance] = []
+    prompt_words = frozenset(options.hotwords.lower().split()) if options.vocabulary_bias != "off" else frozenset()
+    words: list[tuple[int, Word]] = []
     dropped = 0
     for seg in segments:
         reason = rejection_reason(
-            seg.text, seg.start, seg.end, voice, seg.no_speech_prob, seg.avg_logprob, seg.compression_ratio
+            seg.text, seg.start, seg.end, ((seg.start, seg.end),), seg.no_speech_prob, seg.avg_logprob,
+            seg.compression_ratio, prompt_words=prompt_words,
         )
         if reason:
             log.debug("channel %d %.1f-%.1f dropped (%s): %s", channel, seg.start, seg.end, reason, seg.text)
             dropped += 1
             continue
-        words = tuple(
-            Word(start=round(float(w.start), 3), end=round(float(w.end), 3), text=w.word.strip(),
-                 probability=round(float(w.probability), 3))
-            for w in seg.words or ()
-            if w.word.strip()
-        )
-        kept.append(
-            Utterance(speaker="unknown", start=round(float(seg.start), 3), end=round(float(seg.end), 3),
-                      text=seg.text.strip(),
-                      words=words, channel=channel)
-        )
-    return ChannelText(channel, tuple(kept), dropped)
+        for w in seg.words or ():
+            if not w.word.strip():
+                continue
+            # a word belongs to the piece its middle falls in; Whisper often lets
+            # its edges run into the joining silence, so they are clipped to that piece
+            piece = _piece_at((w.start + w.end) / 2, pieces)
+            start, end = _original_time(w.start, piece), _original_time(w.end, piece)
+            words.append((piece.turn, Word(start, max(start, end), w.word.strip(), round(float(w.probability), 3))))
+    return ChannelText(channel, tuple(_utterances_by_turn(words, channel)), dropped)
 
 
 def assign_roles(
