@@ -12,6 +12,7 @@ from typing import Any
 
 from checks.dialogue import (
     AMOUNT_WORDS,
+    StatedValue,
     answer_window,
     expected_value,
     fact_for_question,
@@ -20,7 +21,7 @@ from checks.dialogue import (
     stated_values,
     values_equal,
 )
-from checks.matching import best_match, evidence_for
+from checks.matching import best_match, evidence_for, match_phrase
 from checks.registry import CallContext, CheckResult, register
 from checks.standard import Fact
 from checks.text import NormText, match_key
@@ -51,6 +52,27 @@ def _question_fact(ctx: CallContext, index: int) -> Fact | None:
     return fact_for_question(ctx.texts[index], ctx.standard.knowledge_base)
 
 
+def hold_phrases(ctx: CallContext) -> list[str]:
+    from checks.pauses import DEFAULT_HOLD_PHRASES
+
+    return list(((ctx.standard.checks or {}).get("multitasking_pause") or {}).get("hold_phrases", DEFAULT_HOLD_PHRASES))
+
+
+def _judged_fact(ctx: CallContext, question: int, answer: int) -> Fact | None:
+    """The fact a question-and-answer pair is about.
+
+    The question is the first clue; when recognition garbled it («сколько в
+    тайпуга за бетонзаку?»), the seller's reply, which names the topic and a
+    value, identifies it instead.
+    """
+    fact = _question_fact(ctx, question)
+    if fact is None:
+        fact = fact_for_question(ctx.texts[answer], ctx.standard.knowledge_base)
+        if fact is not None and not stated_values(ctx.texts[answer], fact.unit):
+            return None
+    return fact
+
+
 def _finding(kind: str, severity: str, ctx: CallContext, index: int, evidence: str, reference: str,
              check: str, details: dict[str, object], start: float | None = None, end: float | None = None) -> Finding:
     u = ctx.transcript.utterances[index]
@@ -62,32 +84,37 @@ def _finding(kind: str, severity: str, ctx: CallContext, index: int, evidence: s
 @register("wrong_answer", "1", requires=("knowledge_base",), needs_roles=True)
 def wrong_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     turns = int(params.get("answer_turns", 3))
+    holds = hold_phrases(ctx)
     findings: list[Finding] = []
     for q in client_questions(ctx):
-        fact = _question_fact(ctx, q)
-        if fact is None or fact.unit == "text":
-            continue
-        expected = expected_value(fact)
-        for a in answer_window(ctx, q, turns):
+        for a in answer_window(ctx, q, turns, holds):
+            fact = _judged_fact(ctx, q, a)
+            if fact is None or fact.unit == "text":
+                continue
             values = stated_values(ctx.texts[a], fact.unit)
             if not values:
                 continue
+            expected = expected_value(fact)
             if not any(values_equal(v.value, expected) for v in values):
-                stated = values[0]
-                text: NormText = ctx.texts[a]
-                u = ctx.transcript.utterances[a]
-                words = u.words[text.tokens[stated.token_start].word_start: text.tokens[stated.token_end - 1].word_end]
-                findings.append(_finding(
-                    "wrong_answer", params.get("severity", "major"), ctx, a,
-                    evidence=f"«{ctx.transcript.utterances[q].text}» → «{u.text}»",
-                    reference=f"{fact.id}: {fact.topic} = {_show(expected, fact.unit)}",
-                    check="wrong_answer",
-                    details={"fact": fact.id, "expected": _show(expected, fact.unit),
-                             "stated": _show(stated.value, fact.unit), "question_start": ctx.transcript.utterances[q].start},
-                    start=words[0].start if words else None, end=words[-1].end if words else None,
-                ))
+                findings.append(_wrong(ctx, q, a, fact, values[0], expected, params))
             break  # the first line that states a value is the answer
     return CheckResult(findings=tuple(findings))
+
+
+def _wrong(ctx: CallContext, q: int, a: int, fact: Fact, stated: StatedValue, expected: float | str,
+           params: Mapping[str, Any]) -> Finding:
+    text: NormText = ctx.texts[a]
+    u = ctx.transcript.utterances[a]
+    words = u.words[text.tokens[stated.token_start].word_start: text.tokens[stated.token_end - 1].word_end]
+    return _finding(
+        "wrong_answer", params.get("severity", "major"), ctx, a,
+        evidence=f"«{ctx.transcript.utterances[q].text}» → «{u.text}»",
+        reference=f"{fact.id}: {fact.topic} = {_show(expected, fact.unit)}",
+        check="wrong_answer",
+        details={"fact": fact.id, "expected": _show(expected, fact.unit),
+                 "stated": _show(stated.value, fact.unit), "question_start": ctx.transcript.utterances[q].start},
+        start=words[0].start if words else None, end=words[-1].end if words else None,
+    )
 
 
 def _show(value: float | str, unit: str) -> str:
@@ -107,7 +134,7 @@ def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckRe
         fact = _question_fact(ctx, q)
         if fact is None:
             continue
-        for a in answer_window(ctx, q, turns):
+        for a in answer_window(ctx, q, turns, hold_phrases(ctx)):
             if stated_values(ctx.texts[a], fact.unit):
                 break
             found = best_match(phrases, ctx.texts[a], cutoff)
@@ -131,7 +158,8 @@ def _content_keys(text: NormText) -> set[str]:
 def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[str]) -> bool:
     """Whether line `a` responds to question `q`; an evasive reply is judged by its own check."""
     question, answer = ctx.texts[q], ctx.texts[a]
-    if fact is not None and (stated_values(answer, fact.unit) or fact_keywords_found(fact, answer)):
+    if fact is not None and (stated_values(answer, fact.unit) or fact_keywords_found(fact, answer)
+                             or _says_text_value(fact, answer, ctx.standard.thresholds.match_cutoff)):
         return True
     if best_match(evasive, answer, ctx.standard.thresholds.match_cutoff):
         return True
@@ -144,6 +172,11 @@ def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[
     return bool(first) and first[0] in _YES_NO and match_key("ли") in question.keys.split()
 
 
+def _says_text_value(fact: Fact, answer: NormText, cutoff: float) -> bool:
+    """An address or a name in the reply answers a question about it, however phrased."""
+    return fact.unit == "text" and match_phrase(str(fact.value), answer, cutoff * 0.8) is not None
+
+
 @register("ignored_question", "1", needs_roles=True)
 def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     turns = int(params.get("answer_turns", 2))
@@ -154,7 +187,7 @@ def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> Check
         if len(ctx.texts[q].tokens) < min_words:
             continue  # «да?», «алло?» ask for attention, not for an answer
         fact = _question_fact(ctx, q)
-        window = answer_window(ctx, q, turns)
+        window = answer_window(ctx, q, turns, hold_phrases(ctx))
         if any(_answers(ctx, q, a, fact, evasive) for a in window):
             continue
         reply = ctx.transcript.utterances[window[0]].text if window else "(no reply)"

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from checks.matching import keyword_found
+from checks.matching import best_match, keyword_found
 from checks.registry import CallContext
 from checks.standard import Fact
 from checks.text import NormText, match_key
@@ -21,7 +21,11 @@ from pipeline.records import Utterance
 # «как», «есть», «можно» open statements too («у нас есть», «можно приехать»),
 # so only words that ask on their own are here; «есть ли» is caught by «ли»
 QUESTION_WORDS = frozenset(
-    match_key(w) for w in "сколько когда почему зачем где куда откуда какой каков ли".split()
+    match_key(w) for w in "сколько доскольки почем когда почему зачем где куда откуда какой каков ли".split()
+)
+# a line of only these acknowledges, whatever its intonation mark («Понятно?»)
+ACKNOWLEDGEMENTS = frozenset(
+    "понятно хорошо ясно ладно да ага угу спасибо ну отлично так понял поняла конечно окей нет".split()
 )
 # words that ask for an amount, a price or a time: a number in the reply answers them
 AMOUNT_WORDS = frozenset(match_key(w) for w in "сколько почем когда цена стоимость стоить во".split())
@@ -55,6 +59,8 @@ def fact_keywords_found(fact: Fact, text: NormText) -> int:
 def is_question(utt: Utterance, text: NormText, facts: Sequence[Fact] = ()) -> bool:
     """A question by intonation mark, question word, opener, or by naming a
     knowledge-base topic: Whisper often drops the «?» of a spoken question."""
+    if all(t.text in ACKNOWLEDGEMENTS for t in text.tokens):
+        return False
     if "?" in utt.text:
         return True
     keys = set(text.keys.split())
@@ -62,7 +68,8 @@ def is_question(utt: Utterance, text: NormText, facts: Sequence[Fact] = ()) -> b
         return True
     if any(text.surface.startswith(opener) or f" {opener}" in text.surface for opener in QUESTION_OPENERS):
         return True
-    return any(fact_keywords_found(f, text) >= min(2, len(f.keywords)) for f in facts)
+    # one keyword is a mention, not a question: «нужен газобетон» asks nothing
+    return any(len(f.keywords) >= 2 and fact_keywords_found(f, text) >= 2 for f in facts)
 
 
 def fact_for_question(question: NormText, facts: Sequence[Fact]) -> Fact | None:
@@ -116,19 +123,25 @@ def expected_value(fact: Fact) -> float | str:
     return fact.value
 
 
-def answer_window(ctx: CallContext, question_index: int, max_seller_turns: int) -> list[int]:
+def answer_window(ctx: CallContext, question_index: int, max_seller_turns: int,
+                  hold_phrases: Sequence[str] = ()) -> list[int]:
     """The seller's lines after a question, until the client asks something else.
 
-    The answer may come a turn or two later («секундочку… да, две тысячи»).
+    The answer may come a turn or two later («секундочку… да, две тысячи»): a
+    line announcing a hold does not count as one of the turns.
     """
     utterances = ctx.transcript.utterances
+    cutoff = ctx.standard.thresholds.match_cutoff
     out: list[int] = []
+    turns = 0
     for j in range(question_index + 1, len(utterances)):
         u = utterances[j]
         if u.speaker == "client" and out and is_question(u, ctx.texts[j], ctx.standard.knowledge_base):
             break
         if u.speaker in ("seller", "unknown"):
             out.append(j)
-            if len(out) >= max_seller_turns:
+            if not (hold_phrases and best_match(list(hold_phrases), ctx.texts[j], cutoff)):
+                turns += 1
+            if turns >= max_seller_turns:
                 break
     return out

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from checks.dialogue import is_question
 from checks.matching import PhraseMatch, best_match, evidence_for
 from checks.registry import CallContext
 from checks.standard import Element, Stage, Standard
@@ -20,6 +21,8 @@ from pipeline.records import StageHit
 
 # how many of the speaker's utterances count as the start or the end of a call
 WINDOW_UTTERANCES = 3
+# a question this short («да?», «алло?») asks for attention, not about needs
+MIN_QUESTION_WORDS = 3
 # a match this much weaker than the stage's best match is not taken as its evidence
 CLEAR_MATCH_MARGIN = 10.0
 _TIME = re.compile(r"^\d{1,2}:\d{2}$")
@@ -85,6 +88,17 @@ def _elements(ctx: CallContext, stage: Stage, index: int, cutoff: float) -> dict
     }
 
 
+def _first_free_question(ctx: CallContext, stage: Stage, cutoff: float) -> tuple[int, PhraseMatch] | None:
+    """The speaker's first question that is not another stage's phrase («вам удобно?» is not discovery)."""
+    others = [p for s in ctx.standard.stages if s.id != stage.id for p in s.phrases]
+    others += [p for s in ctx.standard.stages for el in s.elements for p in el.phrases]
+    for i in candidate_indices(ctx, stage):
+        utt, text = ctx.transcript.utterances[i], ctx.texts[i]
+        if len(text.tokens) >= MIN_QUESTION_WORDS and is_question(utt, text) and not best_match(others, text, cutoff):
+            return i, PhraseMatch(cutoff, 0, len(text.tokens), "a question by the seller")
+    return None
+
+
 def detect_stage(ctx: CallContext, stage: Stage) -> StageHit:
     cutoff = ctx.standard.thresholds.match_cutoff
     matches = [(i, m) for i in candidate_indices(ctx, stage) if (m := best_match(stage.phrases, ctx.texts[i], cutoff))]
@@ -98,11 +112,12 @@ def detect_stage(ctx: CallContext, stage: Stage) -> StageHit:
         # «СтройДом, Ирина, слушаю» greets without any stock phrase: enough elements
         # in one utterance make the stage present too
         for i in candidate_indices(ctx, stage):
-            found_elements = _elements(ctx, stage, i, cutoff)
-            if sum(found_elements.values()) * 2 >= len(found_elements):
-                best = (i, PhraseMatch(cutoff, 0, len(ctx.texts[i].tokens), "elements: " + ", ".join(
-                    k for k, v in found_elements.items() if v)))
+            found = [el.id for el in stage.elements if _element_found(el, ctx.texts[i], ctx.standard, cutoff)]
+            if len(found) >= max(2, len(stage.elements) / 2):
+                best = (i, PhraseMatch(cutoff, 0, len(ctx.texts[i].tokens), "elements: " + ", ".join(found)))
                 break
+    if best is None and stage.any_question:
+        best = _first_free_question(ctx, stage, cutoff)
     if best is None:
         return StageHit(stage.id, present=False, score=0.0, check="stages")
     index, match = best

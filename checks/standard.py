@@ -64,6 +64,8 @@ class Stage(_Strict):
     severity_if_missing: Severity = "major"
     phrases: list[str] = Field(min_length=1)
     elements: list[Element] = []
+    # any question of the speaker that no other stage claims also counts
+    any_question: bool = False
 
 
 class Thresholds(_Strict):

@@ -23,6 +23,8 @@ from pipeline.records import Utterance
 # share a root that their lemmas don't show, and fuzzy matching absorbs the rest.
 STEM_LEN = 5
 _WORD_CHARS = re.compile(r"[\w:.,-]*\w", re.UNICODE)
+# suffixes that make an indefinite word of a question word: «где-то», «какой-нибудь»
+_PARTICLES = frozenset(("то", "нибудь", "либо", "таки"))
 
 
 class BestParseLemmatizer(RussianLemmatizer):
@@ -126,7 +128,13 @@ def normalise_words(words: list[str]) -> NormText:
             continue
         while word_idx + 1 < len(spans) and tok.idx >= spans[word_idx + 1][0]:
             word_idx += 1
-        raw.append((fold(tok.text), tok.lemma_, word_idx))
+        text = fold(tok.text)
+        if raw and text.lstrip("-") in _PARTICLES and text.startswith("-"):
+            # Whisper writes «где -то»: «где-то» is one word, and it asks nothing
+            merged = raw[-1][0] + text
+            raw[-1] = (merged, merged, raw[-1][2])
+            continue
+        raw.append((text, tok.lemma_, word_idx))
     collapsed = replace_numbers([text for text, _, _ in raw])
     tokens: list[Token] = []
     for text, start, end in collapsed:

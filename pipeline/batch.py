@@ -20,7 +20,7 @@ from checks.analyze import analyze_transcript
 from checks.matching import best_match
 from checks.standard import Standard
 from checks.text import normalise_text
-from pipeline.audio import AudioError, load_audio
+from pipeline.audio import AudioError, DecodedAudio, load_audio
 from pipeline.records import CallAnalysis, Recording, Transcript
 from pipeline.settings import TranscriptionOptions
 from pipeline.storage import repository as repo
@@ -67,9 +67,13 @@ def greeting_scorer(standard: Standard) -> Callable[[str], float]:
     return score
 
 
-def transcribe_file(path: Path, options: TranscriptionOptions, standard: Standard) -> Transcript:
-    audio = load_audio(path)
+def transcribe_audio(audio: DecodedAudio, options: TranscriptionOptions, standard: Standard) -> Transcript:
+    """Transcribe with the standard's vocabulary and greeting (to tell the seller's channel)."""
     return transcribe(audio, options.with_hotwords(standard.hotwords()), greeting_scorer(standard))
+
+
+def transcribe_file(path: Path, options: TranscriptionOptions, standard: Standard) -> Transcript:
+    return transcribe_audio(load_audio(path), options, standard)
 
 
 @dataclass
@@ -103,7 +107,7 @@ def process_recording(
             audio = load_audio(path)
             timings["decode"] = time.perf_counter() - t0
             t1 = time.perf_counter()
-            transcript = transcribe(audio, options.with_hotwords(standard.hotwords()), greeting_scorer(standard))
+            transcript = transcribe_audio(audio, options, standard)
             timings["transcribe"] = time.perf_counter() - t1
         else:
             transcript = cached

@@ -62,6 +62,8 @@ class EvalReport:
     transcribe_s: float = 0.0
     checks_run: tuple[str, ...] = ()
     errors: list[str] = field(default_factory=list)
+    # finding types the truth files label at all; others have no precision to speak of
+    labelled: set[str] = field(default_factory=lambda: set(DERIVED_TYPES))
 
     @property
     def rtf(self) -> float | None:
@@ -117,6 +119,7 @@ def score_call(report: EvalReport, truth: dict[str, Any], analysis: CallAnalysis
         c.fp += hit.present and not actual
         c.fn += actual and not hit.present
     expected = expected_findings(truth, standard)
+    report.labelled.update(e["type"] for e in expected)
     predicted = list(analysis.findings)
     for kind in {e["type"] for e in expected} | {f.type for f in predicted}:
         exp = [e for e in expected if e["type"] == kind]
@@ -183,11 +186,12 @@ def render_report(report: EvalReport) -> Table:
     table = Table(title=f"callqa eval: {report.calls} calls, checks {', '.join(report.checks_run)}")
     for col in ("kind", "name", "TP", "FP", "FN", "precision", "recall"):
         table.add_column(col)
-    enabled = {label.split("@")[0] for label in report.checks_run}
     for kind, counts in (("stage", report.stages), ("finding", report.findings)):
         for name, c in sorted(counts.items()):
-            label = name if kind == "stage" or name in enabled else f"{name} (no check enabled)"
-            table.add_row(kind, label, str(c.tp), str(c.fp), str(c.fn), _fmt(c.precision), _fmt(c.recall))
+            if kind == "finding" and name not in report.labelled:
+                table.add_row(kind, f"{name} (not labelled in the truth)", str(c.tp), str(c.fp), "", "", "")
+                continue
+            table.add_row(kind, name, str(c.tp), str(c.fp), str(c.fn), _fmt(c.precision), _fmt(c.recall))
     table.caption = (
         f"WER seller {_fmt(report.wer('seller'))}, client {_fmt(report.wer('client'))}; "
         f"real-time factor {_fmt(report.rtf)} over {report.audio_s:.0f} s of audio"

@@ -43,3 +43,23 @@ def test_present_stages_point_at_the_right_speaker_and_second(demo_analyses, dem
             # the quoted words lie inside one of the seller's real turns
             assert any(t["start"] - 1.0 <= ev.start and ev.end <= t["end"] + 1.0 for t in seller_turns), (
                 name, hit.stage_id, ev)
+
+
+def test_planted_wrong_answer_and_dead_air_are_found_at_their_seconds(demo_analyses, demo_truths):
+    name = "demo_04_wrong_answer_dead_air.flac"
+    truth = {f["type"]: f for f in demo_truths[name]["findings"]}
+    found = {f.type: f for f in demo_analyses[name].findings}
+    wrong = found["wrong_answer"]
+    assert wrong.details["expected"] == "2500 руб." and wrong.details["stated"] == "4000 руб."
+    assert truth["wrong_answer"]["start"] - 1 <= wrong.start <= truth["wrong_answer"]["end"]
+    pause = found["multitasking_pause"]
+    assert pause.details["kind"] == "dead_air"
+    assert pause.start == pytest.approx(truth["multitasking_pause"]["start"], abs=0.5)
+    assert pause.end == pytest.approx(truth["multitasking_pause"]["end"], abs=0.5)
+    assert demo_analyses[name].score.flagged
+
+
+def test_announced_hold_is_not_a_finding_on_a_real_call(demo_analyses):
+    analysis = demo_analyses["demo_06_hold_correct.flac"]
+    assert not [f for f in analysis.findings if f.type == "multitasking_pause"]
+    assert analysis.metrics["holds"] == 1

@@ -281,3 +281,42 @@ def test_detector_without_config_is_skipped_and_listed(tmp_path):
     assert any(s.startswith("wrong_answer@1: not configured") for s in result.checks_skipped)
     assert any(s.startswith("evasive_answer@1: the standard has no knowledge_base") for s in result.checks_skipped)
     assert not any(f.type == "wrong_answer" for f in result.findings)
+
+
+# --- robustness to recognition: cases seen on synthetic calls --------------------------
+
+def test_acknowledgement_with_a_question_mark_is_not_a_question(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Хорошо, ясно, ладно, понятно?"), kind="ignored_question")
+    assert got == []
+
+
+def test_indefinite_where_is_not_a_question(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "где -то 450 тысяч рублей, не больше"),
+                   ("seller", 9.0, "К какому сроку нужна поставка?"), kind="ignored_question")
+    assert got == []
+
+
+def test_garbled_question_is_judged_by_the_topic_of_the_reply(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "а сколько в тайпуга за бетонзаку?"),
+                   ("seller", 9.0, "Газобетон стоит 6100 рублей за куб."), kind="wrong_answer")
+    assert [(f.details["fact"], f.details["stated"]) for f in got] == [("gas_block_price", "6100 руб.")]
+
+
+def test_a_mention_of_a_product_is_not_a_price_question(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Мне нужен газобетон марки D500"),
+                   ("seller", 9.0, "Хорошо, сколько кубов?"), ("client", 12.0, "Двадцать."), kind="wrong_answer")
+    assert got == []
+
+
+def test_hold_line_does_not_use_up_the_answer_turns(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Какой у вас адрес офиса?"),
+                   ("seller", 8.0, "Секундочку, сейчас посмотрю."),
+                   ("seller", 20.0, "Так, одну минуту."),
+                   ("seller", 24.0, "Мы на улице Строителей, дом двенадцать."), kind="ignored_question")
+    assert got == []
+
+
+def test_question_mark_on_a_statement_with_one_keyword_is_still_asked(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Сколько стоит доставка по Москве?"),
+                   ("seller", 9.0, "По Москве две тысячи."), kind="wrong_answer")
+    assert [f.details["stated"] for f in got] == ["2000 руб."]
