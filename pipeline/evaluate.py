@@ -78,8 +78,11 @@ class EvalReport:
             return {k: {"tp": c.tp, "fp": c.fp, "fn": c.fn, "precision": c.precision, "recall": c.recall}
                     for k, c in sorted(counts.items())}
 
+        all_stages = Counts(*(sum(getattr(c, f) for c in self.stages.values()) for f in ("tp", "fp", "fn")))
         return {
             "calls": self.calls, "stages": table(self.stages), "findings": table(self.findings),
+            "all_stages": {"tp": all_stages.tp, "fp": all_stages.fp, "fn": all_stages.fn,
+                           "precision": all_stages.precision, "recall": all_stages.recall},
             "wer": {"seller": self.wer("seller"), "client": self.wer("client")},
             "rtf": self.rtf, "audio_s": self.audio_s, "checks_run": list(self.checks_run),
             "errors": self.errors,
@@ -187,6 +190,10 @@ def render_report(report: EvalReport) -> Table:
     for col in ("kind", "name", "TP", "FP", "FN", "precision", "recall"):
         table.add_column(col)
     for kind, counts in (("stage", report.stages), ("finding", report.findings)):
+        if kind == "stage" and counts:
+            total = Counts(*(sum(getattr(c, f) for c in counts.values()) for f in ("tp", "fp", "fn")))
+            table.add_row(kind, "[bold]all stages[/bold]", str(total.tp), str(total.fp), str(total.fn),
+                          _fmt(total.precision), _fmt(total.recall))
         for name, c in sorted(counts.items()):
             if kind == "finding" and name not in report.labelled:
                 table.add_row(kind, f"{name} (not labelled in the truth)", str(c.tp), str(c.fp), "", "", "")
