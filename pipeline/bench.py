@@ -15,8 +15,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from checks.analyze import analyze_transcript
 from checks.standard import Standard
 from pipeline.batch import discover, process_recording
+from pipeline.records import Transcript
 from pipeline.settings import TranscriptionOptions
 from pipeline.storage.db import open_database
 from pipeline.transcribe import load_model
@@ -44,21 +46,40 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_benchmark(folder: Path, standard: Standard, options: TranscriptionOptions) -> list[CallTiming]:
+@dataclass(frozen=True)
+class BenchResult:
+    calls: list[CallTiming]
+    # analysis alone, on transcripts already made: calls per second, one per repetition
+    analysis_rates: list[float]
+
+
+def analysis_rate(transcripts: list[Transcript], standard: Standard) -> float:
+    """Calls per second of `analyze_transcript` alone, in this one process (one core)."""
+    started = time.perf_counter()
+    for transcript in transcripts:
+        analyze_transcript(transcript, standard)
+    return len(transcripts) / (time.perf_counter() - started)
+
+
+def run_benchmark(folder: Path, standard: Standard, options: TranscriptionOptions, repeats: int = 5) -> BenchResult:
     load_model(options.model, options.device, options.compute_type, options.cpu_threads)
     timings: list[CallTiming] = []
+    transcripts: list[Transcript] = []
     with tempfile.TemporaryDirectory() as tmp:
         sessions = open_database(f"sqlite:///{tmp}/bench.db")
         for path in discover(folder):
             outcome = process_recording(path, standard, options, sessions)
             if outcome.analysis is None:
                 continue
+            transcripts.append(outcome.analysis.transcript)
             timings.append(CallTiming(path.name, outcome.analysis.transcript.duration_s,
                                       dict(outcome.timings), peak_rss_mb()))
-    return timings
+    rates = [analysis_rate(transcripts, standard) for _ in range(repeats)] if transcripts else []
+    return BenchResult(timings, rates)
 
 
-def render_markdown(timings: list[CallTiming], options: TranscriptionOptions) -> str:
+def render_markdown(result: BenchResult, options: TranscriptionOptions) -> str:
+    timings = result.calls
     lines = [
         f"Machine: {platform.processor() or platform.machine()}, {options.cpu_threads} threads, "
         f"engine {options.engine}, model {options.model}, {options.compute_type}, beam {options.beam_size}; "
@@ -84,4 +105,8 @@ def render_markdown(timings: list[CallTiming], options: TranscriptionOptions) ->
         lines.append("")
         lines.append(f"Median per-call RTF {statistics.median(t.rtf for t in timings):.3f}; "
                      f"{3600 / (total_wall / len(timings)):.0f} calls per hour at this call length.")
+    if result.analysis_rates:
+        lines.append(f"Analysis alone (transcripts already made), one process: median "
+                     f"{statistics.median(result.analysis_rates):.0f} calls/s over {len(result.analysis_rates)} "
+                     f"passes (min {min(result.analysis_rates):.0f}, max {max(result.analysis_rates):.0f}).")
     return "\n".join(lines)

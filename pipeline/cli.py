@@ -147,13 +147,14 @@ def evaluate(
 def bench(
     folder: Path = typer.Argument(DEFAULT_RECORDINGS / "samples", help="Recordings to time."),
     standard: Path = StandardOpt,
+    repeats: int = typer.Option(5, "--repeats", help="Passes of analysis alone over the transcripts."),
 ) -> None:
-    """Time every stage of the pipeline per call and print a Markdown table."""
+    """Time every stage of the pipeline per call, then analysis alone; print Markdown."""
     from pipeline.bench import render_markdown, run_benchmark
 
     options = options_from_env()
-    timings = run_benchmark(folder, _standard_or_exit(standard), options)
-    sys.stdout.write(render_markdown(timings, options) + "\n")
+    result = run_benchmark(folder, _standard_or_exit(standard), options, repeats)
+    sys.stdout.write(render_markdown(result, options) + "\n")
 
 
 @app.command("model-path")
