@@ -63,3 +63,38 @@ def test_announced_hold_is_not_a_finding_on_a_real_call(demo_analyses):
     analysis = demo_analyses["demo_06_hold_correct.flac"]
     assert not [f for f in analysis.findings if f.type == "multitasking_pause"]
     assert analysis.metrics["holds"] == 1
+
+
+def test_voice_activity_keeps_every_spoken_turn(demo_truths):
+    """Only speech regions are transcribed, so they must cover every word said on 8 kHz audio."""
+    from pipeline.audio import load_audio
+    from pipeline.vad import overlap_s, speech_regions
+    from tests.conftest import SAMPLES
+
+    for name, truth in demo_truths.items():
+        audio = load_audio(SAMPLES / name)
+        regions = {role: speech_regions(audio.channels[ch]) for role, ch in truth["channels"].items()}
+        for turn in truth["turns"]:
+            missed = turn["end"] - turn["start"] - overlap_s(turn["start"], turn["end"], regions[turn["speaker"]])
+            # the synthesiser's own edge silence may fall outside; a word (>= 0.25 s) may not
+            assert missed < 0.25, (name, turn, missed)
+
+
+def test_mono_recording_is_one_stream_with_unknown_speaker(tmp_path, demo_standard, demo_truths):
+    import numpy as np
+    import soundfile as sf
+
+    from checks.analyze import analyze_transcript
+    from pipeline.batch import transcribe_file
+    from pipeline.settings import TranscriptionOptions
+    from tests.conftest import SAMPLES
+
+    name = "demo_01_perfect.flac"
+    stereo, rate = sf.read(SAMPLES / name)
+    sf.write(tmp_path / "mono.wav", stereo.mean(axis=1).astype(np.float32), rate)
+    transcript = transcribe_file(tmp_path / "mono.wav", TranscriptionOptions(), demo_standard)
+    assert transcript.channels == 1 and {u.speaker for u in transcript.utterances} == {"unknown"}
+    analysis = analyze_transcript(transcript, demo_standard, "mono.wav")
+    present = {h.stage_id for h in analysis.stages if h.present}
+    assert {"greeting", "meeting_proposal"} <= present
+    assert analysis.metrics["seller_talk_share"] is None
