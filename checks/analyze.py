@@ -8,7 +8,6 @@ from typing import Any
 from checks.registry import CallContext, CheckSpec, all_checks
 from checks.scoring import score_call
 from checks.standard import Standard, StandardError
-from checks.talk import NOT_MEASURABLE
 from pipeline.records import CallAnalysis, Finding, StageHit, Transcript
 
 
@@ -47,7 +46,7 @@ def analyze_transcript(transcript: Transcript, standard: Standard, recording: st
     for spec, params in planned:
         if spec.needs_roles and not transcript.is_stereo:
             skipped.append(f"{spec.label}: not measurable without separate seller and client channels")
-            metrics.update(NOT_MEASURABLE if spec.name == "talk_metrics" else {})
+            metrics.update(dict.fromkeys(spec.metrics))
             continue
         result = spec.func(ctx, params)
         run.append(spec)
@@ -55,6 +54,7 @@ def analyze_transcript(transcript: Transcript, standard: Standard, recording: st
         findings.extend(result.findings)
         metrics.update(result.metrics)
     if not stages:
+        # the score is built on the stages even where the `stages` check is not listed
         stages = list(ctx.stage_hits)
     findings.sort(key=lambda f: (f.start, f.type))
     return CallAnalysis(

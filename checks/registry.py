@@ -65,6 +65,8 @@ class CheckSpec:
     default_on: bool = False
     # needs the seller and the client on separate channels; skipped on mono calls
     needs_roles: bool = False
+    # the metrics it reports, shown as None (not measurable) when it is skipped
+    metrics: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -72,10 +74,11 @@ class CheckSpec:
 
 
 def register(
-    name: str, version: str, *, requires: tuple[str, ...] = (), default_on: bool = False, needs_roles: bool = False
+    name: str, version: str, *, requires: tuple[str, ...] = (), default_on: bool = False, needs_roles: bool = False,
+    metrics: tuple[str, ...] = (),
 ) -> Callable[[CheckFunc], CheckFunc]:
     def decorate(func: CheckFunc) -> CheckFunc:
-        registry.register(name, func=CheckSpec(name, version, func, requires, default_on, needs_roles))
+        registry.register(name, func=CheckSpec(name, version, func, requires, default_on, needs_roles, metrics))
         return func
 
     return decorate

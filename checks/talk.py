@@ -14,9 +14,7 @@ from checks.registry import CallContext, CheckResult, register
 from pipeline.records import Finding, Transcript
 from pipeline.vad import Region
 
-NOT_MEASURABLE: dict[str, float | int | None] = {
-    "seller_talk_share": None, "longest_seller_monologue_s": None, "seller_words_per_minute": None,
-}
+TALK_METRICS = ("seller_talk_share", "longest_seller_monologue_s", "seller_words_per_minute", "seller_questions")
 
 
 def _role_regions(tr: Transcript, role: str) -> tuple[Region, ...]:
@@ -51,7 +49,7 @@ def _longest_monologue(seller: tuple[Region, ...], client: tuple[Region, ...]) -
     return longest
 
 
-@register("talk_metrics", "1", needs_roles=True)
+@register("talk_metrics", "1", needs_roles=True, metrics=TALK_METRICS)
 def talk_metrics_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     tr = ctx.transcript
     seller, client = _role_regions(tr, "seller"), _role_regions(tr, "client")
