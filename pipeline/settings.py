@@ -30,6 +30,8 @@ class TranscriptionOptions:
     vocabulary_bias: str = "off"
     # speech regions closer than this belong to one turn (one utterance)
     turn_gap_s: float = 1.0
+    # decode a stereo call's two channels at once, each on half the threads
+    parallel_channels: bool = True
 
     def __post_init__(self) -> None:
         if self.engine not in ("faster-whisper",):
@@ -45,7 +47,8 @@ class TranscriptionOptions:
 
     def cache_key(self) -> str:
         """Identifies the options that change the words; threads and roles don't."""
-        relevant = {k: v for k, v in asdict(self).items() if k not in ("cpu_threads", "channel_roles")}
+        relevant = {k: v for k, v in asdict(self).items()
+                    if k not in ("cpu_threads", "channel_roles", "parallel_channels")}
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
     def with_hotwords(self, hotwords: str) -> "TranscriptionOptions":
@@ -74,4 +77,5 @@ def options_from_env() -> TranscriptionOptions:
         beam_size=_int_env("CALLQA_BEAM_SIZE", 5),
         channel_roles=env("CALLQA_CHANNEL_ROLES", "auto"),
         vocabulary_bias=env("CALLQA_VOCABULARY_BIAS", "off"),
+        parallel_channels=env("CALLQA_PARALLEL_CHANNELS", "1") not in ("0", "false", "no"),
     )
