@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from pipeline.records import (
@@ -123,18 +123,7 @@ def analysis_exists(
     standard_version: str,
 ) -> bool:
     """Whether this exact analysis key is stored, so a run can skip the call."""
-    query = select(
-        exists()
-        .where(AnalysisRow.recording_id == RecordingRow.id)
-        .where(
-            RecordingRow.sha256 == sha256,
-            AnalysisRow.engine == engine,
-            AnalysisRow.model == model,
-            AnalysisRow.standard_id == standard_id,
-            AnalysisRow.standard_version == standard_version,
-        )
-    )
-    return bool(session.scalar(query))
+    return analysis_id_for(session, sha256, engine, model, standard_id, standard_version) is not None
 
 
 def analysis_id_for(
