@@ -31,7 +31,7 @@ def plan_checks(standard: Standard, source: str = "standard") -> tuple[list[tupl
         if missing:
             skipped.append(f"{spec.label}: the standard has no {', '.join(missing)}")
             continue
-        params = (standard.checks or {}).get(name) or {}
+        params = standard.check_params(name)
         run.append((spec, params))
     return run, skipped
 

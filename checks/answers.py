@@ -55,7 +55,7 @@ def _question_fact(ctx: CallContext, index: int) -> Fact | None:
 def hold_phrases(ctx: CallContext) -> list[str]:
     from checks.pauses import DEFAULT_HOLD_PHRASES
 
-    return list(((ctx.standard.checks or {}).get("multitasking_pause") or {}).get("hold_phrases", DEFAULT_HOLD_PHRASES))
+    return list(ctx.standard.check_params("multitasking_pause").get("hold_phrases", DEFAULT_HOLD_PHRASES))
 
 
 def _judged_fact(ctx: CallContext, question: int, answer: int) -> Fact | None:
@@ -181,7 +181,7 @@ def _says_text_value(fact: Fact, answer: NormText, cutoff: float) -> bool:
 def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     turns = int(params.get("answer_turns", 2))
     min_words = int(params.get("min_words", 3))
-    evasive = list(((ctx.standard.checks or {}).get("evasive_answer") or {}).get("phrases", DEFAULT_EVASIVE))
+    evasive = list(ctx.standard.check_params("evasive_answer").get("phrases", DEFAULT_EVASIVE))
     findings: list[Finding] = []
     for q in client_questions(ctx):
         if len(ctx.texts[q].tokens) < min_words:

@@ -108,6 +108,10 @@ class Standard(_Strict):
                 raise ValueError(f"duplicate id in {label}: {', '.join(dupes)}")
         return self
 
+    def check_params(self, name: str) -> dict[str, Any]:
+        """The parameters the standard gives a check; empty when it gives none."""
+        return (self.checks or {}).get(name) or {}
+
     def stage(self, stage_id: str) -> Stage:
         return next(s for s in self.stages if s.id == stage_id)
 
