@@ -11,17 +11,22 @@ from collections.abc import Mapping
 from typing import Any
 
 from checks.dialogue import (
+    ACKNOWLEDGEMENTS,
     AMOUNT_WORDS,
+    QUESTION_WORDS,
     StatedValue,
     answer_window,
     expected_value,
+    fact_for_exchange,
     fact_for_question,
     fact_keywords_found,
     is_question,
     stated_values,
+    text_contradiction,
+    text_fact_mentioned,
     values_equal,
 )
-from checks.matching import best_match, evidence_for, match_phrase
+from checks.matching import best_match, evidence_for
 from checks.registry import CallContext, CheckResult, register
 from checks.standard import Fact
 from checks.text import NormText, match_key
@@ -36,8 +41,10 @@ _STOP = frozenset(
         "сказать подсказать скажите очень там тут здесь еще уже какой сколько когда где почему "
         "если бы тоже только весь все этот тот"
     ).split()
-)
-_YES_NO = frozenset(match_key(w) for w in ("да", "нет", "конечно", "разумеется", "к", "сожаление", "есть", "можно"))
+) | frozenset(match_key(w) for w in ACKNOWLEDGEMENTS)  # «Хорошо?» in both lines is no topic
+# how a reply to a yes/no question opens; «угу», «так» only acknowledge, so they are not here
+YES_NO_OPENERS = ("да", "нет", "конечно", "разумеется", "к сожалению", "без проблем", "можно", "нельзя",
+                  "есть", "нету", "не получится", "получится")
 
 
 def client_questions(ctx: CallContext) -> list[int]:
@@ -45,6 +52,17 @@ def client_questions(ctx: CallContext) -> list[int]:
     return [
         i for i, u in enumerate(ctx.transcript.utterances)
         if u.speaker == "client" and is_question(u, ctx.texts[i], kb)
+    ]
+
+
+def topic_lines(ctx: CallContext) -> list[int]:
+    """Client questions, and client lines that name a knowledge-base topic:
+    recognition drops the «?» and garbles the question word, rarely both keywords."""
+    kb = ctx.standard.knowledge_base
+    questions = set(client_questions(ctx))
+    return [
+        i for i, u in enumerate(ctx.transcript.utterances)
+        if i in questions or (u.speaker == "client" and any(fact_keywords_found(f, ctx.texts[i]) for f in kb))
     ]
 
 
@@ -62,15 +80,11 @@ def _judged_fact(ctx: CallContext, question: int, answer: int) -> Fact | None:
     """The fact a question-and-answer pair is about.
 
     The question is the first clue; when recognition garbled it («сколько в
-    тайпуга за бетонзаку?»), the seller's reply, which names the topic and a
-    value, identifies it instead.
+    тайпуга за бетонзаку?»), the keywords of question and reply together
+    identify it; the reply must still state a value to be judged.
     """
-    fact = _question_fact(ctx, question)
-    if fact is None:
-        fact = fact_for_question(ctx.texts[answer], ctx.standard.knowledge_base)
-        if fact is not None and not stated_values(ctx.texts[answer], fact.unit):
-            return None
-    return fact
+    return _question_fact(ctx, question) or fact_for_exchange(
+        ctx.texts[question], ctx.texts[answer], ctx.standard.knowledge_base)
 
 
 def _finding(kind: str, severity: str, ctx: CallContext, index: int, evidence: str, reference: str,
@@ -81,38 +95,90 @@ def _finding(kind: str, severity: str, ctx: CallContext, index: int, evidence: s
                    speaker=u.speaker, evidence=evidence, reference=reference, check=check, details=details)
 
 
-@register("wrong_answer", "1", requires=("knowledge_base",), needs_roles=True)
+@register("wrong_answer", "2", requires=("knowledge_base",), needs_roles=True)
 def wrong_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
+    """Seller lines that state a knowledge-base value and contradict it.
+
+    A line is judged as the reply to a client question, or on its own when it
+    names the fact («в Подольск привезем за четыре тысячи») — recognition often
+    garbles the question while the answer comes through.
+    """
     turns = int(params.get("answer_turns", 3))
     holds = hold_phrases(ctx)
-    findings: list[Finding] = []
-    for q in client_questions(ctx):
-        for a in answer_window(ctx, q, turns, holds):
+    judged: dict[int, Finding | None] = {}
+    for q in topic_lines(ctx):
+        for a in _replies(ctx, q, turns, holds):
             fact = _judged_fact(ctx, q, a)
-            if fact is None or fact.unit == "text":
+            if fact is None or a in judged:
                 continue
-            values = stated_values(ctx.texts[a], fact.unit)
-            if not values:
+            verdict = _verdict(ctx, a, fact)
+            if verdict is None:
                 continue
-            expected = expected_value(fact)
-            if not any(values_equal(v.value, expected) for v in values):
-                findings.append(_wrong(ctx, q, a, fact, values[0], expected, params))
+            judged[a] = _wrong(ctx, q, a, fact, verdict, params) if verdict is not _AGREES else None
             break  # the first line that states a value is the answer
-    return CheckResult(findings=tuple(findings))
+    for a, u in enumerate(ctx.transcript.utterances):
+        if u.speaker != "seller" or a in judged:
+            continue
+        fact = _named_fact(ctx, a)
+        verdict = _verdict(ctx, a, fact) if fact is not None else None
+        if fact is not None and verdict is not None and verdict is not _AGREES:
+            judged[a] = _wrong(ctx, None, a, fact, verdict, params)
+    return CheckResult(findings=tuple(f for _, f in sorted(judged.items()) if f is not None))
 
 
-def _wrong(ctx: CallContext, q: int, a: int, fact: Fact, stated: StatedValue, expected: float | str,
+_AGREES = StatedValue("", "", 0, 0)
+
+
+def _verdict(ctx: CallContext, a: int, fact: Fact) -> StatedValue | None:
+    """None: the line states no value of the fact; _AGREES; or the contradicting value."""
+    text = ctx.texts[a]
+    if fact.unit == "text":
+        wrong = text_contradiction(fact, text)
+        return wrong or (_AGREES if text_fact_mentioned(fact, text) else None)
+    values = stated_values(text, fact.unit)
+    if not values:
+        return None
+    expected = expected_value(fact)
+    return _AGREES if any(values_equal(v.value, expected) for v in values) else values[0]
+
+
+def _replies(ctx: CallContext, q: int, turns: int, holds: list[str]) -> list[int]:
+    """The seller's lines that may answer question q: the first real reply,
+    and later lines only when they name the fact («…в пятницу в десять» after a
+    garbled reply about opening hours is an invitation, not an answer)."""
+    cutoff = ctx.standard.thresholds.match_cutoff
+    out: list[int] = []
+    replied = False  # hold lines («секундочку… да, 2500») come before the reply and may hold it
+    for a in answer_window(ctx, q, turns, holds):
+        if not replied or _named_fact(ctx, a) is not None:
+            out.append(a)
+        replied = replied or not best_match(holds, ctx.texts[a], cutoff)
+    return out
+
+
+def _named_fact(ctx: CallContext, index: int) -> Fact | None:
+    """The fact a line names by itself, every keyword said («доставка… Подольск»)."""
+    fact = fact_for_question(ctx.texts[index], ctx.standard.knowledge_base)
+    if fact is None or fact_keywords_found(fact, ctx.texts[index]) < min(2, len(fact.keywords)):
+        return None
+    return fact
+
+
+def _wrong(ctx: CallContext, q: int | None, a: int, fact: Fact, stated: StatedValue,
            params: Mapping[str, Any]) -> Finding:
     text: NormText = ctx.texts[a]
     u = ctx.transcript.utterances[a]
     words = u.words[text.tokens[stated.token_start].word_start: text.tokens[stated.token_end - 1].word_end]
+    expected = expected_value(fact)
+    question = ctx.transcript.utterances[q] if q is not None else None
     return _finding(
         "wrong_answer", params.get("severity", "major"), ctx, a,
-        evidence=f"«{ctx.transcript.utterances[q].text}» → «{u.text}»",
+        evidence=(f"«{question.text}» → " if question else "") + f"«{u.text}»",
         reference=f"{fact.id}: {fact.topic} = {_show(expected, fact.unit)}",
         check="wrong_answer",
         details={"fact": fact.id, "expected": _show(expected, fact.unit),
-                 "stated": _show(stated.value, fact.unit), "question_start": ctx.transcript.utterances[q].start},
+                 "stated": _show(stated.value, fact.unit),
+                 "question_start": question.start if question else None},
         start=words[0].start if words else None, end=words[-1].end if words else None,
     )
 
@@ -124,14 +190,15 @@ def _show(value: float | str, unit: str) -> str:
     return f"{value}{suffix}"
 
 
-@register("evasive_answer", "1", requires=("knowledge_base",), needs_roles=True)
+@register("evasive_answer", "2", requires=("knowledge_base",), needs_roles=True)
 def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     phrases = list(params.get("phrases", DEFAULT_EVASIVE))
     turns = int(params.get("answer_turns", 2))
     cutoff = ctx.standard.thresholds.match_cutoff
     findings: list[Finding] = []
-    for q in client_questions(ctx):
-        fact = _question_fact(ctx, q)
+    # a client line that names a known topic asks about it, «?» or not («а скидка на опт есть»)
+    for q, u in enumerate(ctx.transcript.utterances):
+        fact = _question_fact(ctx, q) if u.speaker == "client" else None
         if fact is None:
             continue
         for a in answer_window(ctx, q, turns, hold_phrases(ctx)):
@@ -158,34 +225,35 @@ def _content_keys(text: NormText) -> set[str]:
 def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[str]) -> bool:
     """Whether line `a` responds to question `q`; an evasive reply is judged by its own check."""
     question, answer = ctx.texts[q], ctx.texts[a]
+    fact = fact or fact_for_exchange(question, answer, ctx.standard.knowledge_base)
     if fact is not None and (stated_values(answer, fact.unit) or fact_keywords_found(fact, answer)
-                             or _says_text_value(fact, answer, ctx.standard.thresholds.match_cutoff)):
+                             or (fact.unit == "text" and text_fact_mentioned(fact, answer))):
         return True
     if best_match(evasive, answer, ctx.standard.thresholds.match_cutoff):
         return True
     if _content_keys(question) & _content_keys(answer):
         return True
     asks_amount = bool(AMOUNT_WORDS & set(question.keys.split()))
-    if asks_amount and any(t.text[:1].isdigit() for t in answer.tokens):
+    if asks_amount and any(t.text[:1].isdigit() or t.text[:1] == "~" for t in answer.tokens):
         return True
-    first = answer.keys.split()[:1]
-    return bool(first) and first[0] in _YES_NO and match_key("ли") in question.keys.split()
+    return _yes_no_question(question) and any(f"{answer.surface} ".startswith(f"{o} ") for o in YES_NO_OPENERS)
 
 
-def _says_text_value(fact: Fact, answer: NormText, cutoff: float) -> bool:
-    """An address or a name in the reply answers a question about it, however phrased."""
-    return fact.unit == "text" and match_phrase(str(fact.value), answer, cutoff * 0.8) is not None
+def _yes_no_question(question: NormText) -> bool:
+    """No question word: «оплатить картой можно?» is answered by «да» or «нет»."""
+    keys = set(question.keys.split())
+    return not (keys - {match_key("ли")}) & QUESTION_WORDS
 
 
-@register("ignored_question", "1", needs_roles=True)
+@register("ignored_question", "2", needs_roles=True)
 def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     turns = int(params.get("answer_turns", 2))
     min_words = int(params.get("min_words", 3))
     evasive = list(ctx.standard.check_params("evasive_answer").get("phrases", DEFAULT_EVASIVE))
     findings: list[Finding] = []
     for q in client_questions(ctx):
-        if len(ctx.texts[q].tokens) < min_words:
-            continue  # «да?», «алло?» ask for attention, not for an answer
+        if len(ctx.texts[q].tokens) < min_words or not _content_keys(ctx.texts[q]):
+            continue  # «да?», «алло?», «а у вас…» ask for attention, not for an answer
         fact = _question_fact(ctx, q)
         window = answer_window(ctx, q, turns, hold_phrases(ctx))
         if any(_answers(ctx, q, a, fact, evasive) for a in window):

@@ -12,10 +12,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz, process
+
 from checks.matching import best_match, keyword_found
 from checks.registry import CallContext
 from checks.standard import Fact
-from checks.text import NormText, match_key
+from checks.text import NormText, Token, fold, is_known_word, match_key, normalise_text
 from pipeline.records import Utterance
 
 # «как», «есть», «можно» open statements too («у нас есть», «можно приехать»),
@@ -23,7 +25,10 @@ from pipeline.records import Utterance
 QUESTION_WORDS = frozenset(
     match_key(w) for w in "сколько доскольки почем когда почему зачем где куда откуда какой каков ли".split()
 )
-# a line of only these acknowledges, whatever its intonation mark («Понятно?»)
+# misheard forms of these («доскальки», «сколька») still ask: matched fuzzily on unknown words
+FUZZY_QUESTION_WORDS = ("сколько", "доскольки", "почему", "откуда")
+FUZZY_QUESTION_CUTOFF = 84.0
+# a sentence of only these acknowledges, whatever its intonation mark («Понятно?»)
 ACKNOWLEDGEMENTS = frozenset(
     "понятно хорошо ясно ладно да ага угу спасибо ну отлично так понял поняла конечно окей нет".split()
 )
@@ -32,7 +37,12 @@ AMOUNT_WORDS = frozenset(match_key(w) for w in "сколько почем ког
 # after «а у вас» / «скажите» a plain statement is a question in speech
 QUESTION_OPENERS = ("скажите", "подскажите", "а у вас", "у вас есть", "интересует", "хотел узнать", "хотела узнать")
 _TIME = re.compile(r"^\d{1,2}:\d{2}$")
+_SENTENCE_END = re.compile(r"[^.?!…]+[.?!…]*")
+_WORD = re.compile(r"[\w-]+")
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
+_DASHED = re.compile(r"^-\d")
+# prepositions and particles: after an anchor word they mean the value was lost
+_FUNCTION_KEYS = frozenset(match_key(w) for w in "в на с к у о по за до от из и а но же ну вот это".split())
 # lemma keys of the unit words that may follow a number, per knowledge-base unit
 UNIT_KEYS: dict[str, frozenset[str]] = {
     "rub": frozenset(match_key(w) for w in ("рубль", "руб", "р", "тысяча")),
@@ -56,15 +66,33 @@ def fact_keywords_found(fact: Fact, text: NormText) -> int:
     return sum(1 for keyword in fact.keywords if keyword_found(keyword, text))
 
 
+def _asks_by_mark(raw: str) -> bool:
+    """A sentence ending in «?» that is more than an acknowledgement («Понятно? Хорошо.» asks nothing)."""
+    for sentence in _SENTENCE_END.findall(raw):
+        words = _WORD.findall(fold(sentence))
+        if sentence.rstrip().endswith("?") and not all(w in ACKNOWLEDGEMENTS for w in words):
+            return True
+    return False
+
+
+def _misheard_question_word(text: NormText) -> bool:
+    return any(
+        len(t.text) >= 6 and not t.text[:1].isdigit() and not is_known_word(t.text)
+        and process.extractOne(t.text, FUZZY_QUESTION_WORDS, scorer=fuzz.ratio,
+                               score_cutoff=FUZZY_QUESTION_CUTOFF) is not None
+        for t in text.tokens
+    )
+
+
 def is_question(utt: Utterance, text: NormText, facts: Sequence[Fact] = ()) -> bool:
     """A question by intonation mark, question word, opener, or by naming a
     knowledge-base topic: Whisper often drops the «?» of a spoken question."""
     if all(t.text in ACKNOWLEDGEMENTS for t in text.tokens):
         return False
-    if "?" in utt.text:
+    if _asks_by_mark(utt.text):
         return True
     keys = set(text.keys.split())
-    if keys & QUESTION_WORDS:
+    if keys & QUESTION_WORDS or _misheard_question_word(text):
         return True
     if any(text.surface.startswith(opener) or f" {opener}" in text.surface for opener in QUESTION_OPENERS):
         return True
@@ -85,11 +113,30 @@ def fact_for_question(question: NormText, facts: Sequence[Fact]) -> Fact | None:
     return facts[scored[0][1]]
 
 
+def _in_range(toks: Sequence[Token], i: int) -> bool:
+    """«2-3 недели», or Whisper's garble «105-1200»: no single value was stated."""
+    return any(0 <= j < len(toks) and _DASHED.match(toks[j].text) for j in (i, i + 1))
+
+
+def fact_for_exchange(question: NormText, reply: NormText, facts: Sequence[Fact]) -> Fact | None:
+    """The fact a question and its reply are about together: «доставка туда почем?» —
+    «в Подольск за …» names neither fact alone, both lines together do."""
+    def found(f: Fact) -> int:
+        return sum(1 for k in f.keywords if keyword_found(k, question) or keyword_found(k, reply))
+
+    scored = sorted(((found(f), i) for i, f in enumerate(facts)), reverse=True)
+    if not scored or scored[0][0] == 0 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return None
+    return facts[scored[0][1]]
+
+
 def stated_values(text: NormText, unit: str) -> list[StatedValue]:
     """Values of the fact's kind that a line states."""
     out: list[StatedValue] = []
     toks = text.tokens
     for i, tok in enumerate(toks):
+        if _in_range(toks, i):
+            continue
         if unit == "time":
             if _TIME.match(tok.text):
                 hours, minutes = tok.text.split(":")
@@ -108,6 +155,39 @@ def stated_values(text: NormText, unit: str) -> list[StatedValue]:
             # «доставка будет две тысячи пятьсот» needs no «рублей» to be a price
             out.append(StatedValue(value, tok.text, i, i + 1))
     return out
+
+
+def text_contradiction(fact: Fact, answer: NormText) -> StatedValue | None:
+    """Where the reply names a part of a text fact and then another value for it.
+
+    The value «улица Строителей дом двенадцать» is read as anchors and what
+    follows them: «на улице Садовой» or «дом двадцать» contradict it. A function
+    word after the anchor («на улице в …») is a recognition gap, not a claim.
+    """
+    expected = normalise_text(str(fact.value)).tokens
+    toks = answer.tokens
+    for k in range(len(expected) - 1):
+        anchor, want = expected[k], expected[k + 1]
+        for i in range(len(toks) - 1):
+            said = toks[i + 1]
+            if toks[i].key != anchor.key or said.key in _FUNCTION_KEYS:
+                continue
+            if not _same_word(said, want):
+                return StatedValue(f"{toks[i].text} {said.text}", f"{toks[i].text} {said.text}", i, i + 2)
+    return None
+
+
+def text_fact_mentioned(fact: Fact, answer: NormText) -> bool:
+    """The reply says two words of a text fact's value («улице … дом 12»), or its only word."""
+    keys = {t.key for t in answer.tokens}
+    value = normalise_text(str(fact.value)).tokens
+    return sum(1 for t in value if t.key in keys) >= min(2, len(value))
+
+
+def _same_word(said: Token, want: Token) -> bool:
+    if said.text[:1].isdigit() or want.text[:1].isdigit():
+        return said.text == want.text
+    return said.key == want.key or fuzz.ratio(said.lemma, want.lemma) >= 76
 
 
 def values_equal(stated: float | str, expected: float | str) -> bool:

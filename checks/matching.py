@@ -24,6 +24,9 @@ SHORT_CUTOFF = 90.0
 LEMMA_CUTOFF = 76.0
 # a word of a reference phrase is present when a word's key is this close to its own
 WORD_CUTOFF = 70.0
+# a keyword this long may be found inside a longer misheard word: «автоподольств»
+EMBEDDED_MIN_LEN = 7
+EMBEDDED_CUTOFF = 85.0
 
 
 @dataclass(frozen=True)
@@ -105,10 +108,16 @@ def keyword_found(keyword: str, text: NormText) -> bool:
     «гараж» is not «гарантия», though their five-letter keys are as close.
     """
     for lemma, key in reference_lemmas(keyword):
-        if not any(t.lemma == lemma or t.key == key
-                   or fuzz.ratio(lemma, t.lemma, score_cutoff=LEMMA_CUTOFF) for t in text.tokens):
+        if not any(t.lemma == lemma or t.key == key or fuzz.ratio(lemma, t.lemma, score_cutoff=LEMMA_CUTOFF)
+                   or _embedded(lemma, t.lemma) for t in text.tokens):
             return False
     return True
+
+
+def _embedded(lemma: str, word: str) -> bool:
+    """Whisper glues a short word onto a name («в Подольск» → «автоподольств»)."""
+    return (len(lemma) >= EMBEDDED_MIN_LEN and len(word) > len(lemma)
+            and fuzz.partial_ratio(lemma, word, score_cutoff=EMBEDDED_CUTOFF) > 0)
 
 
 def best_match(phrases: list[str], text: NormText, cutoff: float, *, surface: bool = False) -> PhraseMatch | None:

@@ -17,6 +17,10 @@ invented one):
   «два дня», «три ночи» are usually durations; «через/за ... часа» is a duration.
 * Ordinals («двадцать пятого», «25го») are kind "ordinal"; callers that only
   want quantities can skip them.
+* «тысячи двести» with no count before «тысячи» lost a word in recognition
+  («пять тысяч двести» heard as «стоять тысячи двести»): kind "partial", text
+  «~1200», so no check reads it as 1200.  Whisper's «5000-200» is 5200; «2-3» is
+  left alone (a range).
 * «раз» (once) and words merely containing number stems («сорокин») are not
   numbers: lookup is by whole token only.
 
@@ -40,8 +44,8 @@ class NumberSpan:
     start: int  # index of the first input token
     end: int  # exclusive
     value: float  # the number; for a time, minutes since midnight (hours*60 + minutes)
-    kind: Literal["number", "time", "ordinal"]
-    text: str  # canonical form: "2500", "1.5", "10:00", "09:30"
+    kind: Literal["number", "time", "ordinal", "partial"]
+    text: str  # canonical form: "2500", "1.5", "10:00", "09:30"; "~1200" for a partial number
 
 
 # --- word tables ---------------------------------------------------------------------
@@ -88,6 +92,9 @@ _TIME_PREPS = frozenset({"в", "во", "к", "ко", "до", "с", "со", "по
 _DURATION_PREV = frozenset({"через", "за", "течение", "каждые", "каждых"})
 
 _DIGITS_RE = re.compile(r"(\d+)(?:[.,](\d+))?([a-zа-я%]*)")
+_DASHED_TAIL_RE = re.compile(r"-(\d+)")
+# plural forms: a count must come before them, so a bare one means a lost word
+_COUNTED_ONLY = frozenset({"тысячи", "тысяч", "миллионов", "миллиардов"})
 _CLOCK_RE = re.compile(r"(\d{1,2}):(\d{2})")
 
 
@@ -193,6 +200,9 @@ def _read_digits(tokens: Sequence[str], i: int) -> tuple[float, str, int] | None
             if suffix:
                 break
     value = float(f"{whole}.{frac}") if frac else float(whole)
+    tail = _DASHED_TAIL_RE.fullmatch(tokens[j]) if j < len(tokens) and not (frac or suffix) else None
+    if tail and value > int(tail[1]) and value % 10 ** len(tail[1]) == 0:
+        return value + int(tail[1]), "", j + 1  # Whisper writes «пять тысяч двести» as «5000-200»
     return value, suffix, j
 
 
@@ -242,6 +252,8 @@ def _parse_number(tokens: Sequence[str], i: int, words: dict[str, _Word]) -> _At
                     end = group_start
                     group = 0.0
                 break
+            if not has_group and not total and tok in _COUNTED_ONLY:
+                kind = "partial"
             total += (group if has_group else 1) * w.mult
             group, has_group = 0.0, False
             floor, last_mult = _INF, w.mult
@@ -413,9 +425,12 @@ def find_numbers(tokens: Sequence[str]) -> list[NumberSpan]:
             spans.append(span)
             k += used
             continue
-        atom = atoms[k]  # not a time, so "number" or "ordinal" (clocks always are times)
-        kind: Literal["number", "ordinal"] = "ordinal" if atom.kind == "ordinal" else "number"
-        spans.append(NumberSpan(atom.start, atom.end, atom.value, kind, _canonical(atom.value)))
+        atom = atoms[k]  # not a time, so "number", "ordinal" or "partial" (clocks always are times)
+        if atom.kind == "partial":
+            spans.append(NumberSpan(atom.start, atom.end, atom.value, "partial", "~" + _canonical(atom.value)))
+        else:
+            kind: Literal["number", "ordinal"] = "ordinal" if atom.kind == "ordinal" else "number"
+            spans.append(NumberSpan(atom.start, atom.end, atom.value, kind, _canonical(atom.value)))
         k += 1
     return spans
 

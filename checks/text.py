@@ -69,6 +69,13 @@ def is_first_name(word: str) -> bool:
     return any("Name" in p.tag and p.score >= 0.1 for p in lemmatizer._morph.parse(word))  # type: ignore[attr-defined]
 
 
+@lru_cache(maxsize=8192)
+def is_known_word(word: str) -> bool:
+    """In pymorphy3's dictionary: a misheard word («доскальки») usually is not."""
+    lemmatizer = nlp().get_pipe("callqa_lemmatizer")
+    return bool(lemmatizer._morph.word_is_known(word))  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True)
 class Token:
     text: str  # lower-cased, ё→е surface form; a number in canonical digits
@@ -123,12 +130,17 @@ def normalise_words(words: list[str]) -> NormText:
     doc = nlp()(joined)
     raw: list[tuple[str, str, int]] = []
     word_idx = 0
+    dash = False  # «2000-500» arrives as three tokens; the numbers reader wants «2000», «-500»
     for tok in doc:
         if tok.is_punct or tok.is_space or not _WORD_CHARS.fullmatch(tok.text):
+            dash = tok.text in ("-", "–") and bool(raw) and raw[-1][0].isdigit()
             continue
         while word_idx + 1 < len(spans) and tok.idx >= spans[word_idx + 1][0]:
             word_idx += 1
         text = fold(tok.text)
+        if dash and text.isdigit() and not text.startswith("0"):  # «9-00» is a time, not a tail
+            text = "-" + text
+        dash = False
         if raw and text.lstrip("-") in _PARTICLES and text.startswith("-"):
             # Whisper writes «где -то»: «где-то» is one word, and it asks nothing
             merged = raw[-1][0] + text

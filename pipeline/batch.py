@@ -76,6 +76,29 @@ def transcribe_file(path: Path, options: TranscriptionOptions, standard: Standar
     return transcribe_audio(load_audio(path), options, standard)
 
 
+def cached_transcriber(
+    options: TranscriptionOptions, standard: Standard, sessions: sessionmaker[Session]
+) -> Callable[[Path], tuple[Transcript, bool]]:
+    """Transcribe through the database's transcript cache: (transcript, came from cache).
+
+    `callqa eval --db` uses it so that re-scoring a folder after a change to the
+    standard or the checks skips Whisper for calls it has heard before.
+    """
+
+    def transcript_for(path: Path) -> tuple[Transcript, bool]:
+        sha = fingerprint(path).sha256
+        with sessions.begin() as session:
+            cached = repo.get_cached_transcript(session, sha, options.engine, options.model, options.cache_key())
+        if cached is not None:
+            return cached, True
+        transcript = transcribe_file(path, options, standard)
+        with sessions.begin() as session:
+            repo.put_cached_transcript(session, sha, transcript, options.cache_key())
+        return transcript, False
+
+    return transcript_for
+
+
 @dataclass
 class Outcome:
     path: str

@@ -131,12 +131,20 @@ def evaluate(
     folder: Path = typer.Argument(..., help="Recordings with <name>.truth.json sidecars."),
     standard: Path = StandardOpt,
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
+    db: Optional[str] = typer.Option(
+        None, "--db", help="Reuse and fill this database's transcript cache, so re-scoring skips Whisper."
+    ),
 ) -> None:
     """Measure accuracy against ground-truth sidecars: stage and finding precision/recall, WER, speed."""
+    from pipeline.batch import cached_transcriber
     from pipeline.evaluate import evaluate_folder, render_report
+    from pipeline.storage.db import open_database
 
     std = _standard_or_exit(standard)
-    report = evaluate_folder(folder, std, options_from_env(), progress=lambda msg: err.print(msg, markup=False))
+    options = options_from_env()
+    transcript_for = cached_transcriber(options, std, open_database(db)) if db else None
+    report = evaluate_folder(folder, std, options, progress=lambda msg: err.print(msg, markup=False),
+                             transcript_for=transcript_for)
     if as_json:
         sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n")
     else:

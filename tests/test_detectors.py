@@ -278,8 +278,8 @@ def test_detector_without_config_is_skipped_and_listed(tmp_path):
     std = load_standard(path)
     result = analyze_transcript(call(GREETING, ("client", 5.0, "Сколько стоит доставка в Подольск?"),
                                      ("seller", 9.0, "Четыре тысячи рублей.")), std)
-    assert any(s.startswith("wrong_answer@1: not configured") for s in result.checks_skipped)
-    assert any(s.startswith("evasive_answer@1: the standard has no knowledge_base") for s in result.checks_skipped)
+    assert any(s.startswith("wrong_answer@2: not configured") for s in result.checks_skipped)
+    assert any(s.startswith("evasive_answer@2: the standard has no knowledge_base") for s in result.checks_skipped)
     assert not any(f.type == "wrong_answer" for f in result.findings)
 
 
@@ -320,3 +320,95 @@ def test_question_mark_on_a_statement_with_one_keyword_is_still_asked(standard):
     got = findings(standard, GREETING, ("client", 5.0, "Сколько стоит доставка по Москве?"),
                    ("seller", 9.0, "По Москве две тысячи."), kind="wrong_answer")
     assert [f.details["stated"] for f in got] == ["2000 руб."]
+
+
+def test_seller_naming_the_fact_is_judged_without_a_recognised_question(standard):
+    # the client's «почём» was lost; the seller's line names the fact and a value
+    got = findings(standard, GREETING, ("client", 5.0, "Мы в Подольске, доставка туда какая."),
+                   ("seller", 9.0, "В Подольск привезём за четыре тысячи рублей."), kind="wrong_answer")
+    assert [(f.details["fact"], f.details["stated"]) for f in got] == [("delivery_podolsk", "4000 руб.")]
+    assert got[0].details["question_start"] == 5.0
+
+
+def test_seller_statement_of_a_fact_with_no_client_line_before_it(standard):
+    got = findings(standard, GREETING, ("seller", 6.0, "Кстати, доставка в Подольск у нас три тысячи рублей."),
+                   kind="wrong_answer")
+    assert [f.details["stated"] for f in got] == ["3000 руб."] and got[0].details["question_start"] is None
+
+
+def test_question_and_reply_together_name_the_fact(standard):
+    # «доставка» alone fits two facts; the reply's «Подольск» decides
+    got = findings(standard, GREETING, ("client", 5.0, "А доставка туда сколько?"),
+                   ("seller", 9.0, "В Подольск 4000 рублей."), kind="wrong_answer")
+    assert [f.details["fact"] for f in got] == ["delivery_podolsk"]
+
+
+@pytest.mark.parametrize("answer", [
+    "Газобетон 105-1200 рублей за куб.",  # a garbled range states no single price
+    "Газобетон стоять тысячи двести рублей за куб.",  # the count of thousands was lost
+])
+def test_unreadable_value_is_not_judged(standard, answer):
+    got = findings(standard, GREETING, ("client", 5.0, "Сколько стоит газобетон за куб?"),
+                   ("seller", 9.0, answer), kind="wrong_answer")
+    assert got == []
+
+
+def test_later_line_that_does_not_name_the_fact_is_not_the_answer(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "А до скольки вы работаете в будни?"),
+                   ("seller", 9.0, "По будним дням работаем, до… э-э… вечера."),
+                   ("client", 13.0, "Понятно."),
+                   ("seller", 15.0, "Приглашаю вас в офис в пятницу в десять утра."), kind="wrong_answer")
+    assert got == []
+
+
+@pytest.mark.parametrize("answer, stated", [
+    ("Наш офис находится на улице Садовой, дом двенадцать.", "улице садовой"),
+    ("Мы на улице Строителей, дом двадцать.", "дом 20"),
+])
+def test_wrong_address_names_the_contradicting_part(standard, answer, stated):
+    got = findings(standard, GREETING, ("client", 5.0, "Какой у вас адрес офиса?"),
+                   ("seller", 9.0, answer), kind="wrong_answer")
+    assert [f.details["stated"] for f in got] == [stated]
+    assert got[0].details["expected"] == "улица Строителей дом двенадцать"
+
+
+def test_address_with_a_recognition_gap_is_not_a_contradiction(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Какой у вас адрес офиса?"),
+                   ("seller", 9.0, "Мы находимся на улице в … дом 12."), kind="wrong_answer")
+    assert got == []
+
+
+def test_evasive_reply_to_a_topic_without_question_mark(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Хочу заказать кирпич, а скидка на крупный заказ есть."),
+                   ("seller", 9.0, "Это не ко мне, я таким не занимаюсь."), kind="evasive_answer")
+    assert [f.details["fact"] for f in got] == ["large_order_discount"]
+
+
+@pytest.mark.parametrize("reply, ignored", [
+    ("Без проблем, выставим счёт на организацию.", False),
+    ("Да, принимаем.", False),
+    ("Давайте сначала запишу ваш телефон.", True),
+    ("Угу. А вы раньше у нас что-нибудь брали?", True),
+])
+def test_yes_no_question_answered_by_yes_or_no(standard, reply, ignored):
+    got = findings(standard, GREETING, ("client", 5.0, "Безналом от фирмы оплатить получится?"),
+                   ("seller", 9.0, reply), ("client", 13.0, "Нет."), kind="ignored_question")
+    assert bool(got) is ignored
+
+
+def test_acknowledgement_sentence_before_thanks_is_not_a_question(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Понятно? Хорошо. Спасибо за информацию."),
+                   ("seller", 9.0, "Всего доброго, до свидания."), kind="ignored_question")
+    assert got == []
+
+
+def test_misheard_question_word_still_asks(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Сразу всю сумму, а доскальки вы работаете в будни"),
+                   ("seller", 9.0, "Так, давайте я запишу ваш номер телефона."), kind="ignored_question")
+    assert [f.start for f in got] == [5.0]
+
+
+def test_repeated_acknowledgement_is_no_shared_topic(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Хорошо. Скажите, доставка до Подольска сколько будет стоить"),
+                   ("seller", 9.0, "Хорошо, а как к вам можно обращаться?"), kind="ignored_question")
+    assert [f.start for f in got] == [5.0]

@@ -247,3 +247,31 @@ def test_accepts_tuple_and_empty_input() -> None:
     assert find_numbers(()) == []
     assert replace_numbers([]) == []
     assert find_numbers(("сорок", "пять")) == [NumberSpan(0, 2, 45.0, "number", "45")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a bare plural «тысячи» lost its count in recognition: never read as 1000 or 1200
+        ("стоять тысячи двести рублей", [("~1200", "partial")]),
+        ("полтали тысячи рублей", [("~1000", "partial")]),
+        # singular forms carry their own count
+        ("тысяча рублей", [("1000", "number")]),
+        ("тысячу рублей", [("1000", "number")]),
+    ],
+)
+def test_thousands_without_a_count_are_partial(text: str, expected: list[tuple[str, str]]) -> None:
+    assert spans(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("5000 -200 рублей", [("5200", "number")]),  # Whisper's «пять тысяч двести»
+        ("2000 -500", [("2500", "number")]),
+        ("2 -3 недели", [("2", "number")]),  # a range: the tail is left for the caller
+        ("105 -1200 рублей", [("105", "number")]),
+    ],
+)
+def test_dashed_thousands_join_only_when_they_read_as_one_number(text: str, expected: list[tuple[str, str]]) -> None:
+    assert spans(text) == expected

@@ -64,3 +64,12 @@ def test_evidence_quotes_the_matched_words_with_their_times():
     assert ev.quote == "давайте встретимся"
     assert ev.start == pytest.approx(10.7) and ev.end < 12.1
     assert ev.speaker == "seller" and ev.reference == "давайте встретимся"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2000-500 рублей", ["2500", "рублей"]),
+    ("2-3 недели", ["2", "-3", "недели"]),
+    ("с 9-00", ["с", "9", "0"]),
+])
+def test_dash_inside_a_number_reaches_the_numbers_reader(text, expected):
+    assert [t.text for t in normalise_text(text).tokens] == expected
