@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup run test postgres
+.PHONY: setup run test postgres tools
 
 $(BIN)/.callqa-installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,5 +21,9 @@ run: setup
 postgres:
 	@bash tests/ensure_postgres.sh
 
-test: setup postgres
+# sox and ffmpeg write the phone-system formats tests/test_audio_formats.py decodes
+tools:
+	@command -v sox >/dev/null && command -v ffmpeg >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sox libsox-fmt-all ffmpeg; }
+
+test: setup postgres tools
 	$(BIN)/python -m pytest

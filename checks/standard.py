@@ -128,7 +128,7 @@ class StandardError(ValueError):
     """A standard file that cannot be used; the message names the file and the key."""
 
 
-def _loc(loc: tuple[int | str, ...]) -> str:
+def key_path(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -141,7 +141,7 @@ def parse_standard(data: Any, source: str) -> Standard:
     try:
         return Standard.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{_loc(e['loc'])}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(f"{key_path(e['loc'])}: {e['msg']}" for e in exc.errors())
         raise StandardError(f"{source}: {problems}") from None
 
 

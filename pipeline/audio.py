@@ -87,8 +87,7 @@ def probe(path: Path) -> tuple[int, int, str]:
         raise AudioError(path, f"cannot open audio: {exc}") from exc
 
 
-def load_audio(path: str | Path) -> DecodedAudio:
-    path = Path(path)
+def _decode(path: Path) -> DecodedAudio:
     if not path.exists():
         raise AudioError(path, "file not found (moved or deleted during the run?)")
     if path.stat().st_size == 0:
@@ -105,9 +104,42 @@ def load_audio(path: str | Path) -> DecodedAudio:
             channels = (decode_audio(str(path), SAMPLE_RATE),)
     except av.error.FFmpegError as exc:
         raise AudioError(path, f"decoding failed: {exc}") from exc
-    decoded = DecodedAudio(channels=channels, source_rate=rate, codec=codec)
+    return DecodedAudio(channels=channels, source_rate=rate, codec=codec)
+
+
+def _usable(decoded: DecodedAudio, path: str | Path) -> DecodedAudio:
     if decoded.duration_s < 0.5:
         raise AudioError(path, f"zero-length call: {decoded.duration_s:.2f} s of audio")
-    if all(float(np.max(np.abs(ch))) < _SILENT_PEAK for ch in channels):
+    if all(float(np.max(np.abs(ch))) < _SILENT_PEAK for ch in decoded.channels):
         raise AudioError(path, "silent call: no sound on any channel")
     return decoded
+
+
+def load_audio(path: str | Path) -> DecodedAudio:
+    path = Path(path)
+    return _usable(_decode(path), path)
+
+
+def load_legs(first: str | Path, second: str | Path) -> DecodedAudio:
+    """Two mono files, one per direction of the call, as one two-channel call.
+
+    Each leg may be silent on its own (a client who never spoke); only the pair
+    must have sound. The shorter leg is padded with silence at the end, since
+    recorders start both legs together.
+    """
+    legs = []
+    for path in map(Path, (first, second)):
+        leg = _decode(path)
+        if len(leg.channels) != 1:
+            raise AudioError(path, f"a leg must be mono, this file has {len(leg.channels)} channels")
+        legs.append(leg)
+    length = max(len(leg.channels[0]) for leg in legs)
+    codecs = dict.fromkeys(leg.codec for leg in legs)
+    return _usable(
+        DecodedAudio(
+            channels=tuple(np.pad(leg.channels[0], (0, length - len(leg.channels[0]))) for leg in legs),
+            source_rate=max(leg.source_rate for leg in legs),
+            codec="+".join(codecs),
+        ),
+        f"{first} + {second}",
+    )
