@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from checks.standard import key_path as key_path  # the standard's `stages[1].weight` style
+from checks.standard import key_path  # the standard's `stages[1].weight` style
 
 M = TypeVar("M", bound=BaseModel)
 
