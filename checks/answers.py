@@ -12,7 +12,8 @@ from typing import Any
 
 from checks.dialogue import (
     ACKNOWLEDGEMENTS,
-    AMOUNT_WORDS,
+    asks_amount,
+    candidate_facts,
     QUESTION_WORDS,
     StatedValue,
     answer_window,
@@ -32,7 +33,10 @@ from checks.standard import Fact
 from checks.text import NormText, match_key
 from pipeline.records import Finding
 
-DEFAULT_EVASIVE = ["не знаю", "это не ко мне", "перезвоните позже", "не могу сказать", "не в курсе", "уточните сами"]
+DEFAULT_EVASIVE = ["не знаю", "понятия не имею", "без понятия", "это не ко мне", "перезвоните позже",
+                   "не могу сказать", "не подскажу", "не в курсе", "уточните сами"]
+# «Алло, вы там?» after a silence asks for attention, not for an answer
+ATTENTION_CHECKS = ("вы тут", "вы там", "вы здесь", "слышите меня", "есть кто")
 # function words that say nothing about a question's topic
 _STOP = frozenset(
     match_key(w) for w in (
@@ -42,9 +46,10 @@ _STOP = frozenset(
         "если бы тоже только весь все этот тот"
     ).split()
 ) | frozenset(match_key(w) for w in ACKNOWLEDGEMENTS)  # «Хорошо?» in both lines is no topic
-# how a reply to a yes/no question opens; «угу», «так» only acknowledge, so they are not here
-YES_NO_OPENERS = ("да", "нет", "конечно", "разумеется", "к сожалению", "без проблем", "можно", "нельзя",
-                  "есть", "нету", "не получится", "получится")
+# how a reply to a question opens: these answer any question («Конечно, со склада отгрузим»)...
+ANSWER_OPENERS = ("конечно", "разумеется", "без проблем", "к сожалению")
+# ...and these only a yes/no one: «да» also opens a change of subject («Да, а какой объём?»)
+YES_NO_OPENERS = ("да", "нет", "можно", "нельзя", "есть", "нету", "не получится", "получится")
 
 
 def client_questions(ctx: CallContext) -> list[int]:
@@ -79,12 +84,22 @@ def hold_phrases(ctx: CallContext) -> list[str]:
 def _judged_fact(ctx: CallContext, question: int, answer: int) -> Fact | None:
     """The fact a question-and-answer pair is about.
 
-    The question is the first clue; when recognition garbled it («сколько в
-    тайпуга за бетонзаку?»), the keywords of question and reply together
-    identify it; the reply must still state a value to be judged.
+    A reply that names a fact is judged on it, whatever the client said before
+    («строим под Подольском» — «по Москве привезём за полторы тысячи»). Else the
+    question decides; when recognition garbled it («сколько в тайпуга за
+    бетонзаку?»), the keywords of question and reply together, or the reply's
+    own words of a text fact. The reply must still state a value to be judged.
     """
-    return _question_fact(ctx, question) or fact_for_exchange(
-        ctx.texts[question], ctx.texts[answer], ctx.standard.knowledge_base)
+    kb = ctx.standard.knowledge_base
+    return (fact_for_question(ctx.texts[answer], kb) or _question_fact(ctx, question)
+            or fact_for_exchange(ctx.texts[question], ctx.texts[answer], kb)
+            or _text_fact_in_reply(ctx.texts[answer], kb))
+
+
+def _text_fact_in_reply(reply: NormText, kb: list[Fact]) -> Fact | None:
+    """«Найти нас просто: улица Садовая, дом 12» answers «куда подъехать?» with the address,
+    whatever words the question used."""
+    return next((f for f in kb if f.unit == "text" and text_fact_mentioned(f, reply)), None)
 
 
 def _finding(kind: str, severity: str, ctx: CallContext, index: int, evidence: str, reference: str,
@@ -196,6 +211,7 @@ def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckRe
     turns = int(params.get("answer_turns", 2))
     cutoff = ctx.standard.thresholds.match_cutoff
     findings: list[Finding] = []
+    judged: set[int] = set()  # one evasive line answers one topic, however often it was raised
     # a client line that names a known topic asks about it, «?» or not («а скидка на опт есть»)
     for q, u in enumerate(ctx.transcript.utterances):
         fact = _question_fact(ctx, q) if u.speaker == "client" else None
@@ -204,8 +220,9 @@ def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckRe
         for a in answer_window(ctx, q, turns, hold_phrases(ctx)):
             if stated_values(ctx.texts[a], fact.unit):
                 break
-            found = best_match(phrases, ctx.texts[a], cutoff)
+            found = best_match(phrases, ctx.texts[a], cutoff) if a not in judged else None
             if found:
+                judged.add(a)
                 ev = evidence_for(ctx.transcript.utterances[a], ctx.texts[a], found)
                 findings.append(_finding(
                     "evasive_answer", params.get("severity", "major"), ctx, a,
@@ -225,18 +242,29 @@ def _content_keys(text: NormText) -> set[str]:
 def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[str]) -> bool:
     """Whether line `a` responds to question `q`; an evasive reply is judged by its own check."""
     question, answer = ctx.texts[q], ctx.texts[a]
-    fact = fact or fact_for_exchange(question, answer, ctx.standard.knowledge_base)
-    if fact is not None and (stated_values(answer, fact.unit) or fact_keywords_found(fact, answer)
-                             or (fact.unit == "text" and text_fact_mentioned(fact, answer))):
+    kb = ctx.standard.knowledge_base
+    facts = [fact] if fact else candidate_facts(question, kb) + [f for f in [fact_for_exchange(question, answer, kb)] if f]
+    if any(stated_values(answer, f.unit) or fact_keywords_found(f, answer) for f in facts):
+        return True
+    # an address or another text value of the knowledge base answers «куда к вам подъехать?»
+    if _text_fact_in_reply(answer, kb):
         return True
     if best_match(evasive, answer, ctx.standard.thresholds.match_cutoff):
         return True
     if _content_keys(question) & _content_keys(answer):
         return True
-    asks_amount = bool(AMOUNT_WORDS & set(question.keys.split()))
-    if asks_amount and any(t.text[:1].isdigit() or t.text[:1] == "~" for t in answer.tokens):
+    # a number answers «сколько?» about something the knowledge base does not know; for a
+    # known fact only a value of its unit does («в четыре часа» is no price)
+    if not facts and asks_amount(question) and any(t.text[:1].isdigit() or t.text[:1] == "~" for t in answer.tokens):
         return True
-    return _yes_no_question(question) and any(f"{answer.surface} ".startswith(f"{o} ") for o in YES_NO_OPENERS)
+    openers = ANSWER_OPENERS + (YES_NO_OPENERS if _yes_no_question(question) else ())
+    return any(f"{answer.surface} ".startswith(f"{o} ") for o in openers)
+
+
+def _attention_check(ctx: CallContext, q: int) -> bool:
+    text = ctx.texts[q]
+    return (any(f" {c} " in f" {text.surface} " for c in ATTENTION_CHECKS)
+            and not candidate_facts(text, ctx.standard.knowledge_base))
 
 
 def _yes_no_question(question: NormText) -> bool:
@@ -252,7 +280,7 @@ def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> Check
     evasive = list(ctx.standard.check_params("evasive_answer").get("phrases", DEFAULT_EVASIVE))
     findings: list[Finding] = []
     for q in client_questions(ctx):
-        if len(ctx.texts[q].tokens) < min_words or not _content_keys(ctx.texts[q]):
+        if len(ctx.texts[q].tokens) < min_words or not _content_keys(ctx.texts[q]) or _attention_check(ctx, q):
             continue  # «да?», «алло?», «а у вас…» ask for attention, not for an answer
         fact = _question_fact(ctx, q)
         window = answer_window(ctx, q, turns, hold_phrases(ctx))

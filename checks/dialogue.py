@@ -33,7 +33,9 @@ ACKNOWLEDGEMENTS = frozenset(
     "понятно хорошо ясно ладно да ага угу спасибо ну отлично так понял поняла конечно окей нет".split()
 )
 # words that ask for an amount, a price or a time: a number in the reply answers them
-AMOUNT_WORDS = frozenset(match_key(w) for w in "сколько почем когда цена стоимость стоить во".split())
+AMOUNT_WORDS = frozenset(match_key(w) for w in "сколько почем когда цена стоимость стоить во время".split())
+# «во что обойдётся?» asks a price; Whisper splits «почём» in two
+AMOUNT_PHRASES = ("по чем", "во что")
 # after «а у вас» / «скажите» a plain statement is a question in speech
 QUESTION_OPENERS = ("скажите", "подскажите", "а у вас", "у вас есть", "интересует", "хотел узнать", "хотела узнать")
 _TIME = re.compile(r"^\d{1,2}:\d{2}$")
@@ -92,12 +94,28 @@ def is_question(utt: Utterance, text: NormText, facts: Sequence[Fact] = ()) -> b
     if _asks_by_mark(utt.text):
         return True
     keys = set(text.keys.split())
-    if keys & QUESTION_WORDS or _misheard_question_word(text):
+    if keys & QUESTION_WORDS or _has_phrase(text, AMOUNT_PHRASES) or _misheard_question_word(text):
         return True
     if any(text.surface.startswith(opener) or f" {opener}" in text.surface for opener in QUESTION_OPENERS):
         return True
     # one keyword is a mention, not a question: «нужен газобетон» asks nothing
     return any(len(f.keywords) >= 2 and fact_keywords_found(f, text) >= 2 for f in facts)
+
+
+def asks_amount(text: NormText) -> bool:
+    """The line asks for a price, a quantity or a time: a number in the reply answers it."""
+    return bool(AMOUNT_WORDS & set(text.keys.split())) or _has_phrase(text, AMOUNT_PHRASES)
+
+
+def _has_phrase(text: NormText, phrases: Sequence[str]) -> bool:
+    return any(f" {p} " in f" {text.surface} " for p in phrases)
+
+
+def candidate_facts(question: NormText, facts: Sequence[Fact]) -> list[Fact]:
+    """Every fact that ties for the most keywords: «10 кубов… офис где?» names two."""
+    counts = [fact_keywords_found(f, question) for f in facts]
+    best = max(counts, default=0)
+    return [f for f, c in zip(facts, counts) if best and c == best]
 
 
 def fact_for_question(question: NormText, facts: Sequence[Fact]) -> Fact | None:

@@ -13,15 +13,17 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from checks.text import NormText, match_key, normalise_text
+from checks.text import NormText, Token, match_key, normalise_text
 from pipeline.records import Evidence, Utterance
 
 
 # references this short (in key characters) need a near-exact match
 SHORT_REFERENCE = 6
 SHORT_CUTOFF = 90.0
-# a word of a keyword matches a word of the text when their lemmas are this close
+# a word of a keyword matches a word of the text when their lemmas are this close...
 LEMMA_CUTOFF = 76.0
+# ...unless it is this short: then only the same lemma or key will do
+SHORT_KEYWORD = 4
 # a word of a reference phrase is present when a word's key is this close to its own
 WORD_CUTOFF = 70.0
 # a keyword this long may be found inside a longer misheard word: «автоподольств»
@@ -108,10 +110,20 @@ def keyword_found(keyword: str, text: NormText) -> bool:
     «гараж» is not «гарантия», though their five-letter keys are as close.
     """
     for lemma, key in reference_lemmas(keyword):
-        if not any(t.lemma == lemma or t.key == key or fuzz.ratio(lemma, t.lemma, score_cutoff=LEMMA_CUTOFF)
-                   or _embedded(lemma, t.lemma) for t in text.tokens):
+        if not any(t.lemma == lemma or t.key == key or _close(lemma, t) or _embedded(lemma, t.lemma)
+                   for t in text.tokens):
             return False
     return True
+
+
+def _close(lemma: str, token: Token) -> bool:
+    """Fuzzy for words of some length; a short one must begin the word («куб» in «кубы»,
+    «опт» in «оптом»): one letter off «опт» is «от»."""
+    if len(lemma) <= 2:  # «до» of «до скольки» is not the start of «добрый»
+        return False
+    if len(lemma) <= SHORT_KEYWORD:
+        return token.text.startswith(lemma) or token.lemma.startswith(lemma)
+    return bool(fuzz.ratio(lemma, token.lemma, score_cutoff=LEMMA_CUTOFF))
 
 
 def _embedded(lemma: str, word: str) -> bool:

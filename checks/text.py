@@ -25,6 +25,9 @@ STEM_LEN = 5
 _WORD_CHARS = re.compile(r"[\w:.,-]*\w", re.UNICODE)
 # suffixes that make an indefinite word of a question word: «где-то», «какой-нибудь»
 _PARTICLES = frozenset(("то", "нибудь", "либо", "таки"))
+_UNIT_SIGNS = {"%": "процент", "₽": "рубль"}
+# question words that «то» without its hyphen turns indefinite («где то шестнадцать»)
+_INDEFINITE_BASES = frozenset("где куда когда как какой какая какое какие кто что чей откуда почему зачем".split())
 
 
 class BestParseLemmatizer(RussianLemmatizer):
@@ -132,18 +135,22 @@ def normalise_words(words: list[str]) -> NormText:
     word_idx = 0
     dash = False  # «2000-500» arrives as three tokens; the numbers reader wants «2000», «-500»
     for tok in doc:
+        while word_idx + 1 < len(spans) and tok.idx >= spans[word_idx + 1][0]:
+            word_idx += 1
+        if tok.text in _UNIT_SIGNS and raw:
+            raw.append((tok.text, _UNIT_SIGNS[tok.text], word_idx))  # «3 %» states a percentage
+            continue
         if tok.is_punct or tok.is_space or not _WORD_CHARS.fullmatch(tok.text):
             dash = tok.text in ("-", "–") and bool(raw) and raw[-1][0].isdigit()
             continue
-        while word_idx + 1 < len(spans) and tok.idx >= spans[word_idx + 1][0]:
-            word_idx += 1
         text = fold(tok.text)
         if dash and text.isdigit() and not text.startswith("0"):  # «9-00» is a time, not a tail
             text = "-" + text
         dash = False
-        if raw and text.lstrip("-") in _PARTICLES and text.startswith("-"):
-            # Whisper writes «где -то»: «где-то» is one word, and it asks nothing
-            merged = raw[-1][0] + text
+        particle = text.lstrip("-") in _PARTICLES and (text.startswith("-") or raw and raw[-1][0] in _INDEFINITE_BASES)
+        if raw and particle:
+            # Whisper writes «где -то» or «где то»: «где-то» is one word, and it asks nothing
+            merged = raw[-1][0] + "-" + text.lstrip("-")
             raw[-1] = (merged, merged, raw[-1][2])
             continue
         raw.append((text, tok.lemma_, word_idx))

@@ -134,6 +134,9 @@ def evaluate(
     db: Optional[str] = typer.Option(
         None, "--db", help="Reuse and fill this database's transcript cache, so re-scoring skips Whisper."
     ),
+    reference: bool = typer.Option(
+        False, "--reference", help="Analyse the truth's own turns instead of Whisper's: the checks without recognition errors."
+    ),
 ) -> None:
     """Measure accuracy against ground-truth sidecars: stage and finding precision/recall, WER, speed."""
     from pipeline.batch import cached_transcriber
@@ -144,7 +147,7 @@ def evaluate(
     options = options_from_env()
     transcript_for = cached_transcriber(options, std, open_database(db)) if db else None
     report = evaluate_folder(folder, std, options, progress=lambda msg: err.print(msg, markup=False),
-                             transcript_for=transcript_for)
+                             transcript_for=transcript_for, reference=reference)
     if as_json:
         sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n")
     else:

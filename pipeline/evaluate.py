@@ -24,7 +24,7 @@ from checks.numbers import replace_numbers
 from checks.standard import Standard
 from checks.text import fold
 from pipeline.batch import transcribe_file
-from pipeline.records import CallAnalysis, Transcript
+from pipeline.records import CallAnalysis, Speaker, Transcript, Utterance
 from pipeline.settings import TranscriptionOptions
 
 # a predicted finding matches a true one of the same type when their spans,
@@ -148,17 +148,40 @@ def _finding_matches(expected: dict[str, Any], found: Any) -> bool:
     return _overlaps(expected["start"], expected["end"], found.start, found.end)
 
 
+def reference_transcript(truth: dict[str, Any], source: Path) -> Transcript:
+    """The call as the truth's own `turns` tell it: what the checks would see from a
+    recogniser that made no mistakes. Speech regions are the turns themselves."""
+    turns = truth.get("turns")
+    if not turns:
+        raise ValueError(f"{source}: no 'turns' to build a reference transcript from")
+    roles = truth.get("channels", {"seller": 0, "client": 1})
+    channel_of = {speaker: int(ch) for speaker, ch in roles.items()}
+    utterances = tuple(
+        Utterance(speaker=t["speaker"], start=float(t["start"]), end=float(t["end"]), text=t["text"],
+                  channel=channel_of.get(t["speaker"], 0))
+        for t in sorted(turns, key=lambda t: t["start"])
+    )
+    regions = tuple(tuple((u.start, u.end) for u in utterances if u.channel == ch) for ch in (0, 1))
+    by_channel: list[Speaker] = ["unknown", "unknown"]
+    for speaker, ch in channel_of.items():
+        by_channel[ch] = speaker  # type: ignore[assignment]
+    return Transcript(utterances=utterances, duration_s=max(u.end for u in utterances) + 1.0, channels=2,
+                      engine="reference", model="truth", speech_regions=regions, channel_roles=tuple(by_channel))
+
+
 def evaluate_folder(
     folder: Path,
     standard: Standard,
     options: TranscriptionOptions,
     progress: Callable[[str], None] = lambda _msg: None,
     transcript_for: Callable[[Path], tuple[Transcript, bool]] | None = None,
+    reference: bool = False,
 ) -> EvalReport:
     """Score every call with a truth sidecar under `folder`.
 
     `transcript_for` returns (transcript, from cache); the default transcribes
     every call. Cached calls count for accuracy but not for the real-time factor.
+    `reference=True` analyses the truth's own turns instead (the checks alone).
     """
     transcript_for = transcript_for or (lambda path: (transcribe_file(path, options, standard), False))
     report = EvalReport()
@@ -169,7 +192,10 @@ def evaluate_folder(
         progress(f"[{i}/{len(truths)}] {audio_path.name}")
         started = time.perf_counter()
         try:
-            transcript, cached = transcript_for(audio_path)
+            if reference:
+                transcript, cached = reference_transcript(truth, truth_path), True
+            else:
+                transcript, cached = transcript_for(audio_path)
         except Exception as exc:  # noqa: BLE001 - report it and go on with the other calls
             report.errors.append(f"{audio_path}: {exc}")
             continue

@@ -412,3 +412,41 @@ def test_repeated_acknowledgement_is_no_shared_topic(standard):
     got = findings(standard, GREETING, ("client", 5.0, "Хорошо. Скажите, доставка до Подольска сколько будет стоить"),
                    ("seller", 9.0, "Хорошо, а как к вам можно обращаться?"), kind="ignored_question")
     assert [f.start for f in got] == [5.0]
+
+
+def test_reply_naming_another_fact_is_judged_on_that_fact(standard):
+    # the client only mentioned Подольск; the seller's price is for Moscow, and right
+    got = findings(standard, GREETING, ("client", 5.0, "Строим пристройку под Подольском."),
+                   ("seller", 9.0, "Доставка по Москве стоит полторы тысячи рублей."), kind="wrong_answer")
+    assert got == []
+
+
+def test_percent_sign_states_a_percentage(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "А при оптовой покупке скидка бывает?"),
+                   ("seller", 9.0, "Для крупных заказов у нас минус 3 %."), kind="wrong_answer")
+    assert [f.details["stated"] for f in got] == ["3%"]
+
+
+def test_question_naming_two_facts_is_answered_by_either(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Прораб насчитал десять кубов, а офис ваш где расположен?"),
+                   ("seller", 9.0, "Найти нас просто: улица Строителей, дом двенадцать."), kind="ignored_question")
+    assert got == []
+
+
+def test_price_question_is_not_answered_by_a_meeting_time(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Скажите, а доставка до Подольска сколько будет стоить?"),
+                   ("seller", 9.0, "Хорошо. А как к вам можно обращаться?"), ("client", 12.0, "Наталья."),
+                   ("seller", 14.0, "Приглашаю вас в офис в понедельник в четыре часа дня."), kind="ignored_question")
+    assert [f.start for f in got] == [5.0]
+
+
+def test_are_you_there_after_a_silence_is_not_ignored(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Алло, вы там вообще здесь?"),
+                   ("seller", 8.0, "Ой, виновата, отвлеклась."), kind="ignored_question")
+    assert got == []
+
+
+def test_idiomatic_price_question_without_question_mark(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Ну а машина до Подольска, это во что обойдется"),
+                   ("seller", 9.0, "Ясно, а вы от себя звоните или от организации?"), kind="ignored_question")
+    assert [f.start for f in got] == [5.0]

@@ -40,3 +40,29 @@ def test_scoring_counts_stages_and_matches_findings_by_time():
     missing = report.findings["missing_stage"]
     assert missing.tp == 2 and missing.fn == 0
     assert report.to_json()["all_stages"]["tp"] == 1
+
+
+def test_reference_mode_analyses_the_truth_turns_without_audio(tmp_path):
+    import json
+
+    from pipeline.evaluate import evaluate_folder
+    from pipeline.settings import options_from_env
+
+    truth = {
+        "recording": "call.flac",  # never opened: the turns are the transcript
+        "channels": {"seller": 1, "client": 0},
+        "stages": {"greeting": True},
+        "findings": [{"type": "wrong_answer", "start": 9.0, "end": 12.0}],
+        "turns": [
+            {"speaker": "seller", "start": 0.0, "end": 4.0,
+             "text": "Добрый день, компания СтройДом, меня зовут Ирина, чем могу помочь?"},
+            {"speaker": "client", "start": 5.0, "end": 8.0, "text": "Сколько стоит доставка в Подольск?"},
+            {"speaker": "seller", "start": 9.0, "end": 12.0, "text": "Доставка в Подольск стоит четыре тысячи рублей."},
+        ],
+    }
+    (tmp_path / "call.truth.json").write_text(json.dumps(truth, ensure_ascii=False), encoding="utf-8")
+    report = evaluate_folder(tmp_path, load_standard(DEMO), options_from_env(), reference=True)
+    assert report.errors == [] and report.calls == 1
+    assert (report.findings["wrong_answer"].tp, report.findings["wrong_answer"].fp) == (1, 0)
+    assert report.stages["greeting"].tp == 1
+    assert report.rtf is None  # nothing was transcribed

@@ -73,3 +73,15 @@ def test_evidence_quotes_the_matched_words_with_their_times():
 ])
 def test_dash_inside_a_number_reaches_the_numbers_reader(text, expected):
     assert [t.text for t in normalise_text(text).tokens] == expected
+
+
+def test_short_keyword_matches_the_start_of_a_word_only():
+    from checks.matching import keyword_found
+    assert keyword_found("опт", normalise_text("при оптовой покупке"))
+    assert not keyword_found("опт", normalise_text("ясно, а вы от себя звоните"))
+    assert not keyword_found("до скольки", normalise_text("добрый день, сколько стоит"))
+
+
+def test_glued_place_name_is_found_inside_a_misheard_word():
+    from checks.matching import keyword_found
+    assert keyword_found("подольск", normalise_text("Ставца автоподольств стоит 4000 рублей"))
