@@ -20,7 +20,8 @@ from checks.analyze import analyze_transcript
 from checks.matching import best_match
 from checks.standard import Standard
 from checks.text import normalise_text
-from pipeline.audio import AudioError, DecodedAudio, load_audio
+from pipeline.audio import AudioError, DecodedAudio, load_audio, load_legs
+from pipeline.phone.legs import LegPair, pair_legs, split_leg
 from pipeline.records import CallAnalysis, Recording, Transcript
 from pipeline.settings import TranscriptionOptions
 from pipeline.storage import repository as repo
@@ -40,17 +41,45 @@ def discover(root: str | Path) -> list[Path]:
     )
 
 
-def fingerprint(path: Path) -> Recording:
-    try:
-        digest = hashlib.sha256()
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-        return Recording(path=str(path), sha256=digest.hexdigest(), size_bytes=path.stat().st_size)
-    except FileNotFoundError:
-        raise AudioError(path, "file not found (moved or deleted during the run?)") from None
-    except OSError as exc:
-        raise AudioError(path, f"cannot read file: {exc.strerror}") from None
+@dataclass(frozen=True)
+class CallFiles:
+    """One call's audio: a file, or the two mono legs of a two-leg recording."""
+
+    path: Path  # the name the call goes by; for legs, the name without the leg suffix
+    legs: LegPair | None = None
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        return (self.legs.received, self.legs.transmitted) if self.legs else (self.path,)
+
+
+def group_calls(paths: list[Path]) -> list[CallFiles]:
+    """Pair `x-in.wav`/`x-out.wav` (or `-r`/`-t`) into one call; every other file is a call."""
+    pairs, singles = pair_legs(paths)
+    calls = [CallFiles(p) for p in singles]
+    calls += [CallFiles(pair.received.with_name(split_leg(pair.received.name)[0]), pair) for pair in pairs]
+    return sorted(calls, key=lambda c: c.path)
+
+
+def load_call_audio(call: CallFiles) -> DecodedAudio:
+    return load_legs(*call.files) if call.legs else load_audio(call.path)
+
+
+def fingerprint(call: CallFiles | Path) -> Recording:
+    """SHA-256 of the call's audio (of both legs, in order, for a two-leg recording)."""
+    call = call if isinstance(call, CallFiles) else CallFiles(call)
+    digest, size = hashlib.sha256(), 0
+    for path in call.files:
+        try:
+            with path.open("rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
+            size += path.stat().st_size
+        except FileNotFoundError:
+            raise AudioError(path, "file not found (moved or deleted during the run?)") from None
+        except OSError as exc:
+            raise AudioError(path, f"cannot read file: {exc.strerror}") from None
+    return Recording(path=str(call.path), sha256=digest.hexdigest(), size_bytes=size)
 
 
 def greeting_scorer(standard: Standard) -> Callable[[str], float]:
@@ -110,14 +139,16 @@ class Outcome:
 
 
 def process_recording(
-    path: Path, standard: Standard, options: TranscriptionOptions, sessions: sessionmaker[Session]
+    call: CallFiles | Path, standard: Standard, options: TranscriptionOptions, sessions: sessionmaker[Session]
 ) -> Outcome:
     """Fingerprint, decode, transcribe (or reuse the cache), analyse and store one call."""
+    call = call if isinstance(call, CallFiles) else CallFiles(call)
+    path = call.path
     timings: dict[str, float] = {}
     sha: str | None = None
     try:
         t0 = time.perf_counter()
-        rec = fingerprint(path)
+        rec = fingerprint(call)
         sha = rec.sha256
         std_id, std_version = standard.key
         with sessions.begin() as session:
@@ -127,7 +158,7 @@ def process_recording(
                                analysis_id=known)
             cached = repo.get_cached_transcript(session, sha, options.engine, options.model, options.cache_key())
         if cached is None:
-            audio = load_audio(path)
+            audio = load_call_audio(call)
             timings["decode"] = time.perf_counter() - t0
             t1 = time.perf_counter()
             transcript = transcribe_audio(audio, options, standard)
@@ -153,7 +184,8 @@ def process_recording(
         reason = f"{type(exc).__name__}: {exc}"
     with sessions.begin() as session:
         if sha is not None:
-            repo.upsert_recording(session, Recording(str(path), sha, _size(path)), duration_s=None, channels=None)
+            size = sum(_size(f) for f in call.files)
+            repo.upsert_recording(session, Recording(str(path), sha, size), duration_s=None, channels=None)
         repo.record_failure(session, str(path), sha, reason)
     return Outcome(str(path), "failed", reason, timings=timings)
 

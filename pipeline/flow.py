@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from checks.analyze import plan_checks
 from checks.standard import Standard, load_standard
-from pipeline.batch import Outcome, discover, process_recording
+from pipeline.batch import CallFiles, Outcome, discover, group_calls, process_recording
 from pipeline.settings import TranscriptionOptions, options_from_env
 from pipeline.storage.db import database_url, open_database
 
@@ -52,13 +52,13 @@ def load_checked_standard(path: str | Path) -> Standard:
 
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NONE)
-def discover_task(recordings: str) -> list[Path]:
-    return discover(recordings)
+def discover_task(recordings: str) -> list[CallFiles]:
+    return group_calls(discover(recordings))
 
 
-@task(cache_policy=NONE, task_run_name="analyse {path.name}")
-def process_task(path: Path, standard: Standard, options: TranscriptionOptions, url: str) -> Outcome:
-    return process_recording(path, standard, options, sessions_for(url))
+@task(cache_policy=NONE, task_run_name="analyse {call.path.name}")
+def process_task(call: CallFiles, standard: Standard, options: TranscriptionOptions, url: str) -> Outcome:
+    return process_recording(call, standard, options, sessions_for(url))
 
 
 @flow(name="callqa-nightly")
@@ -73,14 +73,14 @@ def nightly_flow(
     options = options_from_env()
     url = db_url or database_url()
     sessions_for(url)  # migrate before the first file, so a bad URL fails fast
-    paths = discover_task(recordings)
-    log.info("%d recordings in %s; standard %s v%s; model %s", len(paths), recordings, *standard.key, options.model)
+    calls = discover_task(recordings)
+    log.info("%d calls in %s; standard %s v%s; model %s", len(calls), recordings, *standard.key, options.model)
     outcomes: list[Outcome] = []
-    for i, path in enumerate(paths, 1):
-        outcome = process_task(path, standard, options, url)
+    for i, call in enumerate(calls, 1):
+        outcome = process_task(call, standard, options, url)
         outcomes.append(outcome)
         detail = (
             f"score {outcome.analysis.score.score:g}" if outcome.analysis else outcome.reason
         )
-        log.info("[%d/%d] %s: %s (%s)", i, len(paths), path, outcome.status, detail)
+        log.info("[%d/%d] %s: %s (%s)", i, len(calls), call.path, outcome.status, detail)
     return BatchResult(tuple(outcomes), url, time.perf_counter() - started)
