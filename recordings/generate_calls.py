@@ -10,16 +10,18 @@ is written as 8 kHz 16-bit stereo FLAC.  Next to ``NAME.flac`` goes
 (wrong_answer, multitasking_pause, ignored_question, evasive_answer) and announced holds
 with their times, every turn with its times, and the per-speaker transcript.
 
-Splits: ``demo`` and ``heldout`` draw from disjoint halves of every phrase bank
-(``phrasebank.py``) and from different names, so detectors tuned on demo calls can be
-scored honestly on heldout calls.  For the demo split the first six calls are fixed
-scenarios (see ``DEMO_SCENARIOS``); everything else is random.  Output is
+Splits: ``demo``, ``heldout`` and ``fresh`` draw from disjoint thirds of every phrase
+bank (``phrasebank.py``) and from different names, so detectors tuned on demo calls can
+be scored honestly on the other splits; ``fresh`` is the one no detector developer has
+read.  For the demo split the first six calls are fixed scenarios (see
+``DEMO_SCENARIOS``); everything else is random.  Output is
 deterministic for a given split and seed; synthesis is cached by text.
 
 Usage::
 
     .venv/bin/python recordings/generate_calls.py --out recordings/samples --split demo --seed 1 --count 6
     .venv/bin/python recordings/generate_calls.py --out /work/heldout --split heldout --seed 1001 --count 24
+    .venv/bin/python recordings/generate_calls.py --out /work/fresh --split fresh --seed 4242 --count 30
 
 Needs the Debian packages festival, festvox-ru and sox (with FLAC support), and numpy
 and soundfile.
@@ -632,11 +634,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, required=True, help="output folder")
     ap.add_argument("--count", type=int, default=6, help="number of calls (default 6)")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--split", choices=["demo", "heldout"], default="demo")
+    ap.add_argument("--split", choices=pb.SPLITS, default="demo")
     ap.add_argument("--scenarios", default=None,
                     help="comma-separated scenario per call, 'random' for a random one; "
                          f"named: {', '.join(DEMO_SCENARIOS)}. Default: demo split plays the "
-                         "named ones first, then random; heldout is all random.")
+                         "named ones first, then random; the other splits are all random.")
     ap.add_argument("--cache", type=Path, default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
                     / "callqa-tts", help="Festival synthesis cache")
     ap.add_argument("--jobs", type=int, default=max(1, min(4, os.cpu_count() or 1)))
