@@ -25,7 +25,7 @@ from pipeline.phone.legs import LegPair, pair_legs, split_leg
 from pipeline.records import CallAnalysis, Recording, Transcript
 from pipeline.settings import TranscriptionOptions
 from pipeline.storage import repository as repo
-from pipeline.transcribe import transcribe
+from pipeline.transcribe import transcribe, with_roles
 
 # files in the inbox that are never recordings: sidecars, notes, call records
 NOT_RECORDINGS = (".json", ".md", ".txt", ".csv", ".yaml", ".yml", ".py", ".db")
@@ -101,6 +101,11 @@ def transcribe_audio(audio: DecodedAudio, options: TranscriptionOptions, standar
     return transcribe(audio, options.with_hotwords(standard.hotwords()), greeting_scorer(standard))
 
 
+def cached_with_roles(transcript: Transcript, options: TranscriptionOptions, standard: Standard) -> Transcript:
+    """A cached transcript keeps its words; who is the seller is decided anew."""
+    return with_roles(transcript, options.channel_roles, greeting_scorer(standard))
+
+
 def transcribe_file(path: Path, options: TranscriptionOptions, standard: Standard) -> Transcript:
     return transcribe_audio(load_audio(path), options, standard)
 
@@ -119,7 +124,7 @@ def cached_transcriber(
         with sessions.begin() as session:
             cached = repo.get_cached_transcript(session, sha, options.engine, options.model, options.cache_key())
         if cached is not None:
-            return cached, True
+            return cached_with_roles(cached, options, standard), True
         transcript = transcribe_file(path, options, standard)
         with sessions.begin() as session:
             repo.put_cached_transcript(session, sha, transcript, options.cache_key())
@@ -164,7 +169,7 @@ def process_recording(
             transcript = transcribe_audio(audio, options, standard)
             timings["transcribe"] = time.perf_counter() - t1
         else:
-            transcript = cached
+            transcript = cached_with_roles(cached, options, standard)
             timings["decode"] = time.perf_counter() - t0
             timings["transcribe"] = 0.0
         t2 = time.perf_counter()
