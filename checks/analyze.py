@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
 
 from checks.registry import CallContext, CheckSpec, all_checks
 from checks.scoring import score_call
-from checks.standard import Standard, StandardError
+from checks.standard import Standard, StandardError, key_path
 from pipeline.records import CallAnalysis, Finding, StageHit, Transcript
+
+if TYPE_CHECKING:
+    from pipeline.phone.sellers import Seller
 
 
 def plan_checks(standard: Standard, source: str = "standard") -> tuple[list[tuple[CheckSpec, Mapping[str, Any]]], list[str]]:
@@ -32,27 +37,46 @@ def plan_checks(standard: Standard, source: str = "standard") -> tuple[list[tupl
             skipped.append(f"{spec.label}: the standard has no {', '.join(missing)}")
             continue
         params = standard.check_params(name)
+        _validate_params(spec, params, source)
         run.append((spec, params))
     return run, skipped
 
 
-def analyze_transcript(transcript: Transcript, standard: Standard, recording: str = "") -> CallAnalysis:
-    ctx = CallContext(transcript, standard)
+def _validate_params(spec: CheckSpec, params: Mapping[str, Any], source: str) -> None:
+    if spec.params is None:
+        return
+    try:
+        spec.params.model_validate(params)
+    except ValidationError as exc:
+        problems = "; ".join(f"checks.{spec.name}.{key_path(e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise StandardError(f"{source}: {problems}") from None
+
+
+def analyze_transcript(transcript: Transcript, standard: Standard, recording: str = "",
+                       seller: Seller | None = None) -> CallAnalysis:
+    """`seller`: who answered, from sellers.yaml; the checks that judge the seller's
+    responsibility are skipped without one."""
+    ctx = CallContext(transcript, standard, seller)
     planned, skipped = plan_checks(standard)
     stages: list[StageHit] = []
     findings: list[Finding] = []
     metrics: dict[str, float | int | None] = {}
+    attributes: dict[str, object] = {}
     run: list[CheckSpec] = []
     for spec, params in planned:
         if spec.needs_roles and not transcript.is_stereo:
             skipped.append(f"{spec.label}: not measurable without separate seller and client channels")
             metrics.update(dict.fromkeys(spec.metrics))
             continue
+        if spec.needs_seller and seller is None:
+            skipped.append(f"{spec.label}: no seller known for this call (sellers.yaml)")
+            continue
         result = spec.func(ctx, params)
         run.append(spec)
         stages.extend(result.stages)
         findings.extend(result.findings)
         metrics.update(result.metrics)
+        attributes.update(result.attributes)
     if not stages:
         # the score is built on the stages even where the `stages` check is not listed
         stages = list(ctx.stage_hits)
@@ -68,4 +92,5 @@ def analyze_transcript(transcript: Transcript, standard: Standard, recording: st
         standard_id=standard.standard.id,
         standard_version=standard.standard.version,
         metrics=metrics,
+        attributes=attributes,
     )

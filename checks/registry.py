@@ -11,13 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import catalogue
+from pydantic import BaseModel, ConfigDict
 
 from checks.standard import Standard
 from checks.text import NormText, normalise_utterance
 from pipeline.records import Finding, StageHit, Transcript
+
+if TYPE_CHECKING:
+    from pipeline.phone.sellers import Seller
 
 registry = catalogue.create("callqa", "checks", entry_points=True)
 
@@ -28,6 +32,16 @@ class CheckResult:
     findings: tuple[Finding, ...] = ()
     # measurements that are not errors by themselves (talk share, speech rate)
     metrics: dict[str, float | int | None] = field(default_factory=dict)
+    # structured conclusions that are neither findings nor numbers (the lead, the
+    # client's segment), JSON-native so they are stored and reported as they are
+    attributes: dict[str, object] = field(default_factory=dict)
+
+
+class CheckParams(BaseModel):
+    """The parameters of a check that declares them: validated when the standard
+    is loaded, so a typo in `checks:` stops the run before any work."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 @dataclass
@@ -36,6 +50,8 @@ class CallContext:
 
     transcript: Transcript
     standard: Standard
+    # the seller who answered, from sellers.yaml; None when the call's metadata names none
+    seller: Seller | None = None
     _stage_hits: tuple[StageHit, ...] | None = field(default=None, repr=False)
 
     @cached_property
@@ -67,6 +83,10 @@ class CheckSpec:
     needs_roles: bool = False
     # the metrics it reports, shown as None (not measurable) when it is skipped
     metrics: tuple[str, ...] = ()
+    # judges the answering seller; skipped when the call names none
+    needs_seller: bool = False
+    # the schema of its `checks:` parameters, None for a free mapping
+    params: type[CheckParams] | None = None
 
     @property
     def label(self) -> str:
@@ -75,16 +95,17 @@ class CheckSpec:
 
 def register(
     name: str, version: str, *, requires: tuple[str, ...] = (), default_on: bool = False, needs_roles: bool = False,
-    metrics: tuple[str, ...] = (),
+    metrics: tuple[str, ...] = (), needs_seller: bool = False, params: type[CheckParams] | None = None,
 ) -> Callable[[CheckFunc], CheckFunc]:
     def decorate(func: CheckFunc) -> CheckFunc:
-        registry.register(name, func=CheckSpec(name, version, func, requires, default_on, needs_roles, metrics))
+        registry.register(name, func=CheckSpec(name, version, func, requires, default_on, needs_roles, metrics,
+                                               needs_seller, params))
         return func
 
     return decorate
 
 
-BUILTIN_MODULES = ("detectors", "answers", "pauses", "dispatching", "talk", "forbidden")
+BUILTIN_MODULES = ("detectors", "answers", "pauses", "dispatching", "talk", "forbidden", "lead", "segment", "routing")
 
 
 @lru_cache(maxsize=1)

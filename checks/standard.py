@@ -83,6 +83,17 @@ class Fact(_Strict):
     unit: Literal["rub", "time", "days", "hours", "percent", "years", "text"] = "text"
 
 
+class CallHandling(_Strict):
+    """What the company promises about calls themselves, judged from the phone system's records."""
+
+    # an answered call that rang longer than this counts as missed
+    ring_limit_s: float = Field(default=30.0, gt=0)
+    # a missed call is forgiven when the client was called back within this
+    callback_window_h: float = Field(default=2.0, gt=0)
+    # two sellers on one client within this many days is parallel work
+    parallel_window_days: float = Field(default=14.0, gt=0)
+
+
 class Scoring(_Strict):
     # points a finding of this type takes off the 0-100 score
     penalties: dict[str, float] = {}
@@ -98,6 +109,7 @@ class Standard(_Strict):
     # check name -> its parameters; None means the section is absent (defaults apply)
     checks: dict[str, dict[str, Any] | None] | None = None
     knowledge_base: list[Fact] = []
+    call_handling: CallHandling = CallHandling()
     scoring: Scoring = Scoring()
 
     @model_validator(mode="after")

@@ -60,17 +60,17 @@ def run(
     with sessions_for(result.database_url).begin() as session:
         rows = {r.analysis_id: r for r in repo.summary_rows(session, analysed)}
     table = Table(title=f"callqa: {len(result.outcomes)} recordings in {result.wall_s:.1f} s")
-    for col in ("recording", "status", "duration", "score", "flagged", "findings", "missing stages / reason"):
+    for col in ("recording", "status", "duration", "score", "flagged", "findings", "lead", "missing stages / reason"):
         table.add_column(col)
     for o in result.outcomes:
         row = rows.get(o.analysis_id) if o.analysis_id is not None else None
         name = os.path.relpath(o.path, recordings)
         if row:
             table.add_row(escape(name), o.status, f"{row.duration_s or 0:.0f} s", f"{row.score:g}",
-                          "[red]yes[/red]" if row.flagged else "no", str(row.n_findings),
+                          "[red]yes[/red]" if row.flagged else "no", str(row.n_findings), row.lead or "-",
                           ", ".join(row.missing_stages) or "-")
         else:
-            table.add_row(escape(name), o.status, "", "", "", "", escape(o.reason))
+            table.add_row(escape(name), o.status, "", "", "", "", "", escape(o.reason))
     console.print(table)
     console.print(f"results stored in {result.database_url}")
     if result.failed:

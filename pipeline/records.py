@@ -133,3 +133,5 @@ class CallAnalysis:
     standard_version: str = ""
     # talk share, speech rate, holds...; None where a metric can't be measured (mono)
     metrics: dict[str, float | int | None] = field(default_factory=dict)
+    # structured conclusions by name ("lead", "segment"), JSON-native; absent when their check did not run
+    attributes: dict[str, object] = field(default_factory=dict)

@@ -10,7 +10,8 @@ from typing import Any
 from pipeline.records import CallAnalysis
 from pipeline.serialize import to_jsonable
 
-FORMAT_VERSION = 1
+# 2: adds `attributes` (the lead, the client's segment)
+FORMAT_VERSION = 2
 
 
 def analysis_to_json(analysis: CallAnalysis) -> dict[str, Any]:
@@ -62,6 +63,7 @@ def analysis_to_json(analysis: CallAnalysis) -> dict[str, Any]:
         "flagged": analysis.score.flagged,
         "flag_reasons": list(analysis.score.reasons),
         "metrics": analysis.metrics,
+        "attributes": analysis.attributes,
         "checks_run": list(analysis.checks_run),
         "checks_skipped": list(analysis.checks_skipped),
         "transcript": [

@@ -329,6 +329,50 @@ def test_summary_rows(db_session: Session) -> None:
     assert repo.summary_rows(db_session, []) == []
 
 
+def _real_attributes(standard) -> dict:  # type: ignore[no-untyped-def]
+    """The lead and segment of a hand-built call, as the checks conclude them."""
+    from checks.analyze import analyze_transcript
+    from tests.helpers import call
+
+    transcript = call(("seller", 0.0, "Когда вам нужен товар?"), ("client", 2.0, "Через две недели, в Подольск."),
+                      ("seller", 5.0, "Как будете оплачивать?"), ("client", 7.0, "Сразу, бюджет триста тысяч."))
+    attributes = analyze_transcript(transcript, standard).attributes
+    assert set(attributes) == {"lead", "segment"} and attributes["lead"]["priority"] == "hot"
+    return attributes
+
+
+def test_attributes_round_trip(db_session: Session, demo_standard) -> None:  # type: ignore[no-untyped-def]
+    add_recording(db_session)
+    analysis = dataclasses.replace(make_analysis(), attributes=_real_attributes(demo_standard))
+    analysis_id = repo.save_analysis(db_session, SHA, analysis)
+    db_session.expire_all()
+    loaded = repo.load_analysis(db_session, analysis_id)
+    assert loaded.attributes == analysis.attributes and loaded == analysis
+    assert loaded.attributes["segment"]["geography"]["evidence"]["reference"] == "Подольск"
+    assert loaded.attributes["segment"]["ownership"] == {"value": None, "evidence": None, "others": []}
+
+
+def test_summary_rows_show_the_lead(db_session: Session, demo_standard) -> None:  # type: ignore[no-untyped-def]
+    add_recording(db_session)
+    add_recording(db_session, sha=OTHER_SHA, path="inbox/call2.wav")
+    hot = dataclasses.replace(make_analysis(), attributes=_real_attributes(demo_standard))
+    a = repo.save_analysis(db_session, SHA, hot)
+    b = repo.save_analysis(db_session, OTHER_SHA, make_analysis(path="inbox/call2.wav"))  # no lead check ran
+    assert [(r.analysis_id, r.lead) for r in repo.summary_rows(db_session, [a, b])] == [(a, "hot"), (b, None)]
+
+
+def test_migration_0003_gives_older_analyses_an_empty_map(db_session: Session, db_connection: Connection) -> None:
+    add_recording(db_session)
+    repo.save_analysis(db_session, SHA, make_analysis())
+    cfg = alembic_config()
+    cfg.attributes["connection"] = db_connection
+    command.downgrade(cfg, "0002")
+    assert "attributes" not in {c["name"] for c in inspect(db_connection).get_columns("analyses")}
+    command.upgrade(cfg, "head")
+    db_session.expire_all()
+    assert db_session.scalars(select(AnalysisRow.attributes)).all() == [{}]
+
+
 # --- transcript cache -------------------------------------------------------------
 
 

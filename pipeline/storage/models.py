@@ -144,6 +144,8 @@ class AnalysisRow(Base):
     checks_skipped: Mapped[list[Any]]
     # talk share, speech rate, holds; NULL values where not measurable (mono)
     metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # structured conclusions by name: {"lead": {...}, "segment": {...}}
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     language: Mapped[str] = mapped_column(String(16))
     duration_s: Mapped[float]
     channels: Mapped[int] = mapped_column(Integer)

@@ -59,6 +59,7 @@ class SummaryRow:
     flagged: bool
     n_findings: int
     missing_stages: tuple[str, ...]
+    lead: str | None = None  # hot / warm / cold; None where lead_qualification did not run
 
 
 # --- recordings and sellers -------------------------------------------------
@@ -216,7 +217,7 @@ def save_analysis(session: Session, sha256: str, analysis: CallAnalysis) -> int:
     The recording must exist (see `upsert_recording`). Raises
     AnalysisExistsError if this key is already stored: results are never
     overwritten, a changed standard version or model makes a new key.
-    Finding.details must be JSON-native (tuples come back as lists).
+    Finding.details and the attributes must be JSON-native (tuples come back as lists).
     """
     rec = _recording_by_sha(session, sha256)
     if rec is None:
@@ -235,6 +236,7 @@ def save_analysis(session: Session, sha256: str, analysis: CallAnalysis) -> int:
         checks_run=list(analysis.checks_run),
         checks_skipped=list(analysis.checks_skipped),
         metrics=dict(analysis.metrics),
+        attributes=dict(analysis.attributes),
         language=t.language,
         duration_s=t.duration_s,
         channels=t.channels,
@@ -351,6 +353,7 @@ def load_analysis(session: Session, analysis_id: int) -> CallAnalysis:
         standard_id=row.standard_id,
         standard_version=row.standard_version,
         metrics=dict(row.metrics or {}),
+        attributes=dict(row.attributes or {}),
     )
 
 
@@ -462,6 +465,11 @@ def pending_failed_paths(session: Session, max_attempts: int | None = None) -> l
 # --- reporting ------------------------------------------------------------------
 
 
+def _lead_priority(attributes: dict[str, Any] | None) -> str | None:
+    lead = (attributes or {}).get("lead")
+    return lead.get("priority") if isinstance(lead, dict) else None
+
+
 def summary_rows(session: Session, analysis_ids: list[int]) -> list[SummaryRow]:
     """Rows for the CLI summary table, in the order of `analysis_ids`.
 
@@ -477,6 +485,7 @@ def summary_rows(session: Session, analysis_ids: list[int]) -> list[SummaryRow]:
             func.coalesce(RecordingRow.duration_s, AnalysisRow.duration_s),
             ScoreRow.score,
             ScoreRow.flagged,
+            AnalysisRow.attributes,
         )
         .join(RecordingRow, AnalysisRow.recording_id == RecordingRow.id)
         .outerjoin(ScoreRow, ScoreRow.analysis_id == AnalysisRow.id)
@@ -498,7 +507,7 @@ def summary_rows(session: Session, analysis_ids: list[int]) -> list[SummaryRow]:
     ):
         missing.setdefault(aid, []).append(str((details or {}).get("stage", "?")))
     by_id: dict[int, SummaryRow] = {}
-    for aid, path, duration, score, flagged in base:
+    for aid, path, duration, score, flagged, attributes in base:
         by_id[aid] = SummaryRow(
             analysis_id=aid,
             path=path,
@@ -507,5 +516,6 @@ def summary_rows(session: Session, analysis_ids: list[int]) -> list[SummaryRow]:
             flagged=bool(flagged),
             n_findings=counts.get(aid, 0),
             missing_stages=tuple(missing.get(aid, ())),
+            lead=_lead_priority(attributes),
         )
     return [by_id[aid] for aid in ids if aid in by_id]
