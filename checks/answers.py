@@ -37,6 +37,10 @@ DEFAULT_EVASIVE = ["не знаю", "понятия не имею", "без по
                    "не могу сказать", "не подскажу", "не в курсе", "уточните сами"]
 # «Алло, вы там?» after a silence asks for attention, not for an answer
 ATTENTION_CHECKS = ("вы тут", "вы там", "вы здесь", "слышите меня", "есть кто")
+ATTENTION_OPENERS = ("алло", "ау", "эй")
+# what a client calls about: «интересует кирпич», «хотела бы приобрести газобетон»
+_REQUEST_KEYS = frozenset(match_key(w) for w in
+                          "интересовать нужный нужно хотеть искать подсказать приобрести купить заказать".split())
 # function words that say nothing about a question's topic
 _STOP = frozenset(
     match_key(w) for w in (
@@ -262,9 +266,22 @@ def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[
 
 
 def _attention_check(ctx: CallContext, q: int) -> bool:
+    """«Алло, вы тут?» after a silence: the phone line, not a topic, is asked about."""
     text = ctx.texts[q]
-    return (any(f" {c} " in f" {text.surface} " for c in ATTENTION_CHECKS)
+    hails = (any(t.text in ATTENTION_OPENERS for t in text.tokens[:2])  # «Хм, алло, …?»
+             and not set(text.keys.split()) & QUESTION_WORDS)
+    return ((hails or any(f" {c} " in f" {text.surface} " for c in ATTENTION_CHECKS))
             and not candidate_facts(text, ctx.standard.knowledge_base))
+
+
+def _opening_request(ctx: CallContext, q: int) -> bool:
+    """The client's first words state what they called about («интересует кирпич, подскажете?»):
+    whatever the seller says next takes the call up, and the stage checks judge how well. A
+    first line that asks something specific («сколько…», «где…») is judged as any other."""
+    utterances, text = ctx.transcript.utterances, ctx.texts[q]
+    first_client = next((i for i, u in enumerate(utterances) if u.speaker == "client"), None)
+    keys = set(text.keys.split())
+    return q == first_client and bool(keys & _REQUEST_KEYS) and not (keys & QUESTION_WORDS or asks_amount(text))
 
 
 def _yes_no_question(question: NormText) -> bool:
@@ -284,7 +301,7 @@ def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> Check
             continue  # «да?», «алло?», «а у вас…» ask for attention, not for an answer
         fact = _question_fact(ctx, q)
         window = answer_window(ctx, q, turns, hold_phrases(ctx))
-        if any(_answers(ctx, q, a, fact, evasive) for a in window):
+        if _opening_request(ctx, q) or any(_answers(ctx, q, a, fact, evasive) for a in window):
             continue
         reply = ctx.transcript.utterances[window[0]].text if window else "(no reply)"
         findings.append(_finding(

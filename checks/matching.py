@@ -123,7 +123,8 @@ def _close(lemma: str, token: Token) -> bool:
         return False
     if len(lemma) <= SHORT_KEYWORD:
         return token.text.startswith(lemma) or token.lemma.startswith(lemma)
-    return bool(fuzz.ratio(lemma, token.lemma, score_cutoff=LEMMA_CUTOFF))
+    # Russian words differ at their ends: «добраться» is not «оборваться», however alike
+    return token.lemma[:1] == lemma[:1] and bool(fuzz.ratio(lemma, token.lemma, score_cutoff=LEMMA_CUTOFF))
 
 
 def _embedded(lemma: str, word: str) -> bool:

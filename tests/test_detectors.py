@@ -450,3 +450,23 @@ def test_idiomatic_price_question_without_question_mark(standard):
     got = findings(standard, GREETING, ("client", 5.0, "Ну а машина до Подольска, это во что обойдется"),
                    ("seller", 9.0, "Ясно, а вы от себя звоните или от организации?"), kind="ignored_question")
     assert [f.start for f in got] == [5.0]
+
+
+def test_opening_request_is_taken_up_by_whatever_the_seller_says(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Добрый вечер. Я бы хотела приобрести газобетон, подскажете?"),
+                   ("seller", 9.0, "Мы с этим заводом работаем десять лет, брака почти не бывает."),
+                   kind="ignored_question")
+    assert got == []
+
+
+def test_specific_first_question_is_still_judged(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Хочу узнать, сколько стоит доставка в Подольск?"),
+                   ("seller", 9.0, "А вы раньше у нас что-нибудь брали?"), ("client", 12.0, "Нет."),
+                   ("seller", 14.0, "Понятно, а что строите?"), kind="ignored_question")
+    assert [f.start for f in got] == [5.0]
+
+
+def test_hello_line_asks_about_the_connection(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Хм, алло, связь оборвалась?"),
+                   ("seller", 8.0, "Ой, простите, отвлеклась."), kind="ignored_question")
+    assert got == []
