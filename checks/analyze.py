@@ -13,7 +13,9 @@ from checks.standard import Standard, StandardError, key_path
 from pipeline.records import CallAnalysis, Finding, StageHit, Transcript
 
 if TYPE_CHECKING:
+    from pipeline.phone.metadata import CallMetadata
     from pipeline.phone.sellers import Seller
+    from pipeline.phone.threads import ThreadCall
 
 
 def plan_checks(standard: Standard, source: str = "standard") -> tuple[list[tuple[CheckSpec, Mapping[str, Any]]], list[str]]:
@@ -52,11 +54,18 @@ def _validate_params(spec: CheckSpec, params: Mapping[str, Any], source: str) ->
         raise StandardError(f"{source}: {problems}") from None
 
 
+def _on_a_thread(metadata: CallMetadata | None) -> bool:
+    return bool(metadata and metadata.client_number and metadata.started_at and metadata.seller != "unknown")
+
+
 def analyze_transcript(transcript: Transcript, standard: Standard, recording: str = "",
-                       seller: Seller | None = None) -> CallAnalysis:
+                       seller: Seller | None = None, metadata: CallMetadata | None = None,
+                       history: tuple[ThreadCall, ...] = ()) -> CallAnalysis:
     """`seller`: who answered, from sellers.yaml; the checks that judge the seller's
-    responsibility are skipped without one."""
-    ctx = CallContext(transcript, standard, seller)
+    responsibility are skipped without one. `metadata` and `history` (the client's
+    earlier calls) come from the phone system; the checks that compare calls are
+    skipped without them."""
+    ctx = CallContext(transcript, standard, seller, metadata, history)
     planned, skipped = plan_checks(standard)
     stages: list[StageHit] = []
     findings: list[Finding] = []
@@ -70,6 +79,9 @@ def analyze_transcript(transcript: Transcript, standard: Standard, recording: st
             continue
         if spec.needs_seller and seller is None:
             skipped.append(f"{spec.label}: no seller known for this call (sellers.yaml)")
+            continue
+        if spec.needs_thread and not _on_a_thread(metadata):
+            skipped.append(f"{spec.label}: the phone system gave no client number, start time or seller")
             continue
         result = spec.func(ctx, params)
         run.append(spec)

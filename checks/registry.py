@@ -21,7 +21,9 @@ from checks.text import NormText, normalise_utterance
 from pipeline.records import Finding, StageHit, Transcript
 
 if TYPE_CHECKING:
+    from pipeline.phone.metadata import CallMetadata
     from pipeline.phone.sellers import Seller
+    from pipeline.phone.threads import ThreadCall
 
 registry = catalogue.create("callqa", "checks", entry_points=True)
 
@@ -52,6 +54,9 @@ class CallContext:
     standard: Standard
     # the seller who answered, from sellers.yaml; None when the call's metadata names none
     seller: Seller | None = None
+    # what the phone system says about the call, and the client's earlier calls
+    metadata: CallMetadata | None = None
+    history: tuple[ThreadCall, ...] = ()
     _stage_hits: tuple[StageHit, ...] | None = field(default=None, repr=False)
 
     @cached_property
@@ -87,6 +92,8 @@ class CheckSpec:
     needs_seller: bool = False
     # the schema of its `checks:` parameters, None for a free mapping
     params: type[CheckParams] | None = None
+    # compares calls: needs the client's number, the start time and the seller
+    needs_thread: bool = False
 
     @property
     def label(self) -> str:
@@ -96,16 +103,19 @@ class CheckSpec:
 def register(
     name: str, version: str, *, requires: tuple[str, ...] = (), default_on: bool = False, needs_roles: bool = False,
     metrics: tuple[str, ...] = (), needs_seller: bool = False, params: type[CheckParams] | None = None,
+    needs_thread: bool = False,
 ) -> Callable[[CheckFunc], CheckFunc]:
     def decorate(func: CheckFunc) -> CheckFunc:
         registry.register(name, func=CheckSpec(name, version, func, requires, default_on, needs_roles, metrics,
-                                               needs_seller, params))
+                                               needs_seller, params, needs_thread))
         return func
 
     return decorate
 
 
-BUILTIN_MODULES = ("detectors", "answers", "pauses", "dispatching", "talk", "forbidden", "lead", "segment", "routing")
+BUILTIN_MODULES = (
+    "detectors", "answers", "pauses", "dispatching", "talk", "forbidden", "lead", "segment", "routing", "parallel",
+)
 
 
 @lru_cache(maxsize=1)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -21,9 +22,15 @@ from checks.matching import best_match
 from checks.standard import Standard
 from checks.text import normalise_text
 from pipeline.audio import AudioError, DecodedAudio, load_audio, load_legs
+from pipeline.phone.context import PhoneContext
+from pipeline.phone.errors import MetadataError
 from pipeline.phone.legs import LegPair, pair_legs, split_leg
+from pipeline.phone.metadata import CallMetadata
+from pipeline.phone.sellers import Seller
+from pipeline.phone.threads import ThreadCall
 from pipeline.records import CallAnalysis, Recording, Transcript
 from pipeline.settings import TranscriptionOptions
+from pipeline.storage import calls as calls_db
 from pipeline.storage import repository as repo
 from pipeline.transcribe import transcribe, with_roles
 
@@ -141,10 +148,39 @@ class Outcome:
     analysis_id: int | None = None
     analysis: CallAnalysis | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    metadata: CallMetadata | None = None
+
+
+@dataclass(frozen=True)
+class PhoneFacts:
+    """What the phone system says about one call, ready for the checks."""
+
+    metadata: CallMetadata | None = None
+    seller: Seller | None = None
+    note: str = ""  # why there is no metadata though a phone context was given
+
+
+def phone_facts(call: CallFiles, phone: PhoneContext | None) -> PhoneFacts:
+    """A broken sidecar must not cost the call: it is analysed without metadata, with a note."""
+    if phone is None:
+        return PhoneFacts()
+    try:
+        meta = phone.metadata(call.path)
+    except MetadataError as exc:
+        return PhoneFacts(note=f"metadata ignored: {exc}")
+    return PhoneFacts(meta, phone.seller(meta.seller))
+
+
+def _history(session: Session, meta: CallMetadata | None, standard: Standard, sha: str) -> tuple[ThreadCall, ...]:
+    if not (meta and meta.client_number and meta.started_at):
+        return ()
+    window = timedelta(days=standard.call_handling.parallel_window_days)
+    return tuple(calls_db.earlier_calls(session, meta.client_number, meta.started_at, window, sha))
 
 
 def process_recording(
-    call: CallFiles | Path, standard: Standard, options: TranscriptionOptions, sessions: sessionmaker[Session]
+    call: CallFiles | Path, standard: Standard, options: TranscriptionOptions, sessions: sessionmaker[Session],
+    phone: PhoneContext | None = None,
 ) -> Outcome:
     """Fingerprint, decode, transcribe (or reuse the cache), analyse and store one call."""
     call = call if isinstance(call, CallFiles) else CallFiles(call)
@@ -155,6 +191,9 @@ def process_recording(
         t0 = time.perf_counter()
         rec = fingerprint(call)
         sha = rec.sha256
+        facts = phone_facts(call, phone)
+        if facts.metadata and facts.metadata.channel_roles and options.channel_roles == "auto":
+            options = replace(options, channel_roles=facts.metadata.channel_roles)  # the PBX knows its legs
         std_id, std_version = standard.key
         with sessions.begin() as session:
             known = repo.analysis_id_for(session, sha, options.engine, options.model, std_id, std_version)
@@ -162,6 +201,7 @@ def process_recording(
                 return Outcome(str(path), "skipped", "already analysed with this model and standard",
                                analysis_id=known)
             cached = repo.get_cached_transcript(session, sha, options.engine, options.model, options.cache_key())
+            history = _history(session, facts.metadata, standard, sha)
         if cached is None:
             audio = load_call_audio(call)
             timings["decode"] = time.perf_counter() - t0
@@ -173,16 +213,19 @@ def process_recording(
             timings["decode"] = time.perf_counter() - t0
             timings["transcribe"] = 0.0
         t2 = time.perf_counter()
-        analysis = analyze_transcript(transcript, standard, str(path))
+        analysis = analyze_transcript(transcript, standard, str(path), facts.seller, facts.metadata, history)
         timings["analyse"] = time.perf_counter() - t2
         t3 = time.perf_counter()
         with sessions.begin() as session:
-            repo.upsert_recording(session, rec, duration_s=transcript.duration_s, channels=transcript.channels)
+            row = repo.upsert_recording(session, rec, duration_s=transcript.duration_s, channels=transcript.channels)
+            if facts.metadata is not None:
+                calls_db.save_call_metadata(session, row, facts.metadata)
             if cached is None:
                 repo.put_cached_transcript(session, sha, transcript, options.cache_key())
             analysis_id = repo.save_analysis(session, sha, analysis)
         timings["store"] = time.perf_counter() - t3
-        return Outcome(str(path), "analysed", analysis_id=analysis_id, analysis=analysis, timings=timings)
+        return Outcome(str(path), "analysed", facts.note, analysis_id=analysis_id, analysis=analysis,
+                       timings=timings, metadata=facts.metadata)
     except AudioError as exc:
         reason = exc.reason
     except Exception as exc:  # noqa: BLE001 - one bad call must never stop the batch

@@ -11,7 +11,6 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 # Prefect must never phone home: the machines that run callqa have no network
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -45,33 +44,34 @@ def run(
     recordings: Path = typer.Option(DEFAULT_RECORDINGS, "--recordings", "-r", help="Folder of recordings."),
     standard: Path = StandardOpt,
     db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: $CALLQA_DATABASE_URL or sqlite:///callqa.db)."),
+    cdr: Optional[Path] = typer.Option(None, "--cdr", help="Asterisk Master.csv (default: one found under the recordings)."),
+    sellers: Optional[Path] = typer.Option(None, "--sellers", help="sellers.yaml (default: the one at the top of the recordings)."),
 ) -> None:
     """Run the nightly batch once over a folder of recordings."""
-    from pipeline.flow import nightly_flow
+    from pipeline.flow import nightly_flow, sessions_for
+    from pipeline.phone.errors import MetadataError
     from pipeline.storage import repository as repo
-    from pipeline.flow import sessions_for
+    from pipeline.summary import calls_table, missed_table, parallel_table
 
     _standard_or_exit(standard)
     if not recordings.is_dir():
         err.print(f"{recordings}: recordings folder not found", markup=False, style="red")
         raise typer.Exit(2)
-    result = nightly_flow(str(recordings), str(standard), db)
+    try:
+        result = nightly_flow(str(recordings), str(standard), db, str(cdr) if cdr else None,
+                              str(sellers) if sellers else None)
+    except MetadataError as exc:
+        err.print(str(exc), markup=False, style="red")
+        raise typer.Exit(2) from None
     analysed = [o.analysis_id for o in result.outcomes if o.analysis_id is not None]
     with sessions_for(result.database_url).begin() as session:
         rows = {r.analysis_id: r for r in repo.summary_rows(session, analysed)}
-    table = Table(title=f"callqa: {len(result.outcomes)} recordings in {result.wall_s:.1f} s")
-    for col in ("recording", "status", "duration", "score", "flagged", "findings", "lead", "missing stages / reason"):
-        table.add_column(col)
-    for o in result.outcomes:
-        row = rows.get(o.analysis_id) if o.analysis_id is not None else None
-        name = os.path.relpath(o.path, recordings)
-        if row:
-            table.add_row(escape(name), o.status, f"{row.duration_s or 0:.0f} s", f"{row.score:g}",
-                          "[red]yes[/red]" if row.flagged else "no", str(row.n_findings), row.lead or "-",
-                          ", ".join(row.missing_stages) or "-")
-        else:
-            table.add_row(escape(name), o.status, "", "", "", "", "", escape(o.reason))
-    console.print(table)
+    console.print(calls_table(result.outcomes, rows, recordings, result.wall_s))
+    for extra in (missed_table(result.missed), parallel_table(result.outcomes)):
+        if extra is not None:
+            console.print(extra)
+    for skipped in result.cdr_skipped:
+        err.print(f"CDR line {skipped.line} skipped: {skipped.reason}", markup=False)
     console.print(f"results stored in {result.database_url}")
     if result.failed:
         err.print(f"[red]{len(result.failed)} file(s) failed:[/red]")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,8 +20,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from checks.analyze import plan_checks
 from checks.standard import Standard, load_standard
-from pipeline.batch import CallFiles, Outcome, discover, group_calls, process_recording
+from pipeline.batch import CallFiles, Outcome, discover, group_calls, phone_facts, process_recording
+from pipeline.phone.cdr import SkippedRow
+from pipeline.phone.context import PhoneContext, load_phone_context
+from pipeline.phone.missed import MissedCall, missed_calls
 from pipeline.settings import TranscriptionOptions, options_from_env
+from pipeline.storage.calls import save_missed_calls
 from pipeline.storage.db import database_url, open_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +38,8 @@ class BatchResult:
     outcomes: tuple[Outcome, ...]
     database_url: str
     wall_s: float
+    missed: tuple[MissedCall, ...] = ()  # from the CDR, with or without a recording
+    cdr_skipped: tuple[SkippedRow, ...] = ()
 
     @property
     def failed(self) -> list[Outcome]:
@@ -57,8 +64,34 @@ def discover_task(recordings: str) -> list[CallFiles]:
 
 
 @task(cache_policy=NONE, task_run_name="analyse {call.path.name}")
-def process_task(call: CallFiles, standard: Standard, options: TranscriptionOptions, url: str) -> Outcome:
-    return process_recording(call, standard, options, sessions_for(url))
+def process_task(call: CallFiles, standard: Standard, options: TranscriptionOptions, url: str,
+                 phone: PhoneContext | None) -> Outcome:
+    return process_recording(call, standard, options, sessions_for(url), phone)
+
+
+@task(cache_policy=NONE)
+def missed_calls_task(phone: PhoneContext, standard: Standard, url: str) -> list[MissedCall]:
+    """Missed calls of the whole CDR: most have no recording at all."""
+    if phone.cdr is None:
+        return []
+    rules = standard.call_handling
+    missed = missed_calls(phone.cdr.records, phone.sellers, ring_limit_s=rules.ring_limit_s,
+                          callback_window=timedelta(hours=rules.callback_window_h))
+    with sessions_for(url).begin() as session:
+        save_missed_calls(session, missed)
+    return missed
+
+
+def by_start_time(calls: list[CallFiles], phone: PhoneContext | None) -> list[CallFiles]:
+    """Oldest call first, so a client's earlier calls are stored before the later ones are
+    judged for parallel work; calls with no known time keep their order, at the end."""
+    if phone is None:
+        return calls
+    started = {}
+    for call in calls:
+        facts = phone_facts(call, phone)
+        started[call.path] = facts.metadata.started_at if facts.metadata else None
+    return sorted(calls, key=lambda c: (started[c.path] is None, started[c.path] or datetime.min))
 
 
 @flow(name="callqa-nightly")
@@ -66,21 +99,30 @@ def nightly_flow(
     recordings: str = str(DEFAULT_RECORDINGS),
     standard_path: str = str(DEFAULT_STANDARD),
     db_url: str | None = None,
+    cdr_path: str | None = None,
+    sellers_path: str | None = None,
 ) -> BatchResult:
     log = get_run_logger()
     started = time.perf_counter()
     standard = load_checked_standard(standard_path)
+    # a broken sellers.yaml stops the run here: every call would go to the wrong seller
+    phone = load_phone_context(Path(recordings), Path(cdr_path) if cdr_path else None,
+                               Path(sellers_path) if sellers_path else None)
     options = options_from_env()
     url = db_url or database_url()
     sessions_for(url)  # migrate before the first file, so a bad URL fails fast
-    calls = discover_task(recordings)
+    if phone.cdr is not None:
+        log.info("CDR %s: %d calls, %d rows skipped", phone.cdr.source, len(phone.cdr.records), len(phone.cdr.skipped))
+    calls = by_start_time(discover_task(recordings), phone)
     log.info("%d calls in %s; standard %s v%s; model %s", len(calls), recordings, *standard.key, options.model)
     outcomes: list[Outcome] = []
     for i, call in enumerate(calls, 1):
-        outcome = process_task(call, standard, options, url)
+        outcome = process_task(call, standard, options, url, phone)
         outcomes.append(outcome)
         detail = (
             f"score {outcome.analysis.score.score:g}" if outcome.analysis else outcome.reason
         )
         log.info("[%d/%d] %s: %s (%s)", i, len(calls), call.path, outcome.status, detail)
-    return BatchResult(tuple(outcomes), url, time.perf_counter() - started)
+    missed = missed_calls_task(phone, standard, url)
+    return BatchResult(tuple(outcomes), url, time.perf_counter() - started, tuple(missed),
+                       phone.cdr.skipped if phone.cdr else ())

@@ -102,11 +102,39 @@ class RecordingRow(Base):
     seller_id: Mapped[int | None] = mapped_column(
         ForeignKey("sellers.id", ondelete="SET NULL")
     )
+    # what the phone system says about the call (pipeline.phone.metadata); NULL when unknown
+    call_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    started_at: Mapped[datetime | None]
+    direction: Mapped[str | None] = mapped_column(String(16))
+    client_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    extension: Mapped[str | None] = mapped_column(String(32))
+    queue: Mapped[str | None] = mapped_column(String(64))
+    disposition: Mapped[str | None] = mapped_column(String(16))
+    ring_s: Mapped[float | None]
+    metadata_sources: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     seller: Mapped[SellerRow | None] = relationship()
     analyses: Mapped[list[AnalysisRow]] = relationship(back_populates="recording")
+
+
+class MissedCallRow(Base):
+    """An inbound call from the CDR that nobody answered, or answered too late.
+
+    Kept apart from recordings: a missed call usually has no audio at all.
+    """
+
+    __tablename__ = "missed_calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uniqueid: Mapped[str] = mapped_column(String(128), unique=True)
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    client_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    responsible: Mapped[str] = mapped_column(String(200), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    ring_s: Mapped[float]
+    called_back_at: Mapped[datetime | None]
 
 
 class AnalysisRow(Base):

@@ -1,0 +1,63 @@
+"""The tables `callqa run` prints: each call, then what the phone system adds —
+missed calls per seller and hour, and clients two sellers worked in parallel."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from rich.markup import escape
+from rich.table import Table
+
+from pipeline.batch import Outcome
+from pipeline.phone.missed import MissedCall, summarise
+from pipeline.storage.repository import SummaryRow
+
+
+def calls_table(outcomes: Sequence[Outcome], rows: Mapping[int, SummaryRow], root: Path, wall_s: float) -> Table:
+    table = Table(title=f"callqa: {len(outcomes)} calls in {wall_s:.1f} s")
+    for col in ("recording", "status", "seller", "duration", "score", "flagged", "findings", "lead",
+                "missing stages / reason"):
+        table.add_column(col)
+    for o in outcomes:
+        row = rows.get(o.analysis_id) if o.analysis_id is not None else None
+        name = escape(os.path.relpath(o.path, root))
+        seller = escape(o.metadata.seller) if o.metadata else "-"
+        if row:
+            table.add_row(name, o.status, seller, f"{row.duration_s or 0:.0f} s", f"{row.score:g}",
+                          "[red]yes[/red]" if row.flagged else "no", str(row.n_findings), row.lead or "-",
+                          ", ".join(row.missing_stages) or "-")
+        else:
+            table.add_row(name, o.status, seller, "", "", "", "", "", escape(o.reason))
+    return table
+
+
+def missed_table(missed: Sequence[MissedCall]) -> Table | None:
+    if not missed:
+        return None
+    summary = summarise(missed)
+    hours = ", ".join(f"{h:02d}h: {n}" for h, n in summary.by_hour.items())
+    table = Table(title=f"missed calls: {summary.total} ({summary.called_back} called back in time); by hour {hours}")
+    for col in ("time", "client", "for", "reason", "called back"):
+        table.add_column(col)
+    for m in missed:
+        back = f"{m.called_back_at:%H:%M}" if m.called_back_at else "[red]no[/red]"
+        table.add_row(f"{m.started_at:%Y-%m-%d %H:%M}", m.client_number or "withheld", escape(m.responsible),
+                      escape(m.reason), back)
+    return table
+
+
+def parallel_table(outcomes: Sequence[Outcome]) -> Table | None:
+    found = [(o, f) for o in outcomes if o.analysis for f in o.analysis.findings if f.type == "parallel_work"]
+    if not found:
+        return None
+    table = Table(title="parallel work: one client, two sellers")
+    for col in ("client", "earlier", "later", "gap"):
+        table.add_column(col)
+    for o, f in found:
+        d = f.details
+        later = f"{o.metadata.seller if o.metadata else '?'}, {Path(o.path).name}"
+        table.add_row(str(d["client_number"]), f"{d['other_seller']}, {d['other_call']}", escape(later),
+                      f"{d['gap_days']} days")
+    return table
