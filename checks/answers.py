@@ -50,6 +50,8 @@ _STOP = frozenset(
         "если бы тоже только весь все этот тот"
     ).split()
 ) | frozenset(match_key(w) for w in ACKNOWLEDGEMENTS)  # «Хорошо?» in both lines is no topic
+# a stated number this many times off the knowledge base is misheard, not misinformed
+PLAUSIBLE_RATIO = 10.0
 # how a reply to a question opens: these answer any question («Конечно, со склада отгрузим»)...
 ANSWER_OPENERS = ("конечно", "разумеется", "без проблем", "к сожалению")
 # ...and these only a yes/no one: «да» also opens a change of subject («Да, а какой объём?»)
@@ -154,11 +156,18 @@ def _verdict(ctx: CallContext, a: int, fact: Fact) -> StatedValue | None:
     if fact.unit == "text":
         wrong = text_contradiction(fact, text)
         return wrong or (_AGREES if text_fact_mentioned(fact, text) else None)
-    values = stated_values(text, fact.unit)
+    expected = expected_value(fact)
+    values = [v for v in stated_values(text, fact.unit) if _plausible(v.value, expected)]
     if not values:
         return None
-    expected = expected_value(fact)
     return _AGREES if any(values_equal(v.value, expected) for v in values) else values[0]
+
+
+def _plausible(stated: float | str, expected: float | str) -> bool:
+    """A seller who is wrong says 4000 for 2500; «105 200» for 5200 is a recognition garble."""
+    if isinstance(stated, str) or isinstance(expected, str) or not stated or not expected:
+        return True
+    return 1 / PLAUSIBLE_RATIO <= float(stated) / float(expected) <= PLAUSIBLE_RATIO
 
 
 def _replies(ctx: CallContext, q: int, turns: int, holds: list[str]) -> list[int]:

@@ -57,7 +57,7 @@ def parallel_table(outcomes: Sequence[Outcome]) -> Table | None:
         table.add_column(col)
     for o, f in found:
         d = f.details
-        later = f"{o.metadata.seller if o.metadata else '?'}, {Path(o.path).name}"
+        later = f"{o.metadata.seller}, {o.metadata.call_id}" if o.metadata else Path(o.path).name
         table.add_row(str(d["client_number"]), f"{d['other_seller']}, {d['other_call']}", escape(later),
                       f"{d['gap_days']} days")
     return table

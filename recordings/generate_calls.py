@@ -508,6 +508,7 @@ def truth(name: str, split: str, plan: Plan, turns: list[Turn], seller_name: str
     order = [o for _, o in firsts]
     return {
         "recording": f"{name}.flac",
+        "scenario": name,  # survives renaming the file (the demo calls carry FreePBX names)
         "split": split,
         "channels": {"seller": plan.seller_channel, "client": 1 - plan.seller_channel},
         "seller_name": seller_name,

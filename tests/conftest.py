@@ -38,9 +38,10 @@ def demo_standard():
 def demo_truths() -> dict[str, dict]:
     """Ground truth of the committed demo calls, by recording file name."""
     truths = {}
-    for path in sorted(SAMPLES.glob("*.truth.json")):
+    # keyed by the recording's path under SAMPLES (FreePBX's YYYY/MM/DD folders)
+    for path in sorted(SAMPLES.rglob("*.truth.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
-        truths[data["recording"]] = data
+        truths[str((path.parent / data["recording"]).relative_to(SAMPLES))] = data
     assert truths, f"no demo calls with ground truth in {SAMPLES}"
     return truths
 
@@ -57,3 +58,8 @@ def demo_analyses(demo_standard, demo_truths):
         transcript = transcribe_file(SAMPLES / name, TranscriptionOptions(), demo_standard)
         out[name] = analyze_transcript(transcript, demo_standard, name)
     return out
+
+
+def sample(demo_truths: dict, scenario: str) -> str:
+    """The demo call that plays `scenario` (its name before the FreePBX renaming)."""
+    return next(name for name, truth in demo_truths.items() if truth["scenario"] == scenario)

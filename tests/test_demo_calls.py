@@ -2,10 +2,12 @@
 
 import pytest
 
+from tests.conftest import sample
+
 pytestmark = pytest.mark.model
 
 
-def test_seller_channel_is_found_by_who_greets_first(demo_analyses, demo_truths):
+def test_seller_channel_is_the_one_that_answers(demo_analyses, demo_truths):
     for name, analysis in demo_analyses.items():
         truth = demo_truths[name]
         seller_channel = truth["channels"]["seller"]
@@ -46,7 +48,7 @@ def test_present_stages_point_at_the_right_speaker_and_second(demo_analyses, dem
 
 
 def test_planted_wrong_answer_and_dead_air_are_found_at_their_seconds(demo_analyses, demo_truths):
-    name = "demo_04_wrong_answer_dead_air.flac"
+    name = sample(demo_truths, "demo_04_wrong_answer_dead_air")
     truth = {f["type"]: f for f in demo_truths[name]["findings"]}
     found = {f.type: f for f in demo_analyses[name].findings}
     wrong = found["wrong_answer"]
@@ -59,8 +61,8 @@ def test_planted_wrong_answer_and_dead_air_are_found_at_their_seconds(demo_analy
     assert demo_analyses[name].score.flagged
 
 
-def test_announced_hold_is_not_a_finding_on_a_real_call(demo_analyses):
-    analysis = demo_analyses["demo_06_hold_correct.flac"]
+def test_announced_hold_is_not_a_finding_on_a_real_call(demo_analyses, demo_truths):
+    analysis = demo_analyses[sample(demo_truths, "demo_06_hold_correct")]
     assert not [f for f in analysis.findings if f.type == "multitasking_pause"]
     assert analysis.metrics["holds"] == 1
 
@@ -89,7 +91,7 @@ def test_mono_recording_is_one_stream_with_unknown_speaker(tmp_path, demo_standa
     from pipeline.settings import TranscriptionOptions
     from tests.conftest import SAMPLES
 
-    name = "demo_01_perfect.flac"
+    name = sample(demo_truths, "demo_01_perfect")
     stereo, rate = sf.read(SAMPLES / name)
     sf.write(tmp_path / "mono.wav", stereo.mean(axis=1).astype(np.float32), rate)
     transcript = transcribe_file(tmp_path / "mono.wav", TranscriptionOptions(), demo_standard)

@@ -470,3 +470,9 @@ def test_hello_line_asks_about_the_connection(standard):
     got = findings(standard, GREETING, ("client", 5.0, "Хм, алло, связь оборвалась?"),
                    ("seller", 8.0, "Ой, простите, отвлеклась."), kind="ignored_question")
     assert got == []
+
+
+def test_value_ten_times_off_is_a_recognition_garble_not_a_wrong_answer(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "А сколько стоит газобетон за куб?"),
+                   ("seller", 9.0, "Так, нашел: газобетон 105 200 рублей за куб."), kind="wrong_answer")
+    assert got == []

@@ -1,6 +1,7 @@
 """The nightly flow under the Prefect test harness: store, dedupe, survive bad files, retry them."""
 
 import shutil
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -17,10 +18,11 @@ def inbox(tmp_path, demo_truths):
     folder = tmp_path / "inbox"
     (folder / "2026" / "11").mkdir(parents=True)
     shortest = min(demo_truths, key=lambda n: (SAMPLES / n).stat().st_size)
-    shutil.copy(SAMPLES / shortest, folder / "2026" / "11" / shortest)
+    name = Path(shortest).name
+    shutil.copy(SAMPLES / shortest, folder / "2026" / "11" / name)
     (folder / "broken.wav").write_text("not audio at all")
     (folder / "notes.md").write_text("a note, not a recording")
-    return folder, shortest
+    return folder, name
 
 
 def count(url, model):

@@ -1,9 +1,9 @@
 """What the phone system tells the batch about an inbox: its CDR and who the sellers are.
 
-Both files are optional. By default they are looked for inside the recordings
-folder — `Master.csv` anywhere under it (Asterisk writes it to
-/var/log/asterisk/cdr-csv/, sites copy it next to the recordings), `sellers.yaml`
-at its top — so dropping them into the inbox is enough.
+Both files are optional. By default they are looked for anywhere inside the
+recordings folder — `Master.csv` (Asterisk writes it to /var/log/asterisk/cdr-csv/,
+sites copy it next to the recordings) and `sellers.yaml` — so dropping them into
+the inbox is enough.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def load_phone_context(recordings: Path, cdr: Path | None = None, sellers: Path 
     skipped and reported in `CdrLoad.skipped`.
     """
     cdr = cdr or next(iter(sorted(recordings.rglob(CDR_NAME))), None)
-    sellers = sellers or (recordings / SELLERS_NAME if (recordings / SELLERS_NAME).is_file() else None)
+    sellers = sellers or next(iter(sorted(recordings.rglob(SELLERS_NAME))), None)
     loaded = load_cdr(cdr) if cdr else None
     return PhoneContext(loaded, load_sellers(sellers) if sellers else None,
                         loaded.by_uniqueid() if loaded else {})

@@ -21,7 +21,8 @@ from pipeline.storage.repository import get_or_create_seller
 
 
 def _aware(when: datetime | None) -> datetime | None:
-    """PBX times are local and naive; stored as given, compared as UTC-labelled."""
+    """PBX times are local and naive: stored labelled UTC so both backends keep the clock
+    reading unchanged, and handed back naive."""
     return when.replace(tzinfo=timezone.utc) if when is not None and when.tzinfo is None else when
 
 
@@ -46,7 +47,8 @@ def earlier_calls(session: Session, client_number: str, before: datetime, window
                RecordingRow.started_at >= before - window, RecordingRow.started_at <= before)
         .order_by(RecordingRow.started_at)
     ).all()
-    return [ThreadCall(call_id or path, client_number, seller or UNKNOWN_SELLER, _aware(started))  # type: ignore[arg-type]
+    # back to the PBX's naive local time, as the call being judged has it
+    return [ThreadCall(call_id or path, client_number, seller or UNKNOWN_SELLER, started.replace(tzinfo=None))
             for call_id, path, started, seller in rows]
 
 
