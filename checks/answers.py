@@ -259,6 +259,9 @@ def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[
     facts = [fact] if fact else candidate_facts(question, kb) + [f for f in [fact_for_exchange(question, answer, kb)] if f]
     if any(stated_values(answer, f.unit) or fact_keywords_found(f, answer) for f in facts):
         return True
+    # «полтавы тысячи рублей»: a sum was said, only its first word was lost
+    if any(f.unit != "text" for f in facts) and any(t.text[:1] == "~" for t in answer.tokens):
+        return True
     # an address or another text value of the knowledge base answers «куда к вам подъехать?»
     if _text_fact_in_reply(answer, kb):
         return True
@@ -286,11 +289,14 @@ def _attention_check(ctx: CallContext, q: int) -> bool:
 def _opening_request(ctx: CallContext, q: int) -> bool:
     """The client's first words state what they called about («интересует кирпич, подскажете?»):
     whatever the seller says next takes the call up, and the stage checks judge how well. A
-    first line that asks something specific («сколько…», «где…») is judged as any other."""
+    first line that asks something specific («сколько…», «где…», «часы работы в будни») is
+    judged as any other."""
     utterances, text = ctx.transcript.utterances, ctx.texts[q]
     first_client = next((i for i, u in enumerate(utterances) if u.speaker == "client"), None)
     keys = set(text.keys.split())
-    return q == first_client and bool(keys & _REQUEST_KEYS) and not (keys & QUESTION_WORDS or asks_amount(text))
+    names_a_fact = any(fact_keywords_found(f, text) >= 2 for f in ctx.standard.knowledge_base)
+    specific = keys & QUESTION_WORDS or asks_amount(text) or names_a_fact
+    return q == first_client and bool(keys & _REQUEST_KEYS) and not specific
 
 
 def _yes_no_question(question: NormText) -> bool:

@@ -476,3 +476,16 @@ def test_value_ten_times_off_is_a_recognition_garble_not_a_wrong_answer(standard
     got = findings(standard, GREETING, ("client", 5.0, "А сколько стоит газобетон за куб?"),
                    ("seller", 9.0, "Так, нашел: газобетон 105 200 рублей за куб."), kind="wrong_answer")
     assert got == []
+
+
+def test_first_line_naming_a_fact_fully_is_a_question_to_answer(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Хотел бы купить черепицу. Такие у вас часы работы в будни."),
+                   ("seller", 9.0, "Хорошо, а как к вам можно обращаться?"), ("client", 12.0, "Олег."),
+                   ("seller", 14.0, "Когда вам нужно?"), kind="ignored_question")
+    assert [f.start for f in got] == [5.0]
+
+
+def test_sum_with_a_lost_first_word_still_answers_a_price_question(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "А доставка сколько стоит?"),
+                   ("seller", 9.0, "Привезем за полтавы тысячи рублей."), kind="ignored_question")
+    assert got == []
