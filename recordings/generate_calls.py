@@ -662,16 +662,22 @@ def main(argv: list[str] | None = None) -> int:
         scenarios = ["random"] * args.count
     args.out.mkdir(parents=True, exist_ok=True)
     args.cache.mkdir(parents=True, exist_ok=True)
+    failed = 0
     for i in range(args.count):
         scenario = scenarios[i]
         name = f"{args.split}_{i + 1:02d}" + (f"_{scenario}" if scenario != "random" else "")
-        data = generate_call(name, args.split, args.seed, i, scenario, args.out, args.cache, args.jobs)
+        try:
+            data = generate_call(name, args.split, args.seed, i, scenario, args.out, args.cache, args.jobs)
+        except RuntimeError as exc:  # one plan that cannot fit must not cost the rest of the set
+            print(f"[{i + 1}/{args.count}] skipped: {exc}", file=sys.stderr, flush=True)
+            failed += 1
+            continue
         kinds = ", ".join(f["type"] for f in data["findings"]) or "no findings"
         missing = [s for s, v in data["stages"].items() if not v and s != "transfer"]
         print(f"[{i + 1}/{args.count}] {name}.flac {data['_length']:.1f} s, seller ch{data['channels']['seller']}, "
               f"{kinds}, holds {len(data['holds'])}, missing {missing or '-'}"
               f"{', order broken' if data['stage_order_broken'] else ''}", flush=True)
-    return 0
+    return 1 if failed == args.count else 0
 
 
 if __name__ == "__main__":
