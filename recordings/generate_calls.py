@@ -677,7 +677,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{i + 1}/{args.count}] {name}.flac {data['_length']:.1f} s, seller ch{data['channels']['seller']}, "
               f"{kinds}, holds {len(data['holds'])}, missing {missing or '-'}"
               f"{', order broken' if data['stage_order_broken'] else ''}", flush=True)
-    return 1 if failed == args.count else 0
+    return 1 if failed and failed == args.count else 0
 
 
 if __name__ == "__main__":
