@@ -40,3 +40,28 @@ def test_a_pair_is_fingerprinted_over_both_legs(tmp_path):
     assert rec.path == str(tmp_path / "x.wav")
     assert rec.size_bytes == first.stat().st_size + second.stat().st_size
     assert rec.sha256 not in {fingerprint(CallFiles(first)).sha256, fingerprint(CallFiles(second)).sha256}
+
+
+def test_cached_transcriber_reuses_the_database_and_reassigns_roles(tmp_path):
+    from checks.standard import load_standard
+    from pipeline.batch import cached_transcriber
+    from pipeline.records import Transcript, Utterance
+    from pipeline.settings import TranscriptionOptions
+    from pipeline.storage import repository as repo
+    from pipeline.storage.db import open_database
+
+    audio = tone(tmp_path / "call.wav", 1.0, 300)
+    standard = load_standard(Path(__file__).resolve().parent.parent / "scripts_ref" / "stroydom.yaml")
+    options = TranscriptionOptions()
+    sessions = open_database(f"sqlite:///{tmp_path / 'cache.db'}")
+    # stored with the roles the wrong way round: the channel that speaks first is the seller
+    stored = Transcript(
+        utterances=(Utterance("client", 0.5, 2.0, "Добрый день, компания СтройДом.", channel=1),
+                    Utterance("seller", 3.0, 4.0, "Здравствуйте.", channel=0)),
+        duration_s=5.0, channels=2, engine=options.engine, model=options.model, channel_roles=("seller", "client"))
+    with sessions.begin() as session:
+        repo.put_cached_transcript(session, fingerprint(CallFiles(audio)).sha256, stored, options.cache_key())
+    transcript, from_cache = cached_transcriber(options, standard, sessions)(audio)
+    assert from_cache
+    assert transcript.channel_roles == ("client", "seller")
+    assert [u.speaker for u in transcript.utterances] == ["seller", "client"]
