@@ -81,6 +81,29 @@ def run(
 
 
 @app.command()
+def client(
+    number: str = typer.Argument(..., help="The client's phone number, in any usual form (+7…, 8…, 9…)."),
+    db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: $CALLQA_DATABASE_URL or sqlite:///callqa.db)."),
+) -> None:
+    """A client's history: every recorded and missed call, oldest first, with seller, score and findings."""
+    from pipeline.phone.numbers import normalise_number
+    from pipeline.storage.calls import client_history
+    from pipeline.storage.db import open_database
+    from pipeline.summary import history_table
+
+    parsed = normalise_number(number)
+    if parsed.value is None:
+        err.print(f"{number!r}: not a phone number ({parsed.reason})", markup=False, style="red")
+        raise typer.Exit(2)
+    with open_database(db).begin() as session:
+        entries = client_history(session, parsed.value)
+    if not entries:
+        console.print(f"no calls with {parsed.value}")
+        return
+    console.print(history_table(parsed.value, entries))
+
+
+@app.command()
 def analyze(
     file: Path = typer.Argument(..., help="One recording."),
     standard: Path = StandardOpt,

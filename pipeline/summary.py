@@ -11,7 +11,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from pipeline.batch import Outcome
+from pipeline.phone.metadata import CallMetadata
 from pipeline.phone.missed import MissedCall, summarise
+from pipeline.storage.calls import ThreadEntry
 from pipeline.storage.repository import SummaryRow
 
 
@@ -23,7 +25,7 @@ def calls_table(outcomes: Sequence[Outcome], rows: Mapping[int, SummaryRow], roo
     for o in outcomes:
         row = rows.get(o.analysis_id) if o.analysis_id is not None else None
         name = escape(os.path.relpath(o.path, root))
-        seller = escape(o.metadata.seller) if o.metadata else "-"
+        seller = escape(_seller(o.metadata)) if o.metadata else "-"
         if row:
             table.add_row(name, o.status, seller, f"{row.duration_s or 0:.0f} s", f"{row.score:g}",
                           "[red]yes[/red]" if row.flagged else "no", str(row.n_findings), row.lead or "-",
@@ -60,4 +62,24 @@ def parallel_table(outcomes: Sequence[Outcome]) -> Table | None:
         later = f"{o.metadata.seller}, {o.metadata.call_id}" if o.metadata else Path(o.path).name
         table.add_row(str(d["client_number"]), f"{d['other_seller']}, {d['other_call']}", escape(later),
                       f"{d['gap_days']} days")
+    return table
+
+
+def _seller(meta: CallMetadata) -> str:
+    """An extension nobody mapped is named, so sellers.yaml can be completed."""
+    if meta.seller_status == "unmapped":
+        return f"unmapped {meta.extension or ''}".strip()
+    return meta.seller
+
+
+def history_table(number: str, entries: Sequence[ThreadEntry]) -> Table:
+    table = Table(title=f"client {number}: {len(entries)} calls")
+    for col in ("time", "kind", "seller", "score", "flagged", "findings / reason", "recording / uniqueid"):
+        table.add_column(col)
+    for e in entries:
+        when = f"{e.started_at:%Y-%m-%d %H:%M}" if e.started_at else "?"
+        flagged = "" if e.flagged is None else ("[red]yes[/red]" if e.flagged else "no")
+        score = "" if e.score is None else f"{e.score:g}"
+        table.add_row(when, e.kind, escape(e.seller), score, flagged,
+                      escape(", ".join(e.finding_types) or e.note or "-"), escape(Path(e.path).name))
     return table

@@ -56,3 +56,21 @@ def test_run_exits_non_zero_and_names_the_failed_files(prefect_harness, tmp_path
     assert result.exit_code == 1
     assert name_in_inbox[:20] in result.output and "analysed" in result.output
     assert "cut.wav" in result.output and "truncated WAV" in result.output
+
+
+def test_client_history_command_normalises_the_number(tmp_path):
+    from datetime import datetime
+
+    from pipeline.phone.missed import MissedCall
+    from pipeline.storage.calls import save_missed_calls
+    from pipeline.storage.db import open_database
+
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    with open_database(url).begin() as session:
+        save_missed_calls(session, [MissedCall("7.1", datetime(2026, 11, 3, 12, 40), "+79167654321", "Марина",
+                                               "NO ANSWER", 30.0, None)])
+    result = runner.invoke(app, ["client", "8 (916) 765-43-21", "--db", url])
+    assert result.exit_code == 0, result.output
+    assert "+79167654321" in result.output and "Марина" in result.output and "NO ANSWER" in result.output
+    bad = runner.invoke(app, ["client", "anonymous", "--db", url])
+    assert bad.exit_code == 2 and "not a phone number" in bad.output

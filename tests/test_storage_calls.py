@@ -73,3 +73,18 @@ def test_migration_0004_round_trip_keeps_recordings(db_session: Session, db_conn
     db_session.expire_all()
     row = db_session.scalars(select(RecordingRow)).one()
     assert (row.client_number, row.metadata_sources) == (None, [])  # what older rows get
+
+
+def test_client_history_joins_recorded_and_missed_calls_oldest_first(db_session: Session) -> None:
+    from tests.test_storage import make_analysis  # a full analysis, findings included
+
+    row = stored(db_session, "b" * 64, meta("2", "Ирина", datetime(2026, 11, 2, 9, 0)))
+    stored(db_session, "c" * 64, meta("3", "Павел", datetime(2026, 11, 3, 9, 0), number="+79160000000"))
+    repo.save_analysis(db_session, row.sha256, make_analysis(path=row.path))
+    calls.save_missed_calls(db_session, [MissedCall("9.9", datetime(2026, 11, 1, 18, 0), CLIENT, "queue 600",
+                                                    "NO ANSWER", 25.0, None)])
+    history = calls.client_history(db_session, CLIENT)
+    assert [(e.kind, e.seller) for e in history] == [("missed", "queue 600"), ("call", "Ирина")]
+    assert history[1].score is not None and history[1].finding_types
+    assert history[0].note == "NO ANSWER" and history[0].started_at == datetime(2026, 11, 1, 18, 0)
+    assert not [e for e in history if e.seller == "Павел"]  # another client
