@@ -21,9 +21,10 @@ run: setup
 postgres:
 	@bash tests/ensure_postgres.sh
 
-# sox and ffmpeg write the phone-system formats tests/test_audio_formats.py decodes
+# sox and ffmpeg write the phone-system formats tests/test_audio_formats.py decodes;
+# pdftoppm (poppler-utils) turns the scorecard PDFs into images in tests/test_scorecard_render.py
 tools:
-	@command -v sox >/dev/null && command -v ffmpeg >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sox libsox-fmt-all ffmpeg; }
+	@command -v sox >/dev/null && command -v ffmpeg >/dev/null && command -v pdftoppm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sox libsox-fmt-all ffmpeg poppler-utils; }
 
 test: setup postgres tools
 	$(BIN)/python -m pytest

@@ -37,6 +37,7 @@ class Company(_Strict):
     aliases: list[str] = []
     products: list[str] = []
     sellers: list[str] = []
+    timezone: str = "Europe/Moscow"  # IANA name: reports count a call on its local day here
 
 
 class Element(_Strict):

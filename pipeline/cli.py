@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Optional
 
@@ -101,6 +102,57 @@ def client(
         console.print(f"no calls with {parsed.value}")
         return
     console.print(history_table(parsed.value, entries))
+
+
+@app.command()
+def scorecard(
+    seller: Optional[str] = typer.Argument(None, help="The seller's name as stored (omit with --team)."),
+    team: bool = typer.Option(False, "--team", help="The team report: ranking, stage heat map, trend, changes."),
+    period: Optional[str] = typer.Option(None, "--period", help="A month (2026-11) or an ISO week (2026-W47)."),
+    first: Optional[datetime] = typer.Option(None, "--from", formats=["%Y-%m-%d"], help="First day (with --to)."),
+    last: Optional[datetime] = typer.Option(None, "--to", formats=["%Y-%m-%d"], help="Last day, included."),
+    fmt: str = typer.Option("html", "--format", help="html, pdf or png."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output file (default: reports/<seller|team>-<period>.<format>)."),
+    min_calls: int = typer.Option(5, "--min-calls", help="Fewer calls than this: «not enough calls», no percentages."),
+    standard: Path = StandardOpt,
+    db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: $CALLQA_DATABASE_URL or sqlite:///callqa.db)."),
+) -> None:
+    """A coaching scorecard for one seller, or the team report, over a period (default: this week)."""
+    from pipeline.reports.current import DEFAULT_REPORTS_DIR, company_timezone, file_stem, stage_titles
+    from pipeline.reports.period import PeriodError, current_week, parse_period, period_between, zone_info
+    from pipeline.reports.queries import known_sellers, load_seller_scorecard, load_team_report
+    from pipeline.reports.render import write_report
+    from pipeline.storage.db import open_database
+
+    if team == (seller is not None):
+        err.print("name one seller, or give --team", style="red")
+        raise typer.Exit(2)
+    if fmt not in ("html", "pdf", "png"):
+        err.print(f"--format {fmt}: expected html, pdf or png", markup=False, style="red")
+        raise typer.Exit(2)
+    std = _standard_or_exit(standard)
+    tz = company_timezone(std)
+    try:
+        if period and (first or last) or (first is None) != (last is None):
+            raise PeriodError("give --period, or both --from and --to")
+        chosen = (parse_period(period) if period else period_between(first.date(), last.date()) if first and last
+                  else current_week(datetime.now(zone_info(tz)).date()))
+    except PeriodError as exc:
+        err.print(str(exc), markup=False, style="red")
+        raise typer.Exit(2) from None
+    with open_database(db).begin() as session:
+        if team:
+            report = load_team_report(session, chosen, tz, min_calls=min_calls)
+        else:
+            assert seller is not None
+            report = load_seller_scorecard(session, seller, chosen, tz, min_calls=min_calls)
+            if report.calls == 0 and seller not in known_sellers(session):
+                names = ", ".join(known_sellers(session)) or "none stored"
+                err.print(f"no seller {seller!r} (sellers: {names})", markup=False, style="red")
+                raise typer.Exit(2)
+    target = out or DEFAULT_REPORTS_DIR / f"{'team' if team else file_stem(seller or '')}-{file_stem(chosen.label)}.{fmt}"
+    write_report(report, fmt, target, stage_titles(std))  # type: ignore[arg-type]
+    console.print(str(target))
 
 
 @app.command()
