@@ -198,8 +198,11 @@ def process_recording(
         with sessions.begin() as session:
             known = repo.analysis_id_for(session, sha, options.engine, options.model, std_id, std_version)
             if known is not None:
+                if facts.metadata is not None:  # a CDR that arrived later still reaches the call
+                    calls_db.save_call_metadata(session, repo.upsert_recording(session, rec, duration_s=None,
+                                                                               channels=None), facts.metadata)
                 return Outcome(str(path), "skipped", "already analysed with this model and standard",
-                               analysis_id=known)
+                               analysis_id=known, metadata=facts.metadata)
             cached = repo.get_cached_transcript(session, sha, options.engine, options.model, options.cache_key())
             history = _history(session, facts.metadata, standard, sha)
         if cached is None:

@@ -46,7 +46,8 @@ def run(
     standard: Path = StandardOpt,
     db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: $CALLQA_DATABASE_URL or sqlite:///callqa.db)."),
     cdr: Optional[Path] = typer.Option(None, "--cdr", help="Asterisk Master.csv (default: one found under the recordings)."),
-    sellers: Optional[Path] = typer.Option(None, "--sellers", help="sellers.yaml (default: the one at the top of the recordings)."),
+    sellers: Optional[Path] = typer.Option(None, "--sellers", help="sellers.yaml (default: one found under the recordings)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the batch as JSON (calls, missed calls, reports) instead of tables."),
 ) -> None:
     """Run the nightly batch once over a folder of recordings."""
     from pipeline.flow import nightly_flow, sessions_for
@@ -64,6 +65,12 @@ def run(
     except MetadataError as exc:
         err.print(str(exc), markup=False, style="red")
         raise typer.Exit(2) from None
+    if as_json:
+        from pipeline.report import batch_to_json
+
+        sys.stdout.write(json.dumps(batch_to_json(result.outcomes, result.missed, result.reports),
+                                    ensure_ascii=False, indent=2) + "\n")
+        raise typer.Exit(1 if result.failed else 0)
     analysed = [o.analysis_id for o in result.outcomes if o.analysis_id is not None]
     with sessions_for(result.database_url).begin() as session:
         rows = {r.analysis_id: r for r in repo.summary_rows(session, analysed)}

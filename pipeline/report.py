@@ -5,8 +5,12 @@ Other tools read this, so its keys are a contract: add keys, never rename them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+from pipeline.batch import Outcome
+from pipeline.phone.missed import MissedCall
 from pipeline.records import CallAnalysis
 from pipeline.serialize import to_jsonable
 
@@ -70,3 +74,26 @@ def analysis_to_json(analysis: CallAnalysis) -> dict[str, Any]:
             {"speaker": u.speaker, "start": u.start, "end": u.end, "text": u.text} for u in tr.utterances
         ],
     })
+
+
+def batch_to_json(outcomes: Sequence[Outcome], missed: Sequence[MissedCall], reports: Sequence[Path]) -> dict[str, Any]:
+    """`callqa run --json`: every call of the batch with its phone metadata and verdict, and
+    the missed calls of the CDR (most of which have no recording). Each call's full analysis
+    is `callqa analyze --json`'s object, kept in the database under `analysis_id`."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "calls": [_outcome_json(o) for o in outcomes],
+        "missed_calls": [to_jsonable(m) | {"is_finding": m.is_finding} for m in missed],
+        "reports": [str(p) for p in reports],
+    }
+
+
+def _outcome_json(o: Outcome) -> dict[str, Any]:
+    a = o.analysis
+    return {
+        "recording": o.path, "status": o.status, "reason": o.reason, "analysis_id": o.analysis_id,
+        "metadata": to_jsonable(o.metadata) if o.metadata else None,
+        "score": a.score.score if a else None, "flagged": a.score.flagged if a else None,
+        "findings": [{"type": f.type, "severity": f.severity, "start": f.start, "end": f.end} for f in a.findings]
+        if a else [],
+    }

@@ -7,6 +7,7 @@ One place converts, so the transcript cache, the database and the
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from typing import Any
 
 from pipeline.records import Transcript, Utterance, Word
@@ -21,6 +22,8 @@ def to_jsonable(obj: Any) -> Any:
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, float):
         return round(obj, 3)
+    if isinstance(obj, datetime):
+        return obj.isoformat()
     return obj
 
 

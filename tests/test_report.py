@@ -32,3 +32,29 @@ def test_attributes_hold_the_lead_and_the_segment(demo_standard):
 def test_attributes_are_empty_when_their_checks_did_not_run(demo_standard):
     data = analysis_to_json(analyze_transcript(call(*CALL, stereo=False), demo_standard))
     assert data["attributes"] == {}
+
+
+def test_batch_json_lists_calls_with_metadata_and_missed_calls():
+    from datetime import datetime
+    from pathlib import Path
+
+    from pipeline.batch import Outcome
+    from pipeline.phone.metadata import CallMetadata
+    from pipeline.phone.missed import MissedCall
+    from pipeline.report import batch_to_json
+
+    meta = CallMetadata(call_id="1.1", started_at=datetime(2026, 11, 2, 9, 30), direction="inbound",
+                        client_number="+79161112233", extension="101", seller="Ольга", seller_status="mapped",
+                        queue=None, disposition="ANSWERED", ring_s=7.0, leg=None, channel_roles=None,
+                        sources=("cdr:line 1", "filename"))
+    missed = MissedCall("2.2", datetime(2026, 11, 3, 12, 40), None, "queue 600", "NO ANSWER", 25.0, None)
+    out = batch_to_json([Outcome("a.flac", "skipped", "already analysed", analysis_id=3, metadata=meta),
+                         Outcome("b.wav", "failed", "empty file (0 bytes)")], [missed], [Path("reports/x/team.html")])
+    text = json.dumps(out, ensure_ascii=False)  # plain JSON: dates as ISO strings
+    assert out["calls"][0]["metadata"]["seller"] == "Ольга"
+    assert out["calls"][0]["metadata"]["started_at"] == "2026-11-02T09:30:00"
+    assert out["calls"][1]["metadata"] is None and out["calls"][1]["reason"].startswith("empty")
+    assert out["missed_calls"] == [{"uniqueid": "2.2", "started_at": "2026-11-03T12:40:00", "client_number": None,
+                                    "responsible": "queue 600", "reason": "NO ANSWER", "ring_s": 25.0,
+                                    "called_back_at": None, "is_finding": True}]
+    assert out["reports"] == ["reports/x/team.html"] and '"format_version": 2' in text
