@@ -9,7 +9,9 @@ BIN    := $(VENV)/bin
 $(BIN)/.callqa-installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,openai]'
+	# openai-whisper pulls triton (1 GB) for its CUDA kernels; on a CPU it is never imported
+	$(BIN)/python -c "import torch, sys; sys.exit(torch.cuda.is_available())" && $(BIN)/pip uninstall --quiet -y triton || true
 	$(BIN)/callqa model-path
 	touch $@
 

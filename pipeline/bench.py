@@ -21,7 +21,7 @@ from pipeline.batch import discover, group_calls, process_recording
 from pipeline.records import Transcript
 from pipeline.settings import TranscriptionOptions
 from pipeline.storage.db import open_database
-from pipeline.transcribe import model_for
+from pipeline.engines import engine_for
 
 STAGES = ("decode", "transcribe", "analyse", "store")
 
@@ -62,7 +62,7 @@ def analysis_rate(transcripts: list[Transcript], standard: Standard) -> float:
 
 
 def run_benchmark(folder: Path, standard: Standard, options: TranscriptionOptions, repeats: int = 5) -> BenchResult:
-    model_for(options)  # load before timing
+    engine_for(options).warm_up(options)  # load before timing
     timings: list[CallTiming] = []
     transcripts: list[Transcript] = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -9,6 +9,8 @@ the night's run.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -16,6 +18,8 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
+from prefect.client.orchestration import get_client
+from prefect.concurrency.sync import concurrency
 from sqlalchemy.orm import Session, sessionmaker
 
 from checks.analyze import plan_checks
@@ -32,6 +36,9 @@ from pipeline.storage.db import database_url, open_database
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STANDARD = ROOT / "scripts_ref" / "stroydom.yaml"
 DEFAULT_RECORDINGS = ROOT / "recordings"
+# a Prefect global concurrency limit: one call on the GPU at a time, whichever worker runs it
+GPU_LIMIT = "callqa-gpu"
+GPU_SLOTS = 1
 REPORTS_DIR = DEFAULT_REPORTS_DIR  # relative to the working directory, like callqa.db
 
 
@@ -66,10 +73,30 @@ def discover_task(recordings: str) -> list[CallFiles]:
     return group_calls(discover(recordings))
 
 
+def ensure_gpu_limit() -> None:
+    """Create the limit if it is missing: `concurrency()` on an unknown name only warns
+    and lets every task through."""
+    with get_client(sync_client=True) as client:
+        client.upsert_global_concurrency_limit_by_name(GPU_LIMIT, GPU_SLOTS)
+
+
+@contextmanager
+def gpu_slot(options: TranscriptionOptions) -> Iterator[None]:
+    """Hold the GPU while a call is transcribed on it, so two tasks never fight over its
+    memory; on the CPU nothing is taken (each worker has its own cores)."""
+    if options.device != "cuda":
+        yield
+        return
+    with concurrency(GPU_LIMIT, occupy=1):
+        yield
+
+
 @task(cache_policy=NONE, task_run_name="analyse {call.path.name}")
 def process_task(call: CallFiles, standard: Standard, options: TranscriptionOptions, url: str,
                  phone: PhoneContext | None) -> Outcome:
-    return process_recording(call, standard, options, sessions_for(url), phone)
+    # transcription happens inside process_recording (a cached call holds the slot briefly too)
+    with gpu_slot(options):
+        return process_recording(call, standard, options, sessions_for(url), phone)
 
 
 @task(cache_policy=NONE)
@@ -120,6 +147,8 @@ def nightly_flow(
     phone = load_phone_context(Path(recordings), Path(cdr_path) if cdr_path else None,
                                Path(sellers_path) if sellers_path else None)
     options = options_from_env()
+    if options.device == "cuda":
+        ensure_gpu_limit()
     url = db_url or database_url()
     sessions_for(url)  # migrate before the first file, so a bad URL fails fast
     if phone.cdr is not None:

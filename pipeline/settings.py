@@ -11,6 +11,12 @@ import json
 import os
 from dataclasses import asdict, dataclass, replace
 
+# faster-whisper (CTranslate2) is the default; openai-whisper is the reference
+# implementation, an optional extra, run on the same weights (README «Speed»)
+ENGINES = ("faster-whisper", "openai-whisper")
+# openai-whisper runs torch in float32, or float16 on a GPU; int8 is CTranslate2's alone
+_OPENAI_COMPUTE_TYPES = ("float32", "float16")
+
 
 @dataclass(frozen=True)
 class TranscriptionOptions:
@@ -32,10 +38,18 @@ class TranscriptionOptions:
     turn_gap_s: float = 1.0
     # decode a stereo call's two channels at once, each on half the threads
     parallel_channels: bool = True
+    # decode only the speech regions, joined by short silences (False: the whole channel)
+    speech_regions_only: bool = True
 
     def __post_init__(self) -> None:
-        if self.engine not in ("faster-whisper",):
-            raise ValueError(f"CALLQA_ENGINE: unknown engine {self.engine!r}; expected 'faster-whisper'")
+        if self.engine not in ENGINES:
+            raise ValueError(f"CALLQA_ENGINE: unknown engine {self.engine!r}; expected one of {', '.join(ENGINES)}")
+        if self.engine == "openai-whisper" and self.compute_type not in _OPENAI_COMPUTE_TYPES:
+            raise ValueError(f"CALLQA_COMPUTE_TYPE: {self.compute_type!r} with openai-whisper; expected float32 or float16")
+        if self.engine == "openai-whisper" and self.vocabulary_bias == "hotwords":
+            raise ValueError("CALLQA_VOCABULARY_BIAS: openai-whisper has no hotwords; use prompt or off")
+        if self.device not in ("cpu", "cuda"):
+            raise ValueError(f"CALLQA_DEVICE: {self.device!r}; expected cpu or cuda")
         if self.channel_roles not in ("auto", "seller,client", "client,seller"):
             raise ValueError(
                 f"CALLQA_CHANNEL_ROLES: {self.channel_roles!r}; expected auto, seller,client or client,seller"
@@ -65,17 +79,26 @@ def _int_env(name: str, default: int) -> int:
         raise ValueError(f"{name}: expected an integer, got {raw!r}") from exc
 
 
+def default_compute_type(engine: str, device: str) -> str:
+    """float16 on a GPU; on a CPU int8 for CTranslate2, float32 for torch (which has no fast int8 path here)."""
+    if device == "cuda":
+        return "float16"
+    return "float32" if engine == "openai-whisper" else "int8"
+
+
 def options_from_env() -> TranscriptionOptions:
     env = os.environ.get
+    engine, device = env("CALLQA_ENGINE", "faster-whisper"), env("CALLQA_DEVICE", "cpu")
     return TranscriptionOptions(
-        engine=env("CALLQA_ENGINE", "faster-whisper"),
+        engine=engine,
         model=env("CALLQA_WHISPER_MODEL", "base"),
         language=env("CALLQA_LANGUAGE", "ru"),
-        device=env("CALLQA_DEVICE", "cpu"),
-        compute_type=env("CALLQA_COMPUTE_TYPE", "int8"),
+        device=device,
+        compute_type=env("CALLQA_COMPUTE_TYPE") or default_compute_type(engine, device),
         cpu_threads=_int_env("CALLQA_THREADS", 2),
         beam_size=_int_env("CALLQA_BEAM_SIZE", 5),
         channel_roles=env("CALLQA_CHANNEL_ROLES", "auto"),
         vocabulary_bias=env("CALLQA_VOCABULARY_BIAS", "off"),
         parallel_channels=env("CALLQA_PARALLEL_CHANNELS", "1") not in ("0", "false", "no"),
+        speech_regions_only=env("CALLQA_SPEECH_REGIONS_ONLY", "1") not in ("0", "false", "no"),
     )

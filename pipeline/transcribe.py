@@ -11,13 +11,12 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 import numpy as np
 
 from pipeline.audio import SAMPLE_RATE, DecodedAudio
+from pipeline.engines import engine_for
 from pipeline.hallucination import rejection_reason
-from pipeline.model_store import resolve_model
 from pipeline.records import Speaker, Transcript, Utterance, Word
 from pipeline.settings import TranscriptionOptions
 from pipeline.vad import Region, speech_regions
@@ -38,24 +37,6 @@ class ChannelText:
     channel: int
     utterances: tuple[Utterance, ...]
     dropped: int  # segments rejected by the hallucination guard
-
-
-@lru_cache(maxsize=2)
-def load_model(model: str, device: str, compute_type: str, cpu_threads: int, workers: int = 1):  # -> WhisperModel
-    from faster_whisper import WhisperModel
-
-    return WhisperModel(
-        resolve_model(model), device=device, compute_type=compute_type, cpu_threads=cpu_threads,
-        num_workers=workers,
-    )
-
-
-def model_for(options: TranscriptionOptions):  # -> WhisperModel
-    """Two channels decode side by side, each on half the threads: sequential decoding
-    leaves cores idle, and the words come out the same (README «Speed»)."""
-    if options.parallel_channels and options.cpu_threads >= 2:
-        return load_model(options.model, options.device, options.compute_type, options.cpu_threads // 2, 2)
-    return load_model(options.model, options.device, options.compute_type, options.cpu_threads)
 
 
 @dataclass(frozen=True)
@@ -135,43 +116,39 @@ def transcribe_channel(
 
     Whisper's own segments run across turns when a channel alternates speech
     and silence; the audio's turns (speech regions a short pause apart) are the
-    better unit, so words are regrouped by the turn they fall in.
+    better unit, so words are regrouped by the turn they fall in. The engine
+    (`CALLQA_ENGINE`) only decodes; everything around it is shared.
     """
     if not voice:
         return ChannelText(channel, (), 0)
     compact, pieces = _compact(samples, voice, options.turn_gap_s)
-    model = model_for(options)
-    segments, _info = model.transcribe(
-        compact,
-        language=options.language,
-        beam_size=options.beam_size,
-        word_timestamps=True,
-        # a mistake in one window must not be copied into the next (DESIGN.md §3)
-        condition_on_previous_text=False,
-        vad_filter=False,
-        hotwords=options.hotwords if options.vocabulary_bias == "hotwords" else None,
-        initial_prompt=options.hotwords if options.vocabulary_bias == "prompt" else None,
-    )
+    if options.speech_regions_only:
+        guard_voice = None  # the compacted audio is all speech region
+    else:
+        # the whole channel, silences included (README «Speed» measures both): the regions
+        # stay where they are and the guard checks each segment against them
+        compact, pieces, guard_voice = samples, [replace(p, compact_start=p.orig_start) for p in pieces], voice
+    segments = engine_for(options).decode(compact, options)
     prompt_words = frozenset(options.hotwords.lower().split()) if options.vocabulary_bias != "off" else frozenset()
     words: list[tuple[int, Word]] = []
     dropped = 0
     for seg in segments:
         reason = rejection_reason(
-            seg.text, seg.start, seg.end, ((seg.start, seg.end),), seg.no_speech_prob, seg.avg_logprob,
+            seg.text, seg.start, seg.end, guard_voice or ((seg.start, seg.end),), seg.no_speech_prob, seg.avg_logprob,
             seg.compression_ratio, prompt_words=prompt_words,
         )
         if reason:
             log.debug("channel %d %.1f-%.1f dropped (%s): %s", channel, seg.start, seg.end, reason, seg.text)
             dropped += 1
             continue
-        for w in seg.words or ():
-            if not w.word.strip():
+        for w in seg.words:
+            if not w.text.strip():
                 continue
             # a word belongs to the piece its middle falls in; Whisper often lets
             # its edges run into the joining silence, so they are clipped to that piece
             piece = _piece_at((w.start + w.end) / 2, pieces)
             start, end = _original_time(w.start, piece), _original_time(w.end, piece)
-            words.append((piece.turn, Word(start, max(start, end), w.word.strip(), round(float(w.probability), 3))))
+            words.append((piece.turn, Word(start, max(start, end), w.text.strip(), round(w.probability, 3))))
     return ChannelText(channel, tuple(_utterances_by_turn(words, channel)), dropped)
 
 
