@@ -134,13 +134,19 @@ def run_config(config: Config, folder: Path, standard: Path) -> Row:
 
 
 def default_choice(rows: list[Row]) -> Row:
-    """The issue's rule: the fastest configuration whose WER (both channels' mean) is
-    within 1 point of the most accurate one's."""
-    def mean_wer(r: Row) -> float:
-        return ((r.wer_seller or 0.0) + (r.wer_client or 0.0)) / 2
+    """The issue's rule, read per channel and per worker: the fastest one-worker configuration
+    whose seller WER and client WER are each within 1 point of the best on that channel.
 
-    best = min(mean_wer(r) for r in rows)
-    return min((r for r in rows if mean_wer(r) <= best + 0.01), key=lambda r: r.rtf)
+    Per channel, because the checks judge the seller's words: a mean can hide 2 points lost
+    there behind a gain on the client's side. One worker, because running two workers is a
+    deployment choice on top of a worker's settings, not one of them.
+    """
+    single = [r for r in rows if r.config.workers == 1] or rows
+    best_seller = min(r.wer_seller or 0.0 for r in single)
+    best_client = min(r.wer_client or 0.0 for r in single)
+    close = [r for r in single
+             if (r.wer_seller or 0.0) <= best_seller + 0.01 and (r.wer_client or 0.0) <= best_client + 0.01]
+    return min(close, key=lambda r: r.rtf)
 
 
 def render_markdown(rows: list[Row]) -> str:
@@ -163,7 +169,8 @@ def render_markdown(rows: list[Row]) -> str:
             f"(channels {layout}) | {r.rtf:.3f} | {r.calls_per_hour:.0f} | {r.peak_rss_mb:.0f} | "
             f"{pct(r.wer_seller)} | {pct(r.wer_client)} |")
     if rows:
-        lines += ["", f"By the rule (fastest within 1 WER point of the most accurate): **{default_choice(rows).config.label}**."]
+        lines += ["", "By the rule (the fastest one-worker configuration within 1 WER point of the best on each "
+                      f"channel): **{default_choice(rows).config.label}**."]
     return "\n".join(lines)
 
 

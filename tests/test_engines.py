@@ -130,3 +130,23 @@ def test_the_cpu_path_takes_no_gpu_slot(monkeypatch):
     monkeypatch.setattr(flow, "concurrency", lambda *a, **k: pytest.fail("a CPU run took a GPU slot"))
     with gpu_slot(TranscriptionOptions()):
         pass
+
+
+def test_default_rule_is_the_fastest_within_a_point_on_each_channel():
+    from pipeline.bench_engines import CONFIGS, Row, default_choice
+
+    by_label = {c.label: c for c in CONFIGS}
+
+    def row(label: str, rtf: float, seller: float, client: float) -> Row:
+        return Row(by_label[label], 14, 1000.0, rtf * 1000.0, 900.0, seller, client)
+
+    rows = [
+        row("faster-whisper int8 (default)", 0.043, 0.233, 0.298),
+        row("int8 greedy", 0.030, 0.251, 0.294),  # faster, but 2 points worse on the seller's words
+        row("int8 1 thread", 0.067, 0.230, 0.298),
+        row("int8 whole channel", 0.060, 0.291, 0.377),
+        row("int8 two calls at once (1 thread each)", 0.039, 0.233, 0.298),  # two workers: a deployment
+    ]
+    assert default_choice(rows).config.label == "faster-whisper int8 (default)"
+    # greedy within a point on both channels: the faster one wins
+    assert default_choice([rows[0], row("int8 greedy", 0.030, 0.235, 0.294)]).config.label == "int8 greedy"
