@@ -132,6 +132,7 @@ def scorecard(
     from pipeline.reports.queries import known_sellers, load_seller_scorecard, load_team_report
     from pipeline.reports.render import write_report
     from pipeline.storage.db import open_database
+    from pipeline.storage.reviews import DATABASE_REVIEWS
 
     if team == (seller is not None):
         err.print("name one seller, or give --team", style="red")
@@ -151,10 +152,11 @@ def scorecard(
         raise typer.Exit(2) from None
     with open_database(db).begin() as session:
         if team:
-            report = load_team_report(session, chosen, tz, min_calls=min_calls)
+            report = load_team_report(session, chosen, tz, min_calls=min_calls, reviews=DATABASE_REVIEWS)
         else:
             assert seller is not None
-            report = load_seller_scorecard(session, seller, chosen, tz, min_calls=min_calls)
+            report = load_seller_scorecard(session, seller, chosen, tz, min_calls=min_calls,
+                                           reviews=DATABASE_REVIEWS)
             if report.calls == 0 and seller not in known_sellers(session):
                 names = ", ".join(known_sellers(session)) or "none stored"
                 err.print(f"no seller {seller!r} (sellers: {names})", markup=False, style="red")
@@ -299,6 +301,39 @@ def convert_model(
         err.print(str(exc), markup=False, style="red")
         raise typer.Exit(1) from None
     console.print(str(written))
+
+
+user_app = typer.Typer(no_args_is_help=True, help="Users of the review app.")
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add(
+    name: str = typer.Argument(..., help="The login name."),
+    role: str = typer.Option(..., "--role", help="qa_lead, admin, coach or seller."),
+    seller: Optional[str] = typer.Option(None, "--seller", help="For --role seller: the seller's name as stored."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin (first line)."),
+    db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: $CALLQA_DATABASE_URL or sqlite:///callqa.db)."),
+) -> None:
+    """Create a user; the password is asked for (hidden) or read from stdin, and stored argon2-hashed."""
+    from pipeline.storage.db import open_database
+    from pipeline.storage.models import USER_ROLES
+    from pipeline.storage.reviews import add_user
+
+    if role not in USER_ROLES:
+        err.print(f"--role {role}: expected one of {', '.join(USER_ROLES)}", markup=False, style="red")
+        raise typer.Exit(2)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with open_database(db).begin() as session:
+            user = add_user(session, name, role, password, seller)
+    except ValueError as exc:
+        err.print(str(exc), markup=False, style="red")
+        raise typer.Exit(2) from None
+    console.print(f"user {user.name} ({user.role}{', ' + user.seller if user.seller else ''}) added", markup=False)
 
 
 def main() -> None:

@@ -16,8 +16,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from checks.standard import Standard
 from pipeline.phone.threads import UNKNOWN_SELLER
 from pipeline.reports.period import DEFAULT_TIMEZONE, Period, current_week, zone_info
-from pipeline.reports.queries import DEFAULT_MIN_CALLS, known_sellers, load_period, seller_scorecard, team_report
+from pipeline.reports.queries import (
+    DEFAULT_MIN_CALLS,
+    ReviewSource,
+    known_sellers,
+    load_period,
+    seller_scorecard,
+    team_report,
+)
 from pipeline.reports.render import Format, write_report
+from pipeline.storage.reviews import DATABASE_REVIEWS
 
 DEFAULT_REPORTS_DIR = Path("reports")  # relative to the current directory, like callqa.db
 NIGHTLY_FORMATS: tuple[Format, ...] = ("html", "pdf")
@@ -40,12 +48,13 @@ def file_stem(name: str) -> str:
 def write_current_reports(sessions: sessionmaker[Session], reports_dir: Path = DEFAULT_REPORTS_DIR,
                           today: date | None = None, *, standard: Standard | None = None,
                           min_calls: int = DEFAULT_MIN_CALLS,
-                          formats: tuple[Format, ...] = NIGHTLY_FORMATS) -> list[Path]:
+                          formats: tuple[Format, ...] = NIGHTLY_FORMATS,
+                          reviews: ReviewSource = DATABASE_REVIEWS) -> list[Path]:
     """Write this week's scorecards (every known seller, and any seller with calls) and the team report.
 
     Files go to `reports_dir/<ISO week>/<seller>.<fmt>` and `team.<fmt>`; a rerun
     the same night overwrites them. `today` defaults to today in the company's
-    time zone. Returns the paths written.
+    time zone. Findings the QA lead dismissed are counted out (`reviews`). Returns the paths written.
     """
     tz = company_timezone(standard)
     day = today or datetime.now(zone_info(tz)).date()
@@ -54,10 +63,10 @@ def write_current_reports(sessions: sessionmaker[Session], reports_dir: Path = D
     folder = reports_dir / period.label
     written: list[Path] = []
     with sessions.begin() as session:
-        data = load_period(session, period, tz)
-        previous = load_period(session, period.previous(), tz)
+        data = load_period(session, period, tz, reviews)
+        previous = load_period(session, period.previous(), tz, reviews)
         sellers = sorted((set(known_sellers(session)) | set(data.sellers)) - {UNKNOWN_SELLER})
-        cards = [seller_scorecard(session, data, s, min_calls=min_calls) for s in sellers]
+        cards = [seller_scorecard(session, data, s, min_calls=min_calls, reviews=reviews) for s in sellers]
     team = team_report(data, previous, min_calls=min_calls)
     for fmt in formats:
         written.append(write_report(team, fmt, folder / f"team.{fmt}", titles))

@@ -12,8 +12,9 @@ Why it is built this way:
 - A call belongs to the local day of its own start time, in the company's
   time zone; without one, of the time it was analysed (`timed_by_analysis`
   counts those, and the card says so). See `period.py` for the two clocks.
-- Reviews plug in through `ReviewSource`: there is no review table yet, so
-  `NO_REVIEWS` counts every finding and the card says «no reviews yet».
+- Reviews plug in through `ReviewSource`: `pipeline.storage.reviews.DatabaseReviews`
+  (what the nightly reports and `callqa scorecard` use) counts out the findings
+  whose latest review is a dismissal; `NO_REVIEWS` counts every finding.
 """
 
 from __future__ import annotations
@@ -49,11 +50,11 @@ SEVERITY_RANK: dict[str, int] = {"info": 0, "minor": 1, "major": 2, "critical": 
 CALL_LINK = "callqa://call/{analysis_id}?t={second}"
 
 
-# --- reviews (the review app fills these in later) -----------------------------------
+# --- reviews (pipeline.storage.reviews.DatabaseReviews fills these in) ---------------
 
 
 class ReviewSource(Protocol):
-    """What the review app will provide: id sets as subqueries, or None when it has none."""
+    """What the review trail provides: id sets as subqueries, or None when it has none."""
 
     def reviewed_analyses(self) -> Select[Any] | None: ...
 

@@ -40,6 +40,15 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 RECORDING_STATUSES: tuple[str, ...] = ("pending", "analysed", "failed")
+USER_ROLES: tuple[str, ...] = ("qa_lead", "admin", "coach", "seller")
+REVIEW_KINDS: tuple[str, ...] = (
+    "confirm_finding", "dismiss_finding", "appeal_finding",
+    "stage_present", "stage_absent", "override_score", "mark_reviewed",
+)
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 # Named constraints let Alembic alter or drop them later, which SQLite's
 # batch mode (copy-and-move) needs to do reliably.
@@ -300,6 +309,55 @@ class FailureRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class UserRow(Base):
+    """A person of the review app; a seller user is tied to the seller whose calls they see."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(_one_of("role", USER_ROLES), name="role"),
+        CheckConstraint("role <> 'seller' OR seller_id IS NOT NULL", name="seller"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(Text)  # argon2id, PHC string
+    seller_id: Mapped[int | None] = mapped_column(ForeignKey("sellers.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    seller: Mapped[SellerRow | None] = relationship()
+
+
+class ReviewActionRow(Base):
+    """One reviewer's action on one analysis: append-only, the automatic result is never touched.
+
+    The latest action (highest id) per finding, per stage, per score wins;
+    earlier ones stay as the audit trail. `comment` is the optional comment,
+    or the mandatory reason of a score override or an appeal.
+    """
+
+    __tablename__ = "review_actions"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", REVIEW_KINDS), name="kind"),
+        CheckConstraint("kind <> 'override_score' OR (score IS NOT NULL AND comment IS NOT NULL)",
+                        name="override_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    analysis_id: Mapped[int] = mapped_column(
+        ForeignKey("analyses.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    finding_idx: Mapped[int | None] = mapped_column(Integer)
+    stage_id: Mapped[str | None] = mapped_column(String(200))
+    score: Mapped[float | None]
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[UserRow] = relationship()
+
+
 __all__ = [
     "AnalysisRow",
     "Base",
@@ -307,9 +365,13 @@ __all__ = [
     "FindingRow",
     "RECORDING_STATUSES",
     "RecordingRow",
+    "REVIEW_KINDS",
+    "ReviewActionRow",
     "ScoreRow",
     "SellerRow",
     "StageResultRow",
     "TranscriptCacheRow",
+    "USER_ROLES",
+    "UserRow",
     "UtteranceRow",
 ]
