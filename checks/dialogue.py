@@ -9,7 +9,7 @@ already normalised, so «две тысячи пятьсот» and «2500» compa
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -111,24 +111,25 @@ def _has_phrase(text: NormText, phrases: Sequence[str]) -> bool:
     return any(f" {p} " in f" {text.surface} " for p in phrases)
 
 
-def candidate_facts(question: NormText, facts: Sequence[Fact]) -> list[Fact]:
-    """Every fact that ties for the most keywords: «10 кубов… офис где?» names two."""
-    counts = [fact_keywords_found(f, question) for f in facts]
+def _top_facts(facts: Sequence[Fact], found: Callable[[Fact], int]) -> list[Fact]:
+    """The facts with the most keywords found (ties included); none when no keyword was."""
+    counts = [found(f) for f in facts]
     best = max(counts, default=0)
     return [f for f, c in zip(facts, counts) if best and c == best]
 
 
+def candidate_facts(question: NormText, facts: Sequence[Fact]) -> list[Fact]:
+    """Every fact that ties for the most keywords: «10 кубов… офис где?» names two."""
+    return _top_facts(facts, lambda f: fact_keywords_found(f, question))
+
+
 def fact_for_question(question: NormText, facts: Sequence[Fact]) -> Fact | None:
     """The fact a question is about: most keywords found, and no tie."""
-    scored = sorted(((fact_keywords_found(f, question), i) for i, f in enumerate(facts)), reverse=True)
-    if not scored or scored[0][0] == 0:
-        return None
-    if len(scored) > 1 and scored[1][0] == scored[0][0]:
-        tied = [facts[i] for s, i in scored if s == scored[0][0]]
+    tied = candidate_facts(question, facts)
+    if len(tied) > 1:
         # prefer the fact all of whose keywords were said
-        complete = [f for f in tied if fact_keywords_found(f, question) == len(f.keywords)]
-        return complete[0] if len(complete) == 1 else None
-    return facts[scored[0][1]]
+        tied = [f for f in tied if fact_keywords_found(f, question) == len(f.keywords)]
+    return tied[0] if len(tied) == 1 else None
 
 
 def _in_range(toks: Sequence[Token], i: int) -> bool:
@@ -139,13 +140,9 @@ def _in_range(toks: Sequence[Token], i: int) -> bool:
 def fact_for_exchange(question: NormText, reply: NormText, facts: Sequence[Fact]) -> Fact | None:
     """The fact a question and its reply are about together: «доставка туда почем?» —
     «в Подольск за …» names neither fact alone, both lines together do."""
-    def found(f: Fact) -> int:
-        return sum(1 for k in f.keywords if keyword_found(k, question) or keyword_found(k, reply))
-
-    scored = sorted(((found(f), i) for i, f in enumerate(facts)), reverse=True)
-    if not scored or scored[0][0] == 0 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
-        return None
-    return facts[scored[0][1]]
+    tied = _top_facts(facts, lambda f: sum(1 for k in f.keywords if keyword_found(k, question)
+                                            or keyword_found(k, reply)))
+    return tied[0] if len(tied) == 1 else None
 
 
 def stated_values(text: NormText, unit: str) -> list[StatedValue]:
