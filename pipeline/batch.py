@@ -160,10 +160,8 @@ class PhoneFacts:
     note: str = ""  # why there is no metadata though a phone context was given
 
 
-def phone_facts(call: CallFiles, phone: PhoneContext | None) -> PhoneFacts:
+def phone_facts(call: CallFiles, phone: PhoneContext) -> PhoneFacts:
     """A broken sidecar must not cost the call: it is analysed without metadata, with a note."""
-    if phone is None:
-        return PhoneFacts()
     try:
         meta = phone.metadata(call.path)
     except MetadataError as exc:
@@ -180,7 +178,7 @@ def _history(session: Session, meta: CallMetadata | None, standard: Standard, sh
 
 def process_recording(
     call: CallFiles | Path, standard: Standard, options: TranscriptionOptions, sessions: sessionmaker[Session],
-    phone: PhoneContext | None = None,
+    facts: PhoneFacts = PhoneFacts(),
 ) -> Outcome:
     """Fingerprint, decode, transcribe (or reuse the cache), analyse and store one call."""
     call = call if isinstance(call, CallFiles) else CallFiles(call)
@@ -191,7 +189,6 @@ def process_recording(
         t0 = time.perf_counter()
         rec = fingerprint(call)
         sha = rec.sha256
-        facts = phone_facts(call, phone)
         if facts.metadata and facts.metadata.channel_roles and options.channel_roles == "auto":
             options = replace(options, channel_roles=facts.metadata.channel_roles)  # the PBX knows its legs
         std_id, std_version = standard.key

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from checks.analyze import plan_checks
 from checks.standard import Standard, load_standard
-from pipeline.batch import CallFiles, Outcome, discover, group_calls, phone_facts, process_recording
+from pipeline.batch import CallFiles, Outcome, PhoneFacts, discover, group_calls, phone_facts, process_recording
 from pipeline.phone.cdr import SkippedRow
 from pipeline.phone.context import PhoneContext, load_phone_context
 from pipeline.phone.missed import MissedCall, missed_calls
@@ -93,10 +93,10 @@ def gpu_slot(options: TranscriptionOptions) -> Iterator[None]:
 
 @task(cache_policy=NONE, task_run_name="analyse {call.path.name}")
 def process_task(call: CallFiles, standard: Standard, options: TranscriptionOptions, url: str,
-                 phone: PhoneContext | None) -> Outcome:
+                 facts: PhoneFacts) -> Outcome:
     # transcription happens inside process_recording (a cached call holds the slot briefly too)
     with gpu_slot(options):
-        return process_recording(call, standard, options, sessions_for(url), phone)
+        return process_recording(call, standard, options, sessions_for(url), facts)
 
 
 @task(cache_policy=NONE)
@@ -120,16 +120,15 @@ def reports_task(outcomes: list[Outcome], standard: Standard, url: str) -> list[
     return write_current_reports(sessions_for(url), REPORTS_DIR, max(dates, default=None), standard=standard)
 
 
-def by_start_time(calls: list[CallFiles], phone: PhoneContext | None) -> list[CallFiles]:
-    """Oldest call first, so a client's earlier calls are stored before the later ones are
-    judged for parallel work; calls with no known time keep their order, at the end."""
-    if phone is None:
-        return calls
-    started = {}
-    for call in calls:
-        facts = phone_facts(call, phone)
-        started[call.path] = facts.metadata.started_at if facts.metadata else None
-    return sorted(calls, key=lambda c: (started[c.path] is None, started[c.path] or datetime.min))
+def by_start_time(calls: list[CallFiles], phone: PhoneContext) -> list[tuple[CallFiles, PhoneFacts]]:
+    """Each call with what the phone system says of it, oldest first, so a client's earlier
+    calls are stored before the later ones are judged for parallel work; calls with no known
+    time keep their order, at the end."""
+    def when(item: tuple[CallFiles, PhoneFacts]) -> tuple[bool, datetime]:
+        started = item[1].metadata.started_at if item[1].metadata else None
+        return started is None, started or datetime.min
+
+    return sorted(((call, phone_facts(call, phone)) for call in calls), key=when)
 
 
 @flow(name="callqa-nightly")
@@ -156,8 +155,8 @@ def nightly_flow(
     calls = by_start_time(discover_task(recordings), phone)
     log.info("%d calls in %s; standard %s v%s; model %s", len(calls), recordings, *standard.key, options.model)
     outcomes: list[Outcome] = []
-    for i, call in enumerate(calls, 1):
-        outcome = process_task(call, standard, options, url, phone)
+    for i, (call, facts) in enumerate(calls, 1):
+        outcome = process_task(call, standard, options, url, facts)
         outcomes.append(outcome)
         detail = (
             f"score {outcome.analysis.score.score:g}" if outcome.analysis else outcome.reason
