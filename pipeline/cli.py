@@ -336,6 +336,47 @@ def user_add(
     console.print(f"user {user.name} ({user.role}{', ' + user.seller if user.seller else ''}) added", markup=False)
 
 
+@app.command()
+def review(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0: every interface)."),
+    port: int = typer.Option(8000, "--port"),
+    db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: $CALLQA_DATABASE_URL or sqlite:///callqa.db)."),
+    secure_cookies: bool = typer.Option(False, "--secure-cookies", help="Behind HTTPS: send the session cookie over HTTPS only."),
+) -> None:
+    """Serve the review app: the flagged-calls queue, call pages, review actions, the JSON API."""
+    import uvicorn
+
+    from pipeline.model_store import cache_root
+    from pipeline.review.app import create_app
+    from pipeline.review.web import ReviewSettings
+    from pipeline.storage.db import open_database
+    from pipeline.storage.reviews import count_users
+
+    sessions = open_database(db)
+    with sessions.begin() as session:
+        if not count_users(session):
+            err.print("no users yet: create one with `callqa user add NAME --role qa_lead`", markup=False,
+                      style="yellow")
+    app_ = create_app(ReviewSettings(sessions, cache_root() / "review-audio", secure_cookies))
+    console.print(f"callqa review on http://{host}:{port}/  (API schema: /api/openapi.json)", markup=False)
+    uvicorn.run(app_, host=host, port=port, log_level="info")
+
+
+@app.command("review-export")
+def review_export(
+    out: Path = typer.Argument(..., help="Folder for the labelled sidecars (<id>-<name>.truth.json)."),
+    db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: $CALLQA_DATABASE_URL or sqlite:///callqa.db)."),
+) -> None:
+    """Write every reviewed call as a `callqa eval` sidecar: the QA leads' corrections as the calibration set."""
+    from pipeline.review.callview import export_reviewed
+    from pipeline.storage.db import open_database
+
+    with open_database(db).begin() as session:
+        written = export_reviewed(session, out)
+    console.print(f"{len(written)} reviewed call(s) written to {out}; "
+                  f"compare with `callqa eval {out} --db {db or '<same database>'}`", markup=False)
+
+
 def main() -> None:
     app()
 

@@ -188,7 +188,8 @@ def evaluate_folder(
     truths = sorted(folder.rglob("*.truth.json"))
     for i, truth_path in enumerate(truths, 1):
         truth = json.loads(truth_path.read_text(encoding="utf-8"))
-        audio_path = truth_path.with_name(truth.get("recording") or truth_path.name.replace(".truth.json", ".flac"))
+        # a bare name sits beside the sidecar; `callqa review-export` writes the recording's full path
+        audio_path = truth_path.parent / (truth.get("recording") or truth_path.name.replace(".truth.json", ".flac"))
         progress(f"[{i}/{len(truths)}] {audio_path.name}")
         started = time.perf_counter()
         try:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest_storage import *  # noqa: F401,F403  (db_engine, db_connection, db_session)
+from tests.conftest_review import *  # noqa: F401,F403  (review_seed_db, review_db_url, review_app, review_client, live_review)
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")

@@ -197,6 +197,17 @@ def test_scorecards_count_dismissed_findings_out(db_session: Session, people: di
     assert (card.reviews.reviewed_calls, card.reviews.dismissed_findings) == (0, 1)
 
 
+def test_scorecards_take_the_latest_score_override(db_session: Session, people: dict[str, User],
+                                                  calls: dict[str, int]) -> None:
+    record_action(db_session, people["lead"], calls["o2"], "override_score", score=70, comment="pause was a hold")
+    record_action(db_session, people["admin"], calls["o2"], "override_score", score=90, comment="client asked to wait")
+    card = load_seller_scorecard(db_session, "Ольга", WEEK, min_calls=1, reviews=DATABASE_REVIEWS)
+    assert card.average_score == pytest.approx((80 + 90) / 2)
+    automatic = load_seller_scorecard(db_session, "Ольга", WEEK, min_calls=1, reviews=NO_REVIEWS)
+    assert automatic.average_score == pytest.approx((80 + 60) / 2)
+    assert db_session.scalars(select(ScoreRow.score).where(ScoreRow.analysis_id == calls["o2"])).one() == 60
+
+
 # --- migration and CLI -----------------------------------------------------------------
 
 

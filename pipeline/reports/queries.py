@@ -60,12 +60,19 @@ class ReviewSource(Protocol):
 
     def dismissed_findings(self) -> Select[Any] | None: ...
 
+    def score_overrides(self) -> Select[Any] | None:
+        """(analysis_id, score) of each call's latest score override."""
+        ...
+
 
 class _NoReviews:
     def reviewed_analyses(self) -> Select[Any] | None:
         return None
 
     def dismissed_findings(self) -> Select[Any] | None:
+        return None
+
+    def score_overrides(self) -> Select[Any] | None:
         return None
 
 
@@ -178,16 +185,23 @@ def _asked(lead: Any) -> frozenset[str] | None:
     return frozenset(str(a.get("category")) for a in lead.get("asked") or () if isinstance(a, dict))
 
 
-def _calls(session: Session, scope: Any, tz: str) -> tuple[CallFact, ...]:
-    rows = session.execute(
+def _calls(session: Session, scope: Any, tz: str, reviews: ReviewSource) -> tuple[CallFact, ...]:
+    overrides = reviews.score_overrides()
+    latest = overrides.subquery() if overrides is not None else None
+    # a QA lead's override is the call's score on every card
+    score = func.coalesce(latest.c.score, ScoreRow.score) if latest is not None else ScoreRow.score
+    query = (
         select(scope.c.analysis_id, scope.c.seller, RecordingRow.path, RecordingRow.started_at,
-               AnalysisRow.created_at, ScoreRow.score, ScoreRow.flagged, AnalysisRow.metrics,
+               AnalysisRow.created_at, score, ScoreRow.flagged, AnalysisRow.metrics,
                AnalysisRow.attributes["lead"])
         .join(AnalysisRow, AnalysisRow.id == scope.c.analysis_id)
         .join(RecordingRow, AnalysisRow.recording_id == RecordingRow.id)
         .join(ScoreRow, ScoreRow.analysis_id == AnalysisRow.id)
         .order_by(scope.c.analysis_id)
-    ).all()
+    )
+    if latest is not None:
+        query = query.outerjoin(latest, latest.c.analysis_id == scope.c.analysis_id)
+    rows = session.execute(query).all()
     facts = []
     for aid, seller, path, started, created, score, flagged, metrics, lead in rows:
         metrics = metrics or {}
@@ -251,7 +265,7 @@ def load_period(session: Session, period: Period, tz: str = DEFAULT_TIMEZONE,
                 reviews: ReviewSource = NO_REVIEWS) -> PeriodData:
     """Everything the reports of `period` need, for every seller at once."""
     scope = _period_analyses(period, tz).subquery()
-    return PeriodData(period, tz, _calls(session, scope, tz), _stage_counts(session, scope),
+    return PeriodData(period, tz, _calls(session, scope, tz, reviews), _stage_counts(session, scope),
                       _finding_counts(session, scope, reviews), _missed_counts(session, period),
                       _review_status(session, scope, reviews))
 

@@ -95,6 +95,8 @@ class RecordingRow(Base):
         CheckConstraint(
             "status IN ('pending', 'analysed', 'failed')", name="status"
         ),
+        Index("ix_recordings_seller_started", "seller_id", "started_at"),
+        Index("ix_recordings_started_at", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -226,7 +228,8 @@ class StageResultRow(Base):
     """A StageHit; the evidence columns are all NULL when the hit had none."""
 
     __tablename__ = "stage_results"
-    __table_args__ = (UniqueConstraint("analysis_id", "idx"),)
+    __table_args__ = (UniqueConstraint("analysis_id", "idx"),
+                      Index("ix_stage_results_absent", "stage_id", "present", "analysis_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     analysis_id: Mapped[int] = mapped_column(
@@ -248,7 +251,7 @@ class StageResultRow(Base):
 
 class FindingRow(Base):
     __tablename__ = "findings"
-    __table_args__ = (UniqueConstraint("analysis_id", "idx"),)
+    __table_args__ = (UniqueConstraint("analysis_id", "idx"), Index("ix_findings_type_analysis", "type", "analysis_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     analysis_id: Mapped[int] = mapped_column(
@@ -268,6 +271,7 @@ class FindingRow(Base):
 
 class ScoreRow(Base):
     __tablename__ = "scores"
+    __table_args__ = (Index("ix_scores_queue", "flagged", "severity_rank", "score"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     analysis_id: Mapped[int] = mapped_column(
@@ -278,6 +282,8 @@ class ScoreRow(Base):
     reasons: Mapped[list[Any]]
     penalty: Mapped[float]
     stages: Mapped[list[Any]]  # [{"stage_id", "weight", "earned"}, ...]
+    # the most severe finding's rank (pipeline.records.SEVERITY_RANK; 0 with none): the review queue's sort key
+    severity_rank: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class TranscriptCacheRow(Base):
@@ -358,6 +364,22 @@ class ReviewActionRow(Base):
     user: Mapped[UserRow] = relationship()
 
 
+class WebSessionRow(Base):
+    """A signed-in browser of the review app. Only the token's sha256 is kept, so a copy of
+    the database does not let anyone in; the CSRF token is per session."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+    user: Mapped[UserRow] = relationship()
+
+
 __all__ = [
     "AnalysisRow",
     "Base",
@@ -374,4 +396,5 @@ __all__ = [
     "USER_ROLES",
     "UserRow",
     "UtteranceRow",
+    "WebSessionRow",
 ]

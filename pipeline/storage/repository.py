@@ -21,6 +21,7 @@ from pipeline.records import (
     CallScore,
     Evidence,
     Finding,
+    SEVERITY_RANK,
     Recording,
     Severity,
     Speaker,
@@ -198,8 +199,9 @@ def _finding_row(idx: int, f: Finding) -> FindingRow:
     )
 
 
-def _score_row(s: CallScore) -> ScoreRow:
+def _score_row(s: CallScore, findings: tuple[Finding, ...]) -> ScoreRow:
     return ScoreRow(
+        severity_rank=max((SEVERITY_RANK[f.severity] for f in findings), default=0),
         score=s.score,
         flagged=s.flagged,
         reasons=list(s.reasons),
@@ -245,7 +247,7 @@ def save_analysis(session: Session, sha256: str, analysis: CallAnalysis) -> int:
         utterances=[_utterance_row(i, u) for i, u in enumerate(t.utterances)],
         stage_results=[_stage_row(i, h) for i, h in enumerate(analysis.stages)],
         findings=[_finding_row(i, f) for i, f in enumerate(analysis.findings)],
-        score=_score_row(analysis.score),
+        score=_score_row(analysis.score, analysis.findings),
     )
     session.add(row)
     rec.status = "analysed"

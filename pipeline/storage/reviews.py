@@ -14,7 +14,8 @@ Why it is built this way:
   `record_action` checks them once more.
 - `DatabaseReviews` feeds the scorecards (`pipeline.reports.queries.ReviewSource`):
   a finding whose latest action is a dismissal is counted out; a call counts
-  as reviewed while its latest «reviewed» mark is newer than any appeal.
+  as reviewed while its latest «reviewed» mark is newer than any appeal; a
+  call's latest score override is its score.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ def can_act(user: User, kind: str, seller_of_call: str | None) -> bool:
 # --- users -------------------------------------------------------------------------
 
 
-def _user(row: UserRow) -> User:
+def user_from_row(row: UserRow) -> User:
     return User(row.id, row.name, row.role, row.seller.name if row.seller else None)
 
 
@@ -143,12 +144,16 @@ def add_user(session: Session, name: str, role: str, password: str, seller_name:
     row = UserRow(name=name, role=role, password_hash=_hasher.hash(password), seller=seller)
     session.add(row)
     session.flush()
-    return _user(row)
+    return user_from_row(row)
+
+
+def count_users(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(UserRow)) or 0
 
 
 def get_user(session: Session, name: str) -> User | None:
     row = session.scalars(select(UserRow).where(UserRow.name == name)).one_or_none()
-    return _user(row) if row else None
+    return user_from_row(row) if row else None
 
 
 def verify_password(session: Session, name: str, password: str) -> User | None:
@@ -165,7 +170,7 @@ def verify_password(session: Session, name: str, password: str) -> User | None:
         return None
     if _hasher.check_needs_rehash(row.password_hash):
         row.password_hash = _hasher.hash(password)
-    return _user(row)
+    return user_from_row(row)
 
 
 # --- actions -----------------------------------------------------------------------
@@ -281,6 +286,13 @@ class DatabaseReviews:
                 .where(a.kind == "dismiss_finding"))
 
 
+    def score_overrides(self) -> Select[Any]:
+        a = ReviewActionRow
+        latest = (select(func.max(a.id).label("id")).where(a.kind == "override_score")
+                  .group_by(a.analysis_id).subquery())
+        return select(a.analysis_id, a.score).join(latest, latest.c.id == a.id)
+
+
 DATABASE_REVIEWS = DatabaseReviews()
 
 __all__ = [
@@ -295,9 +307,11 @@ __all__ = [
     "can_act",
     "can_review",
     "can_see",
+    "count_users",
     "get_user",
     "record_action",
     "review_state",
     "seller_of_analysis",
+    "user_from_row",
     "verify_password",
 ]

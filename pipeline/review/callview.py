@@ -1,0 +1,148 @@
+"""One call as the reviewer sees it: the automatic result, the phone metadata and the review on top.
+
+The automatic result is read back exactly as the batch stored it
+(`load_analysis`); the review state is laid over it for display only.
+`labelled_truth` turns a reviewed call into a `*.truth.json` sidecar, so the QA
+lead's corrections become the calibration set of `callqa eval`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from checks.registry import all_checks
+from pipeline.records import CallAnalysis
+from pipeline.report import analysis_to_json
+from pipeline.serialize import to_jsonable
+from pipeline.storage.models import AnalysisRow, RecordingRow, SellerRow
+from pipeline.storage.repository import load_analysis
+from pipeline.storage.reviews import DATABASE_REVIEWS, ReviewState, review_state
+
+
+@dataclass(frozen=True)
+class CallView:
+    analysis_id: int
+    analysis: CallAnalysis
+    recording_path: str  # where the audio was when it was analysed
+    sha256: str
+    seller: str | None
+    started_at: datetime | None
+    client_number: str | None
+    review: ReviewState
+
+    @property
+    def score(self) -> float:
+        """The score shown: the latest override, else the automatic one."""
+        override = self.review.score_override
+        return override.score if override and override.score is not None else self.analysis.score.score
+
+    def stage_present(self, stage_id: str) -> bool:
+        """Detection, unless a reviewer marked the stage otherwise."""
+        corrected = self.review.stages.get(stage_id)
+        if corrected is not None:
+            return corrected.kind == "stage_present"
+        return any(h.present for h in self.analysis.stages if h.stage_id == stage_id)
+
+
+def load_call_view(session: Session, analysis_id: int) -> CallView:
+    """Raises LookupError for an unknown analysis id."""
+    found = session.execute(
+        select(AnalysisRow.recording_path, RecordingRow.sha256, SellerRow.name, RecordingRow.started_at,
+               RecordingRow.client_number)
+        .join(RecordingRow, RecordingRow.id == AnalysisRow.recording_id)
+        .outerjoin(SellerRow, SellerRow.id == RecordingRow.seller_id)
+        .where(AnalysisRow.id == analysis_id)).first()
+    if found is None:
+        raise LookupError(f"analysis_id {analysis_id}: no such call")
+    return CallView(analysis_id, load_analysis(session, analysis_id), found[0], found[1], found[2], found[3],
+                    found[4], review_state(session, analysis_id))
+
+
+def call_to_json(view: CallView) -> dict[str, Any]:
+    """The API's call: the documented analysis JSON, the call's metadata and the review state."""
+    state = view.review
+    return to_jsonable({
+        "analysis_id": view.analysis_id,
+        "seller": view.seller,
+        "started_at": view.started_at,
+        "client_number": view.client_number,
+        "score": view.score,
+        "analysis": analysis_to_json(view.analysis),
+        "review": {
+            "reviewed": state.reviewed,
+            "score_override": ({"score": state.score_override.score, "reason": state.score_override.comment,
+                                "user": state.score_override.user, "at": state.score_override.created_at}
+                               if state.score_override else None),
+            "findings": {str(i): a.kind for i, a in state.findings.items()},
+            "stages": {s: a.kind == "stage_present" for s, a in state.stages.items()},
+            "trail": [action_to_json(a) for a in state.trail],
+        },
+    })
+
+
+def action_to_json(action: Any) -> dict[str, Any]:
+    return to_jsonable({"id": action.id, "user": action.user, "kind": action.kind,
+                        "finding_idx": action.finding_idx, "stage_id": action.stage_id,
+                        "score": action.score, "comment": action.comment, "at": action.created_at})
+
+
+def _needs_phone(check: str) -> bool:
+    spec = all_checks().get(check.split("@")[0])
+    return spec is not None and (spec.needs_seller or spec.needs_thread)
+
+
+def labelled_truth(view: CallView) -> dict[str, Any]:
+    """The call as reviewed, in `callqa eval`'s sidecar format (README «Ground-truth sidecars»).
+
+    Stages: the reviewer's correction, else the detection. Findings: every
+    automatic one the reviewer did not dismiss (an unanswered appeal keeps it).
+    `recording` is the stored path, which `callqa eval` resolves from the sidecar's folder.
+    """
+    analysis = view.analysis
+    dismissed = view.review.dismissed
+    kept = [f for i, f in enumerate(analysis.findings) if i not in dismissed]
+    stages = {hit.stage_id: view.stage_present(hit.stage_id) for hit in analysis.stages}
+    for i, f in enumerate(analysis.findings):
+        stage = f.details.get("stage")
+        if i in dismissed and f.type == "missing_stage" and stage in stages and stage not in view.review.stages:
+            stages[stage] = True  # «it was not missing» says the stage was there
+    roles = analysis.transcript.channel_roles
+    return {
+        "recording": str(Path(view.recording_path).resolve()),
+        "channels": {role: ch for ch, role in enumerate(roles) if role in ("seller", "client")},
+        "stages": stages,
+        "stage_order_broken": any(f.type == "stage_order" for f in kept),
+        "findings": [{"type": f.type, "start": f.start, "end": f.end} for f in kept
+                     if f.type not in ("missing_stage", "stage_order") and not _needs_phone(f.check)],
+        # kept for the record; `callqa eval` re-analyses a file alone, without the CDR these need
+        "phone_findings": [{"type": f.type, "start": f.start, "end": f.end} for f in kept if _needs_phone(f.check)],
+        "reviewed": view.review.reviewed,
+        "source": f"callqa review, analysis {view.analysis_id}",
+    }
+
+
+def export_reviewed(session: Session, out: Path) -> list[Path]:
+    """Every reviewed call's latest analysis as `<id>-<name>.truth.json` under `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for analysis_id in session.scalars(DATABASE_REVIEWS.reviewed_analyses().order_by(None)):
+        view = load_call_view(session, analysis_id)
+        target = out / truth_file_name(view)
+        target.write_text(json.dumps(labelled_truth(view), ensure_ascii=False, indent=2), encoding="utf-8")
+        written.append(target)
+    return written
+
+
+def truth_file_name(view: CallView) -> str:
+    stem = Path(view.recording_path).name.split(".")[0] or "call"
+    return f"{view.analysis_id}-{stem}.truth.json"
+
+
+__all__ = ["export_reviewed", "truth_file_name", "CallView", "action_to_json", "call_to_json", "labelled_truth", "load_call_view"]

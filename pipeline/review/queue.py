@@ -1,0 +1,210 @@
+"""The review queue: which calls a human should hear first, as one SQL query.
+
+Why it is built this way:
+
+- One row per recording: its latest analysis (an older analysis with an older
+  standard is history, not work).
+- In the queue: flagged calls, and calls with an open appeal (a seller's appeal
+  puts a call back whatever its score).
+- Order: the most severe finding first (`scores.severity_rank`, written with the
+  analysis), then the lowest score, the override included, then the newest id.
+- The review state comes from one grouped pass over `review_actions`, which
+  holds a few rows per reviewed call; nothing derived is stored, the trail
+  stays the only truth.
+- Filters are plain columns with indexes (migration 0006), so a page stays
+  quick with 100,000 calls; `callqa bench-queue` measures it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Select, case, exists, false, func, or_, select, true
+from sqlalchemy.orm import Session, aliased
+
+from pipeline.records import SEVERITY_RANK
+from pipeline.storage.models import (
+    AnalysisRow,
+    FindingRow,
+    RecordingRow,
+    ReviewActionRow,
+    ScoreRow,
+    SellerRow,
+    StageResultRow,
+)
+from pipeline.storage.reviews import User
+
+PAGE_SIZE = 50
+SEVERITY_OF_RANK: dict[int, str] = {rank: name for name, rank in SEVERITY_RANK.items()}
+REVIEWED_CHOICES = ("any", "yes", "no")
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the QA lead narrows the queue to; every field is optional."""
+
+    seller: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None  # inclusive
+    finding: str | None = None  # a finding type the call has
+    missing_stage: str | None = None  # a stage detected as absent
+    score_min: float | None = None
+    score_max: float | None = None
+    reviewed: str = "any"  # any / yes / no
+    everything: bool = False  # every call, not only flagged and appealed ones
+    page: int = 1
+
+    def __post_init__(self) -> None:
+        if self.reviewed not in REVIEWED_CHOICES:
+            raise ValueError(f"reviewed {self.reviewed!r}: expected one of {', '.join(REVIEWED_CHOICES)}")
+        if self.page < 1:
+            raise ValueError(f"page {self.page}: pages start at 1")
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError(f"date_from {self.date_from} is after date_to {self.date_to}")
+        if self.score_min is not None and self.score_max is not None and self.score_min > self.score_max:
+            raise ValueError(f"score_min {self.score_min} is above score_max {self.score_max}")
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    analysis_id: int
+    recording: str
+    started_at: datetime | None
+    seller: str | None
+    duration_s: float | None
+    score: float  # the override where there is one
+    automatic_score: float
+    overridden: bool
+    flagged: bool
+    severity: str  # of the most severe finding; "info" when there is none
+    n_findings: int
+    finding_types: tuple[str, ...]
+    reviewed: bool
+    appealed: bool
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: tuple[QueueRow, ...]
+    total: int
+    page: int
+    page_size: int
+    filters: QueueFilters = field(default_factory=QueueFilters)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def _review_summary() -> Any:
+    """Per analysis: the ids of the latest «reviewed» mark, appeal and override (0: none)."""
+    a = ReviewActionRow
+
+    def last(kind: str) -> Any:
+        return func.max(case((a.kind == kind, a.id), else_=0))
+
+    return (select(a.analysis_id.label("analysis_id"), last("mark_reviewed").label("last_mark"),
+                   last("appeal_finding").label("last_appeal"), last("override_score").label("last_override"))
+            .group_by(a.analysis_id)
+            .subquery("review_summary"))
+
+
+def _queue_select(user: User, filters: QueueFilters) -> tuple[Select[Any], dict[str, Any]]:
+    """The filtered rows, unsorted, and the columns the page needs by name."""
+    newer = aliased(AnalysisRow)
+    summary = _review_summary()
+    override = aliased(ReviewActionRow)
+    last_mark = func.coalesce(summary.c.last_mark, 0)
+    last_appeal = func.coalesce(summary.c.last_appeal, 0)
+    cols = {
+        "reviewed": last_mark > last_appeal,
+        "appealed": last_appeal > last_mark,
+        "score": func.coalesce(override.score, ScoreRow.score),
+        "started": func.coalesce(RecordingRow.started_at, AnalysisRow.created_at),
+    }
+    query = (
+        select(AnalysisRow.id, RecordingRow.path, cols["started"].label("started"), SellerRow.name,
+               RecordingRow.duration_s, cols["score"].label("score"), ScoreRow.score.label("automatic"),
+               (override.id.is_not(None)).label("overridden"), ScoreRow.flagged, ScoreRow.severity_rank,
+               cols["reviewed"].label("reviewed"), cols["appealed"].label("appealed"))
+        .join(ScoreRow, ScoreRow.analysis_id == AnalysisRow.id)
+        .join(RecordingRow, RecordingRow.id == AnalysisRow.recording_id)
+        .outerjoin(SellerRow, SellerRow.id == RecordingRow.seller_id)
+        .outerjoin(summary, summary.c.analysis_id == AnalysisRow.id)
+        .outerjoin(override, override.id == summary.c.last_override)
+        .where(~exists().where(newer.recording_id == AnalysisRow.recording_id, newer.id > AnalysisRow.id))
+    )
+    if user.role == "seller":
+        query = query.where(SellerRow.name == user.seller) if user.seller else query.where(false())
+    if not filters.everything:
+        query = query.where(or_(ScoreRow.flagged == true(), last_appeal > last_mark))
+    if filters.seller:
+        query = query.where(SellerRow.name == filters.seller)
+    if filters.date_from:
+        query = query.where(cols["started"] >= datetime.combine(filters.date_from, time.min))
+    if filters.date_to:
+        query = query.where(cols["started"] < datetime.combine(filters.date_to + timedelta(days=1), time.min))
+    if filters.finding:
+        query = query.where(exists().where(FindingRow.type == filters.finding,
+                                           FindingRow.analysis_id == AnalysisRow.id))
+    if filters.missing_stage:
+        query = query.where(exists().where(StageResultRow.stage_id == filters.missing_stage,
+                                           StageResultRow.present == false(),
+                                           StageResultRow.analysis_id == AnalysisRow.id))
+    if filters.score_min is not None:
+        query = query.where(cols["score"] >= filters.score_min)
+    if filters.score_max is not None:
+        query = query.where(cols["score"] <= filters.score_max)
+    if filters.reviewed != "any":
+        query = query.where(cols["reviewed"] if filters.reviewed == "yes" else ~cols["reviewed"])
+    return query, cols
+
+
+def queue_page(session: Session, user: User, filters: QueueFilters = QueueFilters(),
+               page_size: int = PAGE_SIZE) -> QueuePage:
+    """One page of the queue as `user` may see it: a seller only their own calls."""
+    query, cols = _queue_select(user, filters)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    ordered = (query.order_by(ScoreRow.severity_rank.desc(), cols["score"].asc(), AnalysisRow.id.desc())
+               .limit(page_size).offset((filters.page - 1) * page_size))
+    found = session.execute(ordered).all()
+    types = _finding_types(session, [r.id for r in found])
+    rows = tuple(
+        QueueRow(analysis_id=r.id, recording=r.path, started_at=r.started, seller=r.name,
+                 duration_s=r.duration_s, score=float(r.score), automatic_score=float(r.automatic),
+                 overridden=bool(r.overridden), flagged=bool(r.flagged),
+                 severity=SEVERITY_OF_RANK.get(r.severity_rank, "info"),
+                 n_findings=sum(types.get(r.id, {}).values()), finding_types=tuple(sorted(types.get(r.id, {}))),
+                 reviewed=bool(r.reviewed), appealed=bool(r.appealed))
+        for r in found)
+    return QueuePage(rows, total, filters.page, page_size, filters)
+
+
+def _finding_types(session: Session, analysis_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Finding counts by type for one page's calls (one small query, not one per row)."""
+    out: dict[int, dict[str, int]] = {}
+    if not analysis_ids:
+        return out
+    for aid, kind, n in session.execute(
+            select(FindingRow.analysis_id, FindingRow.type, func.count())
+            .where(FindingRow.analysis_id.in_(analysis_ids))
+            .group_by(FindingRow.analysis_id, FindingRow.type)):
+        out.setdefault(aid, {})[kind] = n
+    return out
+
+
+def filter_choices(session: Session, user: User) -> dict[str, list[str]]:
+    """The values the queue's drop-downs offer: sellers, finding types, stages."""
+    sellers = ([user.seller] if user.role == "seller" and user.seller else
+               [] if user.role == "seller" else
+               list(session.scalars(select(SellerRow.name).order_by(SellerRow.name))))
+    return {
+        "sellers": sellers,
+        "findings": list(session.scalars(select(FindingRow.type).distinct().order_by(FindingRow.type))),
+        "stages": list(session.scalars(select(StageResultRow.stage_id).distinct().order_by(StageResultRow.stage_id))),
+    }
+
+
+__all__ = ["PAGE_SIZE", "QueueFilters", "QueuePage", "QueueRow", "filter_choices", "queue_page"]
