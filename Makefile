@@ -24,9 +24,11 @@ postgres:
 	@bash tests/ensure_postgres.sh
 
 # sox and ffmpeg write the phone-system formats tests/test_audio_formats.py decodes;
-# pdftoppm (poppler-utils) turns the scorecard PDFs into images in tests/test_scorecard_render.py
+# pdftoppm (poppler-utils) turns the scorecard PDFs into images in tests/test_scorecard_render.py;
+# Debian's chromium is the browser Playwright drives in tests/test_review_browser.py
 tools:
 	@command -v sox >/dev/null && command -v ffmpeg >/dev/null && command -v pdftoppm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sox libsox-fmt-all ffmpeg poppler-utils; }
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 test: setup postgres tools
 	$(BIN)/python -m pytest

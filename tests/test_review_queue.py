@@ -77,6 +77,7 @@ def test_flagged_calls_most_severe_first_then_lowest_score(db_session: Session, 
     (QueueFilters(finding="ignored_question", everything=True), ["crit_low", "minor", "good"]),
     (QueueFilters(seller="Вера", everything=True), ["good", "none_flagged"]),
     (QueueFilters(seller="Никто"), []),
+    (QueueFilters(date_from=date(2026, 11, 9), date_to=date.max), ["stale", "minor", "none_flagged"]),  # the last day there is
 ])
 def test_filters(db_session: Session, calls: dict[str, int], lead: User, filters: QueueFilters,
                  expected: list[str]) -> None:

@@ -159,6 +159,8 @@ def test_invalid_actions_are_rejected(db_session: Session, people: dict[str, Use
         record_action(db_session, lead, aid, "override_score", score=50, comment="  ")
     with pytest.raises(ValueError, match="^score 120"):
         record_action(db_session, lead, aid, "override_score", score=120, comment="why")
+    with pytest.raises(ValueError, match="^comment: at most 4000"):
+        record_action(db_session, lead, aid, "confirm_finding", finding_idx=0, comment="x" * 4001)
     with pytest.raises(ValueError, match="^kind 'delete'"):
         record_action(db_session, lead, aid, "delete")
     with pytest.raises(PermissionError):

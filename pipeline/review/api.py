@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from pipeline.audio import AudioError
 from pipeline.review.audio import peaks
 from pipeline.review.auth import SignedIn
-from pipeline.review.callview import action_to_json, call_to_json, load_call_view
+from pipeline.review.callview import action_to_json, call_to_json, load_call_view, stored_audio
 from pipeline.review.queue import QueueFilters, queue_page
 from pipeline.review.web import (
     CSRF_HEADER,
@@ -32,6 +32,7 @@ from pipeline.review.web import (
 )
 from pipeline.serialize import to_jsonable
 from pipeline.storage.models import REVIEW_KINDS
+from pipeline.storage.reviews import MAX_COMMENT
 
 router = APIRouter(prefix="/api", tags=["review"])
 Who = Annotated[SignedIn, Depends(signed)]
@@ -48,7 +49,7 @@ class ActionIn(BaseModel):
     finding_idx: int | None = Field(None, ge=0)
     stage_id: str | None = None
     score: float | None = Field(None, ge=0, le=100)
-    comment: str | None = Field(None, max_length=4000, description="optional; required for override_score and appeal_finding")
+    comment: str | None = Field(None, max_length=MAX_COMMENT, description="optional; required for override_score and appeal_finding")
 
 
 @router.post("/login", summary="Sign in; sets the session cookie and returns the CSRF token")
@@ -124,9 +125,11 @@ def api_act(request: Request, analysis_id: int, body: ActionIn, who: Who,
 
 @router.get("/calls/{analysis_id}/peaks", summary="Waveform peaks per channel for the call page")
 def api_peaks(request: Request, analysis_id: int, who: Who) -> dict[str, Any]:
-    view = _view(request, who, analysis_id)
+    with settings(request).sessions.begin() as session:
+        visible_call(session, who, analysis_id)
+        path, _ = stored_audio(session, analysis_id)
     try:
-        channels, duration = peaks(view.recording_path)
+        channels, duration = peaks(path)
     except AudioError as exc:
         raise HTTPException(404, f"audio unavailable: {exc}") from None
     return {"duration": duration, "channels": channels}

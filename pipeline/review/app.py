@@ -62,8 +62,9 @@ class SecurityHeaders(BaseHTTPMiddleware):
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         origin = request.headers.get("origin")
-        if request.method in UNSAFE_METHODS and origin and origin != "null":
-            if urlsplit(origin).netloc != request.headers.get("host"):
+        # «null» (a sandboxed or privacy-stripped origin) is never this app's own page
+        if request.method in UNSAFE_METHODS and origin:
+            if origin == "null" or urlsplit(origin).netloc != request.headers.get("host"):
                 return JSONResponse({"detail": f"cross-site request from {origin} refused"}, status_code=403)
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
@@ -90,6 +91,8 @@ def create_app(review: ReviewSettings) -> FastAPI:
     def login_required(request: Request, _exc: LoginRequired) -> Response:
         if _wants_json(request):
             return JSONResponse({"detail": "sign in first: POST /api/login"}, status_code=401)
+        if request.method != "GET":  # a form posted after the session ended: back to its page, not the POST URL
+            return RedirectResponse("/login", status_code=303)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 

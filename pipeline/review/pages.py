@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 from pipeline.audio import AudioError
 from pipeline.review.audio import audio_available, playable
 from pipeline.review.auth import SESSION_COOKIE, SignedIn, end_session
-from pipeline.review.callview import labelled_truth, load_call_view, truth_file_name
+from pipeline.review.callview import labelled_truth, load_call_view, stored_audio, truth_file_name
 from pipeline.review.queue import filter_choices, queue_page
 from pipeline.review.web import (
     act,
@@ -160,9 +160,9 @@ def call_action(request: Request, analysis_id: int, who: Who, kind: Annotated[st
 def call_audio(request: Request, analysis_id: int, who: Who) -> Response:
     with settings(request).sessions.begin() as session:
         visible_call(session, who, analysis_id)
-        view = load_call_view(session, analysis_id)
+        path, sha256 = stored_audio(session, analysis_id)
     try:
-        found = playable(view.recording_path, view.sha256, settings(request).cache_dir)
+        found = playable(path, sha256, settings(request).cache_dir)
     except AudioError as exc:
         raise HTTPException(404, f"audio unavailable: {exc}") from None
     return FileResponse(found.path, media_type=found.media_type)  # answers Range requests with 206

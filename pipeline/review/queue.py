@@ -18,7 +18,7 @@ Why it is built this way:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import Select, case, exists, false, func, or_, select, true
@@ -145,7 +145,7 @@ def _queue_select(user: User, filters: QueueFilters) -> tuple[Select[Any], dict[
     if filters.date_from:
         query = query.where(cols["started"] >= datetime.combine(filters.date_from, time.min))
     if filters.date_to:
-        query = query.where(cols["started"] < datetime.combine(filters.date_to + timedelta(days=1), time.min))
+        query = query.where(cols["started"] <= datetime.combine(filters.date_to, time.max))
     if filters.finding:
         query = query.where(exists().where(FindingRow.type == filters.finding,
                                            FindingRow.analysis_id == AnalysisRow.id))

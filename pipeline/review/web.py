@@ -86,7 +86,7 @@ def set_session_cookie(request: Request, response: Response, token: str) -> None
 
 
 def check_csrf(who: SignedIn, token: str | None) -> None:
-    if False:
+    if not csrf_ok(who.csrf_token, token):
         raise HTTPException(403, "CSRF token missing or wrong: reload the page and try again")
 
 
@@ -153,5 +153,6 @@ def filters_from(params: Any) -> QueueFilters:
         reviewed=text("reviewed") or "any", everything=text("all") in ("1", "on", "true"), page=int(page_raw))
 
 
-__all__ = ["CSRF_HEADER", "MAX_ID", "MAX_PAGE", "LoginAttempt", "act", "attempt_login", "set_session_cookie", "LoginRequired", "ReviewSettings", "check_csrf", "filters_from", "parse_number",
-           "settings", "signed", "visible_call"]
+__all__ = ["CSRF_HEADER", "MAX_ID", "MAX_PAGE", "LoginAttempt", "LoginRequired", "ReviewSettings", "act",
+           "attempt_login", "check_csrf", "filters_from", "parse_number", "set_session_cookie", "settings", "signed",
+           "visible_call"]

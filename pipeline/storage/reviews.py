@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -47,6 +47,8 @@ FINDING_KINDS: tuple[str, ...] = ("confirm_finding", "dismiss_finding", "appeal_
 STAGE_KINDS: tuple[str, ...] = ("stage_present", "stage_absent")
 REVIEWER_ROLES: frozenset[str] = frozenset({"qa_lead", "admin"})
 READ_ALL_ROLES: frozenset[str] = frozenset({"qa_lead", "admin", "coach"})
+
+MAX_COMMENT = 4000  # characters of a comment or reason
 
 _hasher = PasswordHasher()  # argon2id with the library's current defaults
 
@@ -177,8 +179,10 @@ def verify_password(session: Session, name: str, password: str) -> User | None:
 
 
 def _action(row: ReviewActionRow) -> ReviewAction:
+    # stored in UTC; SQLite hands it back without its zone
+    when = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=timezone.utc)
     return ReviewAction(row.id, row.analysis_id, row.user.name, row.kind, row.finding_idx, row.stage_id,
-                        row.score, row.comment, row.created_at)
+                        row.score, row.comment, when)
 
 
 def seller_of_analysis(session: Session, analysis_id: int) -> str | None:
@@ -226,6 +230,8 @@ def record_action(session: Session, user: User, analysis_id: int, kind: str, *, 
                              f"{', '.join(sorted(known_stages)) or 'none'}")
     if score is not None and not (math.isfinite(score) and 0 <= score <= 100):
         raise ValueError(f"score {score}: expected 0 to 100")
+    if comment is not None and len(comment) > MAX_COMMENT:
+        raise ValueError(f"comment: at most {MAX_COMMENT} characters, got {len(comment)}")
     if kind in ("override_score", "appeal_finding") and comment is None:
         raise ValueError(f"comment: a reason is required for {kind}")
     row = ReviewActionRow(analysis_id=analysis_id, user_id=user.id, kind=kind, finding_idx=finding_idx,

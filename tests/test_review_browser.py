@@ -1,0 +1,459 @@
+"""The review app in a real browser (issue 6): headless Chromium driven by Playwright.
+
+Debian's `chromium` package (/usr/bin/chromium, `make tools` installs it) runs the
+pages exactly as a QA lead's or a seller's browser would: the login form, the
+queue's filter form, the call page's player, waveform and seek buttons
+(static/call.js with the vendored wavesurfer.js), the review forms and the audit
+trail, and the seller's view limits. Every page must run without a JavaScript
+error or a failed request on the console.
+
+`CALLQA_UPDATE_SCREENSHOTS=1` writes the README's screenshots
+(docs/review-queue.png, docs/review-call.png); otherwise they go to tmp_path, so
+a plain `make test` only checks that they can be taken.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest_review import ROLE_USERS
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Locator, Page, Response
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+# As root on a closed network: no sandbox, no GPU, and none of Chromium's background
+# traffic (update checks, sync, QUIC probes), which would only be refused connections.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required",
+]
+VIEWPORT = {"width": 1400, "height": 1000}
+SEEK_TOLERANCE_S = 0.5
+PLAYER = "document.getElementById('player')"
+# Functions, not bare expressions: Playwright polls an expression with eval(), which the app's CSP forbids.
+SEEKED_TO = f"""([seconds, tolerance]) => {{
+    const player = {PLAYER};
+    return !player.seeking && Math.abs(player.currentTime - seconds) < tolerance;
+}}"""
+REGIONS_DRAWN = """() => {
+    const host = document.querySelector('#waveform').firstElementChild;
+    return !!(host && host.shadowRoot) && host.shadowRoot.querySelectorAll("[part~='region']").length
+        === document.querySelectorAll('[data-region]').length;
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's chromium package "
+                    "(`make tools`, or `apt-get install chromium`)", pytrace=False)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the browser tests need Playwright, in the dev extra: pip install -e '.[dev]'", pytrace=False)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Tab:
+    """One browser context (its own cookies) with one page, and what its console said."""
+
+    page: Page
+    base: str
+    errors: list[str] = field(default_factory=list)
+    expected: list[re.Pattern[str]] = field(default_factory=list)  # errors a test provoked on purpose
+
+    def goto(self, path: str) -> Response | None:
+        return self.page.goto(self.base + path)
+
+    def unexpected_errors(self) -> list[str]:
+        return [e for e in self.errors if not any(p.search(e) for p in self.expected)]
+
+
+@pytest.fixture
+def open_tab(browser: Browser, live_review: str) -> Iterator[Callable[[], Tab]]:
+    """A factory of fresh tabs on the live app, each recording its console errors, uncaught
+    exceptions and failed requests; `assert_clean` checks them."""
+    contexts = []
+
+    def make() -> Tab:
+        context = browser.new_context(viewport=VIEWPORT, locale="ru-RU", timezone_id="Europe/Moscow")
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        tab = Tab(page, live_review)
+        page.on("console", lambda msg: msg.type == "error" and tab.errors.append(f"console: {msg.text} ({page.url})"))
+        page.on("pageerror", lambda exc: tab.errors.append(f"pageerror: {exc} ({page.url})"))
+        page.on("response", lambda r: r.status >= 400 and tab.errors.append(f"HTTP {r.status}: {r.url}"))
+        return tab
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def assert_clean(*tabs: Tab) -> None:
+    problems = [e for tab in tabs for e in tab.unexpected_errors()]
+    assert not problems, "errors in the browser:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where screenshots go: docs/ for the README when CALLQA_UPDATE_SCREENSHOTS=1, else tmp_path."""
+    if os.environ.get("CALLQA_UPDATE_SCREENSHOTS") == "1":
+        return ROOT / "docs"
+    return tmp_path
+
+
+@dataclass(frozen=True)
+class StoredCall:
+    analysis_id: int
+    seller: str | None
+    flagged: bool
+    finding_types: frozenset[str]
+
+
+def stored_calls(review_app) -> list[StoredCall]:
+    """Every analysed call in the test's database, read behind the app's back."""
+    from pipeline.storage.models import AnalysisRow, FindingRow, RecordingRow, ScoreRow, SellerRow
+
+    with review_app.state.review.sessions.begin() as session:
+        rows = session.execute(
+            select(AnalysisRow.id, SellerRow.name, ScoreRow.flagged)
+            .join(RecordingRow, RecordingRow.id == AnalysisRow.recording_id)
+            .join(ScoreRow, ScoreRow.analysis_id == AnalysisRow.id)
+            .outerjoin(SellerRow, SellerRow.id == RecordingRow.seller_id)
+            .order_by(AnalysisRow.id)).all()
+        types: dict[int, set[str]] = {}
+        for aid, kind in session.execute(select(FindingRow.analysis_id, FindingRow.type)):
+            types.setdefault(aid, set()).add(kind)
+    return [StoredCall(aid, seller, bool(flagged), frozenset(types.get(aid, ()))) for aid, seller, flagged in rows]
+
+
+def sign_in(tab: Tab, name: str) -> None:
+    """Through the login form, as a person would: the queue redirects a stranger there first."""
+    page = tab.page
+    tab.goto("/queue")
+    assert "/login" in page.url, page.url
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", ROLE_USERS[name][2])
+    with page.expect_navigation():
+        page.click("form.login button[type=submit]")
+    assert page.url.endswith("/queue"), page.url
+    assert page.locator("header.top .me").inner_text().startswith(name)
+
+
+@dataclass(frozen=True)
+class ShownRow:
+    analysis_id: int
+    seller: str
+    finding_types: tuple[str, ...]
+    score: str
+
+
+def queue_rows(tab: Tab) -> list[ShownRow]:
+    rows = tab.page.locator("#queue tbody tr[data-analysis]")
+    out = []
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        cells = row.locator("td")
+        out.append(ShownRow(int(row.get_attribute("data-analysis")), cells.nth(2).inner_text().strip(),
+                            tuple(t.strip() for t in cells.nth(6).locator(".tag").all_inner_texts()),
+                            cells.nth(5).inner_text().strip()))
+    return out
+
+
+def submit_filters(tab: Tab, **choices: str | bool) -> None:
+    """Fill the queue's filter form (selects by value, `all` as the checkbox) and submit it."""
+    page = tab.page
+    form = page.locator("form#filters")
+    for name, value in choices.items():
+        if name == "all":
+            form.locator("input[name=all]").set_checked(bool(value))
+        else:
+            form.locator(f"select[name={name}]").select_option(value)
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    assert page.url.split("?")[0].endswith("/queue"), page.url
+
+
+def player_time(tab: Tab) -> float:
+    return float(tab.page.evaluate(f"{PLAYER}.currentTime"))
+
+
+def wait_for_metadata(tab: Tab) -> None:
+    tab.page.wait_for_function(f"() => {PLAYER}.readyState >= 1 && {PLAYER}.duration > 0")
+
+
+def seek_by_click(tab: Tab, locator: Locator, expected: float) -> None:
+    """Click an element with data-seek and check the player jumped to `expected` seconds."""
+    tab.page.evaluate(f"{PLAYER}.pause(); {PLAYER}.currentTime = 0")
+    locator.click()
+    tab.page.wait_for_function(SEEKED_TO, arg=[expected, SEEK_TOLERANCE_S])
+    tab.page.evaluate(f"{PLAYER}.pause()")
+    assert abs(player_time(tab) - expected) < SEEK_TOLERANCE_S + 0.25  # stopped a moment after the jump
+
+
+def narrow_regions(page: Page, duration: float) -> list[tuple[float, float]]:
+    """The page's regions (start, end) but those about the whole call."""
+    spans = page.locator("[data-region]").evaluate_all(
+        "els => els.map(e => [parseFloat(e.dataset.start), parseFloat(e.dataset.end)])")
+    return [(a, max(b, a + 0.5)) for a, b in spans if b - a < 0.9 * duration]
+
+
+def a_call_with_findings(calls: list[StoredCall]) -> StoredCall:
+    """The flagged call with the most finding types: the most to see on its page."""
+    flagged = [c for c in calls if c.flagged and c.finding_types]
+    assert flagged, f"no flagged demo call with findings: {calls}"
+    return max(flagged, key=lambda c: (len(c.finding_types), -c.analysis_id))
+
+
+# --- the tests -----------------------------------------------------------------------------------------------
+
+
+def test_lead_signs_in_filters_the_queue_and_opens_a_call(open_tab, review_app, shots: Path) -> None:
+    calls = stored_calls(review_app)
+    tab = open_tab()
+    page = tab.page
+    sign_in(tab, "lead")
+
+    # the default queue: flagged calls only, every one of them
+    shown = queue_rows(tab)
+    assert {r.analysis_id for r in shown} == {c.analysis_id for c in calls if c.flagged}
+
+    # every call, then one seller's: the rows change to exactly that seller's calls
+    submit_filters(tab, all=True)
+    everything = queue_rows(tab)
+    assert {r.analysis_id for r in everything} == {c.analysis_id for c in calls}
+    assert len(everything) > len(shown)
+    # the README's picture of the queue: the viewport's width, down to the end of the page's content
+    bottom = page.evaluate("() => document.querySelector('main').getBoundingClientRect().bottom")
+    page.screenshot(path=str(shots / "review-queue.png"),
+                    clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": min(VIEWPORT["height"], bottom + 8)})
+    sellers = sorted({c.seller for c in calls if c.seller})
+    seller = next(s for s in sellers if 0 < sum(c.seller == s for c in calls) < len(calls))
+    submit_filters(tab, seller=seller)
+    assert "seller=" in page.url and page.locator("select[name=seller]").input_value() == seller
+    assert page.locator("input[name=all]").is_checked()  # the form keeps what was chosen
+    by_seller = queue_rows(tab)
+    assert by_seller and all(r.seller == seller for r in by_seller), by_seller
+    assert {r.analysis_id for r in by_seller} == {c.analysis_id for c in calls if c.seller == seller}
+    assert len(by_seller) < len(everything)
+
+    # a finding type, over every seller: each row shows that finding
+    counts = {t: sum(t in c.finding_types for c in calls) for c in calls for t in c.finding_types}
+    finding = next(t for t, n in sorted(counts.items()) if 0 < n < len(calls))
+    submit_filters(tab, seller="", finding=finding)
+    by_finding = queue_rows(tab)
+    assert by_finding and all(finding in r.finding_types for r in by_finding), by_finding
+    assert {r.analysis_id for r in by_finding} == {c.analysis_id for c in calls if finding in c.finding_types}
+    assert len(by_finding) < len(everything)
+    assert page.locator("#queue tbody tr[data-analysis]").count() == len(by_finding)
+    assert page.locator("h1 small").inner_text().startswith(f"{len(by_finding)} звон")
+
+    # «reset» brings the default queue back
+    with page.expect_navigation():
+        page.click("form#filters a[href='/queue']")
+    assert {r.analysis_id for r in queue_rows(tab)} == {c.analysis_id for c in calls if c.flagged}
+
+    # open a call by its link in the queue
+    target = by_finding[0]
+    submit_filters(tab, all=True, finding=finding)
+    link = page.locator(f"#queue tr[data-analysis='{target.analysis_id}'] td:first-child a")
+    name = link.inner_text().strip()
+    with page.expect_navigation():
+        link.click()
+    assert page.url.endswith(f"/call/{target.analysis_id}"), page.url
+    assert page.locator("section.call-head h1").inner_text().strip() == name
+    assert page.locator(f"#findings article.finding[data-label='{finding}']").count() >= 1
+    assert_clean(tab)
+
+
+def test_call_page_plays_from_findings_and_transcript_lines(open_tab, review_app) -> None:
+    call = a_call_with_findings(stored_calls(review_app))
+    tab = open_tab()
+    page = tab.page
+    sign_in(tab, "lead")
+    response = tab.goto(f"/call/{call.analysis_id}")
+    assert response is not None and response.status == 200
+    wait_for_metadata(tab)
+    duration = float(page.evaluate(f"{PLAYER}.duration"))
+    assert duration > 10
+    assert page.evaluate(f"{PLAYER}.seekable.length > 0 && {PLAYER}.seekable.end(0) > 0"), "audio is not seekable"
+
+    # a finding's ▶ button: the latest finding, so the jump is far from the start
+    buttons = page.locator("#findings article.finding button.seek[data-seek]")
+    assert buttons.count() >= 1
+    starts = [float(buttons.nth(i).get_attribute("data-seek")) for i in range(buttons.count())]
+    i = max(range(len(starts)), key=lambda k: starts[k])
+    assert 0 <= starts[i] < duration
+    seek_by_click(tab, buttons.nth(i), starts[i])
+
+    # a transcript line seeks too (by click, and by Enter on the focused line)
+    lines = page.locator("#transcript li.utt[data-seek]")
+    assert lines.count() >= 4
+    line_starts = [float(s) for s in lines.evaluate_all("els => els.map(e => e.dataset.seek)")]
+    j = max(k for k, s in enumerate(line_starts) if abs(s - starts[i]) > 2 and s > 1)
+    seek_by_click(tab, lines.nth(j), line_starts[j])
+    k = next(k for k, s in enumerate(line_starts) if s > 1 and abs(s - line_starts[j]) > 2)
+    page.evaluate(f"{PLAYER}.currentTime = 0")
+    lines.nth(k).focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(SEEKED_TO, arg=[line_starts[k], SEEK_TOLERANCE_S])
+    page.evaluate(f"{PLAYER}.pause()")
+
+    # a stage's ▶ button in the stages table
+    stage_buttons = page.locator("#stages button.seek[data-seek]")
+    if stage_buttons.count():
+        seek_by_click(tab, stage_buttons.last, float(stage_buttons.last.get_attribute("data-seek")))
+
+    # the waveform: wavesurfer draws into a shadow root inside #waveform (Playwright's CSS pierces it)
+    page.wait_for_function("() => document.querySelector('#waveform').firstElementChild?.shadowRoot")
+    assert "недоступна" not in page.locator("#waveform").inner_text()
+    canvases = page.locator("#waveform canvas")
+    canvases.first.wait_for(state="attached")
+    assert canvases.count() >= 1
+    box = page.locator("#waveform").bounding_box()
+    assert box and box["height"] >= 48 and box["width"] > 600
+
+    # its regions: one per finding and per stage with evidence, labelled like the page's elements
+    expected = page.locator("[data-region]").evaluate_all("els => els.map(e => e.dataset.label)")
+    regions = page.locator("#waveform [part~='region']")
+    page.wait_for_function(REGIONS_DRAWN)
+    assert sorted(regions.all_inner_texts()) == sorted(expected)
+
+    # clicking a finding's region on the waveform plays from the region's start
+    finding_regions = [k for k, label in enumerate(regions.all_inner_texts()) if label in call.finding_types]
+    assert finding_regions
+    region = regions.nth(finding_regions[-1])
+    region_start = float(page.locator("[data-region]").nth(finding_regions[-1]).get_attribute("data-start"))
+    seek_by_click(tab, region, region_start)
+
+    # a click on the waveform outside the findings' regions plays from the second clicked, even
+    # under a finding about the whole call (parallel_work), which must not swallow the click
+    free = next(s for s in (0.6, 0.55, 0.65, 0.5, 0.7, 0.4, 0.8)
+                if not any(a - 1 <= s * duration <= b + 1 for a, b in narrow_regions(page, duration)))
+    page.evaluate(f"{PLAYER}.pause(); {PLAYER}.currentTime = 0")
+    page.locator("#waveform").scroll_into_view_if_needed()
+    box = page.locator("#waveform").bounding_box()  # in the viewport: measured after any scrolling
+    page.mouse.click(box["x"] + box["width"] * free, box["y"] + box["height"] * 0.75)
+    page.wait_for_function(SEEKED_TO, arg=[free * duration, 1.0])
+    page.evaluate(f"{PLAYER}.pause()")
+    assert_clean(tab)
+
+
+def test_lead_dismisses_a_finding_and_overrides_the_score(open_tab, review_app, shots: Path) -> None:
+    call = a_call_with_findings(stored_calls(review_app))
+    tab = open_tab()
+    page = tab.page
+    sign_in(tab, "lead")
+    tab.goto(f"/call/{call.analysis_id}")
+    assert page.locator("#review").inner_text().count("Действий ещё нет") == 1
+    automatic = page.locator("#score").inner_text().strip()
+
+    # dismiss the first finding, with a comment
+    finding = page.locator("#findings article.finding").first
+    finding_type = finding.get_attribute("data-label")
+    finding.locator("input[name=comment]").fill("клиент сам перебил, ошибки нет")
+    with page.expect_navigation():
+        finding.locator("button[value=dismiss_finding]").click()
+    assert page.url.endswith(f"/call/{call.analysis_id}#review"), page.url
+    decided = page.locator("#finding-0 .badge.decision")
+    assert "отклонено" in decided.inner_text() and "lead" in decided.inner_text()
+    assert "dismiss_finding" in page.locator("#finding-0").get_attribute("class")  # drawn faded
+
+    # override the score, with a reason
+    new_score = "97" if automatic != "97" else "93"
+    form = page.locator("#override-form")
+    form.locator("input[name=score]").fill(new_score)
+    form.locator("input[name=comment]").fill("этап закрытия был, распознавание ошиблось")
+    with page.expect_navigation():
+        form.locator("button[value=override_score]").click()
+    assert page.locator("#score").inner_text().strip() == new_score
+    assert f"автоматический {automatic}" in page.locator("section.call-head .score-line").inner_text()
+
+    # both in the audit trail, with who did them
+    trail = page.locator("#review table.trail tbody tr")
+    assert trail.count() == 2
+    dismissed = page.locator("#review tr.dismiss_finding td")
+    assert [dismissed.nth(i).inner_text().strip() for i in (1, 3, 5)] == [
+        "lead", f"{finding_type} #0", "клиент сам перебил, ошибки нет"]
+    assert "отклонено" in dismissed.nth(2).inner_text()
+    overridden = page.locator("#review tr.override_score td")
+    assert [overridden.nth(i).inner_text().strip() for i in (1, 4, 5)] == [
+        "lead", new_score, "этап закрытия был, распознавание ошиблось"]
+    assert "балл исправлен" in overridden.nth(2).inner_text()
+
+    # the queue shows the corrected score, marked as a manual one
+    tab.goto("/queue?all=1")
+    row = page.locator(f"#queue tr[data-analysis='{call.analysis_id}']")
+    assert row.locator("td.num").inner_text().startswith(new_score)
+    assert row.locator("td.num span[title]").count() == 1
+
+    # the README's picture of a call page: the player, findings, stages, transcript and the trail
+    tab.goto(f"/call/{call.analysis_id}")
+    wait_for_metadata(tab)
+    page.wait_for_function(REGIONS_DRAWN)
+    page.screenshot(path=str(shots / "review-call.png"), full_page=True)
+    assert_clean(tab)
+
+
+def test_seller_sees_only_their_calls_and_is_refused_another_sellers(open_tab, review_app) -> None:
+    calls = stored_calls(review_app)
+    _, seller, _ = ROLE_USERS["anna"]
+    own = {c.analysis_id for c in calls if c.seller == seller}
+    others = [c.analysis_id for c in calls if c.seller != seller]
+    assert own and others, calls
+
+    lead = open_tab()  # a lead signed in alongside shares nothing with the seller's browser
+    sign_in(lead, "lead")
+    tab = open_tab()
+    page = tab.page
+    sign_in(tab, "anna")
+    assert page.locator("header.top .me").inner_text().endswith(seller)
+
+    flagged = queue_rows(tab)
+    assert all(r.seller == seller for r in flagged), flagged
+    assert {r.analysis_id for r in flagged} == {c.analysis_id for c in calls if c.seller == seller and c.flagged}
+    # the seller drop-down offers only themselves
+    assert [o for o in page.locator("select[name=seller] option").all_inner_texts() if o != "— все —"] == [seller]
+
+    submit_filters(tab, all=True)
+    every = queue_rows(tab)
+    assert every and all(r.seller == seller for r in every), every
+    assert {r.analysis_id for r in every} == own
+
+    # their own call opens (with the appeal form, not the QA lead's buttons) ...
+    response = tab.goto(f"/call/{sorted(own)[0]}")
+    assert response is not None and response.status == 200
+    assert page.locator("#override-form").count() == 0
+    assert page.locator("button[value=dismiss_finding]").count() == 0
+    assert page.locator("button[value=appeal_finding]").count() == page.locator("article.finding").count() > 0
+    # ... another seller's does not, nor its audio
+    tab.expected.append(re.compile(r"\b403\b"))  # Chromium logs every 4xx page it loads
+    for other in others:
+        response = tab.goto(f"/call/{other}")
+        assert response is not None and response.status == 403, (other, response and response.status)
+        assert "not one of your calls" in page.locator("p.error").inner_text()
+    response = tab.goto(f"/call/{others[0]}/audio")
+    assert response is not None and response.status == 403
+    assert_clean(tab)
+    # the lead's tab in the same browser still sees every call
+    lead.goto("/queue?all=1")
+    assert {r.analysis_id for r in queue_rows(lead)} == {c.analysis_id for c in calls}
+    assert_clean(lead)
