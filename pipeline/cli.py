@@ -273,6 +273,31 @@ def bench_engines(
     sys.stdout.write(render_markdown(rows) + "\n")
 
 
+@app.command("bench-queue")
+def bench_queue_cmd(
+    db: str = typer.Option(..., "--db", help="An EMPTY database: it is filled with synthetic calls."),
+    calls: int = typer.Option(100_000, "--calls", help="How many calls to seed."),
+    repeats: int = typer.Option(7, "--repeats", help="Timed runs per scenario (the median is shown)."),
+    seed: int = typer.Option(1, "--seed"),
+    as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+) -> None:
+    """Seed an empty database with synthetic calls and time the review queue's pages on it."""
+    from sqlalchemy.engine import make_url
+
+    from pipeline.bench_queue import bench_queue, machine, render_bench_queue
+
+    try:
+        results = bench_queue(db, calls, repeats, seed)
+    except ValueError as exc:
+        err.print(str(exc), markup=False, style="red")
+        raise typer.Exit(2) from None
+    if as_json:
+        sys.stdout.write(json.dumps(results, indent=2) + "\n")
+        return
+    backend = make_url(db).get_backend_name()
+    console.print(render_bench_queue(results, f"Review queue, {calls:,} calls, {backend} ({machine()})"))
+
+
 @app.command("model-path")
 def model_path() -> None:
     """Assemble the bundled Whisper weights (once) and print their directory."""

@@ -161,4 +161,6 @@ def test_migration_0006_backfills_the_severity_and_goes_down(db_connection: Conn
     ranks = dict(db_connection.execute(text("SELECT analysis_id, severity_rank FROM scores")).all())
     assert ranks[calls["crit_low"]] == 3 and ranks[calls["major"]] == 2 and ranks[calls["minor"]] == 1
     assert ranks[calls["none_flagged"]] == 0
+    latest = {aid for (aid,) in db_connection.execute(text("SELECT latest_analysis_id FROM recordings"))}
+    assert latest == set(calls.values())  # the stale call's newer analysis, not its first
     assert "ix_scores_queue" in {ix["name"] for ix in inspect(db_connection).get_indexes("scores")}

@@ -3,7 +3,7 @@
 Why it is built this way:
 
 - One row per recording: its latest analysis (an older analysis with an older
-  standard is history, not work).
+  standard is history, not work), found through `recordings.latest_analysis_id`.
 - In the queue: flagged calls, and calls with an open appeal (a seller's appeal
   puts a call back whatever its score).
 - Order: the most severe finding first (`scores.severity_rank`, written with the
@@ -11,8 +11,10 @@ Why it is built this way:
 - The review state comes from one grouped pass over `review_actions`, which
   holds a few rows per reviewed call; nothing derived is stored, the trail
   stays the only truth.
-- Filters are plain columns with indexes (migration 0006), so a page stays
-  quick with 100,000 calls; `callqa bench-queue` measures it.
+- The count and the sort run over narrow rows (ids and sort keys); only the
+  page's rows are joined to their paths and sellers. Filters are plain columns
+  with indexes (migration 0006); `callqa bench-queue` measures a page at
+  100,000 calls.
 """
 
 from __future__ import annotations
@@ -111,72 +113,83 @@ def _review_summary() -> Any:
             .subquery("review_summary"))
 
 
-def _queue_select(user: User, filters: QueueFilters) -> tuple[Select[Any], dict[str, Any]]:
-    """The filtered rows, unsorted, and the columns the page needs by name."""
-    newer = aliased(AnalysisRow)
+def _seller_id(name: str) -> Any:
+    return select(SellerRow.id).where(SellerRow.name == name).scalar_subquery()
+
+
+def _narrow_select(user: User, filters: QueueFilters) -> Select[Any]:
+    """The filtered calls as narrow rows (ids, sort keys, review state), unsorted.
+
+    Narrow on purpose: the count and the sort run over every matching call, so
+    they carry only what they need; the page's 50 rows get their paths and
+    sellers afterwards.
+    """
     summary = _review_summary()
     override = aliased(ReviewActionRow)
     last_mark = func.coalesce(summary.c.last_mark, 0)
     last_appeal = func.coalesce(summary.c.last_appeal, 0)
-    cols = {
-        "reviewed": last_mark > last_appeal,
-        "appealed": last_appeal > last_mark,
-        "score": func.coalesce(override.score, ScoreRow.score),
-        "started": func.coalesce(RecordingRow.started_at, AnalysisRow.created_at),
-    }
+    score = func.coalesce(override.score, ScoreRow.score)
+    reviewed = last_mark > last_appeal
     query = (
-        select(AnalysisRow.id, RecordingRow.path, cols["started"].label("started"), SellerRow.name,
-               RecordingRow.duration_s, cols["score"].label("score"), ScoreRow.score.label("automatic"),
-               (override.id.is_not(None)).label("overridden"), ScoreRow.flagged, ScoreRow.severity_rank,
-               cols["reviewed"].label("reviewed"), cols["appealed"].label("appealed"))
-        .join(ScoreRow, ScoreRow.analysis_id == AnalysisRow.id)
-        .join(RecordingRow, RecordingRow.id == AnalysisRow.recording_id)
-        .outerjoin(SellerRow, SellerRow.id == RecordingRow.seller_id)
-        .outerjoin(summary, summary.c.analysis_id == AnalysisRow.id)
+        select(ScoreRow.analysis_id.label("aid"), ScoreRow.severity_rank.label("rank"), score.label("score"),
+               ScoreRow.score.label("automatic"), (override.id.is_not(None)).label("overridden"),
+               ScoreRow.flagged.label("flagged"), reviewed.label("reviewed"),
+               (last_appeal > last_mark).label("appealed"))
+        .join(RecordingRow, RecordingRow.latest_analysis_id == ScoreRow.analysis_id)
+        .outerjoin(summary, summary.c.analysis_id == ScoreRow.analysis_id)
         .outerjoin(override, override.id == summary.c.last_override)
-        .where(~exists().where(newer.recording_id == AnalysisRow.recording_id, newer.id > AnalysisRow.id))
     )
     if user.role == "seller":
-        query = query.where(SellerRow.name == user.seller) if user.seller else query.where(false())
+        query = query.where(RecordingRow.seller_id == _seller_id(user.seller)) if user.seller else query.where(false())
     if not filters.everything:
         query = query.where(or_(ScoreRow.flagged == true(), last_appeal > last_mark))
     if filters.seller:
-        query = query.where(SellerRow.name == filters.seller)
-    if filters.date_from:
-        query = query.where(cols["started"] >= datetime.combine(filters.date_from, time.min))
-    if filters.date_to:
-        query = query.where(cols["started"] <= datetime.combine(filters.date_to, time.max))
+        query = query.where(RecordingRow.seller_id == _seller_id(filters.seller))
+    if filters.date_from or filters.date_to:
+        query = query.join(AnalysisRow, AnalysisRow.id == ScoreRow.analysis_id)
+        started = func.coalesce(RecordingRow.started_at, AnalysisRow.created_at)
+        if filters.date_from:
+            query = query.where(started >= datetime.combine(filters.date_from, time.min))
+        if filters.date_to:
+            query = query.where(started <= datetime.combine(filters.date_to, time.max))
     if filters.finding:
         query = query.where(exists().where(FindingRow.type == filters.finding,
-                                           FindingRow.analysis_id == AnalysisRow.id))
+                                           FindingRow.analysis_id == ScoreRow.analysis_id))
     if filters.missing_stage:
         query = query.where(exists().where(StageResultRow.stage_id == filters.missing_stage,
                                            StageResultRow.present == false(),
-                                           StageResultRow.analysis_id == AnalysisRow.id))
+                                           StageResultRow.analysis_id == ScoreRow.analysis_id))
     if filters.score_min is not None:
-        query = query.where(cols["score"] >= filters.score_min)
+        query = query.where(score >= filters.score_min)
     if filters.score_max is not None:
-        query = query.where(cols["score"] <= filters.score_max)
+        query = query.where(score <= filters.score_max)
     if filters.reviewed != "any":
-        query = query.where(cols["reviewed"] if filters.reviewed == "yes" else ~cols["reviewed"])
-    return query, cols
+        query = query.where(reviewed if filters.reviewed == "yes" else ~reviewed)
+    return query
 
 
 def queue_page(session: Session, user: User, filters: QueueFilters = QueueFilters(),
                page_size: int = PAGE_SIZE) -> QueuePage:
     """One page of the queue as `user` may see it: a seller only their own calls."""
-    query, cols = _queue_select(user, filters)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    ordered = (query.order_by(ScoreRow.severity_rank.desc(), cols["score"].asc(), AnalysisRow.id.desc())
-               .limit(page_size).offset((filters.page - 1) * page_size))
-    found = session.execute(ordered).all()
-    types = _finding_types(session, [r.id for r in found])
+    narrow = _narrow_select(user, filters)
+    total = session.scalar(select(func.count()).select_from(narrow.subquery())) or 0
+    page = (narrow.order_by(ScoreRow.severity_rank.desc(), narrow.selected_columns.score.asc(),
+                            ScoreRow.analysis_id.desc())
+            .limit(page_size).offset((filters.page - 1) * page_size)).subquery("page")
+    found = session.execute(
+        select(page, RecordingRow.path, func.coalesce(RecordingRow.started_at, AnalysisRow.created_at).label("started"),
+               SellerRow.name.label("seller"), RecordingRow.duration_s)
+        .join(AnalysisRow, AnalysisRow.id == page.c.aid)
+        .join(RecordingRow, RecordingRow.id == AnalysisRow.recording_id)
+        .outerjoin(SellerRow, SellerRow.id == RecordingRow.seller_id)
+        .order_by(page.c.rank.desc(), page.c.score.asc(), page.c.aid.desc())).all()
+    types = _finding_types(session, [r.aid for r in found])
     rows = tuple(
-        QueueRow(analysis_id=r.id, recording=r.path, started_at=r.started, seller=r.name,
+        QueueRow(analysis_id=r.aid, recording=r.path, started_at=r.started, seller=r.seller,
                  duration_s=r.duration_s, score=float(r.score), automatic_score=float(r.automatic),
                  overridden=bool(r.overridden), flagged=bool(r.flagged),
-                 severity=SEVERITY_OF_RANK.get(r.severity_rank, "info"),
-                 n_findings=sum(types.get(r.id, {}).values()), finding_types=tuple(sorted(types.get(r.id, {}))),
+                 severity=SEVERITY_OF_RANK.get(r.rank, "info"),
+                 n_findings=sum(types.get(r.aid, {}).values()), finding_types=tuple(sorted(types.get(r.aid, {}))),
                  reviewed=bool(r.reviewed), appealed=bool(r.appealed))
         for r in found)
     return QueuePage(rows, total, filters.page, page_size, filters)

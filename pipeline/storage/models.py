@@ -123,6 +123,9 @@ class RecordingRow(Base):
     disposition: Mapped[str | None] = mapped_column(String(16))
     ring_s: Mapped[float | None]
     metadata_sources: Mapped[list[Any]] = mapped_column(default=list)
+    # the newest analysis's id, kept by save_analysis: the review queue joins on it instead of
+    # looking for a newer analysis of every call (no foreign key: analyses already point here)
+    latest_analysis_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -257,6 +257,7 @@ def save_analysis(session: Session, sha256: str, analysis: CallAnalysis) -> int:
     if rec.channels is None:
         rec.channels = t.channels
     session.flush()
+    rec.latest_analysis_id = max(rec.latest_analysis_id or 0, row.id)
     return row.id
 
 

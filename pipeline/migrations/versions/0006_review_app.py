@@ -25,11 +25,17 @@ _RANK = ("CASE severity WHEN 'critical' THEN 3 WHEN 'major' THEN 2 WHEN 'minor' 
 def upgrade() -> None:
     # the most severe finding of the call, kept beside its score: the queue sorts on both,
     # and a max() over all findings of 100,000 calls on every page would not stay quick
-    with op.batch_alter_table("scores") as batch:
+    with op.batch_alter_table("scores", recreate="never") as batch:  # SQLite 3.35+ alters in place
         batch.add_column(sa.Column("severity_rank", sa.Integer(), nullable=False, server_default="0"))
     op.execute(f"UPDATE scores SET severity_rank = COALESCE((SELECT MAX({_RANK}) FROM findings "
                "WHERE findings.analysis_id = scores.analysis_id), 0)")
     op.create_index("ix_scores_queue", "scores", ["flagged", "severity_rank", "score"])
+    # each recording's newest analysis, so the queue need not search for a newer one per call
+    with op.batch_alter_table("recordings", recreate="never") as batch:
+        batch.add_column(sa.Column("latest_analysis_id", sa.Integer(), nullable=True))
+    op.execute("UPDATE recordings SET latest_analysis_id = "
+               "(SELECT MAX(id) FROM analyses WHERE analyses.recording_id = recordings.id)")
+    op.create_index("ix_recordings_latest_analysis_id", "recordings", ["latest_analysis_id"])
     op.create_index("ix_findings_type_analysis", "findings", ["type", "analysis_id"])
     op.create_index("ix_stage_results_absent", "stage_results", ["stage_id", "present", "analysis_id"])
     op.create_index("ix_recordings_seller_started", "recordings", ["seller_id", "started_at"])
@@ -51,9 +57,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("web_sessions")
-    for name, table in (("ix_recordings_started_at", "recordings"), ("ix_recordings_seller_started", "recordings"),
-                        ("ix_stage_results_absent", "stage_results"), ("ix_findings_type_analysis", "findings"),
-                        ("ix_scores_queue", "scores")):
+    for name, table in (("ix_recordings_latest_analysis_id", "recordings"), ("ix_recordings_started_at", "recordings"),
+                        ("ix_recordings_seller_started", "recordings"), ("ix_stage_results_absent", "stage_results"),
+                        ("ix_findings_type_analysis", "findings"), ("ix_scores_queue", "scores")):
         op.drop_index(name, table_name=table)
-    with op.batch_alter_table("scores") as batch:
+    with op.batch_alter_table("scores", recreate="never") as batch:  # SQLite 3.35+ alters in place
         batch.drop_column("severity_rank")
+    with op.batch_alter_table("recordings", recreate="never") as batch:
+        batch.drop_column("latest_analysis_id")
