@@ -16,12 +16,14 @@ from checks.dialogue import (
     candidate_facts,
     QUESTION_WORDS,
     StatedValue,
+    UNIT_KEYS,
     answer_window,
     expected_value,
     fact_for_exchange,
     fact_for_question,
     fact_keywords_found,
     is_question,
+    misheard_question_word,
     stated_values,
     text_contradiction,
     text_fact_mentioned,
@@ -52,6 +54,10 @@ _STOP = frozenset(
 ) | frozenset(match_key(w) for w in ACKNOWLEDGEMENTS)  # «Хорошо?» in both lines is no topic
 # a stated number this many times off the knowledge base is misheard, not misinformed
 PLAUSIBLE_RATIO = 10.0
+# unit words that say a value of that kind was stated, even when recognition lost its number
+_UNIT_WORDS: dict[str, frozenset[str]] = {
+    unit: frozenset(k for k in keys if len(k) >= 3) for unit, keys in
+    {**UNIT_KEYS, "time": UNIT_KEYS["hours"] | {match_key("утра"), match_key("вечера")}}.items()}
 # how a reply to a question opens: these answer any question («Конечно, со склада отгрузим»)...
 ANSWER_OPENERS = ("конечно", "разумеется", "без проблем", "к сожалению")
 # ...and these only a yes/no one: «да» also opens a change of subject («Да, а какой объём?»)
@@ -259,8 +265,12 @@ def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[
     facts = [fact] if fact else candidate_facts(question, kb) + [f for f in [fact_for_exchange(question, answer, kb)] if f]
     if any(stated_values(answer, f.unit) or fact_keywords_found(f, answer) for f in facts):
         return True
-    # «полтавы тысячи рублей»: a sum was said, only its first word was lost
+    # «полтавы тысячи рублей»: a sum was said, only its first word was lost; «до дадывать сорти
+    # часов»: a time was said, its number lost
     if any(f.unit != "text" for f in facts) and any(t.text[:1] == "~" for t in answer.tokens):
+        return True
+    said_units = {unit for unit, words in _UNIT_WORDS.items() if set(answer.keys.split()) & words}
+    if any(f.unit in said_units for f in facts) or (not facts and asks_amount(question) and said_units):
         return True
     # an address or another text value of the knowledge base answers «куда к вам подъехать?»
     if _text_fact_in_reply(answer, kb):
@@ -295,7 +305,7 @@ def _opening_request(ctx: CallContext, q: int) -> bool:
     first_client = next((i for i, u in enumerate(utterances) if u.speaker == "client"), None)
     keys = set(text.keys.split())
     names_a_fact = any(fact_keywords_found(f, text) >= 2 for f in ctx.standard.knowledge_base)
-    specific = keys & QUESTION_WORDS or asks_amount(text) or names_a_fact
+    specific = keys & QUESTION_WORDS or asks_amount(text) or names_a_fact or misheard_question_word(text)
     return q == first_client and bool(keys & _REQUEST_KEYS) and not specific
 
 

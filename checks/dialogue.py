@@ -33,7 +33,7 @@ ACKNOWLEDGEMENTS = frozenset(
     "понятно хорошо ясно ладно да ага угу спасибо ну отлично так понял поняла конечно окей нет".split()
 )
 # words that ask for an amount, a price or a time: a number in the reply answers them
-AMOUNT_WORDS = frozenset(match_key(w) for w in "сколько почем когда цена стоимость стоить во время".split())
+AMOUNT_WORDS = frozenset(match_key(w) for w in "сколько доскольки почем когда цена стоимость стоить во время".split())
 # «во что обойдётся?» asks a price; Whisper splits «почём» in two
 AMOUNT_PHRASES = ("по чем", "во что")
 # after «а у вас» / «скажите» a plain statement is a question in speech
@@ -45,6 +45,7 @@ _NUMBER = re.compile(r"^\d+(\.\d+)?$")
 _DASHED = re.compile(r"^-\d")
 # prepositions and particles: after an anchor word they mean the value was lost
 _FUNCTION_KEYS = frozenset(match_key(w) for w in "в на с к у о по за до от из и а но же ну вот это".split())
+_LI = match_key("ли")
 # lemma keys of the unit words that may follow a number, per knowledge-base unit
 UNIT_KEYS: dict[str, frozenset[str]] = {
     "rub": frozenset(match_key(w) for w in ("рубль", "руб", "р", "тысяча")),
@@ -77,7 +78,7 @@ def _asks_by_mark(raw: str) -> bool:
     return False
 
 
-def _misheard_question_word(text: NormText) -> bool:
+def misheard_question_word(text: NormText) -> bool:
     return any(
         len(t.text) >= 6 and not t.text[:1].isdigit() and not is_known_word(t.text)
         and process.extractOne(t.text, FUZZY_QUESTION_WORDS, scorer=fuzz.ratio,
@@ -93,13 +94,22 @@ def is_question(utt: Utterance, text: NormText, facts: Sequence[Fact] = ()) -> b
         return False
     if _asks_by_mark(utt.text):
         return True
-    keys = set(text.keys.split())
-    if keys & QUESTION_WORDS or _has_phrase(text, AMOUNT_PHRASES) or _misheard_question_word(text):
+    if asks_by_word(text) or _has_phrase(text, AMOUNT_PHRASES) or misheard_question_word(text):
         return True
     if any(text.surface.startswith(opener) or f" {opener}" in text.surface for opener in QUESTION_OPENERS):
         return True
     # one keyword is a mention, not a question: «нужен газобетон» asks nothing
     return any(len(f.keywords) >= 2 and fact_keywords_found(f, text) >= 2 for f in facts)
+
+
+def asks_by_word(text: NormText) -> bool:
+    """A question word; «ли» only after the word it asks about («есть ли»), never after a
+    conjunction: «а ли это» is a garble of «года», not a question."""
+    keys = text.keys.split()
+    for i, key in enumerate(keys):
+        if key in QUESTION_WORDS and (key != _LI or (i > 0 and keys[i - 1] not in _FUNCTION_KEYS)):
+            return True
+    return False
 
 
 def asks_amount(text: NormText) -> bool:

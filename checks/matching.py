@@ -26,6 +26,8 @@ LEMMA_CUTOFF = 76.0
 SHORT_KEYWORD = 4
 # a word of a reference phrase is present when a word's key is this close to its own
 WORD_CUTOFF = 70.0
+# pronouns and particles slipped into a set phrase: «всего вам доброго», «сейчас я посмотрю»
+FILLER_KEYS = frozenset(match_key(w) for w in "вам вас нам нас вы мы я ты же ну вот уж еще очень".split())
 # a keyword this long may be found inside a longer misheard word: «автоподольств»
 EMBEDDED_MIN_LEN = 7
 EMBEDDED_CUTOFF = 85.0
@@ -64,7 +66,7 @@ def match_phrase(phrase: str, text: NormText, cutoff: float, *, surface: bool = 
         return PhraseMatch(score, 0, len(text.tokens), phrase) if score else None
     found = fuzz.partial_ratio_alignment(ref, hay, score_cutoff=cutoff)
     if found is None:
-        return None
+        return None if surface else _match_without_fillers(phrase, ref, text, cutoff)
     if surface:
         start, end = _surface_tokens(text, found.dest_start, found.dest_end)
     else:
@@ -72,6 +74,33 @@ def match_phrase(phrase: str, text: NormText, cutoff: float, *, surface: bool = 
         end = text.token_at(max(found.dest_start, found.dest_end - 1)) + 1
         if not _covers_words(ref.split(), text, start, end):
             return None
+    return PhraseMatch(found.score, start, end, phrase)
+
+
+def _match_without_fillers(phrase: str, ref: str, text: NormText, cutoff: float) -> PhraseMatch | None:
+    """The phrase said with a pronoun or particle slipped in: «всего вам доброго» for «всего доброго».
+
+    Both sides lose their filler words and are aligned again; the match maps back to
+    the utterance's own words, so the evidence still quotes what was said.
+    """
+    kept = [i for i, t in enumerate(text.tokens) if t.key not in FILLER_KEYS]
+    ref_kept = " ".join(k for k in ref.split() if k not in FILLER_KEYS)
+    if len(kept) == len(text.tokens) or len(ref_kept.split()) < 2:
+        return None  # one word left («переключу» of «переключу вас») is too loose to align alone
+    hay = " ".join(text.tokens[i].key for i in kept)
+    if len(hay) < len(ref_kept):
+        return None
+    found = fuzz.partial_ratio_alignment(ref_kept, hay, score_cutoff=cutoff)
+    if found is None:
+        return None
+    offsets = [0]
+    for i in kept[:-1]:
+        offsets.append(offsets[-1] + len(text.tokens[i].key) + 1)
+    first = max(j for j, o in enumerate(offsets) if o <= found.dest_start)
+    last = max(j for j, o in enumerate(offsets) if o <= max(found.dest_start, found.dest_end - 1))
+    start, end = kept[first], kept[last] + 1
+    if end - start == last - first + 1 or not _covers_words(ref_kept.split(), text, start, end):
+        return None  # no filler inside the stretch: the plain alignment already said no
     return PhraseMatch(found.score, start, end, phrase)
 
 

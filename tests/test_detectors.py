@@ -489,3 +489,72 @@ def test_sum_with_a_lost_first_word_still_answers_a_price_question(standard):
     got = findings(standard, GREETING, ("client", 5.0, "А доставка сколько стоит?"),
                    ("seller", 9.0, "Привезем за полтавы тысячи рублей."), kind="ignored_question")
     assert got == []
+
+
+def test_time_with_a_lost_number_still_answers_an_hours_question(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Во сколько вы закрываетесь с понедельника по пятницу?"),
+                   ("seller", 9.0, "Мы открыты по будням до дадывать сорти часов."), kind="ignored_question")
+    assert got == []
+
+
+def test_reply_in_other_units_still_ignores_the_question(standard):
+    # «лет» says years, which no opening-hours question asks for; «часов» would answer it
+    got = findings(standard, GREETING, ("client", 5.0, "До скольки вы работаете в будни?"),
+                   ("seller", 9.0, "Мы на рынке много лет, какой объём нужен?"), kind="ignored_question")
+    assert [f.start for f in got] == [5.0]
+
+
+@pytest.mark.parametrize(("line", "asks"), [
+    ("Ну, до конца а ли это хотелось бы", False),  # «ли» after a conjunction: a garble, no question
+    ("Доставка есть ли у вас в Подольск", True),
+    ("Можно ли оплатить картой", True),
+])
+def test_li_asks_only_after_the_word_it_questions(standard, line, asks):
+    got = findings(standard, GREETING, ("seller", 4.0, "К какому сроку нужна поставка?"), ("client", 7.0, line),
+                   ("seller", 10.0, "Хорошо, а какой объём вам нужен?"), kind="ignored_question")
+    assert bool(got) is asks
+
+
+def test_opening_request_with_a_misheard_question_is_judged(standard):
+    got = findings(standard, GREETING,
+                   ("client", 5.0, "Добрый вечер, хотел приобрести газобетон. Слушайте, а по будням доскальки к вам можно?"),
+                   ("seller", 10.0, "Ага. А номер для связи продиктуете?"), ("client", 13.0, "Да, восемь девятьсот."),
+                   ("seller", 16.0, "Записала, какой объём?"), kind="ignored_question")
+    assert [f.start for f in got] == [5.0]
+
+
+@pytest.mark.parametrize("reply", ["А это надо у начальства спрашивать, я не в теме.",
+                                   "Затрудняюсь ответить, я тут недавно."])
+def test_more_ways_of_evading(standard, reply):
+    got = findings(standard, GREETING, ("client", 5.0, "А где вас искать, какой адрес?"), ("seller", 9.0, reply))
+    kinds = [f.type for f in got]
+    assert "evasive_answer" in kinds and "ignored_question" not in kinds
+
+
+def test_time_question_about_no_known_fact_is_answered_by_a_time(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Слушайте, а побудем доскольки и к вам можно?"),
+                   ("seller", 9.0, "Мы открыто подутним до твать с рати часов."), kind="ignored_question")
+    assert got == []
+
+
+def test_hold_announced_in_other_words_is_not_dead_air(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "А сколько стоит доставка в Подольск?"),
+                   ("seller", 8.0, "Сейчас, не отключайтесь, загляну в таблицу."),
+                   ("seller", 26.0, "Доставка в Подольск две тысячи пятьсот рублей."), kind="multitasking_pause")
+    assert got == []
+
+
+@pytest.mark.parametrize(("line", "present"), [
+    ("Спасибо, всего вам доброго!", True),  # a pronoun slipped into «всего доброго»
+    ("Удачной стройки, всего вам доброго.", True),
+    ("Хорошо, договорились, я вам перезвоню.", False),
+])
+def test_farewell_with_a_filler_word(standard, line, present):
+    result = analyze_transcript(call(GREETING, ("client", 5.0, "Хочу заказать кирпич."), ("seller", 9.0, line)), standard)
+    assert next(h for h in result.stages if h.stage_id == "farewell").present is present
+
+
+def test_waiting_for_the_client_is_no_transfer(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Хорошо, приеду в четверг."),
+                   ("seller", 9.0, "Прекрасно, тогда жду вас."), kind="poor_dispatching")
+    assert got == []
