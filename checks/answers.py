@@ -14,10 +14,12 @@ from checks.dialogue import (
     ACKNOWLEDGEMENTS,
     asks_amount,
     candidate_facts,
+    QUESTION_OPENERS,
     QUESTION_WORDS,
     StatedValue,
     UNIT_KEYS,
     answer_window,
+    asks_by_word,
     expected_value,
     fact_for_exchange,
     fact_for_question,
@@ -38,7 +40,8 @@ from pipeline.records import Finding
 DEFAULT_EVASIVE = ["не знаю", "понятия не имею", "без понятия", "это не ко мне", "перезвоните позже",
                    "не могу сказать", "не подскажу", "не в курсе", "уточните сами"]
 # «Алло, вы там?» after a silence asks for attention, not for an answer
-ATTENTION_CHECKS = ("вы тут", "вы там", "вы здесь", "слышите меня", "есть кто")
+ATTENTION_CHECKS = ("вы тут", "вы там", "вы здесь", "слышите меня", "есть кто", "куда пропали", "куда делись",
+                    "вы на связи", "меня слышно")
 ATTENTION_OPENERS = ("алло", "ау", "эй")
 # what a client calls about: «интересует кирпич», «хотела бы приобрести газобетон»
 _REQUEST_KEYS = frozenset(match_key(w) for w in
@@ -58,6 +61,8 @@ PLAUSIBLE_RATIO = 10.0
 _UNIT_WORDS: dict[str, frozenset[str]] = {
     unit: frozenset(k for k in keys if len(k) >= 3) for unit, keys in
     {**UNIT_KEYS, "time": UNIT_KEYS["hours"] | {match_key("утра"), match_key("вечера")}}.items()}
+# the words of a question asked by intonation alone
+_YES_NO_KEYS = frozenset(match_key(w) for w in "можно получится получиться нельзя будет есть".split())
 # how a reply to a question opens: these answer any question («Конечно, со склада отгрузим»)...
 ANSWER_OPENERS = ("конечно", "разумеется", "без проблем", "к сожалению")
 # ...and these only a yes/no one: «да» also opens a change of subject («Да, а какой объём?»)
@@ -277,6 +282,9 @@ def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[
         return True
     if best_match(evasive, answer, ctx.standard.thresholds.match_cutoff):
         return True
+    # «этим занимается Денис, переключаю на него»: dispatched, and poor_dispatching judges how well
+    if best_match(_dispatch_phrases(ctx), answer, ctx.standard.thresholds.match_cutoff):
+        return True
     if _content_keys(question) & _content_keys(answer):
         return True
     # a number answers «сколько?» about something the knowledge base does not know; for a
@@ -285,6 +293,31 @@ def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[
         return True
     openers = ANSWER_OPENERS + (YES_NO_OPENERS if _yes_no_question(question) else ())
     return any(f"{answer.surface} ".startswith(f"{o} ") for o in openers)
+
+
+def _dispatch_phrases(ctx: CallContext) -> list[str]:
+    from checks.dispatching import DEFAULTS
+
+    params = ctx.standard.check_params("poor_dispatching")
+    return [p for key in ("transfer_phrases", "explain_phrases") for p in params.get(key, DEFAULTS[key])]
+
+
+def _answers_the_seller(ctx: CallContext, q: int) -> bool:
+    """«Знакомые посоветовали?» right after «откуда вы о нас узнали?»: Whisper hears the rising tone
+    of an answer as a «?». Only a line with nothing else that asks (no question word, no topic of
+    the knowledge base) is taken for that answer."""
+    utterances, text = ctx.transcript.utterances, ctx.texts[q]
+    before = next((i for i in range(q - 1, -1, -1) if utterances[i].speaker != "unknown"), None)
+    first_seller = next((i for i, u in enumerate(utterances) if u.speaker == "seller"), None)
+    if (before is None or before == first_seller  # «чем могу помочь?» is answered by the reason for calling
+            or utterances[before].speaker != "seller" or not is_question(utterances[before], ctx.texts[before])):
+        return False
+    if set(text.keys.split()) & _YES_NO_KEYS:
+        return False  # «оплатить картой получится?» asks by intonation alone
+    opens_a_question = any(f"{text.surface} ".startswith(f"{o} ") or f" {o} " in f" {text.surface} "
+                           for o in QUESTION_OPENERS)
+    return not (asks_by_word(text) or misheard_question_word(text) or asks_amount(text) or opens_a_question
+                or candidate_facts(text, ctx.standard.knowledge_base))
 
 
 def _attention_check(ctx: CallContext, q: int) -> bool:
@@ -326,7 +359,8 @@ def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> Check
             continue  # «да?», «алло?», «а у вас…» ask for attention, not for an answer
         fact = _question_fact(ctx, q)
         window = answer_window(ctx, q, turns, hold_phrases(ctx))
-        if _opening_request(ctx, q) or any(_answers(ctx, q, a, fact, evasive) for a in window):
+        if (_opening_request(ctx, q) or _answers_the_seller(ctx, q)
+                or any(_answers(ctx, q, a, fact, evasive) for a in window)):
             continue
         reply = ctx.transcript.utterances[window[0]].text if window else "(no reply)"
         findings.append(_finding(

@@ -98,8 +98,16 @@ def is_question(utt: Utterance, text: NormText, facts: Sequence[Fact] = ()) -> b
         return True
     if any(text.surface.startswith(opener) or f" {opener}" in text.surface for opener in QUESTION_OPENERS):
         return True
-    # one keyword is a mention, not a question: «нужен газобетон» asks nothing
+    # one keyword is a mention, not a question: «нужен газобетон» asks nothing; nor does a line
+    # that ends in thanks («…участок в Подольске. Информации достаточно, спасибо.»)
+    if _ends_in_thanks(utt.text):
+        return False
     return any(len(f.keywords) >= 2 and fact_keywords_found(f, text) >= 2 for f in facts)
+
+
+def _ends_in_thanks(raw: str) -> bool:
+    sentences = [s for s in _SENTENCE_END.findall(raw) if _WORD.search(s)]
+    return bool(sentences) and all(w in ACKNOWLEDGEMENTS for w in _WORD.findall(fold(sentences[-1])))
 
 
 def asks_by_word(text: NormText) -> bool:

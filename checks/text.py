@@ -134,6 +134,7 @@ def normalise_words(words: list[str]) -> NormText:
     raw: list[tuple[str, str, int]] = []
     word_idx = 0
     dash = False  # «2000-500» arrives as three tokens; the numbers reader wants «2000», «-500»
+    decimal = False  # Whisper's «1 ,5 тысячи» is «1,5 тысячи»: the comma sits on the fraction
     for tok in doc:
         while word_idx + 1 < len(spans) and tok.idx >= spans[word_idx + 1][0]:
             word_idx += 1
@@ -142,8 +143,14 @@ def normalise_words(words: list[str]) -> NormText:
             continue
         if tok.is_punct or tok.is_space or not _WORD_CHARS.fullmatch(tok.text):
             dash = tok.text in ("-", "–") and bool(raw) and raw[-1][0].isdigit()
+            decimal = tok.text in (",", ".") and not tok.whitespace_ and bool(raw) and raw[-1][0].isdigit()
             continue
         text = fold(tok.text)
+        if decimal and text.isdigit():
+            raw[-1] = (f"{raw[-1][0]},{text}", f"{raw[-1][0]},{text}", raw[-1][2])
+            decimal = False
+            continue
+        decimal = False
         if dash and text.isdigit() and not text.startswith("0"):  # «9-00» is a time, not a tail
             text = "-" + text
         dash = False

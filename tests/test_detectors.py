@@ -558,3 +558,51 @@ def test_waiting_for_the_client_is_no_transfer(standard):
     got = findings(standard, GREETING, ("client", 5.0, "Хорошо, приеду в четверг."),
                    ("seller", 9.0, "Прекрасно, тогда жду вас."), kind="poor_dispatching")
     assert got == []
+
+
+def test_an_answer_heard_with_a_question_mark_is_no_question(standard):
+    got = findings(standard, GREETING, ("seller", 4.0, "Слушайте, а вы о нас откуда узнали?"),
+                   ("client", 7.0, "Знакомые посоветовали?"), ("seller", 10.0, "А расчёт как планируете, сразу?"),
+                   kind="ignored_question")
+    assert got == []
+
+
+def test_a_counter_question_after_the_sellers_question_still_asks(standard):
+    got = findings(standard, GREETING, ("seller", 4.0, "Какой объём вам нужен?"),
+                   ("client", 7.0, "А доставка в Подольск сколько стоит?"),
+                   ("seller", 10.0, "А вы о нас откуда узнали?"), ("client", 13.0, "Знакомые."),
+                   ("seller", 15.0, "Понятно, а расчёт как планируете?"), kind="ignored_question")
+    assert [f.start for f in got] == [7.0]
+
+
+def test_a_transfer_takes_the_question_up(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Подскажите, а бетон оптом закупать у вас можно?"),
+                   ("seller", 9.0, "Этим у нас занимается отдельный специалист Денис, сейчас переключу вас на него."),
+                   kind="ignored_question")
+    assert got == []
+
+
+@pytest.mark.parametrize("line", ["Вы куда пропали?", "Алло, вы на связи?"])
+def test_more_attention_checks(standard, line):
+    got = findings(standard, GREETING, ("client", 5.0, line), ("seller", 8.0, "Да-да, простите, отвлеклась."),
+                   kind="ignored_question")
+    assert got == []
+
+
+def test_a_topic_named_in_a_closing_line_is_no_question(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Это под дачу участок в Подольске, доставка нужна. Спасибо."),
+                   ("seller", 9.0, "Обращайтесь, всегда рады, до свидания."), kind="ignored_question")
+    assert got == []
+
+
+def test_decimal_comma_heard_apart_is_one_number(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "А в Москву доставка во что обойдётся?"),
+                   ("seller", 9.0, "Москва у нас стоит 1 ,5 тысячи рублей."), kind="wrong_answer")
+    assert got == []
+
+
+def test_hold_announced_as_checking_is_not_dead_air(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "А сколько стоит доставка в Подольск?"),
+                   ("seller", 8.0, "Момент, и я проверю в программе."),
+                   ("seller", 25.0, "Доставка в Подольск две тысячи пятьсот рублей."), kind="multitasking_pause")
+    assert got == []
