@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from checks.text import NormText, Token, match_key, normalise_text
+from checks.text import FILLER_KEYS, NormText, Token, match_key, normalise_text
 from pipeline.records import Evidence, Utterance
 
 
@@ -26,8 +26,8 @@ LEMMA_CUTOFF = 76.0
 SHORT_KEYWORD = 4
 # a word of a reference phrase is present when a word's key is this close to its own
 WORD_CUTOFF = 70.0
-# pronouns and particles slipped into a set phrase: «всего вам доброго», «сейчас я посмотрю»
-FILLER_KEYS = frozenset(match_key(w) for w in "вам вас нам нас вы мы я ты же ну вот уж еще очень".split())
+# how far under the cutoff a plain alignment may score and still be tried without the fillers
+FILLER_SLACK = 20.0
 # a keyword this long may be found inside a longer misheard word: «автоподольств»
 EMBEDDED_MIN_LEN = 7
 EMBEDDED_CUTOFF = 85.0
@@ -64,8 +64,10 @@ def match_phrase(phrase: str, text: NormText, cutoff: float, *, surface: bool = 
         # call a two-word fragment a full match
         score = fuzz.ratio(ref, hay, score_cutoff=cutoff)
         return PhraseMatch(score, 0, len(text.tokens), phrase) if score else None
-    found = fuzz.partial_ratio_alignment(ref, hay, score_cutoff=cutoff)
+    found = fuzz.partial_ratio_alignment(ref, hay, score_cutoff=cutoff - FILLER_SLACK)
     if found is None:
+        return None
+    if found.score < cutoff:  # near, and a filler word inside may be all that is off
         return None if surface else _match_without_fillers(phrase, ref, text, cutoff)
     if surface:
         start, end = _surface_tokens(text, found.dest_start, found.dest_end)
@@ -77,17 +79,24 @@ def match_phrase(phrase: str, text: NormText, cutoff: float, *, surface: bool = 
     return PhraseMatch(found.score, start, end, phrase)
 
 
+@lru_cache(maxsize=4096)
+def _reference_without_fillers(ref: str) -> str:
+    return " ".join(k for k in ref.split() if k not in FILLER_KEYS)
+
+
 def _match_without_fillers(phrase: str, ref: str, text: NormText, cutoff: float) -> PhraseMatch | None:
     """The phrase said with a pronoun or particle slipped in: «всего вам доброго» for «всего доброго».
 
     Both sides lose their filler words and are aligned again; the match maps back to
     the utterance's own words, so the evidence still quotes what was said.
     """
-    kept = [i for i, t in enumerate(text.tokens) if t.key not in FILLER_KEYS]
-    ref_kept = " ".join(k for k in ref.split() if k not in FILLER_KEYS)
-    if len(kept) == len(text.tokens) or len(ref_kept.split()) < 2:
+    ref_kept = _reference_without_fillers(ref)
+    if len(ref_kept.split()) < 2:
         return None  # one word left («переключу» of «переключу вас») is too loose to align alone
-    hay = " ".join(text.tokens[i].key for i in kept)
+    view = text.without_fillers
+    if view is None:
+        return None
+    kept, hay = view
     if len(hay) < len(ref_kept):
         return None
     found = fuzz.partial_ratio_alignment(ref_kept, hay, score_cutoff=cutoff)

@@ -8,8 +8,8 @@ words it came from, so a match can be traced back to the exact seconds.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 import spacy
 from spacy.lang.ru.lemmatizer import RussianLemmatizer
@@ -85,10 +85,11 @@ class Token:
     lemma: str
     word_start: int  # first source word index
     word_end: int  # exclusive
+    # the matching key, computed once: every phrase and keyword test reads it
+    key: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def key(self) -> str:
-        return match_key(self.lemma)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", match_key(self.lemma))
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,15 @@ class NormText:
     surface: str  # tokens' text joined by spaces
     keys: str  # tokens' matching keys joined by spaces
     key_offsets: tuple[int, ...]  # start of each token in `keys`
+
+    @cached_property
+    def without_fillers(self) -> tuple[tuple[int, ...], str] | None:
+        """The indices of the non-filler tokens and their keys joined (None when there is no filler):
+        phrase matching tries it when a pronoun may have slipped into a set phrase."""
+        kept = tuple(i for i, t in enumerate(self.tokens) if t.key not in FILLER_KEYS)
+        if len(kept) == len(self.tokens) or not kept:
+            return None
+        return kept, " ".join(self.tokens[i].key for i in kept)
 
     def token_at(self, char_offset: int) -> int:
         """Index of the token covering a character offset in `keys`."""
@@ -116,6 +126,10 @@ def fold(text: str) -> str:
 
 def match_key(lemma: str) -> str:
     return lemma if lemma[:1].isdigit() else lemma[:STEM_LEN]
+
+
+# pronouns and particles slipped into a set phrase: «всего вам доброго», «сейчас я посмотрю»
+FILLER_KEYS = frozenset(match_key(w) for w in "вам вас нам нас вы мы я ты же ну вот уж еще очень".split())
 
 
 def _word_spans(words: list[str]) -> tuple[str, list[tuple[int, int]]]:
