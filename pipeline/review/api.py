@@ -17,13 +17,14 @@ from pydantic import BaseModel, Field
 from pipeline.audio import AudioError
 from pipeline.review.audio import peaks
 from pipeline.review.auth import SignedIn
-from pipeline.review.callview import action_to_json, call_to_json, load_call_view, stored_audio
+from pipeline.review.callview import action_to_json, call_to_json, stored_audio
 from pipeline.review.queue import QueueFilters, queue_page
 from pipeline.review.web import (
     CSRF_HEADER,
     MAX_PAGE,
     act,
     attempt_login,
+    call_view,
     check_csrf,
     set_session_cookie,
     settings,
@@ -90,27 +91,21 @@ def api_queue(request: Request, who: Who, seller: str | None = None, date_from: 
                         "page_size": result.page_size, "calls": [row.__dict__ for row in result.rows]})
 
 
-def _view(request: Request, who: SignedIn, analysis_id: int) -> Any:
-    with settings(request).sessions.begin() as session:
-        visible_call(session, who, analysis_id)
-        return load_call_view(session, analysis_id)
-
-
 @router.get("/calls/{analysis_id}", summary="One call: transcript, stages, findings, score, review state and trail")
 def api_call(request: Request, analysis_id: int, who: Who) -> dict[str, Any]:
-    return call_to_json(_view(request, who, analysis_id))
+    return call_to_json(call_view(request, who, analysis_id))
 
 
 @router.get("/calls/{analysis_id}/findings", summary="The call's findings with their latest review decision")
 def api_findings(request: Request, analysis_id: int, who: Who) -> list[dict[str, Any]]:
-    data = call_to_json(_view(request, who, analysis_id))
+    data = call_to_json(call_view(request, who, analysis_id))
     decisions = data["review"]["findings"]
     return [{"idx": i, **f, "review": decisions.get(str(i))} for i, f in enumerate(data["analysis"]["findings"])]
 
 
 @router.get("/calls/{analysis_id}/actions", summary="The call's audit trail, oldest first")
 def api_actions(request: Request, analysis_id: int, who: Who) -> list[dict[str, Any]]:
-    return [action_to_json(a) for a in _view(request, who, analysis_id).review.trail]
+    return [action_to_json(a) for a in call_view(request, who, analysis_id).review.trail]
 
 
 @router.post("/calls/{analysis_id}/actions", status_code=201,

@@ -18,11 +18,12 @@ from fastapi.templating import Jinja2Templates
 from pipeline.audio import AudioError
 from pipeline.review.audio import audio_available, playable
 from pipeline.review.auth import SESSION_COOKIE, SignedIn, end_session
-from pipeline.review.callview import labelled_truth, load_call_view, stored_audio, truth_file_name
+from pipeline.review.callview import labelled_truth, stored_audio, truth_file_name
 from pipeline.review.queue import filter_choices, queue_page
 from pipeline.review.web import (
     act,
     attempt_login,
+    call_view,
     check_csrf,
     filters_from,
     parse_number,
@@ -130,9 +131,7 @@ def queue(request: Request, who: Who) -> HTMLResponse:
 
 @router.get("/call/{analysis_id}")
 def call_page(request: Request, analysis_id: int, who: Who, t: float | None = None) -> HTMLResponse:
-    with settings(request).sessions.begin() as session:
-        visible_call(session, who, analysis_id)
-        view = load_call_view(session, analysis_id)
+    view = call_view(request, who, analysis_id)
     audio_ok = audio_available(view.recording_path)
     return page(request, "call.html", who, view=view, a=view.analysis, audio_ok=audio_ok, start_at=t or 0.0,
                 reviewer=can_review(who.user), is_seller=who.user.role == "seller",
@@ -173,8 +172,6 @@ def call_truth(request: Request, analysis_id: int, who: Who) -> JSONResponse:
     """The reviewed call as a `callqa eval` sidecar (QA leads, admins and coaches)."""
     if who.user.role == "seller":
         raise HTTPException(403, "the labelled export is for QA leads, admins and coaches")
-    with settings(request).sessions.begin() as session:
-        visible_call(session, who, analysis_id)
-        view = load_call_view(session, analysis_id)
+    view = call_view(request, who, analysis_id)
     return JSONResponse(labelled_truth(view), headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(truth_file_name(view))}"})

@@ -23,6 +23,7 @@ from pipeline.review.auth import (
     signed_in,
     start_session,
 )
+from pipeline.review.callview import CallView, load_call_view
 from pipeline.review.queue import QueueFilters
 from pipeline.storage.reviews import ReviewAction, can_see, record_action, seller_of_analysis, verify_password
 
@@ -116,6 +117,13 @@ def act(request: Request, who: SignedIn, analysis_id: int, kind: str, *, finding
             raise HTTPException(422, str(exc)) from None
 
 
+def call_view(request: Request, who: SignedIn, analysis_id: int) -> CallView:
+    """The call as `who` may see it: 404 unknown, 403 not theirs."""
+    with settings(request).sessions.begin() as session:
+        visible_call(session, who, analysis_id)
+        return load_call_view(session, analysis_id)
+
+
 def parse_number(name: str, raw: str | None) -> float | None:
     if raw is None or not raw.strip():
         return None
@@ -154,5 +162,5 @@ def filters_from(params: Any) -> QueueFilters:
 
 
 __all__ = ["CSRF_HEADER", "MAX_ID", "MAX_PAGE", "LoginAttempt", "LoginRequired", "ReviewSettings", "act",
-           "attempt_login", "check_csrf", "filters_from", "parse_number", "set_session_cookie", "settings", "signed",
-           "visible_call"]
+           "attempt_login", "call_view", "check_csrf", "filters_from", "parse_number", "set_session_cookie",
+           "settings", "signed", "visible_call"]
