@@ -14,7 +14,6 @@ from checks.dialogue import (
     ACKNOWLEDGEMENTS,
     asks_amount,
     candidate_facts,
-    QUESTION_OPENERS,
     QUESTION_WORDS,
     StatedValue,
     UNIT_KEYS,
@@ -26,6 +25,7 @@ from checks.dialogue import (
     fact_keywords_found,
     is_question,
     misheard_question_word,
+    opens_a_question,
     stated_values,
     text_contradiction,
     text_fact_mentioned,
@@ -314,9 +314,7 @@ def _answers_the_seller(ctx: CallContext, q: int) -> bool:
         return False
     if set(text.keys.split()) & _YES_NO_KEYS:
         return False  # «оплатить картой получится?» asks by intonation alone
-    opens_a_question = any(f"{text.surface} ".startswith(f"{o} ") or f" {o} " in f" {text.surface} "
-                           for o in QUESTION_OPENERS)
-    return not (asks_by_word(text) or misheard_question_word(text) or asks_amount(text) or opens_a_question
+    return not (asks_by_word(text) or misheard_question_word(text) or asks_amount(text) or opens_a_question(text)
                 or candidate_facts(text, ctx.standard.knowledge_base))
 
 

@@ -96,13 +96,18 @@ def is_question(utt: Utterance, text: NormText, facts: Sequence[Fact] = ()) -> b
         return True
     if asks_by_word(text) or _has_phrase(text, AMOUNT_PHRASES) or misheard_question_word(text):
         return True
-    if any(text.surface.startswith(opener) or f" {opener}" in text.surface for opener in QUESTION_OPENERS):
+    if opens_a_question(text):
         return True
     # one keyword is a mention, not a question: «нужен газобетон» asks nothing; nor does a line
     # that ends in thanks («…участок в Подольске. Информации достаточно, спасибо.»)
     if _ends_in_thanks(utt.text):
         return False
     return any(len(f.keywords) >= 2 and fact_keywords_found(f, text) >= 2 for f in facts)
+
+
+def opens_a_question(text: NormText) -> bool:
+    """«Скажите…», «а у вас…»: after these a plain statement asks."""
+    return any(text.surface.startswith(opener) or f" {opener}" in text.surface for opener in QUESTION_OPENERS)
 
 
 def _ends_in_thanks(raw: str) -> bool:

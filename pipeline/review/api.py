@@ -17,19 +17,19 @@ from pydantic import BaseModel, Field
 from pipeline.audio import AudioError
 from pipeline.review.audio import peaks
 from pipeline.review.auth import SignedIn
-from pipeline.review.callview import action_to_json, call_to_json, stored_audio
+from pipeline.review.callview import action_to_json, call_to_json
 from pipeline.review.queue import QueueFilters, queue_page
 from pipeline.review.web import (
     CSRF_HEADER,
     MAX_PAGE,
     act,
     attempt_login,
+    call_recording,
     call_view,
     check_csrf,
     set_session_cookie,
     settings,
     signed,
-    visible_call,
 )
 from pipeline.serialize import to_jsonable
 from pipeline.storage.models import REVIEW_KINDS
@@ -120,9 +120,7 @@ def api_act(request: Request, analysis_id: int, body: ActionIn, who: Who,
 
 @router.get("/calls/{analysis_id}/peaks", summary="Waveform peaks per channel for the call page")
 def api_peaks(request: Request, analysis_id: int, who: Who) -> dict[str, Any]:
-    with settings(request).sessions.begin() as session:
-        visible_call(session, who, analysis_id)
-        path, _ = stored_audio(session, analysis_id)
+    path, _ = call_recording(request, who, analysis_id)
     try:
         channels, duration = peaks(path)
     except AudioError as exc:

@@ -18,11 +18,12 @@ from fastapi.templating import Jinja2Templates
 from pipeline.audio import AudioError
 from pipeline.review.audio import audio_available, playable
 from pipeline.review.auth import SESSION_COOKIE, SignedIn, end_session
-from pipeline.review.callview import labelled_truth, stored_audio, truth_file_name
+from pipeline.review.callview import labelled_truth, truth_file_name
 from pipeline.review.queue import filter_choices, queue_page
 from pipeline.review.web import (
     act,
     attempt_login,
+    call_recording,
     call_view,
     check_csrf,
     filters_from,
@@ -30,7 +31,6 @@ from pipeline.review.web import (
     set_session_cookie,
     settings,
     signed,
-    visible_call,
 )
 from pipeline.storage.reviews import can_review
 
@@ -157,9 +157,7 @@ def call_action(request: Request, analysis_id: int, who: Who, kind: Annotated[st
 
 @router.get("/call/{analysis_id}/audio")
 def call_audio(request: Request, analysis_id: int, who: Who) -> Response:
-    with settings(request).sessions.begin() as session:
-        visible_call(session, who, analysis_id)
-        path, sha256 = stored_audio(session, analysis_id)
+    path, sha256 = call_recording(request, who, analysis_id)
     try:
         found = playable(path, sha256, settings(request).cache_dir)
     except AudioError as exc:

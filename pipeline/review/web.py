@@ -23,7 +23,7 @@ from pipeline.review.auth import (
     signed_in,
     start_session,
 )
-from pipeline.review.callview import CallView, load_call_view
+from pipeline.review.callview import CallView, load_call_view, stored_audio
 from pipeline.review.queue import QueueFilters
 from pipeline.storage.reviews import ReviewAction, can_see, record_action, seller_of_analysis, verify_password
 
@@ -124,6 +124,13 @@ def call_view(request: Request, who: SignedIn, analysis_id: int) -> CallView:
         return load_call_view(session, analysis_id)
 
 
+def call_recording(request: Request, who: SignedIn, analysis_id: int) -> tuple[str, str]:
+    """(stored path, sha256) of a call `who` may see: what the audio routes need, per range request."""
+    with settings(request).sessions.begin() as session:
+        visible_call(session, who, analysis_id)
+        return stored_audio(session, analysis_id)
+
+
 def parse_number(name: str, raw: str | None) -> float | None:
     if raw is None or not raw.strip():
         return None
@@ -162,5 +169,5 @@ def filters_from(params: Any) -> QueueFilters:
 
 
 __all__ = ["CSRF_HEADER", "MAX_ID", "MAX_PAGE", "LoginAttempt", "LoginRequired", "ReviewSettings", "act",
-           "attempt_login", "call_view", "check_csrf", "filters_from", "parse_number", "set_session_cookie",
+           "attempt_login", "call_recording", "call_view", "check_csrf", "filters_from", "parse_number", "set_session_cookie",
            "settings", "signed", "visible_call"]
