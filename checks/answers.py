@@ -31,7 +31,7 @@ from checks.dialogue import (
     text_fact_mentioned,
     values_equal,
 )
-from checks.matching import best_match, evidence_for
+from checks.matching import best_match, evidence_for, keyword_found, reference_lemmas
 from checks.registry import CallContext, CheckResult, register
 from checks.standard import Fact
 from checks.text import NormText, match_key
@@ -52,7 +52,9 @@ _STOP = frozenset(
         "в на у с по для за к о об от до из а и но или да нет ну вот же ли не ни что как это то так "
         "я мы вы ты он она они мне вам нам вас нас меня себя мой ваш наш есть быть можно хотеть "
         "сказать подсказать скажите очень там тут здесь еще уже какой сколько когда где почему "
-        "если бы тоже только весь все этот тот"
+        "если бы тоже только весь все этот тот который "
+        # discourse markers open any line: «Слушайте, а…», «Знаете, …», «хочу узнать»
+        "слушать смотреть знать понимать кстати вообще просто узнать"
     ).split()
 ) | frozenset(match_key(w) for w in ACKNOWLEDGEMENTS)  # «Хорошо?» in both lines is no topic
 # a stated number this many times off the knowledge base is misheard, not misinformed
@@ -63,6 +65,7 @@ _UNIT_WORDS: dict[str, frozenset[str]] = {
     {**UNIT_KEYS, "time": UNIT_KEYS["hours"] | {match_key("утра"), match_key("вечера")}}.items()}
 # the words of a question asked by intonation alone
 _YES_NO_KEYS = frozenset(match_key(w) for w in "можно получится получиться нельзя будет есть".split())
+_CAN, _HOW = match_key("можно"), match_key("как")
 # how a reply to a question opens: these answer any question («Конечно, со склада отгрузим»)...
 ANSWER_OPENERS = ("конечно", "разумеется", "без проблем", "к сожалению")
 # ...and these only a yes/no one: «да» also opens a change of subject («Да, а какой объём?»)
@@ -127,7 +130,7 @@ def _finding(kind: str, severity: str, ctx: CallContext, index: int, evidence: s
                    speaker=u.speaker, evidence=evidence, reference=reference, check=check, details=details)
 
 
-@register("wrong_answer", "2", requires=("knowledge_base",), needs_roles=True)
+@register("wrong_answer", "3", requires=("knowledge_base",), needs_roles=True)
 def wrong_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     """Seller lines that state a knowledge-base value and contradict it.
 
@@ -263,36 +266,69 @@ def _content_keys(text: NormText) -> set[str]:
     return {k for k in text.keys.split() if k not in _STOP and not k[:1].isdigit() and len(k) > 2}
 
 
-def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[str]) -> bool:
-    """Whether line `a` responds to question `q`; an evasive reply is judged by its own check."""
+def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[str], first_reply: bool) -> bool:
+    """Whether line `a` responds to question `q`; an evasive reply is judged by its own check.
+
+    Once the seller has moved on («а вы о нас откуда узнали?»), a later line must be on the
+    question's topic; the first reply may also answer by its form or by weaker signs."""
     question, answer = ctx.texts[q], ctx.texts[a]
     kb = ctx.standard.knowledge_base
     facts = [fact] if fact else candidate_facts(question, kb) + [f for f in [fact_for_exchange(question, answer, kb)] if f]
+    return _on_topic(question, answer, facts, kb) or (first_reply and _first_reply_answers(ctx, question, answer, facts, evasive))
+
+
+def _on_topic(question: NormText, answer: NormText, facts: list[Fact], kb: list[Fact]) -> bool:
     if any(stated_values(answer, f.unit) or fact_keywords_found(f, answer) for f in facts):
         return True
-    # «полтавы тысячи рублей»: a sum was said, only its first word was lost; «до дадывать сорти
-    # часов»: a time was said, its number lost
+    # «полтавы тысячи рублей»: a sum was said, only its first word was lost
     if any(f.unit != "text" for f in facts) and any(t.text[:1] == "~" for t in answer.tokens):
         return True
-    said_units = {unit for unit, words in _UNIT_WORDS.items() if set(answer.keys.split()) & words}
-    if any(f.unit in said_units for f in facts) or (not facts and asks_amount(question) and said_units):
-        return True
     # an address or another text value of the knowledge base answers «куда к вам подъехать?»
-    if _text_fact_in_reply(answer, kb):
-        return True
-    if best_match(evasive, answer, ctx.standard.thresholds.match_cutoff):
-        return True
-    # «этим занимается Денис, переключаю на него»: dispatched, and poor_dispatching judges how well
-    if best_match(_dispatch_phrases(ctx), answer, ctx.standard.thresholds.match_cutoff):
-        return True
-    if _content_keys(question) & _content_keys(answer):
+    if _text_fact_in_reply(answer, kb) or _content_keys(question) & _content_keys(answer):
         return True
     # a number answers «сколько?» about something the knowledge base does not know; for a
     # known fact only a value of its unit does («в четыре часа» is no price)
-    if not facts and asks_amount(question) and any(t.text[:1].isdigit() or t.text[:1] == "~" for t in answer.tokens):
+    return not facts and asks_amount(question) and any(t.text[:1].isdigit() or t.text[:1] == "~" for t in answer.tokens)
+
+
+def _first_reply_answers(ctx: CallContext, question: NormText, answer: NormText, facts: list[Fact],
+                         evasive: list[str]) -> bool:
+    """Signs too weak for a later line: one word of a keyword («в рабочие … трудимся» for «рабочие
+    дни»), a unit whose number was lost («до дадывать сорти часов»), another fact's value (a merged
+    client line put the question on the wrong fact), or the reply's form («конечно…», «не знаю»,
+    «соединяю»)."""
+    kb = ctx.standard.knowledge_base
+    said_units = {unit for unit, words in _UNIT_WORDS.items() if set(answer.keys.split()) & words}
+    return (any(_names_a_keyword_word(f, answer) or f.unit in said_units for f in facts)
+            or (not facts and asks_amount(question) and bool(said_units))
+            or any(stated_values(answer, f.unit) and _names_a_keyword_word(f, answer) for f in kb)
+            or _replies_by_form(ctx, question, answer, evasive))
+
+
+def _replies_by_form(ctx: CallContext, question: NormText, answer: NormText, evasive: list[str]) -> bool:
+    cutoff = ctx.standard.thresholds.match_cutoff
+    # «этим занимается Денис, переключаю на него»: dispatched, and poor_dispatching judges how well
+    if best_match(evasive, answer, cutoff) or best_match(_dispatch_phrases(ctx), answer, cutoff):
         return True
     openers = ANSWER_OPENERS + (YES_NO_OPENERS if _yes_no_question(question) else ())
     return any(f"{answer.surface} ".startswith(f"{o} ") for o in openers)
+
+
+def _names_a_keyword_word(fact: Fact, answer: NormText) -> bool:
+    """A word of any of the fact's keywords: «в рабочие … трудимся» is on the topic of «рабочие дни»
+    though recognition lost «дни»."""
+    return any(keyword_found(lemma, answer) for keyword in fact.keywords for lemma, key in reference_lemmas(keyword)
+               if len(lemma) >= 4 and key not in _STOP)
+
+
+def _answered(ctx: CallContext, q: int, window: list[int], fact: Fact | None, evasive: list[str],
+              holds: list[str]) -> bool:
+    replied = False  # hold lines («секундочку…») come before the first reply
+    for a in window:
+        if _answers(ctx, q, a, fact, evasive, first_reply=not replied):
+            return True
+        replied = replied or not best_match(holds, ctx.texts[a], ctx.standard.thresholds.match_cutoff)
+    return False
 
 
 def _dispatch_phrases(ctx: CallContext) -> list[str]:
@@ -312,10 +348,16 @@ def _answers_the_seller(ctx: CallContext, q: int) -> bool:
     if (before is None or before == first_seller  # «чем могу помочь?» is answered by the reason for calling
             or utterances[before].speaker != "seller" or not is_question(utterances[before], ctx.texts[before])):
         return False
-    if set(text.keys.split()) & _YES_NO_KEYS:
+    if _asks_yes_or_no(text):
         return False  # «оплатить картой получится?» asks by intonation alone
     return not (asks_by_word(text) or misheard_question_word(text) or asks_amount(text) or opens_a_question(text)
                 or candidate_facts(text, ctx.standard.knowledge_base))
+
+
+def _asks_yes_or_no(text: NormText) -> bool:
+    """A modal word that asks by intonation; «как можно скорее» answers a question about time."""
+    keys = text.keys.split()
+    return any(k in _YES_NO_KEYS and not (k == _CAN and i > 0 and keys[i - 1] == _HOW) for i, k in enumerate(keys))
 
 
 def _attention_check(ctx: CallContext, q: int) -> bool:
@@ -346,7 +388,7 @@ def _yes_no_question(question: NormText) -> bool:
     return not (keys - {match_key("ли")}) & QUESTION_WORDS
 
 
-@register("ignored_question", "2", needs_roles=True)
+@register("ignored_question", "3", needs_roles=True)
 def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     turns = int(params.get("answer_turns", 2))
     min_words = int(params.get("min_words", 3))
@@ -356,9 +398,9 @@ def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> Check
         if len(ctx.texts[q].tokens) < min_words or not _content_keys(ctx.texts[q]) or _attention_check(ctx, q):
             continue  # «да?», «алло?», «а у вас…» ask for attention, not for an answer
         fact = _question_fact(ctx, q)
-        window = answer_window(ctx, q, turns, hold_phrases(ctx))
-        if (_opening_request(ctx, q) or _answers_the_seller(ctx, q)
-                or any(_answers(ctx, q, a, fact, evasive) for a in window)):
+        holds = hold_phrases(ctx)
+        window = answer_window(ctx, q, turns, holds)
+        if _opening_request(ctx, q) or _answers_the_seller(ctx, q) or _answered(ctx, q, window, fact, evasive, holds):
             continue
         reply = ctx.transcript.utterances[window[0]].text if window else "(no reply)"
         findings.append(_finding(

@@ -28,12 +28,22 @@ QUESTION_WORDS = frozenset(
 # misheard forms of these («доскальки», «сколька») still ask: matched fuzzily on unknown words
 FUZZY_QUESTION_WORDS = ("сколько", "доскольки", "почему", "откуда")
 FUZZY_QUESTION_CUTOFF = 84.0
-# a sentence of only these acknowledges, whatever its intonation mark («Понятно?»)
+# unstressed vowels are what recognition gets wrong in Russian («доскальке»): the consonants of a
+# long question word, in order, identify it
+_NOT_CONSONANTS = str.maketrans("", "", "аеёиоуыэюяьъй")
+QUESTION_SKELETONS = frozenset(
+    sk for sk in (w.translate(_NOT_CONSONANTS) for w in FUZZY_QUESTION_WORDS) if len(sk) >= 4)
+# a sentence of only these acknowledges or reacts, whatever its intonation mark («Понятно?»,
+# «Ну что ж, заманчиво?»)...
 ACKNOWLEDGEMENTS = frozenset(
-    "понятно хорошо ясно ладно да ага угу спасибо ну отлично так понял поняла конечно окей нет".split()
+    "понятно хорошо ясно ладно да ага угу спасибо ну отлично так понял поняла конечно окей нет "
+    "заманчиво интересно неплохо здорово прекрасно замечательно супер".split()
 )
+# ...and so does one with pronouns and particles around them («ну все, я вас поняла?»)
+_ACK_COMPANIONS = frozenset("я вас вы все это а и что ж же вот".split())
 # words that ask for an amount, a price or a time: a number in the reply answers them
 AMOUNT_WORDS = frozenset(match_key(w) for w in "сколько доскольки почем когда цена стоимость стоить во время".split())
+_AMOUNT_QUESTION_WORDS = ("сколько", "доскольки")
 # «во что обойдётся?» asks a price; Whisper splits «почём» in two
 AMOUNT_PHRASES = ("по чем", "во что")
 # after «а у вас» / «скажите» a plain statement is a question in speech
@@ -69,20 +79,25 @@ def fact_keywords_found(fact: Fact, text: NormText) -> int:
     return sum(1 for keyword in fact.keywords if keyword_found(keyword, text))
 
 
+def only_acknowledges(words: Sequence[str]) -> bool:
+    return (any(w in ACKNOWLEDGEMENTS for w in words)
+            and all(w in ACKNOWLEDGEMENTS or w in _ACK_COMPANIONS for w in words))
+
+
 def _asks_by_mark(raw: str) -> bool:
     """A sentence ending in «?» that is more than an acknowledgement («Понятно? Хорошо.» asks nothing)."""
     for sentence in _SENTENCE_END.findall(raw):
-        words = _WORD.findall(fold(sentence))
-        if sentence.rstrip().endswith("?") and not all(w in ACKNOWLEDGEMENTS for w in words):
+        if sentence.rstrip().endswith("?") and not only_acknowledges(_WORD.findall(fold(sentence))):
             return True
     return False
 
 
-def misheard_question_word(text: NormText) -> bool:
+def misheard_question_word(text: NormText, words: Sequence[str] = FUZZY_QUESTION_WORDS) -> bool:
+    skeletons = QUESTION_SKELETONS & {w.translate(_NOT_CONSONANTS) for w in words}
     return any(
         len(t.text) >= 6 and not t.text[:1].isdigit() and not is_known_word(t.text)
-        and process.extractOne(t.text, FUZZY_QUESTION_WORDS, scorer=fuzz.ratio,
-                               score_cutoff=FUZZY_QUESTION_CUTOFF) is not None
+        and (t.text.translate(_NOT_CONSONANTS) in skeletons
+             or process.extractOne(t.text, words, scorer=fuzz.ratio, score_cutoff=FUZZY_QUESTION_CUTOFF) is not None)
         for t in text.tokens
     )
 
@@ -90,7 +105,7 @@ def misheard_question_word(text: NormText) -> bool:
 def is_question(utt: Utterance, text: NormText, facts: Sequence[Fact] = ()) -> bool:
     """A question by intonation mark, question word, opener, or by naming a
     knowledge-base topic: Whisper often drops the «?» of a spoken question."""
-    if all(t.text in ACKNOWLEDGEMENTS for t in text.tokens):
+    if not text.tokens or only_acknowledges([t.text for t in text.tokens]):
         return False
     if _asks_by_mark(utt.text):
         return True
@@ -112,7 +127,7 @@ def opens_a_question(text: NormText) -> bool:
 
 def _ends_in_thanks(raw: str) -> bool:
     sentences = [s for s in _SENTENCE_END.findall(raw) if _WORD.search(s)]
-    return bool(sentences) and all(w in ACKNOWLEDGEMENTS for w in _WORD.findall(fold(sentences[-1])))
+    return bool(sentences) and only_acknowledges(_WORD.findall(fold(sentences[-1])))
 
 
 def asks_by_word(text: NormText) -> bool:
@@ -127,7 +142,8 @@ def asks_by_word(text: NormText) -> bool:
 
 def asks_amount(text: NormText) -> bool:
     """The line asks for a price, a quantity or a time: a number in the reply answers it."""
-    return bool(AMOUNT_WORDS & set(text.keys.split())) or _has_phrase(text, AMOUNT_PHRASES)
+    return (bool(AMOUNT_WORDS & set(text.keys.split())) or _has_phrase(text, AMOUNT_PHRASES)
+            or misheard_question_word(text, _AMOUNT_QUESTION_WORDS))
 
 
 def _has_phrase(text: NormText, phrases: Sequence[str]) -> bool:
@@ -157,7 +173,12 @@ def fact_for_question(question: NormText, facts: Sequence[Fact]) -> Fact | None:
 
 def _in_range(toks: Sequence[Token], i: int) -> bool:
     """«2-3 недели», or Whisper's garble «105-1200»: no single value was stated."""
-    return any(0 <= j < len(toks) and _DASHED.match(toks[j].text) for j in (i, i + 1))
+    return any(_dashed_after_number(toks, j) for j in (i, i + 1))
+
+
+def _dashed_after_number(toks: Sequence[Token], j: int) -> bool:
+    """«-3» after «2», or «-500» after «100 -200»: the tail of a range or of a garbled chain."""
+    return 0 < j < len(toks) and bool(_DASHED.match(toks[j].text)) and bool(_NUMBER.match(toks[j - 1].text.lstrip("-")))
 
 
 def fact_for_exchange(question: NormText, reply: NormText, facts: Sequence[Fact]) -> Fact | None:
@@ -180,9 +201,11 @@ def stated_values(text: NormText, unit: str) -> list[StatedValue]:
                 hours, minutes = tok.text.split(":")
                 out.append(StatedValue(f"{int(hours):02d}:{minutes}", tok.text, i, i + 1))
             continue
-        if not _NUMBER.match(tok.text):
+        # «скидка -10%»: a dash Whisper writes before a lone number is no minus sign
+        number = tok.text[1:] if _DASHED.match(tok.text) else tok.text
+        if not _NUMBER.match(number):
             continue
-        value = float(tok.text)
+        value = float(number)
         follows = match_key(toks[i + 1].lemma) if i + 1 < len(toks) else ""
         units = UNIT_KEYS.get(unit, frozenset())
         if follows in units:

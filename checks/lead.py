@@ -21,7 +21,7 @@ from pydantic import Field
 
 from checks.amounts import largest, money
 from checks.cues import cues_in
-from checks.dialogue import ACKNOWLEDGEMENTS, is_question
+from checks.dialogue import is_question, only_acknowledges
 from checks.lead_rules import Answer, Frequency, PaymentMode, Priority, PriorityRule, Reason, When, prioritise
 from checks.matching import PhraseMatch, best_match, evidence_for
 from checks.registry import CallContext, CheckParams, CheckResult, register
@@ -138,7 +138,7 @@ def _budget(u: Utterance, text: NormText, p: LeadParams) -> list[Read]:
 
 def _goal(u: Utterance, text: NormText, p: LeadParams) -> list[Read]:
     """The client's own words: what the product is for is not a value to normalise."""
-    if is_question(u, text) or all(t.text in ACKNOWLEDGEMENTS for t in text.tokens):
+    if not text.tokens or is_question(u, text) or only_acknowledges([t.text for t in text.tokens]):
         return []
     return [(u.text, "", PhraseMatch(100.0, 0, len(text.tokens), "the client's words"))]
 

@@ -19,8 +19,9 @@ invented one):
   want quantities can skip them.
 * «тысячи двести» with no count before «тысячи» lost a word in recognition
   («пять тысяч двести» heard as «стоять тысячи двести»): kind "partial", text
-  «~1200», so no check reads it as 1200.  Whisper's «5000-200» is 5200; «2-3» is
-  left alone (a range).
+  «~1200», so no check reads it as 1200.  So does a count that «тысячи» cannot
+  follow («5 тысячи за вести рублей» for «пять тысяч двести рублей»).
+  Whisper's «5000-200» is 5200, its «6,100» 6100; «2-3» is left alone (a range).
 * «раз» (once) and words merely containing number stems («сорокин») are not
   numbers: lookup is by whole token only.
 
@@ -188,6 +189,9 @@ def _read_digits(tokens: Sequence[str], i: int) -> tuple[float, str, int] | None
     if m is None:
         return None
     whole, frac, suffix = m.groups()
+    if frac is not None and len(frac) == 3 and len(whole) <= 3:
+        # «6,100 рублей» is Whisper's thousands separator: nobody says «шесть целых сто тысячных»
+        whole, frac = whole + frac, None
     j = i + 1
     if frac is None and not suffix and len(whole) <= 3:
         while j < len(tokens):
@@ -252,7 +256,7 @@ def _parse_number(tokens: Sequence[str], i: int, words: dict[str, _Word]) -> _At
                     end = group_start
                     group = 0.0
                 break
-            if not has_group and not total and tok in _COUNTED_ONLY:
+            if (not has_group and not total and tok in _COUNTED_ONLY) or (has_group and _disagrees(group, tok)):
                 kind = "partial"
             total += (group if has_group else 1) * w.mult
             group, has_group = 0.0, False
@@ -273,6 +277,15 @@ def _parse_number(tokens: Sequence[str], i: int, words: dict[str, _Word]) -> _At
     if end == i:
         return None
     return _end(i, end, total + group, kind)
+
+
+def _disagrees(count: float, multiplier: str) -> bool:
+    """«5 тысячи»: after five to twenty (and 25, 30…) Russian says «тысяч»; «тысячи» there
+    means recognition lost a word («пять тысяч двести» heard as «5 тысячи за вести»)."""
+    if multiplier != "тысячи" or not count.is_integer():  # «1,5 тысячи» is right
+        return False
+    n = int(count)
+    return n % 10 in (0, 5, 6, 7, 8, 9) or 11 <= n % 100 <= 14
 
 
 def _end(start: int, end: int, value: float, kind: str) -> _Atom:

@@ -112,6 +112,29 @@ def test_question_answered_two_turns_later_is_not_ignored(standard):
     assert got == []
 
 
+def test_transfer_after_the_seller_changed_the_subject_does_not_answer(standard):
+    got = findings(standard, GREETING,
+                   ("client", 5.0, "Нам в Москву везти, это сколько будет по деньгам?"),
+                   ("seller", 9.0, "А вы о нас откуда узнали?"),
+                   ("client", 12.0, "Знакомые посоветовали."),
+                   ("seller", 14.0, "Это лучше решит наш инженер, соединяю, побудьте на линии."), kind="ignored_question")
+    assert [f.start for f in got] == [5.0]
+
+
+def test_transfer_as_the_first_reply_takes_the_question_up(standard):
+    got = findings(standard, GREETING,
+                   ("client", 5.0, "Нам в Москву везти, это сколько будет по деньгам?"),
+                   ("seller", 9.0, "Это лучше решит наш инженер, соединяю, побудьте на линии."), kind="ignored_question")
+    assert got == []
+
+
+def test_a_shared_discourse_marker_is_no_shared_topic(standard):
+    got = findings(standard, GREETING,
+                   ("client", 5.0, "Слушайте, а по будням до скольки к вам можно?"),
+                   ("seller", 9.0, "Слушайте, а вы о нас откуда узнали?"), kind="ignored_question")
+    assert [f.start for f in got] == [5.0]
+
+
 def test_short_attention_question_is_not_a_question_to_answer(standard):
     got = findings(standard, GREETING, ("client", 5.0, "Алло?"), ("seller", 6.0, "Да, слушаю вас."),
                    kind="ignored_question")
@@ -278,7 +301,7 @@ def test_detector_without_config_is_skipped_and_listed(tmp_path):
     std = load_standard(path)
     result = analyze_transcript(call(GREETING, ("client", 5.0, "Сколько стоит доставка в Подольск?"),
                                      ("seller", 9.0, "Четыре тысячи рублей.")), std)
-    assert any(s.startswith("wrong_answer@2: not configured") for s in result.checks_skipped)
+    assert any(s.startswith("wrong_answer@3: not configured") for s in result.checks_skipped)
     assert any(s.startswith("evasive_answer@2: the standard has no knowledge_base") for s in result.checks_skipped)
     assert not any(f.type == "wrong_answer" for f in result.findings)
 
@@ -606,3 +629,59 @@ def test_hold_announced_as_checking_is_not_dead_air(standard):
                    ("seller", 8.0, "Момент, и я проверю в программе."),
                    ("seller", 25.0, "Доставка в Подольск две тысячи пятьсот рублей."), kind="multitasking_pause")
     assert got == []
+
+
+def test_a_dash_before_a_lone_number_is_no_minus(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Скидки для крупных покупателей у вас предусмотрены?"),
+                   ("seller", 9.0, "Крупным покупателям у нас -10 процентов."), kind="wrong_answer")
+    assert [f.details["stated"] for f in got] == ["10%"]
+
+
+def test_a_price_whose_thousands_disagree_with_the_count_is_not_judged(standard):
+    # «пять тысяч двести» heard as «5 тысячи за вести»: the value was not heard, so no verdict
+    got = findings(standard, GREETING, ("client", 5.0, "Сколько сейчас стоит куб газобетона?"),
+                   ("seller", 9.0, "Газоблок идёт по 5 тысячи за вести рублей за куб."), kind="wrong_answer")
+    assert got == []
+
+
+def test_question_word_with_its_vowels_misheard_still_asks(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Слушайте, а доскальке вам можно."),
+                   ("seller", 9.0, "А вы о нас откуда узнали?"), kind="ignored_question")
+    assert [f.start for f in got] == [5.0]
+
+
+def test_a_reaction_with_a_question_mark_is_not_a_question(standard):
+    got = findings(standard, GREETING, ("seller", 5.0, "Плюс мы сами привозим и разгружаем."),
+                   ("client", 8.0, "Ну что ж, заманчиво?"),
+                   ("seller", 10.0, "Давайте встретимся в понедельник в десять утра?"), kind="ignored_question")
+    assert got == []
+
+
+def test_a_dashed_chain_of_numbers_states_no_price(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "А доставка в Подольск сколько стоит?"),
+                   ("seller", 9.0, "Машина до Подольска будет 100 -200 -500 рублей."), kind="wrong_answer")
+    assert got == []
+
+
+@pytest.mark.parametrize("reply", ["Как можно скорее, прямо на этой неделе?", "Ну все, я вас поняла? Подумаю."])
+def test_an_answer_or_acknowledgement_heard_with_a_question_mark_asks_nothing(standard, reply):
+    got = findings(standard, GREETING, ("seller", 5.0, "По времени у вас какие рамки?"), ("client", 8.0, reply),
+                   ("seller", 11.0, "Сколько вам посчитать, хотя бы на глаз?"), kind="ignored_question")
+    assert got == []
+
+
+def test_first_reply_with_one_word_of_a_keyword_is_on_topic(standard):
+    # «рабочие дни» lost «дни» in recognition; a later line would need the whole keyword
+    lines = [GREETING, ("client", 5.0, "А в будние дни вы до которого часа открыты?")]
+    first = findings(standard, *lines, ("seller", 9.0, "В рабочие трудимся без обеда."), kind="ignored_question")
+    later = findings(standard, *lines, ("seller", 9.0, "А вы откуда о нас узнали?"), ("client", 11.0, "От знакомых."),
+                     ("seller", 13.0, "В рабочие трудимся без обеда."), kind="ignored_question")
+    assert first == [] and [f.start for f in later] == [5.0]
+
+
+def test_a_unit_word_in_a_later_line_does_not_answer(standard):
+    # «хорошего дня» names no time: only a first reply is read for a unit whose number was lost
+    got = findings(standard, GREETING, ("client", 5.0, "А сколько штук на поддоне помещается?"),
+                   ("seller", 9.0, "А вы о нас откуда узнали?"), ("client", 12.0, "Знакомые посоветовали."),
+                   ("seller", 14.0, "Спасибо, что выбрали нас, хорошего дня!"), kind="ignored_question")
+    assert [f.start for f in got] == [5.0]

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from checks.standard import load_standard
 from pipeline.flow import nightly_flow, sessions_for
 from pipeline.storage.models import AnalysisRow, FailureRow, RecordingRow
 from tests.conftest import DEMO_STANDARD, SAMPLES
@@ -62,11 +63,13 @@ def test_changed_standard_makes_a_new_analysis_from_the_cached_transcript(prefec
     url = f"sqlite:///{tmp_path / 'flow2.db'}"
     nightly_flow(str(folder), str(DEMO_STANDARD), url)
     changed = tmp_path / "std_v2.yaml"
-    changed.write_text(DEMO_STANDARD.read_text(encoding="utf-8").replace('version: "4"', 'version: "5"'), encoding="utf-8")
+    current = load_standard(DEMO_STANDARD).standard.version
+    changed.write_text(DEMO_STANDARD.read_text(encoding="utf-8").replace(f'version: "{current}"', 'version: "next"'),
+                       encoding="utf-8")
     result = nightly_flow(str(folder), str(changed), url)
     outcome = result.outcomes[0]
     assert outcome.status == "analysed"
     assert outcome.timings["transcribe"] == 0.0  # reused from the transcript cache
     with sessions_for(url).begin() as s:
         versions = sorted(s.scalars(select(AnalysisRow.standard_version)))
-    assert versions == ["4", "5"]
+    assert versions == sorted([current, "next"])

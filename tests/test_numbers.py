@@ -267,6 +267,24 @@ def test_thousands_without_a_count_are_partial(text: str, expected: list[tuple[s
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        # «тысячи» cannot follow five: a word was lost, the value is not read
+        ("5 тысячи за вести рублей", [("~5000", "partial")]),
+        ("пять тысячи двести", [("~5200", "partial")]),
+        ("одиннадцать тысячи", [("~11000", "partial")]),
+        # it follows two to four, and a fraction
+        ("две тысячи пятьсот", [("2500", "number")]),
+        ("двадцать две тысячи", [("22000", "number")]),
+        ("полторы тысячи", [("1500", "number")]),
+        ("пять тысяч двести", [("5200", "number")]),
+    ],
+)
+def test_a_count_that_thousands_cannot_follow_is_partial(text: str, expected: list[tuple[str, str]]) -> None:
+    assert spans(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("5000 -200 рублей", [("5200", "number")]),  # Whisper's «пять тысяч двести»
         ("2000 -500", [("2500", "number")]),
         ("2 -3 недели", [("2", "number")]),  # a range: the tail is left for the caller
@@ -274,4 +292,17 @@ def test_thousands_without_a_count_are_partial(text: str, expected: list[tuple[s
     ],
 )
 def test_dashed_thousands_join_only_when_they_read_as_one_number(text: str, expected: list[tuple[str, str]]) -> None:
+    assert spans(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("6,100 рублей", [("6100", "number")]),  # a thousands separator, not a fraction
+        ("4.500", [("4500", "number")]),
+        ("1,5 тысячи", [("1500", "number")]),  # a fraction
+        ("2,75", [("2.75", "number")]),
+    ],
+)
+def test_three_digits_after_a_comma_are_thousands(text: str, expected: list[tuple[str, str]]) -> None:
     assert spans(text) == expected
