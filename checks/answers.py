@@ -199,11 +199,25 @@ def _replies(ctx: CallContext, q: int, turns: int, holds: list[str]) -> list[int
 
 
 def _named_fact(ctx: CallContext, index: int) -> Fact | None:
-    """The fact a line names by itself, every keyword said («доставка… Подольск»)."""
-    fact = fact_for_question(ctx.texts[index], ctx.standard.knowledge_base)
-    if fact is None or fact_keywords_found(fact, ctx.texts[index]) < min(2, len(fact.keywords)):
+    """The fact a line names by itself: every keyword said («доставка… Подольск»), or one
+    keyword beside a value only that fact can have («на большие объёмы делаем три процента»)."""
+    text, kb = ctx.texts[index], ctx.standard.knowledge_base
+    fact = fact_for_question(text, kb)
+    if fact is None:
         return None
-    return fact
+    if fact_keywords_found(fact, text) >= min(2, len(fact.keywords)) or _value_of_its_own(fact, text, kb):
+        return fact
+    return None
+
+
+def _value_of_its_own(fact: Fact, text: NormText, kb: list[Fact]) -> bool:
+    """A value in a unit no other fact uses; a time only as «до …»: «в семь вечера» is an appointment."""
+    if fact.unit == "text" or any(f.unit == fact.unit for f in kb if f is not fact):
+        return False
+    values = stated_values(text, fact.unit)
+    if fact.unit == "time":
+        values = [v for v in values if v.token_start > 0 and text.tokens[v.token_start - 1].text == "до"]
+    return bool(values)
 
 
 def _wrong(ctx: CallContext, q: int | None, a: int, fact: Fact, stated: StatedValue,

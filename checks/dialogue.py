@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 from checks.matching import best_match, keyword_found
 from checks.registry import CallContext
 from checks.standard import Fact
-from checks.text import NormText, Token, fold, is_known_word, match_key, normalise_text
+from checks.text import NormText, Token, fold, is_known_word, is_second_person_verb, match_key, normalise_text
 from pipeline.records import Utterance
 
 # «как», «есть», «можно» open statements too («у нас есть», «можно приехать»),
@@ -44,8 +44,10 @@ _ACK_COMPANIONS = frozenset("я вас вы все это а и что ж же �
 # words that ask for an amount, a price or a time: a number in the reply answers them
 AMOUNT_WORDS = frozenset(match_key(w) for w in "сколько доскольки почем когда цена стоимость стоить во время".split())
 _AMOUNT_QUESTION_WORDS = ("сколько", "доскольки")
-# «во что обойдётся?» asks a price; Whisper splits «почём» in two
-AMOUNT_PHRASES = ("по чем", "во что")
+_DISCOURSE_VERBS = frozenset("знать понимать слышать видеть представлять смотреть слушать".split())
+# «во что обойдётся?» asks a price; Whisper splits «почём» in two and writes «насколько» for «на
+# сколько» (whole words: its five-letter key is that of «наскоро»)
+AMOUNT_PHRASES = ("по чем", "во что", "насколько")
 # after «а у вас» / «скажите» a plain statement is a question in speech
 QUESTION_OPENERS = ("скажите", "подскажите", "а у вас", "у вас есть", "интересует", "хотел узнать", "хотела узнать")
 _TIME = re.compile(r"^\d{1,2}:\d{2}$")
@@ -117,7 +119,16 @@ def is_question(utt: Utterance, text: NormText, facts: Sequence[Fact] = ()) -> b
     # that ends in thanks («…участок в Подольске. Информации достаточно, спасибо.»)
     if _ends_in_thanks(utt.text):
         return False
+    if utt.speaker == "client" and _tells_the_seller_what_they_do(text):
+        return True
     return any(len(f.keywords) >= 2 and fact_keywords_found(f, text) >= 2 for f in facts)
+
+
+def _tells_the_seller_what_they_do(text: NormText) -> bool:
+    """«Поддоны потом забираете», «в Химки возите»: a client does not tell the company what it
+    does, so such a line asks, though recognition lost its «?». «Знаете», «понимаете» are mere
+    discourse markers."""
+    return any(is_second_person_verb(t.text) and t.lemma not in _DISCOURSE_VERBS for t in text.tokens)
 
 
 def opens_a_question(text: NormText) -> bool:

@@ -24,6 +24,8 @@ SHORT_CUTOFF = 90.0
 LEMMA_CUTOFF = 76.0
 # ...unless it is this short: then only the same lemma or key will do
 SHORT_KEYWORD = 4
+# Whisper glues a preposition onto the next word («за кубами» → «закубами»)
+GLUED_PREPOSITIONS = ("в", "во", "на", "за", "по", "под", "с", "со", "к", "о", "об", "до", "от")
 # a word of a reference phrase is present when a word's key is this close to its own
 WORD_CUTOFF = 70.0
 # how far under the cutoff a plain alignment may score and still be tried without the fillers
@@ -160,9 +162,13 @@ def _close(lemma: str, token: Token) -> bool:
     if len(lemma) <= 2:  # «до» of «до скольки» is not the start of «добрый»
         return False
     if len(lemma) <= SHORT_KEYWORD:
-        return token.text.startswith(lemma) or token.lemma.startswith(lemma)
+        return (token.text.startswith(lemma) or token.lemma.startswith(lemma)
+                or any(token.text.startswith(p + lemma) for p in GLUED_PREPOSITIONS))  # «закубами»
     # Russian words differ at their ends: «добраться» is not «оборваться», however alike
-    return token.lemma[:1] == lemma[:1] and bool(fuzz.ratio(lemma, token.lemma, score_cutoff=LEMMA_CUTOFF))
+    if token.lemma[:1] == lemma[:1] and fuzz.ratio(lemma, token.lemma, score_cutoff=LEMMA_CUTOFF):
+        return True
+    return any(token.text[len(p):len(p) + 1] == lemma[:1] and token.text.startswith(p)  # «подбудними»
+               and fuzz.ratio(lemma, token.text[len(p):], score_cutoff=LEMMA_CUTOFF) for p in GLUED_PREPOSITIONS)
 
 
 def _embedded(lemma: str, word: str) -> bool:

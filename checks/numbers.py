@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, NamedTuple, Sequence
 
-__all__ = ["NumberSpan", "find_numbers", "replace_numbers"]
+__all__ = ["NumberSpan", "UNIT_ANCHORS", "find_numbers", "misheard_numeral", "replace_numbers"]
 
 
 @dataclass(frozen=True)
@@ -171,6 +171,42 @@ def _tables() -> _Tables:
     }
     triggers = frozenset(words) | frozenset(glued_half) | _HALF_WORDS | {"час", "часу"}
     return _Tables(words, glued_half, triggers)
+
+
+# --- misheard numerals -----------------------------------------------------------------
+
+# the unit forms that say what count comes before them: «три тысячи», «пять тысяч», «до семи вечера»
+_PAUCAL_UNITS = frozenset({"тысячи", "процента", "рубля", "часа", "года"})  # after 2, 3, 4
+_PLURAL_UNITS = frozenset({"тысяч", "процентов", "рублей", "часов", "лет"})  # after 5 to 20
+UNIT_ANCHORS = _PAUCAL_UNITS | _PLURAL_UNITS | _MORNING | _EVENING
+_MIN_SUFFIX = 3  # «футри» ends in «три»; a shorter form («два» is the shortest) would match by chance
+
+
+@lru_cache(maxsize=4096)
+def misheard_numeral(token: str, unit: str) -> str | None:
+    """The numeral a word recognition garbled right before a unit word, when only one fits:
+    «футри тысячи» is «три тысячи», «до сейми вечера» «до семи вечера». The count must agree with
+    the unit («тысячи» follows two to four only), which rules out most chance likenesses; the
+    caller passes only words that are not in the dictionary."""
+    from rapidfuzz.distance import Levenshtein
+
+    words = _tables().words
+    fits = {
+        form for form, w in words.items()
+        if not (w.mult or w.ordinal or w.zero or w.lead_only) and _agrees(w.value, unit)
+        and ((len(form) >= 4 and Levenshtein.distance(form, token, score_cutoff=1) <= 1)
+             or (len(form) >= _MIN_SUFFIX and len(token) > len(form) and token.endswith(form)))
+    }
+    values = {words[f].value for f in fits}
+    return min(fits, key=lambda f: (Levenshtein.distance(f, token), f)) if len(values) == 1 else None
+
+
+def _agrees(value: float, unit: str) -> bool:
+    if unit in _PAUCAL_UNITS:
+        return value in (2, 3, 4)
+    if unit in _PLURAL_UNITS:
+        return value >= 5 and (value <= 20 or value % 10 == 0)  # «пять», «двадцать», «сорок», «сто» тысяч
+    return 1 <= value <= 12  # an hour before «утра» / «вечера»
 
 
 # --- stage 1: atoms (numbers, ordinals, clock readings) -------------------------------

@@ -16,7 +16,7 @@ from spacy.lang.ru.lemmatizer import RussianLemmatizer
 from spacy.language import Language
 from spacy.tokens import Token as SpacyToken
 
-from checks.numbers import replace_numbers
+from checks.numbers import UNIT_ANCHORS, misheard_numeral, replace_numbers
 from pipeline.records import Utterance
 
 # Lemmas cut to this length give the matching key: «встреча» and «встретиться»
@@ -70,6 +70,16 @@ def is_first_name(word: str) -> bool:
     """pymorphy3 tags Russian given names with the `Name` grammeme."""
     lemmatizer = nlp().get_pipe("callqa_lemmatizer")
     return any("Name" in p.tag and p.score >= 0.1 for p in lemmatizer._morph.parse(word))  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=8192)
+def is_second_person_verb(word: str) -> bool:
+    """«забираете», «работаете»: a verb that can only say what «вы» do or will do; «переводите»
+    may also ask the listener to do it (imperative), and is left out."""
+    lemmatizer = nlp().get_pipe("callqa_lemmatizer")
+    tags = [p.tag for p in lemmatizer._morph.parse(word)]  # type: ignore[attr-defined]
+    return (tags[0].POS == "VERB" and tags[0].person == "2per" and tags[0].mood == "indc"
+            and not any(t.mood == "impr" for t in tags))
 
 
 @lru_cache(maxsize=8192)
@@ -175,6 +185,7 @@ def normalise_words(words: list[str]) -> NormText:
             raw[-1] = (merged, merged, raw[-1][2])
             continue
         raw.append((text, tok.lemma_, word_idx))
+    raw = _recover_numerals(raw)
     collapsed = replace_numbers([text for text, _, _ in raw])
     tokens: list[Token] = []
     for text, start, end in collapsed:
@@ -193,6 +204,19 @@ def normalise_words(words: list[str]) -> NormText:
         keys=" ".join(keys),
         key_offsets=tuple(offsets),
     )
+
+
+def _recover_numerals(raw: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
+    """«футри тысячи» → «три тысячи»: an unknown word right before a unit word, read as the one
+    numeral it is close to (`checks.numbers.misheard_numeral`)."""
+    out = list(raw)
+    for i in range(len(raw) - 1):
+        word, unit = raw[i][0], raw[i + 1][0]
+        if unit in UNIT_ANCHORS and word.isalpha() and not is_known_word(word):
+            numeral = misheard_numeral(word, unit)
+            if numeral is not None:
+                out[i] = (numeral, numeral, raw[i][2])
+    return out
 
 
 def normalise_text(text: str) -> NormText:

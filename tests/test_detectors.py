@@ -685,3 +685,32 @@ def test_a_unit_word_in_a_later_line_does_not_answer(standard):
                    ("seller", 9.0, "А вы о нас откуда узнали?"), ("client", 12.0, "Знакомые посоветовали."),
                    ("seller", 14.0, "Спасибо, что выбрали нас, хорошего дня!"), kind="ignored_question")
     assert [f.start for f in got] == [5.0]
+
+
+@pytest.mark.parametrize(("line", "stated"), [
+    ("На большие объёмы делаем три процента.", ["3%"]),  # the only percentage fact
+    ("Работаем до семи вечера.", ["19:00"]),  # «до …»: the closing time
+    ("Давайте в будни, в семь вечера, подъедете?", []),  # «в …»: an appointment, not the hours
+])
+def test_one_keyword_beside_a_value_only_one_fact_has(standard, line, stated):
+    got = findings(standard, GREETING, ("client", 5.0, "Ну, думаю, шестнадцать тысяч штук хватит."),
+                   ("seller", 9.0, line), kind="wrong_answer")
+    assert [f.details["stated"] for f in got] == stated
+
+
+def test_how_much_written_as_one_word_still_asks(standard):
+    # and «закубами»: a preposition glued onto the keyword
+    got = findings(standard, GREETING, ("client", 5.0, "Ну а это насколько сейчас стоит."),
+                   ("seller", 9.0, "Закубами сейчас 4500 рублей."), kind="wrong_answer")
+    assert [f.details["stated"] for f in got] == ["4500 руб."]
+
+
+@pytest.mark.parametrize(("line", "asks"), [
+    ("Ну что ж, заманчиво, поддоны потом забираете.", True),  # what «вы» do: a question, «?» lost
+    ("Да, конечно, переводите.", False),  # may be imperative: a request, not a question
+    ("Вы знаете, мы баню строим.", False),  # a discourse marker
+])
+def test_client_line_saying_what_the_company_does_asks(standard, line, asks):
+    got = findings(standard, GREETING, ("client", 5.0, line),
+                   ("seller", 9.0, "Ага. А номер для связи продиктуете?"), kind="ignored_question")
+    assert bool(got) is asks

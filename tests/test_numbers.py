@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from checks.numbers import NumberSpan, find_numbers, replace_numbers
+from checks.numbers import NumberSpan, find_numbers, misheard_numeral, replace_numbers
 
 
 def spans(text: str) -> list[tuple[str, str]]:
@@ -306,3 +306,18 @@ def test_dashed_thousands_join_only_when_they_read_as_one_number(text: str, expe
 )
 def test_three_digits_after_a_comma_are_thousands(text: str, expected: list[tuple[str, str]]) -> None:
     assert spans(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("token", "unit", "numeral"),
+    [
+        ("футри", "тысячи", "три"),  # a glued syllable before «три»
+        ("сейми", "вечера", "семи"),  # one letter off
+        ("деветь", "утра", "девять"),
+        ("сих", "вечера", None),  # too short to tell
+        ("пятт", "тысячи", None),  # «тысячи» follows two to four only
+        ("кинемтери", "процента", None),
+    ],
+)
+def test_misheard_numeral_before_a_unit(token: str, unit: str, numeral: str | None) -> None:
+    assert misheard_numeral(token, unit) == numeral

@@ -85,3 +85,25 @@ def test_short_keyword_matches_the_start_of_a_word_only():
 def test_glued_place_name_is_found_inside_a_misheard_word():
     from checks.matching import keyword_found
     assert keyword_found("подольск", normalise_text("Ставца автоподольств стоит 4000 рублей"))
+
+
+def test_short_keyword_after_a_glued_preposition():
+    from checks.matching import keyword_found
+    assert keyword_found("куб", normalise_text("закубами газобетона 4500 рублей"))
+    assert not keyword_found("куб", normalise_text("закупка газобетона"))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("потори и футри тысячи рублей", "потори и 3000 рублей"),  # a garbled «три» before «тысячи»
+    ("у нас до сейми вечера", "у нас до 19:00"),
+    ("три тысячи рублей", "3000 рублей"),
+    ("внутри тысячи мелочей", "внутри ~1000 мелочей"),  # a dictionary word is never read as a number
+])
+def test_misheard_numeral_before_a_unit_word_is_read(text, expected):
+    assert normalise_text(text).surface == expected
+
+
+def test_long_keyword_after_a_glued_preposition():
+    from checks.matching import keyword_found
+    assert keyword_found("будни", normalise_text("а подбудними до скольки можно"))
+    assert not keyword_found("будни", normalise_text("добрый день"))
