@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from checks.text import FILLER_KEYS, NormText, Token, match_key, normalise_text
+from checks.text import FILLER_KEYS, NormText, Token, is_known_word, match_key, normalise_text
 from pipeline.records import Evidence, Utterance
 
 
@@ -149,11 +149,13 @@ def keyword_found(keyword: str, text: NormText) -> bool:
     Word by word on whole lemmas: «подельские» is a misheard «Подольск», while
     «гараж» is not «гарантия», though their five-letter keys are as close.
     """
-    for lemma, key in reference_lemmas(keyword):
-        if not any(t.lemma == lemma or t.key == key or _close(lemma, t) or _embedded(lemma, t.lemma)
-                   for t in text.tokens):
-            return False
-    return True
+    memo = text.keyword_memo
+    found = memo.get(keyword)
+    if found is None:
+        found = memo[keyword] = all(
+            any(t.lemma == lemma or t.key == key or _close(lemma, t) or _embedded(lemma, t.lemma) for t in text.tokens)
+            for lemma, key in reference_lemmas(keyword))
+    return found
 
 
 def _close(lemma: str, token: Token) -> bool:
@@ -163,12 +165,19 @@ def _close(lemma: str, token: Token) -> bool:
         return False
     if len(lemma) <= SHORT_KEYWORD:
         return (token.text.startswith(lemma) or token.lemma.startswith(lemma)
-                or any(token.text.startswith(p + lemma) for p in GLUED_PREPOSITIONS))  # «закубами»
+                or any(rest.startswith(lemma) for rest in _unglued(token.text)))  # «закубами»
     # Russian words differ at their ends: «добраться» is not «оборваться», however alike
-    if token.lemma[:1] == lemma[:1] and fuzz.ratio(lemma, token.lemma, score_cutoff=LEMMA_CUTOFF):
-        return True
-    return any(token.text[len(p):len(p) + 1] == lemma[:1] and token.text.startswith(p)  # «подбудними»
-               and fuzz.ratio(lemma, token.text[len(p):], score_cutoff=LEMMA_CUTOFF) for p in GLUED_PREPOSITIONS)
+    return any(word[:1] == lemma[:1] and fuzz.ratio(lemma, word, score_cutoff=LEMMA_CUTOFF)
+               for word in (token.lemma, *_unglued(token.text)))  # «подбудними»
+
+
+@lru_cache(maxsize=16384)
+def _unglued(word: str) -> tuple[str, ...]:
+    """What a word not in the dictionary may be with the preposition Whisper glued on taken off
+    («закубами» → «кубами»); nothing for a dictionary word («закупка»)."""
+    if is_known_word(word):
+        return ()
+    return tuple(word[len(p):] for p in GLUED_PREPOSITIONS if word.startswith(p) and len(word) > len(p) + 2)
 
 
 def _embedded(lemma: str, word: str) -> bool:

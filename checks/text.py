@@ -118,6 +118,11 @@ class NormText:
             return None
         return kept, " ".join(self.tokens[i].key for i in kept)
 
+    @cached_property
+    def keyword_memo(self) -> dict[str, bool]:
+        """keyword → found in this text: the answer checks ask one line about the same keywords many times."""
+        return {}
+
     def token_at(self, char_offset: int) -> int:
         """Index of the token covering a character offset in `keys`."""
         lo, hi = 0, len(self.key_offsets) - 1
