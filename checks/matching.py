@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from checks.text import FILLER_KEYS, NormText, Token, is_known_word, match_key, normalise_text
+from checks.text import FILLER_KEYS, NormText, is_known_word, match_key, normalise_text
 from pipeline.records import Evidence, Utterance
 
 
@@ -153,22 +153,30 @@ def keyword_found(keyword: str, text: NormText) -> bool:
     found = memo.get(keyword)
     if found is None:
         found = memo[keyword] = all(
-            any(t.lemma == lemma or t.key == key or _close(lemma, t) or _embedded(lemma, t.lemma) for t in text.tokens)
+            any(_word_matches(lemma, key, t.text, t.lemma, t.key) for t in text.tokens)
             for lemma, key in reference_lemmas(keyword))
     return found
 
 
-def _close(lemma: str, token: Token) -> bool:
+@lru_cache(maxsize=65536)
+def _word_matches(lemma: str, key: str, text: str, token_lemma: str, token_key: str) -> bool:
+    """One word of a keyword against one word of a line; cached, as a company's calls share a
+    small vocabulary."""
+    return (token_lemma == lemma or token_key == key or _close(lemma, text, token_lemma)
+            or _embedded(lemma, token_lemma))
+
+
+def _close(lemma: str, text: str, token_lemma: str) -> bool:
     """Fuzzy for words of some length; a short one must begin the word («куб» in «кубы»,
     «опт» in «оптом»): one letter off «опт» is «от»."""
     if len(lemma) <= 2:  # «до» of «до скольки» is not the start of «добрый»
         return False
     if len(lemma) <= SHORT_KEYWORD:
-        return (token.text.startswith(lemma) or token.lemma.startswith(lemma)
-                or any(rest.startswith(lemma) for rest in _unglued(token.text)))  # «закубами»
+        return (text.startswith(lemma) or token_lemma.startswith(lemma)
+                or any(rest.startswith(lemma) for rest in _unglued(text)))  # «закубами»
     # Russian words differ at their ends: «добраться» is not «оборваться», however alike
     return any(word[:1] == lemma[:1] and fuzz.ratio(lemma, word, score_cutoff=LEMMA_CUTOFF)
-               for word in (token.lemma, *_unglued(token.text)))  # «подбудними»
+               for word in (token_lemma, *_unglued(text)))  # «подбудними»
 
 
 @lru_cache(maxsize=16384)
