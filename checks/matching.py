@@ -8,6 +8,7 @@ back to Whisper's words, is the evidence a QA lead jumps to.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -194,12 +195,17 @@ def _embedded(lemma: str, word: str) -> bool:
             and fuzz.partial_ratio(lemma, word, score_cutoff=EMBEDDED_CUTOFF) > 0)
 
 
-def best_match(phrases: list[str], text: NormText, cutoff: float, *, surface: bool = False) -> PhraseMatch | None:
+def best_match(phrases: Sequence[str], text: NormText, cutoff: float, *, surface: bool = False) -> PhraseMatch | None:
+    # the answer checks test one line against the hold, evasive and transfer phrases once per question
+    memo_key = (tuple(phrases), cutoff, surface)
+    if memo_key in text.phrase_memo:
+        return text.phrase_memo[memo_key]
     best: PhraseMatch | None = None
     for phrase in phrases:
         found = match_phrase(phrase, text, cutoff, surface=surface)
         if found and (best is None or found.score > best.score):
             best = found
+    text.phrase_memo[memo_key] = best
     return best
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import Any
 
 import spacy
 from spacy.lang.ru.lemmatizer import RussianLemmatizer
@@ -121,6 +122,11 @@ class NormText:
     @cached_property
     def keyword_memo(self) -> dict[str, bool]:
         """keyword → found in this text: the answer checks ask one line about the same keywords many times."""
+        return {}
+
+    @cached_property
+    def phrase_memo(self) -> dict[tuple[Any, ...], Any]:
+        """(phrases, cutoff, surface) → the best match in this text (`checks.matching.best_match`)."""
         return {}
 
     def token_at(self, char_offset: int) -> int:
