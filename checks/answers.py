@@ -407,12 +407,12 @@ def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> Check
     turns = int(params.get("answer_turns", 2))
     min_words = int(params.get("min_words", 3))
     evasive = list(ctx.standard.check_params("evasive_answer").get("phrases", DEFAULT_EVASIVE))
+    holds = hold_phrases(ctx)
     findings: list[Finding] = []
     for q in client_questions(ctx):
         if len(ctx.texts[q].tokens) < min_words or not _content_keys(ctx.texts[q]) or _attention_check(ctx, q):
             continue  # «да?», «алло?», «а у вас…» ask for attention, not for an answer
         fact = _question_fact(ctx, q)
-        holds = hold_phrases(ctx)
         window = answer_window(ctx, q, turns, holds)
         if _opening_request(ctx, q) or _answers_the_seller(ctx, q) or _answered(ctx, q, window, fact, evasive, holds):
             continue

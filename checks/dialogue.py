@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -94,8 +95,13 @@ def _asks_by_mark(raw: str) -> bool:
     return False
 
 
-def misheard_question_word(text: NormText, words: Sequence[str] = FUZZY_QUESTION_WORDS) -> bool:
-    skeletons = QUESTION_SKELETONS & {w.translate(_NOT_CONSONANTS) for w in words}
+@lru_cache(maxsize=8)
+def _skeletons(words: tuple[str, ...]) -> frozenset[str]:
+    return QUESTION_SKELETONS & {w.translate(_NOT_CONSONANTS) for w in words}
+
+
+def misheard_question_word(text: NormText, words: tuple[str, ...] = FUZZY_QUESTION_WORDS) -> bool:
+    skeletons = _skeletons(words)
     return any(
         len(t.text) >= 6 and not t.text[:1].isdigit() and not is_known_word(t.text)
         and (t.text.translate(_NOT_CONSONANTS) in skeletons

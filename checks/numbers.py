@@ -203,10 +203,21 @@ def misheard_numeral(token: str, unit: str) -> str | None:
 
 def _agrees(value: float, unit: str) -> bool:
     if unit in _PAUCAL_UNITS:
-        return value in (2, 3, 4)
+        return _count_form(value) == "paucal"
     if unit in _PLURAL_UNITS:
-        return value >= 5 and (value <= 20 or value % 10 == 0)  # «пять», «двадцать», «сорок», «сто» тысяч
+        return _count_form(value) == "plural"
     return 1 <= value <= 12  # an hour before «утра» / «вечера»
+
+
+def _count_form(count: float) -> Literal["singular", "paucal", "plural", "fraction"]:
+    """The form a noun takes after a count: «одна тысяча», «две тысячи», «пять тысяч»,
+    «одиннадцать тысяч»; after a fraction the paucal-looking genitive («1,5 тысячи»)."""
+    if not float(count).is_integer():  # word values are ints, digit values floats
+        return "fraction"
+    n = int(count)
+    if 11 <= n % 100 <= 14:
+        return "plural"
+    return {1: "singular", 2: "paucal", 3: "paucal", 4: "paucal"}.get(n % 10, "plural")
 
 
 # --- stage 1: atoms (numbers, ordinals, clock readings) -------------------------------
@@ -318,10 +329,7 @@ def _parse_number(tokens: Sequence[str], i: int, words: dict[str, _Word]) -> _At
 def _disagrees(count: float, multiplier: str) -> bool:
     """«5 тысячи»: after five to twenty (and 25, 30…) Russian says «тысяч»; «тысячи» there
     means recognition lost a word («пять тысяч двести» heard as «5 тысячи за вести»)."""
-    if multiplier != "тысячи" or not count.is_integer():  # «1,5 тысячи» is right
-        return False
-    n = int(count)
-    return n % 10 in (0, 5, 6, 7, 8, 9) or 11 <= n % 100 <= 14
+    return multiplier == "тысячи" and _count_form(count) == "plural"
 
 
 def _end(start: int, end: int, value: float, kind: str) -> _Atom:
