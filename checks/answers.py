@@ -7,7 +7,7 @@ with it; a fact the knowledge base lacks is never judged.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from checks.dialogue import (
@@ -26,11 +26,12 @@ from checks.dialogue import (
     is_question,
     misheard_question_word,
     opens_a_question,
+    sentence_words,
     stated_values,
     text_contradiction,
     text_fact_mentioned,
-    values_equal,
 )
+from checks.holds import hold_announced
 from checks.matching import best_match, evidence_for, keyword_found, reference_lemmas
 from checks.registry import CallContext, CheckResult, register
 from checks.standard import Fact
@@ -63,9 +64,14 @@ PLAUSIBLE_RATIO = 10.0
 _UNIT_WORDS: dict[str, frozenset[str]] = {
     unit: frozenset(k for k in keys if len(k) >= 3) for unit, keys in
     {**UNIT_KEYS, "time": UNIT_KEYS["hours"] | {match_key("утра"), match_key("вечера")}}.items()}
+_VERB_ENDINGS = ("ть", "ться", "ти", "чь")  # of a verb's lemma, the infinitive
+_ALL_UNIT_WORDS = frozenset().union(*_UNIT_WORDS.values())
 # the words of a question asked by intonation alone
 _YES_NO_KEYS = frozenset(match_key(w) for w in "можно получится получиться нельзя будет есть".split())
 _CAN, _HOW = match_key("можно"), match_key("как")
+# a client saying what may be done asks whether it may: «оформить можно по телефону»
+_PERMISSION_WORDS = frozenset(("можно", "нельзя", "получится"))
+_SELLER_ASKS = frozenset(match_key(w) for w in ("как", "кто", "чем"))
 # how a reply to a question opens: these answer any question («Конечно, со склада отгрузим»)...
 ANSWER_OPENERS = ("конечно", "разумеется", "без проблем", "к сожалению")
 # ...and these only a yes/no one: «да» also opens a change of subject («Да, а какой объём?»)
@@ -76,8 +82,31 @@ def client_questions(ctx: CallContext) -> list[int]:
     kb = ctx.standard.knowledge_base
     return [
         i for i, u in enumerate(ctx.transcript.utterances)
-        if u.speaker == "client" and is_question(u, ctx.texts[i], kb)
+        if u.speaker == "client" and (is_question(u, ctx.texts[i], kb) or _asks_permission(ctx, i))
     ]
+
+
+def _asks_permission(ctx: CallContext, i: int) -> bool:
+    """«Оформить все можно по телефону» asks, though recognition lost its «?»: a client has no
+    say in what the company can do. Not as a reply to the seller's question («как вас зовут?» —
+    «можно просто Борис») nor after «да»/«нет» («да, можно»)."""
+    if _after_seller_question(ctx, i):
+        return False
+    for words in sentence_words(ctx.transcript.utterances[i].text):
+        if words[0] not in ("да", "нет") and any(
+                w in _PERMISSION_WORDS and not (w == "можно" and k > 0 and words[k - 1] == "как")
+                for k, w in enumerate(words)):
+            return True
+    return False
+
+
+def _after_seller_question(ctx: CallContext, i: int) -> bool:
+    utterances = ctx.transcript.utterances
+    before = next((j for j in range(i - 1, -1, -1) if utterances[j].speaker != "unknown"), None)
+    if before is None or utterances[before].speaker != "seller":
+        return False
+    # recognition drops the seller's «?» as well: «кстати а как вас зовут»
+    return is_question(utterances[before], ctx.texts[before]) or bool(_SELLER_ASKS & set(ctx.texts[before].keys.split()))
 
 
 def topic_lines(ctx: CallContext) -> list[int]:
@@ -95,25 +124,42 @@ def _question_fact(ctx: CallContext, index: int) -> Fact | None:
     return fact_for_question(ctx.texts[index], ctx.standard.knowledge_base)
 
 
-def hold_phrases(ctx: CallContext) -> list[str]:
-    from checks.pauses import DEFAULT_HOLD_PHRASES
-
-    return list(ctx.standard.check_params("multitasking_pause").get("hold_phrases", DEFAULT_HOLD_PHRASES))
-
-
-def _judged_fact(ctx: CallContext, question: int, answer: int) -> Fact | None:
-    """The fact a question-and-answer pair is about.
+def _judged_facts(ctx: CallContext, question: int, answer: int) -> Iterator[Fact]:
+    """The facts a question-and-answer pair may be about, most telling first.
 
     A reply that names a fact is judged on it, whatever the client said before
-    («строим под Подольском» — «по Москве привезём за полторы тысячи»). Else the
-    question decides; when recognition garbled it («сколько в тайпуга за
+    («строим под Подольском» — «по Москве привезём за полторы тысячи»). Then the
+    question's fact; when recognition garbled it («сколько в тайпуга за
     бетонзаку?»), the keywords of question and reply together, or the reply's
-    own words of a text fact. The reply must still state a value to be judged.
+    own words of a text fact, or the one fact the reply gives a word of and a value of («в рабочие
+    трудимся до шести вечера»). The first of these the reply states a value of is judged.
     """
     kb = ctx.standard.knowledge_base
-    return (fact_for_question(ctx.texts[answer], kb) or _question_fact(ctx, question)
-            or fact_for_exchange(ctx.texts[question], ctx.texts[answer], kb)
-            or _text_fact_in_reply(ctx.texts[answer], kb))
+    q, a = ctx.texts[question], ctx.texts[answer]
+
+    def candidates() -> Iterator[Fact | None]:  # lazily: most replies are judged on the first
+        yield fact_for_question(a, kb)
+        yield _question_fact(ctx, question)
+        yield fact_for_exchange(q, a, kb)
+        yield _text_fact_in_reply(a, kb)
+        yield _fact_of_a_word_and_value(a, kb)
+
+    seen: set[int] = set()
+    for fact in candidates():
+        if fact is not None and id(fact) not in seen:
+            seen.add(id(fact))
+            yield fact
+
+
+def _fact_of_a_word_and_value(reply: NormText, kb: list[Fact]) -> Fact | None:
+    found = [f for f in kb if f.unit != "text" and _states_its_value(reply, f) and _names_a_keyword_word(f, reply)]
+    return found[0] if len(found) == 1 else None
+
+
+def _states_its_value(text: NormText, fact: Fact) -> bool:
+    """A value of the fact's unit; a time only as «до …»: «в понедельник в десять» is an appointment."""
+    values = stated_values(text, fact.unit)
+    return bool(_after_do(text, values) if fact.unit == "time" else values)
 
 
 def _text_fact_in_reply(reply: NormText, kb: list[Fact]) -> Fact | None:
@@ -130,7 +176,7 @@ def _finding(kind: str, severity: str, ctx: CallContext, index: int, evidence: s
                    speaker=u.speaker, evidence=evidence, reference=reference, check=check, details=details)
 
 
-@register("wrong_answer", "3", requires=("knowledge_base",), needs_roles=True)
+@register("wrong_answer", "4", requires=("knowledge_base",), needs_roles=True)
 def wrong_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     """Seller lines that state a knowledge-base value and contradict it.
 
@@ -139,16 +185,15 @@ def wrong_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResu
     garbles the question while the answer comes through.
     """
     turns = int(params.get("answer_turns", 3))
-    holds = hold_phrases(ctx)
     judged: dict[int, Finding | None] = {}
     for q in topic_lines(ctx):
-        for a in _replies(ctx, q, turns, holds):
-            fact = _judged_fact(ctx, q, a)
-            if fact is None or a in judged:
+        for a in _replies(ctx, q, turns):
+            if a in judged:
                 continue
-            verdict = _verdict(ctx, a, fact)
-            if verdict is None:
+            found = next(((f, v) for f in _judged_facts(ctx, q, a) if (v := _verdict(ctx, a, f)) is not None), None)
+            if found is None:
                 continue
+            fact, verdict = found
             judged[a] = _wrong(ctx, q, a, fact, verdict, params) if verdict is not _AGREES else None
             break  # the first line that states a value is the answer
     for a, u in enumerate(ctx.transcript.utterances):
@@ -172,9 +217,12 @@ def _verdict(ctx: CallContext, a: int, fact: Fact) -> StatedValue | None:
         return wrong or (_AGREES if text_fact_mentioned(fact, text) else None)
     expected = expected_value(fact)
     values = [v for v in stated_values(text, fact.unit) if _plausible(v.value, expected)]
+    if fact.unit == "time":
+        # «до семи вечера… приедете в понедельник к десяти»: the hours are the time after «до»
+        values = _after_do(text, values) or values
     if not values:
         return None
-    return _AGREES if any(values_equal(v.value, expected) for v in values) else values[0]
+    return _AGREES if any(v.agrees_with(expected) for v in values) else values[0]
 
 
 def _plausible(stated: float | str, expected: float | str) -> bool:
@@ -184,17 +232,16 @@ def _plausible(stated: float | str, expected: float | str) -> bool:
     return 1 / PLAUSIBLE_RATIO <= float(stated) / float(expected) <= PLAUSIBLE_RATIO
 
 
-def _replies(ctx: CallContext, q: int, turns: int, holds: list[str]) -> list[int]:
+def _replies(ctx: CallContext, q: int, turns: int) -> list[int]:
     """The seller's lines that may answer question q: the first real reply,
     and later lines only when they name the fact («…в пятницу в десять» after a
     garbled reply about opening hours is an invitation, not an answer)."""
-    cutoff = ctx.standard.thresholds.match_cutoff
     out: list[int] = []
     replied = False  # hold lines («секундочку… да, 2500») come before the reply and may hold it
-    for a in answer_window(ctx, q, turns, holds):
+    for a in answer_window(ctx, q, turns):
         if not replied or _named_fact(ctx, a) is not None:
             out.append(a)
-        replied = replied or not best_match(holds, ctx.texts[a], cutoff)
+        replied = replied or not hold_announced(ctx, a)
     return out
 
 
@@ -211,13 +258,14 @@ def _named_fact(ctx: CallContext, index: int) -> Fact | None:
 
 
 def _value_of_its_own(fact: Fact, text: NormText, kb: list[Fact]) -> bool:
-    """A value in a unit no other fact uses; a time only as «до …»: «в семь вечера» is an appointment."""
+    """A value in a unit no other fact uses."""
     if fact.unit == "text" or any(f.unit == fact.unit for f in kb if f is not fact):
         return False
-    values = stated_values(text, fact.unit)
-    if fact.unit == "time":
-        values = [v for v in values if v.token_start > 0 and text.tokens[v.token_start - 1].text == "до"]
-    return bool(values)
+    return _states_its_value(text, fact)
+
+
+def _after_do(text: NormText, values: list[StatedValue]) -> list[StatedValue]:
+    return [v for v in values if v.token_start > 0 and text.tokens[v.token_start - 1].text == "до"]
 
 
 def _wrong(ctx: CallContext, q: int | None, a: int, fact: Fact, stated: StatedValue,
@@ -233,7 +281,8 @@ def _wrong(ctx: CallContext, q: int | None, a: int, fact: Fact, stated: StatedVa
         reference=f"{fact.id}: {fact.topic} = {_show(expected, fact.unit)}",
         check="wrong_answer",
         details={"fact": fact.id, "expected": _show(expected, fact.unit),
-                 "stated": _show(stated.value, fact.unit),
+                 "stated": _show(stated.value, fact.unit) if stated.up_to is None
+                 else f"{_show(stated.value, '')}–{_show(stated.up_to - 1, fact.unit)}",
                  "question_start": question.start if question else None},
         start=words[0].start if words else None, end=words[-1].end if words else None,
     )
@@ -246,7 +295,7 @@ def _show(value: float | str, unit: str) -> str:
     return f"{value}{suffix}"
 
 
-@register("evasive_answer", "2", requires=("knowledge_base",), needs_roles=True)
+@register("evasive_answer", "3", requires=("knowledge_base",), needs_roles=True)
 def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     phrases = list(params.get("phrases", DEFAULT_EVASIVE))
     turns = int(params.get("answer_turns", 2))
@@ -258,7 +307,7 @@ def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckRe
         fact = _question_fact(ctx, q) if u.speaker == "client" else None
         if fact is None:
             continue
-        for a in answer_window(ctx, q, turns, hold_phrases(ctx)):
+        for a in answer_window(ctx, q, turns):
             if stated_values(ctx.texts[a], fact.unit):
                 break
             found = best_match(phrases, ctx.texts[a], cutoff) if a not in judged else None
@@ -277,7 +326,24 @@ def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckRe
 
 
 def _content_keys(text: NormText) -> set[str]:
-    return {k for k in text.keys.split() if k not in _STOP and not k[:1].isdigit() and len(k) > 2}
+    """Words that say what a line is about; a unit word («часа в три», «до которого часа») does not."""
+    return {k for k in text.keys.split() if k not in _STOP and k not in _ALL_UNIT_WORDS
+            and not k[:1].isdigit() and len(k) > 2}
+
+
+def _same_verb_under_a_prefix(question: NormText, answer: NormText) -> bool:
+    """«Документы вы даёте?» — «на каждую партию выдаём паспорт»."""
+    asked, said = _verbs(question), _verbs(answer)
+    return any(_prefixed(a, b) or _prefixed(b, a) for a in asked for b in said)
+
+
+def _prefixed(verb: str, base: str) -> bool:
+    """«выдавать» is «давать» under a prefix."""
+    return len(base) >= 5 and len(verb) > len(base) and verb.endswith(base)
+
+
+def _verbs(text: NormText) -> set[str]:
+    return {t.lemma.removesuffix("ся") for t in text.tokens if t.lemma.endswith(_VERB_ENDINGS) and t.key not in _STOP}
 
 
 def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[str], first_reply: bool) -> bool:
@@ -288,11 +354,12 @@ def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[
     question, answer = ctx.texts[q], ctx.texts[a]
     kb = ctx.standard.knowledge_base
     facts = [fact] if fact else candidate_facts(question, kb) + [f for f in [fact_for_exchange(question, answer, kb)] if f]
-    return _on_topic(question, answer, facts, kb) or (first_reply and _first_reply_answers(ctx, question, answer, facts, evasive))
+    return (_on_topic(question, answer, facts, kb, first_reply)
+            or (first_reply and _first_reply_answers(ctx, question, answer, facts, evasive)))
 
 
-def _on_topic(question: NormText, answer: NormText, facts: list[Fact], kb: list[Fact]) -> bool:
-    if any(stated_values(answer, f.unit) or fact_keywords_found(f, answer) for f in facts):
+def _on_topic(question: NormText, answer: NormText, facts: list[Fact], kb: list[Fact], first_reply: bool) -> bool:
+    if any(_answers_with_a_value(answer, f, first_reply) or fact_keywords_found(f, answer) for f in facts):
         return True
     # «полтавы тысячи рублей»: a sum was said, only its first word was lost
     if any(f.unit != "text" for f in facts) and any(t.text[:1] == "~" for t in answer.tokens):
@@ -305,18 +372,33 @@ def _on_topic(question: NormText, answer: NormText, facts: list[Fact], kb: list[
     return not facts and asks_amount(question) and any(t.text[:1].isdigit() or t.text[:1] == "~" for t in answer.tokens)
 
 
+def _answers_with_a_value(answer: NormText, fact: Fact, first_reply: bool) -> bool:
+    """A value of the fact's unit; once the seller has moved on, «в четверг часа в три заедете?»
+    proposes a meeting, it does not tell the opening hours."""
+    return bool(stated_values(answer, fact.unit)) if first_reply else _states_its_value(answer, fact)
+
+
 def _first_reply_answers(ctx: CallContext, question: NormText, answer: NormText, facts: list[Fact],
                          evasive: list[str]) -> bool:
     """Signs too weak for a later line: one word of a keyword («в рабочие … трудимся» for «рабочие
-    дни»), a unit whose number was lost («до дадывать сорти часов»), another fact's value (a merged
-    client line put the question on the wrong fact), or the reply's form («конечно…», «не знаю»,
-    «соединяю»)."""
+    дни»), a unit whose number was lost («до дадывать сорти часов», «какой процент?» — «с кинембеть
+    процентов»), a word and a value or unit of another fact (a merged or garbled client line put the
+    question on the wrong fact, or on none), the question's verb under a prefix («даёте?» —
+    «выдаём»), or the reply's form («конечно…»,
+    «не знаю», «соединяю»)."""
     kb = ctx.standard.knowledge_base
-    said_units = {unit for unit, words in _UNIT_WORDS.items() if set(answer.keys.split()) & words}
+    said_units = _units_named(answer)
     return (any(_names_a_keyword_word(f, answer) or f.unit in said_units for f in facts)
-            or (not facts and asks_amount(question) and bool(said_units))
-            or any(stated_values(answer, f.unit) and _names_a_keyword_word(f, answer) for f in kb)
+            or (not facts and bool(said_units) and (asks_amount(question) or bool(said_units & _units_named(question))))
+            or any((f.unit in said_units or stated_values(answer, f.unit)) and _names_a_keyword_word(f, answer)
+                   for f in kb)
+            or _same_verb_under_a_prefix(question, answer)
             or _replies_by_form(ctx, question, answer, evasive))
+
+
+def _units_named(text: NormText) -> set[str]:
+    keys = set(text.keys.split())
+    return {unit for unit, words in _UNIT_WORDS.items() if keys & words}
 
 
 def _replies_by_form(ctx: CallContext, question: NormText, answer: NormText, evasive: list[str]) -> bool:
@@ -335,13 +417,16 @@ def _names_a_keyword_word(fact: Fact, answer: NormText) -> bool:
                if len(lemma) >= 4 and key not in _STOP)
 
 
-def _answered(ctx: CallContext, q: int, window: list[int], fact: Fact | None, evasive: list[str],
-              holds: list[str]) -> bool:
-    replied = False  # hold lines («секундочку…») come before the first reply
+def _answered(ctx: CallContext, q: int, window: list[int], fact: Fact | None, evasive: list[str]) -> bool:
+    replied = held = False  # hold lines («секундочку…») come before the first reply
     for a in window:
-        if _answers(ctx, q, a, fact, evasive, first_reply=not replied):
+        first_reply = not replied
+        if _answers(ctx, q, a, fact, evasive, first_reply):
             return True
-        replied = replied or not best_match(holds, ctx.texts[a], ctx.standard.thresholds.match_cutoff)
+        if first_reply and held and not _content_keys(ctx.texts[a]):
+            return True  # the seller went to look it up, and what came back was not heard («и,»)
+        is_hold = hold_announced(ctx, a) is not None
+        held, replied = held or is_hold, replied or not is_hold
     return False
 
 
@@ -359,8 +444,8 @@ def _answers_the_seller(ctx: CallContext, q: int) -> bool:
     utterances, text = ctx.transcript.utterances, ctx.texts[q]
     before = next((i for i in range(q - 1, -1, -1) if utterances[i].speaker != "unknown"), None)
     first_seller = next((i for i, u in enumerate(utterances) if u.speaker == "seller"), None)
-    if (before is None or before == first_seller  # «чем могу помочь?» is answered by the reason for calling
-            or utterances[before].speaker != "seller" or not is_question(utterances[before], ctx.texts[before])):
+    # «чем могу помочь?» is answered by the reason for calling
+    if before == first_seller or not _after_seller_question(ctx, q):
         return False
     if _asks_yes_or_no(text):
         return False  # «оплатить картой получится?» asks by intonation alone
@@ -402,19 +487,18 @@ def _yes_no_question(question: NormText) -> bool:
     return not (keys - {match_key("ли")}) & QUESTION_WORDS
 
 
-@register("ignored_question", "3", needs_roles=True)
+@register("ignored_question", "4", needs_roles=True)
 def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     turns = int(params.get("answer_turns", 2))
     min_words = int(params.get("min_words", 3))
     evasive = list(ctx.standard.check_params("evasive_answer").get("phrases", DEFAULT_EVASIVE))
-    holds = hold_phrases(ctx)
     findings: list[Finding] = []
     for q in client_questions(ctx):
         if len(ctx.texts[q].tokens) < min_words or not _content_keys(ctx.texts[q]) or _attention_check(ctx, q):
             continue  # «да?», «алло?», «а у вас…» ask for attention, not for an answer
         fact = _question_fact(ctx, q)
-        window = answer_window(ctx, q, turns, holds)
-        if _opening_request(ctx, q) or _answers_the_seller(ctx, q) or _answered(ctx, q, window, fact, evasive, holds):
+        window = answer_window(ctx, q, turns)
+        if _opening_request(ctx, q) or _answers_the_seller(ctx, q) or _answered(ctx, q, window, fact, evasive):
             continue
         reply = ctx.transcript.utterances[window[0]].text if window else "(no reply)"
         findings.append(_finding(

@@ -15,7 +15,8 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from checks.matching import best_match, keyword_found
+from checks.holds import hold_announced
+from checks.matching import keyword_found
 from checks.registry import CallContext
 from checks.standard import Fact
 from checks.text import NormText, Token, fold, is_known_word, is_second_person_verb, match_key, normalise_text
@@ -38,10 +39,13 @@ QUESTION_SKELETONS = frozenset(
 # «Ну что ж, заманчиво?»)...
 ACKNOWLEDGEMENTS = frozenset(
     "понятно хорошо ясно ладно да ага угу спасибо ну отлично так понял поняла конечно окей нет "
-    "заманчиво интересно неплохо здорово прекрасно замечательно супер".split()
+    "заманчиво интересно неплохо здорово прекрасно замечательно супер записал записала записываю".split()
 )
 # ...and so does one with pronouns and particles around them («ну все, я вас поняла?»)
 _ACK_COMPANIONS = frozenset("я вас вы все это а и что ж же вот".split())
+_THANKS = frozenset(("спасибо", "благодарю", "спасибочки"))
+# «Что? Не расслышала»: a bare «что?» asks to repeat, not about a topic
+_PARDON = frozenset("что как а ась простите извините повторите".split())
 # words that ask for an amount, a price or a time: a number in the reply answers them
 AMOUNT_WORDS = frozenset(match_key(w) for w in "сколько доскольки почем когда цена стоимость стоить во время".split())
 _AMOUNT_QUESTION_WORDS = ("сколько", "доскольки")
@@ -75,6 +79,13 @@ class StatedValue:
     text: str
     token_start: int
     token_end: int
+    # known only as «value or more, below up_to»: the thousands came through, the rest was garbled
+    up_to: float | None = None
+
+    def agrees_with(self, expected: float | str) -> bool:
+        if self.up_to is not None and not isinstance(expected, str):
+            return float(self.value) <= float(expected) < self.up_to
+        return values_equal(self.value, expected)
 
 
 def fact_keywords_found(fact: Fact, text: NormText) -> int:
@@ -87,10 +98,17 @@ def only_acknowledges(words: Sequence[str]) -> bool:
             and all(w in ACKNOWLEDGEMENTS or w in _ACK_COMPANIONS for w in words))
 
 
+def sentence_words(raw: str) -> list[list[str]]:
+    """The folded words of each sentence of a recognised line."""
+    return [words for sentence in _SENTENCE_END.findall(raw) if (words := _WORD.findall(fold(sentence)))]
+
+
 def _asks_by_mark(raw: str) -> bool:
-    """A sentence ending in «?» that is more than an acknowledgement («Понятно? Хорошо.» asks nothing)."""
+    """A sentence ending in «?» that is more than an acknowledgement («Понятно? Хорошо.» asks
+    nothing) or a request to repeat."""
     for sentence in _SENTENCE_END.findall(raw):
-        if sentence.rstrip().endswith("?") and not only_acknowledges(_WORD.findall(fold(sentence))):
+        words = _WORD.findall(fold(sentence))
+        if sentence.rstrip().endswith("?") and not only_acknowledges(words) and not set(words) <= _PARDON:
             return True
     return False
 
@@ -143,8 +161,9 @@ def opens_a_question(text: NormText) -> bool:
 
 
 def _ends_in_thanks(raw: str) -> bool:
-    sentences = [s for s in _SENTENCE_END.findall(raw) if _WORD.search(s)]
-    return bool(sentences) and only_acknowledges(_WORD.findall(fold(sentences[-1])))
+    """The last sentence thanks: a trailing «да» or «хорошо» is a mere filler."""
+    sentences = sentence_words(raw)
+    return bool(sentences) and bool(_THANKS & set(sentences[-1]))
 
 
 def asks_by_word(text: NormText) -> bool:
@@ -189,8 +208,10 @@ def fact_for_question(question: NormText, facts: Sequence[Fact]) -> Fact | None:
 
 
 def _in_range(toks: Sequence[Token], i: int) -> bool:
-    """«2-3 недели», or Whisper's garble «105-1200»: no single value was stated."""
-    return any(_dashed_after_number(toks, j) for j in (i, i + 1))
+    """«2-3 недели», or Whisper's garbles «105-1200» and «по 5 1200 рублей» (two numbers side by
+    side): no single value was stated."""
+    return (any(_dashed_after_number(toks, j) for j in (i, i + 1))
+            or any(0 <= j < len(toks) and bool(_NUMBER.match(toks[j].text)) for j in (i - 1, i + 1)))
 
 
 def _dashed_after_number(toks: Sequence[Token], j: int) -> bool:
@@ -211,6 +232,8 @@ def stated_values(text: NormText, unit: str) -> list[StatedValue]:
     out: list[StatedValue] = []
     toks = text.tokens
     for i, tok in enumerate(toks):
+        if unit == "rub" and (thousands := _thousands_of_a_garble(toks, i)) is not None:
+            out.append(thousands)
         if _in_range(toks, i):
             continue
         if unit == "time":
@@ -233,6 +256,20 @@ def stated_values(text: NormText, unit: str) -> list[StatedValue]:
             # «доставка будет две тысячи пятьсот» needs no «рублей» to be a price
             out.append(StatedValue(value, tok.text, i, i + 1))
     return out
+
+
+def _thousands_of_a_garble(toks: Sequence[Token], i: int) -> StatedValue | None:
+    """«4000 8 100 рублей» for «четыре тысячи восемьсот»: a round thousand opening a chain of
+    numbers says the price is that thousand and something under the next."""
+    if i + 1 >= len(toks) or not _NUMBER.match(toks[i + 1].text) or (i > 0 and _NUMBER.match(toks[i - 1].text)):
+        return None
+    if not _NUMBER.match(toks[i].text) or float(toks[i].text) < 1000 or float(toks[i].text) % 1000:
+        return None
+    end = i + 1
+    while end < len(toks) and _NUMBER.match(toks[end].text):
+        end += 1
+    value = float(toks[i].text)
+    return StatedValue(value, " ".join(t.text for t in toks[i:end]), i, end, up_to=value + 1000)
 
 
 def text_contradiction(fact: Fact, answer: NormText) -> StatedValue | None:
@@ -281,15 +318,13 @@ def expected_value(fact: Fact) -> float | str:
     return fact.value
 
 
-def answer_window(ctx: CallContext, question_index: int, max_seller_turns: int,
-                  hold_phrases: Sequence[str] = ()) -> list[int]:
+def answer_window(ctx: CallContext, question_index: int, max_seller_turns: int) -> list[int]:
     """The seller's lines after a question, until the client asks something else.
 
     The answer may come a turn or two later («секундочку… да, две тысячи»): a
     line announcing a hold does not count as one of the turns.
     """
     utterances = ctx.transcript.utterances
-    cutoff = ctx.standard.thresholds.match_cutoff
     out: list[int] = []
     turns = 0
     for j in range(question_index + 1, len(utterances)):
@@ -298,7 +333,7 @@ def answer_window(ctx: CallContext, question_index: int, max_seller_turns: int,
             break
         if u.speaker in ("seller", "unknown"):
             out.append(j)
-            if not (hold_phrases and best_match(list(hold_phrases), ctx.texts[j], cutoff)):
+            if not hold_announced(ctx, j):
                 turns += 1
             if turns >= max_seller_turns:
                 break

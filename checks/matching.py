@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from checks.text import FILLER_KEYS, NormText, is_known_word, match_key, normalise_text
+from checks.text import FILLER_KEYS, GLUED_PREPOSITIONS, NormText, is_known_word, match_key, normalise_text
 from pipeline.records import Evidence, Utterance
 
 
@@ -25,8 +25,6 @@ SHORT_CUTOFF = 90.0
 LEMMA_CUTOFF = 76.0
 # ...unless it is this short: then only the same lemma or key will do
 SHORT_KEYWORD = 4
-# Whisper glues a preposition onto the next word («за кубами» → «закубами»)
-GLUED_PREPOSITIONS = ("в", "во", "на", "за", "по", "под", "с", "со", "к", "о", "об", "до", "от")
 # a word of a reference phrase is present when a word's key is this close to its own
 WORD_CUTOFF = 70.0
 # how far under the cutoff a plain alignment may score and still be tried without the fillers
@@ -155,6 +153,7 @@ def keyword_found(keyword: str, text: NormText) -> bool:
     if found is None:
         found = memo[keyword] = all(
             any(_word_matches(lemma, key, t.text, t.lemma, t.key) for t in text.tokens)
+            or any(_word_matches(lemma, key, w, w, match_key(w)) for w in text.rejoined)
             for lemma, key in reference_lemmas(keyword))
     return found
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, NamedTuple, Sequence
 
-__all__ = ["NumberSpan", "UNIT_ANCHORS", "find_numbers", "misheard_numeral", "replace_numbers"]
+__all__ = ["DAYPART_ANCHORS", "NumberSpan", "UNIT_ANCHORS", "find_numbers", "misheard_numeral", "replace_numbers"]
 
 
 @dataclass(frozen=True)
@@ -178,7 +178,8 @@ def _tables() -> _Tables:
 # the unit forms that say what count comes before them: «три тысячи», «пять тысяч», «до семи вечера»
 _PAUCAL_UNITS = frozenset({"тысячи", "процента", "рубля", "часа", "года"})  # after 2, 3, 4
 _PLURAL_UNITS = frozenset({"тысяч", "процентов", "рублей", "часов", "лет"})  # after 5 to 20
-UNIT_ANCHORS = _PAUCAL_UNITS | _PLURAL_UNITS | _MORNING | _EVENING
+DAYPART_ANCHORS = _MORNING | _EVENING
+UNIT_ANCHORS = _PAUCAL_UNITS | _PLURAL_UNITS | DAYPART_ANCHORS
 _MIN_SUFFIX = 3  # «футри» ends in «три»; a shorter form («два» is the shortest) would match by chance
 
 
@@ -195,10 +196,21 @@ def misheard_numeral(token: str, unit: str) -> str | None:
         form for form, w in words.items()
         if not (w.mult or w.ordinal or w.zero or w.lead_only) and _agrees(w.value, unit)
         and ((len(form) >= 4 and Levenshtein.distance(form, token, score_cutoff=1) <= 1)
-             or (len(form) >= _MIN_SUFFIX and len(token) > len(form) and token.endswith(form)))
+             or (len(form) >= _MIN_SUFFIX and len(token) > len(form) and _ends_like(token, form)))
     }
     values = {words[f].value for f in fits}
     return min(fits, key=lambda f: (Levenshtein.distance(f, token), f)) if len(values) == 1 else None
+
+
+def _ends_like(token: str, form: str) -> bool:
+    """«футри» ends in «три»; «сментре», «кинемтрип», «собежести» end one letter off it («три»,
+    «три», «шести»): a word run into the numeral, with the numeral itself misheard."""
+    from rapidfuzz.distance import Levenshtein
+
+    if token.endswith(form):
+        return True
+    return len(token) >= len(form) + 3 and any(
+        Levenshtein.distance(token[-n:], form, score_cutoff=1) <= 1 for n in (len(form), len(form) + 1))
 
 
 def _agrees(value: float, unit: str) -> bool:
@@ -252,8 +264,10 @@ def _read_digits(tokens: Sequence[str], i: int) -> tuple[float, str, int] | None
                 break
     value = float(f"{whole}.{frac}") if frac else float(whole)
     tail = _DASHED_TAIL_RE.fullmatch(tokens[j]) if j < len(tokens) and not (frac or suffix) else None
-    if tail and value > int(tail[1]) and value % 10 ** len(tail[1]) == 0:
-        return value + int(tail[1]), "", j + 1  # Whisper writes «пять тысяч двести» as «5000-200»
+    # Whisper writes «пять тысяч двести» as «5000-200»; after whole thousands only hundreds and less
+    # can follow («10000-1500» is no number anyone says)
+    if tail and value > int(tail[1]) and value % 10 ** len(tail[1]) == 0 and (value < 1000 or int(tail[1]) < 1000):
+        return value + int(tail[1]), "", j + 1
     return value, suffix, j
 
 

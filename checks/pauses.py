@@ -19,18 +19,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from checks.answers import client_questions
-from checks.matching import best_match
+from checks.holds import hold_announced
 from checks.registry import CallContext, CheckResult, register
 from pipeline.records import Finding, Transcript
 from pipeline.vad import Region, silent_gaps
 
-DEFAULT_HOLD_PHRASES = [
-    "секундочку", "одну секунду", "минутку", "минуточку", "одну минуту", "подождите",
-    "сейчас посмотрю", "сейчас уточню", "оставайтесь на линии", "не кладите трубку",
-    "один момент", "сейчас гляну", "сейчас проверю", "сейчас загляну", "сейчас найду", "не отключайтесь",
-    "не вешайте трубку", "побудьте на линии", "повисите", "ожидайте", "я проверю", "я посмотрю", "я уточню",
-    "я гляну",
-]
 # how far before a gap the hold announcement may end
 ANNOUNCE_WINDOW_S = 8.0
 
@@ -47,9 +40,8 @@ def _last_before(transcript: Transcript, t: float) -> int | None:
     return max(before, key=lambda i: transcript.utterances[i].end) if before else None
 
 
-def _announced(ctx: CallContext, gap_start: float, phrases: list[str]) -> str | None:
-    """The hold phrase the seller said just before the gap, with no client line since."""
-    cutoff = ctx.standard.thresholds.match_cutoff
+def _announced(ctx: CallContext, gap_start: float) -> str | None:
+    """How the seller announced a hold just before the gap, with no client line since."""
     recent = sorted(
         (i for i, u in enumerate(ctx.transcript.utterances)
          if gap_start - ANNOUNCE_WINDOW_S <= u.end <= gap_start + 1.5 and u.start < gap_start),
@@ -58,9 +50,9 @@ def _announced(ctx: CallContext, gap_start: float, phrases: list[str]) -> str | 
     for i in recent:
         if ctx.transcript.utterances[i].speaker == "client":
             return None  # the client spoke after any announcement: it no longer covers this gap
-        found = best_match(phrases, ctx.texts[i], cutoff)
+        found = hold_announced(ctx, i)
         if found:
-            return found.reference
+            return found
     return None
 
 
@@ -71,7 +63,6 @@ def multitasking_pause_check(ctx: CallContext, params: Mapping[str, Any]) -> Che
     hold_limit_s = float(params.get("hold_limit_s", 120.0))
     max_holds = int(params.get("max_holds", 3))
     slow_response_s = float(params.get("slow_response_s", 5.0))
-    phrases = list(params.get("hold_phrases", DEFAULT_HOLD_PHRASES))
 
     tr = ctx.transcript
     regions = voice_regions(tr)
@@ -94,7 +85,7 @@ def multitasking_pause_check(ctx: CallContext, params: Mapping[str, Any]) -> Che
         length = end - start
         before = _last_before(tr, start + 0.5)
         said = f"«{tr.utterances[before].text}»" if before is not None else "the start"
-        announced = _announced(ctx, start, phrases)
+        announced = _announced(ctx, start)
         if announced:
             holds.append((start, end))
             if length > hold_limit_s:

@@ -63,6 +63,11 @@ class CallContext:
     def texts(self) -> tuple[NormText, ...]:
         return tuple(normalise_utterance(u) for u in self.transcript.utterances)
 
+    @cached_property
+    def hold_memo(self) -> dict[int, str | None]:
+        """line → how it announces a hold (`checks.holds.hold_announced`); asked for many times."""
+        return {}
+
     @property
     def stage_hits(self) -> tuple[StageHit, ...]:
         if self._stage_hits is None:

@@ -17,7 +17,7 @@ from spacy.lang.ru.lemmatizer import RussianLemmatizer
 from spacy.language import Language
 from spacy.tokens import Token as SpacyToken
 
-from checks.numbers import UNIT_ANCHORS, misheard_numeral, replace_numbers
+from checks.numbers import DAYPART_ANCHORS, UNIT_ANCHORS, misheard_numeral, replace_numbers
 from pipeline.records import Utterance
 
 # Lemmas cut to this length give the matching key: «встреча» and «встретиться»
@@ -84,6 +84,16 @@ def is_second_person_verb(word: str) -> bool:
 
 
 @lru_cache(maxsize=8192)
+def first_person_singular_verb(word: str) -> str | None:
+    """The infinitive of «загляну», «заглянусь» (without «-ся»), or None for any other form."""
+    lemmatizer = nlp().get_pipe("callqa_lemmatizer")
+    best = lemmatizer._morph.parse(word)[0]  # type: ignore[attr-defined]
+    if best.tag.POS == "VERB" and best.tag.person == "1per" and best.tag.number == "sing":
+        return str(best.normal_form).removesuffix("ся")
+    return None
+
+
+@lru_cache(maxsize=8192)
 def is_known_word(word: str) -> bool:
     """In pymorphy3's dictionary: a misheard word («доскальки») usually is not."""
     lemmatizer = nlp().get_pipe("callqa_lemmatizer")
@@ -120,6 +130,15 @@ class NormText:
         return kept, " ".join(self.tokens[i].key for i in kept)
 
     @cached_property
+    def rejoined(self) -> tuple[str, ...]:
+        """A preposition and the word after it written together, where that word is not in the
+        dictionary: Whisper splits a name as well as it glues one («по дольску» for «Подольску»)."""
+        toks = self.tokens
+        return tuple(toks[i].text + toks[i + 1].text for i in range(len(toks) - 1)
+                     if toks[i].text in GLUED_PREPOSITIONS and toks[i + 1].text.isalpha()
+                     and not is_known_word(toks[i + 1].text))
+
+    @cached_property
     def keyword_memo(self) -> dict[str, bool]:
         """keyword → found in this text: the answer checks ask one line about the same keywords many times."""
         return {}
@@ -149,8 +168,11 @@ def match_key(lemma: str) -> str:
     return lemma if lemma[:1].isdigit() else lemma[:STEM_LEN]
 
 
+# the prepositions Whisper glues onto the next word («закубами») or splits off a word («по дольску»)
+GLUED_PREPOSITIONS = ("в", "во", "на", "за", "по", "под", "с", "со", "к", "о", "об", "до", "от")
 # pronouns and particles slipped into a set phrase: «всего вам доброго», «сейчас я посмотрю»
-FILLER_KEYS = frozenset(match_key(w) for w in "вам вас нам нас вы мы я ты же ну вот уж еще очень".split())
+FILLER_KEYS = frozenset(match_key(w) for w in
+                        "вам вас нам нас вы мы я ты же ну вот уж еще очень вообще просто тут прям типа".split())
 
 
 def _word_spans(words: list[str]) -> tuple[str, list[tuple[int, int]]]:
@@ -217,13 +239,18 @@ def normalise_words(words: list[str]) -> NormText:
     )
 
 
+# «до семьи вечера»: between one of these and «утра»/«вечера» only an hour fits, even a real word
+_HOUR_PREPOSITIONS = frozenset("до с со в к после около".split())
+
+
 def _recover_numerals(raw: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
     """«футри тысячи» → «три тысячи»: an unknown word right before a unit word, read as the one
     numeral it is close to (`checks.numbers.misheard_numeral`)."""
     out = list(raw)
     for i in range(len(raw) - 1):
         word, unit = raw[i][0], raw[i + 1][0]
-        if unit in UNIT_ANCHORS and word.isalpha() and not is_known_word(word):
+        an_hour_slot = unit in DAYPART_ANCHORS and i > 0 and raw[i - 1][0] in _HOUR_PREPOSITIONS
+        if unit in UNIT_ANCHORS and word.isalpha() and (an_hour_slot or not is_known_word(word)):
             numeral = misheard_numeral(word, unit)
             if numeral is not None:
                 out[i] = (numeral, numeral, raw[i][2])

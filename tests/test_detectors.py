@@ -301,8 +301,8 @@ def test_detector_without_config_is_skipped_and_listed(tmp_path):
     std = load_standard(path)
     result = analyze_transcript(call(GREETING, ("client", 5.0, "Сколько стоит доставка в Подольск?"),
                                      ("seller", 9.0, "Четыре тысячи рублей.")), std)
-    assert any(s.startswith("wrong_answer@3: not configured") for s in result.checks_skipped)
-    assert any(s.startswith("evasive_answer@2: the standard has no knowledge_base") for s in result.checks_skipped)
+    assert any(s.startswith("wrong_answer@4: not configured") for s in result.checks_skipped)
+    assert any(s.startswith("evasive_answer@3: the standard has no knowledge_base") for s in result.checks_skipped)
     assert not any(f.type == "wrong_answer" for f in result.findings)
 
 
@@ -714,3 +714,157 @@ def test_client_line_saying_what_the_company_does_asks(standard, line, asks):
     got = findings(standard, GREETING, ("client", 5.0, line),
                    ("seller", 9.0, "Ага. А номер для связи продиктуете?"), kind="ignored_question")
     assert bool(got) is asks
+
+
+@pytest.mark.parametrize("lines, ignored", [
+    # a client saying what may be done asks whether it may, «?» or not
+    ([("seller", 3.0, "Хорошо, по этому номеру вам можно перезванивать."),
+      ("client", 5.0, "Да, звоните. Оформить все можно по телефону не приезжая."),
+      ("seller", 9.0, "Слушайте, а вы о нас откуда узнали?")], True),
+    # ...but not when answering the seller's question, even one heard without its «?»
+    ([("seller", 3.0, "кстати а как вас зовут чтобы я записал"),
+      ("client", 5.0, "Валерия, можно просто по имени, я вас поняла."),
+      ("seller", 9.0, "Было приятно пообщаться, до скорого.")], False),
+    # «да, можно» and «как можно скорее» say, not ask
+    ([("seller", 3.0, "Доставка будет в пятницу."),
+      ("client", 5.0, "Да, можно и в субботу, мне без разницы."),
+      ("seller", 9.0, "А по бюджету на что ориентируетесь?")], False),
+    ([("seller", 3.0, "Записала."), ("client", 5.0, "Материал нужен как можно скорее, стройка стоит."),
+      ("seller", 9.0, "А по бюджету на что ориентируетесь?")], False),
+])
+def test_what_may_be_done_asks_without_a_question_mark(standard, lines, ignored):
+    got = findings(standard, GREETING, *lines, kind="ignored_question")
+    assert bool(got) is ignored
+
+
+def test_a_bare_what_asks_to_repeat_not_about_a_topic(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Ну, ясно. Хорошо. Что? Информации достаточно. Спасибо."),
+                   ("seller", 9.0, "Было приятно пообщаться, до скорого."), kind="ignored_question")
+    assert got == []
+
+
+def test_seven_heard_as_family_before_evening_is_still_seven(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "А вы до скольки работаете в будни?"),
+                   ("seller", 9.0, "В будни у нас до семьи вечера."), kind="wrong_answer")
+    assert [f.details["stated"] for f in got] == ["19:00"]
+
+
+def test_hours_are_the_time_after_until_not_the_appointment(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "А вы до скольки работаете в будни?"),
+                   ("seller", 9.0, "В будни до семи вечера. А давайте вы приедете в понедельник в восемь вечера?"),
+                   kind="wrong_answer")
+    assert [f.details["stated"] for f in got] == ["19:00"]
+
+
+def test_a_meeting_time_later_on_does_not_answer_an_hours_question(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "А в будние дни вы до которого часа открыты?"),
+                   ("seller", 9.0, "Ага. А номер для связи продиктуете?"),
+                   ("client", 12.0, "Да, восемь, девятьсот двадцать пять, четыреста десять."),
+                   ("seller", 16.0, "Могу забронировать для вас время в четверг часа в три, заедете к нам?"),
+                   kind="ignored_question")
+    assert [f.start for f in got] == [5.0]
+
+
+def test_a_reply_judged_on_the_fact_it_states_a_value_of(standard):
+    # the client's line names Москва (a delivery fact); the reply states the office address, wrongly
+    got = findings(standard, GREETING, ("client", 5.0, "Дом строим в Москве, а вас где искать?"),
+                   ("seller", 9.0, "Мы располагаемся на улице Строителей, дом 2."), kind="wrong_answer")
+    assert [f.details["fact"] for f in got] == ["office_address"]
+
+
+def test_two_numbers_side_by_side_state_no_price(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Почем у вас газобетон за куб?"),
+                   ("seller", 9.0, "Газобетон по 5 1200 рублей за куб."), kind="wrong_answer")
+    assert got == []
+
+
+def test_a_place_name_heard_split_after_a_preposition(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Сколько за доставку отдать придется?"),
+                   ("seller", 9.0, "По дольску у нас выйдет по тарифу 2000 рублей."), kind="wrong_answer")
+    assert [(f.details["fact"], f.details["stated"]) for f in got] == [("delivery_podolsk", "2000 руб.")]
+
+
+def test_evasion_with_a_filler_word_slipped_in(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "На металлочерепицу сколько лет гарантия?"),
+                   ("seller", 9.0, "Слушайте, я этим вообще не заведу и скажу."), kind="evasive_answer")
+    assert [f.details["fact"] for f in got] == ["roof_warranty"]
+
+
+def test_a_note_taken_on_both_sides_is_no_shared_topic(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Ага, записал. Слушайте, а в Москву доставка во что обойдется?"),
+                   ("seller", 9.0, "Кстати, а как вас зовут, чтобы я записал?"), kind="ignored_question")
+    assert [f.start for f in got] == [5.0]
+
+
+def test_the_unit_asked_about_answers_though_its_number_was_lost(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Слушайте, на большой заказ какой процент с кипки?"),
+                   ("seller", 9.0, "Подождите немножко, сейчас найду в системе."),
+                   ("seller", 25.0, "Ага, вот, нашлось, если объем серьезный, с кинембеть процентов."),
+                   kind="ignored_question")
+    assert got == []
+
+
+@pytest.mark.parametrize(("answer", "stated"), [
+    ("За кубометр газобетона сейчас 4 ,000 восьми 100 рублей.", ["4000–4999 руб."]),  # the thousands came through
+    ("За кубометр газобетона сейчас 5000 200 рублей.", []),  # 5200 garbled, and 5 thousand and something agrees
+])
+def test_thousands_opening_a_garbled_chain_of_numbers(standard, answer, stated):
+    got = findings(standard, GREETING, ("client", 5.0, "Подскажите цену газобетона за куб."),
+                   ("seller", 9.0, answer), kind="wrong_answer")
+    assert [f.details["stated"] for f in got] == stated
+
+
+@pytest.mark.parametrize(("reply", "ignored"), [
+    ("На каждую партию выдаем паспорт качества.", False),  # the same verb under a prefix
+    ("А по бюджету на что ориентируетесь?", True),
+])
+def test_a_reply_with_the_questions_verb_under_a_prefix_answers(standard, reply, ignored):
+    got = findings(standard, GREETING, ("client", 5.0, "А документы на материал вы даете."),
+                   ("seller", 9.0, reply), kind="ignored_question")
+    assert bool(got) is ignored
+
+
+def test_a_filler_after_the_question_keeps_it_a_question(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Ну что ж, заманчиво, поддоны потом забираете. Да,"),
+                   ("seller", 9.0, "Ага, а номер для связи продиктуете?"), kind="ignored_question")
+    assert [f.start for f in got] == [5.0]
+
+
+@pytest.mark.parametrize(("line", "pause"), [
+    ("Сейчас нет, включаетесь, заглянусь в таблицу.", False),  # «загляну» heard wrong, still «I'll look»
+    ("Уточню у коллеги по складу.", False),
+    ("Так, по газобетону.", True),
+])
+def test_a_seller_who_says_they_will_look_it_up_announces_a_hold(standard, line, pause):
+    got = findings(standard, GREETING, ("client", 5.0, "А сколько стоит доставка в Подольск?"),
+                   ("seller", 8.0, line),
+                   ("seller", 26.0, "Доставка в Подольск две тысячи пятьсот рублей."), kind="multitasking_pause")
+    assert bool(got) is pause
+
+
+@pytest.mark.parametrize(("after_hold", "ignored"), [
+    ("и,", False),  # the answer after the hold was not heard: no evidence it was ignored
+    ("Кстати, а как вас зовут?", True),
+])
+def test_what_follows_a_hold_decides_whether_the_question_was_taken_up(standard, after_hold, ignored):
+    got = findings(standard, GREETING, ("client", 5.0, "Слушайте, а в Москву доставка во что обойдется?"),
+                   ("seller", 9.0, "Сейчас не отключайтесь, загляну в таблицу."),
+                   ("seller", 26.0, after_hold), ("client", 30.0, "Ну все, я вас понял, подумаю."),
+                   ("seller", 33.0, "Удачной стройки, всего вам доброго!"), kind="ignored_question")
+    assert bool(got) is ignored
+
+
+def test_a_reply_giving_a_word_and_a_value_of_one_fact_is_judged_on_it(standard):
+    # the question was garbled past recognising; the reply says «рабочие» and a closing time
+    got = findings(standard, GREETING, ("client", 5.0, "Слушайте, о подбуднем досках. И вам можно."),
+                   ("seller", 9.0, "В рабочие трудим до шести вечера, без обеда."), kind="wrong_answer")
+    assert [(f.details["fact"], f.details["stated"]) for f in got] == [("hours_weekdays", "18:00")]
+
+
+def test_a_later_invitation_does_not_answer_where_to_go(standard):
+    # «ехать» and «приедете» share a root; only a first reply may answer on that alone
+    got = findings(standard, GREETING, ("client", 5.0, "Ну, ясно, куда ехать, если что, адрес подскажите,"),
+                   ("seller", 9.0, "Слушайте, а вы о нас откуда узнали?"), ("client", 12.0, "Знакомые посоветовали."),
+                   ("seller", 15.0, "А давайте вы к нам приедете в субботу с утра, как вам такое?"),
+                   kind="ignored_question")
+    assert [f.start for f in got] == [5.0]

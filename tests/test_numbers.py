@@ -289,6 +289,7 @@ def test_a_count_that_thousands_cannot_follow_is_partial(text: str, expected: li
         ("2000 -500", [("2500", "number")]),
         ("2 -3 недели", [("2", "number")]),  # a range: the tail is left for the caller
         ("105 -1200 рублей", [("105", "number")]),
+        ("10000 -1500 рублей", [("10000", "number")]),  # thousands after thousands: a garble
     ],
 )
 def test_dashed_thousands_join_only_when_they_read_as_one_number(text: str, expected: list[tuple[str, str]]) -> None:
@@ -316,7 +317,10 @@ def test_three_digits_after_a_comma_are_thousands(text: str, expected: list[tupl
         ("деветь", "утра", "девять"),
         ("сих", "вечера", None),  # too short to tell
         ("пятт", "тысячи", None),  # «тысячи» follows two to four only
-        ("кинемтери", "процента", None),
+        ("кинемтери", "процента", "три"),  # «скинем три»: run into a word and one letter off
+        ("сментре", "тысячи", "три"),
+        ("собежести", "вечера", "шести"),
+        ("ремонтные", "тысячи", None),  # no numeral at its end
     ],
 )
 def test_misheard_numeral_before_a_unit(token: str, unit: str, numeral: str | None) -> None:

@@ -1,0 +1,46 @@
+"""What announces a hold: one of the standard's hold phrases («секундочку», «не кладите трубку»),
+or the seller saying they will look something up («загляну в таблицу», «уточню у коллеги»), in
+whatever words the rest of the line is heard."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from checks.matching import best_match
+from checks.registry import CallContext
+from checks.text import NormText, first_person_singular_verb
+
+DEFAULT_HOLD_PHRASES = [
+    "секундочку", "одну секунду", "минутку", "минуточку", "одну минуту", "подождите",
+    "сейчас посмотрю", "сейчас уточню", "оставайтесь на линии", "не кладите трубку",
+    "один момент", "сейчас гляну", "сейчас проверю", "сейчас загляну", "сейчас найду", "не отключайтесь",
+    "не вешайте трубку", "побудьте на линии", "повисите", "ожидайте", "я проверю", "я посмотрю", "я уточню",
+    "я гляну",
+]
+# a seller who says «I'll check» leaves the line to do it
+DEFAULT_LOOKUP_VERBS = ("посмотреть", "проверить", "уточнить", "глянуть", "заглянуть", "найти", "поискать",
+                        "узнать", "узнавать", "спросить", "выяснить", "подсмотреть", "поглядеть")
+
+
+def hold_announced(ctx: CallContext, i: int) -> str | None:
+    """How line i announces a hold, if it does."""
+    memo = ctx.hold_memo
+    if i not in memo:
+        memo[i] = announces_hold(ctx.texts[i], hold_phrases(ctx), lookup_verbs(ctx), ctx.standard.thresholds.match_cutoff)
+    return memo[i]
+
+
+def hold_phrases(ctx: CallContext) -> list[str]:
+    return list(ctx.standard.check_params("multitasking_pause").get("hold_phrases", DEFAULT_HOLD_PHRASES))
+
+
+def lookup_verbs(ctx: CallContext) -> frozenset[str]:
+    return frozenset(ctx.standard.check_params("multitasking_pause").get("lookup_verbs", DEFAULT_LOOKUP_VERBS))
+
+
+def announces_hold(text: NormText, phrases: Sequence[str], verbs: frozenset[str], cutoff: float) -> str | None:
+    """The hold phrase matched, or «загляну» for a lookup verb in the first person; None if neither."""
+    found = best_match(phrases, text, cutoff) if phrases else None
+    if found:
+        return found.reference
+    return next((f"«{t.text}»" for t in text.tokens if first_person_singular_verb(t.text) in verbs), None)
