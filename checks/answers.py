@@ -1,4 +1,5 @@
-"""Answers to client questions: wrong, evasive or missing (article, example 6).
+"""Answers to client questions: wrong or evasive (article, example 6), and which client lines
+are questions (`checks.ignored` judges the unanswered ones).
 
 A client question is paired with the seller's next lines. When the knowledge
 base holds the fact asked about, the values the seller states are compared
@@ -12,20 +13,13 @@ from typing import Any
 
 from checks.dialogue import (
     ACKNOWLEDGEMENTS,
-    asks_amount,
-    candidate_facts,
-    QUESTION_WORDS,
     StatedValue,
-    UNIT_KEYS,
     answer_window,
-    asks_by_word,
     expected_value,
     fact_for_exchange,
     fact_for_question,
     fact_keywords_found,
     is_question,
-    misheard_question_word,
-    opens_a_question,
     sentence_words,
     stated_values,
     text_contradiction,
@@ -40,15 +34,8 @@ from pipeline.records import Finding
 
 DEFAULT_EVASIVE = ["не знаю", "понятия не имею", "без понятия", "это не ко мне", "перезвоните позже",
                    "не могу сказать", "не подскажу", "не в курсе", "уточните сами"]
-# «Алло, вы там?» after a silence asks for attention, not for an answer
-ATTENTION_CHECKS = ("вы тут", "вы там", "вы здесь", "слышите меня", "есть кто", "куда пропали", "куда делись",
-                    "вы на связи", "меня слышно")
-ATTENTION_OPENERS = ("алло", "ау", "эй")
-# what a client calls about: «интересует кирпич», «хотела бы приобрести газобетон»
-_REQUEST_KEYS = frozenset(match_key(w) for w in
-                          "интересовать нужный нужно хотеть искать подсказать приобрести купить заказать".split())
-# function words that say nothing about a question's topic
-_STOP = frozenset(
+# function words that say nothing about a line's topic
+STOP_KEYS = frozenset(
     match_key(w) for w in (
         "в на у с по для за к о об от до из а и но или да нет ну вот же ли не ни что как это то так "
         "я мы вы ты он она они мне вам нам вас нас меня себя мой ваш наш есть быть можно хотеть "
@@ -60,22 +47,9 @@ _STOP = frozenset(
 ) | frozenset(match_key(w) for w in ACKNOWLEDGEMENTS)  # «Хорошо?» in both lines is no topic
 # a stated number this many times off the knowledge base is misheard, not misinformed
 PLAUSIBLE_RATIO = 10.0
-# unit words that say a value of that kind was stated, even when recognition lost its number
-_UNIT_WORDS: dict[str, frozenset[str]] = {
-    unit: frozenset(k for k in keys if len(k) >= 3) for unit, keys in
-    {**UNIT_KEYS, "time": UNIT_KEYS["hours"] | {match_key("утра"), match_key("вечера")}}.items()}
-_VERB_ENDINGS = ("ть", "ться", "ти", "чь")  # of a verb's lemma, the infinitive
-_ALL_UNIT_WORDS = frozenset().union(*_UNIT_WORDS.values())
-# the words of a question asked by intonation alone
-_YES_NO_KEYS = frozenset(match_key(w) for w in "можно получится получиться нельзя будет есть".split())
-_CAN, _HOW = match_key("можно"), match_key("как")
 # a client saying what may be done asks whether it may: «оформить можно по телефону»
 _PERMISSION_WORDS = frozenset(("можно", "нельзя", "получится"))
 _SELLER_ASKS = frozenset(match_key(w) for w in ("как", "кто", "чем"))
-# how a reply to a question opens: these answer any question («Конечно, со склада отгрузим»)...
-ANSWER_OPENERS = ("конечно", "разумеется", "без проблем", "к сожалению")
-# ...and these only a yes/no one: «да» also opens a change of subject («Да, а какой объём?»)
-YES_NO_OPENERS = ("да", "нет", "можно", "нельзя", "есть", "нету", "не получится", "получится")
 
 
 def client_questions(ctx: CallContext) -> list[int]:
@@ -90,7 +64,7 @@ def _asks_permission(ctx: CallContext, i: int) -> bool:
     """«Оформить все можно по телефону» asks, though recognition lost its «?»: a client has no
     say in what the company can do. Not as a reply to the seller's question («как вас зовут?» —
     «можно просто Борис») nor after «да»/«нет» («да, можно»)."""
-    if _after_seller_question(ctx, i):
+    if after_seller_question(ctx, i):
         return False
     for words in sentence_words(ctx.transcript.utterances[i].text):
         if words[0] not in ("да", "нет") and any(
@@ -100,7 +74,7 @@ def _asks_permission(ctx: CallContext, i: int) -> bool:
     return False
 
 
-def _after_seller_question(ctx: CallContext, i: int) -> bool:
+def after_seller_question(ctx: CallContext, i: int) -> bool:
     utterances = ctx.transcript.utterances
     before = next((j for j in range(i - 1, -1, -1) if utterances[j].speaker != "unknown"), None)
     if before is None or utterances[before].speaker != "seller":
@@ -120,7 +94,7 @@ def topic_lines(ctx: CallContext) -> list[int]:
     ]
 
 
-def _question_fact(ctx: CallContext, index: int) -> Fact | None:
+def question_fact(ctx: CallContext, index: int) -> Fact | None:
     return fact_for_question(ctx.texts[index], ctx.standard.knowledge_base)
 
 
@@ -139,9 +113,9 @@ def _judged_facts(ctx: CallContext, question: int, answer: int) -> Iterator[Fact
 
     def candidates() -> Iterator[Fact | None]:  # lazily: most replies are judged on the first
         yield fact_for_question(a, kb)
-        yield _question_fact(ctx, question)
+        yield question_fact(ctx, question)
         yield fact_for_exchange(q, a, kb)
-        yield _text_fact_in_reply(a, kb)
+        yield text_fact_in_reply(a, kb)
         yield _fact_of_a_word_and_value(a, kb)
 
     seen: set[int] = set()
@@ -152,23 +126,23 @@ def _judged_facts(ctx: CallContext, question: int, answer: int) -> Iterator[Fact
 
 
 def _fact_of_a_word_and_value(reply: NormText, kb: list[Fact]) -> Fact | None:
-    found = [f for f in kb if f.unit != "text" and _states_its_value(reply, f) and _names_a_keyword_word(f, reply)]
+    found = [f for f in kb if f.unit != "text" and states_its_value(reply, f) and names_a_keyword_word(f, reply)]
     return found[0] if len(found) == 1 else None
 
 
-def _states_its_value(text: NormText, fact: Fact) -> bool:
+def states_its_value(text: NormText, fact: Fact) -> bool:
     """A value of the fact's unit; a time only as «до …»: «в понедельник в десять» is an appointment."""
     values = stated_values(text, fact.unit)
     return bool(_after_do(text, values) if fact.unit == "time" else values)
 
 
-def _text_fact_in_reply(reply: NormText, kb: list[Fact]) -> Fact | None:
+def text_fact_in_reply(reply: NormText, kb: list[Fact]) -> Fact | None:
     """«Найти нас просто: улица Садовая, дом 12» answers «куда подъехать?» with the address,
     whatever words the question used."""
     return next((f for f in kb if f.unit == "text" and text_fact_mentioned(f, reply)), None)
 
 
-def _finding(kind: str, severity: str, ctx: CallContext, index: int, evidence: str, reference: str,
+def finding_at(kind: str, severity: str, ctx: CallContext, index: int, evidence: str, reference: str,
              check: str, details: dict[str, object], start: float | None = None, end: float | None = None) -> Finding:
     u = ctx.transcript.utterances[index]
     return Finding(type=kind, severity=severity,  # type: ignore[arg-type]
@@ -261,7 +235,7 @@ def _value_of_its_own(fact: Fact, text: NormText, kb: list[Fact]) -> bool:
     """A value in a unit no other fact uses."""
     if fact.unit == "text" or any(f.unit == fact.unit for f in kb if f is not fact):
         return False
-    return _states_its_value(text, fact)
+    return states_its_value(text, fact)
 
 
 def _after_do(text: NormText, values: list[StatedValue]) -> list[StatedValue]:
@@ -275,7 +249,7 @@ def _wrong(ctx: CallContext, q: int | None, a: int, fact: Fact, stated: StatedVa
     words = u.words[text.tokens[stated.token_start].word_start: text.tokens[stated.token_end - 1].word_end]
     expected = expected_value(fact)
     question = ctx.transcript.utterances[q] if q is not None else None
-    return _finding(
+    return finding_at(
         "wrong_answer", params.get("severity", "major"), ctx, a,
         evidence=(f"«{question.text}» → " if question else "") + f"«{u.text}»",
         reference=f"{fact.id}: {fact.topic} = {_show(expected, fact.unit)}",
@@ -304,7 +278,7 @@ def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckRe
     judged: set[int] = set()  # one evasive line answers one topic, however often it was raised
     # a client line that names a known topic asks about it, «?» or not («а скидка на опт есть»)
     for q, u in enumerate(ctx.transcript.utterances):
-        fact = _question_fact(ctx, q) if u.speaker == "client" else None
+        fact = question_fact(ctx, q) if u.speaker == "client" else None
         if fact is None:
             continue
         for a in answer_window(ctx, q, turns):
@@ -314,7 +288,7 @@ def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckRe
             if found:
                 judged.add(a)
                 ev = evidence_for(ctx.transcript.utterances[a], ctx.texts[a], found)
-                findings.append(_finding(
+                findings.append(finding_at(
                     "evasive_answer", params.get("severity", "major"), ctx, a,
                     evidence=f"«{ctx.transcript.utterances[q].text}» → «{ev.quote}»",
                     reference=f"{fact.id}: the knowledge base answers it: {_show(expected_value(fact), fact.unit)}",
@@ -325,187 +299,8 @@ def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckRe
     return CheckResult(findings=tuple(findings))
 
 
-def _content_keys(text: NormText) -> set[str]:
-    """Words that say what a line is about; a unit word («часа в три», «до которого часа») does not."""
-    return {k for k in text.keys.split() if k not in _STOP and k not in _ALL_UNIT_WORDS
-            and not k[:1].isdigit() and len(k) > 2}
-
-
-def _same_verb_under_a_prefix(question: NormText, answer: NormText) -> bool:
-    """«Документы вы даёте?» — «на каждую партию выдаём паспорт»."""
-    asked, said = _verbs(question), _verbs(answer)
-    return any(_prefixed(a, b) or _prefixed(b, a) for a in asked for b in said)
-
-
-def _prefixed(verb: str, base: str) -> bool:
-    """«выдавать» is «давать» under a prefix."""
-    return len(base) >= 5 and len(verb) > len(base) and verb.endswith(base)
-
-
-def _verbs(text: NormText) -> set[str]:
-    return {t.lemma.removesuffix("ся") for t in text.tokens if t.lemma.endswith(_VERB_ENDINGS) and t.key not in _STOP}
-
-
-def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[str], first_reply: bool) -> bool:
-    """Whether line `a` responds to question `q`; an evasive reply is judged by its own check.
-
-    Once the seller has moved on («а вы о нас откуда узнали?»), a later line must be on the
-    question's topic; the first reply may also answer by its form or by weaker signs."""
-    question, answer = ctx.texts[q], ctx.texts[a]
-    kb = ctx.standard.knowledge_base
-    facts = [fact] if fact else candidate_facts(question, kb) + [f for f in [fact_for_exchange(question, answer, kb)] if f]
-    return (_on_topic(question, answer, facts, kb, first_reply)
-            or (first_reply and _first_reply_answers(ctx, question, answer, facts, evasive)))
-
-
-def _on_topic(question: NormText, answer: NormText, facts: list[Fact], kb: list[Fact], first_reply: bool) -> bool:
-    if any(_answers_with_a_value(answer, f, first_reply) or fact_keywords_found(f, answer) for f in facts):
-        return True
-    # «полтавы тысячи рублей»: a sum was said, only its first word was lost
-    if any(f.unit != "text" for f in facts) and any(t.text[:1] == "~" for t in answer.tokens):
-        return True
-    # an address or another text value of the knowledge base answers «куда к вам подъехать?»
-    if _text_fact_in_reply(answer, kb) or _content_keys(question) & _content_keys(answer):
-        return True
-    # a number answers «сколько?» about something the knowledge base does not know; for a
-    # known fact only a value of its unit does («в четыре часа» is no price)
-    return not facts and asks_amount(question) and any(t.text[:1].isdigit() or t.text[:1] == "~" for t in answer.tokens)
-
-
-def _answers_with_a_value(answer: NormText, fact: Fact, first_reply: bool) -> bool:
-    """A value of the fact's unit; once the seller has moved on, «в четверг часа в три заедете?»
-    proposes a meeting, it does not tell the opening hours."""
-    return bool(stated_values(answer, fact.unit)) if first_reply else _states_its_value(answer, fact)
-
-
-def _first_reply_answers(ctx: CallContext, question: NormText, answer: NormText, facts: list[Fact],
-                         evasive: list[str]) -> bool:
-    """Signs too weak for a later line: one word of a keyword («в рабочие … трудимся» for «рабочие
-    дни»), a unit whose number was lost («до дадывать сорти часов», «какой процент?» — «с кинембеть
-    процентов»), a word and a value or unit of another fact (a merged or garbled client line put the
-    question on the wrong fact, or on none), the question's verb under a prefix («даёте?» —
-    «выдаём»), or the reply's form («конечно…»,
-    «не знаю», «соединяю»)."""
-    kb = ctx.standard.knowledge_base
-    said_units = _units_named(answer)
-    return (any(_names_a_keyword_word(f, answer) or f.unit in said_units for f in facts)
-            or (not facts and bool(said_units) and (asks_amount(question) or bool(said_units & _units_named(question))))
-            or any((f.unit in said_units or stated_values(answer, f.unit)) and _names_a_keyword_word(f, answer)
-                   for f in kb)
-            or _same_verb_under_a_prefix(question, answer)
-            or _replies_by_form(ctx, question, answer, evasive))
-
-
-def _units_named(text: NormText) -> set[str]:
-    keys = set(text.keys.split())
-    return {unit for unit, words in _UNIT_WORDS.items() if keys & words}
-
-
-def _replies_by_form(ctx: CallContext, question: NormText, answer: NormText, evasive: list[str]) -> bool:
-    cutoff = ctx.standard.thresholds.match_cutoff
-    # «этим занимается Денис, переключаю на него»: dispatched, and poor_dispatching judges how well
-    if best_match(evasive, answer, cutoff) or best_match(_dispatch_phrases(ctx), answer, cutoff):
-        return True
-    openers = ANSWER_OPENERS + (YES_NO_OPENERS if _yes_no_question(question) else ())
-    return any(f"{answer.surface} ".startswith(f"{o} ") for o in openers)
-
-
-def _names_a_keyword_word(fact: Fact, answer: NormText) -> bool:
+def names_a_keyword_word(fact: Fact, answer: NormText) -> bool:
     """A word of any of the fact's keywords: «в рабочие … трудимся» is on the topic of «рабочие дни»
     though recognition lost «дни»."""
     return any(keyword_found(lemma, answer) for keyword in fact.keywords for lemma, key in reference_lemmas(keyword)
-               if len(lemma) >= 4 and key not in _STOP)
-
-
-def _answered(ctx: CallContext, q: int, window: list[int], fact: Fact | None, evasive: list[str]) -> bool:
-    replied = held = False  # hold lines («секундочку…») come before the first reply
-    for a in window:
-        first_reply = not replied
-        if _answers(ctx, q, a, fact, evasive, first_reply):
-            return True
-        if first_reply and held and not _content_keys(ctx.texts[a]):
-            return True  # the seller went to look it up, and what came back was not heard («и,»)
-        is_hold = hold_announced(ctx, a) is not None
-        held, replied = held or is_hold, replied or not is_hold
-    return False
-
-
-def _dispatch_phrases(ctx: CallContext) -> list[str]:
-    from checks.dispatching import DEFAULTS
-
-    params = ctx.standard.check_params("poor_dispatching")
-    return [p for key in ("transfer_phrases", "explain_phrases") for p in params.get(key, DEFAULTS[key])]
-
-
-def _answers_the_seller(ctx: CallContext, q: int) -> bool:
-    """«Знакомые посоветовали?» right after «откуда вы о нас узнали?»: Whisper hears the rising tone
-    of an answer as a «?». Only a line with nothing else that asks (no question word, no topic of
-    the knowledge base) is taken for that answer."""
-    utterances, text = ctx.transcript.utterances, ctx.texts[q]
-    before = next((i for i in range(q - 1, -1, -1) if utterances[i].speaker != "unknown"), None)
-    first_seller = next((i for i, u in enumerate(utterances) if u.speaker == "seller"), None)
-    # «чем могу помочь?» is answered by the reason for calling
-    if before == first_seller or not _after_seller_question(ctx, q):
-        return False
-    if _asks_yes_or_no(text):
-        return False  # «оплатить картой получится?» asks by intonation alone
-    return not (asks_by_word(text) or misheard_question_word(text) or asks_amount(text) or opens_a_question(text)
-                or candidate_facts(text, ctx.standard.knowledge_base))
-
-
-def _asks_yes_or_no(text: NormText) -> bool:
-    """A modal word that asks by intonation; «как можно скорее» answers a question about time."""
-    keys = text.keys.split()
-    return any(k in _YES_NO_KEYS and not (k == _CAN and i > 0 and keys[i - 1] == _HOW) for i, k in enumerate(keys))
-
-
-def _attention_check(ctx: CallContext, q: int) -> bool:
-    """«Алло, вы тут?» after a silence: the phone line, not a topic, is asked about."""
-    text = ctx.texts[q]
-    hails = (any(t.text in ATTENTION_OPENERS for t in text.tokens[:2])  # «Хм, алло, …?»
-             and not set(text.keys.split()) & QUESTION_WORDS)
-    return ((hails or any(f" {c} " in f" {text.surface} " for c in ATTENTION_CHECKS))
-            and not candidate_facts(text, ctx.standard.knowledge_base))
-
-
-def _opening_request(ctx: CallContext, q: int) -> bool:
-    """The client's first words state what they called about («интересует кирпич, подскажете?»):
-    whatever the seller says next takes the call up, and the stage checks judge how well. A
-    first line that asks something specific («сколько…», «где…», «часы работы в будни») is
-    judged as any other."""
-    utterances, text = ctx.transcript.utterances, ctx.texts[q]
-    first_client = next((i for i, u in enumerate(utterances) if u.speaker == "client"), None)
-    keys = set(text.keys.split())
-    names_a_fact = any(fact_keywords_found(f, text) >= 2 for f in ctx.standard.knowledge_base)
-    specific = keys & QUESTION_WORDS or asks_amount(text) or names_a_fact or misheard_question_word(text)
-    return q == first_client and bool(keys & _REQUEST_KEYS) and not specific
-
-
-def _yes_no_question(question: NormText) -> bool:
-    """No question word: «оплатить картой можно?» is answered by «да» or «нет»."""
-    keys = set(question.keys.split())
-    return not (keys - {match_key("ли")}) & QUESTION_WORDS
-
-
-@register("ignored_question", "4", needs_roles=True)
-def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
-    turns = int(params.get("answer_turns", 2))
-    min_words = int(params.get("min_words", 3))
-    evasive = list(ctx.standard.check_params("evasive_answer").get("phrases", DEFAULT_EVASIVE))
-    findings: list[Finding] = []
-    for q in client_questions(ctx):
-        if len(ctx.texts[q].tokens) < min_words or not _content_keys(ctx.texts[q]) or _attention_check(ctx, q):
-            continue  # «да?», «алло?», «а у вас…» ask for attention, not for an answer
-        fact = _question_fact(ctx, q)
-        window = answer_window(ctx, q, turns)
-        if _opening_request(ctx, q) or _answers_the_seller(ctx, q) or _answered(ctx, q, window, fact, evasive):
-            continue
-        reply = ctx.transcript.utterances[window[0]].text if window else "(no reply)"
-        findings.append(_finding(
-            "ignored_question", params.get("severity", "major"), ctx, q,
-            evidence=f"«{ctx.transcript.utterances[q].text}» → «{reply}»",
-            reference=f"an on-topic answer within {turns} seller turns"
-            + (f" (knowledge base: {fact.id})" if fact else ""),
-            check="ignored_question", details={"fact": fact.id if fact else None},
-        ))
-    return CheckResult(findings=tuple(findings))
+               if len(lemma) >= 4 and key not in STOP_KEYS)

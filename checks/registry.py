@@ -119,7 +119,7 @@ def register(
 
 
 BUILTIN_MODULES = (
-    "detectors", "answers", "pauses", "dispatching", "talk", "forbidden", "lead", "segment", "routing", "parallel",
+    "detectors", "answers", "ignored", "pauses", "dispatching", "talk", "forbidden", "lead", "segment", "routing", "parallel",
 )
 
 

@@ -1,0 +1,244 @@
+"""Ignored questions (article, example 6): a client question that gets no on-topic answer.
+
+The seller's first reply may take a question up by its form («конечно…», «не знаю», a transfer)
+or by weak signs that survive recognition (one word of a keyword, the unit whose number was lost);
+once the seller has moved on, a later line must be on the question's topic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from checks.answers import (
+    DEFAULT_EVASIVE,
+    STOP_KEYS,
+    after_seller_question,
+    client_questions,
+    finding_at,
+    names_a_keyword_word,
+    question_fact,
+    states_its_value,
+    text_fact_in_reply,
+)
+from checks.dialogue import (
+    QUESTION_WORDS,
+    UNIT_KEYS,
+    answer_window,
+    asks_amount,
+    asks_by_word,
+    candidate_facts,
+    fact_for_exchange,
+    fact_keywords_found,
+    misheard_question_word,
+    opens_a_question,
+    stated_values,
+)
+from checks.holds import hold_announced
+from checks.matching import best_match
+from checks.registry import CallContext, CheckResult, register
+from checks.standard import Fact
+from checks.text import NormText, match_key
+from pipeline.records import Finding
+
+# «Алло, вы там?» after a silence asks for attention, not for an answer
+ATTENTION_CHECKS = ("вы тут", "вы там", "вы здесь", "слышите меня", "есть кто", "куда пропали", "куда делись",
+                    "вы на связи", "меня слышно")
+ATTENTION_OPENERS = ("алло", "ау", "эй")
+# what a client calls about: «интересует кирпич», «хотела бы приобрести газобетон»
+_REQUEST_KEYS = frozenset(match_key(w) for w in
+                          "интересовать нужный нужно хотеть искать подсказать приобрести купить заказать".split())
+
+# unit words that say a value of that kind was stated, even when recognition lost its number
+_UNIT_WORDS: dict[str, frozenset[str]] = {
+    unit: frozenset(k for k in keys if len(k) >= 3) for unit, keys in
+    {**UNIT_KEYS, "time": UNIT_KEYS["hours"] | {match_key("утра"), match_key("вечера")}}.items()}
+_VERB_ENDINGS = ("ть", "ти", "чь")  # of a verb's lemma, the infinitive («-ться» ends in «-ть» too)
+_ALL_UNIT_WORDS = frozenset().union(*_UNIT_WORDS.values())
+
+# the words of a question asked by intonation alone
+_YES_NO_KEYS = frozenset(match_key(w) for w in "можно получится получиться нельзя будет есть".split())
+_CAN, _HOW = match_key("можно"), match_key("как")
+
+# how a reply to a question opens: these answer any question («Конечно, со склада отгрузим»)...
+ANSWER_OPENERS = ("конечно", "разумеется", "без проблем", "к сожалению")
+# ...and these only a yes/no one: «да» also opens a change of subject («Да, а какой объём?»)
+YES_NO_OPENERS = ("да", "нет", "можно", "нельзя", "есть", "нету", "не получится", "получится")
+
+
+@register("ignored_question", "4", needs_roles=True)
+def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
+    turns = int(params.get("answer_turns", 2))
+    min_words = int(params.get("min_words", 3))
+    evasive = list(ctx.standard.check_params("evasive_answer").get("phrases", DEFAULT_EVASIVE))
+    findings: list[Finding] = []
+    for q in client_questions(ctx):
+        if len(ctx.texts[q].tokens) < min_words or not _content_keys(ctx.texts[q]) or _attention_check(ctx, q):
+            continue  # «да?», «алло?», «а у вас…» ask for attention, not for an answer
+        fact = question_fact(ctx, q)
+        window = answer_window(ctx, q, turns)
+        if _opening_request(ctx, q) or _answers_the_seller(ctx, q) or _answered(ctx, q, window, fact, evasive):
+            continue
+        reply = ctx.transcript.utterances[window[0]].text if window else "(no reply)"
+        findings.append(finding_at(
+            "ignored_question", params.get("severity", "major"), ctx, q,
+            evidence=f"«{ctx.transcript.utterances[q].text}» → «{reply}»",
+            reference=f"an on-topic answer within {turns} seller turns"
+            + (f" (knowledge base: {fact.id})" if fact else ""),
+            check="ignored_question", details={"fact": fact.id if fact else None},
+        ))
+    return CheckResult(findings=tuple(findings))
+
+
+def _content_keys(text: NormText) -> set[str]:
+    """Words that say what a line is about; a unit word («часа в три», «до которого часа») does not."""
+    return {k for k in text.keys.split() if k not in STOP_KEYS and k not in _ALL_UNIT_WORDS
+            and not k[:1].isdigit() and len(k) > 2}
+
+
+def _same_verb_under_a_prefix(question: NormText, answer: NormText) -> bool:
+    """«Документы вы даёте?» — «на каждую партию выдаём паспорт»."""
+    asked, said = _verbs(question), _verbs(answer)
+    return any(_prefixed(a, b) or _prefixed(b, a) for a in asked for b in said)
+
+
+def _prefixed(verb: str, base: str) -> bool:
+    """«выдавать» is «давать» under a prefix."""
+    return len(base) >= 5 and len(verb) > len(base) and verb.endswith(base)
+
+
+def _verbs(text: NormText) -> set[str]:
+    return {t.lemma.removesuffix("ся") for t in text.tokens if t.lemma.endswith(_VERB_ENDINGS) and t.key not in STOP_KEYS}
+
+
+def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[str], first_reply: bool) -> bool:
+    """Whether line `a` responds to question `q`; an evasive reply is judged by its own check.
+
+    Once the seller has moved on («а вы о нас откуда узнали?»), a later line must be on the
+    question's topic; the first reply may also answer by its form or by weaker signs."""
+    question, answer = ctx.texts[q], ctx.texts[a]
+    kb = ctx.standard.knowledge_base
+    facts = [fact] if fact else candidate_facts(question, kb) + [f for f in [fact_for_exchange(question, answer, kb)] if f]
+    return (_on_topic(question, answer, facts, kb, first_reply)
+            or (first_reply and _first_reply_answers(ctx, question, answer, facts, evasive)))
+
+
+def _on_topic(question: NormText, answer: NormText, facts: list[Fact], kb: list[Fact], first_reply: bool) -> bool:
+    if any(_answers_with_a_value(answer, f, first_reply) or fact_keywords_found(f, answer) for f in facts):
+        return True
+    # «полтавы тысячи рублей»: a sum was said, only its first word was lost
+    if any(f.unit != "text" for f in facts) and any(t.text[:1] == "~" for t in answer.tokens):
+        return True
+    # an address or another text value of the knowledge base answers «куда к вам подъехать?»
+    if text_fact_in_reply(answer, kb) or _content_keys(question) & _content_keys(answer):
+        return True
+    # a number answers «сколько?» about something the knowledge base does not know; for a
+    # known fact only a value of its unit does («в четыре часа» is no price)
+    return not facts and asks_amount(question) and any(t.text[:1].isdigit() or t.text[:1] == "~" for t in answer.tokens)
+
+
+def _answers_with_a_value(answer: NormText, fact: Fact, first_reply: bool) -> bool:
+    """A value of the fact's unit; once the seller has moved on, «в четверг часа в три заедете?»
+    proposes a meeting, it does not tell the opening hours."""
+    return bool(stated_values(answer, fact.unit)) if first_reply else states_its_value(answer, fact)
+
+
+def _first_reply_answers(ctx: CallContext, question: NormText, answer: NormText, facts: list[Fact],
+                         evasive: list[str]) -> bool:
+    """Signs too weak for a later line: one word of a keyword («в рабочие … трудимся» for «рабочие
+    дни»), a unit whose number was lost («до дадывать сорти часов», «какой процент?» — «с кинембеть
+    процентов»), a word and a value or unit of another fact (a merged or garbled client line put the
+    question on the wrong fact, or on none), the question's verb under a prefix («даёте?» —
+    «выдаём»), or the reply's form («конечно…», «не знаю», «соединяю»)."""
+    kb = ctx.standard.knowledge_base
+    said_units = _units_named(answer)
+    return (any(names_a_keyword_word(f, answer) or f.unit in said_units for f in facts)
+            or (not facts and bool(said_units) and (asks_amount(question) or bool(said_units & _units_named(question))))
+            or any((f.unit in said_units or stated_values(answer, f.unit)) and names_a_keyword_word(f, answer)
+                   for f in kb)
+            or _same_verb_under_a_prefix(question, answer)
+            or _replies_by_form(ctx, question, answer, evasive))
+
+
+def _units_named(text: NormText) -> set[str]:
+    keys = set(text.keys.split())
+    return {unit for unit, words in _UNIT_WORDS.items() if keys & words}
+
+
+def _replies_by_form(ctx: CallContext, question: NormText, answer: NormText, evasive: list[str]) -> bool:
+    cutoff = ctx.standard.thresholds.match_cutoff
+    # «этим занимается Денис, переключаю на него»: dispatched, and poor_dispatching judges how well
+    if best_match(evasive, answer, cutoff) or best_match(_dispatch_phrases(ctx), answer, cutoff):
+        return True
+    openers = ANSWER_OPENERS + (YES_NO_OPENERS if _yes_no_question(question) else ())
+    return any(f"{answer.surface} ".startswith(f"{o} ") for o in openers)
+
+
+def _answered(ctx: CallContext, q: int, window: list[int], fact: Fact | None, evasive: list[str]) -> bool:
+    replied = held = False  # hold lines («секундочку…») come before the first reply
+    for a in window:
+        first_reply = not replied
+        if _answers(ctx, q, a, fact, evasive, first_reply):
+            return True
+        if first_reply and held and not _content_keys(ctx.texts[a]):
+            return True  # the seller went to look it up, and what came back was not heard («и,»)
+        is_hold = hold_announced(ctx, a) is not None
+        held, replied = held or is_hold, replied or not is_hold
+    return False
+
+
+def _dispatch_phrases(ctx: CallContext) -> list[str]:
+    from checks.dispatching import DEFAULTS
+
+    params = ctx.standard.check_params("poor_dispatching")
+    return [p for key in ("transfer_phrases", "explain_phrases") for p in params.get(key, DEFAULTS[key])]
+
+
+def _answers_the_seller(ctx: CallContext, q: int) -> bool:
+    """«Знакомые посоветовали?» right after «откуда вы о нас узнали?»: Whisper hears the rising tone
+    of an answer as a «?». Only a line with nothing else that asks (no question word, no topic of
+    the knowledge base) is taken for that answer."""
+    utterances, text = ctx.transcript.utterances, ctx.texts[q]
+    before = next((i for i in range(q - 1, -1, -1) if utterances[i].speaker != "unknown"), None)
+    first_seller = next((i for i, u in enumerate(utterances) if u.speaker == "seller"), None)
+    # «чем могу помочь?» is answered by the reason for calling
+    if before == first_seller or not after_seller_question(ctx, q):
+        return False
+    if _asks_yes_or_no(text):
+        return False  # «оплатить картой получится?» asks by intonation alone
+    return not (asks_by_word(text) or misheard_question_word(text) or asks_amount(text) or opens_a_question(text)
+                or candidate_facts(text, ctx.standard.knowledge_base))
+
+
+def _asks_yes_or_no(text: NormText) -> bool:
+    """A modal word that asks by intonation; «как можно скорее» answers a question about time."""
+    keys = text.keys.split()
+    return any(k in _YES_NO_KEYS and not (k == _CAN and i > 0 and keys[i - 1] == _HOW) for i, k in enumerate(keys))
+
+
+def _attention_check(ctx: CallContext, q: int) -> bool:
+    """«Алло, вы тут?» after a silence: the phone line, not a topic, is asked about."""
+    text = ctx.texts[q]
+    hails = (any(t.text in ATTENTION_OPENERS for t in text.tokens[:2])  # «Хм, алло, …?»
+             and not set(text.keys.split()) & QUESTION_WORDS)
+    return ((hails or any(f" {c} " in f" {text.surface} " for c in ATTENTION_CHECKS))
+            and not candidate_facts(text, ctx.standard.knowledge_base))
+
+
+def _opening_request(ctx: CallContext, q: int) -> bool:
+    """The client's first words state what they called about («интересует кирпич, подскажете?»):
+    whatever the seller says next takes the call up, and the stage checks judge how well. A
+    first line that asks something specific («сколько…», «где…», «часы работы в будни») is
+    judged as any other."""
+    utterances, text = ctx.transcript.utterances, ctx.texts[q]
+    first_client = next((i for i, u in enumerate(utterances) if u.speaker == "client"), None)
+    keys = set(text.keys.split())
+    names_a_fact = any(fact_keywords_found(f, text) >= 2 for f in ctx.standard.knowledge_base)
+    specific = keys & QUESTION_WORDS or asks_amount(text) or names_a_fact or misheard_question_word(text)
+    return q == first_client and bool(keys & _REQUEST_KEYS) and not specific
+
+
+def _yes_no_question(question: NormText) -> bool:
+    """No question word: «оплатить картой можно?» is answered by «да» or «нет»."""
+    keys = set(question.keys.split())
+    return not (keys - {match_key("ли")}) & QUESTION_WORDS
