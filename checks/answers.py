@@ -13,6 +13,7 @@ from typing import Any
 
 from checks.dialogue import (
     ACKNOWLEDGEMENTS,
+    DAY_LEMMAS,
     StatedValue,
     answer_window,
     expected_value,
@@ -47,6 +48,8 @@ STOP_KEYS = frozenset(
 ) | frozenset(match_key(w) for w in ACKNOWLEDGEMENTS)  # «Хорошо?» in both lines is no topic
 # a stated number this many times off the knowledge base is misheard, not misinformed
 PLAUSIBLE_RATIO = 10.0
+# a time after these opens the day or makes an appointment: it is no closing time
+_NOT_CLOSING = frozenset("с со в во к на около после".split())
 # a client saying what may be done asks whether it may: «оформить можно по телефону»
 _PERMISSION_WORDS = frozenset(("можно", "нельзя", "получится"))
 _SELLER_ASKS = frozenset(match_key(w) for w in ("как", "кто", "чем"))
@@ -131,9 +134,9 @@ def _fact_of_a_word_and_value(reply: NormText, kb: list[Fact]) -> Fact | None:
 
 
 def states_its_value(text: NormText, fact: Fact) -> bool:
-    """A value of the fact's unit; a time only as «до …»: «в понедельник в десять» is an appointment."""
+    """A value of the fact's unit; a time only as a closing time (`closing_times`)."""
     values = stated_values(text, fact.unit)
-    return bool(_after_do(text, values) if fact.unit == "time" else values)
+    return bool(closing_times(text, values) if fact.unit == "time" else values)
 
 
 def text_fact_in_reply(reply: NormText, kb: list[Fact]) -> Fact | None:
@@ -192,8 +195,8 @@ def _verdict(ctx: CallContext, a: int, fact: Fact) -> StatedValue | None:
     expected = expected_value(fact)
     values = [v for v in stated_values(text, fact.unit) if _plausible(v.value, expected)]
     if fact.unit == "time":
-        # «до семи вечера… приедете в понедельник к десяти»: the hours are the time after «до»
-        values = _after_do(text, values) or values
+        # «до семи вечера… приедете в понедельник к десяти»: the hours are the closing time
+        values = closing_times(text, values)
     if not values:
         return None
     return _AGREES if any(v.agrees_with(expected) for v in values) else values[0]
@@ -238,8 +241,15 @@ def _value_of_its_own(fact: Fact, text: NormText, kb: list[Fact]) -> bool:
     return states_its_value(text, fact)
 
 
-def _after_do(text: NormText, values: list[StatedValue]) -> list[StatedValue]:
-    return [v for v in values if v.token_start > 0 and text.tokens[v.token_start - 1].text == "до"]
+def closing_times(text: NormText, times: list[StatedValue]) -> list[StatedValue]:
+    """The times said as «до …»; when recognition lost every «до», those not said as an opening
+    time or an appointment («с девяти», «в десять», «в понедельник 10 утра»)."""
+    toks = text.tokens
+    after_do = [v for v in times if v.token_start > 0 and toks[v.token_start - 1].text == "до"]
+    return after_do or [
+        v for v in times
+        if not (v.token_start > 0 and toks[v.token_start - 1].text in _NOT_CLOSING)
+        and not any(t.lemma in DAY_LEMMAS for t in toks[max(0, v.token_start - 3):v.token_start])]
 
 
 def _wrong(ctx: CallContext, q: int | None, a: int, fact: Fact, stated: StatedValue,

@@ -63,6 +63,10 @@ _DASHED = re.compile(r"^-\d")
 # prepositions and particles: after an anchor word they mean the value was lost
 _FUNCTION_KEYS = frozenset(match_key(w) for w in "в на с к у о по за до от из и а но же ну вот это".split())
 _LI = match_key("ли")
+DAY_LEMMAS = frozenset(
+    "понедельник вторник среда четверг пятница суббота воскресенье завтра послезавтра сегодня".split()
+)
+_RUBLE_KEYS = frozenset(match_key(w) for w in ("рубль", "руб", "р"))
 # lemma keys of the unit words that may follow a number, per knowledge-base unit
 UNIT_KEYS: dict[str, frozenset[str]] = {
     "rub": frozenset(match_key(w) for w in ("рубль", "руб", "р", "тысяча")),
@@ -252,10 +256,18 @@ def stated_values(text: NormText, unit: str) -> list[StatedValue]:
             if follows == match_key("тысяча"):
                 value *= 1000
             out.append(StatedValue(value, f"{tok.text} {toks[i + 1].text}", i, i + 2))
+        elif unit == "rub" and value >= 1000 and value % 1000 == 0 and _word_before_rubles(toks, i + 1):
+            # «5 тысяч человек рублей»: the hundreds («двести») were heard as a word
+            out.append(StatedValue(value, " ".join(t.text for t in toks[i:i + 3]), i, i + 3, up_to=value + 1000))
         elif unit == "rub" and value >= 100:
             # «доставка будет две тысячи пятьсот» needs no «рублей» to be a price
             out.append(StatedValue(value, tok.text, i, i + 1))
     return out
+
+
+def _word_before_rubles(toks: Sequence[Token], j: int) -> bool:
+    return (j + 1 < len(toks) and toks[j].text.isalpha() and toks[j].key not in _FUNCTION_KEYS
+            and match_key(toks[j + 1].lemma) in _RUBLE_KEYS)
 
 
 def _thousands_of_a_garble(toks: Sequence[Token], i: int) -> StatedValue | None:
@@ -277,19 +289,31 @@ def text_contradiction(fact: Fact, answer: NormText) -> StatedValue | None:
 
     The value «улица Строителей дом двенадцать» is read as anchors and what
     follows them: «на улице Садовой» or «дом двадцать» contradict it. A function
-    word after the anchor («на улице в …») is a recognition gap, not a claim.
+    word after the anchor («на улице в …») is a recognition gap, not a claim; a
+    number right after «Строителей» is the house number with «дом» lost. A number
+    that holds the expected one among other digits («1112», «122» for 12) is a
+    garble, not another number.
     """
     expected = normalise_text(str(fact.value)).tokens
     toks = answer.tokens
     for k in range(len(expected) - 1):
-        anchor, want = expected[k], expected[k + 1]
+        anchor = expected[k]
         for i in range(len(toks) - 1):
             said = toks[i + 1]
             if toks[i].key != anchor.key or said.key in _FUNCTION_KEYS:
                 continue
-            if not _same_word(said, want):
+            want = _next_number(expected, k + 1) if _is_number(said) and not _is_number(expected[k + 1]) else expected[k + 1]
+            if want is not None and not _same_word(said, want) and not (_is_number(want) and want.text in said.text):
                 return StatedValue(f"{toks[i].text} {said.text}", f"{toks[i].text} {said.text}", i, i + 2)
     return None
+
+
+def _is_number(tok: Token) -> bool:
+    return tok.text[:1].isdigit()
+
+
+def _next_number(toks: Sequence[Token], start: int) -> Token | None:
+    return next((t for t in toks[start:] if _is_number(t)), None)
 
 
 def text_fact_mentioned(fact: Fact, answer: NormText) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from checks.dialogue import is_question
+from checks.dialogue import DAY_LEMMAS, is_question
 from checks.matching import PhraseMatch, best_match, evidence_for
 from checks.registry import CallContext
 from checks.standard import Element, Stage, Standard
@@ -26,9 +26,6 @@ MIN_QUESTION_WORDS = 3
 # a match this much weaker than the stage's best match is not taken as its evidence
 CLEAR_MATCH_MARGIN = 10.0
 _TIME = re.compile(r"^\d{1,2}:\d{2}$")
-_DAY_LEMMAS = frozenset(
-    "понедельник вторник среда четверг пятница суббота воскресенье завтра послезавтра сегодня".split()
-)
 _HOUR_LEMMAS = frozenset(("час", "утро", "вечер", "день"))
 
 
@@ -49,7 +46,7 @@ def candidate_indices(ctx: CallContext, stage: Stage) -> list[int]:
 def _has_time_or_day(text: NormText) -> bool:
     toks = text.tokens
     for i, tok in enumerate(toks):
-        if _TIME.match(tok.text) or tok.lemma in _DAY_LEMMAS:
+        if _TIME.match(tok.text) or tok.lemma in DAY_LEMMAS:
             return True
         if tok.text.isdigit() and i + 1 < len(toks) and toks[i + 1].lemma in _HOUR_LEMMAS:
             return True

@@ -30,6 +30,8 @@ _PAUSE_JOIN_S = 0.2
 # both channels starting this close together: the first word alone cannot tell who answered
 _SIMULTANEOUS_S = 0.5
 _GREETING_LOOKAHEAD = 3
+# a stretch of voice this long answers the call though Whisper wrote nothing for it («Да, алло.»)
+_ANSWER_VOICE_S = 0.3
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class ChannelText:
     channel: int
     utterances: tuple[Utterance, ...]
     dropped: int  # segments rejected by the hallucination guard
+    voice: tuple[Region, ...] = ()  # the channel's voice activity, where it was measured
 
 
 @dataclass(frozen=True)
@@ -158,8 +161,9 @@ def assign_roles(
     """Decide which channel is the seller.
 
     The seller answers an inbound call, so in `auto` mode the seller is the
-    channel that speaks first. Only when both start within a moment of each
-    other does the greeting decide. Greeting first was tried and failed on new
+    channel that speaks first: by its first words or, where Whisper wrote none
+    for a short «Да, алло.», by its first stretch of voice. Only when both start
+    within a moment of each other does the greeting decide. Greeting first was tried and failed on new
     wording: a client's «добрый день» out-scored a seller's «приветствую, фирма …»
     (12 of 30 calls of the fresh split; the first speaker was right in all 90
     calls of three sets, README «Accuracy»).
@@ -172,7 +176,8 @@ def assign_roles(
         return ("client", "seller")
 
     def first_speech(ch: ChannelText) -> float:
-        return ch.utterances[0].start if ch.utterances else float("inf")
+        voiced = next((start for start, end in ch.voice if end - start >= _ANSWER_VOICE_S), float("inf"))
+        return min(ch.utterances[0].start if ch.utterances else float("inf"), voiced)
 
     def greets(ch: ChannelText) -> float:
         return max((greeting_score(u.text) for u in ch.utterances[:_GREETING_LOOKAHEAD]), default=0.0)
@@ -218,7 +223,8 @@ def with_roles(transcript: Transcript, mode: str, greeting_score: Callable[[str]
     needs Whisper again.
     """
     per_channel = [
-        ChannelText(i, tuple(u for u in transcript.utterances if u.channel == i), 0)
+        ChannelText(i, tuple(u for u in transcript.utterances if u.channel == i), 0,
+                    transcript.speech_regions[i] if i < len(transcript.speech_regions) else ())
         for i in range(transcript.channels)
     ]
     roles = assign_roles(per_channel, mode, greeting_score)

@@ -868,3 +868,33 @@ def test_a_later_invitation_does_not_answer_where_to_go(standard):
                    ("seller", 15.0, "А давайте вы к нам приедете в субботу с утра, как вам такое?"),
                    kind="ignored_question")
     assert [f.start for f in got] == [5.0]
+
+
+
+@pytest.mark.parametrize(("answer", "stated"), [
+    ("Мы располагаемся на улице Строителей, 20.", ["строителей 20"]),  # «дом» lost: the number is the house's
+    ("Мы располагаемся на улице в строителье 1112.", []),  # «дом двенадцать» run together: 12 among other digits
+    ("Адрес такой: на улице строитель, 122 раз.", []),
+])
+def test_a_house_number_heard_without_its_anchor(standard, answer, stated):
+    got = findings(standard, GREETING, ("client", 5.0, "Куда ехать, если что, адрес подскажите?"),
+                   ("seller", 9.0, answer), kind="wrong_answer")
+    assert [f.details["stated"] for f in got] == stated
+
+
+def test_thousands_with_the_hundreds_heard_as_a_word(standard):
+    # «пять тысяч двести» heard as «5 тысяч человек»: 5 thousand and something agrees with 5200
+    got = findings(standard, GREETING, ("client", 5.0, "Почем у вас газобетон за куб?"),
+                   ("seller", 9.0, "За кубометр газобетона сейчас 5 тысяч человек рублей."), kind="wrong_answer")
+    assert got == []
+
+
+@pytest.mark.parametrize(("answer", "stated"), [
+    ("В рабочие трудимся с оба пяти вечера, без обеда.", ["17:00"]),  # «до» lost, still no opening time
+    ("Могу записать вас в понедельник, 10 утра.", []),  # an appointment
+    ("Работаем с девяти утра.", []),  # an opening time
+])
+def test_a_closing_time_without_its_until(standard, answer, stated):
+    got = findings(standard, GREETING, ("client", 5.0, "А в будние дни вы до которого часа открыты?"),
+                   ("seller", 9.0, answer), kind="wrong_answer")
+    assert [f.details["stated"] for f in got] == stated

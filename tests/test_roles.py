@@ -40,3 +40,18 @@ def test_configured_layout_wins(mode, roles):
 
 def test_mono_has_no_roles():
     assert assign_roles([channel(0, (0.5, "Добрый день"))], "auto", greeting) == ("unknown",)
+
+
+def test_a_seller_whose_first_words_whisper_dropped_still_answered_first():
+    # «Да, алло.» at 0.7 s was voice but no text; the client's words came at 2.9 s
+    seller = ChannelText(0, (Utterance("unknown", 30.5, 32.0, "Так, а в каком количестве брать будете?", channel=0),), 0,
+                         voice=((0.74, 1.87), (30.5, 32.0)))
+    client = channel(1, (2.9, "Да, добрый день, меня интересует металлочерепица."))
+    assert assign_roles([seller, client], "auto", greeting) == ("seller", "client")
+
+
+def test_a_click_on_the_line_is_no_answer():
+    seller = channel(1, (0.5, "Приветствую вас, фирма Строй Дом."))
+    client = ChannelText(0, (Utterance("unknown", 7.4, 9.0, "Да, добрый день.", channel=0),), 0,
+                         voice=((0.1, 0.2), (7.4, 9.0)))
+    assert assign_roles([client, seller], "auto", greeting) == ("client", "seller")
