@@ -46,7 +46,7 @@ STOP_KEYS = frozenset(
         "слушать смотреть знать понимать кстати вообще просто узнать"
     ).split()
 ) | frozenset(match_key(w) for w in ACKNOWLEDGEMENTS)  # «Хорошо?» in both lines is no topic
-# a stated number this many times off the knowledge base is misheard, not misinformed
+# a stated number this many times off the knowledge base or more is misheard, not misinformed
 PLAUSIBLE_RATIO = 10.0
 # a time after these opens the day or makes an appointment: it is no closing time
 _NOT_CLOSING = frozenset("с со в во к на около после".split())
@@ -206,7 +206,7 @@ def _plausible(stated: float | str, expected: float | str) -> bool:
     """A seller who is wrong says 4000 for 2500; «105 200» for 5200 is a recognition garble."""
     if isinstance(stated, str) or isinstance(expected, str) or not stated or not expected:
         return True
-    return 1 / PLAUSIBLE_RATIO <= float(stated) / float(expected) <= PLAUSIBLE_RATIO
+    return 1 / PLAUSIBLE_RATIO < float(stated) / float(expected) < PLAUSIBLE_RATIO
 
 
 def _replies(ctx: CallContext, q: int, turns: int) -> list[int]:

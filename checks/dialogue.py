@@ -67,6 +67,7 @@ DAY_LEMMAS = frozenset(
     "понедельник вторник среда четверг пятница суббота воскресенье завтра послезавтра сегодня".split()
 )
 _RUBLE_KEYS = frozenset(match_key(w) for w in ("рубль", "руб", "р"))
+_RUBLE_ENDINGS = ("рублей", "рубля")
 # lemma keys of the unit words that may follow a number, per knowledge-base unit
 UNIT_KEYS: dict[str, frozenset[str]] = {
     "rub": frozenset(match_key(w) for w in ("рубль", "руб", "р", "тысяча")),
@@ -137,7 +138,8 @@ def is_question(utt: Utterance, text: NormText, facts: Sequence[Fact] = ()) -> b
     knowledge-base topic: Whisper often drops the «?» of a spoken question."""
     if not text.tokens or only_acknowledges([t.text for t in text.tokens]):
         return False
-    if _asks_by_mark(utt.text):
+    # «Хорошо. Что, информации достаточно? Спасибо.»: a «?» before the closing thanks asks nothing
+    if _asks_by_mark(utt.text) and not _ends_in_thanks(utt.text):
         return True
     if asks_by_word(text) or _has_phrase(text, AMOUNT_PHRASES) or misheard_question_word(text):
         return True
@@ -236,7 +238,7 @@ def stated_values(text: NormText, unit: str) -> list[StatedValue]:
     out: list[StatedValue] = []
     toks = text.tokens
     for i, tok in enumerate(toks):
-        if unit == "rub" and (thousands := _thousands_of_a_garble(toks, i)) is not None:
+        if unit == "rub" and (thousands := _thousands_of_a_garble(toks, i) or _count_then_thousands(toks, i)):
             out.append(thousands)
         if _in_range(toks, i):
             continue
@@ -267,7 +269,25 @@ def stated_values(text: NormText, unit: str) -> list[StatedValue]:
 
 def _word_before_rubles(toks: Sequence[Token], j: int) -> bool:
     return (j + 1 < len(toks) and toks[j].text.isalpha() and toks[j].key not in _FUNCTION_KEYS
-            and match_key(toks[j + 1].lemma) in _RUBLE_KEYS)
+            and _says_rubles(toks[j + 1]))
+
+
+def _says_rubles(tok: Token) -> bool:
+    """«рублей», or a garble with it glued on («стерублей» for «двести рублей»)."""
+    return match_key(tok.lemma) in _RUBLE_KEYS or (tok.text.endswith(_RUBLE_ENDINGS) and not is_known_word(tok.text))
+
+
+def _count_then_thousands(toks: Sequence[Token], i: int) -> StatedValue | None:
+    """«по 5 1900 рублей» for «пять тысяч девятьсот»: Whisper wrote the count, then «тысяч
+    девятьсот» as «1900»."""
+    if i + 1 >= len(toks) or (i > 0 and _NUMBER.match(toks[i - 1].text)) or (
+            i + 2 < len(toks) and _NUMBER.match(toks[i + 2].text)):
+        return None
+    count, rest = toks[i].text, toks[i + 1].text
+    if not (count.isdigit() and 1 < int(count) < 10 and rest.isdigit() and 1000 <= int(rest) < 2000
+            and int(rest) % 100 == 0):
+        return None
+    return StatedValue(float(int(count) * 1000 + int(rest) - 1000), f"{count} {rest}", i, i + 2)
 
 
 def _thousands_of_a_garble(toks: Sequence[Token], i: int) -> StatedValue | None:
@@ -291,8 +311,8 @@ def text_contradiction(fact: Fact, answer: NormText) -> StatedValue | None:
     follows them: «на улице Садовой» or «дом двадцать» contradict it. A function
     word after the anchor («на улице в …») is a recognition gap, not a claim; a
     number right after «Строителей» is the house number with «дом» lost. A number
-    that holds the expected one among other digits («1112», «122» for 12) is a
-    garble, not another number.
+    that holds the expected one among other digits («1112», «122» for 12), or a
+    word not in the dictionary («улице Страичный»), is a garble, not a claim.
     """
     expected = normalise_text(str(fact.value)).tokens
     toks = answer.tokens
@@ -303,7 +323,8 @@ def text_contradiction(fact: Fact, answer: NormText) -> StatedValue | None:
             if toks[i].key != anchor.key or said.key in _FUNCTION_KEYS:
                 continue
             want = _next_number(expected, k + 1) if _is_number(said) and not _is_number(expected[k + 1]) else expected[k + 1]
-            if want is not None and not _same_word(said, want) and not (_is_number(want) and want.text in said.text):
+            if (want is not None and not _same_word(said, want) and not (_is_number(want) and want.text in said.text)
+                    and (_is_number(said) or is_known_word(said.text))):
                 return StatedValue(f"{toks[i].text} {said.text}", f"{toks[i].text} {said.text}", i, i + 2)
     return None
 

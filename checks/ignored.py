@@ -8,6 +8,7 @@ once the seller has moved on, a later line must be on the question's topic.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from checks.answers import (
@@ -38,7 +39,7 @@ from checks.holds import hold_announced
 from checks.matching import best_match
 from checks.registry import CallContext, CheckResult, register
 from checks.standard import Fact
-from checks.text import NormText, match_key
+from checks.text import NormText, match_key, normalise_text
 from pipeline.records import Finding
 
 # «Алло, вы там?» after a silence asks for attention, not for an answer
@@ -147,17 +148,30 @@ def _first_reply_answers(ctx: CallContext, question: NormText, answer: NormText,
                          evasive: list[str]) -> bool:
     """Signs too weak for a later line: one word of a keyword («в рабочие … трудимся» for «рабочие
     дни»), a unit whose number was lost («до дадывать сорти часов», «какой процент?» — «с кинембеть
-    процентов»), a word and a value or unit of another fact (a merged or garbled client line put the
+    процентов»), a word of the address asked for, a word and a value or unit of another fact (a merged or garbled client line put the
     question on the wrong fact, or on none), the question's verb under a prefix («даёте?» —
     «выдаём»), or the reply's form («конечно…», «не знаю», «соединяю»)."""
     kb = ctx.standard.knowledge_base
     said_units = _units_named(answer)
-    return (any(names_a_keyword_word(f, answer) or f.unit in said_units for f in facts)
+    return (any(names_a_keyword_word(f, answer) or f.unit in said_units or _names_a_value_word(f, answer)
+                for f in facts)
             or (not facts and bool(said_units) and (asks_amount(question) or bool(said_units & _units_named(question))))
             or any((f.unit in said_units or stated_values(answer, f.unit)) and names_a_keyword_word(f, answer)
                    for f in kb)
             or _same_verb_under_a_prefix(question, answer)
             or _replies_by_form(ctx, question, answer, evasive))
+
+
+def _names_a_value_word(fact: Fact, answer: NormText) -> bool:
+    """«…на улице в срайчере, напротив заправки» answers «по какому адресу?»: a word of the
+    address came through."""
+    return fact.unit == "text" and bool(_value_keys(str(fact.value)) & answer.key_set)
+
+
+@lru_cache(maxsize=64)
+def _value_keys(value: str) -> frozenset[str]:
+    return frozenset(t.key for t in normalise_text(value).tokens
+                     if t.text.isalpha() and len(t.text) >= 4 and t.key not in STOP_KEYS)
 
 
 def _units_named(text: NormText) -> set[str]:

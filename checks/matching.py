@@ -27,6 +27,8 @@ LEMMA_CUTOFF = 76.0
 SHORT_KEYWORD = 4
 # a word of a reference phrase is present when a word's key is this close to its own
 WORD_CUTOFF = 70.0
+# phrases of at most this many words are also found in another word order
+MAX_FREE_ORDER_WORDS = 3
 # how far under the cutoff a plain alignment may score and still be tried without the fillers
 FILLER_SLACK = 20.0
 # a keyword this long may be found inside a longer misheard word: «автоподольств»
@@ -67,9 +69,10 @@ def match_phrase(phrase: str, text: NormText, cutoff: float, *, surface: bool = 
         return PhraseMatch(score, 0, len(text.tokens), phrase) if score else None
     found = fuzz.partial_ratio_alignment(ref, hay, score_cutoff=cutoff - FILLER_SLACK)
     if found is None:
-        return None
+        return None if surface else _match_in_any_order(phrase, ref, text)
     if found.score < cutoff:  # near, and a filler word inside may be all that is off
-        return None if surface else _match_without_fillers(phrase, ref, text, cutoff)
+        return None if surface else (_match_without_fillers(phrase, ref, text, cutoff)
+                                     or _match_in_any_order(phrase, ref, text))
     if surface:
         start, end = _surface_tokens(text, found.dest_start, found.dest_end)
     else:
@@ -78,6 +81,21 @@ def match_phrase(phrase: str, text: NormText, cutoff: float, *, surface: bool = 
         if not _covers_words(ref.split(), text, start, end):
             return None
     return PhraseMatch(found.score, start, end, phrase)
+
+
+def _match_in_any_order(phrase: str, ref: str, text: NormText) -> PhraseMatch | None:
+    """A short phrase said in another word order: Russian word order is free («день добрый»,
+    «вас слушаю», «к нам приедете»). Its words must all be there, next to each other or with
+    one word between; the score is the share of the stretch they fill."""
+    ref_keys = ref.split()
+    if not 2 <= len(ref_keys) <= MAX_FREE_ORDER_WORDS or not set(ref_keys) <= text.key_set:
+        return None
+    keys, wanted, n = text.keys.split(), set(ref_keys), len(ref_keys)
+    for width in (n, n + 1):
+        for start in range(len(keys) - width + 1):
+            if wanted <= set(keys[start:start + width]):
+                return PhraseMatch(100.0 * n / width, start, start + width, phrase)
+    return None
 
 
 @lru_cache(maxsize=4096)

@@ -107,10 +107,11 @@ def detect_stage(ctx: CallContext, stage: Stage) -> StageHit:
         best = next((i, m) for i, m in matches if m.score >= top - CLEAR_MATCH_MARGIN)
     if best is None and len(stage.elements) >= 2:
         # «СтройДом, Ирина, слушаю» greets without any stock phrase: enough elements
-        # in one utterance make the stage present too
-        for i in candidate_indices(ctx, stage):
+        # in one utterance make the stage present too; in the very first words of a
+        # stage that opens the call, one will do («Да, магазин СтройДом…»)
+        for n, i in enumerate(candidate_indices(ctx, stage)):
             found = [el.id for el in stage.elements if _element_found(el, ctx.texts[i], ctx.standard, cutoff)]
-            if len(found) >= max(2, len(stage.elements) / 2):
+            if len(found) >= (1 if n == 0 and stage.window == "start" else max(2, len(stage.elements) / 2)):
                 best = (i, PhraseMatch(cutoff, 0, len(ctx.texts[i].tokens), "elements: " + ", ".join(found)))
                 break
     if best is None and stage.any_question:

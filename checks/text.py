@@ -130,6 +130,10 @@ class NormText:
         return kept, " ".join(self.tokens[i].key for i in kept)
 
     @cached_property
+    def key_set(self) -> frozenset[str]:
+        return frozenset(self.keys.split())
+
+    @cached_property
     def rejoined(self) -> tuple[str, ...]:
         """A preposition and the word after it written together, where that word is not in the
         dictionary: Whisper splits a name as well as it glues one («по дольску» for «Подольску»)."""

@@ -898,3 +898,42 @@ def test_a_closing_time_without_its_until(standard, answer, stated):
     got = findings(standard, GREETING, ("client", 5.0, "А в будние дни вы до которого часа открыты?"),
                    ("seller", 9.0, answer), kind="wrong_answer")
     assert [f.details["stated"] for f in got] == stated
+
+
+def test_a_question_mark_before_the_closing_thanks_asks_nothing(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Их, ну ладно, разберусь. Хорошо. Что информации достаточно? Спасибо."),
+                   ("seller", 9.0, "Спасибо, что выбрали нас, хорошего дня."), kind="ignored_question")
+    assert got == []
+
+
+@pytest.mark.parametrize(("answer", "stated"), [
+    ("Газоблок идет по 5 1900 рублей за куб.", ["5900 руб."]),  # «пять тысяч девятьсот», the count apart
+    ("Газоблок идет по 5 1200 рублей за куб.", []),  # 5200, as the knowledge base says
+    ("Газоблок сейчас 5 тысяч человек стерублей за куб.", []),  # «рублей» glued onto the garbled hundreds
+])
+def test_more_thousands_whisper_wrote_apart(standard, answer, stated):
+    got = findings(standard, GREETING, ("client", 5.0, "Подскажите цену газобетона за куб."),
+                   ("seller", 9.0, answer), kind="wrong_answer")
+    assert [f.details["stated"] for f in got] == stated
+
+
+def test_a_value_ten_times_off_exactly_is_a_garble_too(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "На большой заказ какой процент скидки?"),
+                   ("seller", 9.0, "Если объем серьезный, 0,5 %."), kind="wrong_answer")
+    assert got == []
+
+
+@pytest.mark.parametrize(("answer", "stated"), [
+    ("Адрес такой: на улице Страичный, дом 12.", []),  # the street's name garbled past the dictionary
+    ("Адрес такой: на улице Садовой, дом 12.", ["улице садовой"]),  # another street
+])
+def test_a_garbled_street_name_is_no_other_address(standard, answer, stated):
+    got = findings(standard, GREETING, ("client", 5.0, "Куда ехать, какой у вас адрес?"),
+                   ("seller", 9.0, answer), kind="wrong_answer")
+    assert [f.details["stated"] for f in got] == stated
+
+
+def test_a_word_of_the_address_answers_where_you_are(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Бу, убедительно. Офис у вас по какому адресу?"),
+                   ("seller", 9.0, "Сидим мы на улице в срайчере 10 .2 напротив заправки."), kind="ignored_question")
+    assert got == []

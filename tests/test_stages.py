@@ -117,3 +117,18 @@ def test_empty_transcript_has_all_required_stages_missing(standard):
     result = analyze_transcript(Transcript((), 30.0, 2, channel_roles=("seller", "client")), standard)
     assert not any(h.present for h in result.stages)
     assert result.score.score == 0 and result.score.flagged
+
+
+@pytest.mark.parametrize(("line", "present"), [
+    ("День добрый, строительная база, внимательно вас слушаю.", True),  # the stock phrases in another order
+    ("Да, магазин стройматериалов, меня зовут Артём, подскажу по любому вопросу.", True),  # the seller's name
+    ("Алло.", False),
+])
+def test_the_sellers_first_words_greet_in_any_order_or_by_one_element(standard, line, present):
+    lines = [("seller", 0.0, line)] + GOOD_CALL[1:]
+    assert stages_of(analyze_transcript(call(*lines), standard))["greeting"].present is present
+
+
+def test_a_meeting_proposed_in_another_word_order(standard):
+    lines = GOOD_CALL[:5] + [("seller", 19.0, "А давайте вы к нам приедете в среду и глянете материал сами?")] + GOOD_CALL[6:]
+    assert stages_of(analyze_transcript(call(*lines), standard))["meeting_proposal"].present
