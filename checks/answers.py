@@ -52,7 +52,9 @@ PLAUSIBLE_RATIO = 10.0
 _NOT_CLOSING = frozenset("с со в во к на около после".split())
 # a client saying what may be done asks whether it may: «оформить можно по телефону»
 _PERMISSION_WORDS = frozenset(("можно", "нельзя", "получится"))
-_SELLER_ASKS = frozenset(match_key(w) for w in ("как", "кто", "чем"))
+# a seller's line with these asks the client, «?» or not: «как вас зовут», «сразу или в рассрочку»,
+# «в понедельник к десяти, получится»
+_SELLER_ASKS = frozenset(match_key(w) for w in "как кто чем или получиться устроить удобно подойти смочь".split())
 
 
 def client_questions(ctx: CallContext) -> list[int]:
@@ -82,7 +84,7 @@ def after_seller_question(ctx: CallContext, i: int) -> bool:
     before = next((j for j in range(i - 1, -1, -1) if utterances[j].speaker != "unknown"), None)
     if before is None or utterances[before].speaker != "seller":
         return False
-    # recognition drops the seller's «?» as well: «кстати а как вас зовут»
+    # recognition drops the seller's «?» as well
     return is_question(utterances[before], ctx.texts[before]) or bool(_SELLER_ASKS & set(ctx.texts[before].keys.split()))
 
 

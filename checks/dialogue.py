@@ -46,6 +46,8 @@ _ACK_COMPANIONS = frozenset("я вас вы все это а и что ж же �
 _THANKS = frozenset(("спасибо", "благодарю", "спасибочки"))
 # «Что? Не расслышала»: a bare «что?» asks to repeat, not about a topic
 _PARDON = frozenset("что как а ась простите извините повторите".split())
+# «Как можно скорее?» answers a question about timing, whatever its mark
+_AS_SOON_AS_POSSIBLE = re.compile(r"^как можно \w+(ее|ей|ше|же|ле)$")
 # words that ask for an amount, a price or a time: a number in the reply answers them
 AMOUNT_WORDS = frozenset(match_key(w) for w in "сколько доскольки почем когда цена стоимость стоить во время".split())
 _AMOUNT_QUESTION_WORDS = ("сколько", "доскольки")
@@ -113,7 +115,8 @@ def _asks_by_mark(raw: str) -> bool:
     nothing) or a request to repeat."""
     for sentence in _SENTENCE_END.findall(raw):
         words = _WORD.findall(fold(sentence))
-        if sentence.rstrip().endswith("?") and not only_acknowledges(words) and not set(words) <= _PARDON:
+        if (sentence.rstrip().endswith("?") and not only_acknowledges(words) and not set(words) <= _PARDON
+                and not _AS_SOON_AS_POSSIBLE.match(" ".join(words))):
             return True
     return False
 
@@ -228,8 +231,12 @@ def _dashed_after_number(toks: Sequence[Token], j: int) -> bool:
 def fact_for_exchange(question: NormText, reply: NormText, facts: Sequence[Fact]) -> Fact | None:
     """The fact a question and its reply are about together: «доставка туда почем?» —
     «в Подольск за …» names neither fact alone, both lines together do."""
-    tied = _top_facts(facts, lambda f: sum(1 for k in f.keywords if keyword_found(k, question)
-                                            or keyword_found(k, reply)))
+    def together(f: Fact) -> int:
+        asked = sum(1 for k in f.keywords if keyword_found(k, question))
+        said = sum(1 for k in f.keywords if keyword_found(k, reply))
+        return asked + said if asked and said else 0  # «приедете к нам» alone does not ask the address
+
+    tied = _top_facts(facts, together)
     return tied[0] if len(tied) == 1 else None
 
 

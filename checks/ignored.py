@@ -131,11 +131,7 @@ def _on_topic(question: NormText, answer: NormText, facts: list[Fact], kb: list[
     if any(f.unit != "text" for f in facts) and any(t.text[:1] == "~" for t in answer.tokens):
         return True
     # an address or another text value of the knowledge base answers «куда к вам подъехать?»
-    if text_fact_in_reply(answer, kb) or _content_keys(question) & _content_keys(answer):
-        return True
-    # a number answers «сколько?» about something the knowledge base does not know; for a
-    # known fact only a value of its unit does («в четыре часа» is no price)
-    return not facts and asks_amount(question) and any(t.text[:1].isdigit() or t.text[:1] == "~" for t in answer.tokens)
+    return bool(text_fact_in_reply(answer, kb) or _content_keys(question) & _content_keys(answer))
 
 
 def _answers_with_a_value(answer: NormText, fact: Fact, first_reply: bool) -> bool:
@@ -146,16 +142,21 @@ def _answers_with_a_value(answer: NormText, fact: Fact, first_reply: bool) -> bo
 
 def _first_reply_answers(ctx: CallContext, question: NormText, answer: NormText, facts: list[Fact],
                          evasive: list[str]) -> bool:
-    """Signs too weak for a later line: one word of a keyword («в рабочие … трудимся» for «рабочие
+    """Signs too weak for a later line: a number for «сколько?», one word of a keyword («в рабочие … трудимся» for «рабочие
     дни»), a unit whose number was lost («до дадывать сорти часов», «какой процент?» — «с кинембеть
-    процентов»), a word of the address asked for, a word and a value or unit of another fact (a merged or garbled client line put the
+    процентов»), a word of the address asked for, a knowledge-base topic where recognition left the
+    question's own topic unknown, a word and a value or unit of another fact (a merged or garbled client line put the
     question on the wrong fact, or on none), the question's verb under a prefix («даёте?» —
     «выдаём»), or the reply's form («конечно…», «не знаю», «соединяю»)."""
     kb = ctx.standard.knowledge_base
     said_units = _units_named(answer)
     return (any(names_a_keyword_word(f, answer) or f.unit in said_units or _names_a_value_word(f, answer)
                 for f in facts)
+            # a number answers «сколько?» about something the knowledge base does not know; for a
+            # known fact only a value of its unit does («в четыре часа» is no price)
+            or (not facts and asks_amount(question) and any(t.text[:1].isdigit() or t.text[:1] == "~" for t in answer.tokens))
             or (not facts and bool(said_units) and (asks_amount(question) or bool(said_units & _units_named(question))))
+            or (not facts and any(fact_keywords_found(f, answer) for f in kb))
             or any((f.unit in said_units or stated_values(answer, f.unit)) and names_a_keyword_word(f, answer)
                    for f in kb)
             or _same_verb_under_a_prefix(question, answer)

@@ -937,3 +937,35 @@ def test_a_word_of_the_address_answers_where_you_are(standard):
     got = findings(standard, GREETING, ("client", 5.0, "Бу, убедительно. Офис у вас по какому адресу?"),
                    ("seller", 9.0, "Сидим мы на улице в срайчере 10 .2 напротив заправки."), kind="ignored_question")
     assert got == []
+
+
+@pytest.mark.parametrize("seller_asks", [
+    "А рассчитываться планируете сразу или в рассрочку.",  # an alternative, heard without «?»
+    "Подъезжайте к нам в понедельник к десяти, получится",
+])
+def test_a_reply_to_the_sellers_question_heard_without_its_mark_is_no_question(standard, seller_asks):
+    got = findings(standard, GREETING, ("seller", 3.0, seller_asks),
+                   ("client", 8.0, "Давайте с предоплатой, а остаток кто в акту?"),
+                   ("seller", 12.0, "Так, поняла вас. Сколько вам посчитать?"), kind="ignored_question")
+    assert got == []
+
+
+def test_as_soon_as_possible_with_a_question_mark_asks_nothing(standard):
+    got = findings(standard, GREETING, ("seller", 3.0, "А тогда вам материал понадобится."),
+                   ("client", 6.0, "Как можно наскорее? Прямо на этой неделе."),
+                   ("seller", 10.0, "Куда материал пойдет, что возводите?"), kind="ignored_question")
+    assert got == []
+
+
+def test_a_later_appointment_is_no_answer_to_a_price_question(standard):
+    # «приедете к нам» is a word of no fact the question named, and «к десяти» is no price
+    got = findings(standard, GREETING, ("client", 5.0, "А если мы много возьмем, цену подвинете?"),
+                   ("seller", 9.0, "Слушайте, а вы о нас откуда узнали?"), ("client", 12.0, "Знакомые посоветовали."),
+                   ("seller", 15.0, "А давайте вы к нам приедете в понедельник к десяти утра?"), kind="ignored_question")
+    assert [f.start for f in got] == [5.0]
+
+
+def test_a_first_reply_on_a_known_topic_answers_a_garbled_question(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Слушайте, на большой заказ какой процент в книге."),
+                   ("seller", 9.0, "Крупным покупателям мы с тем поэм с темпрооцентов."), kind="ignored_question")
+    assert got == []
