@@ -317,9 +317,8 @@ def text_contradiction(fact: Fact, answer: NormText) -> StatedValue | None:
     The value «улица Строителей дом двенадцать» is read as anchors and what
     follows them: «на улице Садовой» or «дом двадцать» contradict it. A function
     word after the anchor («на улице в …») is a recognition gap, not a claim; a
-    number right after «Строителей» is the house number with «дом» lost. A number
-    that holds the expected one among other digits («1112», «122» for 12), or a
-    word not in the dictionary («улице Страичный»), is a garble, not a claim.
+    number right after «Строителей» is the house number with «дом» lost
+    (`_contradicts` tells a claim from a garble).
     """
     expected = normalise_text(str(fact.value)).tokens
     toks = answer.tokens
@@ -330,10 +329,20 @@ def text_contradiction(fact: Fact, answer: NormText) -> StatedValue | None:
             if toks[i].key != anchor.key or said.key in _FUNCTION_KEYS:
                 continue
             want = _next_number(expected, k + 1) if _is_number(said) and not _is_number(expected[k + 1]) else expected[k + 1]
-            if (want is not None and not _same_word(said, want) and not (_is_number(want) and want.text in said.text)
-                    and (_is_number(said) or is_known_word(said.text))):
+            if want is not None and _contradicts(said, want):
                 return StatedValue(f"{toks[i].text} {said.text}", f"{toks[i].text} {said.text}", i, i + 2)
     return None
+
+
+def _contradicts(said: Token, want: Token) -> bool:
+    """Whether `said`, where `want` belongs, is another value rather than a recognition garble."""
+    if _same_word(said, want):
+        return False
+    if _is_number(want):
+        # only a number tells another house number («…дом 12. Для дома я бы взял…» does not), and
+        # one holding the expected digits among others («1112» for 12) is a garble
+        return _is_number(said) and want.text not in said.text
+    return _is_number(said) or is_known_word(said.text)  # «улице Страичный» is a garble
 
 
 def _is_number(tok: Token) -> bool:

@@ -969,3 +969,10 @@ def test_a_first_reply_on_a_known_topic_answers_a_garbled_question(standard):
     got = findings(standard, GREETING, ("client", 5.0, "Слушайте, на большой заказ какой процент в книге."),
                    ("seller", 9.0, "Крупным покупателям мы с тем поэм с темпрооцентов."), kind="ignored_question")
     assert got == []
+
+
+def test_the_anchor_word_again_later_is_no_other_address(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Офис у вас по какому адресу?"),
+                   ("seller", 9.0, "Мы располагаемся на улице Строителей, дом 12. Для дома я бы взял именно такой материал."),
+                   kind="wrong_answer")
+    assert got == []
