@@ -61,6 +61,8 @@ _ALL_UNIT_WORDS = frozenset().union(*_UNIT_WORDS.values())
 _YES_NO_KEYS = frozenset(match_key(w) for w in "можно получится получиться нельзя будет есть".split())
 _CAN, _HOW = match_key("можно"), match_key("как")
 
+# this much of the seller's voice after a question with no words written for it is an unheard reply
+UNHEARD_REPLY_S = 1.0
 # how a reply to a question opens: these answer any question («Конечно, со склада отгрузим»)...
 ANSWER_OPENERS = ("конечно", "разумеется", "без проблем", "к сожалению")
 # ...and these only a yes/no one: «да» also opens a change of subject («Да, а какой объём?»)
@@ -78,7 +80,8 @@ def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> Check
             continue  # «да?», «алло?», «а у вас…» ask for attention, not for an answer
         fact = question_fact(ctx, q)
         window = answer_window(ctx, q, turns)
-        if _opening_request(ctx, q) or _answers_the_seller(ctx, q) or _answered(ctx, q, window, fact, evasive):
+        if (_opening_request(ctx, q) or _answers_the_seller(ctx, q) or _answered(ctx, q, window, fact, evasive)
+                or _reply_not_heard(ctx, q)):
             continue
         reply = ctx.transcript.utterances[window[0]].text if window else "(no reply)"
         findings.append(finding_at(
@@ -89,6 +92,22 @@ def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> Check
             check="ignored_question", details={"fact": fact.id if fact else None},
         ))
     return CheckResult(findings=tuple(findings))
+
+
+def _reply_not_heard(ctx: CallContext, q: int) -> bool:
+    """The seller spoke after the question, but recognition wrote (almost) nothing for it: with
+    no words there is no evidence the question was ignored. Measured on the seller's channel,
+    up to the client's next line."""
+    tr, utterances = ctx.transcript, ctx.transcript.utterances
+    if "seller" not in tr.channel_roles or len(tr.speech_regions) != len(tr.channel_roles):
+        return False
+    start = utterances[q].end
+    end = next((u.start for u in utterances[q + 1:] if u.speaker == "client" and u.start > start), tr.duration_s)
+    heard = [(u.start, u.end) for u in utterances if u.speaker == "seller"]
+    voice = [(max(a, start), min(b, end)) for a, b in tr.speech_regions[tr.channel_roles.index("seller")]
+             if b > start and a < end]
+    unheard = sum(b - a - sum(max(0.0, min(b, y) - max(a, x)) for x, y in heard) for a, b in voice)
+    return unheard >= UNHEARD_REPLY_S
 
 
 def _content_keys(text: NormText) -> set[str]:

@@ -976,3 +976,14 @@ def test_the_anchor_word_again_later_is_no_other_address(standard):
                    ("seller", 9.0, "Мы располагаемся на улице Строителей, дом 12. Для дома я бы взял именно такой материал."),
                    kind="wrong_answer")
     assert got == []
+
+
+@pytest.mark.parametrize(("unheard_voice", "ignored"), [
+    ([(9.0, 12.0)], False),  # the seller spoke and recognition wrote nothing: no evidence either way
+    ([(9.0, 9.4)], True),  # a breath is no reply
+])
+def test_a_reply_recognition_did_not_hear_is_no_evidence_of_ignoring(standard, unheard_voice, ignored):
+    got = findings(standard, GREETING, ("client", 5.0, "Слушайте, а по будням до скольки к вам можно?"),
+                   ("client", 14.0, "Ну, годится."), ("seller", 17.0, "Кстати, а как вас зовут?"),
+                   kind="ignored_question", extra_voice={"seller": unheard_voice})
+    assert bool(got) is ignored
