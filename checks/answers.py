@@ -85,7 +85,7 @@ def after_seller_question(ctx: CallContext, i: int) -> bool:
     if before is None or utterances[before].speaker != "seller":
         return False
     # recognition drops the seller's «?» as well
-    return is_question(utterances[before], ctx.texts[before]) or bool(_SELLER_ASKS & set(ctx.texts[before].keys.split()))
+    return is_question(utterances[before], ctx.texts[before]) or bool(_SELLER_ASKS & ctx.texts[before].key_set)
 
 
 def topic_lines(ctx: CallContext) -> list[int]:

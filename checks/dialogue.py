@@ -328,7 +328,8 @@ def text_contradiction(fact: Fact, answer: NormText) -> StatedValue | None:
             said = toks[i + 1]
             if toks[i].key != anchor.key or said.key in _FUNCTION_KEYS:
                 continue
-            want = _next_number(expected, k + 1) if _is_number(said) and not _is_number(expected[k + 1]) else expected[k + 1]
+            house_number_only = _is_number(said) and not _is_number(expected[k + 1])  # «Строителей, 12»
+            want = _next_number(expected, k + 1) if house_number_only else expected[k + 1]
             if want is not None and _contradicts(said, want):
                 return StatedValue(f"{toks[i].text} {said.text}", f"{toks[i].text} {said.text}", i, i + 2)
     return None

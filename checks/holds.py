@@ -26,7 +26,8 @@ def hold_announced(ctx: CallContext, i: int) -> str | None:
     """How line i announces a hold, if it does."""
     memo = ctx.hold_memo
     if i not in memo:
-        memo[i] = announces_hold(ctx.texts[i], hold_phrases(ctx), lookup_verbs(ctx), ctx.standard.thresholds.match_cutoff)
+        cutoff = ctx.standard.thresholds.match_cutoff
+        memo[i] = announces_hold(ctx.texts[i], hold_phrases(ctx), lookup_verbs(ctx), cutoff)
     return memo[i]
 
 

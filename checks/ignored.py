@@ -128,7 +128,8 @@ def _prefixed(verb: str, base: str) -> bool:
 
 
 def _verbs(text: NormText) -> set[str]:
-    return {t.lemma.removesuffix("ся") for t in text.tokens if t.lemma.endswith(_VERB_ENDINGS) and t.key not in STOP_KEYS}
+    return {t.lemma.removesuffix("ся") for t in text.tokens
+            if t.lemma.endswith(_VERB_ENDINGS) and t.key not in STOP_KEYS}
 
 
 def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[str], first_reply: bool) -> bool:
@@ -138,7 +139,8 @@ def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[
     question's topic; the first reply may also answer by its form or by weaker signs."""
     question, answer = ctx.texts[q], ctx.texts[a]
     kb = ctx.standard.knowledge_base
-    facts = [fact] if fact else candidate_facts(question, kb) + [f for f in [fact_for_exchange(question, answer, kb)] if f]
+    together = fact_for_exchange(question, answer, kb)
+    facts = [fact] if fact else candidate_facts(question, kb) + ([together] if together else [])
     return (_on_topic(question, answer, facts, kb, first_reply)
             or (first_reply and _first_reply_answers(ctx, question, answer, facts, evasive)))
 
@@ -161,12 +163,12 @@ def _answers_with_a_value(answer: NormText, fact: Fact, first_reply: bool) -> bo
 
 def _first_reply_answers(ctx: CallContext, question: NormText, answer: NormText, facts: list[Fact],
                          evasive: list[str]) -> bool:
-    """Signs too weak for a later line: a number for «сколько?», one word of a keyword («в рабочие … трудимся» for «рабочие
-    дни»), a unit whose number was lost («до дадывать сорти часов», «какой процент?» — «с кинембеть
-    процентов»), a word of the address asked for, a knowledge-base topic where recognition left the
-    question's own topic unknown, a word and a value or unit of another fact (a merged or garbled client line put the
-    question on the wrong fact, or on none), the question's verb under a prefix («даёте?» —
-    «выдаём»), or the reply's form («конечно…», «не знаю», «соединяю»)."""
+    """Signs too weak for a later line: a number for «сколько?»; one word of a keyword («в рабочие
+    … трудимся» for «рабочие дни»); a unit whose number was lost («какой процент?» — «с кинембеть
+    процентов»); a word of the address asked for; a knowledge-base topic where recognition left the
+    question's own unknown; a word and a value or unit of another fact (a merged or garbled client
+    line put the question on the wrong fact, or on none); the question's verb under a prefix
+    («даёте?» — «выдаём»); or the reply's form («конечно…», «не знаю», «соединяю»)."""
     kb = ctx.standard.knowledge_base
     said_units = _units_named(answer)
     return (any(names_a_keyword_word(f, answer) or f.unit in said_units or _names_a_value_word(f, answer)
