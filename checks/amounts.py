@@ -38,7 +38,7 @@ class Amount:
 
 def about_money(text: NormText) -> bool:
     """The line names a budget, a sum or a price: a bare number in it, or in the reply to it, is money."""
-    return bool(MONEY_WORDS & set(text.keys.split()))
+    return bool(MONEY_WORDS & text.key_set)
 
 
 def money(text: NormText, *, context: bool = False) -> list[Amount]:

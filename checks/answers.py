@@ -69,23 +69,24 @@ def _asks_permission(ctx: CallContext, i: int) -> bool:
     """«Оформить все можно по телефону» asks, though recognition lost its «?»: a client has no
     say in what the company can do. Not as a reply to the seller's question («как вас зовут?» —
     «можно просто Борис») nor after «да»/«нет» («да, можно»)."""
-    if after_seller_question(ctx, i):
-        return False
-    for words in sentence_words(ctx.transcript.utterances[i].text):
-        if words[0] not in ("да", "нет") and any(
-                w in _PERMISSION_WORDS and not (w == "можно" and k > 0 and words[k - 1] == "как")
-                for k, w in enumerate(words)):
-            return True
-    return False
+    says_what_may_be_done = any(
+        words[0] not in ("да", "нет") and any(
+            w in _PERMISSION_WORDS and not (w == "можно" and k > 0 and words[k - 1] == "как")
+            for k, w in enumerate(words))
+        for words in sentence_words(ctx.transcript.utterances[i].text))
+    # the word test first: it is cheap, and most client lines fail it
+    return says_what_may_be_done and seller_question_before(ctx, i) is None
 
 
-def after_seller_question(ctx: CallContext, i: int) -> bool:
+def seller_question_before(ctx: CallContext, i: int) -> int | None:
+    """The line before line i (by a known speaker), when it is the seller asking; else None."""
     utterances = ctx.transcript.utterances
     before = next((j for j in range(i - 1, -1, -1) if utterances[j].speaker != "unknown"), None)
     if before is None or utterances[before].speaker != "seller":
-        return False
+        return None
     # recognition drops the seller's «?» as well
-    return is_question(utterances[before], ctx.texts[before]) or bool(_SELLER_ASKS & ctx.texts[before].key_set)
+    asks = is_question(utterances[before], ctx.texts[before]) or bool(_SELLER_ASKS & ctx.texts[before].key_set)
+    return before if asks else None
 
 
 def topic_lines(ctx: CallContext) -> list[int]:

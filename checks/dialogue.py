@@ -187,7 +187,7 @@ def asks_by_word(text: NormText) -> bool:
 
 def asks_amount(text: NormText) -> bool:
     """The line asks for a price, a quantity or a time: a number in the reply answers it."""
-    return (bool(AMOUNT_WORDS & set(text.keys.split())) or _has_phrase(text, AMOUNT_PHRASES)
+    return (bool(AMOUNT_WORDS & text.key_set) or _has_phrase(text, AMOUNT_PHRASES)
             or misheard_question_word(text, _AMOUNT_QUESTION_WORDS))
 
 
@@ -220,7 +220,11 @@ def _in_range(toks: Sequence[Token], i: int) -> bool:
     """«2-3 недели», or Whisper's garbles «105-1200» and «по 5 1200 рублей» (two numbers side by
     side): no single value was stated."""
     return (any(_dashed_after_number(toks, j) for j in (i, i + 1))
-            or any(0 <= j < len(toks) and bool(_NUMBER.match(toks[j].text)) for j in (i - 1, i + 1)))
+            or _number_at(toks, i - 1) or _number_at(toks, i + 1))
+
+
+def _number_at(toks: Sequence[Token], j: int) -> bool:
+    return 0 <= j < len(toks) and bool(_NUMBER.match(toks[j].text))
 
 
 def _dashed_after_number(toks: Sequence[Token], j: int) -> bool:
@@ -287,8 +291,7 @@ def _says_rubles(tok: Token) -> bool:
 def _count_then_thousands(toks: Sequence[Token], i: int) -> StatedValue | None:
     """«по 5 1900 рублей» for «пять тысяч девятьсот»: Whisper wrote the count, then «тысяч
     девятьсот» as «1900»."""
-    if i + 1 >= len(toks) or (i > 0 and _NUMBER.match(toks[i - 1].text)) or (
-            i + 2 < len(toks) and _NUMBER.match(toks[i + 2].text)):
+    if i + 1 >= len(toks) or _number_at(toks, i - 1) or _number_at(toks, i + 2):
         return None
     count, rest = toks[i].text, toks[i + 1].text
     if not (count.isdigit() and 1 < int(count) < 10 and rest.isdigit() and 1000 <= int(rest) < 2000
@@ -300,14 +303,14 @@ def _count_then_thousands(toks: Sequence[Token], i: int) -> StatedValue | None:
 def _thousands_of_a_garble(toks: Sequence[Token], i: int) -> StatedValue | None:
     """«4000 8 100 рублей» for «четыре тысячи восемьсот»: a round thousand opening a chain of
     numbers says the price is that thousand and something under the next."""
-    if i + 1 >= len(toks) or not _NUMBER.match(toks[i + 1].text) or (i > 0 and _NUMBER.match(toks[i - 1].text)):
+    if not (_number_at(toks, i) and _number_at(toks, i + 1)) or _number_at(toks, i - 1):
         return None
-    if not _NUMBER.match(toks[i].text) or float(toks[i].text) < 1000 or float(toks[i].text) % 1000:
+    value = float(toks[i].text)
+    if value < 1000 or value % 1000:
         return None
     end = i + 1
-    while end < len(toks) and _NUMBER.match(toks[end].text):
+    while _number_at(toks, end):
         end += 1
-    value = float(toks[i].text)
     return StatedValue(value, " ".join(t.text for t in toks[i:end]), i, end, up_to=value + 1000)
 
 

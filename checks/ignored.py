@@ -14,11 +14,11 @@ from typing import Any
 from checks.answers import (
     DEFAULT_EVASIVE,
     STOP_KEYS,
-    after_seller_question,
     client_questions,
     finding_at,
     names_a_keyword_word,
     question_fact,
+    seller_question_before,
     states_its_value,
     text_fact_in_reply,
 )
@@ -197,7 +197,7 @@ def _value_keys(value: str) -> frozenset[str]:
 
 
 def _units_named(text: NormText) -> set[str]:
-    keys = set(text.keys.split())
+    keys = text.key_set
     return {unit for unit, words in _UNIT_WORDS.items() if keys & words}
 
 
@@ -235,10 +235,10 @@ def _answers_the_seller(ctx: CallContext, q: int) -> bool:
     of an answer as a «?». Only a line with nothing else that asks (no question word, no topic of
     the knowledge base) is taken for that answer."""
     utterances, text = ctx.transcript.utterances, ctx.texts[q]
-    before = next((i for i in range(q - 1, -1, -1) if utterances[i].speaker != "unknown"), None)
+    before = seller_question_before(ctx, q)
     first_seller = next((i for i, u in enumerate(utterances) if u.speaker == "seller"), None)
     # «чем могу помочь?» is answered by the reason for calling
-    if before == first_seller or not after_seller_question(ctx, q):
+    if before is None or before == first_seller:
         return False
     if _asks_yes_or_no(text):
         return False  # «оплатить картой получится?» asks by intonation alone
@@ -256,7 +256,7 @@ def _attention_check(ctx: CallContext, q: int) -> bool:
     """«Алло, вы тут?» after a silence: the phone line, not a topic, is asked about."""
     text = ctx.texts[q]
     hails = (any(t.text in ATTENTION_OPENERS for t in text.tokens[:2])  # «Хм, алло, …?»
-             and not set(text.keys.split()) & QUESTION_WORDS)
+             and not text.key_set & QUESTION_WORDS)
     return ((hails or any(f" {c} " in f" {text.surface} " for c in ATTENTION_CHECKS))
             and not candidate_facts(text, ctx.standard.knowledge_base))
 
@@ -268,7 +268,7 @@ def _opening_request(ctx: CallContext, q: int) -> bool:
     judged as any other."""
     utterances, text = ctx.transcript.utterances, ctx.texts[q]
     first_client = next((i for i, u in enumerate(utterances) if u.speaker == "client"), None)
-    keys = set(text.keys.split())
+    keys = text.key_set
     names_a_fact = any(fact_keywords_found(f, text) >= 2 for f in ctx.standard.knowledge_base)
     specific = keys & QUESTION_WORDS or asks_amount(text) or names_a_fact or misheard_question_word(text)
     return q == first_client and bool(keys & _REQUEST_KEYS) and not specific
@@ -276,5 +276,5 @@ def _opening_request(ctx: CallContext, q: int) -> bool:
 
 def _yes_no_question(question: NormText) -> bool:
     """No question word: «оплатить картой можно?» is answered by «да» or «нет»."""
-    keys = set(question.keys.split())
+    keys = question.key_set
     return not (keys - {match_key("ли")}) & QUESTION_WORDS
