@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,16 +28,16 @@ from pipeline.storage.db import open_database
 DEFAULT_TEST_POSTGRES_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 BACKENDS = ("sqlite", "postgresql")
 
-__all__ = ["db_engine", "db_connection", "db_session", "postgres_schema_url"]
+__all__ = ["db_engine", "db_connection", "db_session", "postgres_schema_url", "empty_database_url"]
 
 
 def _postgres_base_url() -> str:
     return os.environ.get("CALLQA_TEST_POSTGRES_URL") or DEFAULT_TEST_POSTGRES_URL
 
 
-@pytest.fixture(scope="session")
-def postgres_schema_url() -> Iterator[str]:
-    """URL of a fresh, empty schema in the test PostgreSQL; dropped afterwards."""
+@contextmanager
+def _fresh_postgres_schema() -> Iterator[str]:
+    """URL of a new, empty schema in the test PostgreSQL; dropped afterwards."""
     if os.environ.get("CALLQA_SKIP_POSTGRES") == "1":
         pytest.skip("PostgreSQL tests skipped: CALLQA_SKIP_POSTGRES=1")
     base = make_url(_postgres_base_url())
@@ -60,6 +61,23 @@ def postgres_schema_url() -> Iterator[str]:
         with admin.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_schema_url() -> Iterator[str]:
+    """One schema for the session's rolled-back storage tests."""
+    with _fresh_postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of its own, for a test that commits (several sessions, processes)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'callqa.db'}"
+        return
+    with _fresh_postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

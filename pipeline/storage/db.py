@@ -17,6 +17,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipeline.storage.plain import dumps, plain_parameters
+
 DEFAULT_DATABASE_URL = "sqlite:///callqa.db"
 DATABASE_URL_ENV = "CALLQA_DATABASE_URL"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -56,9 +58,17 @@ def _sqlite_setup(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
+def _send_plain_values(engine: Engine) -> None:
+    @event.listens_for(engine, "before_cursor_execute", retval=True)
+    def _plain(_conn: Connection, _cursor: Any, statement: str, parameters: Any, _context: Any,
+               _executemany: bool) -> tuple[str, Any]:
+        return statement, plain_parameters(parameters)
+
+
 def create_db_engine(url: str | URL, **kwargs: Any) -> Engine:
-    """An Engine with callqa's per-backend settings applied."""
-    engine = create_engine(url, **kwargs)
+    """An Engine with callqa's per-backend settings applied; every value it sends is plain Python."""
+    engine = create_engine(url, json_serializer=dumps, **kwargs)
+    _send_plain_values(engine)
     if engine.dialect.name == "sqlite":
         _sqlite_setup(engine)
     return engine
