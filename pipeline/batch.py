@@ -32,7 +32,10 @@ from pipeline.records import CallAnalysis, Recording, Transcript
 from pipeline.settings import TranscriptionOptions
 from pipeline.storage import calls as calls_db
 from pipeline.storage import repository as repo
+from pipeline.storage.claims import held_claim, worker_id
 from pipeline.transcribe import transcribe, with_roles
+
+WORKER = worker_id()  # this process, as the claims table names it
 
 # files in the inbox that are never recordings: sidecars, notes, call records
 NOT_RECORDINGS = (".json", ".md", ".txt", ".csv", ".yaml", ".yml", ".py", ".db")
@@ -166,6 +169,8 @@ def phone_facts(call: CallFiles, phone: PhoneContext) -> PhoneFacts:
         meta = phone.metadata(call.path)
     except MetadataError as exc:
         return PhoneFacts(note=f"metadata ignored: {exc}")
+    except OSError as exc:  # e.g. a name too long for its sidecar's name: the audio is still there
+        return PhoneFacts(note=f"metadata ignored: {call.path.name}: {exc.strerror}")
     return PhoneFacts(meta, phone.seller(meta.seller))
 
 
@@ -178,11 +183,13 @@ def _history(session: Session, meta: CallMetadata | None, standard: Standard, sh
 
 def process_recording(
     call: CallFiles | Path, standard: Standard, options: TranscriptionOptions, sessions: sessionmaker[Session],
-    facts: PhoneFacts = PhoneFacts(),
+    facts: PhoneFacts = PhoneFacts(), worker: str = WORKER,
 ) -> Outcome:
-    """Fingerprint, decode, transcribe (or reuse the cache), analyse and store one call."""
+    """Fingerprint, claim, decode, transcribe (or reuse the cache), analyse and store one call.
+
+    Any failure, the database's included, becomes this call's failed outcome: never the batch's.
+    """
     call = call if isinstance(call, CallFiles) else CallFiles(call)
-    path = call.path
     timings: dict[str, float] = {}
     sha: str | None = None
     try:
@@ -191,51 +198,92 @@ def process_recording(
         sha = rec.sha256
         if facts.metadata and facts.metadata.channel_roles and options.channel_roles == "auto":
             options = replace(options, channel_roles=facts.metadata.channel_roles)  # the PBX knows its legs
-        std_id, std_version = standard.key
-        with sessions.begin() as session:
-            known = repo.analysis_id_for(session, sha, options.engine, options.model, std_id, std_version)
-            if known is not None:
-                if facts.metadata is not None:  # a CDR that arrived later still reaches the call
-                    calls_db.save_call_metadata(session, repo.upsert_recording(session, rec, duration_s=None,
-                                                                               channels=None), facts.metadata)
-                return Outcome(str(path), "skipped", "already analysed with this model and standard",
-                               analysis_id=known, metadata=facts.metadata)
-            cached = repo.get_cached_transcript(session, sha, options.engine, options.model, options.cache_key())
-            history = _history(session, facts.metadata, standard, sha)
-        if cached is None:
-            audio = load_call_audio(call)
-            timings["decode"] = time.perf_counter() - t0
-            t1 = time.perf_counter()
-            transcript = transcribe_audio(audio, options, standard)
-            timings["transcribe"] = time.perf_counter() - t1
-        else:
-            transcript = cached_with_roles(cached, options, standard)
-            timings["decode"] = time.perf_counter() - t0
-            timings["transcribe"] = 0.0
-        t2 = time.perf_counter()
-        analysis = analyze_transcript(transcript, standard, str(path), facts.seller, facts.metadata, history)
-        timings["analyse"] = time.perf_counter() - t2
-        t3 = time.perf_counter()
+        timings["fingerprint"] = time.perf_counter() - t0
+        if done := _already_analysed(sessions, call, rec, standard, options, facts):
+            return done
+        with held_claim(sessions, claim_key(rec.sha256, options, standard), worker) as claim:
+            if not claim.held:
+                return Outcome(str(call.path), "skipped", f"being analysed by another worker ({claim.holder})",
+                               metadata=facts.metadata)
+            # the other worker may have finished between our first look and our claim
+            if done := _already_analysed(sessions, call, rec, standard, options, facts):
+                return done
+            return _analyse_and_store(call, rec, standard, options, sessions, facts, timings)
+    except AudioError as exc:
+        reason = exc.reason
+    except Exception as exc:  # noqa: BLE001 - one bad call must never stop the batch
+        reason = f"{type(exc).__name__}: {exc}"
+    return _failed(sessions, call, sha, reason, timings)
+
+
+def claim_key(sha256: str, options: TranscriptionOptions, standard: Standard) -> str:
+    """The analysis a worker claims: this audio, with this model, against this standard."""
+    return ":".join((sha256, options.engine, options.model, *standard.key))
+
+
+def _already_analysed(sessions: sessionmaker[Session], call: CallFiles, rec: Recording, standard: Standard,
+                      options: TranscriptionOptions, facts: PhoneFacts) -> Outcome | None:
+    with sessions.begin() as session:
+        known = repo.analysis_id_for(session, rec.sha256, options.engine, options.model, *standard.key)
+        if known is None:
+            return None
+        if facts.metadata is not None:  # a CDR that arrived later still reaches the call
+            row = repo.upsert_recording(session, rec, duration_s=None, channels=None)
+            calls_db.save_call_metadata(session, row, facts.metadata)
+    return Outcome(str(call.path), "skipped", "already analysed with this model and standard",
+                   analysis_id=known, metadata=facts.metadata)
+
+
+def _analyse_and_store(call: CallFiles, rec: Recording, standard: Standard, options: TranscriptionOptions,
+                       sessions: sessionmaker[Session], facts: PhoneFacts, timings: dict[str, float]) -> Outcome:
+    with sessions.begin() as session:
+        cached = repo.get_cached_transcript(session, rec.sha256, options.engine, options.model, options.cache_key())
+        history = _history(session, facts.metadata, standard, rec.sha256)
+    t0 = time.perf_counter()
+    if cached is None:
+        audio = load_call_audio(call)
+        timings["decode"] = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        transcript = transcribe_audio(audio, options, standard)
+        timings["transcribe"] = time.perf_counter() - t1
+    else:
+        transcript = cached_with_roles(cached, options, standard)
+        timings["decode"] = time.perf_counter() - t0
+        timings["transcribe"] = 0.0
+    t2 = time.perf_counter()
+    analysis = analyze_transcript(transcript, standard, str(call.path), facts.seller, facts.metadata, history)
+    timings["analyse"] = time.perf_counter() - t2
+    t3 = time.perf_counter()
+    try:
         with sessions.begin() as session:
             row = repo.upsert_recording(session, rec, duration_s=transcript.duration_s, channels=transcript.channels)
             if facts.metadata is not None:
                 calls_db.save_call_metadata(session, row, facts.metadata)
             if cached is None:
-                repo.put_cached_transcript(session, sha, transcript, options.cache_key())
-            analysis_id = repo.save_analysis(session, sha, analysis)
-        timings["store"] = time.perf_counter() - t3
-        return Outcome(str(path), "analysed", facts.note, analysis_id=analysis_id, analysis=analysis,
-                       timings=timings, metadata=facts.metadata)
-    except AudioError as exc:
-        reason = exc.reason
-    except Exception as exc:  # noqa: BLE001 - one bad call must never stop the batch
-        reason = f"{type(exc).__name__}: {exc}"
-    with sessions.begin() as session:
-        if sha is not None:
-            size = sum(_size(f) for f in call.files)
-            repo.upsert_recording(session, Recording(str(path), sha, size), duration_s=None, channels=None)
-        repo.record_failure(session, str(path), sha, reason)
-    return Outcome(str(path), "failed", reason, timings=timings)
+                repo.put_cached_transcript(session, rec.sha256, transcript, options.cache_key())
+            analysis_id = repo.save_analysis(session, rec.sha256, analysis)
+    except repo.AnalysisExistsError:
+        # a worker that lost its lease (stopped, not dead) stored it first: the call is analysed
+        return Outcome(str(call.path), "skipped", "already analysed with this model and standard",
+                       metadata=facts.metadata)
+    timings["store"] = time.perf_counter() - t3
+    return Outcome(str(call.path), "analysed", facts.note, analysis_id=analysis_id, analysis=analysis,
+                   timings=timings, metadata=facts.metadata)
+
+
+def _failed(sessions: sessionmaker[Session], call: CallFiles, sha: str | None, reason: str,
+            timings: dict[str, float]) -> Outcome:
+    """Record the failure so the next run retries the call; a database that cannot take even
+    that (read-only, full) fails this call's outcome, not the batch."""
+    try:
+        with sessions.begin() as session:
+            if sha is not None:
+                size = sum(_size(f) for f in call.files)
+                repo.upsert_recording(session, Recording(str(call.path), sha, size), duration_s=None, channels=None)
+            repo.record_failure(session, str(call.path), sha, reason)
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        reason = f"{reason}; the failure could not be recorded either: {type(exc).__name__}: {exc}"
+    return Outcome(str(call.path), "failed", reason, timings=timings)
 
 
 def _size(path: Path) -> int:

@@ -20,6 +20,8 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 from prefect.client.orchestration import get_client
 from prefect.concurrency.sync import concurrency
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from checks.analyze import plan_checks
@@ -31,7 +33,8 @@ from pipeline.phone.missed import MissedCall, missed_calls
 from pipeline.reports.current import DEFAULT_REPORTS_DIR, write_current_reports
 from pipeline.settings import TranscriptionOptions, options_from_env
 from pipeline.storage.calls import save_missed_calls
-from pipeline.storage.db import database_url, open_database
+from pipeline.stable import settle_seconds, unfinished_reason
+from pipeline.storage.db import DatabaseNotWritable, check_writable, database_url, open_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STANDARD = ROOT / "scripts_ref" / "stroydom.yaml"
@@ -93,10 +96,25 @@ def gpu_slot(options: TranscriptionOptions) -> Iterator[None]:
 
 @task(cache_policy=NONE, task_run_name="analyse {call.path.name}")
 def process_task(call: CallFiles, standard: Standard, options: TranscriptionOptions, url: str,
-                 facts: PhoneFacts) -> Outcome:
+                 facts: PhoneFacts, settle_s: float) -> Outcome:
+    if unfinished := unfinished_reason(call.files, settle_s):
+        return Outcome(str(call.path), "skipped", unfinished, metadata=facts.metadata)
     # transcription happens inside process_recording (a cached call holds the slot briefly too)
     with gpu_slot(options):
         return process_recording(call, standard, options, sessions_for(url), facts)
+
+
+def writable_sessions(url: str) -> sessionmaker[Session]:
+    """The database, migrated and proven writable before the first call is transcribed:
+    a read-only or full database found after the night's transcription loses the night."""
+    try:
+        sessions = sessions_for(url)
+        check_writable(sessions)
+    except SQLAlchemyError as exc:
+        sessions_for.cache_clear()
+        raise DatabaseNotWritable(f"{make_url(url).render_as_string(hide_password=True)}: "
+                                  f"cannot store results: {getattr(exc, 'orig', None) or exc}") from None
+    return sessions
 
 
 @task(cache_policy=NONE)
@@ -149,14 +167,17 @@ def nightly_flow(
     if options.device == "cuda":
         ensure_gpu_limit()
     url = db_url or database_url()
-    sessions_for(url)  # migrate before the first file, so a bad URL fails fast
+    writable_sessions(url)
+    settle_s = settle_seconds()
     if phone.cdr is not None:
         log.info("CDR %s: %d calls, %d rows skipped", phone.cdr.source, len(phone.cdr.records), len(phone.cdr.skipped))
     calls = by_start_time(discover_task(recordings), phone)
     log.info("%d calls in %s; standard %s v%s; model %s", len(calls), recordings, *standard.key, options.model)
+    if not calls:
+        log.warning("no recordings in %s: a night without calls, or a share that is not mounted?", recordings)
     outcomes: list[Outcome] = []
     for i, (call, facts) in enumerate(calls, 1):
-        outcome = process_task(call, standard, options, url, facts)
+        outcome = process_task(call, standard, options, url, facts, settle_s)
         outcomes.append(outcome)
         detail = (
             f"score {outcome.analysis.score.score:g}" if outcome.analysis else outcome.reason

@@ -13,6 +13,8 @@ from tests.conftest_review import *  # noqa: F401,F403  (review_seed_db, review_
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# tests write a recording and run the batch at once; tests/test_batch_scale.py tests the settle time
+os.environ.setdefault("CALLQA_SETTLE_S", "0")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "recordings" / "samples"

@@ -28,6 +28,7 @@ errors, so a misspelt key cannot pass silently.
 
 from __future__ import annotations
 
+import errno
 import json
 from datetime import datetime
 from pathlib import Path
@@ -76,6 +77,10 @@ def load_sidecar(path: Path) -> Sidecar | None:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:  # a recording's name near the limit: no sidecar can have its name
+            return None
+        raise MetadataError(str(path), "file", f"cannot be read: {exc.strerror}") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

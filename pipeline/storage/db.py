@@ -8,19 +8,23 @@ query runs and nobody has to remember a separate migrate step.
 from __future__ import annotations
 
 import os
+import secrets
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, delete, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipeline.storage.models import ClaimRow
 from pipeline.storage.plain import dumps, plain_parameters
 
 DEFAULT_DATABASE_URL = "sqlite:///callqa.db"
 DATABASE_URL_ENV = "CALLQA_DATABASE_URL"
+SQLITE_BUSY_TIMEOUT_S = 60.0
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -55,7 +59,10 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front: two workers whose transactions read and
+        # then write would otherwise deadlock, and SQLite fails one of them at once
+        # instead of letting it wait (SQLITE_BUSY). Waiting is what a busy timeout is for.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _send_plain_values(engine: Engine) -> None:
@@ -67,6 +74,9 @@ def _send_plain_values(engine: Engine) -> None:
 
 def create_db_engine(url: str | URL, **kwargs: Any) -> Engine:
     """An Engine with callqa's per-backend settings applied; every value it sends is plain Python."""
+    if make_url(url).get_backend_name() == "sqlite":
+        # several workers share one file: wait for a writer to finish rather than fail at once
+        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S, **kwargs.get("connect_args", {})}
     engine = create_engine(url, json_serializer=dumps, **kwargs)
     _send_plain_values(engine)
     if engine.dialect.name == "sqlite":
@@ -116,3 +126,17 @@ def open_database(url: str | URL | None = None, **engine_kwargs: Any) -> session
     engine = create_db_engine(make_url(url or database_url()), **engine_kwargs)
     migrate(engine)
     return sessionmaker(engine, expire_on_commit=False)
+
+
+class DatabaseNotWritable(RuntimeError):
+    """The database takes no writes (read-only, full, no permission): the run must not start."""
+
+
+def check_writable(sessions: sessionmaker[Session]) -> None:
+    """Write and remove a probe row, each committed; raises SQLAlchemy's error if either fails."""
+    key = f"writable-probe:{os.getpid()}:{secrets.token_hex(4)}"
+    now = datetime.now(timezone.utc)
+    with sessions.begin() as session:
+        session.add(ClaimRow(key=key, worker="writable-probe", claimed_at=now, expires_at=now))
+    with sessions.begin() as session:
+        session.execute(delete(ClaimRow).where(ClaimRow.key == key))

@@ -97,6 +97,7 @@ class RecordingRow(Base):
         ),
         Index("ix_recordings_seller_started", "seller_id", "started_at"),
         Index("ix_recordings_started_at", "started_at"),
+        Index("ix_recordings_path", "path"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -126,6 +127,8 @@ class RecordingRow(Base):
     # the newest analysis's id, kept by save_analysis: the review queue joins on it instead of
     # looking for a newer analysis of every call (no foreign key: analyses already point here)
     latest_analysis_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # the row this file replaced: other audio seen earlier under the same path
+    previous_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -316,6 +319,19 @@ class FailureRow(Base):
     sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ClaimRow(Base):
+    """A worker's claim on one call's analysis, so that several workers on one inbox never
+    transcribe a call twice. A claim past `expires_at` belongs to a worker that died: any
+    other worker may take it over."""
+
+    __tablename__ = "claims"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    worker: Mapped[str] = mapped_column(String(200))
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
 
 
 class UserRow(Base):

@@ -88,6 +88,7 @@ def upsert_recording(
             channels=channels,
             status="pending",
             attempts=0,
+            previous_id=_newest_at_path(session, rec.path),
         )
         session.add(row)
     else:
@@ -99,6 +100,22 @@ def upsert_recording(
             row.channels = channels
     session.flush()
     return row
+
+
+def _newest_at_path(session: Session, path: str) -> int | None:
+    """Other audio seen earlier under this path: the file was replaced, and the new audio is
+    its next version rather than an unrelated call."""
+    return session.scalar(select(func.max(RecordingRow.id)).where(RecordingRow.path == path))
+
+
+def recording_versions(session: Session, sha256: str) -> list[Recording]:
+    """This audio and the versions it replaced under the same path, newest first."""
+    versions: list[Recording] = []
+    row = _recording_by_sha(session, sha256)
+    while row is not None:
+        versions.append(Recording(row.path, row.sha256, row.size_bytes))
+        row = session.get(RecordingRow, row.previous_id) if row.previous_id else None
+    return versions
 
 
 def get_or_create_seller(session: Session, name: str, extension: str | None = None) -> SellerRow:
