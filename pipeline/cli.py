@@ -7,21 +7,24 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+from pipeline.settings import DEFAULT_RECORDINGS, DEFAULT_STANDARD, options_from_env
+
+if TYPE_CHECKING:
+    from checks.standard import Standard
+
 # Prefect must never phone home: the machines that run callqa have no network
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-from checks.analyze import analyze_transcript  # noqa: E402
-from checks.standard import StandardError  # noqa: E402
-from pipeline.audio import AudioError  # noqa: E402
-from pipeline.flow import DEFAULT_RECORDINGS, DEFAULT_STANDARD, load_checked_standard  # noqa: E402
-from pipeline.settings import options_from_env  # noqa: E402
+# Every command imports what it needs inside it: Whisper, torch, spaCy, Prefect and
+# matplotlib cost seconds to import, and `callqa --help` or `callqa user add` needs none
+# of them (issue 20; tests/test_startup.py guards it).
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Quality control of recorded sales calls.")
 # a log file or CI is no terminal: keep the summary table readable there too
@@ -32,12 +35,21 @@ err = Console(stderr=True, soft_wrap=True, highlight=False)
 StandardOpt = typer.Option(DEFAULT_STANDARD, "--standard", "-s", help="The sales standard YAML.")
 
 
-def _standard_or_exit(path: Path):  # -> Standard
+def _standard_or_exit(path: Path) -> Standard:
+    """Load the standard and resolve its checks, so a broken file stops the command before any work."""
+    from pipeline.startup import import_spacy
+
+    import_spacy()  # the checks need spaCy; import it before they do, without torch
+    from checks.analyze import plan_checks
+    from checks.standard import StandardError, load_standard
+
     try:
-        return load_checked_standard(path)
+        standard = load_standard(path)
+        plan_checks(standard, str(path))
     except StandardError as exc:
         err.print(f"broken standard: {exc}", markup=False, style="red")
         raise typer.Exit(2) from None
+    return standard
 
 
 @app.command()
@@ -50,12 +62,12 @@ def run(
     as_json: bool = typer.Option(False, "--json", help="Print the batch as JSON (calls, missed calls, reports) instead of tables."),
 ) -> None:
     """Run the nightly batch once over a folder of recordings."""
+    _standard_or_exit(standard)
     from pipeline.flow import nightly_flow, sessions_for
     from pipeline.phone.errors import MetadataError
     from pipeline.storage import repository as repo
     from pipeline.summary import calls_table, missed_table, parallel_table
 
-    _standard_or_exit(standard)
     if not recordings.is_dir():
         err.print(f"{recordings}: recordings folder not found", markup=False, style="red")
         raise typer.Exit(2)
@@ -173,24 +185,40 @@ def analyze(
     as_json: bool = typer.Option(False, "--json", help="Print the JSON object documented in the README."),
 ) -> None:
     """Analyse one call and print the result (nothing is stored)."""
-    from pipeline.batch import transcribe_file
+    std = _standard_or_exit(standard)  # first: it imports spaCy the cheap way, before the checks do
+    from checks.analyze import analyze_transcript
+    from checks.text import nlp
+    from pipeline.audio import AudioError
+    from pipeline.batch import load_audio, transcribe_audio
+    from pipeline.engines import engine_for
     from pipeline.report import analysis_to_json
+    from pipeline.startup import mark
 
-    std = _standard_or_exit(standard)
+    options = options_from_env()
     try:
-        transcript = transcribe_file(file, options_from_env(), std)
+        audio = load_audio(file)
     except AudioError as exc:
         err.print(str(exc), markup=False, style="red")
         raise typer.Exit(1) from None
-    result = analysis_to_json(analyze_transcript(transcript, std, str(file)))
+    # all that one call needs, loaded once before its own work starts: the model, and the
+    # text pipeline the analysis would otherwise build on its first line
+    engine_for(options).warm_up(options)
+    nlp()
+    mark("ready")
+    result = analysis_to_json(analyze_transcript(transcribe_audio(audio, options, std), std, str(file)))
     if as_json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
-        return
+    else:
+        _print_analysis(file, result)
+    mark("done")
+
+
+def _print_analysis(file: Path, result: dict) -> None:
     console.print(f"[bold]{escape(str(file))}[/bold]  score {result['score']}  flagged: {result['flagged']}")
     for stage_id, st in result["stages"].items():
-        mark = "[green]✓[/green]" if st["present"] else "[red]✗[/red]"
+        tick = "[green]✓[/green]" if st["present"] else "[red]✗[/red]"
         where = escape(f"{st['start']:.1f}s «{st['evidence']}»") if st["present"] else ""
-        console.print(f"  {mark} {stage_id} {where}")
+        console.print(f"  {tick} {stage_id} {where}")
     for f in result["findings"]:
         console.print(f"  [yellow]{f['severity']}[/yellow] {f['type']} {f['start']:.1f}-{f['end']:.1f}s: {escape(f['evidence'])}")
 
@@ -202,9 +230,9 @@ def serve(
     standard: Path = StandardOpt,
 ) -> None:
     """Serve the nightly flow as a Prefect deployment on a schedule."""
+    _standard_or_exit(standard)
     from pipeline.flow import nightly_flow
 
-    _standard_or_exit(standard)
     nightly_flow.serve(
         name="callqa-nightly",
         cron=cron,
@@ -225,11 +253,11 @@ def evaluate(
     ),
 ) -> None:
     """Measure accuracy against ground-truth sidecars: stage and finding precision/recall, WER, speed."""
+    std = _standard_or_exit(standard)
     from pipeline.batch import cached_transcriber
     from pipeline.evaluate import evaluate_folder, render_report
     from pipeline.storage.db import open_database
 
-    std = _standard_or_exit(standard)
     options = options_from_env()
     transcript_for = cached_transcriber(options, std, open_database(db)) if db else None
     report = evaluate_folder(folder, std, options, progress=lambda msg: err.print(msg, markup=False),
@@ -247,10 +275,11 @@ def bench(
     repeats: int = typer.Option(5, "--repeats", help="Passes of analysis alone over the transcripts."),
 ) -> None:
     """Time every stage of the pipeline per call, then analysis alone; print Markdown."""
+    std = _standard_or_exit(standard)
     from pipeline.bench import render_markdown, run_benchmark
 
     options = options_from_env()
-    result = run_benchmark(folder, _standard_or_exit(standard), options, repeats)
+    result = run_benchmark(folder, std, options, repeats)
     sys.stdout.write(render_markdown(result, options) + "\n")
 
 

@@ -10,6 +10,12 @@ import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+# the demo standard and recordings of this checkout: the commands' defaults
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_STANDARD = ROOT / "scripts_ref" / "stroydom.yaml"
+DEFAULT_RECORDINGS = ROOT / "recordings"
 
 # faster-whisper (CTranslate2) is the default; openai-whisper is the reference
 # implementation, an optional extra, run on the same weights (README «Speed»)
