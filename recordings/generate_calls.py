@@ -1,27 +1,34 @@
 """Generate synthetic stereo inbound sales calls with ground truth, for callqa.
 
-Each call is a scenario of turns (seller or client, text, pause after) for the demo
-company «СтройДом» (scripts_ref/stroydom.yaml).  Each turn is spoken by Festival's
-Russian voice (``msu_ru_nsh_clunits``, the only one), made into the seller's or the
+Each call is a scenario of turns (seller or client, text, pause after) for one company,
+whose phrase bank (``--bank``, a module in ``banks/``; default the demo company «СтройДом»,
+``banks/stroydom.py``, standard ``scripts_ref/stroydom.yaml``) gives every line, name,
+product and knowledge-base fact; ``banks/SPEC.md`` describes a bank.  Each turn is
+spoken by Festival's Russian voice (``msu_ru_nsh_clunits``, the only one), made into the seller's or the
 client's voice with sox ``pitch``/``tempo``, and placed at its time on its speaker's
 channel.  The mix gets low-level noise and the telephone band (``sinc 300-3400``) and
 is written as 8 kHz 16-bit stereo FLAC.  Next to ``NAME.flac`` goes
 ``NAME.truth.json``: stages present, greeting elements, stage order, planted findings
-(wrong_answer, multitasking_pause, ignored_question, evasive_answer) and announced holds
-with their times, every turn with its times, and the per-speaker transcript.
+(wrong_answer, multitasking_pause, ignored_question, evasive_answer, and poor_dispatching
+in banks that have its lines) and announced holds with their times, every turn with its
+times, and the per-speaker transcript; another company's calls also name their ``bank``
+and ``company``, and are called ``BANK_SPLIT_NN``.
 
 Splits: ``demo``, ``heldout`` and ``fresh`` draw from disjoint thirds of every phrase
-bank (``phrasebank.py``) and from different names, so detectors tuned on demo calls can
-be scored honestly on the other splits; ``fresh`` is the one no detector developer has
-read.  For the demo split the first six calls are fixed scenarios (see
-``DEMO_SCENARIOS``); everything else is random.  Output is
-deterministic for a given split and seed; synthesis is cached by text.
+bank and from different names, so detectors tuned on demo calls can be scored honestly on
+the other splits; ``fresh`` is the one no detector developer has read.  A new company's
+bank may have the ``fresh`` split only.  For the demo split of the demo bank the first six
+calls are fixed scenarios (see ``DEMO_SCENARIOS``); everything else is random.  Output is
+deterministic for a given bank, split and seed; synthesis is cached by text.
 
 Usage::
 
     .venv/bin/python recordings/generate_calls.py --out recordings/samples --split demo --seed 1 --count 6
     .venv/bin/python recordings/generate_calls.py --out /work/heldout --split heldout --seed 1001 --count 24
     .venv/bin/python recordings/generate_calls.py --out /work/fresh --split fresh --seed 4242 --count 30
+    .venv/bin/python recordings/generate_calls.py --bank NAME --standard scripts_ref/NAME.yaml \
+        --out /work/NAME --seed 1 --count 40
+    .venv/bin/python recordings/generate_calls.py --bank NAME --print-kb   # the standard's knowledge_base
 
 Needs the Debian packages festival, festvox-ru and sox (with FLAC support), and numpy
 and soundfile.
@@ -56,9 +63,14 @@ STAGE_IDS = ["greeting", "needs_discovery", "presentation", "meeting_proposal", 
 STAGE_ORDER = {"greeting": 1, "needs_discovery": 2, "presentation": 3, "meeting_proposal": 4, "farewell": 5}
 ELEMENTS = ["company_name", "seller_name", "offer_help"]
 MIN_LEN, MAX_LEN = 40.0, 90.0
-DEFAULT_STANDARD = Path(__file__).resolve().parent.parent / "scripts_ref" / "stroydom.yaml"
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_STANDARD = REPO / "scripts_ref" / "stroydom.yaml"  # the demo bank's (banks/stroydom.py)
 
 # QA outcomes: how the seller handles a client's question.
+# Dispatching cases, in banks that have the lines for them (the demo bank has none, so its
+# calls and their random draws stay as they were).
+DISPATCH_P = 0.25
+DISPATCH_KINDS = ("bad_transfer", "absent_no_callback", "absent_callback", "passed_around")
 OUTCOMES = {"correct": 0.42, "wrong": 0.18, "evasive": 0.07, "ignored": 0.10,
             "hold_correct": 0.12, "hold_wrong": 0.03, "deadair_correct": 0.08}
 
@@ -131,6 +143,9 @@ class Plan:
     qas: list[dict]  # {"topic": fact id | "generic", "outcome": ..., optional "stated"}
     dead_air: float | None  # a standalone dead-air pause (seconds), or None
     scenario: str = "random"
+    # a planted dispatching case (banks with DISPATCH_BANKS only): "bad_transfer",
+    # "absent_no_callback", "passed_around", or the correct "absent_callback"
+    dispatch: str | None = None
 
 
 DEMO_SCENARIOS: dict[str, Plan] = {
@@ -165,10 +180,16 @@ DEMO_SCENARIOS: dict[str, Plan] = {
 }
 
 
-def random_plan(rng: random.Random) -> Plan:
+def _asked_here(fact: dict, presentation: bool) -> bool:
+    """A fact whose answers use presentation wording is asked only where that stage is."""
+    return presentation or not fact.get("only_with_presentation", False)
+
+
+def random_plan(rng: random.Random, bank: pb.CompanyBank | None = None) -> Plan:
+    b = bank or pb.default_bank()
     greeting = rng.random() < 0.88
     elements = {e: greeting and rng.random() < 0.8 for e in ELEMENTS}
-    needs = rng.sample(list(pb.NEEDS), rng.choice([1, 2, 2, 3])) if rng.random() < 0.85 else []
+    needs = rng.sample(list(b.NEEDS), rng.choice([1, 2, 2, 3])) if rng.random() < 0.85 else []
     presentation = rng.random() < 0.6
     transfer = rng.random() < 0.08
     meeting = not transfer and rng.random() < 0.7
@@ -178,8 +199,8 @@ def random_plan(rng: random.Random) -> Plan:
     if needs and rng.random() < 0.18:
         order = "meeting_first" if meeting and (not presentation or rng.random() < 0.6) else \
             "presentation_first" if presentation else "normal"
-    topics = [t for t in pb.FACTS if t != "roof_warranty" or presentation]
-    picked = rng.sample(topics, rng.choice([1, 2, 2, 3]))
+    topics = [t for t, fact in b.FACTS.items() if _asked_here(fact, presentation)]
+    picked = rng.sample(topics, min(len(topics), rng.choice([1, 2, 2, 3])))  # a bank may have few facts
     if rng.random() < 0.35:
         picked.insert(rng.randrange(len(picked) + 1), "generic")
     qas, long_pauses = [], 0
@@ -193,15 +214,24 @@ def random_plan(rng: random.Random) -> Plan:
             long_pauses += 1
         qas.append({"topic": topic, "outcome": outcome})
     dead_air = rng.uniform(12, 20) if long_pauses == 0 and rng.random() < 0.2 else None
-    return Plan(rng.choice([0, 1]), greeting, elements, needs, presentation, meeting, transfer,
+    plan = Plan(rng.choice([0, 1]), greeting, elements, needs, presentation, meeting, transfer,
                 farewell, ending, order, qas, dead_air)
+    if pb.has_dispatch(b) and rng.random() < DISPATCH_P:
+        plan.dispatch = rng.choice(DISPATCH_KINDS)
+        if plan.dispatch == "bad_transfer":  # the call ends in the transfer, as a proper one does
+            plan.transfer, plan.meeting, plan.farewell, plan.ending = True, False, False, "transfer"
+            if plan.order == "meeting_first":
+                plan.order = "normal"
+    return plan
 
 
 class Builder:
     """Turns a Plan into concrete turns, drawing phrasings from one split's banks."""
 
-    def __init__(self, plan: Plan, rng: random.Random, split: str, ctx: dict[str, str]):
+    def __init__(self, plan: Plan, rng: random.Random, split: str, ctx: dict[str, str],
+                 bank: self.b.CompanyBank | None = None):
         self.plan, self.rng, self.split, self.ctx = plan, rng, split, ctx
+        self.b = bank or pb.default_bank()
         self.used: set[str] = set()
 
     def say(self, bank: pb.Bank, cap: bool = True, **extra: str) -> str:
@@ -226,57 +256,65 @@ class Builder:
     def opening(self) -> list[Turn]:
         p = self.plan
         if p.greeting:
-            text = self.say(pb.GREET_HELLO)
+            text = self.say(self.b.GREET_HELLO)
             if p.elements["company_name"]:
-                text += ", " + self.say(pb.GREET_COMPANY, cap=False)
+                text += ", " + self.say(self.b.GREET_COMPANY, cap=False)
             if p.elements["seller_name"]:
-                text += ", " + self.say(pb.GREET_NAME, cap=False)
-            text += ", " + self.say(pb.GREET_OFFER, cap=False) if p.elements["offer_help"] else "."
+                text += ", " + self.say(self.b.GREET_NAME, cap=False)
+            text += ", " + self.say(self.b.GREET_OFFER, cap=False) if p.elements["offer_help"] else "."
             first = self.seller(text, "greeting")
         else:
-            first = self.seller(self.say(pb.NO_GREETING))
-        return [first, self.client(self.say(pb.CLIENT_OPEN))]
+            first = self.seller(self.say(self.b.NO_GREETING))
+        opening = self.client(self.say(self.b.CLIENT_OPEN))
+        if p.dispatch == "passed_around":  # the client was bounced around before this call
+            opening.text += " " + self.say(self.b.PASSED_AROUND)
+            opening.finding = {"type": "poor_dispatching", "kind": "client_complains_of_transfers"}
+        return [first, opening]
 
     def needs(self) -> list[Turn]:
         turns: list[Turn] = []
         for i, topic in enumerate(self.plan.needs):
-            q_bank, a_bank = pb.NEEDS[topic]
+            q_bank, a_bank = self.b.NEEDS[topic]
             q = self.say(q_bank)
             if i and self.rng.random() < 0.5:
-                q = self.say(pb.SELLER_ACK) + " " + q
+                q = self.say(self.b.SELLER_ACK) + " " + q
             turns += [self.seller(q, "needs_discovery"), self.client(self.say(a_bank))]
         return turns
 
     def presentation(self) -> list[Turn]:
-        lines = self.rng.sample(pb.PRESENTATION[self.split], self.rng.choice([1, 2]))
+        lines = self.rng.sample(self.b.PRESENTATION[self.split], self.rng.choice([1, 2]))
         turns = [self.seller(self.fill(t), "presentation") for t in lines]
-        return turns + [self.client(self.say(pb.PRESENT_REACTION))]
+        return turns + [self.client(self.say(self.b.PRESENT_REACTION))]
 
     def meeting(self) -> list[Turn]:
-        return [self.seller(self.say(pb.MEETING), "meeting_proposal"),
-                self.client(self.say(pb.MEETING_ACCEPT)),
-                self.seller(self.say(pb.MEETING_CONFIRM), "meeting_proposal")]
+        return [self.seller(self.say(self.b.MEETING), "meeting_proposal"),
+                self.client(self.say(self.b.MEETING_ACCEPT)),
+                self.seller(self.say(self.b.MEETING_CONFIRM), "meeting_proposal")]
 
     def ending(self) -> list[Turn]:
         e = self.plan.ending
         if e == "farewell":
-            return [self.client(self.say(pb.CLIENT_CLOSE)),
-                    self.seller(self.say(pb.FAREWELL), "farewell"),
-                    self.client(self.say(pb.CLIENT_BYE))]
+            return [self.client(self.say(self.b.CLIENT_CLOSE)),
+                    self.seller(self.say(self.b.FAREWELL), "farewell"),
+                    self.client(self.say(self.b.CLIENT_BYE))]
+        if e == "transfer" and self.plan.dispatch == "bad_transfer":
+            return [self.seller(self.say(self.b.BAD_TRANSFER), "transfer",
+                                finding={"type": "poor_dispatching", "kind": "transfer_without_template"}),
+                    self.client(self.say(self.b.TRANSFER_REPLY))]
         if e == "transfer":
-            return [self.seller(self.say(pb.TRANSFER), "transfer"), self.client(self.say(pb.TRANSFER_REPLY))]
+            return [self.seller(self.say(self.b.TRANSFER), "transfer"), self.client(self.say(self.b.TRANSFER_REPLY))]
         if e == "client_bye":
-            return [self.client(self.say(pb.CLIENT_CLOSE)), self.client(self.say(pb.CLIENT_ONLY_BYE))]
-        return [self.client(self.say(pb.ABRUPT_END))]
+            return [self.client(self.say(self.b.CLIENT_CLOSE)), self.client(self.say(self.b.CLIENT_ONLY_BYE))]
+        return [self.client(self.say(self.b.ABRUPT_END))]
 
     def qa(self, spec: dict) -> list[Turn]:
         topic, outcome = spec["topic"], spec["outcome"]
         if topic == "generic":
-            question, answer = self.rng.choice(pb.GENERIC_QA[self.split])
+            question, answer = self.rng.choice(self.b.GENERIC_QA[self.split])
             question, answer = self.fill(question), self.fill(answer)
             fact = None
         else:
-            fact = pb.FACTS[topic]
+            fact = self.b.FACTS[topic]
             question = self.say(fact["ask"])
             if outcome.endswith("wrong"):
                 options = [w for w in fact["wrong"] if w[0] == spec.get("stated")] or fact["wrong"]
@@ -287,17 +325,17 @@ class Builder:
         ask = self.client(question)
         turns = [ask]
         if outcome == "ignored":
-            change, reply = self.rng.choice(pb.SUBJECT_CHANGE[self.split])
+            change, reply = self.rng.choice(self.b.SUBJECT_CHANGE[self.split])
             ask.finding = {"type": "ignored_question", **({"fact": topic} if fact else {})}
             return turns + [self.seller(self.fill(change)), self.client(self.fill(reply))]
         if outcome == "evasive":
-            turns.append(self.seller(self.say(pb.EVASIVE),
+            turns.append(self.seller(self.say(self.b.EVASIVE),
                                      finding={"type": "evasive_answer", "fact": topic}))
-            return turns + [self.client(self.say(pb.EVASIVE_REACTION))]
+            return turns + [self.client(self.say(self.b.EVASIVE_REACTION))]
         if outcome.startswith("hold"):
-            turns.append(self.seller(self.say(pb.HOLD_ANNOUNCE), pause_after=self.rng.uniform(8, 20),
+            turns.append(self.seller(self.say(self.b.HOLD_ANNOUNCE), pause_after=self.rng.uniform(8, 20),
                                      pause_kind="hold"))
-            answer = self.say(pb.AFTER_HOLD) + " " + answer
+            answer = self.say(self.b.AFTER_HOLD) + " " + answer
         if outcome.startswith("deadair"):
             turns += self.dead_air_after(ask, self.rng.uniform(12, 20))
         reply = self.seller(answer)
@@ -306,17 +344,27 @@ class Builder:
                              "fact": topic}
         turns.append(reply)
         if self.rng.random() < 0.4:
-            turns.append(self.client(self.say(pb.CLIENT_ACK)))
+            turns.append(self.client(self.say(self.b.CLIENT_ACK)))
         return turns
+
+    def absent(self) -> list[Turn]:
+        """The client asks for a colleague who is not there; the seller offers a call-back or not."""
+        turns = [self.client(self.say(self.b.ASK_COLLEAGUE))]
+        if self.plan.dispatch == "absent_no_callback":
+            turns.append(self.seller(self.say(self.b.ABSENT_NO_CALLBACK),
+                                     finding={"type": "poor_dispatching", "kind": "absent_without_callback"}))
+        else:
+            turns.append(self.seller(self.say(self.b.ABSENT_CALLBACK)))
+        return turns + [self.client(self.say(self.b.ABSENT_REACTION))]
 
     def dead_air_after(self, turn: Turn, seconds: float) -> list[Turn]:
         """Dead air after a client's turn; returns what is said to break it, if anything."""
         turn.pause_after, turn.pause_kind = seconds, "dead_air"
         r = self.rng.random()
         if r < 0.4:
-            return [self.client(self.say(pb.DEAD_AIR_CLIENT)), self.seller(self.say(pb.DEAD_AIR_EXCUSE))]
+            return [self.client(self.say(self.b.DEAD_AIR_CLIENT)), self.seller(self.say(self.b.DEAD_AIR_EXCUSE))]
         if r < 0.7:
-            return [self.seller(self.say(pb.RESUME))]
+            return [self.seller(self.say(self.b.RESUME))]
         return []
 
     def build(self) -> list[Turn]:
@@ -333,6 +381,8 @@ class Builder:
             # a KB question usually comes after some discovery; any slot is possible
             weights = [0.3] + [1.0] * (len(slots) - 1)
             slots[self.rng.choices(range(len(slots)), weights)[0]].append(self.qa(spec))
+        if p.dispatch in ("absent_no_callback", "absent_callback"):
+            slots[self.rng.randrange(len(slots))].append(self.absent())
         turns = self.opening()
         for i in range(len(body) + 1):
             for qa in slots[i]:
@@ -524,45 +574,42 @@ def truth(name: str, split: str, plan: Plan, turns: list[Turn], seller_name: str
 
 # --- one call ------------------------------------------------------------------------------
 
-def call_context(rng: random.Random, split: str) -> tuple[dict[str, str], tuple[str, str], tuple[str, str]]:
-    seller = rng.choice(pb.SELLERS[split])
-    client = rng.choice(pb.CLIENTS[split])
-    product = pb.PRODUCTS[rng.choice(list(pb.PRODUCTS))]
-    obj_acc, obj_gen = rng.choice(pb.OBJECTS)
-    unit = product["unit"]
-    if unit == "cube":
-        n = rng.randint(6, 60)
-        qty = f"{num_words(n)} {plural(n, 'куб', 'куба', 'кубов')}"
-    elif unit == "kpcs":
-        n = rng.randint(3, 20)
-        qty = f"{num_words(n, 'f')} {plural(n, 'тысяча', 'тысячи', 'тысяч')} штук"
-    elif unit == "sqm":
-        n = rng.randrange(60, 330, 10)
-        qty = f"{num_words(n)} {plural(n, 'квадратный метр', 'квадратных метра', 'квадратных метров')}"
-    else:
-        n = rng.randint(10, 80)
-        qty = f"{num_words(n, 'f')} {plural(n, 'упаковка', 'упаковки', 'упаковок')}"
-    k = rng.randrange(100, 901, 50)
+def spoken_amount(rng: random.Random, spec: dict) -> str:
+    """A random amount said in words: «двадцать два куба», «пять тысяч штук» (see UNITS)."""
+    n = rng.randrange(spec["min"], spec["max"] + 1, spec["step"])
+    words = f"{num_words(n, spec['gender'])} {plural(n, *spec['forms'])}"
+    return f"{words} {spec['after']}" if spec.get("after") else words
+
+
+def call_context(rng: random.Random, split: str, bank: pb.CompanyBank | None = None
+                 ) -> tuple[dict[str, str], tuple[str, str], tuple[str, str]]:
+    b = bank or pb.default_bank()
+    seller = rng.choice(b.SELLERS[split])
+    client = rng.choice(b.CLIENTS[split])
+    product = b.PRODUCTS[rng.choice(list(b.PRODUCTS))]
+    obj_acc, obj_gen = rng.choice(b.OBJECTS)
+    qty = spoken_amount(rng, b.UNITS[product["unit"]])
+    budget = spoken_amount(rng, b.BUDGET)
     fem, cfem = seller[1] == "f", client[1] == "f"
     ctx = {"name": seller[0], "a": "а" if fem else "", "ca": "а" if cfem else "",
            "ready": "готова" if fem else "готов", "useful": "полезна" if fem else "полезен",
-           "distracted": "отвлеклась" if fem else "отвлекся", "company": pb.COMPANY,
+           "distracted": "отвлеклась" if fem else "отвлекся", "company": b.COMPANY,
            "p_nom": product["nom"], "p_gen": product["gen"], "p_acc": product["acc"],
            "p_need": product["need"], "obj_acc": obj_acc, "obj_gen": obj_gen,
-           "city_in": rng.choice(pb.CITIES), "qty": qty,
-           "budget": f"{num_words(k, 'f')} {plural(k, 'тысяча', 'тысячи', 'тысяч')} рублей",
-           "dt": rng.choice(pb.MEETING_TIMES[split]), "client_name": client[0]}
+           "city_in": rng.choice(b.CITIES), "qty": qty, "budget": budget,
+           "dt": rng.choice(b.MEETING_TIMES[split]), "client_name": client[0]}
     return ctx, seller, client
 
 
-def adjust(plan: Plan, length: float, rng: random.Random) -> Plan:
+def adjust(plan: Plan, length: float, rng: random.Random, bank: pb.CompanyBank | None = None) -> Plan:
     """Lengthen or shorten a plan that came out outside 40-90 s, keeping its point."""
+    b = bank or pb.default_bank()
     if length < MIN_LEN:
-        spare = [t for t in pb.NEEDS if t not in plan.needs]
+        spare = [t for t in b.NEEDS if t not in plan.needs]
         if plan.needs and spare and rng.random() < 0.5:
             return replace(plan, needs=plan.needs + [rng.choice(spare)])
         used = {q["topic"] for q in plan.qas}
-        free = [t for t in pb.FACTS if t not in used and (t != "roof_warranty" or plan.presentation)]
+        free = [t for t, fact in b.FACTS.items() if t not in used and _asked_here(fact, plan.presentation)]
         topic = rng.choice(free) if free else "generic"
         return replace(plan, qas=plan.qas + [{"topic": topic, "outcome": "correct"}])
     plain = [i for i, q in enumerate(plan.qas) if q["outcome"] == "correct"]
@@ -574,10 +621,13 @@ def adjust(plan: Plan, length: float, rng: random.Random) -> Plan:
 
 
 def generate_call(name: str, split: str, seed: int, index: int, scenario: str, out: Path,
-                  cache: Path, jobs: int) -> dict:
-    rng = random.Random(f"callqa:{split}:{seed}:{index}")
-    ctx, seller, client = call_context(rng, split)
-    plan = DEMO_SCENARIOS[scenario] if scenario != "random" else random_plan(rng)
+                  cache: Path, jobs: int, bank: pb.CompanyBank | None = None) -> dict:
+    b = bank or pb.default_bank()
+    # another company's calls get their own random streams (the demo bank's stay as they were)
+    stream = split if b.NAME == pb.DEFAULT_BANK else f"{b.NAME}:{split}"
+    rng = random.Random(f"callqa:{stream}:{seed}:{index}")
+    ctx, seller, client = call_context(rng, split, b)
+    plan = DEMO_SCENARIOS[scenario] if scenario != "random" else random_plan(rng, b)
     voices = pick_voices(rng, seller[1], client[1])
     if split == "demo" and scenario != "random":
         noise_db = rng.uniform(-72, -64)  # quiet: the committed samples must stay small
@@ -585,21 +635,24 @@ def generate_call(name: str, split: str, seed: int, index: int, scenario: str, o
         noise_db = rng.uniform(-44, -36) if rng.random() < 0.25 else rng.uniform(-60, -46)
     renderer = Renderer(voices, cache, jobs)
     for attempt in range(12):
-        arng = random.Random(f"callqa:{split}:{seed}:{index}:{attempt}")
-        turns = Builder(plan, arng, split, ctx).build()
+        arng = random.Random(f"callqa:{stream}:{seed}:{index}:{attempt}")
+        turns = Builder(plan, arng, split, ctx, b).build()
         for t in turns:
             t.text = check_text(t.text)
         renderer.render(turns)
         length = layout(turns, renderer, arng)
         if MIN_LEN <= length <= MAX_LEN:
             break
-        plan = adjust(plan, length, arng)
+        plan = adjust(plan, length, arng, b)
     else:
         raise RuntimeError(f"{name}: could not fit the call into {MIN_LEN}-{MAX_LEN} s (last {length} s)")
-    seed_int = int(hashlib.sha1(f"{split}:{seed}:{index}".encode()).hexdigest()[:8], 16)
+    seed_int = int(hashlib.sha1(f"{stream}:{seed}:{index}".encode()).hexdigest()[:8], 16)
     audio = mix(turns, renderer, length, plan.seller_channel, noise_db, seed_int)
     write_flac(audio, out / f"{name}.flac")
     data = truth(name, split, plan, turns, seller[0])
+    if b.NAME != pb.DEFAULT_BANK:  # which company, and so which standard, the call is for
+        data = {**dict(list(data.items())[:3]), "bank": b.NAME, "company": b.COMPANY,
+                **dict(list(data.items())[3:])}
     (out / f"{name}.truth.json").write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n",
                                             encoding="utf-8")
     data["_length"], data["_noise_db"] = length, noise_db
@@ -608,8 +661,18 @@ def generate_call(name: str, split: str, seed: int, index: int, scenario: str, o
 
 # --- checks against the standard ----------------------------------------------------------
 
-def check_standard(path: Path) -> None:
-    """The stage ids and KB values hard-coded here must match the demo standard."""
+def default_standard(b: pb.CompanyBank) -> Path | None:
+    """The standard the bank names (relative to the repository root), if any."""
+    return REPO / b.STANDARD if b.STANDARD else None
+
+
+def check_standard(path: Path | None, bank: pb.CompanyBank | None = None) -> None:
+    """The generator's stage ids and the bank's KB values must match the standard's."""
+    b = bank or pb.default_bank()
+    if path is None:
+        print(f"note: bank {b.NAME} names no standard and none was given (--standard): "
+              "not checking its facts against one", file=sys.stderr)
+        return
     try:
         import yaml
     except ImportError:  # pragma: no cover - the generator itself needs no yaml
@@ -623,19 +686,55 @@ def check_standard(path: Path) -> None:
     if sorted(ids) != sorted(STAGE_IDS):
         raise SystemExit(f"{path}: stages {ids} differ from the generator's {STAGE_IDS}")
     kb = {f["id"]: str(f["value"]) for f in std["knowledge_base"]}
-    for fact, spec in pb.FACTS.items():
+    for fact, spec in b.FACTS.items():
         if kb.get(fact) != spec["expected"]:
             raise SystemExit(f"{path}: knowledge_base {fact} is {kb.get(fact)!r}, "
-                             f"generator expects {spec['expected']!r}")
+                             f"bank {b.NAME} expects {spec['expected']!r}")
+
+
+def knowledge_base_yaml(b: pb.CompanyBank) -> str:
+    """The bank's FACTS as a standard's ``knowledge_base:`` section, to paste and review."""
+    import yaml
+
+    entries = []
+    for fid, f in b.FACTS.items():
+        unit = f.get("unit", "text")
+        value: int | float | str = f["expected"]
+        if unit not in ("text", "time") and re.fullmatch(r"\d+(\.\d+)?", f["expected"]):
+            value = float(value) if "." in f["expected"] else int(value)
+        entries.append({"id": fid, "topic": f.get("topic", ""), "keywords": list(f.get("keywords", [])),
+                        "value": value, "unit": unit})
+    return yaml.safe_dump({"knowledge_base": entries}, allow_unicode=True, sort_keys=False, width=100)
+
+
+def scenario_list(args: argparse.Namespace, b: pb.CompanyBank) -> list[str]:
+    """One scenario per call: named ones (they ask the demo bank's facts) or «random»."""
+    named_fit = all(q["topic"] == "generic" or q["topic"] in b.FACTS
+                    for plan in DEMO_SCENARIOS.values() for q in plan.qas)
+    if args.scenarios:
+        scenarios = [s.strip() for s in args.scenarios.split(",")]
+        unknown = [s for s in scenarios if s != "random" and s not in DEMO_SCENARIOS]
+        if unknown:
+            raise SystemExit(f"unknown scenarios {unknown}; named: {list(DEMO_SCENARIOS)}")
+        if not named_fit and any(s != "random" for s in scenarios):
+            raise SystemExit(f"the named scenarios ask the demo bank's facts; bank {b.NAME} has other facts")
+        return scenarios + ["random"] * (args.count - len(scenarios))
+    if args.split == "demo" and named_fit:
+        return list(DEMO_SCENARIOS) + ["random"] * max(0, args.count - len(DEMO_SCENARIOS))
+    return ["random"] * args.count
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", type=Path, required=True, help="output folder")
+    ap.add_argument("--out", type=Path, help="output folder (required unless --print-kb)")
     ap.add_argument("--count", type=int, default=6, help="number of calls (default 6)")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--split", choices=pb.SPLITS, default="demo")
+    ap.add_argument("--bank", default=pb.DEFAULT_BANK,
+                    help=f"company phrase bank: a name in recordings/banks/ or a path to a .py file "
+                         f"(default {pb.DEFAULT_BANK}); see recordings/banks/SPEC.md")
+    ap.add_argument("--split", choices=pb.SPLITS, default=None,
+                    help="which split of the bank to draw from (default demo, or the bank's only split)")
     ap.add_argument("--scenarios", default=None,
                     help="comma-separated scenario per call, 'random' for a random one; "
                          f"named: {', '.join(DEMO_SCENARIOS)}. Default: demo split plays the "
@@ -643,31 +742,49 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
                     / "callqa-tts", help="Festival synthesis cache")
     ap.add_argument("--jobs", type=int, default=max(1, min(4, os.cpu_count() or 1)))
-    ap.add_argument("--standard", type=Path, default=DEFAULT_STANDARD)
+    ap.add_argument("--standard", type=Path, default=None,
+                    help="the company's standard whose knowledge_base the bank's facts must match "
+                         "(default: the one the bank names; the demo bank's is scripts_ref/stroydom.yaml)")
+    ap.add_argument("--check", action="store_true",
+                    help="validate the bank (and list where it is short of SPEC.md's counts) and stop")
+    ap.add_argument("--print-kb", action="store_true",
+                    help="print the bank's facts as a standard's knowledge_base section and stop")
     args = ap.parse_args(argv)
 
-    pb.check_banks()
-    check_standard(args.standard)
+    try:
+        b = pb.load_bank(args.bank)
+        pb.check_banks(b)
+    except (FileNotFoundError, ValueError) as exc:
+        raise SystemExit(f"phrase bank {args.bank}: {exc}") from None
+    if args.print_kb:
+        print(knowledge_base_yaml(b), end="")
+        return 0
+    if args.check:
+        for line in pb.short_banks(b):
+            print(f"short of SPEC.md's minimum: {line}")
+        print(f"bank {b.NAME}: valid ({len(b.FACTS)} facts, splits {', '.join(b.SPLITS)})")
+        return 0
+    if args.out is None:
+        ap.error("--out is required")
+    args.split = args.split or ("demo" if "demo" in b.SPLITS else b.SPLITS[0])
+    if args.split not in b.SPLITS:
+        raise SystemExit(f"bank {b.NAME} has the splits {list(b.SPLITS)}, not {args.split!r}")
+    for line in pb.short_banks(b) if b.NAME != pb.DEFAULT_BANK else []:
+        print(f"note: bank {b.NAME} is short of SPEC.md's minimum: {line}", file=sys.stderr)
+    check_standard(args.standard or default_standard(b), b)
     if shutil.which("text2wave") is None or shutil.which("sox") is None:
         raise SystemExit("needs text2wave (festival, festvox-ru) and sox on PATH")
-    if args.scenarios:
-        scenarios = [s.strip() for s in args.scenarios.split(",")]
-        unknown = [s for s in scenarios if s != "random" and s not in DEMO_SCENARIOS]
-        if unknown:
-            raise SystemExit(f"unknown scenarios {unknown}; named: {list(DEMO_SCENARIOS)}")
-        scenarios += ["random"] * (args.count - len(scenarios))
-    elif args.split == "demo":
-        scenarios = list(DEMO_SCENARIOS) + ["random"] * max(0, args.count - len(DEMO_SCENARIOS))
-    else:
-        scenarios = ["random"] * args.count
+    scenarios = scenario_list(args, b)
     args.out.mkdir(parents=True, exist_ok=True)
     args.cache.mkdir(parents=True, exist_ok=True)
+    prefix = args.split if b.NAME == pb.DEFAULT_BANK else f"{b.NAME}_{args.split}"
     failed = 0
     for i in range(args.count):
         scenario = scenarios[i]
-        name = f"{args.split}_{i + 1:02d}" + (f"_{scenario}" if scenario != "random" else "")
+        name = f"{prefix}_{i + 1:02d}" + (f"_{scenario}" if scenario != "random" else "")
         try:
-            data = generate_call(name, args.split, args.seed, i, scenario, args.out, args.cache, args.jobs)
+            data = generate_call(name, args.split, args.seed, i, scenario, args.out, args.cache,
+                                 args.jobs, b)
         except RuntimeError as exc:  # one plan that cannot fit must not cost the rest of the set
             print(f"[{i + 1}/{args.count}] skipped: {exc}", file=sys.stderr, flush=True)
             failed += 1

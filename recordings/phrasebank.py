@@ -1,488 +1,369 @@
-"""Phrase banks for the synthetic call generator (``generate_calls.py``).
+"""Company phrase banks for the synthetic call generator (``generate_calls.py``).
 
-Every bank has a ``demo``, a ``heldout`` and a ``fresh`` list, no two of them with a
-sentence in common: detectors are tuned on the demo split and scored on the heldout
-split, so the heldout wording must be genuinely different (synonyms, word order, filler
-words).  The heldout split has since been read by the detectors' developers too, so the
-``fresh`` split (written later, from the call scenario alone) is the one nobody tuned on.
-``check_banks()`` enforces the split; the generator runs it on every start.
+A company bank is a Python data module in ``recordings/banks/`` (``stroydom.py`` is the
+demo company «Строй Дом»); ``banks/SPEC.md`` describes every name it defines, their
+shapes, placeholders and rules, for a writer who sees nothing else.  ``load_bank()``
+imports one by name or path and normalises it; ``check_banks()`` validates it, and the
+generator runs it on every start.
 
-Rules every sentence follows, because of Festival's Russian voice and of the truth:
+Splits: a bank may have a ``demo``, a ``heldout`` and a ``fresh`` list per phrase bank,
+no two with a sentence in common (detectors are tuned on demo, scored on the others), or
+one split only: a new company's bank written blind is all ``fresh``, and may give each
+phrase bank as a plain list.
+
+Rules every spoken string follows, because of Festival's Russian voice and of the truth:
 
 * numbers are written as words (the voice silently skips digits);
 * no «», no dashes, no Latin letters, no ё (the voice fails on «» and dashes);
-* a seller line only uses a stage's wording inside that stage: fillers, answers and
-  subject changes avoid the standard's stage phrases («у нас есть», «гарантия»,
-  «вам удобно», «спасибо за звонок»...), so the truth file's stage flags hold.
+* a seller line only uses a stage's wording inside that stage, so the truth file's stage
+  flags hold (SPEC.md says what each line must and must not say).
 
-Placeholders (``str.format``): {name} seller's first name, {a} seller's past-tense
-ending («а» for a woman), {ca} the client's, {ready}/{useful}/{distracted} gendered
-words, {company}, product forms {p_nom} {p_gen} {p_acc} {p_need}, object forms
-{obj_acc} {obj_gen}, {city_in}, {qty}, {budget}, {dt} (meeting day and time),
-{client_name}, {v} (a knowledge-base value in words).
+For older callers the default bank's names stay readable here: ``phrasebank.FACTS`` is
+``load_bank().FACTS``.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import re
+import string
+import sys
 from itertools import combinations
+from pathlib import Path
+from types import ModuleType
+from typing import Any
 
-Bank = dict[str, list[str]]
+Bank = dict[str, list]  # split -> templates (a str, or a (str, str) pair)
+CompanyBank = ModuleType  # a loaded, normalised bank module
 
-SPLITS = ("demo", "heldout", "fresh")
+SPLITS = ("demo", "heldout", "fresh")  # every split a bank may have, in this order
+BANKS_DIR = Path(__file__).resolve().parent / "banks"
+DEFAULT_BANK = "stroydom"
+
+# phrase banks of single-line templates, and of (line, reply) pairs
+LINE_BANKS = (
+    "MEETING_TIMES", "GREET_HELLO", "GREET_COMPANY", "GREET_NAME", "GREET_OFFER", "NO_GREETING",
+    "CLIENT_OPEN", "SELLER_ACK", "CLIENT_ACK", "PRESENTATION", "PRESENT_REACTION", "MEETING",
+    "MEETING_ACCEPT", "MEETING_CONFIRM", "TRANSFER", "TRANSFER_REPLY", "CLIENT_CLOSE", "FAREWELL",
+    "CLIENT_BYE", "ABRUPT_END", "CLIENT_ONLY_BYE", "HOLD_ANNOUNCE", "AFTER_HOLD", "DEAD_AIR_CLIENT",
+    "DEAD_AIR_EXCUSE", "EVASIVE_REACTION", "RESUME", "EVASIVE",
+)
+PAIR_BANKS = ("GENERIC_QA", "SUBJECT_CHANGE")
+# planted dispatching errors (and the correct absent-colleague case): all or none; a bank
+# without them (the demo bank) plants none
+DISPATCH_BANKS = ("PASSED_AROUND", "ASK_COLLEAGUE", "ABSENT_CALLBACK", "ABSENT_NO_CALLBACK",
+                  "ABSENT_REACTION", "BAD_TRANSFER")
+NEEDS_TOPICS = ("volume", "object", "timing", "budget", "payment")
+FACT_UNITS = ("rub", "time", "days", "hours", "percent", "years", "text")
+
+# what the generator fills in (str.format); {v} only in FACTS answers, and always there
+PLACEHOLDERS = frozenset({
+    "name", "a", "ca", "ready", "useful", "distracted", "company", "p_nom", "p_gen", "p_acc",
+    "p_need", "obj_acc", "obj_gen", "city_in", "qty", "budget", "dt", "client_name", "v",
+})
+
+# placeholders a bank's every line must carry (the line exists to say that value), and
+# those that belong in one bank only
+REQUIRED_FIELDS = {"GREET_COMPANY": "company", "GREET_NAME": "name", "MEETING": "dt",
+                   "NEEDS.volume.answer": "qty", "NEEDS.budget.answer": "budget"}
+ONLY_IN = {"dt": ("MEETING",), "client_name": ("SUBJECT_CHANGE",)}
+
+# items per split that a newly written bank should have (SPEC.md); check_banks() only
+# requires what the generator needs to run, short_banks() reports the rest
+MIN_COUNTS = {
+    "MEETING_TIMES": 5, "GREET_HELLO": 4, "GREET_COMPANY": 4, "GREET_NAME": 3, "GREET_OFFER": 4,
+    "NO_GREETING": 3, "CLIENT_OPEN": 5, "SELLER_ACK": 4, "CLIENT_ACK": 4, "PRESENTATION": 5,
+    "PRESENT_REACTION": 3, "MEETING": 4, "MEETING_ACCEPT": 3, "MEETING_CONFIRM": 3, "TRANSFER": 3,
+    "TRANSFER_REPLY": 2, "CLIENT_CLOSE": 3, "FAREWELL": 4, "CLIENT_BYE": 3, "ABRUPT_END": 3,
+    "CLIENT_ONLY_BYE": 2, "HOLD_ANNOUNCE": 4, "AFTER_HOLD": 3, "DEAD_AIR_CLIENT": 3,
+    "DEAD_AIR_EXCUSE": 3, "EVASIVE_REACTION": 3, "RESUME": 3, "EVASIVE": 4, "GENERIC_QA": 4,
+    "SUBJECT_CHANGE": 4, "NEEDS.ask": 3, "NEEDS.answer": 3, "FACTS.ask": 3, "FACTS.answer": 3,
+    "SELLERS": 6, "CLIENTS": 4, "FACTS": 6, "FACTS.wrong": 3,
+    "PASSED_AROUND": 3, "ASK_COLLEAGUE": 3, "ABSENT_CALLBACK": 3, "ABSENT_NO_CALLBACK": 3,
+    "ABSENT_REACTION": 3, "BAD_TRANSFER": 3, "PRODUCTS": 4, "OBJECTS": 4, "CITIES": 4,
+}
+
+_ALLOWED = re.compile(r"^[А-Яа-я \-.,!?:;]*$")
+_DASH = re.compile(r"(^|\s)-|-(\s|$)")  # a hyphen inside a word («где-то») is fine
 
 
-def bank(demo: list[str], heldout: list[str], fresh: list[str]) -> Bank:
+def bank(demo: list, heldout: list, fresh: list) -> Bank:
     return dict(zip(SPLITS, (demo, heldout, fresh)))
 
 
-# Festival reads the one-word «СтройДом» badly (Whisper hears «с трейдом»); two words
-# are recognised as «стройдом».  The standard lists «строй дом» as an alias.
-COMPANY = "Строй Дом"
+# --- loading -------------------------------------------------------------------------------
 
-SELLERS = {
-    "demo": [("Ирина", "f"), ("Павел", "m"), ("Анна", "f"), ("Сергей", "m"),
-             ("Ольга", "f"), ("Дмитрий", "m"), ("Марина", "f"), ("Алексей", "m")],
-    "heldout": [("Екатерина", "f"), ("Николай", "m"), ("Татьяна", "f"), ("Андрей", "m"),
-                ("Светлана", "f"), ("Михаил", "m"), ("Юлия", "f"), ("Константин", "m")],
-    "fresh": [("Галина", "f"), ("Виталий", "m"), ("Вероника", "f"), ("Евгений", "m"),
-              ("Алина", "f"), ("Степан", "m"), ("Ксения", "f"), ("Артем", "m")],
-}
-CLIENTS = {
-    "demo": [("Виктор", "m"), ("Елена", "f"), ("Олег", "m"), ("Наталья", "f")],
-    "heldout": [("Григорий", "m"), ("Людмила", "f"), ("Вадим", "m"), ("Оксана", "f")],
-    "fresh": [("Борис", "m"), ("Лариса", "f"), ("Тимур", "m"), ("Валерия", "f")],
-}
-
-PRODUCTS = {
-    "газобетон": {"nom": "газобетон", "gen": "газобетона", "acc": "газобетон",
-                  "need": "нужен газобетон", "unit": "cube"},
-    "кирпич": {"nom": "кирпич", "gen": "кирпича", "acc": "кирпич",
-               "need": "нужен кирпич", "unit": "kpcs"},
-    "пиломатериалы": {"nom": "пиломатериалы", "gen": "пиломатериалов", "acc": "пиломатериалы",
-                      "need": "нужны пиломатериалы", "unit": "cube"},
-    "металлочерепица": {"nom": "металлочерепица", "gen": "металлочерепицы",
-                        "acc": "металлочерепицу", "need": "нужна металлочерепица", "unit": "sqm"},
-    "утеплитель": {"nom": "утеплитель", "gen": "утеплителя", "acc": "утеплитель",
-                   "need": "нужен утеплитель", "unit": "pack"},
-}
-OBJECTS = [("дом", "дома"), ("баню", "бани"), ("гараж", "гаража"),
-           ("пристройку", "пристройки"), ("коттедж", "коттеджа"), ("дачу", "дачи")]
-CITIES = ["в Подольске", "в Видном", "в Домодедове", "в Климовске", "в Чехове",
-          "в Троицке", "под Подольском", "в Москве"]
-
-MEETING_TIMES = bank(
-    ["в четверг в одиннадцать утра", "завтра в два часа дня", "в пятницу в десять утра",
-     "в субботу в двенадцать часов", "в понедельник в четыре часа дня"],
-    ["во вторник к девяти утра", "в среду около пяти вечера",
-     "в субботу в половине одиннадцатого", "в пятницу в час дня", "послезавтра в пять вечера"],
-    ["в среду в полдень", "в четверг часа в три", "в понедельник к десяти утра",
-     "в субботу с утра, часов в десять", "завтра после обеда, часа в четыре"],
-)
-
-# --- greeting, built from parts; every part records the element it carries -----------
-GREET_HELLO = bank(["Добрый день", "Здравствуйте"],
-                   ["Алло, приветствую", "Доброго дня", "Добрый вечер"],
-                   ["Доброе утро", "День добрый", "Приветствую вас", "Да, здравствуйте"])
-GREET_COMPANY = bank(["компания {company}", "вы позвонили в компанию {company}"],
-                     ["{company}, отдел продаж", "это {company}", "вас приветствует {company}"],
-                     ["строительная база {company}", "магазин стройматериалов {company}",
-                      "вы дозвонились в {company}", "фирма {company}"])
-GREET_NAME = bank(["меня зовут {name}"], ["на связи {name}", "с вами говорит {name}"],
-                  ["менеджер {name}", "мое имя {name}", "вас консультирует {name}"])
-GREET_OFFER = bank(["чем могу помочь?", "слушаю вас."],
-                   ["чем могу быть {useful}?", "что вас интересует?", "{ready} помочь.",
-                    "какой у вас вопрос?"],
-                   ["по какому вопросу звоните?", "внимательно вас слушаю.",
-                    "рассказывайте, что нужно.", "подскажу по любому вопросу."])
-NO_GREETING = bank(["Алло.", "Да?"], ["Алло, алло?", "Ага, да."],
-                   ["Да, алло.", "Алло, это кто?", "Ну да, алло?"])
-
-CLIENT_OPEN = bank(
-    ["Здравствуйте, я хотел{ca} бы узнать насчет {p_gen}.",
-     "Добрый день, мне {p_need} для {obj_gen}.",
-     "Здравствуйте, хочу заказать {p_acc} для {obj_gen}.",
-     "Добрый день. Хотел{ca} бы купить {p_acc}, строим {obj_acc}."],
-    ["Алло, доброго. Я по поводу {p_gen} звоню.",
-     "Приветствую. Присматриваю {p_acc} для {obj_gen}, хотел{ca} прицениться.",
-     "Да, здрасьте. Нам бы {p_acc} взять, собираемся ставить {obj_acc}.",
-     "Ага, добрый. Короче, ищу {p_acc}, у нас стройка, {obj_acc} возводим."],
-    ["Да, добрый день. Слушайте, меня интересует {p_nom}, хочу узнать условия.",
-     "Здрасьте. Мы тут {obj_acc} затеяли, и нам {p_need}.",
-     "Добрый вечер. Я бы хотел{ca} приобрести {p_acc}, подскажете?",
-     "Алло, здравствуйте. Мне вас посоветовали, ищем {p_acc} на {obj_acc}.",
-     "Так, добрый. Звоню узнать про {p_acc}, прямо сейчас определяемся."],
-)
-
-# --- needs discovery: (seller question bank, client answer bank) per topic ------------
-NEEDS = {
-    "volume": (
-        bank(["Какой объем вам нужен?", "Сколько вам нужно примерно?"],
-             ["А по количеству на сколько ориентируетесь?",
-              "Объем уже посчитали, сколько брать планируете?"],
-             ["Так, а в каком количестве брать будете?",
-              "А объем какой нужен, уже прикидывали?",
-              "Сколько вам посчитать, хотя бы на глаз?"]),
-        bank(["Примерно {qty}.", "Думаю, {qty}."],
-             ["Ну где-то {qty}, может чуть больше.", "Прораб насчитал {qty}, вроде так."],
-             ["По проекту выходит {qty}.", "Ну, думаю, {qty} хватит.",
-              "Да где-то {qty}, это с запасом."]),
-    ),
-    "object": (
-        bank(["Для какого объекта?", "Что вы строите?"],
-             ["А строите что, если не секрет?", "Под какой объект берете?"],
-             ["А объект у вас какой?", "Куда материал пойдет, что возводите?",
-              "А что за стройка у вас, расскажите?"]),
-        bank(["Строим {obj_acc} {city_in}.", "Это для {obj_gen} {city_in}."],
-             ["Да {obj_acc} ставим, {city_in}, участок там.",
-              "Ну, {obj_acc} делаем, {city_in} у нас земля."],
-             ["{obj_acc} строим, {city_in}.", "Да вот, {obj_acc} хотим поставить {city_in}.",
-              "Это под {obj_acc}, участок {city_in}."]),
-    ),
-    "timing": (
-        bank(["Когда вам нужно?", "К какому сроку нужна поставка?"],
-             ["А по срокам как, когда привезти?", "На какое число планируете завоз?"],
-             ["А когда вам материал понадобится?", "По времени у вас какие рамки?",
-              "Сроки поджимают или время терпит?"]),
-        bank(["Желательно к концу месяца.", "Нужно на следующей неделе.",
-              "Через две недели, не раньше."],
-             ["Да чем быстрее, тем лучше, хотя бы к пятнадцатому числу.",
-              "Ну где-то в начале следующего месяца, не горит.",
-              "Бригада выходит через десять дней, вот к этому сроку."],
-             ["Ну, до конца лета хотелось бы.", "Как можно скорее, прямо на этой неделе.",
-              "Не раньше чем через месяц, фундамент еще сохнет.",
-              "Ближе к выходным было бы отлично."]),
-    ),
-    "budget": (
-        bank(["Какой у вас бюджет?", "На какую сумму вы рассчитываете?"],
-             ["А по деньгам вы в какие рамки хотите уложиться?",
-              "Бюджетом каким располагаете, хотя бы ориентировочно?"],
-             ["А сколько вы готовы на это потратить?", "Какую сумму вы для себя заложили?",
-              "Слушайте, а по финансам на что ориентируетесь?"]),
-        bank(["Примерно {budget}.", "Где-то {budget}, не больше."],
-             ["Ну, {budget}, это потолок.", "Закладывали {budget}, плюс минус."],
-             ["Рассчитываем на {budget}.", "Ну, максимум {budget}.",
-              "Хотим уложиться в {budget}."]),
-    ),
-    "payment": (
-        bank(["Как вы планируете оплачивать?", "Оплата будет сразу или частями?"],
-             ["Рассчитываться как думаете, одним платежом или в несколько этапов?",
-              "А платить будете наличными или по счету от фирмы?"],
-             ["А расчет как планируете, сразу или в рассрочку?",
-              "По оплате как будете, наличкой или переводом?",
-              "А с оплатой как, всю сумму разом или с предоплатой?"]),
-        bank(["Сразу всю сумму.", "Лучше частями, если можно."],
-             ["Наверное, половину вперед, остальное после.",
-              "Одним платежом, чтобы не тянуть."],
-             ["Переводом, наверное, так проще.", "Давайте с предоплатой, а остаток по факту.",
-              "Наличными, на месте и рассчитаемся."]),
-    ),
-}
-SELLER_ACK = bank(["Понятно.", "Хорошо."], ["Угу, записал{a}.", "Так, отлично."],
-                  ["Ясно.", "Ага, принято.", "Так, понял{a} вас.", "Ну, хорошо, пометил{a}."])
-CLIENT_ACK = bank(["Понятно.", "Хорошо, ясно."], ["Ага, понял{ca}.", "Угу, ну нормально."],
-                  ["Ну ясно.", "Ага, записал{ca}.", "Ясненько.", "Ну, годится."])
-
-PRESENTATION = bank(
-    ["Могу предложить {p_acc} от проверенного завода, как раз для {obj_gen}.",
-     "Для {obj_gen} рекомендую брать {p_acc} с небольшим запасом.",
-     "Недавно делали похожий заказ {city_in}, клиент остался доволен.",
-     "У нас есть {p_nom} на складе, отгрузка в день оплаты."],
-    ["Скажу так, под ваш объект отлично пойдет {p_nom} из нашего наличия.",
-     "В прошлом месяце мы комплектовали очень похожий объект, все собрали за неделю.",
-     "Я бы советовал{a} вам брать только заводскую продукцию, с сертификатом, проблем потом не будет.",
-     "Мы работаем напрямую с производителем, так что {p_nom} всегда свежий и в наличии."],
-    ["Для {obj_gen} я бы взял{a} именно такой материал, он проверен временем.",
-     "Мы с этим производителем работаем уже лет десять, брака практически не бывает.",
-     "Многие клиенты {city_in} брали ровно то же самое и потом возвращались снова.",
-     "Могу собрать вам под {obj_acc} полный комплект, чтобы не бегать по разным магазинам.",
-     "Плюс мы сами привозим и разгружаем, вам ни о чем думать не придется."],
-)
-PRESENT_REACTION = bank(["Понятно, звучит неплохо.", "Хорошо, интересно."],
-                        ["Ага, ну это радует.", "Слушайте, ну это хороший вариант."],
-                        ["О, вот это мне нравится.", "Угу, убедительно.", "Ну что ж, заманчиво."])
-
-MEETING = bank(
-    ["Давайте встретимся {dt}, вам удобно?",
-     "Приглашаю вас в офис {dt}, посмотрите образцы. Вам подойдет?",
-     "Предлагаю встречу {dt} у нас в офисе, удобно ли вам?"],
-    ["Может, заглянете к нам в офис {dt}? Как вам по времени?",
-     "Давайте я вас запишу на встречу {dt}, сможете?",
-     "Лучше все обсудить лично, приезжайте {dt}, нормально будет?"],
-    ["Знаете что, подъезжайте к нам {dt}, я все покажу на месте. Получится?",
-     "А давайте вы к нам приедете {dt} и глянете материал своими глазами, как вам такое?",
-     "Было бы хорошо пересечься лично, например {dt}, вас устроит?",
-     "Могу забронировать для вас время {dt}, заедете к нам?"],
-)
-MEETING_ACCEPT = bank(["Да, удобно.", "Да, мне подходит."],
-                      ["Да, вполне, подъеду.", "Нормально, запишите меня."],
-                      ["Ага, давайте, приеду.", "Вполне устроит, буду.", "Договорились, заеду."])
-MEETING_CONFIRM = bank(["Отлично, записал{a} вас.", "Хорошо, договорились."],
-                       ["Супер, ставлю вас в график.", "Отметил{a} в календаре, значит, решили."],
-                       ["Прекрасно, тогда жду вас.", "Все, записываю, адрес пришлю сообщением.",
-                        "Замечательно, время за вами закрепил{a}."])
-
-# A transfer always follows the article's template (names the colleague or says why),
-# so it is not a dispatching error.
-TRANSFER = bank(
-    ["По доставке вам подробно расскажет коллега, сейчас переведу, оставайтесь на линии.",
-     "Соединяю вас с коллегой Романом, он занимается кровлей."],
-    ["Тут лучше подскажет наш логист Игорь, он отвечает за доставку, переключаю, не кладите трубку.",
-     "Сейчас передам трубку специалисту по кровле, минуточку на линии."],
-    ["Кровлей у нас занимается отдельный специалист, Денис, сейчас переключу вас на него.",
-     "Давайте я вас переведу на Веру из логистики, она доставку рассчитает, не отключайтесь.",
-     "Это лучше решит наш инженер по расчетам, соединяю, побудьте на линии."],
-)
-TRANSFER_REPLY = bank(["Хорошо, жду."], ["Ага, давайте."],
-                      ["Ладно, подожду.", "Да, конечно, переводите."])
-
-CLIENT_CLOSE = bank(["Хорошо, спасибо за информацию.", "Ладно, все понятно."],
-                    ["Ладно, я все понял{ca}, благодарю.", "Ясно, ну тогда так и сделаем."],
-                    ["Ну все, я вас понял{ca}, подумаю.", "Отлично, мне все ясно, спасибо вам.",
-                     "Хорошо, информации достаточно, спасибо."])
-FAREWELL = bank(["Спасибо за звонок, всего доброго!", "Всего доброго, до свидания!",
-                 "Хорошего дня, до свидания!"],
-                ["Благодарю, что позвонили, до встречи!", "Всего хорошего, будем на связи!",
-                 "Приятного вечера, ждем вас!"],
-                ["Обращайтесь, всегда рады, до свидания!", "Удачной стройки, всего вам доброго!",
-                 "Было приятно пообщаться, до скорого!", "Спасибо, что выбрали нас, хорошего дня!"])
-CLIENT_BYE = bank(["До свидания.", "Спасибо, до свидания."],
-                  ["Угу, и вам всего хорошего.", "Давайте, пока."],
-                  ["Спасибо, и вам того же.", "Ага, счастливо."])
-# The call ends without the seller's farewell: the client's last line.
-ABRUPT_END = bank(["Ладно, понятно.", "Ну хорошо."], ["Угу, ясно.", "Ага, ну ладно."],
-                  ["Так, ну ладно, разберемся.", "Ну все, ясно мне.", "Угу, принято."])
-CLIENT_ONLY_BYE = bank(["До свидания."], ["Все, давайте, пока."],
-                       ["Ладно, пока, до связи.", "Ну все, отключаюсь, до свидания."])
-
-# --- knowledge-base questions ------------------------------------------------------
-# expected: the KB value as written in truth; correct: value phrases; wrong: (stated, phrase)
-FACTS = {
-    "delivery_podolsk": {
-        "expected": "2500",
-        "correct": ["две тысячи пятьсот рублей"],
-        "wrong": [("4000", "четыре тысячи рублей"), ("3500", "три тысячи пятьсот рублей"),
-                  ("3000", "три тысячи рублей"), ("2000", "две тысячи рублей")],
-        "ask": bank(["А сколько стоит доставка в Подольск?",
-                     "Скажите, а доставка до Подольска сколько будет стоить?",
-                     "Мы в Подольске, доставка туда почем?"],
-                    ["Подскажите, а если привезти к нам в Подольск, какая сумма выйдет?",
-                     "И еще момент, по доставке в Подольск какая цена?",
-                     "Ну а машина до Подольска, это во что обойдется?"],
-                    ["Слушайте, а в Подольск вы возите? И почем это?",
-                     "Так, а доставка к нам, в Подольск, во сколько встанет?",
-                     "Ну а если мы в Подольске, сколько за доставку отдать придется?"]),
-        "answer": bank(["Доставка в Подольск стоит {v}.", "В Подольск привезем за {v}."],
-                       ["Привоз в Подольск обойдется вам в {v}.",
-                        "Смотрите, до Подольска у нас фиксированно {v}, это с разгрузкой."],
-                       ["Машина до Подольска будет стоить {v}.", "За доставку в Подольск возьмем {v}.",
-                        "Подольск у нас идет по тарифу {v}."]),
-    },
-    "delivery_moscow": {
-        "expected": "1500",
-        "correct": ["полторы тысячи рублей"],
-        "wrong": [("2500", "две тысячи пятьсот рублей"), ("3000", "три тысячи рублей"),
-                  ("2000", "две тысячи рублей")],
-        "ask": bank(["А доставка по Москве сколько стоит?",
-                     "Сколько будет стоить привезти по Москве?"],
-                    ["Если в пределах Москвы везти, какая цена доставки?",
-                     "А по городу, ну по Москве, доставка почем выходит?"],
-                    ["И сколько вы берете за доставку по Москве?",
-                     "Слушайте, а в Москву доставка во что обойдется?",
-                     "Нам в Москву везти, это сколько будет по деньгам?"]),
-        "answer": bank(["Доставка по Москве стоит {v}.", "По Москве привезем за {v}."],
-                       ["В черте Москвы доставка обойдется в {v}.",
-                        "По Москве фиксированная цена, {v}, в любой район."],
-                       ["За доставку по Москве берем {v}.", "По Москве это будет {v}.",
-                        "Москва у нас стоит {v}, куда угодно в пределах города."]),
-    },
-    "hours_weekdays": {
-        "expected": "20:00",
-        "correct": ["до восьми вечера", "до двадцати часов"],
-        "wrong": [("18:00", "до шести вечера"), ("19:00", "до семи вечера"),
-                  ("21:00", "до девяти вечера"), ("17:00", "до пяти вечера")],
-        "ask": bank(["А до скольки вы работаете в будни?", "Какие у вас часы работы в будни?"],
-                    ["Подскажите, по будням вы во сколько закрываетесь?",
-                     "А в рабочие дни до какого времени можно приехать?"],
-                    ["А в будние дни вы до которого часа открыты?",
-                     "Слушайте, а по будням до скольки к вам можно?",
-                     "Во сколько вы закрываетесь с понедельника по пятницу?"]),
-        "answer": bank(["В будни мы работаем {v}.", "По будним дням работаем {v}."],
-                       ["С понедельника по пятницу мы на месте {v}.",
-                        "Офис открыт в рабочие дни {v}, так что успеете."],
-                       ["Будние дни у нас {v}.", "Мы открыты по будням {v}.",
-                        "В рабочие дни трудимся {v}, без обеда."]),
-    },
-    "gas_block_price": {
-        "expected": "5200",
-        "correct": ["пять тысяч двести рублей"],
-        "wrong": [("4800", "четыре тысячи восемьсот рублей"), ("6100", "шесть тысяч сто рублей"),
-                  ("5900", "пять тысяч девятьсот рублей"), ("4500", "четыре тысячи пятьсот рублей")],
-        "ask": bank(["А сколько стоит газобетон за куб?", "Почем у вас газобетон за куб?"],
-                    ["Какая сейчас цена на газоблок за кубометр?",
-                     "А газобетон нынче почем за кубометр, подскажете?"],
-                    ["Ну а кубометр газобетона сколько сейчас стоит?",
-                     "Подскажите цену газобетона за куб.",
-                     "По газоблоку цена какая, если за кубик?"]),
-        "answer": bank(["Газобетон стоит {v} за куб.", "Куб газобетона стоит {v}."],
-                       ["Кубометр газоблока сейчас обойдется в {v}.",
-                        "По газобетону цена {v} за кубометр, это с учетом поддонов."],
-                       ["За кубометр газобетона сейчас {v}.", "Газоблок идет по {v} за куб.",
-                        "Цена на газобетон {v} за кубометр."]),
-    },
-    # Seller answers here say «гарантия», a presentation phrase of the standard: the
-    # generator asks this only in calls whose presentation stage is present.
-    "roof_warranty": {
-        "expected": "15",
-        "correct": ["пятнадцать лет"],
-        "wrong": [("10", "десять лет"), ("5", "пять лет"), ("25", "двадцать пять лет")],
-        "ask": bank(["А какая гарантия на металлочерепицу?", "На металлочерепицу гарантия какая?"],
-                    ["А сколько лет производитель дает на металлочерепицу?",
-                     "Металлочерепица на какой срок гарантирована?"],
-                    ["Какой гарантийный срок на металлочерепицу?",
-                     "А на металлочерепицу гарантию дают? На сколько?",
-                     "Слушайте, а металлочерепица сколько лет на гарантии?"]),
-        "answer": bank(["Гарантия на металлочерепицу {v}.", "На металлочерепицу дается гарантия {v}."],
-                       ["Производитель гарантирует металлочерепицу на {v}.",
-                        "По кровле срок гарантии {v}, все по документам."],
-                       ["На металлочерепицу гарантийный срок {v}.",
-                        "Металлочерепица идет с гарантией на {v}.",
-                        "Завод дает на металлочерепицу {v} гарантии."]),
-    },
-    "large_order_discount": {
-        "expected": "5",
-        "correct": ["пять процентов"],
-        "wrong": [("10", "десять процентов"), ("3", "три процента"), ("7", "семь процентов")],
-        "ask": bank(["А скидка на крупный заказ есть?", "Если брать большой объем, скидку дадите?"],
-                    ["А при оптовой покупке какие-то бонусы бывают?",
-                     "Нам много надо, можно как-то подешевле выйдет?"],
-                    ["А если мы много возьмем, цену подвинете?",
-                     "Скидки для крупных покупателей у вас предусмотрены?",
-                     "Слушайте, а на большой заказ какой процент скидки?"]),
-        "answer": bank(["На крупный заказ скидка {v}.", "При большом объеме даем скидку {v}."],
-                       ["При оптовом объеме сбросим {v} от суммы.",
-                        "Для крупных заказов у нас минус {v}, это максимум."],
-                       ["На большие объемы делаем {v} скидки.", "Крупным покупателям уступаем {v}.",
-                        "Если объем серьезный, скинем {v}."]),
-    },
-    "office_address": {
-        "expected": "улица Строителей дом двенадцать",
-        "correct": ["на улице Строителей, дом двенадцать"],
-        "wrong": [("улица Строителей дом двадцать", "на улице Строителей, дом двадцать"),
-                  ("улица Садовая дом двенадцать", "на улице Садовой, дом двенадцать"),
-                  ("улица Строителей дом два", "на улице Строителей, дом два")],
-        "ask": bank(["А где вы находитесь?", "Какой у вас адрес офиса?"],
-                    ["Подскажите, куда к вам подъезжать, если что?",
-                     "А офис ваш где расположен?"],
-                    ["А вас где искать, какой адрес?", "Куда ехать, если что, адрес подскажете?",
-                     "А офис у вас по какому адресу?"]),
-        "answer": bank(["Наш офис находится {v}.", "Мы находимся {v}."],
-                       ["Офис у нас {v}, рядом с рынком.", "Найти нас просто, {v}, второй этаж."],
-                       ["Адрес такой: {v}, вход со двора.", "Мы располагаемся {v}.",
-                        "Сидим мы {v}, напротив заправки."]),
-    },
-}
-
-# Questions outside the knowledge base: (question, answer) pairs. Answered ones are
-# true negatives for the ignored-question detector; some are left unanswered.
-GENERIC_QA = bank(
-    [("А самовывоз возможен?", "Да, можно забрать со склада самостоятельно."),
-     ("А оплатить картой можно?", "Да, принимаем карты и безналичный расчет."),
-     ("А образцы можно посмотреть?", "Да, образцы лежат в офисе, все можно потрогать.")],
-    [("Забрать самим со склада реально?", "Конечно, со склада отгрузим в вашу машину."),
-     ("Безналом от фирмы оплатить получится?", "Без проблем, выставим счет на организацию."),
-     ("А разгрузку вы тоже делаете?", "Да, машина с манипулятором, разгрузим сами.")],
-    [("А оформить все можно по телефону, не приезжая?",
-      "Да, конечно, счет пришлем сообщением, оплатите удаленно."),
-     ("Если останется лишнее, его потом можно вернуть?",
-      "Да, если упаковка целая, примем обратно."),
-     ("А документы на материал вы даете?", "Да, на каждую партию выдаем паспорт качества."),
-     ("Поддоны потом забираете?", "Да, поддоны можно сдать обратно, вернем залог.")],
-)
-
-HOLD_ANNOUNCE = bank(["Секундочку, сейчас посмотрю.", "Одну минуту, уточню."],
-                     ["Подождите, пожалуйста, я гляну в базе.",
-                      "Минутку, не кладите трубку, проверю."],
-                     ["Так, дайте мне секунду, я сверюсь с прайсом.",
-                      "Подождите немножко, сейчас найду в системе.",
-                      "Момент, повисите чуть-чуть, я проверю по программе.",
-                      "Сейчас, не отключайтесь, загляну в таблицу."])
-AFTER_HOLD = bank(["Да, вот, посмотрел{a}.", "Так, нашел{a}."],
-                  ["Так, уточнил{a}.", "Все, вижу информацию."],
-                  ["Извините, что долго.", "Ага, вот, нашлось.", "Алло, да, проверил{a}."])
-# Dead air: the client may break it, then the seller excuses himself.
-DEAD_AIR_CLIENT = bank(["Алло, ау!", "Алло, вы тут?"],
-                       ["Эй, есть кто на линии?", "Алло, вы там вообще здесь?"],
-                       ["Алло, меня слышно?", "Вы куда пропали?", "Хм, алло, связь оборвалась?"])
-DEAD_AIR_EXCUSE = bank(["Да, извините.", "Да-да, простите."],
-                       ["Ой, виноват{a}, {distracted}.", "Прошу прощения, тут параллельно дела."],
-                       ["Ой, простите, {distracted} на секунду.", "Извините, меня тут отвлекли.",
-                        "Я здесь, извините, посетитель подошел.",
-                        "Простите, я был{a} занят{a} с другим клиентом."])
-EVASIVE_REACTION = bank(["Ну ладно.", "Жаль, ну хорошо."], ["Хм, странно, ну ладно.", "Ну ничего, потом узнаю."],
-                        ["Ну ясно, сам{ca} выясню.", "Эх, ну ладно, разберусь.", "Понятно, ну что ж."])
-RESUME = bank(["Так.", "Значит, так."], ["Ага, ну вот.", "Так, смотрите."],
-              ["Итак.", "Так, на чем мы остановились?", "Ну что ж, продолжим."])
-
-EVASIVE = bank(["Ой, не знаю, это не ко мне.", "Не знаю, честно говоря.",
-                "Это не ко мне, я таким не занимаюсь."],
-               ["Это вообще не мой вопрос, я без понятия.", "Тут я не подскажу, не в курсе.",
-                "Хм, понятия не имею, таким другие люди занимаются."],
-               ["Слушайте, я этим вообще не заведую, не скажу.",
-                "Ну, такие вещи я не знаю, это не по моей части.",
-                "Честно? Даже не представляю.",
-                "Ой, это надо у начальства спрашивать, я не в теме."])
-# Seller changes the subject after a question; (seller line, client reply).
-SUBJECT_CHANGE = bank(
-    [("Так, давайте я запишу ваш номер телефона.",
-      "Восемь, девятьсот шестнадцать, сто двадцать три, сорок пять, шестьдесят семь."),
-     ("Хорошо. А как к вам можно обращаться?", "{client_name}.")],
-    [("Угу. Скажите, а вы раньше у нас что-нибудь брали?", "Нет, в первый раз обращаюсь."),
-     ("Ясно. А вы от себя звоните или от организации?", "От себя, частным лицом.")],
-    [("Кстати, а как вас зовут, чтобы я записал{a}?", "{client_name}, можно просто по имени."),
-     ("Слушайте, а вы о нас откуда узнали?", "Знакомые посоветовали."),
-     ("Ага. А номер для связи продиктуете?",
-      "Да, восемь, девятьсот двадцать пять, четыреста десять, двенадцать, тридцать три."),
-     ("Ну хорошо. А на этот номер вам можно перезванивать?", "Да, звоните, я всегда на связи.")],
-)
-
-_ALLOWED = re.compile(r"^[А-Яа-я \-.,!?:;]*$")
+def bank_path(name: str | Path) -> Path:
+    """``stroydom`` -> recordings/banks/stroydom.py; a path to a .py file is taken as is."""
+    path = Path(name)
+    if path.suffix == ".py":
+        return path.resolve()
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", str(name)):
+        raise ValueError(f"bank name {name!r}: lower-case letters, digits and _, or a path to a .py file")
+    return BANKS_DIR / f"{name}.py"
 
 
-def all_banks() -> dict[str, Bank]:
-    """Every phrase bank by name («NEEDS.volume.ask», «FACTS.office_address.answer»...)."""
-    out = {name: value for name, value in globals().items()
-           if name.isupper() and isinstance(value, dict) and set(value) == set(SPLITS)
-           and name not in ("SELLERS", "CLIENTS")}
-    for topic, (q, a) in NEEDS.items():
+def load_bank(name: str | Path = DEFAULT_BANK) -> CompanyBank:
+    """The company bank ``name``, normalised: every phrase bank is a dict split -> list."""
+    return _load(bank_path(name))
+
+
+@functools.cache
+def _load(path: Path) -> CompanyBank:
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in BANKS_DIR.glob("*.py") if not p.stem.startswith("_")))
+        raise FileNotFoundError(f"no phrase bank {path} (known: {known})")
+    spec = importlib.util.spec_from_file_location(f"callqa_bank_{path.stem}", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    saved = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True  # recordings/ is the pipeline's inbox: no __pycache__ there
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.dont_write_bytecode = saved
+    return _normalise(module, path.stem)
+
+
+def _normalise(m: ModuleType, name: str) -> CompanyBank:
+    m.NAME = name
+    m.SPLITS = tuple(getattr(m, "SPLITS", SPLITS))
+    if not m.SPLITS or set(m.SPLITS) - set(SPLITS) or len(set(m.SPLITS)) != len(m.SPLITS):
+        raise ValueError(f"bank {name}: SPLITS {m.SPLITS!r} must be some of {SPLITS}")
+    m.STANDARD = getattr(m, "STANDARD", None)
+
+    def per_split(value: Any, what: str) -> Bank:
+        # one split: a plain list stands for {split: list}
+        if isinstance(value, list) and len(m.SPLITS) == 1:
+            return {m.SPLITS[0]: value}
+        if not isinstance(value, dict) or set(value) != set(m.SPLITS):
+            raise ValueError(f"bank {name}: {what} must have the splits {m.SPLITS}, "
+                             f"got {sorted(value) if isinstance(value, dict) else type(value).__name__}")
+        return value
+
+    for attr in LINE_BANKS + PAIR_BANKS + ("SELLERS", "CLIENTS"):
+        if not hasattr(m, attr):
+            raise ValueError(f"bank {name}: {attr} is missing")
+        setattr(m, attr, per_split(getattr(m, attr), attr))
+    present = [attr for attr in DISPATCH_BANKS if hasattr(m, attr)]
+    if present and len(present) < len(DISPATCH_BANKS):
+        missing = sorted(set(DISPATCH_BANKS) - set(present))
+        raise ValueError(f"bank {name}: the dispatching banks come all or none; missing {missing}")
+    for attr in present:
+        setattr(m, attr, per_split(getattr(m, attr), attr))
+    for attr in ("COMPANY", "PRODUCTS", "UNITS", "BUDGET", "OBJECTS", "CITIES", "NEEDS", "FACTS"):
+        if not hasattr(m, attr):
+            raise ValueError(f"bank {name}: {attr} is missing")
+    for topic, pair in m.NEEDS.items():
+        if not (isinstance(pair, tuple) and len(pair) == 2):
+            raise ValueError(f"bank {name}: NEEDS[{topic!r}] must be a (questions, answers) pair")
+        m.NEEDS[topic] = (per_split(pair[0], f"NEEDS.{topic} questions"),
+                          per_split(pair[1], f"NEEDS.{topic} answers"))
+    for fact_id, fact in m.FACTS.items():
+        for key in ("ask", "answer"):
+            if key not in fact:
+                raise ValueError(f"bank {name}: FACTS[{fact_id!r}] has no {key!r}")
+            fact[key] = per_split(fact[key], f"FACTS.{fact_id}.{key}")
+    return m
+
+
+def has_dispatch(b: CompanyBank) -> bool:
+    """Whether the bank can plant dispatching cases (DISPATCH_BANKS)."""
+    return hasattr(b, DISPATCH_BANKS[0])
+
+
+def default_bank() -> CompanyBank:
+    return load_bank(DEFAULT_BANK)
+
+
+def __getattr__(attr: str) -> Any:
+    """``phrasebank.FACTS`` and the like: the default bank's, for older callers."""
+    if attr.isupper() and attr not in ("NAME",):
+        value = getattr(default_bank(), attr, None)
+        if value is not None:
+            return value
+    raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")
+
+
+# --- walking a bank --------------------------------------------------------------------------
+
+def all_banks(b: CompanyBank | None = None) -> dict[str, Bank]:
+    """Every phrase bank by name («GREET_HELLO», «NEEDS.volume.ask», «FACTS.office_address.answer»...)."""
+    b = b or default_bank()
+    out = {attr: getattr(b, attr) for attr in LINE_BANKS + PAIR_BANKS}
+    if has_dispatch(b):
+        out.update({attr: getattr(b, attr) for attr in DISPATCH_BANKS})
+    for topic, (q, a) in b.NEEDS.items():
         out[f"NEEDS.{topic}.ask"], out[f"NEEDS.{topic}.answer"] = q, a
-    for fact_id, fact in FACTS.items():
+    for fact_id, fact in b.FACTS.items():
         out[f"FACTS.{fact_id}.ask"], out[f"FACTS.{fact_id}.answer"] = fact["ask"], fact["answer"]
     return out
 
 
-def all_sentences(split: str) -> list[str]:
+def all_sentences(split: str, b: CompanyBank | None = None) -> list[str]:
     """Every template of one split, flattened (for the overlap check)."""
-    return [s for b in all_banks().values() for item in b[split]
+    return [s for pb in all_banks(b).values() for item in pb.get(split, [])
             for s in (item if isinstance(item, tuple) else [item])]
+
+
+def spoken_data(b: CompanyBank) -> list[tuple[str, str]]:
+    """(where, text) of every spoken string that is not a template of a phrase bank."""
+    out = [("COMPANY", b.COMPANY)]
+    out += [(f"{attr}.{split}", n) for attr in ("SELLERS", "CLIENTS")
+            for split, people in getattr(b, attr).items() for n, _ in people]
+    out += [(f"PRODUCTS.{p}.{k}", v) for p, forms in b.PRODUCTS.items()
+            for k, v in forms.items() if k != "unit"]
+    out += [(f"OBJECTS.{i}", form) for i, pair in enumerate(b.OBJECTS) for form in pair]
+    out += [("CITIES", c) for c in b.CITIES]
+    for uid, spec in list(b.UNITS.items()) + [("BUDGET", b.BUDGET)]:
+        out += [(f"UNITS.{uid}", w) for w in (*spec["forms"], spec.get("after", ""))]
+    for fact_id, fact in b.FACTS.items():
+        out += [(f"FACTS.{fact_id}.correct", v) for v in fact["correct"]]
+        out += [(f"FACTS.{fact_id}.wrong", v) for _, v in fact["wrong"]]
+    return out
 
 
 def _norm(s: str) -> str:
     return " ".join(re.sub(r"[^а-я{}_ ]", " ", s.lower()).split())
 
 
-def check_banks() -> None:
-    """No two splits share a sentence or a name; every template is synthesisable."""
-    sentences = {split: all_sentences(split) for split in SPLITS}
-    for one, other in combinations(SPLITS, 2):
+def fields(template: str) -> list[str]:
+    """The placeholder names in a template; ValueError on a malformed brace."""
+    return [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+
+
+# --- checking --------------------------------------------------------------------------------
+
+def _speakable(where: str, s: str) -> None:
+    bare = re.sub(r"\{[a-z_]+\}", "", s)
+    if not _ALLOWED.match(bare) or "ё" in bare.lower():
+        raise ValueError(f"{where}: not synthesisable by Festival (Cyrillic, spaces and .,!?:; "
+                         f"only; numbers in words; no ё, «», Latin or digits): {s!r}")
+    if _DASH.search(bare):
+        raise ValueError(f"{where}: a dash (Festival fails on it; a hyphen inside a word is fine): {s!r}")
+
+
+def _check_placeholders(where: str, s: str, with_v: bool, bank_name: str = "") -> None:
+    try:
+        names = fields(s)
+    except ValueError as exc:
+        raise ValueError(f"{where}: malformed placeholder in {s!r}: {exc}") from None
+    unknown = [n for n in names if n not in PLACEHOLDERS]
+    if unknown:
+        raise ValueError(f"{where}: unknown placeholder(s) {unknown} in {s!r}; known: {sorted(PLACEHOLDERS)}")
+    if with_v != ("v" in names):
+        raise ValueError(f"{where}: {{v}} belongs in every FACTS answer and nowhere else: {s!r}")
+    required = REQUIRED_FIELDS.get(bank_name)
+    if required and required not in names:
+        raise ValueError(f"{where}: every {bank_name} line says {{{required}}}: {s!r}")
+    for field, banks in ONLY_IN.items():
+        if field in names and bank_name not in banks:
+            raise ValueError(f"{where}: {{{field}}} belongs in {', '.join(banks)} only: {s!r}")
+
+
+def _check_shapes(b: CompanyBank) -> None:
+    """The structure the generator relies on; messages name the bank and the entry."""
+    def need(ok: bool, msg: str) -> None:
+        if not ok:
+            raise ValueError(f"bank {b.NAME}: {msg}")
+
+    need(isinstance(b.COMPANY, str) and b.COMPANY.strip() != "", "COMPANY must be a non-empty str")
+    for attr in ("SELLERS", "CLIENTS"):
+        for split, people in getattr(b, attr).items():
+            need(all(isinstance(p, tuple) and len(p) == 2 and p[1] in ("m", "f") for p in people),
+                 f"{attr}[{split}] must be (name, 'm' or 'f') pairs")
+    for spec_id, spec in list(b.UNITS.items()) + [("BUDGET", b.BUDGET)]:
+        need(all(isinstance(spec.get(k), int) for k in ("min", "max", "step"))
+             and 0 < spec["min"] <= spec["max"] < 1_000_000 and spec["step"] > 0,
+             f"{spec_id}: min, max, step must be ints, 0 < min <= max < 1000000")
+        need(spec.get("gender") in ("m", "f"), f"{spec_id}: gender must be 'm' or 'f'")
+        need(isinstance(spec.get("forms"), tuple) and len(spec["forms"]) == 3,
+             f"{spec_id}: forms must be (one, few, many), e.g. («час», «часа», «часов»)")
+    need(len(b.PRODUCTS) > 0, "PRODUCTS is empty")
+    for pid, p in b.PRODUCTS.items():
+        need(set(p) == {"nom", "gen", "acc", "need", "unit"}, f"PRODUCTS[{pid!r}] needs exactly "
+             "nom, gen, acc, need, unit")
+        need(p["unit"] in b.UNITS, f"PRODUCTS[{pid!r}] unit {p['unit']!r} is not in UNITS")
+    need(len(b.OBJECTS) > 0 and all(isinstance(o, tuple) and len(o) == 2 for o in b.OBJECTS),
+         "OBJECTS must be (accusative, genitive) pairs")
+    need(len(b.CITIES) > 0 and all(isinstance(c, str) for c in b.CITIES), "CITIES must be strs")
+    missing = [t for t in NEEDS_TOPICS if t not in b.NEEDS]
+    need(not missing, f"NEEDS lacks the topics {missing}")
+    need(len(b.FACTS) > 0, "FACTS is empty")
+    for fid, f in b.FACTS.items():
+        need(re.fullmatch(r"[a-z][a-z0-9_]*", fid) is not None, f"FACTS id {fid!r}: a-z, 0-9, _")
+        need(isinstance(f.get("expected"), str) and f["expected"] != "", f"FACTS[{fid!r}] expected: a str")
+        need(isinstance(f.get("correct"), list) and len(f["correct"]) > 0, f"FACTS[{fid!r}] correct: a list")
+        wrong = f.get("wrong")
+        need(isinstance(wrong, list) and len(wrong) > 0
+             and all(isinstance(w, tuple) and len(w) == 2 and w[0] != f["expected"] for w in wrong),
+             f"FACTS[{fid!r}] wrong: (value, spoken) pairs, each value unlike expected")
+        need(f.get("unit", "text") in FACT_UNITS, f"FACTS[{fid!r}] unit must be one of {FACT_UNITS}")
+        need(isinstance(f.get("keywords", []), list), f"FACTS[{fid!r}] keywords: a list")
+    for attr in PAIR_BANKS:
+        for split, items in getattr(b, attr).items():
+            need(all(isinstance(i, tuple) and len(i) == 2 for i in items),
+                 f"{attr}[{split}] must be (line, reply) pairs")
+    for name, pb in all_banks(b).items():
+        for split in b.SPLITS:
+            need(len(pb[split]) > 0, f"{name} has an empty {split} split")
+    for split in b.SPLITS:  # a presentation samples up to two lines
+        need(len(b.PRESENTATION[split]) >= 2, f"PRESENTATION[{split}] needs two lines at least")
+
+
+def check_banks(b: CompanyBank | None = None) -> None:
+    """Shapes hold; no two splits share a sentence or a name; every string is speakable and
+    uses only known placeholders."""
+    b = b or default_bank()
+    _check_shapes(b)
+    sentences = {split: all_sentences(split, b) for split in b.SPLITS}
+    for one, other in combinations(b.SPLITS, 2):
         shared = {_norm(s) for s in sentences[one]} & {_norm(s) for s in sentences[other]}
         if shared:
             raise ValueError(f"sentences in both {one} and {other}: {sorted(shared)}")
-        for people in (SELLERS, CLIENTS):
+        for people in (b.SELLERS, b.CLIENTS):
             names = {n for n, _ in people[one]} & {n for n, _ in people[other]}
             if names:
                 raise ValueError(f"names in both {one} and {other}: {sorted(names)}")
-    for s in (s for split in SPLITS for s in sentences[split]):
-        bare = re.sub(r"\{[a-z_]+\}", "", s)
-        if not _ALLOWED.match(bare) or "ё" in bare.lower():
-            raise ValueError(f"template not synthesisable by Festival: {s!r}")
+    answers = {f"FACTS.{fid}.answer" for fid in b.FACTS}
+    for name, pb in all_banks(b).items():
+        for split in b.SPLITS:
+            for item in pb[split]:
+                for s in item if isinstance(item, tuple) else (item,):
+                    where = f"{b.NAME}: {name}[{split}]"
+                    _check_placeholders(where, s, with_v=name in answers, bank_name=name)
+                    _speakable(where, s)
+    for where, s in spoken_data(b):
+        _speakable(f"{b.NAME}: {where}", s)
+        if fields(s):
+            raise ValueError(f"{b.NAME}: {where} is spoken as is, no placeholders: {s!r}")
+
+
+def short_banks(b: CompanyBank) -> list[str]:
+    """Where a bank has fewer items per split than SPEC.md asks of a new bank."""
+    out = []
+
+    def want(what: str, have: int, key: str) -> None:
+        if have < MIN_COUNTS[key]:
+            out.append(f"{what}: {have} < {MIN_COUNTS[key]}")
+
+    if not has_dispatch(b):
+        out.append(f"{', '.join(DISPATCH_BANKS)}: missing (no dispatching cases will be planted)")
+    for split in b.SPLITS:
+        for attr in LINE_BANKS + PAIR_BANKS + (DISPATCH_BANKS if has_dispatch(b) else ()):
+            want(f"{attr}[{split}]", len(getattr(b, attr)[split]), attr)
+        for attr in ("SELLERS", "CLIENTS"):
+            want(f"{attr}[{split}]", len(getattr(b, attr)[split]), attr)
+        for topic, (q, a) in b.NEEDS.items():
+            want(f"NEEDS.{topic} questions[{split}]", len(q[split]), "NEEDS.ask")
+            want(f"NEEDS.{topic} answers[{split}]", len(a[split]), "NEEDS.answer")
+        for fid, f in b.FACTS.items():
+            want(f"FACTS.{fid}.ask[{split}]", len(f["ask"][split]), "FACTS.ask")
+            want(f"FACTS.{fid}.answer[{split}]", len(f["answer"][split]), "FACTS.answer")
+    for fid, f in b.FACTS.items():
+        want(f"FACTS.{fid}.wrong", len(f["wrong"]), "FACTS.wrong")
+    want("FACTS", len(b.FACTS), "FACTS")
+    for attr in ("PRODUCTS", "OBJECTS", "CITIES"):
+        want(attr, len(getattr(b, attr)), attr)
+    return out
