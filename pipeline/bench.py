@@ -7,7 +7,6 @@ SQLite file, so no transcript cache is reused.
 
 from __future__ import annotations
 
-import platform
 import resource
 import statistics
 import tempfile
@@ -18,6 +17,7 @@ from pathlib import Path
 from checks.analyze import analyze_transcript
 from checks.standard import Standard
 from pipeline.batch import discover, group_calls, process_recording
+from pipeline.machine import cpu_line
 from pipeline.records import Transcript
 from pipeline.settings import TranscriptionOptions
 from pipeline.storage.db import open_database
@@ -81,7 +81,7 @@ def run_benchmark(folder: Path, standard: Standard, options: TranscriptionOption
 def render_markdown(result: BenchResult, options: TranscriptionOptions) -> str:
     timings = result.calls
     lines = [
-        f"Machine: {platform.processor() or platform.machine()}, {options.cpu_threads} threads, "
+        f"Machine: {cpu_line()}; {options.cpu_threads} threads, "
         f"engine {options.engine}, model {options.model}, {options.compute_type}, beam {options.beam_size}; "
         f"{time.strftime('%Y-%m-%d')}",
         "",

@@ -290,16 +290,19 @@ def bench_engines(
     only: Optional[list[str]] = typer.Option(None, "--only", help="Run only configurations whose label contains this."),
 ) -> None:
     """Engines and settings side by side: RTF, calls per hour, peak RSS, WER; print Markdown."""
-    from pipeline.bench_engines import CONFIGS, render_markdown, run_config
-
     _standard_or_exit(standard)
+    from pipeline.bench_engines import CONFIGS, footer, header, row_line, run_config
+
+    chosen = [c for c in CONFIGS if not only or any(o in c.label for o in only)]
+    # each row as soon as it is measured: a configuration takes minutes, and a later failure
+    # must not lose the rows before it
+    print(header(), flush=True)
     rows = []
-    for config in CONFIGS:
-        if only and not any(o in config.label for o in only):
-            continue
+    for config in chosen:
         err.print(f"{config.label} …", markup=False)
         rows.append(run_config(config, folder, standard))
-    sys.stdout.write(render_markdown(rows) + "\n")
+        print(row_line(rows[-1]), flush=True)
+    print(footer(rows))
 
 
 @app.command("bench-queue")

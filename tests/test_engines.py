@@ -147,6 +147,31 @@ def test_default_rule_is_the_fastest_within_a_point_on_each_channel():
         row("int8 whole channel", 0.060, 0.291, 0.377),
         row("int8 two calls at once (1 thread each)", 0.039, 0.233, 0.298),  # two workers: a deployment
     ]
-    assert default_choice(rows).config.label == "faster-whisper int8 (default)"
+    assert default_choice(rows)[0].config.label == "faster-whisper int8 (default)"
     # greedy within a point on both channels: the faster one wins
-    assert default_choice([rows[0], row("int8 greedy", 0.030, 0.235, 0.294)]).config.label == "int8 greedy"
+    assert default_choice([rows[0], row("int8 greedy", 0.030, 0.235, 0.294)])[0].config.label == "int8 greedy"
+
+
+def test_default_rule_lets_the_seller_decide_when_no_row_is_near_best_on_both_channels():
+    """bench-engines --only "openai-whisper fp32" --only "(default)" once lost its table here (issue 20)."""
+    from pipeline.bench_engines import CONFIGS, Row, default_choice, footer
+
+    by_label = {c.label: c for c in CONFIGS}
+    rows = [Row(by_label["openai-whisper fp32"], 6, 333.0, 170.0, 1500.0, 0.119, 0.160),
+            Row(by_label["faster-whisper int8 (default)"], 6, 333.0, 35.0, 600.0, 0.138, 0.133),
+            Row(by_label["int8 greedy"], 6, 333.0, 25.0, 600.0, 0.170, 0.150)]
+    chosen, rule = default_choice(rows)
+    assert chosen.config.label == "openai-whisper fp32" and "seller" in rule
+    assert "**openai-whisper fp32**" in footer(rows)
+    assert default_choice(rows[1:2])[0] is rows[1]  # one row is always its own best
+
+
+def test_machine_line_names_the_cpu_and_its_vector_flags():
+    from pipeline.machine import cpu_line
+
+    info = ("processor\t: 0\nmodel name\t: AMD EPYC 7B13\nflags\t\t: fpu sse2 avx avx2 fma\n\n"
+            "processor\t: 1\nmodel name\t: AMD EPYC 7B13\nflags\t\t: fpu sse2 avx avx2 fma\n")
+    assert cpu_line(info).startswith("AMD EPYC 7B13, ") and cpu_line(info).endswith(", avx2")
+    xeon = "model name\t: Intel Xeon\nflags\t\t: avx2 avx512f avx512bw avx512_vnni amx_int8 avx_vnni\n"
+    assert cpu_line(xeon).endswith("amx_int8 avx2 avx512_vnni avx512bw avx512f avx_vnni")
+    assert cpu_line("model name\t: Old\nflags\t\t: sse2 avx\n").endswith("no AVX2 or AVX-512")
