@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from checks.meaning.encoder import ensure_encoder
 from checks.registry import CallContext, CheckSpec, all_checks
 from checks.scoring import score_call
 from checks.standard import Standard, StandardError, key_path
@@ -19,7 +20,12 @@ if TYPE_CHECKING:
 
 
 def plan_checks(standard: Standard, source: str = "standard") -> tuple[list[tuple[CheckSpec, Mapping[str, Any]]], list[str]]:
-    """Which checks run with which parameters, and which are skipped and why."""
+    """Which checks run with which parameters, and which are skipped and why.
+
+    Run at the start of a batch, so it also loads the sentence encoder every standard's
+    stages are matched with: a missing package stops the run here, naming it, not in the
+    middle of a night's calls (`EncoderUnavailable`). Loaded once per process."""
+    ensure_encoder()
     available = all_checks()
     if standard.checks is not None:
         unknown = sorted(set(standard.checks) - set(available))

@@ -16,6 +16,7 @@ from checks.dialogue import (
     DAY_LEMMAS,
     StatedValue,
     answer_window,
+    candidate_facts,
     expected_value,
     fact_for_exchange,
     fact_for_question,
@@ -28,6 +29,7 @@ from checks.dialogue import (
 )
 from checks.holds import hold_announced
 from checks.matching import best_match, evidence_for, keyword_found, reference_lemmas
+from checks.meaning.calls import fact_index
 from checks.registry import CallContext, CheckResult, register
 from checks.standard import Fact
 from checks.text import NormText, match_key
@@ -96,12 +98,26 @@ def topic_lines(ctx: CallContext) -> list[int]:
     questions = set(client_questions(ctx))
     return [
         i for i, u in enumerate(ctx.transcript.utterances)
-        if i in questions or (u.speaker == "client" and any(fact_keywords_found(f, ctx.texts[i]) for f in kb))
+        if i in questions or (u.speaker == "client" and (any(fact_keywords_found(f, ctx.texts[i]) for f in kb)
+                                                          or fact_by_meaning(ctx, i) is not None))
     ]
 
 
 def question_fact(ctx: CallContext, index: int) -> Fact | None:
-    return fact_for_question(ctx.texts[index], ctx.standard.knowledge_base)
+    """The fact a client line asks about: by its keywords, else by meaning, when the fact has
+    example questions («а привезти во сколько обойдётся?» names no keyword of delivery)."""
+    return fact_for_question(ctx.texts[index], ctx.standard.knowledge_base) or fact_by_meaning(ctx, index)
+
+
+def fact_by_meaning(ctx: CallContext, index: int) -> Fact | None:
+    kb = ctx.standard.knowledge_base
+    if not any(f.example_questions for f in kb) or candidate_facts(ctx.texts[index], kb):
+        # no examples: keywords alone as before; keywords found but tied («доставка в Тверь» names
+        # delivery, and no fact's place): the question is about what the knowledge base lacks,
+        # and meaning, blind to the place, would take the nearest delivery for it
+        return None
+    found = ctx.meaning.match(fact_index(ctx.standard), index)
+    return next((f for f in kb if found and f.id == found.label), None)
 
 
 def _judged_facts(ctx: CallContext, question: int, answer: int) -> Iterator[Fact]:

@@ -21,6 +21,11 @@ DEFAULTS: dict[str, list[str]] = {
     "explain_phrases": ["он занимается", "она занимается", "отвечает за", "специалист по", "который поможет", "которая поможет", "подробно расскажет"],
     "complaint_phrases": ["меня уже переключали", "я уже звонил", "я уже звонила", "уже третий раз", "сколько можно переключать", "мне уже говорили позвонить"],
     "absent_phrases": ["нужного сотрудника нет", "его сейчас нет", "ее сейчас нет", "он на встрече", "она на встрече", "он в отпуске", "сотрудник отсутствует"],
+    # an absent colleague is said in these word forms: «он на встрече» is away, while «запишу вас
+    # на встречу с нашим специалистом» books one (same lemma, another case); compared as written
+    "absent_words": ["нет", "нету", "отсутствует", "отсутствуют", "отпуске", "отпуск", "встрече", "совещании",
+                     "выезде", "вышел", "вышла", "уехал", "уехала", "ушел", "ушла", "болеет", "больничном",
+                     "занят", "занята", "обеде"],
     "callback_phrases": ["перезвоним", "перезвонит", "оставьте номер", "оставьте телефон", "передам что вы звонили", "свяжется с вами"],
 }
 
@@ -29,11 +34,17 @@ def _phrases(params: Mapping[str, Any], key: str) -> list[str]:
     return list(params.get(key, DEFAULTS[key]))
 
 
+def _says_absent(text: NormText, words: list[str]) -> bool:
+    """The line has a word form that says someone is away; the phrase match alone works on lemmas."""
+    forms = {t.text for t in text.tokens}
+    return any(w in forms for w in words)
+
+
 def _names_someone(text: NormText) -> bool:
     return any(is_first_name(t.text) for t in text.tokens if t.text.isalpha())
 
 
-@register("poor_dispatching", "1", needs_roles=True)
+@register("poor_dispatching", "2", needs_roles=True)
 def poor_dispatching_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     cutoff = ctx.standard.thresholds.match_cutoff
     severity = params.get("severity", "major")
@@ -64,6 +75,7 @@ def poor_dispatching_check(ctx: CallContext, params: Mapping[str, Any]) -> Check
         ):
             add(i, transfer, "transfer_without_template", "a transfer names the colleague or says why")
         absent = best_match(_phrases(params, "absent_phrases"), text, cutoff)
-        if absent and not any(best_match(_phrases(params, "callback_phrases"), t, cutoff) for t in context):
+        if (absent and _says_absent(text, _phrases(params, "absent_words"))
+                and not any(best_match(_phrases(params, "callback_phrases"), t, cutoff) for t in context)):
             add(i, absent, "absent_without_callback", "when the person is absent, offer a call-back")
     return CheckResult(findings=tuple(findings))

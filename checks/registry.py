@@ -21,6 +21,7 @@ from checks.text import NormText, normalise_utterance
 from pipeline.records import Finding, StageHit, Transcript
 
 if TYPE_CHECKING:
+    from checks.meaning.calls import LineVectors
     from pipeline.phone.metadata import CallMetadata
     from pipeline.phone.sellers import Seller
     from pipeline.phone.threads import ThreadCall
@@ -62,6 +63,13 @@ class CallContext:
     @cached_property
     def texts(self) -> tuple[NormText, ...]:
         return tuple(normalise_utterance(u) for u in self.transcript.utterances)
+
+    @cached_property
+    def meaning(self) -> LineVectors:
+        """The sentences of every line with their vectors, embedded in one batch when first asked."""
+        from checks.meaning.calls import line_vectors
+
+        return line_vectors(self.transcript)
 
     @cached_property
     def hold_memo(self) -> dict[int, str | None]:

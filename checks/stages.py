@@ -1,8 +1,10 @@
 """Find the script stages of the standard in a call, with evidence.
 
-A stage is present when one of its reference phrases matches an utterance of the
-right speaker in the right part of the call; the first such utterance is its
-evidence. Its required elements (the company
+A stage is present when an utterance of the right speaker in the right part of the
+call matches it by its phrases (fuzzy, on lemmas) or by meaning (the phrases are the
+stage's examples; `checks.meaning`), whichever is stronger; the first such utterance is
+its evidence. A line nearer in meaning to one of the stage's `counter_examples` than
+to its phrases is not the stage, whatever words it shares with them. Its required elements (the company
 name and the seller's name in a greeting, a concrete time in a meeting
 proposal) are then looked for around that utterance; the share found is the
 stage's score.
@@ -14,6 +16,8 @@ import re
 
 from checks.dialogue import DAY_LEMMAS, is_question
 from checks.matching import PhraseMatch, best_match, evidence_for
+from checks.meaning.calls import counter_example_wins, stage_index
+from checks.meaning.index import MeaningMatch
 from checks.registry import CallContext
 from checks.standard import Element, Stage, Standard
 from checks.text import NormText, is_first_name
@@ -96,9 +100,32 @@ def _first_free_question(ctx: CallContext, stage: Stage, cutoff: float) -> tuple
     return None
 
 
+def meaning_as_phrase(found: MeaningMatch, text: NormText, cutoff: float) -> PhraseMatch:
+    """A match by meaning on the phrase scale: at its calibrated threshold it is as strong as a
+    phrase at the cutoff, at identity as strong as an exact phrase; its evidence names the
+    nearest example and the similarity."""
+    score = cutoff + found.strength * (100.0 - cutoff)
+    return PhraseMatch(score, 0, len(text.tokens),
+                       f"{found.example} (by meaning: «{found.unit}», similarity {found.similarity:.2f} "
+                       f"≥ {found.threshold:.2f})")
+
+
+def _line_match(ctx: CallContext, stage: Stage, i: int, cutoff: float) -> PhraseMatch | None:
+    """The stronger of the phrase match and the match by meaning; none when a counter-example wins."""
+    index = stage_index(ctx.standard)
+    if stage.counter_examples and counter_example_wins(index, ctx.meaning, i, stage.id):
+        return None
+    by_words = best_match(stage.phrases, ctx.texts[i], cutoff)
+    found = ctx.meaning.match(index, i, stage.id)
+    by_meaning = meaning_as_phrase(found, ctx.texts[i], cutoff) if found else None
+    if by_words and (by_meaning is None or by_words.score >= by_meaning.score):
+        return by_words
+    return by_meaning
+
+
 def detect_stage(ctx: CallContext, stage: Stage) -> StageHit:
     cutoff = ctx.standard.thresholds.match_cutoff
-    matches = [(i, m) for i in candidate_indices(ctx, stage) if (m := best_match(stage.phrases, ctx.texts[i], cutoff))]
+    matches = [(i, m) for i in candidate_indices(ctx, stage) if (m := _line_match(ctx, stage, i, cutoff))]
     best: tuple[int, PhraseMatch] | None = None
     if matches:
         # the first clear match is where the stage happened, for the order check and

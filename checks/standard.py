@@ -67,6 +67,9 @@ class Stage(_Strict):
     elements: list[Element] = []
     # any question of the speaker that no other stage claims also counts
     any_question: bool = False
+    # lines that look like the stage and are not («если надумаете, звоните» proposes no meeting):
+    # a line nearer in meaning to one of these than to the stage's phrases is not the stage
+    counter_examples: list[str] = []
 
 
 class Thresholds(_Strict):
@@ -80,6 +83,9 @@ class Fact(_Strict):
     id: str = Field(min_length=1)
     topic: str = ""
     keywords: list[str] = Field(min_length=1)
+    # questions a client may ask about it in any words («во сколько обойдётся привезти»):
+    # a question close in meaning to one of them is linked to the fact, keywords or not
+    example_questions: list[str] = []
     value: float | str
     unit: Literal["rub", "time", "days", "hours", "percent", "years", "text"] = "text"
 

@@ -237,6 +237,15 @@ def test_absent_colleague_without_callback(standard):
     assert [f.details["kind"] for f in bad] == ["absent_without_callback"] and good == []
 
 
+def test_booking_a_meeting_with_a_specialist_is_no_absent_colleague(standard):
+    # «на встречу» books one; only «он на встрече» (another case) says the colleague is away
+    booked = findings(standard, GREETING, ("seller", 5.0, "Давайте я запишу вас на встречу с нашим специалистом, "
+                                                          "он приедет на объект."), kind="poor_dispatching")
+    away = findings(standard, GREETING, ("seller", 5.0, "Специалиста сейчас нет, он на встрече."),
+                    kind="poor_dispatching")
+    assert booked == [] and [f.details["kind"] for f in away] == ["absent_without_callback"]
+
+
 # --- interruption and talk metrics --------------------------------------------------
 
 def test_seller_talking_over_the_client(standard):

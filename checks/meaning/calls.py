@@ -1,0 +1,92 @@
+"""The meaning layer as the checks see it: one call's line vectors, and the standard's indexes.
+
+Each line of a call is cut into its sentences (`index.units`) and all of them are embedded
+in one batch, once per call. The standard's indexes (stages, facts) are built and calibrated
+once per standard and kept for the process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from checks.meaning.encoder import get_encoder
+from checks.meaning.index import MeaningIndex, MeaningMatch, build_index, units
+from checks.meaning.neutral import NEUTRAL_LINES
+from checks.standard import Standard
+from pipeline.records import Transcript
+
+# a sentence this short is left to the phrases: two words have too little meaning to compare
+# («ага добрый» is as near to «всего доброго» as a farewell is)
+MIN_UNIT_WORDS = 3
+
+
+@dataclass(frozen=True)
+class LineVectors:
+    """Per line of the call: its sentences and their vectors."""
+
+    units: tuple[tuple[str, ...], ...]
+    vectors: tuple[np.ndarray, ...]
+
+    def match(self, index: MeaningIndex, line: int, wanted: str | None = None) -> MeaningMatch | None:
+        return index.match(self.vectors[line], self.units[line], wanted)
+
+
+def line_vectors(transcript: Transcript) -> LineVectors:
+    per_line = [tuple(u for u in units(utt.text) if len(u.split()) >= MIN_UNIT_WORDS) for utt in transcript.utterances]
+    flat = [u for line in per_line for u in line]
+    matrix = get_encoder().encode(flat)
+    out: list[np.ndarray] = []
+    at = 0
+    for line in per_line:
+        out.append(matrix[at:at + len(line)])
+        at += len(line)
+    return LineVectors(tuple(per_line), tuple(out))
+
+
+# id of the standard → (the standard, its index); the standard is kept so its id is not reused
+_STAGES: dict[int, tuple[Standard, MeaningIndex]] = {}
+_FACTS: dict[int, tuple[Standard, MeaningIndex]] = {}
+
+
+def stage_index(standard: Standard) -> MeaningIndex:
+    """The stages' phrases as examples, their counter-examples, and the neutral lines."""
+    cached = _STAGES.get(id(standard))
+    if cached is None or cached[0] is not standard:
+        index = build_index({s.id: s.phrases for s in standard.stages},
+                            {s.id: s.counter_examples for s in standard.stages if s.counter_examples},
+                            NEUTRAL_LINES, get_encoder())
+        cached = _STAGES[id(standard)] = (standard, index)
+    return cached[1]
+
+
+def fact_index(standard: Standard) -> MeaningIndex:
+    """The facts' example questions (and topics) against each other and the neutral lines."""
+    cached = _FACTS.get(id(standard))
+    if cached is None or cached[0] is not standard:
+        examples = {f.id: [*f.example_questions, *([f.topic] if f.topic and f.example_questions else [])]
+                    for f in standard.knowledge_base if f.example_questions}
+        index = build_index(examples, {}, NEUTRAL_LINES, get_encoder())
+        cached = _FACTS[id(standard)] = (standard, index)
+    return cached[1]
+
+
+def counter_example_wins(index: MeaningIndex, lines: LineVectors, line: int, label: str) -> str | None:
+    """The counter-example of `label` a line says, when it is nearer to it than to any of the
+    label's examples and as near as the label's threshold: «если надумаете, звоните» has the
+    word «звоните» and proposes no meeting."""
+    vectors, texts = lines.vectors[line], lines.units[line]
+    if not len(texts) or label not in index.thresholds:
+        return None
+    sims = vectors @ index.vectors.T
+    labels = np.array(index.labels, dtype=object)
+    counter = labels == "!" + label
+    if not counter.any():
+        return None
+    own = labels == label
+    for row in sims:
+        best_counter = int(np.where(counter, row, -np.inf).argmax())
+        if row[best_counter] >= index.thresholds[label] and row[best_counter] > np.where(own, row, -np.inf).max():
+            return index.texts[best_counter]
+    return None
