@@ -18,6 +18,7 @@ from checks.analyze import analyze_transcript
 from checks.standard import Standard
 from pipeline.batch import discover, group_calls, process_recording
 from pipeline.machine import cpu_line
+from pipeline.progress import CallProgress
 from pipeline.records import Transcript
 from pipeline.settings import TranscriptionOptions
 from pipeline.storage.db import open_database
@@ -67,13 +68,16 @@ def run_benchmark(folder: Path, standard: Standard, options: TranscriptionOption
     transcripts: list[Transcript] = []
     with tempfile.TemporaryDirectory() as tmp:
         sessions = open_database(f"sqlite:///{tmp}/bench.db")
-        for call in group_calls(discover(folder)):
-            outcome = process_recording(call, standard, options, sessions)
-            if outcome.analysis is None:
-                continue
-            transcripts.append(outcome.analysis.transcript)
-            timings.append(CallTiming(call.path.name, outcome.analysis.transcript.duration_s,
-                                      dict(outcome.timings), peak_rss_mb()))
+        calls = group_calls(discover(folder))
+        with CallProgress(len(calls), "bench") as progress:
+            for call in calls:
+                progress.start(call.path.name)
+                outcome = process_recording(call, standard, options, sessions)
+                if outcome.analysis is None:
+                    continue
+                transcripts.append(outcome.analysis.transcript)
+                timings.append(CallTiming(call.path.name, outcome.analysis.transcript.duration_s,
+                                          dict(outcome.timings), peak_rss_mb()))
     rates = [analysis_rate(transcripts, standard) for _ in range(repeats)] if transcripts else []
     return BenchResult(timings, rates)
 

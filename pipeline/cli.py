@@ -63,20 +63,30 @@ def run(
 ) -> None:
     """Run the nightly batch once over a folder of recordings."""
     _standard_or_exit(standard)
-    from pipeline.flow import nightly_flow, sessions_for
+    from pipeline.flow import sessions_for
+    from pipeline.orchestration.run import run_batch
+    from pipeline.orchestration.server import PrefectServerError
+    from pipeline.orchestration.signals import Stopped
     from pipeline.phone.errors import MetadataError
     from pipeline.storage import repository as repo
+    from pipeline.storage.db import DatabaseNotWritable
     from pipeline.summary import calls_table, missed_table, parallel_table
 
     if not recordings.is_dir():
         err.print(f"{recordings}: recordings folder not found", markup=False, style="red")
         raise typer.Exit(2)
     try:
-        result = nightly_flow(str(recordings), str(standard), db, str(cdr) if cdr else None,
-                              str(sellers) if sellers else None)
-    except MetadataError as exc:
+        result = run_batch(recordings, standard, db, cdr, sellers)
+    except (MetadataError, DatabaseNotWritable, PrefectServerError) as exc:
         err.print(str(exc), markup=False, style="red")
         raise typer.Exit(2) from None
+    except Stopped as exc:
+        err.print(f"{exc}: the calls finished before it are stored; the next run goes on from there",
+                  markup=False, style="red")
+        raise typer.Exit(128 + exc.signum) from None
+    if not result.outcomes:
+        err.print(f"no recordings in {recordings}: a night without calls, or a share that is not mounted?",
+                  markup=False, style="yellow")
     if as_json:
         from pipeline.report import batch_to_json
 
@@ -226,18 +236,26 @@ def _print_analysis(file: Path, result: dict) -> None:
 @app.command()
 def serve(
     cron: str = typer.Option("0 2 * * *", "--cron", help="When to run, as a cron expression."),
+    interval: Optional[float] = typer.Option(None, "--interval", help="Run every this many seconds instead of the cron schedule."),
     recordings: Path = typer.Option(DEFAULT_RECORDINGS, "--recordings", "-r"),
     standard: Path = StandardOpt,
+    prefect_home: Optional[Path] = typer.Option(
+        None, "--prefect-home",
+        help="Start a Prefect server here, its database in this folder (default: the server in $PREFECT_API_URL)."),
 ) -> None:
-    """Serve the nightly flow as a Prefect deployment on a schedule."""
+    """Serve the nightly flow as a Prefect deployment whose schedule a real Prefect server fires."""
     _standard_or_exit(standard)
-    from pipeline.flow import nightly_flow
+    from pipeline.orchestration.run import NoSchedulerError, serve_schedule
+    from pipeline.orchestration.server import PrefectServerError
+    from pipeline.orchestration.signals import Stopped
 
-    nightly_flow.serve(
-        name="callqa-nightly",
-        cron=cron,
-        parameters={"recordings": str(recordings), "standard_path": str(standard)},
-    )
+    try:
+        serve_schedule(recordings, standard, cron, interval, prefect_home)
+    except (NoSchedulerError, PrefectServerError) as exc:
+        err.print(str(exc), markup=False, style="red")
+        raise typer.Exit(2) from None
+    except Stopped:
+        err.print("stopped serving", markup=False)
 
 
 @app.command("eval")
@@ -256,12 +274,15 @@ def evaluate(
     std = _standard_or_exit(standard)
     from pipeline.batch import cached_transcriber
     from pipeline.evaluate import evaluate_folder, render_report
+    from pipeline.progress import CallProgress
     from pipeline.storage.db import open_database
 
     options = options_from_env()
     transcript_for = cached_transcriber(options, std, open_database(db)) if db else None
-    report = evaluate_folder(folder, std, options, progress=lambda msg: err.print(msg, markup=False),
-                             transcript_for=transcript_for, reference=reference)
+    # evaluate_folder reports "[i/n] name" as each call with a sidecar begins
+    with CallProgress(sum(1 for _ in folder.rglob("*.truth.json")), "eval") as progress:
+        report = evaluate_folder(folder, std, options, progress=progress.start, transcript_for=transcript_for,
+                                 reference=reference)
     if as_json:
         sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n")
     else:
@@ -273,14 +294,23 @@ def bench(
     folder: Path = typer.Argument(DEFAULT_RECORDINGS / "samples", help="Recordings to time."),
     standard: Path = StandardOpt,
     repeats: int = typer.Option(5, "--repeats", help="Passes of analysis alone over the transcripts."),
+    startup_runs: int = typer.Option(3, "--startup-runs", help="Runs of each start-up timing (the median is shown)."),
+    only: Optional[str] = typer.Option(None, "--only", help="One section: calls or startup (default: both)."),
 ) -> None:
-    """Time every stage of the pipeline per call, then analysis alone; print Markdown."""
+    """Time every stage of the pipeline per call, then analysis alone, then start-up; print Markdown."""
+    if only not in (None, "calls", "startup"):
+        err.print(f"--only {only}: expected calls or startup", markup=False, style="red")
+        raise typer.Exit(2)
     std = _standard_or_exit(standard)
     from pipeline.bench import render_markdown, run_benchmark
+    from pipeline.bench_startup import render_startup, run_startup, smallest_call
 
-    options = options_from_env()
-    result = run_benchmark(folder, std, options, repeats)
-    sys.stdout.write(render_markdown(result, options) + "\n")
+    if only != "startup":
+        options = options_from_env()
+        print(render_markdown(run_benchmark(folder, std, options, repeats), options), flush=True)
+    if only != "calls" and startup_runs > 0:
+        # after the calls: the model and the audio are in the page cache, as on a working machine
+        print(("\n" if only is None else "") + render_startup(run_startup(smallest_call(folder), standard, startup_runs)))
 
 
 @app.command("bench-engines")

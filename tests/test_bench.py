@@ -20,3 +20,27 @@ def test_report_has_every_stage_and_the_analysis_rate():
     assert "| decode s | transcribe s | analyse s | store s |" in text
     assert "| a.flac | 60.0 | 0.20 | 9.00 | 0.02 | 0.01 | 9.2 | 0.154 | 500 |" in text
     assert "Analysis alone" in text and "calls/s" in text
+
+
+def test_startup_section_reports_medians_and_the_fixed_cost():
+    from pipeline.bench_startup import AnalyzeRun, StartupResult, render_startup
+
+    runs = [AnalyzeRun(9.0, 2.5, 0.3), AnalyzeRun(8.0, 2.0, 0.2), AnalyzeRun(12.0, 4.0, 0.5)]
+    text = render_startup(StartupResult([0.4, 0.5, 0.9], Path("short.flac"), runs))
+    assert "median of 3 runs" in text and "short.flac" in text
+    assert "| `callqa --help` | 0.50 | 0.40–0.90 |" in text
+    assert "| `callqa analyze`, fixed cost (start to ready, plus exit) | 2.80 | 2.20–4.50 |" in text
+    assert "| `callqa analyze`, whole | 9.00 | 8.00–12.00 |" in text
+
+
+def test_marks_are_written_only_when_a_benchmark_asks(tmp_path, monkeypatch):
+    from pipeline.startup import TRACE_ENV, mark
+
+    monkeypatch.delenv(TRACE_ENV, raising=False)
+    mark("ready")  # no file named: nothing to write, nothing fails
+    trace = tmp_path / "trace"
+    monkeypatch.setenv(TRACE_ENV, str(trace))
+    mark("ready")
+    mark("done")
+    events = [line.split()[0] for line in trace.read_text(encoding="utf-8").splitlines()]
+    assert events == ["ready", "done"]

@@ -23,10 +23,15 @@ def test_broken_standard_stops_before_any_work_and_names_the_key(tmp_path):
 
 
 @pytest.mark.model
-def test_analyze_json_follows_the_documented_shape(demo_truths):
+def test_analyze_json_follows_the_documented_shape(demo_truths, tmp_path, monkeypatch):
+    from pipeline.startup import TRACE_ENV
+
+    trace = tmp_path / "trace"
+    monkeypatch.setenv(TRACE_ENV, str(trace))  # as `callqa bench`'s start-up section runs it
     name = next(iter(demo_truths))
     result = runner.invoke(app, ["analyze", str(SAMPLES / name), "--json"])
     assert result.exit_code == 0, result.output
+    assert [line.split()[0] for line in trace.read_text(encoding="utf-8").splitlines()] == ["ready", "done"]
     data = json.loads(result.stdout)
     assert JSON_KEYS <= set(data)
     assert 0 <= data["score"] <= 100 and isinstance(data["flagged"], bool)
