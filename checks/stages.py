@@ -91,7 +91,7 @@ def _elements(ctx: CallContext, stage: Stage, index: int, cutoff: float) -> dict
 
 def _first_free_question(ctx: CallContext, stage: Stage, cutoff: float) -> tuple[int, PhraseMatch] | None:
     """The speaker's first question that is not another stage's phrase («вам удобно?» is not discovery)."""
-    others = [p for s in ctx.standard.stages if s.id != stage.id for p in s.phrases]
+    others = _other_phrases(ctx.standard, stage)
     others += [p for s in ctx.standard.stages for el in s.elements for p in el.phrases]
     for i in candidate_indices(ctx, stage):
         utt, text = ctx.transcript.utterances[i], ctx.texts[i]
@@ -110,6 +110,20 @@ def meaning_as_phrase(found: MeaningMatch, text: NormText, cutoff: float) -> Phr
                        f"≥ {found.threshold:.2f})")
 
 
+def _free_for_meaning(ctx: CallContext, stage: Stage, i: int, cutoff: float) -> bool:
+    """A line that says another stage's phrase is that stage's, whatever it is near in meaning
+    («Строй Дом, рассказывайте, что нужно» greets, though «что нужно» is near «что вы строите»);
+    a stage that is asking (`any_question`) is found by meaning only in a question («если объём
+    серьёзный, скинем пять процентов» states, it does not discover)."""
+    if stage.any_question and not is_question(ctx.transcript.utterances[i], ctx.texts[i]):
+        return False
+    return not best_match(_other_phrases(ctx.standard, stage), ctx.texts[i], cutoff)
+
+
+def _other_phrases(standard: Standard, stage: Stage) -> list[str]:
+    return [p for s in standard.stages if s.id != stage.id for p in s.phrases]
+
+
 def _line_match(ctx: CallContext, stage: Stage, i: int, cutoff: float) -> PhraseMatch | None:
     """The stronger of the phrase match and the match by meaning; none when a counter-example wins."""
     index = stage_index(ctx.standard)
@@ -117,6 +131,8 @@ def _line_match(ctx: CallContext, stage: Stage, i: int, cutoff: float) -> Phrase
         return None
     by_words = best_match(stage.phrases, ctx.texts[i], cutoff)
     found = ctx.meaning.match(index, i, stage.id)
+    if found and not _free_for_meaning(ctx, stage, i, cutoff):
+        found = None
     by_meaning = meaning_as_phrase(found, ctx.texts[i], cutoff) if found else None
     if by_words and (by_meaning is None or by_words.score >= by_meaning.score):
         return by_words

@@ -1,13 +1,17 @@
 """Labelled examples by meaning, with a threshold per label calibrated from the examples themselves.
 
 A label (a script stage, a knowledge-base fact) is described by example sentences. A line
-takes the label of its nearest example, when that example is nearer than every example of
-the other labels, every counter-example and every neutral line, and at least as near as the
-label's threshold. The thresholds are not set by hand: each is the lowest similarity that
-keeps out the other labels' examples, the label's counter-examples and the neutral lines
-that would otherwise be taken for it (each tried against the rest, leaving itself out), and
-no lower than most neutral lines' similarity to the label. A standard with other examples
-gets other thresholds, with no one tuning them; a label with no examples matches nothing.
+takes the label of its nearest reference, when that reference is one of the label's examples
+(not an example of another label, a counter-example or a neutral line) and at least as near
+as the label's threshold.
+
+The thresholds are not set by hand. A label's threshold is the similarity to its examples that
+95% of everything else stays under: the other labels' examples and the neutral lines (each an
+everyday line of a call). A standard with other examples gets other thresholds, with no one
+tuning them. Counter-examples are kept out entirely: the threshold is raised above the nearest
+of them. A first try calibrated on the examples' own similarity to each other (leave one out);
+short stock phrases are far nearer to each other than a real line is to them, so those
+thresholds kept out almost every paraphrase. A label with no examples matches nothing.
 """
 
 from __future__ import annotations
@@ -20,9 +24,9 @@ import numpy as np
 
 from checks.meaning.encoder import Encoder
 
-# a label's threshold is above this share of the neutral lines' similarities to it
+# a label's threshold is above this share of the other references' similarities to it
 NEUTRAL_QUANTILE = 0.95
-# and this much above the nearest line it must keep out
+# and this much above the quantile, or the nearest counter-example
 MARGIN = 0.01
 NEUTRAL = ""  # the label of the neutral lines
 COUNTER = "!"  # prefix of a label's counter-examples
@@ -109,29 +113,17 @@ def calibrate(labels: tuple[str, ...], vectors: np.ndarray) -> dict[str, float]:
     sims = vectors @ vectors.T
     np.fill_diagonal(sims, -np.inf)  # each reference is tried against the others
     lab = np.array(labels, dtype=object)
+    is_counter = np.array([label.startswith(COUNTER) for label in labels])
     out: dict[str, float] = {}
     for label in dict.fromkeys(labels):
         if not label or label.startswith(COUNTER):
             continue
         own = lab == label
         to_label = np.where(own[None, :], sims, -np.inf).max(axis=1)  # each reference's similarity to the label
-        threshold = float(np.quantile(to_label[~own], NEUTRAL_QUANTILE)) + MARGIN
+        threshold = float(np.quantile(to_label[~own & ~is_counter], NEUTRAL_QUANTILE)) + MARGIN
         counter = lab == COUNTER + label
         if counter.any():  # what the standard says is not the label stays out, whatever it costs
             threshold = max(threshold, float(to_label[counter].max()) + MARGIN)
         out[label] = threshold
     return out
 
-
-def separating_threshold(positives: np.ndarray, negatives: np.ndarray) -> float:
-    """The cut that best tells the label's own examples (each against the rest) from everything
-    else: most of the first kept and fewest of the second let in (Youden's J)."""
-    positives = positives[np.isfinite(positives)]
-    if not len(positives):  # one example: nothing to learn from but the negatives
-        return float(np.quantile(negatives, NEUTRAL_QUANTILE)) + MARGIN if len(negatives) else 1.0
-    if not len(negatives):
-        return float(positives.min())
-    candidates = np.unique(np.concatenate([positives, negatives + MARGIN]))
-    tpr = (positives[None, :] >= candidates[:, None]).mean(axis=1)
-    fpr = (negatives[None, :] >= candidates[:, None]).mean(axis=1)
-    return float(candidates[int(np.argmax(tpr - fpr))])
