@@ -110,6 +110,12 @@ def question_fact(ctx: CallContext, index: int) -> Fact | None:
 
 
 def fact_by_meaning(ctx: CallContext, index: int) -> Fact | None:
+    if index not in ctx.fact_memo:
+        ctx.fact_memo[index] = _fact_by_meaning(ctx, index)
+    return ctx.fact_memo[index]  # type: ignore[return-value]
+
+
+def _fact_by_meaning(ctx: CallContext, index: int) -> Fact | None:
     kb = ctx.standard.knowledge_base
     if not any(f.example_questions for f in kb) or candidate_facts(ctx.texts[index], kb):
         # no examples: keywords alone as before; keywords found but tied («доставка в Тверь» names

@@ -72,6 +72,11 @@ class CallContext:
         return line_vectors(self.transcript)
 
     @cached_property
+    def fact_memo(self) -> dict[int, object]:
+        """line → the fact it asks about by meaning (`checks.answers.fact_by_meaning`); asked for many times."""
+        return {}
+
+    @cached_property
     def hold_memo(self) -> dict[int, str | None]:
         """line → how it announces a hold (`checks.holds.hold_announced`); asked for many times."""
         return {}

@@ -7,7 +7,7 @@ once per standard and kept for the process.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -28,9 +28,19 @@ class LineVectors:
 
     units: tuple[tuple[str, ...], ...]
     vectors: tuple[np.ndarray, ...]
+    # (index, line) → the line's similarities to the index: every stage asks about the same lines
+    _sims: dict[tuple[int, int], np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+
+    def similarities(self, index: MeaningIndex, line: int) -> np.ndarray:
+        key = (id(index), line)
+        if key not in self._sims:
+            self._sims[key] = index.similarities(self.vectors[line])
+        return self._sims[key]
 
     def match(self, index: MeaningIndex, line: int, wanted: str | None = None) -> MeaningMatch | None:
-        return index.match(self.vectors[line], self.units[line], wanted)
+        if not self.units[line]:
+            return None
+        return index.match(self.vectors[line], self.units[line], wanted, self.similarities(index, line))
 
 
 def line_vectors(transcript: Transcript) -> LineVectors:
@@ -76,10 +86,9 @@ def counter_example_wins(index: MeaningIndex, lines: LineVectors, line: int, lab
     """The counter-example of `label` a line says, when it is nearer to it than to any of the
     label's examples and as near as the label's threshold: «если надумаете, звоните» has the
     word «звоните» and proposes no meeting."""
-    vectors, texts = lines.vectors[line], lines.units[line]
-    if not len(texts) or label not in index.thresholds:
+    if not lines.units[line] or label not in index.thresholds:
         return None
-    sims = vectors @ index.vectors.T
+    sims = lines.similarities(index, line)
     labels = np.array(index.labels, dtype=object)
     counter = labels == "!" + label
     if not counter.any():

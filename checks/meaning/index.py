@@ -69,11 +69,14 @@ class MeaningIndex:
     vectors: np.ndarray
     thresholds: Mapping[str, float]
 
-    def match(self, unit_vectors: np.ndarray, unit_texts: Sequence[str], wanted: str | None = None) -> MeaningMatch | None:
-        """The best match of any unit; only of label `wanted` when given."""
+    def match(self, unit_vectors: np.ndarray, unit_texts: Sequence[str], wanted: str | None = None,
+              sims: np.ndarray | None = None) -> MeaningMatch | None:
+        """The best match of any unit; only of label `wanted` when given. `sims`: the units'
+        similarities to the references, when the caller has them already."""
         if not len(unit_texts) or not len(self.texts):
             return None
-        sims = unit_vectors @ self.vectors.T
+        if sims is None:
+            sims = self.similarities(unit_vectors)
         best: MeaningMatch | None = None
         for row, unit in zip(sims, unit_texts):
             nearest = int(row.argmax())
@@ -84,6 +87,10 @@ class MeaningIndex:
             if sim >= self.thresholds[label] and (best is None or sim - self.thresholds[label] > best.similarity - best.threshold):
                 best = MeaningMatch(label, sim, self.thresholds[label], self.texts[nearest], unit)
         return best
+
+
+    def similarities(self, unit_vectors: np.ndarray) -> np.ndarray:
+        return unit_vectors @ self.vectors.T
 
 
 def build_index(examples: Mapping[str, Sequence[str]], counter_examples: Mapping[str, Sequence[str]],
