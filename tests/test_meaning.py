@@ -11,7 +11,7 @@ import pytest
 
 from checks.meaning import encoder as encoder_module
 from checks.meaning.encoder import Encoder, EncoderUnavailable
-from checks.meaning.index import COUNTER, NEUTRAL, MeaningIndex, calibrate, units
+from checks.meaning.index import COUNTER, NEUTRAL, MeaningIndex, calibrate, clean, units
 from checks.meaning.store import VectorStore
 from checks.registry import CallContext
 from checks.stages import detect_stage
@@ -39,6 +39,11 @@ def _unit(*xs: float) -> np.ndarray:
 
 
 # --- sentences -----------------------------------------------------------------------------
+
+def test_the_day_and_hour_are_left_to_the_elements():
+    assert clean("Может, заглянете к нам в офис в пятницу в 15:00?") == "может заглянете к нам в офис"
+    assert clean("Хорошего дня, добрый вечер!") == "хорошего дня добрый вечер"
+
 
 def test_units_are_the_sentences_and_the_whole_line():
     assert units("Добрый день. Чем могу помочь?") == ("добрый день", "чем могу помочь", "добрый день чем могу помочь")
