@@ -24,3 +24,13 @@ def test_a_call_that_raised_is_not_counted_done():
         progress.start("b.flac")
         raise RuntimeError("b.flac broke the run")
     assert log.getvalue().splitlines()[-1].startswith("bench: 1/2 done")
+
+
+def test_calls_side_by_side_count_as_each_finishes():
+    from concurrent.futures import ThreadPoolExecutor
+
+    log = io.StringIO()
+    with CallProgress(4, "run", log) as progress, ThreadPoolExecutor(2) as pool:
+        list(pool.map(progress.finished, ["a.flac", "b.flac", "c.flac", "d.flac"]))
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 4 and lines[-1].startswith("run: 4/4 done, 0 left")
