@@ -36,11 +36,16 @@ err = Console(stderr=True, soft_wrap=True, highlight=False)
 StandardOpt = typer.Option(DEFAULT_STANDARD, "--standard", "-s", help="The sales standard YAML.")
 
 
-def _standard_or_exit(path: Path) -> Standard:
-    """Load the standard and resolve its checks, so a broken file stops the command before any work."""
+def _import_spacy() -> None:
+    """Before anything imports the checks: they import spaCy, which would bring torch (3 s) with it."""
     from pipeline.startup import import_spacy
 
-    import_spacy()  # the checks need spaCy; import it before they do, without torch
+    import_spacy()
+
+
+def _standard_or_exit(path: Path) -> Standard:
+    """Load the standard and resolve its checks, so a broken file stops the command before any work."""
+    _import_spacy()
     from checks.analyze import plan_checks
     from checks.standard import StandardError, load_standard
 
@@ -119,6 +124,7 @@ def client(
     db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: $CALLQA_DATABASE_URL or sqlite:///callqa.db)."),
 ) -> None:
     """A client's history: every recorded and missed call, oldest first, with seller, score and findings."""
+    _import_spacy()  # the summary tables import the batch, and through it the checks
     from pipeline.phone.numbers import normalise_number
     from pipeline.storage.calls import client_history
     from pipeline.storage.db import open_database
@@ -432,6 +438,7 @@ def review(
     secure_cookies: bool = typer.Option(False, "--secure-cookies", help="Behind HTTPS: send the session cookie over HTTPS only."),
 ) -> None:
     """Serve the review app: the flagged-calls queue, call pages, review actions, the JSON API."""
+    _import_spacy()  # the call pages name the checks
     import uvicorn
 
     from pipeline.model_store import cache_root
@@ -456,6 +463,7 @@ def review_export(
     db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: $CALLQA_DATABASE_URL or sqlite:///callqa.db)."),
 ) -> None:
     """Write every reviewed call as a `callqa eval` sidecar: the QA leads' corrections as the calibration set."""
+    _import_spacy()  # the export names the checks
     from pipeline.review.callview import export_reviewed
     from pipeline.storage.db import open_database
 

@@ -51,3 +51,8 @@ def test_analyze_loads_spacy_without_torch_or_the_batch(tmp_path):
     code, heavy = imported_by(["analyze", str(empty)])
     assert code == 1  # the file is reported, after the standard and its checks were loaded
     assert "spacy" in heavy and not heavy & {"torch", "prefect", "matplotlib"}
+
+
+def test_client_history_does_not_bring_torch(tmp_path):
+    code, heavy = imported_by(["client", "89161112233", "--db", f"sqlite:///{tmp_path / 'h.db'}"])
+    assert code == 0 and not heavy & {"torch", "prefect", "matplotlib"}
