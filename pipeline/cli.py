@@ -286,10 +286,10 @@ def evaluate(
 
     options = options_from_env()
     transcript_for = cached_transcriber(options, std, open_database(db)) if db else None
-    # evaluate_folder reports "[i/n] name" as each call with a sidecar begins
+    # evaluate_folder reports "[i/n] name" as each call with a sidecar begins; the bar counts itself
     with CallProgress(sum(1 for _ in folder.rglob("*.truth.json")), "eval") as progress:
-        report = evaluate_folder(folder, std, options, progress=progress.start, transcript_for=transcript_for,
-                                 reference=reference)
+        report = evaluate_folder(folder, std, options, progress=lambda msg: progress.start(msg.split("] ", 1)[-1]),
+                                 transcript_for=transcript_for, reference=reference)
     if as_json:
         sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n")
     else:
