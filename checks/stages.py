@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from checks.dialogue import DAY_LEMMAS, is_question
-from checks.matching import PhraseMatch, best_match, evidence_for
+from checks.matching import PhraseMatch, best_match, evidence_for, reference_keys
 from checks.meaning.calls import counter_example_wins, stage_index
 from checks.meaning.index import MeaningMatch
 from checks.registry import CallContext
@@ -120,6 +120,24 @@ def _free_for_meaning(ctx: CallContext, stage: Stage, i: int, cutoff: float) -> 
     return not best_match(_other_phrases(ctx.standard, stage), ctx.texts[i], cutoff)
 
 
+def _claimed_by_another_stage(ctx: CallContext, stage: Stage, i: int, match: PhraseMatch, cutoff: float) -> bool:
+    """The same words match another stage's phrase better, or as well and with more of the line:
+    «до встречи» is the farewell's phrase; the meeting's «встретиться» matches only its second
+    word. One stretch of words is one stage's."""
+    text = ctx.texts[i]
+    said = {t.key for t in text.tokens[match.token_start:match.token_end]}
+    # only phrases sharing a word with the stretch can claim it; each is aligned on its own, as
+    # the best phrase of another stage may lie elsewhere in the line («благодарю за звонок»)
+    for phrase in _other_phrases(ctx.standard, stage):
+        if said & set(reference_keys(phrase).split()):
+            other = best_match((phrase,), text, cutoff)
+            if (other and other.token_start < match.token_end and match.token_start < other.token_end
+                    and (other.score, other.token_end - other.token_start)
+                    > (match.score, match.token_end - match.token_start)):
+                return True  # nearer, or as near and saying more of the line
+    return False
+
+
 def _other_phrases(standard: Standard, stage: Stage) -> list[str]:
     return [p for s in standard.stages if s.id != stage.id for p in s.phrases]
 
@@ -130,6 +148,8 @@ def _line_match(ctx: CallContext, stage: Stage, i: int, cutoff: float) -> Phrase
     if stage.counter_examples and counter_example_wins(index, ctx.meaning, i, stage.id):
         return None
     by_words = best_match(stage.phrases, ctx.texts[i], cutoff)
+    if by_words and _claimed_by_another_stage(ctx, stage, i, by_words, cutoff):
+        by_words = None
     found = ctx.meaning.match(index, i, stage.id)
     if found and not _free_for_meaning(ctx, stage, i, cutoff):
         found = None

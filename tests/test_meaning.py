@@ -170,6 +170,15 @@ def test_a_counter_example_vetoes_the_phrase_it_shares(standard):
 
 
 @pytest.mark.usefixtures("encoder")
+def test_words_another_stage_says_better_are_that_stage(standard):
+    # «до встречи» is the farewell's phrase; the meeting's «встретиться» matches only its second word
+    line = ("seller", 9.0, "Благодарю, что позвонили, до встречи!")
+    assert _stage(standard, "farewell", line).present
+    assert not _stage(standard, "meeting_proposal", line).present
+    assert _stage(standard, "meeting_proposal", ("seller", 9.0, "Давайте встретимся в четверг.")).present
+
+
+@pytest.mark.usefixtures("encoder")
 def test_a_mono_call_still_finds_stages_by_meaning(standard):
     ctx = CallContext(call(("unknown", 0.0, "Добрый день, СтройДом, Ирина."),
                            ("unknown", 4.0, "Буду рад видеть вас у нас в офисе в четверг."), stereo=False), standard)
