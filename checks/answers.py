@@ -117,7 +117,9 @@ def fact_by_meaning(ctx: CallContext, index: int) -> Fact | None:
 
 def _fact_by_meaning(ctx: CallContext, index: int) -> Fact | None:
     kb = ctx.standard.knowledge_base
-    if not any(f.example_questions for f in kb) or candidate_facts(ctx.texts[index], kb):
+    utt, text = ctx.transcript.utterances[index], ctx.texts[index]
+    if not any(f.example_questions for f in kb) or candidate_facts(text, kb) or not is_question(utt, text, kb):
+        # a line with no keyword must at least ask («нам нужен утеплитель» names no fact);
         # no examples: keywords alone as before; keywords found but tied («доставка в Тверь» names
         # delivery, and no fact's place): the question is about what the knowledge base lacks,
         # and meaning, blind to the place, would take the nearest delivery for it
