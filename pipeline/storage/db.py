@@ -25,6 +25,7 @@ from pipeline.storage.plain import dumps, plain_parameters
 DEFAULT_DATABASE_URL = "sqlite:///callqa.db"
 DATABASE_URL_ENV = "CALLQA_DATABASE_URL"
 SQLITE_BUSY_TIMEOUT_S = 60.0
+MIGRATION_LOCK_ID = 0x63616C6C7161  # "callqa": a PostgreSQL advisory lock no other app is likely to take
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -106,6 +107,9 @@ def migrate(engine: Engine) -> None:
             _set_sqlite_foreign_keys(conn, False)
         try:
             with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    # workers starting together must not both create the schema: one waits
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
                 if sqlite:

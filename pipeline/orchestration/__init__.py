@@ -1,0 +1,1 @@
+"""Running the batch under Prefect: the API server it talks to, and stopping on signals."""

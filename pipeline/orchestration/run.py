@@ -1,0 +1,40 @@
+"""The commands' way into the flow: a Prefect API to talk to, and a clean stop on signals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.orchestration.server import configured_api_url, prefect_api
+from pipeline.orchestration.signals import stop_on_signals
+
+
+class NoSchedulerError(RuntimeError):
+    """`serve` was asked to schedule where nothing would ever fire."""
+
+
+def run_batch(recordings: Path, standard: Path, db: str | None, cdr: Path | None, sellers: Path | None):  # -> BatchResult
+    """The nightly flow once, on the configured Prefect server or a local one started for it."""
+    from pipeline.flow import nightly_flow
+
+    with stop_on_signals(), prefect_api():
+        return nightly_flow(str(recordings), str(standard), db, str(cdr) if cdr else None,
+                            str(sellers) if sellers else None)
+
+
+def serve_schedule(recordings: Path, standard: Path, cron: str | None, interval_s: float | None,
+                   prefect_home: Path | None) -> None:
+    """Serve the nightly flow as a deployment whose schedule a real Prefect server fires.
+
+    Prefect's temporary server has no scheduler, so serving on it would wait forever:
+    use the configured server, or start one whose data lives in `prefect_home`.
+    """
+    if configured_api_url() is None and prefect_home is None:
+        raise NoSchedulerError(
+            "no Prefect server is configured, and Prefect's temporary one never fires a schedule: "
+            "set PREFECT_API_URL to your server (`prefect server start`, see docs/deployment.md), "
+            "or pass --prefect-home DIR to run one here with its data in DIR")
+    from pipeline.flow import nightly_flow
+
+    with stop_on_signals(), prefect_api(home=prefect_home, scheduler=True):
+        nightly_flow.serve(name="callqa-nightly", cron=None if interval_s else cron, interval=interval_s,
+                           parameters={"recordings": str(recordings), "standard_path": str(standard)})

@@ -1,0 +1,154 @@
+"""The batch as an operator runs it: a schedule that fires, stops on signals, two runs at once.
+
+Each test drives the real `callqa` command in a process of its own, as cron, systemd or
+a terminal would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLES
+
+CALLQA = [sys.executable, "-m", "pipeline.cli"]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def callqa_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    # each command its own Prefect home: two of them never share the server's database
+    env.update(PREFECT_HOME=str(tmp_path / f"prefect-{len(list(tmp_path.glob('prefect-*')))}"),
+               PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1", CALLQA_SETTLE_S="0",
+               PYTHONPATH=str(ROOT), **extra)
+    return env
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process started under `pid`, in its session or in one of its own."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def shortest_demo_calls(n: int) -> list[Path]:
+    return sorted(SAMPLES.rglob("*.flac"), key=lambda p: p.stat().st_size)[:n]
+
+
+def wait_for(process: subprocess.Popen[str], log: Path, text: str, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if text in log.read_text(errors="replace"):
+            return
+        if process.poll() is not None:
+            pytest.fail(f"callqa exited ({process.returncode}) before «{text}»:\n{log.read_text()[-3000:]}")
+        time.sleep(0.2)
+    process.kill()
+    pytest.fail(f"no «{text}» within {timeout_s} s:\n{log.read_text()[-3000:]}")
+
+
+def test_serve_refuses_a_server_without_a_scheduler(tmp_path: Path) -> None:
+    done = subprocess.run([*CALLQA, "serve", "-r", str(tmp_path)], env=callqa_env(tmp_path),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "never fires a schedule" in done.stderr and "--prefect-home" in done.stderr
+
+
+def test_a_served_schedule_fires_on_a_local_prefect_server(tmp_path: Path) -> None:
+    inbox, home, log = tmp_path / "inbox", tmp_path / "prefect-server", tmp_path / "serve.log"
+    inbox.mkdir()
+    env = callqa_env(tmp_path, CALLQA_DATABASE_URL=f"sqlite:///{tmp_path / 'callqa.db'}",
+                     PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="2", PREFECT_RUNNER_POLL_FREQUENCY="2")
+    with log.open("w") as out:
+        serve = subprocess.Popen([*CALLQA, "serve", "--prefect-home", str(home), "--interval", "15", "-r", str(inbox)],
+                                 env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for(serve, log, "no recordings in", timeout_s=240)  # the flow ran, and saw the empty inbox
+        assert (home / "prefect.db").is_file()  # the server's data is where the operator said
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(timeout=90) == 0
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("signum, to_group", [(signal.SIGTERM, False), (signal.SIGINT, True)],
+                         ids=["SIGTERM", "Ctrl-C to the terminal's group"])
+def test_a_signal_stops_the_run_within_seconds_and_leaves_no_process(
+    tmp_path: Path, signum: int, to_group: bool
+) -> None:
+    inbox, log = tmp_path / "inbox", tmp_path / "run.log"
+    inbox.mkdir()
+    for path in shortest_demo_calls(2):
+        shutil.copy(path, inbox)
+    env = callqa_env(tmp_path, CALLQA_DATABASE_URL=f"sqlite:///{tmp_path / 'callqa.db'}")
+    with log.open("w") as out:
+        run = subprocess.Popen([*CALLQA, "run", "-r", str(inbox)], env=env, stdout=out, stderr=subprocess.STDOUT,
+                               text=True, start_new_session=True)
+    wait_for(run, log, "calls in", timeout_s=240)
+    time.sleep(2)  # into the first call's transcription
+    started = descendants(run.pid)
+    assert started, "the run started no Prefect server"
+    stop_at = time.monotonic()
+    if to_group:
+        os.killpg(run.pid, signum)
+    else:
+        run.send_signal(signum)
+    returncode = run.wait(timeout=30)
+    took = time.monotonic() - stop_at
+    time.sleep(0.5)
+    assert returncode == 128 + signum, log.read_text()[-2000:]
+    assert took < 10, f"took {took:.1f} s to stop"
+    assert not [pid for pid in started if alive(pid)], "a process outlived the run"
+    assert f"stopped by {signal.Signals(signum).name}" in log.read_text()
+
+
+@pytest.mark.model
+def test_two_runs_on_one_inbox_transcribe_each_call_once(tmp_path: Path, empty_database_url: str) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    calls = shortest_demo_calls(3)
+    for path in calls:
+        shutil.copy(path, inbox)
+    runs = []
+    for i in range(2):
+        out, log = (tmp_path / f"run{i}.json").open("w"), (tmp_path / f"run{i}.log").open("w")
+        runs.append((subprocess.Popen([*CALLQA, "run", "-r", str(inbox), "--db", empty_database_url, "--json"],
+                                      env=callqa_env(tmp_path), stdout=out, stderr=log), out, log))
+    results = []
+    for process, out, log in runs:
+        returncode = process.wait(timeout=600)
+        out.close()
+        log.close()
+        assert returncode == 0, Path(log.name).read_text()[-3000:]
+        results.append(json.loads(Path(out.name).read_text()))
+    statuses = [(c["recording"], c["status"], c["reason"]) for r in results for c in r["calls"]]
+    analysed = sorted(path for path, status, _ in statuses if status == "analysed")
+    assert analysed == sorted(str(inbox / p.name) for p in calls)  # each once, by one run or the other
+    assert all(status == "analysed" or "another worker" in reason or "already analysed" in reason
+               for _, status, reason in statuses)
