@@ -208,3 +208,20 @@ def test_a_question_without_keywords_links_to_its_fact_by_meaning(standard):
 def test_a_question_on_what_the_knowledge_base_lacks_is_not_linked_by_meaning(standard):
     # «доставка» names both delivery facts, neither of them Тверь: meaning must not pick one
     assert _fact(standard, "Сколько стоит доставка в Тверь?") is None
+
+
+@pytest.mark.usefixtures("encoder")
+@pytest.mark.parametrize("reply, found", [
+    ("Уступим десять процентов.", [("wrong_answer", "10%")]),  # the value is read by the number rules
+    ("Уступим пять процентов.", []),
+    ("Так, а как вас зовут?", [("ignored_question", None)]),
+])
+def test_a_question_linked_by_meaning_is_judged_on_its_fact(standard, reply, found):
+    from checks.analyze import analyze_transcript
+
+    result = analyze_transcript(call(GREETING, ("client", 5.0, "Если взять много, уступите?"),
+                                     ("seller", 9.0, reply)), standard)
+    got = [(f.type, f.details.get("stated")) for f in result.findings if f.type in ("wrong_answer", "ignored_question")]
+    assert got == found
+    assert all(f.details["fact"] == "large_order_discount" for f in result.findings
+               if f.type in ("wrong_answer", "ignored_question"))
