@@ -28,8 +28,8 @@ from checks.dialogue import (
     text_fact_mentioned,
 )
 from checks.holds import hold_announced
-from checks.matching import best_match, evidence_for, keyword_found, reference_lemmas
-from checks.meaning.calls import fact_index
+from checks.matching import PhraseMatch, best_match, evidence_for, keyword_found, reference_lemmas
+from checks.meaning.calls import as_phrase_match, fact_index, phrase_index
 from checks.registry import CallContext, CheckResult, register
 from checks.standard import Fact
 from checks.text import NormText, match_key
@@ -180,7 +180,7 @@ def finding_at(kind: str, severity: str, ctx: CallContext, index: int, evidence:
                    speaker=u.speaker, evidence=evidence, reference=reference, check=check, details=details)
 
 
-@register("wrong_answer", "4", requires=("knowledge_base",), needs_roles=True)
+@register("wrong_answer", "5", requires=("knowledge_base",), needs_roles=True)
 def wrong_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     """Seller lines that state a knowledge-base value and contradict it.
 
@@ -306,7 +306,7 @@ def _show(value: float | str, unit: str) -> str:
     return f"{value}{suffix}"
 
 
-@register("evasive_answer", "3", requires=("knowledge_base",), needs_roles=True)
+@register("evasive_answer", "4", requires=("knowledge_base",), needs_roles=True)
 def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     phrases = list(params.get("phrases", DEFAULT_EVASIVE))
     turns = int(params.get("answer_turns", 2))
@@ -321,7 +321,7 @@ def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckRe
         for a in answer_window(ctx, q, turns):
             if stated_values(ctx.texts[a], fact.unit):
                 break
-            found = best_match(phrases, ctx.texts[a], cutoff) if a not in judged else None
+            found = _evasive(ctx, a, phrases, cutoff) if a not in judged else None
             if found:
                 judged.add(a)
                 ev = evidence_for(ctx.transcript.utterances[a], ctx.texts[a], found)
@@ -334,6 +334,16 @@ def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckRe
                 ))
                 break
     return CheckResult(findings=tuple(findings))
+
+
+def _evasive(ctx: CallContext, a: int, phrases: list[str], cutoff: float) -> PhraseMatch | None:
+    """An evasive phrase, or a line near one in meaning («без понятия, это к начальству»)."""
+    by_words = best_match(phrases, ctx.texts[a], cutoff)
+    found = ctx.meaning.match(phrase_index("evasive", tuple(phrases)), a)
+    by_meaning = as_phrase_match(found, ctx.texts[a], cutoff) if found else None
+    if by_words and (by_meaning is None or by_words.score >= by_meaning.score):
+        return by_words
+    return by_meaning
 
 
 def names_a_keyword_word(fact: Fact, answer: NormText) -> bool:

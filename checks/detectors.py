@@ -13,7 +13,7 @@ from checks.registry import CallContext, CheckResult, register
 from pipeline.records import Finding
 
 
-@register("stages", "1", requires=("stages",), default_on=True)
+@register("stages", "2", requires=("stages",), default_on=True)
 def stages_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     return CheckResult(stages=ctx.stage_hits)
 

@@ -16,8 +16,7 @@ import re
 
 from checks.dialogue import DAY_LEMMAS, is_question
 from checks.matching import PhraseMatch, best_match, evidence_for, reference_keys
-from checks.meaning.calls import counter_example_wins, stage_index
-from checks.meaning.index import MeaningMatch
+from checks.meaning.calls import as_phrase_match, counter_example_wins, stage_index
 from checks.registry import CallContext
 from checks.standard import Element, Stage, Standard
 from checks.text import NormText, is_first_name
@@ -100,16 +99,6 @@ def _first_free_question(ctx: CallContext, stage: Stage, cutoff: float) -> tuple
     return None
 
 
-def meaning_as_phrase(found: MeaningMatch, text: NormText, cutoff: float) -> PhraseMatch:
-    """A match by meaning on the phrase scale: at its calibrated threshold it is as strong as a
-    phrase at the cutoff, at identity as strong as an exact phrase; its evidence names the
-    nearest example and the similarity."""
-    score = cutoff + found.strength * (100.0 - cutoff)
-    return PhraseMatch(score, 0, len(text.tokens),
-                       f"{found.example} (by meaning: «{found.unit}», similarity {found.similarity:.2f} "
-                       f"≥ {found.threshold:.2f})")
-
-
 def _free_for_meaning(ctx: CallContext, stage: Stage, i: int, cutoff: float) -> bool:
     """A line that says another stage's phrase is that stage's, whatever it is near in meaning
     («Строй Дом, рассказывайте, что нужно» greets, though «что нужно» is near «что вы строите»);
@@ -153,7 +142,7 @@ def _line_match(ctx: CallContext, stage: Stage, i: int, cutoff: float) -> Phrase
     found = ctx.meaning.match(index, i, stage.id)
     if found and not _free_for_meaning(ctx, stage, i, cutoff):
         found = None
-    by_meaning = meaning_as_phrase(found, ctx.texts[i], cutoff) if found else None
+    by_meaning = as_phrase_match(found, ctx.texts[i], cutoff) if found else None
     if by_words and (by_meaning is None or by_words.score >= by_meaning.score):
         return by_words
     return by_meaning

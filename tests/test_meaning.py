@@ -225,3 +225,19 @@ def test_a_question_linked_by_meaning_is_judged_on_its_fact(standard, reply, fou
     assert got == found
     assert all(f.details["fact"] == "large_order_discount" for f in result.findings
                if f.type in ("wrong_answer", "ignored_question"))
+
+
+@pytest.mark.usefixtures("encoder")
+@pytest.mark.parametrize("reply, evasive", [
+    ("Мне такое неведомо, звоните потом.", True),  # no phrase of the list, near «перезвоните позже»
+    ("Сейчас уточню у коллеги и вернусь к вам.", False),
+    ("Это зависит от объема, давайте посчитаем.", False),
+])
+def test_an_evasive_reply_in_other_words_is_found_by_meaning(standard, reply, evasive):
+    from checks.analyze import analyze_transcript
+
+    result = analyze_transcript(call(GREETING, ("client", 5.0, "Сколько стоит доставка в Подольск?"),
+                                     ("seller", 9.0, reply)), standard)
+    got = [f for f in result.findings if f.type == "evasive_answer"]
+    assert bool(got) is evasive
+    assert all("by meaning" in f.details["phrase"] for f in got)

@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from checks.matching import PhraseMatch
 from checks.meaning.encoder import get_encoder
 from checks.meaning.index import MeaningIndex, MeaningMatch, build_index, units
 from checks.meaning.neutral import NEUTRAL_LINES
 from checks.standard import Standard
+from checks.text import NormText
 from pipeline.records import Transcript
 
 # a sentence this short is left to the phrases: two words have too little meaning to compare
@@ -80,6 +82,28 @@ def fact_index(standard: Standard) -> MeaningIndex:
         index = build_index(examples, {}, NEUTRAL_LINES, get_encoder())
         cached = _FACTS[id(standard)] = (standard, index)
     return cached[1]
+
+
+_PHRASES: dict[tuple[str, ...], MeaningIndex] = {}
+
+
+def phrase_index(label: str, phrases: tuple[str, ...]) -> MeaningIndex:
+    """A check's phrase list as the examples of one label («не знаю», «это не ко мне» for an
+    evasive reply), calibrated against the neutral lines."""
+    key = (label, *phrases)
+    if key not in _PHRASES:
+        _PHRASES[key] = build_index({label: phrases}, {}, NEUTRAL_LINES, get_encoder())
+    return _PHRASES[key]
+
+
+def as_phrase_match(found: MeaningMatch, text: NormText, cutoff: float) -> PhraseMatch:
+    """A match by meaning on the phrase scale: at its calibrated threshold it is as strong as a
+    phrase at the cutoff, at identity as strong as an exact phrase; its evidence names the
+    nearest example and the similarity."""
+    score = cutoff + found.strength * (100.0 - cutoff)
+    return PhraseMatch(score, 0, len(text.tokens),
+                       f"{found.example} (by meaning: «{found.unit}», similarity {found.similarity:.2f} "
+                       f"≥ {found.threshold:.2f})")
 
 
 def counter_example_wins(index: MeaningIndex, lines: LineVectors, line: int, label: str) -> str | None:
