@@ -112,7 +112,7 @@ def question_fact(ctx: CallContext, index: int) -> Fact | None:
 def fact_by_meaning(ctx: CallContext, index: int) -> Fact | None:
     if index not in ctx.fact_memo:
         ctx.fact_memo[index] = _fact_by_meaning(ctx, index)
-    return ctx.fact_memo[index]  # type: ignore[return-value]
+    return ctx.fact_memo[index]
 
 
 def _fact_by_meaning(ctx: CallContext, index: int) -> Fact | None:

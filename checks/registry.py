@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import catalogue
 from pydantic import BaseModel, ConfigDict
 
-from checks.standard import Standard
+from checks.standard import Fact, Standard
 from checks.text import NormText, normalise_utterance
 from pipeline.records import Finding, StageHit, Transcript
 
@@ -72,7 +72,7 @@ class CallContext:
         return line_vectors(self.transcript)
 
     @cached_property
-    def fact_memo(self) -> dict[int, object]:
+    def fact_memo(self) -> dict[int, Fact | None]:
         """line → the fact it asks about by meaning (`checks.answers.fact_by_meaning`); asked for many times."""
         return {}
 
