@@ -117,15 +117,19 @@ def fact_by_meaning(ctx: CallContext, index: int) -> Fact | None:
 
 def _fact_by_meaning(ctx: CallContext, index: int) -> Fact | None:
     kb = ctx.standard.knowledge_base
-    utt, text = ctx.transcript.utterances[index], ctx.texts[index]
-    if not any(f.example_questions for f in kb) or candidate_facts(text, kb) or not is_question(utt, text, kb):
-        # a line with no keyword must at least ask («нам нужен утеплитель» names no fact);
-        # no examples: keywords alone as before; keywords found but tied («доставка в Тверь» names
-        # delivery, and no fact's place): the question is about what the knowledge base lacks,
-        # and meaning, blind to the place, would take the nearest delivery for it
-        return None
+    if not any(f.example_questions for f in kb):
+        return None  # no examples: keywords alone, as before
     found = ctx.meaning.match(fact_index(ctx.standard), index)
-    return next((f for f in kb if found and f.id == found.label), None)
+    if found is None:
+        return None
+    utt, text = ctx.transcript.utterances[index], ctx.texts[index]
+    if candidate_facts(text, kb) or not is_question(utt, text, kb):
+        # keywords found but tied («доставка в Тверь» names delivery, and no fact's place): the
+        # question is about what the knowledge base lacks, and meaning, blind to the place, would
+        # take the nearest delivery for it; a line with no keyword must at least ask («нам нужен
+        # утеплитель» names no fact)
+        return None
+    return next((f for f in kb if f.id == found.label), None)
 
 
 def _judged_facts(ctx: CallContext, question: int, answer: int) -> Iterator[Fact]:

@@ -113,7 +113,7 @@ def counter_example_wins(index: MeaningIndex, lines: LineVectors, line: int, lab
     if not lines.units[line] or label not in index.thresholds:
         return None
     sims = lines.similarities(index, line)
-    labels = np.array(index.labels, dtype=object)
+    labels = index.label_array
     counter = labels == "!" + label
     if not counter.any():
         return None

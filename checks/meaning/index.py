@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -51,6 +52,7 @@ def clean(text: str) -> str:
     return " ".join(_WHEN.sub(" ", _PUNCT.sub(" ", text.lower().replace("ё", "е"))).split())
 
 
+@lru_cache(maxsize=65536)
 def units(text: str) -> tuple[str, ...]:
     """The sentences of a line, and the whole line when it has several: «Добрый день. Чем могу
     помочь?» greets in its first sentence, and a long line can hide a stage in one of them."""
@@ -100,6 +102,11 @@ class MeaningIndex:
                 best = MeaningMatch(label, sim, self.thresholds[label], self.texts[nearest], unit)
         return best
 
+
+    @cached_property
+    def label_array(self) -> np.ndarray:
+        """The labels as an array, for masks over the references."""
+        return np.array(self.labels, dtype=object)
 
     def similarities(self, unit_vectors: np.ndarray) -> np.ndarray:
         return unit_vectors @ self.vectors.T
