@@ -103,8 +103,12 @@ def _free_for_meaning(ctx: CallContext, stage: Stage, i: int, cutoff: float) -> 
     """A line that says another stage's phrase is that stage's, whatever it is near in meaning
     («Строй Дом, рассказывайте, что нужно» greets, though «что нужно» is near «что вы строите»);
     a stage that is asking (`any_question`) is found by meaning only in a question («если объём
-    серьёзный, скинем пять процентов» states, it does not discover)."""
+    серьёзный, скинем пять процентов» states, it does not discover); and a stage with required
+    elements only beside one of them: nearness alone is weaker evidence than the stage's words
+    («так, на чем мы остановились?» is near «подъехать к нам» to the encoder, and names no time)."""
     if stage.any_question and not is_question(ctx.transcript.utterances[i], ctx.texts[i]):
+        return False
+    if stage.elements and not any(_elements(ctx, stage, i, cutoff).values()):
         return False
     return not best_match(_other_phrases(ctx.standard, stage), ctx.texts[i], cutoff)
 

@@ -153,6 +153,13 @@ def test_a_meeting_proposal_in_other_words_is_found_by_meaning(standard):
 
 
 @pytest.mark.usefixtures("encoder")
+def test_nearness_alone_needs_one_of_the_stages_elements(standard):
+    # to the encoder «на чем мы остановились» is near «подъехать к нам»; no time, no «вам удобно?»
+    assert not _stage(standard, "meeting_proposal", ("seller", 9.0, "Так, на чем мы остановились?")).present
+    assert _stage(standard, "meeting_proposal", ("seller", 9.0, "Буду рад видеть вас у нас в офисе, вам удобно?")).present
+
+
+@pytest.mark.usefixtures("encoder")
 def test_unrelated_lines_are_no_stage(standard):
     for stage_id in ("meeting_proposal", "farewell", "transfer"):
         assert not _stage(standard, stage_id, ("seller", 9.0, "Ну что ж, продолжим.")).present
