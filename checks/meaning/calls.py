@@ -26,35 +26,40 @@ MIN_UNIT_WORDS = 3
 
 @dataclass(frozen=True)
 class LineVectors:
-    """Per line of the call: its sentences and their vectors."""
+    """Per line of the call: its sentences and their vectors (one matrix, `spans` cut it by line)."""
 
     units: tuple[tuple[str, ...], ...]
-    vectors: tuple[np.ndarray, ...]
-    # (index, line) → the line's similarities to the index: every stage asks about the same lines
-    _sims: dict[tuple[int, int], np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    matrix: np.ndarray
+    spans: tuple[tuple[int, int], ...]
+    # id of an index → every line's similarities and matches to it, computed for the whole call at
+    # once when first asked: every stage and check asks about the same lines
+    _sims: dict[int, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    _matches: dict[int, tuple[dict[str, MeaningMatch], ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def similarities(self, index: MeaningIndex, line: int) -> np.ndarray:
-        key = (id(index), line)
-        if key not in self._sims:
-            self._sims[key] = index.similarities(self.vectors[line])
-        return self._sims[key]
+        if id(index) not in self._sims:
+            self._sims[id(index)] = index.similarities(self.matrix)
+        start, end = self.spans[line]
+        return self._sims[id(index)][start:end]
 
     def match(self, index: MeaningIndex, line: int, wanted: str | None = None) -> MeaningMatch | None:
-        if not self.units[line]:
-            return None
-        return index.match(self.vectors[line], self.units[line], wanted, self.similarities(index, line))
+        if id(index) not in self._matches:
+            self._matches[id(index)] = tuple(
+                index.matches(self.units[i], self.similarities(index, i)) for i in range(len(self.units)))
+        found = self._matches[id(index)][line]
+        if wanted is not None:
+            return found.get(wanted)
+        return max(found.values(), key=lambda m: m.similarity - m.threshold, default=None)
 
 
 def line_vectors(transcript: Transcript) -> LineVectors:
     per_line = [tuple(u for u in units(utt.text) if len(u.split()) >= MIN_UNIT_WORDS) for utt in transcript.utterances]
-    flat = [u for line in per_line for u in line]
-    matrix = get_encoder().encode(flat)
-    out: list[np.ndarray] = []
-    at = 0
+    matrix = get_encoder().encode([u for line in per_line for u in line])
+    spans: list[tuple[int, int]] = []
     for line in per_line:
-        out.append(matrix[at:at + len(line)])
-        at += len(line)
-    return LineVectors(tuple(per_line), tuple(out))
+        start = spans[-1][1] if spans else 0
+        spans.append((start, start + len(line)))
+    return LineVectors(tuple(per_line), matrix, tuple(spans))
 
 
 # id of the standard → (the standard, its index); the standard is kept so its id is not reused

@@ -87,21 +87,26 @@ class MeaningIndex:
               sims: np.ndarray | None = None) -> MeaningMatch | None:
         """The best match of any unit; only of label `wanted` when given. `sims`: the units'
         similarities to the references, when the caller has them already."""
-        if not len(unit_texts) or not len(self.texts):
-            return None
-        if sims is None:
-            sims = self.similarities(unit_vectors)
-        best: MeaningMatch | None = None
-        for row, unit in zip(sims, unit_texts):
-            nearest = int(row.argmax())
-            label = self.labels[nearest]
-            if label not in self.thresholds or (wanted is not None and label != wanted):
-                continue
-            sim = float(row[nearest])
-            if sim >= self.thresholds[label] and (best is None or sim - self.thresholds[label] > best.similarity - best.threshold):
-                best = MeaningMatch(label, sim, self.thresholds[label], self.texts[nearest], unit)
-        return best
+        found = self.matches(unit_texts, self.similarities(unit_vectors) if sims is None else sims)
+        if wanted is not None:
+            return found.get(wanted)
+        return max(found.values(), key=lambda m: m.similarity - m.threshold, default=None)
 
+    def matches(self, unit_texts: Sequence[str], sims: np.ndarray) -> dict[str, MeaningMatch]:
+        """Per label, the unit that matches it best (see the module's docstring)."""
+        best: dict[str, MeaningMatch] = {}
+        if not len(unit_texts) or not len(self.texts):
+            return best
+        nearest_rows = sims.argmax(axis=1)
+        for row, nearest, unit in zip(sims, nearest_rows, unit_texts):
+            label = self.labels[int(nearest)]
+            threshold = self.thresholds.get(label)
+            sim = float(row[nearest])
+            if threshold is None or sim < threshold:
+                continue
+            if label not in best or sim - threshold > best[label].similarity - threshold:
+                best[label] = MeaningMatch(label, sim, threshold, self.texts[int(nearest)], unit)
+        return best
 
     @cached_property
     def label_array(self) -> np.ndarray:
