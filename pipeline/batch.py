@@ -36,6 +36,8 @@ from pipeline.storage.claims import held_claim, worker_id
 from pipeline.transcribe import transcribe, with_roles
 
 WORKER = worker_id()  # this process, as the claims table names it
+CLAIMED_ELSEWHERE = "being analysed by another worker"
+CLAIM_POLL_S = 2.0
 
 # files in the inbox that are never recordings: sidecars, notes, call records
 NOT_RECORDINGS = (".json", ".md", ".txt", ".csv", ".yaml", ".yml", ".py", ".db")
@@ -183,11 +185,14 @@ def _history(session: Session, meta: CallMetadata | None, standard: Standard, sh
 
 def process_recording(
     call: CallFiles | Path, standard: Standard, options: TranscriptionOptions, sessions: sessionmaker[Session],
-    facts: PhoneFacts = PhoneFacts(), worker: str = WORKER,
+    facts: PhoneFacts = PhoneFacts(), worker: str = WORKER, wait_s: float = 0.0,
 ) -> Outcome:
     """Fingerprint, claim, decode, transcribe (or reuse the cache), analyse and store one call.
 
-    Any failure, the database's included, becomes this call's failed outcome: never the batch's.
+    A call another worker holds is skipped at once, or after up to `wait_s` seconds of
+    waiting for that worker to finish it (or to die, when its claim runs out and this
+    worker takes the call over). Any failure, the database's included, becomes this
+    call's failed outcome: never the batch's.
     """
     call = call if isinstance(call, CallFiles) else CallFiles(call)
     timings: dict[str, float] = {}
@@ -196,24 +201,63 @@ def process_recording(
         t0 = time.perf_counter()
         rec = fingerprint(call)
         sha = rec.sha256
-        if facts.metadata and facts.metadata.channel_roles and options.channel_roles == "auto":
-            options = replace(options, channel_roles=facts.metadata.channel_roles)  # the PBX knows its legs
-        timings["fingerprint"] = time.perf_counter() - t0
-        if done := _already_analysed(sessions, call, rec, standard, options, facts):
-            return done
-        with held_claim(sessions, claim_key(rec.sha256, options, standard), worker) as claim:
-            if not claim.held:
-                return Outcome(str(call.path), "skipped", f"being analysed by another worker ({claim.holder})",
-                               metadata=facts.metadata)
-            # the other worker may have finished between our first look and our claim
+        options = with_phone_roles(options, facts)
+        timings["decode"] = time.perf_counter() - t0  # hashing reads the file: part of getting the audio
+        deadline = time.monotonic() + wait_s
+        while True:
             if done := _already_analysed(sessions, call, rec, standard, options, facts):
                 return done
-            return _analyse_and_store(call, rec, standard, options, sessions, facts, timings)
+            with held_claim(sessions, claim_key(rec.sha256, options, standard), worker) as claim:
+                # the other worker may have finished between our first look and our claim
+                if claim.held and not (done := _already_analysed(sessions, call, rec, standard, options, facts)):
+                    return _analyse_and_store(call, rec, standard, options, sessions, facts, timings)
+            if done:
+                return done
+            if time.monotonic() >= deadline:
+                return Outcome(str(call.path), "skipped", f"{CLAIMED_ELSEWHERE} ({claim.holder})",
+                               metadata=facts.metadata)
+            time.sleep(CLAIM_POLL_S)
     except AudioError as exc:
         reason = exc.reason
     except Exception as exc:  # noqa: BLE001 - one bad call must never stop the batch
         reason = f"{type(exc).__name__}: {exc}"
     return _failed(sessions, call, sha, reason, timings)
+
+
+def transcribe_into_cache(call: CallFiles, standard: Standard, options: TranscriptionOptions,
+                          sessions: sessionmaker[Session], facts: PhoneFacts = PhoneFacts(),
+                          worker: str = WORKER) -> None:
+    """The heavy half of a call, for workers that run side by side: its transcript, in the cache.
+
+    The analysis then runs in call order (`process_recording` finds the transcript) because
+    parallel work and client threads depend on the calls before. Whatever goes wrong here is
+    left for that step, which tries again and records why it fails; a call another worker
+    holds is left for it too.
+    """
+    try:
+        rec = fingerprint(call)
+        options = with_phone_roles(options, facts)
+        if _already_analysed(sessions, call, rec, standard, options, facts):
+            return
+        with held_claim(sessions, claim_key(rec.sha256, options, standard), worker) as claim:
+            if not claim.held:
+                return
+            with sessions.begin() as session:
+                if repo.get_cached_transcript(session, rec.sha256, options.engine, options.model, options.cache_key()):
+                    return
+            transcript = transcribe_audio(load_call_audio(call), options, standard)
+            with sessions.begin() as session:
+                repo.upsert_recording(session, rec, duration_s=transcript.duration_s, channels=transcript.channels)
+                repo.put_cached_transcript(session, rec.sha256, transcript, options.cache_key())
+    except Exception:  # noqa: BLE001 - see the docstring
+        return
+
+
+def with_phone_roles(options: TranscriptionOptions, facts: PhoneFacts) -> TranscriptionOptions:
+    """The PBX knows which leg is the seller's: its word beats guessing from the voices."""
+    if facts.metadata and facts.metadata.channel_roles and options.channel_roles == "auto":
+        return replace(options, channel_roles=facts.metadata.channel_roles)
+    return options
 
 
 def claim_key(sha256: str, options: TranscriptionOptions, standard: Standard) -> str:
@@ -242,13 +286,13 @@ def _analyse_and_store(call: CallFiles, rec: Recording, standard: Standard, opti
     t0 = time.perf_counter()
     if cached is None:
         audio = load_call_audio(call)
-        timings["decode"] = time.perf_counter() - t0
+        timings["decode"] = timings.get("decode", 0.0) + time.perf_counter() - t0
         t1 = time.perf_counter()
         transcript = transcribe_audio(audio, options, standard)
         timings["transcribe"] = time.perf_counter() - t1
     else:
         transcript = cached_with_roles(cached, options, standard)
-        timings["decode"] = time.perf_counter() - t0
+        timings["decode"] = timings.get("decode", 0.0) + time.perf_counter() - t0
         timings["transcribe"] = 0.0
     t2 = time.perf_counter()
     analysis = analyze_transcript(transcript, standard, str(call.path), facts.seller, facts.metadata, history)

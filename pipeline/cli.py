@@ -66,6 +66,7 @@ def run(
     cdr: Optional[Path] = typer.Option(None, "--cdr", help="Asterisk Master.csv (default: one found under the recordings)."),
     sellers: Optional[Path] = typer.Option(None, "--sellers", help="sellers.yaml (default: one found under the recordings)."),
     as_json: bool = typer.Option(False, "--json", help="Print the batch as JSON (calls, missed calls, reports) instead of tables."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Calls transcribed at once (a local Dask cluster, the cores shared among them)."),
 ) -> None:
     """Run the nightly batch once over a folder of recordings."""
     _standard_or_exit(standard)
@@ -82,7 +83,7 @@ def run(
         err.print(f"{recordings}: recordings folder not found", markup=False, style="red")
         raise typer.Exit(2)
     try:
-        result = run_batch(recordings, standard, db, cdr, sellers)
+        result = run_batch(recordings, standard, db, cdr, sellers, workers)
     except (MetadataError, DatabaseNotWritable, PrefectServerError) as exc:
         err.print(str(exc), markup=False, style="red")
         raise typer.Exit(2) from None
@@ -318,6 +319,25 @@ def bench(
     if only != "calls" and startup_runs > 0:
         # after the calls: the model and the audio are in the page cache, as on a working machine
         print(("\n" if only is None else "") + render_startup(run_startup(smallest_call(folder), standard, startup_runs)))
+
+
+@app.command("bench-batch")
+def bench_batch(
+    inbox: Path = typer.Argument(DEFAULT_RECORDINGS / "samples", help="Folder of calls to run the batch over."),
+    workers: list[int] = typer.Option([1, 2], "--workers", "-w", help="Worker counts to compare (repeatable)."),
+    long_minutes: float = typer.Option(60.0, "--long-minutes", help="Length of the long call measured for memory; 0 skips it."),
+    standard: Path = StandardOpt,
+) -> None:
+    """The whole nightly batch with 1, 2… workers (calls per hour, memory), and one long call; print Markdown."""
+    from pipeline.bench_batch import bench_long_call, bench_workers, render
+    from pipeline.batch import discover
+
+    runs = []
+    for n in workers:
+        runs.append(bench_workers(inbox, n, standard))
+        err.print(f"{n} worker(s): {runs[-1].wall_s:.1f} s", markup=False)
+    long = bench_long_call(discover(inbox), long_minutes, standard) if long_minutes > 0 else None
+    console.print(render(runs, long), markup=False)
 
 
 @app.command("bench-engines")

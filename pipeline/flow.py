@@ -8,10 +8,11 @@ the night's run.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -26,10 +27,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from checks.analyze import plan_checks
 from checks.standard import Standard, load_standard
-from pipeline.batch import CallFiles, Outcome, PhoneFacts, discover, group_calls, phone_facts, process_recording
+from pipeline.batch import (
+    CLAIMED_ELSEWHERE,
+    CallFiles,
+    Outcome,
+    PhoneFacts,
+    discover,
+    group_calls,
+    phone_facts,
+    process_recording,
+    transcribe_into_cache,
+)
 from pipeline.phone.cdr import SkippedRow
 from pipeline.phone.context import PhoneContext, load_phone_context
 from pipeline.phone.missed import MissedCall, missed_calls
+from pipeline.progress import CallProgress
 from pipeline.reports.current import DEFAULT_REPORTS_DIR, write_current_reports
 from pipeline.settings import TranscriptionOptions, options_from_env
 from pipeline.storage.calls import save_missed_calls
@@ -42,6 +54,9 @@ DEFAULT_RECORDINGS = ROOT / "recordings"
 # a Prefect global concurrency limit: one call on the GPU at a time, whichever worker runs it
 GPU_LIMIT = "callqa-gpu"
 GPU_SLOTS = 1
+# how long a call's analysis waits for the worker that holds it: past a long call's
+# transcription, and past the lease of a worker that died holding it
+CLAIM_WAIT_S = 30 * 60.0
 REPORTS_DIR = DEFAULT_REPORTS_DIR  # relative to the working directory, like callqa.db
 
 
@@ -96,12 +111,21 @@ def gpu_slot(options: TranscriptionOptions) -> Iterator[None]:
 
 @task(cache_policy=NONE, task_run_name="analyse {call.path.name}")
 def process_task(call: CallFiles, standard: Standard, options: TranscriptionOptions, url: str,
-                 facts: PhoneFacts, settle_s: float) -> Outcome:
+                 facts: PhoneFacts, settle_s: float, wait_s: float = 0.0) -> Outcome:
     if unfinished := unfinished_reason(call.files, settle_s):
         return Outcome(str(call.path), "skipped", unfinished, metadata=facts.metadata)
     # transcription happens inside process_recording (a cached call holds the slot briefly too)
     with gpu_slot(options):
-        return process_recording(call, standard, options, sessions_for(url), facts)
+        return process_recording(call, standard, options, sessions_for(url), facts, wait_s=wait_s)
+
+
+@task(cache_policy=NONE, task_run_name="transcribe {call.path.name}")
+def transcribe_task(call: CallFiles, standard: Standard, options: TranscriptionOptions, url: str,
+                    facts: PhoneFacts, settle_s: float) -> None:
+    """Runs on a Dask worker: the heavy, parallel half of a call (see transcribe_into_cache)."""
+    if unfinished_reason(call.files, settle_s) is None:
+        with gpu_slot(options):
+            transcribe_into_cache(call, standard, options, sessions_for(url), facts)
 
 
 def writable_sessions(url: str) -> sessionmaker[Session]:
@@ -149,6 +173,44 @@ def by_start_time(calls: list[CallFiles], phone: PhoneContext) -> list[tuple[Cal
     return sorted(((call, phone_facts(call, phone)) for call in calls), key=when)
 
 
+def analyse_in_order(calls: list[tuple[CallFiles, PhoneFacts]], standard: Standard, options: TranscriptionOptions,
+                     url: str, settle_s: float, workers: int) -> list[Outcome]:
+    """Every call analysed and stored oldest first, as parallel work and client threads need.
+
+    With several workers the transcripts are made side by side first, each call's analysis
+    waiting for its own. A call another worker holds is waited for at its turn there, and,
+    in a run of its own, after the rest: either way the run ends with it analysed by
+    someone, or with the reason why not.
+    """
+    log = get_run_logger()
+    pending = []
+    if workers > 1:
+        pending = [transcribe_task.submit(call, standard, worker_options(options, workers), url, facts, settle_s)
+                   for call, facts in calls]
+    wait_s = CLAIM_WAIT_S if workers > 1 else 0.0
+    outcomes: list[Outcome] = []
+    with CallProgress(len(calls), "run") as progress:
+        for i, (call, facts) in enumerate(calls):
+            if pending:
+                pending[i].wait()
+            outcome = process_task(call, standard, options, url, facts, settle_s, wait_s)
+            outcomes.append(outcome)
+            detail = f"score {outcome.analysis.score.score:g}" if outcome.analysis else outcome.reason
+            log.info("[%d/%d] %s: %s (%s)", i + 1, len(calls), call.path, outcome.status, detail)
+            progress.finished(call.path.name)
+    for i, (call, facts) in enumerate(calls):
+        if outcomes[i].status == "skipped" and outcomes[i].reason.startswith(CLAIMED_ELSEWHERE):
+            outcomes[i] = process_task(call, standard, options, url, facts, settle_s, CLAIM_WAIT_S)
+            log.info("%s: %s (%s)", call.path, outcomes[i].status, outcomes[i].reason)
+    return outcomes
+
+
+def worker_options(options: TranscriptionOptions, workers: int) -> TranscriptionOptions:
+    """The machine's cores shared among the workers: more threads than cores only contend."""
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    return replace(options, cpu_threads=threads, parallel_channels=options.parallel_channels and threads >= 2)
+
+
 @flow(name="callqa-nightly")
 def nightly_flow(
     recordings: str = str(DEFAULT_RECORDINGS),
@@ -156,7 +218,10 @@ def nightly_flow(
     db_url: str | None = None,
     cdr_path: str | None = None,
     sellers_path: str | None = None,
+    workers: int = 1,
 ) -> BatchResult:
+    """The night's batch. With `workers` > 1 the flow runs under a Dask task runner
+    (`pipeline.orchestration.run`): transcription goes to its workers, side by side."""
     log = get_run_logger()
     started = time.perf_counter()
     standard = load_checked_standard(standard_path)
@@ -175,14 +240,7 @@ def nightly_flow(
     log.info("%d calls in %s; standard %s v%s; model %s", len(calls), recordings, *standard.key, options.model)
     if not calls:
         log.warning("no recordings in %s: a night without calls, or a share that is not mounted?", recordings)
-    outcomes: list[Outcome] = []
-    for i, (call, facts) in enumerate(calls, 1):
-        outcome = process_task(call, standard, options, url, facts, settle_s)
-        outcomes.append(outcome)
-        detail = (
-            f"score {outcome.analysis.score.score:g}" if outcome.analysis else outcome.reason
-        )
-        log.info("[%d/%d] %s: %s (%s)", i, len(calls), call.path, outcome.status, detail)
+    outcomes = analyse_in_order(calls, standard, options, url, settle_s, workers)
     missed = missed_calls_task(phone, standard, url)
     reports = reports_task(outcomes, standard, url)
     log.info("scorecards written: %s", ", ".join(sorted({str(p.parent) for p in reports})) or "none")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
 
 from pipeline.orchestration.server import configured_api_url, prefect_api
@@ -12,13 +14,30 @@ class NoSchedulerError(RuntimeError):
     """`serve` was asked to schedule where nothing would ever fire."""
 
 
-def run_batch(recordings: Path, standard: Path, db: str | None, cdr: Path | None, sellers: Path | None):  # -> BatchResult
-    """The nightly flow once, on the configured Prefect server or a local one started for it."""
+def run_batch(recordings: Path, standard: Path, db: str | None, cdr: Path | None, sellers: Path | None,
+              workers: int = 1):  # -> BatchResult
+    """The nightly flow once, on the configured Prefect server or a local one started for it.
+
+    `workers` > 1 transcribes that many calls at once in a local Dask cluster, one process each.
+    """
     from pipeline.flow import nightly_flow
 
+    flow = nightly_flow.with_options(task_runner=dask_runner(workers)) if workers > 1 else nightly_flow
     with stop_on_signals(), prefect_api():
-        return nightly_flow(str(recordings), str(standard), db, str(cdr) if cdr else None,
-                            str(sellers) if sellers else None)
+        return flow(str(recordings), str(standard), db, str(cdr) if cdr else None,
+                    str(sellers) if sellers else None, workers=workers)
+
+
+def dask_runner(workers: int):  # -> DaskTaskRunner
+    from prefect_dask import DaskTaskRunner
+
+    # Dask's own chatter (workers starting, comms closing at the end) is no news to an operator;
+    # the environment carries the level to the worker processes too
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    # one call per process, whose model gets its share of the cores (flow.worker_options)
+    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
+                                          "dashboard_address": ":0"})
 
 
 def serve_schedule(recordings: Path, standard: Path, cron: str | None, interval_s: float | None,

@@ -27,7 +27,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.storage.models import ClaimRow
 
-DEFAULT_LEASE = timedelta(seconds=60)
+LEASE_ENV = "CALLQA_CLAIM_LEASE_S"
+DEFAULT_LEASE_S = 60.0
+
+
+def claim_lease() -> timedelta:
+    """$CALLQA_CLAIM_LEASE_S, else 60 s: how long a dead worker's call waits for another."""
+    raw = os.environ.get(LEASE_ENV)
+    try:
+        seconds = float(raw) if raw else DEFAULT_LEASE_S
+    except ValueError:
+        raise ValueError(f"{LEASE_ENV}={raw!r}: not a number of seconds") from None
+    if seconds <= 0:
+        raise ValueError(f"{LEASE_ENV}={raw!r}: must be more than 0")
+    return timedelta(seconds=seconds)
 
 
 def worker_id() -> str:
@@ -39,8 +52,9 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def try_claim(session: Session, key: str, worker: str, lease: timedelta = DEFAULT_LEASE) -> bool:
+def try_claim(session: Session, key: str, worker: str, lease: timedelta | None = None) -> bool:
     """Claim `key` for `worker`; False while another worker's lease runs."""
+    lease = lease or claim_lease()
     now = _now()
     values = {"key": key, "worker": worker, "claimed_at": now, "expires_at": now + lease}
     dialect = session.get_bind().dialect.name
@@ -64,8 +78,9 @@ def try_claim(session: Session, key: str, worker: str, lease: timedelta = DEFAUL
     return taken.rowcount == 1
 
 
-def renew(session: Session, key: str, worker: str, lease: timedelta = DEFAULT_LEASE) -> bool:
+def renew(session: Session, key: str, worker: str, lease: timedelta | None = None) -> bool:
     """Extend the lease; False if the claim is no longer this worker's."""
+    lease = lease or claim_lease()
     result = session.execute(
         update(ClaimRow).where(ClaimRow.key == key, ClaimRow.worker == worker).values(expires_at=_now() + lease)
     )
@@ -88,11 +103,12 @@ class ClaimResult:
 
 @contextmanager
 def held_claim(sessions: sessionmaker[Session], key: str, worker: str,
-               lease: timedelta = DEFAULT_LEASE) -> Iterator[ClaimResult]:
+               lease: timedelta | None = None) -> Iterator[ClaimResult]:
     """Hold the claim on `key` for the block, renewing it in the background; release it after.
 
     Yields whether the claim was had: a worker that did not get it must leave the call.
     """
+    lease = lease or claim_lease()
     with sessions.begin() as session:
         held = try_claim(session, key, worker, lease)
         other = None if held else holder(session, key)
