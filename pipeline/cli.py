@@ -47,6 +47,7 @@ def _standard_or_exit(path: Path) -> Standard:
     """Load the standard and resolve its checks, so a broken file stops the command before any work."""
     _import_spacy()
     from checks.analyze import plan_checks
+    from checks.meaning.encoder import EncoderUnavailable
     from checks.standard import StandardError, load_standard
 
     try:
@@ -54,6 +55,9 @@ def _standard_or_exit(path: Path) -> Standard:
         plan_checks(standard, str(path))
     except StandardError as exc:
         err.print(f"broken standard: {exc}", markup=False, style="red")
+        raise typer.Exit(2) from None
+    except EncoderUnavailable as exc:  # before any call: not in the middle of a night
+        err.print(str(exc), markup=False, style="red")
         raise typer.Exit(2) from None
     return standard
 

