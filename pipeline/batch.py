@@ -213,6 +213,8 @@ def process_recording(
                     return _analyse_and_store(call, rec, standard, options, sessions, facts, timings)
             if done:
                 return done
+            if not claim.held and claim.holder is None:
+                continue  # released between our try and our look: try again at once
             if time.monotonic() >= deadline:
                 return Outcome(str(call.path), "skipped", f"{CLAIMED_ELSEWHERE} ({claim.holder})",
                                metadata=facts.metadata)
