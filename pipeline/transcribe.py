@@ -16,6 +16,7 @@ import numpy as np
 
 from pipeline.audio import SAMPLE_RATE, DecodedAudio
 from pipeline.engines import engine_for
+from pipeline.engines.common import DecodedSegment
 from pipeline.hallucination import rejection_reason
 from pipeline.records import Speaker, Transcript, Utterance, Word
 from pipeline.settings import TranscriptionOptions
@@ -23,6 +24,8 @@ from pipeline.vad import Region, speech_regions
 
 log = logging.getLogger(__name__)
 
+# the longest stretch given to the engine at once (see decode_in_chunks)
+CHUNK_S = 600.0
 # silence laid between two turns, and between two pieces of one turn, in the compacted audio
 _TURN_JOIN_S = 1.0
 _PAUSE_JOIN_S = 0.2
@@ -112,6 +115,41 @@ def _utterances_by_turn(words: list[tuple[int, Word]], channel: int) -> list[Utt
     ]
 
 
+def chunk_bounds(pieces: list[_Piece], total_s: float, max_s: float = CHUNK_S) -> list[tuple[float, float]]:
+    """Stretches of at most `max_s` (unless one piece is longer), cut in the middle of the
+    silences between pieces: no word is split, and a long call never goes to the engine whole."""
+    bounds: list[tuple[float, float]] = []
+    begin = 0.0
+    for before, piece in zip(pieces, pieces[1:]):
+        if piece.compact_start + piece.length - begin > max_s:
+            cut = (before.compact_start + before.length + piece.compact_start) / 2
+            if cut > begin:
+                bounds.append((begin, cut))
+                begin = cut
+    bounds.append((begin, total_s))
+    return bounds
+
+
+def decode_in_chunks(samples: np.ndarray, pieces: list[_Piece], options: TranscriptionOptions) -> list[DecodedSegment]:
+    """The engine's segments for `samples`, decoded a chunk at a time.
+
+    Whisper's feature extraction holds a spectrogram of everything it is given: for an
+    hour of audio, gigabytes. Chunks of `CHUNK_S` keep that bounded; calls shorter than
+    a chunk go whole, as before.
+    """
+    engine = engine_for(options)
+    out: list[DecodedSegment] = []
+    for start, end in chunk_bounds(pieces, len(samples) / SAMPLE_RATE):
+        part = samples[int(round(start * SAMPLE_RATE)):int(round(end * SAMPLE_RATE))]
+        out += [segment if start == 0 else _shifted(segment, start) for segment in engine.decode(part, options)]
+    return out
+
+
+def _shifted(segment: DecodedSegment, by: float) -> DecodedSegment:
+    return replace(segment, start=segment.start + by, end=segment.end + by,
+                   words=tuple(replace(w, start=w.start + by, end=w.end + by) for w in segment.words))
+
+
 def transcribe_channel(
     samples: np.ndarray, channel: int, voice: tuple[Region, ...], options: TranscriptionOptions
 ) -> ChannelText:
@@ -131,7 +169,7 @@ def transcribe_channel(
         # the whole channel, silences included (README «Speed» measures both): the regions
         # stay where they are and the guard checks each segment against them
         compact, pieces, guard_voice = samples, [replace(p, compact_start=p.orig_start) for p in pieces], voice
-    segments = engine_for(options).decode(compact, options)
+    segments = decode_in_chunks(compact, pieces, options)
     prompt_words = frozenset(options.hotwords.lower().split()) if options.vocabulary_bias != "off" else frozenset()
     words: list[tuple[int, Word]] = []
     dropped = 0
