@@ -8,6 +8,7 @@ file, so the batch records it and moves on.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -15,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from checks.analyze import analyze_transcript
@@ -35,8 +37,9 @@ from pipeline.storage import repository as repo
 from pipeline.storage.claims import held_claim, worker_id
 from pipeline.transcribe import transcribe, with_roles
 
-WORKER = worker_id()  # this process, as the claims table names it
+log = logging.getLogger(__name__)
 CLAIMED_ELSEWHERE = "being analysed by another worker"
+STORED_BY_ANOTHER = "stored by another worker while this one analysed it"
 CLAIM_POLL_S = 2.0
 
 # files in the inbox that are never recordings: sidecars, notes, call records
@@ -171,8 +174,8 @@ def phone_facts(call: CallFiles, phone: PhoneContext) -> PhoneFacts:
         meta = phone.metadata(call.path)
     except MetadataError as exc:
         return PhoneFacts(note=f"metadata ignored: {exc}")
-    except OSError as exc:  # e.g. a name too long for its sidecar's name: the audio is still there
-        return PhoneFacts(note=f"metadata ignored: {call.path.name}: {exc.strerror}")
+    except Exception as exc:  # noqa: BLE001 - it runs before the per-call handling: it must not stop the batch
+        return PhoneFacts(note=f"metadata ignored: {call.path.name}: {type(exc).__name__}: {exc}")
     return PhoneFacts(meta, phone.seller(meta.seller))
 
 
@@ -185,7 +188,7 @@ def _history(session: Session, meta: CallMetadata | None, standard: Standard, sh
 
 def process_recording(
     call: CallFiles | Path, standard: Standard, options: TranscriptionOptions, sessions: sessionmaker[Session],
-    facts: PhoneFacts = PhoneFacts(), worker: str = WORKER, wait_s: float = 0.0,
+    facts: PhoneFacts = PhoneFacts(), worker: str | None = None, wait_s: float = 0.0,
 ) -> Outcome:
     """Fingerprint, claim, decode, transcribe (or reuse the cache), analyse and store one call.
 
@@ -195,6 +198,7 @@ def process_recording(
     call's failed outcome: never the batch's.
     """
     call = call if isinstance(call, CallFiles) else CallFiles(call)
+    worker = worker or worker_id()
     timings: dict[str, float] = {}
     sha: str | None = None
     try:
@@ -228,7 +232,7 @@ def process_recording(
 
 def transcribe_into_cache(call: CallFiles, standard: Standard, options: TranscriptionOptions,
                           sessions: sessionmaker[Session], facts: PhoneFacts = PhoneFacts(),
-                          worker: str = WORKER) -> None:
+                          worker: str | None = None) -> None:
     """The heavy half of a call, for workers that run side by side: its transcript, in the cache.
 
     The analysis then runs in call order (`process_recording` finds the transcript) because
@@ -241,7 +245,7 @@ def transcribe_into_cache(call: CallFiles, standard: Standard, options: Transcri
         options = with_phone_roles(options, facts)
         if _already_analysed(sessions, call, rec, standard, options, facts):
             return
-        with held_claim(sessions, claim_key(rec.sha256, options, standard), worker) as claim:
+        with held_claim(sessions, claim_key(rec.sha256, options, standard), worker or worker_id()) as claim:
             if not claim.held:
                 return
             with sessions.begin() as session:
@@ -251,8 +255,8 @@ def transcribe_into_cache(call: CallFiles, standard: Standard, options: Transcri
             with sessions.begin() as session:
                 repo.upsert_recording(session, rec, duration_s=transcript.duration_s, channels=transcript.channels)
                 repo.put_cached_transcript(session, rec.sha256, transcript, options.cache_key())
-    except Exception:  # noqa: BLE001 - see the docstring
-        return
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        log.warning("%s: transcription on this worker failed, left to the analysis: %s", call.path, exc)
 
 
 def with_phone_roles(options: TranscriptionOptions, facts: PhoneFacts) -> TranscriptionOptions:
@@ -308,10 +312,10 @@ def _analyse_and_store(call: CallFiles, rec: Recording, standard: Standard, opti
             if cached is None:
                 repo.put_cached_transcript(session, rec.sha256, transcript, options.cache_key())
             analysis_id = repo.save_analysis(session, rec.sha256, analysis)
-    except repo.AnalysisExistsError:
-        # a worker that lost its lease (stopped, not dead) stored it first: the call is analysed
-        return Outcome(str(call.path), "skipped", "already analysed with this model and standard",
-                       metadata=facts.metadata)
+    except (repo.AnalysisExistsError, IntegrityError):
+        # a worker that lost its lease (stalled, not dead) stored it first: the call is analysed,
+        # though transcribed twice: say so, for that must not happen
+        return Outcome(str(call.path), "skipped", STORED_BY_ANOTHER, metadata=facts.metadata)
     timings["store"] = time.perf_counter() - t3
     return Outcome(str(call.path), "analysed", facts.note, analysis_id=analysis_id, analysis=analysis,
                    timings=timings, metadata=facts.metadata)

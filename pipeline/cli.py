@@ -6,6 +6,7 @@ import gc
 import json
 import os
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
@@ -62,6 +63,14 @@ def _standard_or_exit(path: Path) -> Standard:
     return standard
 
 
+def _settings_or_exit(check: Callable[[], None]) -> None:
+    try:
+        check()
+    except ValueError as exc:
+        err.print(str(exc), markup=False, style="red")
+        raise typer.Exit(2) from None
+
+
 @app.command()
 def run(
     recordings: Path = typer.Option(DEFAULT_RECORDINGS, "--recordings", "-r", help="Folder of recordings."),
@@ -75,7 +84,7 @@ def run(
     """Run the nightly batch once over a folder of recordings."""
     _standard_or_exit(standard)
     from pipeline.flow import sessions_for
-    from pipeline.orchestration.run import run_batch
+    from pipeline.orchestration.run import check_settings, run_batch
     from pipeline.orchestration.server import PrefectServerError
     from pipeline.orchestration.signals import Stopped
     from pipeline.phone.errors import MetadataError
@@ -86,6 +95,7 @@ def run(
     if not recordings.is_dir():
         err.print(f"{recordings}: recordings folder not found", markup=False, style="red")
         raise typer.Exit(2)
+    _settings_or_exit(check_settings)
     try:
         result = run_batch(recordings, standard, db, cdr, sellers, workers)
     except (MetadataError, DatabaseNotWritable, PrefectServerError) as exc:
@@ -95,15 +105,14 @@ def run(
         err.print(f"{exc}: the calls finished before it are stored; the next run goes on from there",
                   markup=False, style="red")
         raise typer.Exit(128 + exc.signum) from None
-    if not result.outcomes:
-        err.print(f"no recordings in {recordings}: a night without calls, or a share that is not mounted?",
-                  markup=False, style="yellow")
+    for error in result.errors:
+        err.print(error, markup=False, style="red")
     if as_json:
         from pipeline.report import batch_to_json
 
         sys.stdout.write(json.dumps(batch_to_json(result.outcomes, result.missed, result.reports),
                                     ensure_ascii=False, indent=2) + "\n")
-        raise typer.Exit(1 if result.failed else 0)
+        raise typer.Exit(1 if result.failed or result.errors else 0)
     analysed = [o.analysis_id for o in result.outcomes if o.analysis_id is not None]
     with sessions_for(result.database_url).begin() as session:
         rows = {r.analysis_id: r for r in repo.summary_rows(session, analysed)}
@@ -120,6 +129,7 @@ def run(
         err.print(f"[red]{len(result.failed)} file(s) failed:[/red]")
         for o in result.failed:
             err.print(f"  {o.path}: {o.reason}", markup=False)
+    if result.failed or result.errors:
         raise typer.Exit(1)
 
 
@@ -257,10 +267,11 @@ def serve(
 ) -> None:
     """Serve the nightly flow as a Prefect deployment whose schedule a real Prefect server fires."""
     _standard_or_exit(standard)
-    from pipeline.orchestration.run import NoSchedulerError, serve_schedule
+    from pipeline.orchestration.run import NoSchedulerError, check_settings, serve_schedule
     from pipeline.orchestration.server import PrefectServerError
     from pipeline.orchestration.signals import Stopped
 
+    _settings_or_exit(check_settings)
     try:
         serve_schedule(recordings, standard, cron, interval, prefect_home)
     except (NoSchedulerError, PrefectServerError) as exc:

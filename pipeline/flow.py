@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
@@ -48,6 +49,7 @@ from pipeline.storage.calls import save_missed_calls
 from pipeline.stable import settle_seconds, unfinished_reason
 from pipeline.storage.db import DatabaseNotWritable, check_writable, database_url, open_database
 
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STANDARD = ROOT / "scripts_ref" / "stroydom.yaml"
 DEFAULT_RECORDINGS = ROOT / "recordings"
@@ -68,6 +70,7 @@ class BatchResult:
     missed: tuple[MissedCall, ...] = ()  # from the CDR, with or without a recording
     cdr_skipped: tuple[SkippedRow, ...] = ()
     reports: tuple[Path, ...] = ()  # scorecards written
+    errors: tuple[str, ...] = ()  # steps after the calls that failed (missed calls, scorecards)
 
     @property
     def failed(self) -> list[Outcome]:
@@ -241,8 +244,19 @@ def nightly_flow(
     if not calls:
         log.warning("no recordings in %s: a night without calls, or a share that is not mounted?", recordings)
     outcomes = analyse_in_order(calls, standard, options, url, settle_s, workers)
-    missed = missed_calls_task(phone, standard, url)
-    reports = reports_task(outcomes, standard, url)
+    errors: list[str] = []
+    # after the calls, a database or disk that fails costs these steps, not the night's results
+    missed = _or_error(lambda: missed_calls_task(phone, standard, url), "storing the missed calls", errors)
+    reports = _or_error(lambda: reports_task(outcomes, standard, url), "writing the scorecards", errors)
     log.info("scorecards written: %s", ", ".join(sorted({str(p.parent) for p in reports})) or "none")
     return BatchResult(tuple(outcomes), url, time.perf_counter() - started, tuple(missed),
-                       phone.cdr.skipped if phone.cdr else (), tuple(reports))
+                       phone.cdr.skipped if phone.cdr else (), tuple(reports), tuple(errors))
+
+
+def _or_error(step: Callable[[], list[T]], what: str, errors: list[str]) -> list[T]:
+    try:
+        return step()
+    except (SQLAlchemyError, OSError) as exc:
+        errors.append(f"{what} failed: {type(exc).__name__}: {getattr(exc, 'orig', None) or exc}")
+        get_run_logger().error(errors[-1])
+        return []

@@ -17,6 +17,7 @@ from pathlib import Path
 
 SETTLE_ENV = "CALLQA_SETTLE_S"
 DEFAULT_SETTLE_S = 30.0
+HEADER_WAIT_S = 3600.0
 
 
 def settle_seconds() -> float:
@@ -45,7 +46,9 @@ def unfinished_reason(files: Sequence[Path], settle_s: float, now: float | None 
             age = now - stat.st_mtime
             if age < settle_s:
                 return f"{path.name}: still being written (changed {age:.0f} s ago, taken after {settle_s:g} s)"
-            if path.suffix.lower() == ".wav":
+            # a header still wrong long after the last write is a broken file, not a growing one:
+            # the decoder takes it, and it ends analysed or failed with a reason, never waiting for ever
+            if path.suffix.lower() == ".wav" and age < max(settle_s, HEADER_WAIT_S):
                 with path.open("rb") as fh:
                     header = fh.read(4096)
                 if mismatch := wav_size_mismatch(header, stat.st_size):

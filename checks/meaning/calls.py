@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from checks.matching import PhraseMatch
+from checks.matching import PhraseMatch, match_phrase
 from checks.meaning.encoder import get_encoder
 from checks.meaning.index import MeaningIndex, MeaningMatch, build_index, units
 from checks.meaning.neutral import NEUTRAL_LINES
@@ -106,7 +106,11 @@ def as_phrase_match(found: MeaningMatch, text: NormText, cutoff: float) -> Phras
     phrase at the cutoff, at identity as strong as an exact phrase; its evidence names the
     nearest example and the similarity."""
     score = cutoff + found.strength * (100.0 - cutoff)
-    return PhraseMatch(score, 0, len(text.tokens),
+    # the evidence is the sentence that matched, not the whole line: Whisper runs a seller's
+    # «Да-да, простите.» and the question after it into one line
+    span = match_phrase(found.unit, text, 0.0)
+    start, end = (span.token_start, span.token_end) if span else (0, len(text.tokens))
+    return PhraseMatch(score, start, end,
                        f"{found.example} (by meaning: «{found.unit}», similarity {found.similarity:.2f} "
                        f"≥ {found.threshold:.2f})")
 

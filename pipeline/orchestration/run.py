@@ -6,8 +6,19 @@ import logging
 import os
 from pathlib import Path
 
-from pipeline.orchestration.server import configured_api_url, prefect_api
+from pipeline.orchestration.server import configured_api_url, prefect_api, startup_timeout_s
 from pipeline.orchestration.signals import stop_on_signals
+
+
+def check_settings() -> None:
+    """The batch's own settings, read once at the start: a typo stops the command with the
+    variable's name (ValueError), not every call in the middle of the night."""
+    from pipeline.stable import settle_seconds
+    from pipeline.storage.claims import claim_lease
+
+    settle_seconds()
+    claim_lease()
+    startup_timeout_s()
 
 
 class NoSchedulerError(RuntimeError):

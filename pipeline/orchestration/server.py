@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import ctypes
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,9 +48,12 @@ def configured_api_url() -> str | None:
 def startup_timeout_s() -> float:
     raw = os.environ.get(STARTUP_TIMEOUT_ENV)
     try:
-        return float(raw) if raw else DEFAULT_STARTUP_TIMEOUT_S
+        seconds = float(raw) if raw else DEFAULT_STARTUP_TIMEOUT_S
     except ValueError:
         raise ValueError(f"{STARTUP_TIMEOUT_ENV}={raw!r}: not a number of seconds") from None
+    if seconds <= 0:
+        raise ValueError(f"{STARTUP_TIMEOUT_ENV}={raw!r}: must be more than 0")
+    return seconds
 
 
 def _free_port() -> int:
@@ -90,13 +95,19 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout_s: float) 
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)  # the server and anything it started
-        try:
-            process.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    _signal_group(process, signal.SIGTERM)  # the server and anything it started
+    try:
+        process.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        _signal_group(process, signal.SIGKILL)
+        process.wait()
+
+
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    try:
+        os.killpg(process.pid, signum)  # even when the leader is gone: a child may be left
+    except ProcessLookupError:
+        pass
 
 
 @contextmanager
@@ -116,6 +127,11 @@ def prefect_api(home: Path | None = None, scheduler: bool = False) -> Iterator[s
     env = {**os.environ, "PREFECT_UI_ENABLED": "1" if scheduler else "0"}
     if not scheduler:
         env["PREFECT__SERVER_EPHEMERAL"] = "1"  # no services: a batch needs none
+    private_home = None
+    if home is None and not scheduler:
+        # a batch's server keeps nothing worth sharing, and two runs at once on one machine must
+        # not migrate one Prefect database together (the second one's server failed to start)
+        home = private_home = Path(tempfile.mkdtemp(prefix="callqa-prefect-"))
     if home is not None:
         home.mkdir(parents=True, exist_ok=True)
         env["PREFECT_HOME"] = str(home)
@@ -134,6 +150,8 @@ def prefect_api(home: Path | None = None, scheduler: bool = False) -> Iterator[s
             os.environ["PREFECT_API_URL"] = previous
         _drain_to(process)
         _stop(process)
+        if private_home is not None:
+            shutil.rmtree(private_home, ignore_errors=True)
 
 
 def _drain_to(process: subprocess.Popen[bytes]) -> None:
@@ -145,4 +163,4 @@ def _drain_to(process: subprocess.Popen[bytes]) -> None:
     from prefect.logging.handlers import APILogWorker
 
     for worker in (APILogWorker, EventsWorker):
-        worker.drain_all(timeout=2)
+        worker.drain_all(timeout=1)

@@ -77,6 +77,8 @@ def load_sidecar(path: Path) -> Sidecar | None:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
+    except UnicodeDecodeError:
+        raise MetadataError(str(path), "file", "not UTF-8 text (saved in another encoding?)") from None
     except OSError as exc:
         if exc.errno == errno.ENAMETOOLONG:  # a recording's name near the limit: no sidecar can have its name
             return None

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -44,8 +45,15 @@ def claim_lease() -> timedelta:
 
 
 def worker_id() -> str:
-    """Who holds a claim, as an operator would look for it: host, process, and a nonce."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+    """Who holds a claim, as an operator would look for it: host, process, and a nonce.
+
+    One per process, made in that process: a forked worker must not share its parent's."""
+    return _worker_of(os.getpid())
+
+
+@lru_cache(maxsize=None)
+def _worker_of(pid: int) -> str:
+    return f"{socket.gethostname()}:{pid}:{secrets.token_hex(3)}"
 
 
 def _now() -> datetime:
