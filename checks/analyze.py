@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from checks.meaning.encoder import ensure_encoder
 from checks.registry import CallContext, CheckSpec, all_checks
 from checks.scoring import score_call
+from checks.stages import stage_hits
 from checks.standard import Standard, StandardError, key_path
 from pipeline.records import CallAnalysis, Finding, StageHit, Transcript
 
@@ -97,7 +98,7 @@ def analyze_transcript(transcript: Transcript, standard: Standard, recording: st
         attributes.update(result.attributes)
     if not stages:
         # the score is built on the stages even where the `stages` check is not listed
-        stages = list(ctx.stage_hits)
+        stages = list(stage_hits(ctx))
     findings.sort(key=lambda f: (f.start, f.type))
     return CallAnalysis(
         recording=recording,

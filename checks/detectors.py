@@ -10,12 +10,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from checks.registry import CallContext, CheckResult, register
+from checks.stages import stage_hits
 from pipeline.records import Finding
 
 
 @register("stages", "2", requires=("stages",), default_on=True)
 def stages_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
-    return CheckResult(stages=ctx.stage_hits)
+    return CheckResult(stages=stage_hits(ctx))
 
 
 @register("missing_stage", "1", requires=("stages",), default_on=True)
@@ -33,7 +34,7 @@ def missing_stage_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckRes
             check="missing_stage",
             details={"stage": stage.id},
         )
-        for stage, hit in zip(ctx.standard.stages, ctx.stage_hits)
+        for stage, hit in zip(ctx.standard.stages, stage_hits(ctx))
         if stage.required and not hit.present
     )
     return CheckResult(findings=findings)
@@ -44,7 +45,7 @@ def stage_order_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResul
     """A stage that appears before one the standard puts earlier is out of order."""
     timed = sorted(
         (hit.evidence.start, stage.order, stage.id, hit)
-        for stage, hit in zip(ctx.standard.stages, ctx.stage_hits)
+        for stage, hit in zip(ctx.standard.stages, stage_hits(ctx))
         if hit.present and hit.evidence is not None and stage.order is not None
     )
     findings: list[Finding] = []

@@ -58,7 +58,9 @@ class CallContext:
     # what the phone system says about the call, and the client's earlier calls
     metadata: CallMetadata | None = None
     history: tuple[ThreadCall, ...] = ()
-    _stage_hits: tuple[StageHit, ...] | None = field(default=None, repr=False)
+    # the call's stage hits once `checks.stages.stage_hits` has found them: data only, so that
+    # this module needs nothing of the checks that use it
+    stages_found: tuple[StageHit, ...] | None = field(default=None, repr=False)
 
     @cached_property
     def texts(self) -> tuple[NormText, ...]:
@@ -80,14 +82,6 @@ class CallContext:
     def hold_memo(self) -> dict[int, str | None]:
         """line → how it announces a hold (`checks.holds.hold_announced`); asked for many times."""
         return {}
-
-    @property
-    def stage_hits(self) -> tuple[StageHit, ...]:
-        if self._stage_hits is None:
-            from checks.stages import detect_stages
-
-            self._stage_hits = detect_stages(self)
-        return self._stage_hits
 
 
 CheckFunc = Callable[[CallContext, Mapping[str, Any]], CheckResult]

@@ -186,3 +186,10 @@ def detect_stage(ctx: CallContext, stage: Stage) -> StageHit:
 
 def detect_stages(ctx: CallContext) -> tuple[StageHit, ...]:
     return tuple(detect_stage(ctx, stage) for stage in ctx.standard.stages)
+
+
+def stage_hits(ctx: CallContext) -> tuple[StageHit, ...]:
+    """The call's stage hits, found once per call: the stage, missing-stage and order checks all ask."""
+    if ctx.stages_found is None:
+        ctx.stages_found = detect_stages(ctx)
+    return ctx.stages_found
