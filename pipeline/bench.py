@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from checks.analyze import analyze_transcript
+from checks.meaning.encoder import get_encoder
 from checks.standard import Standard
 from checks.text import nlp
 from pipeline.batch import discover, group_calls, process_recording
@@ -53,6 +54,10 @@ class BenchResult:
     calls: list[CallTiming]
     # analysis alone, on transcripts already made: calls per second, one per repetition
     analysis_rates: list[float]
+    # the sentence encoder's share of the analyse column: seconds, and sentences it embedded
+    # (the others came from the vector cache)
+    encoder_s: float = 0.0
+    encoder_sentences: int = 0
 
 
 def analysis_rate(transcripts: list[Transcript], standard: Standard) -> float:
@@ -70,6 +75,8 @@ def run_benchmark(folder: Path, standard: Standard, options: TranscriptionOption
     nlp()
     timings: list[CallTiming] = []
     transcripts: list[Transcript] = []
+    encoder = get_encoder()
+    encoder_s, encoder_sentences = encoder.seconds, encoder.embedded
     with tempfile.TemporaryDirectory() as tmp:
         sessions = open_database(f"sqlite:///{tmp}/bench.db")
         calls = group_calls(discover(folder))
@@ -82,8 +89,9 @@ def run_benchmark(folder: Path, standard: Standard, options: TranscriptionOption
                 transcripts.append(outcome.analysis.transcript)
                 timings.append(CallTiming(call.path.name, outcome.analysis.transcript.duration_s,
                                           dict(outcome.timings), peak_rss_mb()))
+    encoder_s, encoder_sentences = encoder.seconds - encoder_s, encoder.embedded - encoder_sentences
     rates = [analysis_rate(transcripts, standard) for _ in range(repeats)] if transcripts else []
-    return BenchResult(timings, rates)
+    return BenchResult(timings, rates, encoder_s, encoder_sentences)
 
 
 def render_markdown(result: BenchResult, options: TranscriptionOptions) -> str:
@@ -113,6 +121,8 @@ def render_markdown(result: BenchResult, options: TranscriptionOptions) -> str:
         lines.append("")
         lines.append(f"Median per-call RTF {statistics.median(t.rtf for t in timings):.3f}; "
                      f"{3600 / (total_wall / len(timings)):.0f} calls per hour at this call length.")
+        lines.append(f"Sentence encoder, inside the analyse column: {1000 * result.encoder_s / len(timings):.0f} ms "
+                     f"per call ({result.encoder_sentences} sentences embedded; the rest came from the vector cache).")
     if result.analysis_rates:
         lines.append(f"Analysis alone (transcripts already made), one process: median "
                      f"{statistics.median(result.analysis_rates):.0f} calls/s over {len(result.analysis_rates)} "
