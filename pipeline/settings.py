@@ -85,6 +85,21 @@ def _int_env(name: str, default: int) -> int:
         raise ValueError(f"{name}: expected an integer, got {raw!r}") from exc
 
 
+def seconds_env(name: str, default: float, *, zero_allowed: bool = False) -> float:
+    """A duration in seconds from the environment, checked where it is read: a typo names
+    the variable instead of failing every call that uses it."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r}: not a number of seconds") from None
+    if seconds < 0 or (seconds == 0 and not zero_allowed):
+        raise ValueError(f"{name}={raw!r}: must be {'0 or more' if zero_allowed else 'more than 0'}")
+    return seconds
+
+
 def default_compute_type(engine: str, device: str) -> str:
     """float16 on a GPU; on a CPU int8 for CTranslate2, float32 for torch (which has no fast int8 path here)."""
     if device == "cuda":

@@ -9,11 +9,12 @@ them disagreeing until it is done.
 
 from __future__ import annotations
 
-import os
 import struct
 import time
 from collections.abc import Sequence
 from pathlib import Path
+
+from pipeline.settings import seconds_env
 
 SETTLE_ENV = "CALLQA_SETTLE_S"
 DEFAULT_SETTLE_S = 30.0
@@ -22,16 +23,7 @@ HEADER_WAIT_S = 3600.0
 
 def settle_seconds() -> float:
     """$CALLQA_SETTLE_S, else 30 s: longer than a recorder's pause between writes."""
-    raw = os.environ.get(SETTLE_ENV)
-    if raw is None:
-        return DEFAULT_SETTLE_S
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{SETTLE_ENV}={raw!r}: not a number of seconds") from None
-    if value < 0:
-        raise ValueError(f"{SETTLE_ENV}={raw!r}: must be 0 or more")
-    return value
+    return seconds_env(SETTLE_ENV, DEFAULT_SETTLE_S, zero_allowed=True)
 
 
 def unfinished_reason(files: Sequence[Path], settle_s: float, now: float | None = None) -> str | None:

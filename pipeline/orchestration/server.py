@@ -29,6 +29,8 @@ from pathlib import Path
 
 import httpx
 
+from pipeline.settings import seconds_env
+
 STARTUP_TIMEOUT_ENV = "CALLQA_PREFECT_STARTUP_S"
 DEFAULT_STARTUP_TIMEOUT_S = 120.0
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -46,14 +48,7 @@ def configured_api_url() -> str | None:
 
 
 def startup_timeout_s() -> float:
-    raw = os.environ.get(STARTUP_TIMEOUT_ENV)
-    try:
-        seconds = float(raw) if raw else DEFAULT_STARTUP_TIMEOUT_S
-    except ValueError:
-        raise ValueError(f"{STARTUP_TIMEOUT_ENV}={raw!r}: not a number of seconds") from None
-    if seconds <= 0:
-        raise ValueError(f"{STARTUP_TIMEOUT_ENV}={raw!r}: must be more than 0")
-    return seconds
+    return seconds_env(STARTUP_TIMEOUT_ENV, DEFAULT_STARTUP_TIMEOUT_S)
 
 
 def _free_port() -> int:

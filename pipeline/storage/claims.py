@@ -26,6 +26,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipeline.settings import seconds_env
 from pipeline.storage.models import ClaimRow
 
 LEASE_ENV = "CALLQA_CLAIM_LEASE_S"
@@ -34,14 +35,7 @@ DEFAULT_LEASE_S = 60.0
 
 def claim_lease() -> timedelta:
     """$CALLQA_CLAIM_LEASE_S, else 60 s: how long a dead worker's call waits for another."""
-    raw = os.environ.get(LEASE_ENV)
-    try:
-        seconds = float(raw) if raw else DEFAULT_LEASE_S
-    except ValueError:
-        raise ValueError(f"{LEASE_ENV}={raw!r}: not a number of seconds") from None
-    if seconds <= 0:
-        raise ValueError(f"{LEASE_ENV}={raw!r}: must be more than 0")
-    return timedelta(seconds=seconds)
+    return timedelta(seconds=seconds_env(LEASE_ENV, DEFAULT_LEASE_S))
 
 
 def worker_id() -> str:
