@@ -349,6 +349,7 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(Text)  # argon2id, PHC string
     seller_id: Mapped[int | None] = mapped_column(ForeignKey("sellers.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    disabled_at: Mapped[datetime | None]  # a disabled user cannot sign in; their actions stay in the trail
 
     seller: Mapped[SellerRow | None] = relationship()
 
@@ -378,9 +379,23 @@ class ReviewActionRow(Base):
     stage_id: Mapped[str | None] = mapped_column(String(200))
     score: Mapped[float | None]
     comment: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(String(100))  # a dismissal's reason code from the standard's list
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[UserRow] = relationship()
+
+
+class AssignmentRow(Base):
+    """The reviewer a QA lead gave a call to; one per analysis, replaced on reassignment."""
+
+    __tablename__ = "assignments"
+
+    analysis_id: Mapped[int] = mapped_column(ForeignKey("analyses.id", ondelete="CASCADE"), primary_key=True)
+    assignee_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    assigned_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    assignee: Mapped[UserRow] = relationship(foreign_keys=[assignee_id])
 
 
 class WebSessionRow(Base):
@@ -401,6 +416,7 @@ class WebSessionRow(Base):
 
 __all__ = [
     "AnalysisRow",
+    "AssignmentRow",
     "Base",
     "FailureRow",
     "FindingRow",
