@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from checks.meaning.encoder import ensure_encoder
 from checks.registry import CallContext, CheckSpec, all_checks
 from checks.scoring import score_call
-from checks.stages import stage_hits
+from checks.dialogue.stages import stage_hits
 from checks.standard import Standard, StandardError, key_path
 from pipeline.records import CallAnalysis, Finding, StageHit, Transcript
 

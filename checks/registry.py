@@ -17,7 +17,7 @@ import catalogue
 from pydantic import BaseModel, ConfigDict
 
 from checks.standard import Fact, Standard
-from checks.text import NormText, normalise_utterance
+from checks.text.normalise import NormText, normalise_utterance
 from pipeline.records import Finding, StageHit, Transcript
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ class CallContext:
     # what the phone system says about the call, and the client's earlier calls
     metadata: CallMetadata | None = None
     history: tuple[ThreadCall, ...] = ()
-    # the call's stage hits once `checks.stages.stage_hits` has found them: data only, so that
+    # the call's stage hits once `checks.dialogue.stages.stage_hits` has found them: data only, so that
     # this module needs nothing of the checks that use it
     stages_found: tuple[StageHit, ...] | None = field(default=None, repr=False)
 
@@ -75,12 +75,12 @@ class CallContext:
 
     @cached_property
     def fact_memo(self) -> dict[int, Fact | None]:
-        """line → the fact it asks about by meaning (`checks.answers.fact_by_meaning`); asked for many times."""
+        """line → the fact it asks about by meaning (`checks.rules.answers.fact_by_meaning`); asked for many times."""
         return {}
 
     @cached_property
     def hold_memo(self) -> dict[int, str | None]:
-        """line → how it announces a hold (`checks.holds.hold_announced`); asked for many times."""
+        """line → how it announces a hold (`checks.dialogue.holds.hold_announced`); asked for many times."""
         return {}
 
 
@@ -125,8 +125,8 @@ def register(
     return decorate
 
 
-BUILTIN_MODULES = (
-    "detectors", "answers", "ignored", "pauses", "dispatching", "talk", "forbidden", "lead", "segment", "routing", "parallel",
+BUILTIN_MODULES = (  # the modules of checks/rules/
+    "stages", "answers", "ignored", "pauses", "dispatching", "talk", "forbidden", "lead", "segment", "routing", "parallel",
 )
 
 
@@ -135,5 +135,5 @@ def all_checks() -> dict[str, CheckSpec]:
     import importlib
 
     for module in BUILTIN_MODULES:  # importing a module registers its checks
-        importlib.import_module(f"checks.{module}")
+        importlib.import_module(f"checks.rules.{module}")
     return dict(registry.get_all())

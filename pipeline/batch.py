@@ -20,9 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from checks.analyze import analyze_transcript
-from checks.matching import best_match
+from checks.text.matching import best_match
 from checks.standard import Standard
-from checks.text import normalise_text
+from checks.text.normalise import normalise_text
 from pipeline.audio import AudioError, DecodedAudio, load_audio, load_legs
 from pipeline.phone.context import PhoneContext
 from pipeline.phone.errors import MetadataError

@@ -17,7 +17,7 @@ from pathlib import Path
 from checks.analyze import analyze_transcript
 from checks.meaning.encoder import get_encoder
 from checks.standard import Standard
-from checks.text import nlp
+from checks.text.normalise import nlp
 from pipeline.batch import discover, group_calls, process_recording
 from pipeline.machine import cpu_line
 from pipeline.progress import CallProgress

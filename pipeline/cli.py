@@ -219,7 +219,7 @@ def analyze(
     """Analyse one call and print the result (nothing is stored)."""
     std = _standard_or_exit(standard)  # first: it imports spaCy the cheap way, before the checks do
     from checks.analyze import analyze_transcript
-    from checks.text import nlp
+    from checks.text.normalise import nlp
     from pipeline.audio import AudioError
     from pipeline.batch import load_audio, transcribe_audio
     from pipeline.engines import engine_for

@@ -20,9 +20,9 @@ import jiwer
 from rich.table import Table
 
 from checks.analyze import analyze_transcript
-from checks.numbers import replace_numbers
+from checks.text.numbers import replace_numbers
 from checks.standard import Standard
-from checks.text import fold
+from checks.text.normalise import fold
 from pipeline.batch import transcribe_file
 from pipeline.records import CallAnalysis, Speaker, Transcript, Utterance
 from pipeline.settings import TranscriptionOptions

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from checks.analyze import analyze_transcript, plan_checks
-from checks.lead_rules import Answer, PriorityRule, When, prioritise
+from checks.rules.lead_rules import Answer, PriorityRule, When, prioritise
 from checks.standard import Standard, StandardError, parse_standard
 from pipeline.records import Evidence
 from tests.helpers import call

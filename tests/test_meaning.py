@@ -14,7 +14,7 @@ from checks.meaning.encoder import Encoder, EncoderUnavailable
 from checks.meaning.index import COUNTER, NEUTRAL, MeaningIndex, calibrate, clean, units
 from checks.meaning.store import VectorStore
 from checks.registry import CallContext
-from checks.stages import detect_stage
+from checks.dialogue.stages import detect_stage
 from checks.standard import load_standard, parse_standard
 from tests.helpers import call
 
@@ -195,7 +195,7 @@ def test_a_mono_call_still_finds_stages_by_meaning(standard):
 # --- facts by meaning ------------------------------------------------------------------------
 
 def _fact(standard, question: str):
-    from checks.answers import question_fact
+    from checks.rules.answers import question_fact
 
     ctx = CallContext(call(GREETING, ("client", 5.0, question)), standard)
     fact = question_fact(ctx, 1)

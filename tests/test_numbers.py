@@ -1,10 +1,10 @@
-"""Behaviour of checks.numbers: words and digits must normalise to the same value."""
+"""Behaviour of checks.text.numbers: words and digits must normalise to the same value."""
 
 from __future__ import annotations
 
 import pytest
 
-from checks.numbers import NumberSpan, find_numbers, misheard_numeral, replace_numbers
+from checks.text.numbers import NumberSpan, find_numbers, misheard_numeral, replace_numbers
 
 
 def spans(text: str) -> list[tuple[str, str]]:

@@ -2,8 +2,8 @@
 
 import pytest
 
-from checks.matching import best_match, evidence_for, match_phrase
-from checks.text import normalise_text, normalise_utterance
+from checks.text.matching import best_match, evidence_for, match_phrase
+from checks.text.normalise import normalise_text, normalise_utterance
 from tests.helpers import utt
 
 
@@ -76,19 +76,19 @@ def test_dash_inside_a_number_reaches_the_numbers_reader(text, expected):
 
 
 def test_short_keyword_matches_the_start_of_a_word_only():
-    from checks.matching import keyword_found
+    from checks.text.matching import keyword_found
     assert keyword_found("опт", normalise_text("при оптовой покупке"))
     assert not keyword_found("опт", normalise_text("ясно, а вы от себя звоните"))
     assert not keyword_found("до скольки", normalise_text("добрый день, сколько стоит"))
 
 
 def test_glued_place_name_is_found_inside_a_misheard_word():
-    from checks.matching import keyword_found
+    from checks.text.matching import keyword_found
     assert keyword_found("подольск", normalise_text("Ставца автоподольств стоит 4000 рублей"))
 
 
 def test_short_keyword_after_a_glued_preposition():
-    from checks.matching import keyword_found
+    from checks.text.matching import keyword_found
     assert keyword_found("куб", normalise_text("закубами газобетона 4500 рублей"))
     assert not keyword_found("куб", normalise_text("закупка газобетона"))
 
@@ -104,6 +104,6 @@ def test_misheard_numeral_before_a_unit_word_is_read(text, expected):
 
 
 def test_long_keyword_after_a_glued_preposition():
-    from checks.matching import keyword_found
+    from checks.text.matching import keyword_found
     assert keyword_found("будни", normalise_text("а подбудними до скольки можно"))
     assert not keyword_found("будни", normalise_text("добрый день"))

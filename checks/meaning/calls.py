@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from checks.matching import PhraseMatch, match_phrase
+from checks.text.matching import PhraseMatch, match_phrase
 from checks.meaning.encoder import get_encoder
 from checks.meaning.index import MeaningIndex, MeaningMatch, build_index, units
 from checks.meaning.neutral import NEUTRAL_LINES
 from checks.standard import Standard
-from checks.text import NormText
+from checks.text.normalise import NormText
 from pipeline.records import Transcript
 
 # a sentence this short is left to the phrases: two words have too little meaning to compare

@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checks.answers import client_questions
-from checks.holds import hold_announced
+from checks.rules.answers import client_questions
+from checks.dialogue.holds import hold_announced
 from checks.registry import CallContext, CheckResult, register
 from pipeline.records import Finding, Transcript
 from pipeline.vad import Region, silent_gaps

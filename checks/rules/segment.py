@@ -18,11 +18,11 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from checks.amounts import Amount, about_money, money, volumes
-from checks.cues import cues_in
-from checks.matching import evidence_for
+from checks.dialogue.amounts import Amount, about_money, money, volumes
+from checks.text.cues import cues_in
+from checks.text.matching import evidence_for
 from checks.registry import CallContext, CheckParams, CheckResult, register
-from checks.text import NormText
+from checks.text.normalise import NormText
 from pipeline.records import Evidence, Utterance
 from pipeline.serialize import to_jsonable
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from checks.matching import PhraseMatch, match_phrase, reference_lemmas
-from checks.text import NormText
+from checks.text.matching import PhraseMatch, match_phrase, reference_lemmas
+from checks.text.normalise import NormText
 
 # «ИП», «ООО», «АО»: fuzzy alignment finds letters this short inside any word
 # («ип» in «типа»), so a word this short must be said as it is

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from checks.registry import CallContext, CheckResult, register
-from checks.stages import stage_hits
+from checks.dialogue.stages import stage_hits
 from pipeline.records import Finding
 
 

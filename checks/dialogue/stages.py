@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import re
 
-from checks.dialogue import DAY_LEMMAS, is_question
-from checks.matching import PhraseMatch, best_match, evidence_for, reference_keys
+from checks.dialogue.questions import DAY_LEMMAS, is_question
+from checks.text.matching import PhraseMatch, best_match, evidence_for, reference_keys
 from checks.meaning.calls import as_phrase_match, counter_example_wins, stage_index
 from checks.registry import CallContext
 from checks.standard import Element, Stage, Standard
-from checks.text import NormText, is_first_name
+from checks.text.normalise import NormText, is_first_name
 from pipeline.records import StageHit
 
 # how many of the speaker's utterances count as the start or the end of a call

@@ -17,7 +17,7 @@ from spacy.lang.ru.lemmatizer import RussianLemmatizer
 from spacy.language import Language
 from spacy.tokens import Token as SpacyToken
 
-from checks.numbers import DAYPART_ANCHORS, UNIT_ANCHORS, misheard_numeral, replace_numbers
+from checks.text.numbers import DAYPART_ANCHORS, UNIT_ANCHORS, misheard_numeral, replace_numbers
 from pipeline.records import Utterance
 
 # Lemmas cut to this length give the matching key: «встреча» and «встретиться»
@@ -149,7 +149,7 @@ class NormText:
 
     @cached_property
     def phrase_memo(self) -> dict[tuple[Any, ...], Any]:
-        """(phrases, cutoff, surface) → the best match in this text (`checks.matching.best_match`)."""
+        """(phrases, cutoff, surface) → the best match in this text (`checks.text.matching.best_match`)."""
         return {}
 
     def token_at(self, char_offset: int) -> int:
@@ -249,7 +249,7 @@ _HOUR_PREPOSITIONS = frozenset("до с со в к после около".split(
 
 def _recover_numerals(raw: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
     """«футри тысячи» → «три тысячи»: an unknown word right before a unit word, read as the one
-    numeral it is close to (`checks.numbers.misheard_numeral`)."""
+    numeral it is close to (`checks.text.numbers.misheard_numeral`)."""
     out = list(raw)
     for i in range(len(raw) - 1):
         word, unit = raw[i][0], raw[i + 1][0]

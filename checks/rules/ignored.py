@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from checks.answers import (
+from checks.rules.answers import (
     DEFAULT_EVASIVE,
     STOP_KEYS,
     client_questions,
@@ -22,7 +22,7 @@ from checks.answers import (
     states_its_value,
     text_fact_in_reply,
 )
-from checks.dialogue import (
+from checks.dialogue.questions import (
     QUESTION_WORDS,
     UNIT_KEYS,
     answer_window,
@@ -35,11 +35,11 @@ from checks.dialogue import (
     opens_a_question,
     stated_values,
 )
-from checks.holds import hold_announced
-from checks.matching import best_match
+from checks.dialogue.holds import hold_announced
+from checks.text.matching import best_match
 from checks.registry import CallContext, CheckResult, register
 from checks.standard import Fact
-from checks.text import NormText, match_key, normalise_text
+from checks.text.normalise import NormText, match_key, normalise_text
 from pipeline.records import Finding
 
 # «Алло, вы там?» after a silence asks for attention, not for an answer
@@ -224,7 +224,7 @@ def _answered(ctx: CallContext, q: int, window: list[int], fact: Fact | None, ev
 
 
 def _dispatch_phrases(ctx: CallContext) -> list[str]:
-    from checks.dispatching import DEFAULTS
+    from checks.rules.dispatching import DEFAULTS
 
     params = ctx.standard.check_params("poor_dispatching")
     return [p for key in ("transfer_phrases", "explain_phrases") for p in params.get(key, DEFAULTS[key])]

@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from checks.cues import cues_in, overlaps
-from checks.matching import PhraseMatch
-from checks.text import NormText, match_key
+from checks.text.cues import cues_in, overlaps
+from checks.text.matching import PhraseMatch
+from checks.text.normalise import NormText, match_key
 
 # phrase -> days from the call; a standard's `terms` add to these or replace them one by one
 DEFAULT_TERMS: dict[str, int | None] = {

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checks.matching import best_match, evidence_for
+from checks.text.matching import best_match, evidence_for
 from checks.registry import CallContext, CheckResult, register
-from checks.text import NormText, is_first_name
+from checks.text.normalise import NormText, is_first_name
 from pipeline.records import Finding
 
 DEFAULTS: dict[str, list[str]] = {

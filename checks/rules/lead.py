@@ -19,14 +19,14 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from checks.amounts import largest, money
-from checks.cues import cues_in
-from checks.dialogue import is_question, only_acknowledges
-from checks.lead_rules import Answer, Frequency, PaymentMode, Priority, PriorityRule, Reason, When, prioritise
-from checks.matching import PhraseMatch, best_match, evidence_for
+from checks.dialogue.amounts import largest, money
+from checks.text.cues import cues_in
+from checks.dialogue.questions import is_question, only_acknowledges
+from checks.rules.lead_rules import Answer, Frequency, PaymentMode, Priority, PriorityRule, Reason, When, prioritise
+from checks.text.matching import PhraseMatch, best_match, evidence_for
 from checks.registry import CallContext, CheckParams, CheckResult, register
-from checks.terms import DEFAULT_TERMS, soonest, term_cues
-from checks.text import NormText
+from checks.text.terms import DEFAULT_TERMS, soonest, term_cues
+from checks.text.normalise import NormText
 from pipeline.records import Evidence, Utterance
 from pipeline.serialize import to_jsonable
 

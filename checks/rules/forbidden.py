@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checks.matching import PhraseMatch, evidence_for, match_phrase
+from checks.text.matching import PhraseMatch, evidence_for, match_phrase
 from checks.registry import CallContext, CheckResult, register
-from checks.text import NormText
+from checks.text.normalise import NormText
 from pipeline.records import Finding
 
 

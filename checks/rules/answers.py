@@ -1,5 +1,5 @@
 """Answers to client questions: wrong or evasive (article, example 6), and which client lines
-are questions (`checks.ignored` judges the unanswered ones).
+are questions (`checks.rules.ignored` judges the unanswered ones).
 
 A client question is paired with the seller's next lines. When the knowledge
 base holds the fact asked about, the values the seller states are compared
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from checks.dialogue import (
+from checks.dialogue.questions import (
     ACKNOWLEDGEMENTS,
     DAY_LEMMAS,
     StatedValue,
@@ -27,12 +27,12 @@ from checks.dialogue import (
     text_contradiction,
     text_fact_mentioned,
 )
-from checks.holds import hold_announced
-from checks.matching import PhraseMatch, best_match, evidence_for, keyword_found, reference_lemmas
+from checks.dialogue.holds import hold_announced
+from checks.text.matching import PhraseMatch, best_match, evidence_for, keyword_found, reference_lemmas
 from checks.meaning.calls import as_phrase_match, fact_index, phrase_index
 from checks.registry import CallContext, CheckResult, register
 from checks.standard import Fact
-from checks.text import NormText, match_key
+from checks.text.normalise import NormText, match_key
 from pipeline.records import Finding
 
 DEFAULT_EVASIVE = ["не знаю", "понятия не имею", "без понятия", "это не ко мне", "перезвоните позже",

@@ -15,11 +15,11 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from checks.holds import hold_announced
-from checks.matching import keyword_found
+from checks.dialogue.holds import hold_announced
+from checks.text.matching import keyword_found
 from checks.registry import CallContext
 from checks.standard import Fact
-from checks.text import NormText, Token, fold, is_known_word, is_second_person_verb, match_key, normalise_text
+from checks.text.normalise import NormText, Token, fold, is_known_word, is_second_person_verb, match_key, normalise_text
 from pipeline.records import Utterance
 
 # «как», «есть», «можно» open statements too («у нас есть», «можно приехать»),

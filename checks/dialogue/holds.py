@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from checks.matching import best_match
+from checks.text.matching import best_match
 from checks.registry import CallContext
-from checks.text import NormText, first_person_singular_verb
+from checks.text.normalise import NormText, first_person_singular_verb
 
 DEFAULT_HOLD_PHRASES = [
     "секундочку", "одну секунду", "минутку", "минуточку", "одну минуту", "подождите",

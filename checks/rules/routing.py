@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from checks.matching import reference_keys
+from checks.text.matching import reference_keys
 from checks.registry import CallContext, CheckParams, CheckResult, register
-from checks.segment import Segment, SegmentCue, SegmentParams, classify
+from checks.rules.segment import Segment, SegmentCue, SegmentParams, classify
 from pipeline.phone.sellers import Seller
 from pipeline.records import Evidence, Finding, Severity
 from pipeline.serialize import to_jsonable

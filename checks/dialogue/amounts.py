@@ -11,9 +11,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from checks.dialogue import stated_values
-from checks.matching import PhraseMatch, reference_lemmas
-from checks.text import NormText, match_key
+from checks.dialogue.questions import stated_values
+from checks.text.matching import PhraseMatch, reference_lemmas
+from checks.text.normalise import NormText, match_key
 
 MONEY_WORDS = frozenset(match_key(w) for w in "бюджет сумма рубль потратить заплатить оплатить стоимость цена".split())
 # a number followed by one of these counts something else than rubles

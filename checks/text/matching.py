@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from checks.text import FILLER_KEYS, GLUED_PREPOSITIONS, NormText, is_known_word, match_key, normalise_text
+from checks.text.normalise import FILLER_KEYS, GLUED_PREPOSITIONS, NormText, is_known_word, match_key, normalise_text
 from pipeline.records import Evidence, Utterance
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checks.dialogue import is_question
+from checks.dialogue.questions import is_question
 from checks.registry import CallContext, CheckResult, register
 from pipeline.records import Finding, Transcript
 from pipeline.vad import Region
