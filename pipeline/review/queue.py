@@ -36,7 +36,8 @@ from pipeline.storage.models import (
     SellerRow,
     StageResultRow,
 )
-from pipeline.storage.reviews import User
+from pipeline.storage.assignments import assigned_to, assignees
+from pipeline.storage.reviews import FINDING_KINDS, User
 
 PAGE_SIZE = 50
 SEVERITY_OF_RANK: dict[int, str] = {rank: name for name, rank in SEVERITY_RANK.items()}
@@ -54,11 +55,16 @@ class QueueFilters:
     missing_stage: str | None = None  # a stage detected as absent
     score_min: float | None = None
     score_max: float | None = None
-    reviewed: str = "any"  # any / yes / no
+    reviewed: str = "no"  # any / yes / no: the working day starts with what nobody has reviewed yet
     everything: bool = False  # every call, not only flagged and appealed ones
     page: int = 1
+    appeals: bool = False  # only calls with an open appeal (the «апелляции» inbox)
+    assigned_to: int | None = None  # only calls given to this user id (the «мои» filter)
 
     def __post_init__(self) -> None:
+        for name in ("seller", "finding", "missing_stage"):
+            if "\x00" in (getattr(self, name) or ""):  # PostgreSQL refuses NUL in text: a 500 otherwise
+                raise ValueError(f"{name}: a NUL character is not allowed")
         if self.reviewed not in REVIEWED_CHOICES:
             raise ValueError(f"reviewed {self.reviewed!r}: expected one of {', '.join(REVIEWED_CHOICES)}")
         if self.page < 1:
@@ -85,6 +91,10 @@ class QueueRow:
     finding_types: tuple[str, ...]
     reviewed: bool
     appealed: bool
+    client_number: str | None = None
+    assignee: str | None = None
+    confirmed: int = 0  # findings whose latest decision is a confirmation
+    dismissed: int = 0  # ... a dismissal: no longer counted in n_findings nor finding_types
 
 
 @dataclass(frozen=True)
@@ -141,7 +151,7 @@ def _narrow_select(user: User, filters: QueueFilters) -> Select[Any]:
     )
     if user.role == "seller":
         query = query.where(RecordingRow.seller_id == _seller_id(user.seller)) if user.seller else query.where(false())
-    if not filters.everything:
+    if not (filters.everything or filters.appeals):
         query = query.where(or_(ScoreRow.flagged == true(), last_appeal > last_mark))
     if filters.seller:
         query = query.where(RecordingRow.seller_id == _seller_id(filters.seller))
@@ -165,6 +175,10 @@ def _narrow_select(user: User, filters: QueueFilters) -> Select[Any]:
         query = query.where(score <= filters.score_max)
     if filters.reviewed != "any":
         query = query.where(reviewed if filters.reviewed == "yes" else ~reviewed)
+    if filters.appeals:
+        query = query.where(last_appeal > last_mark)
+    if filters.assigned_to is not None:
+        query = query.where(ScoreRow.analysis_id.in_(assigned_to(filters.assigned_to)))
     return query
 
 
@@ -178,33 +192,47 @@ def queue_page(session: Session, user: User, filters: QueueFilters = QueueFilter
             .limit(page_size).offset((filters.page - 1) * page_size)).subquery("page")
     found = session.execute(
         select(page, RecordingRow.path, func.coalesce(RecordingRow.started_at, AnalysisRow.created_at).label("started"),
-               SellerRow.name.label("seller"), RecordingRow.duration_s)
+               SellerRow.name.label("seller"), RecordingRow.duration_s, RecordingRow.client_number)
         .join(AnalysisRow, AnalysisRow.id == page.c.aid)
         .join(RecordingRow, RecordingRow.id == AnalysisRow.recording_id)
         .outerjoin(SellerRow, SellerRow.id == RecordingRow.seller_id)
         .order_by(page.c.rank.desc(), page.c.score.asc(), page.c.aid.desc())).all()
-    types = _finding_types(session, [r.aid for r in found])
-    rows = tuple(
-        QueueRow(analysis_id=r.aid, recording=r.path, started_at=r.started, seller=r.seller,
-                 duration_s=r.duration_s, score=float(r.score), automatic_score=float(r.automatic),
-                 overridden=bool(r.overridden), flagged=bool(r.flagged),
-                 severity=SEVERITY_OF_RANK.get(r.rank, "info"),
-                 n_findings=sum(types.get(r.aid, {}).values()), finding_types=tuple(sorted(types.get(r.aid, {}))),
-                 reviewed=bool(r.reviewed), appealed=bool(r.appealed))
-        for r in found)
-    return QueuePage(rows, total, filters.page, page_size, filters)
+    ids = [r.aid for r in found]
+    findings, decisions, given = _findings(session, ids), _decisions(session, ids), assignees(session, ids)
+    rows = []
+    for r in found:
+        decided = decisions.get(r.aid, {})
+        kept = [kind for idx, kind in findings.get(r.aid, ()) if decided.get(idx) != "dismiss_finding"]
+        rows.append(QueueRow(
+            analysis_id=r.aid, recording=r.path, started_at=r.started, seller=r.seller,
+            duration_s=r.duration_s, score=float(r.score), automatic_score=float(r.automatic),
+            overridden=bool(r.overridden), flagged=bool(r.flagged), severity=SEVERITY_OF_RANK.get(r.rank, "info"),
+            n_findings=len(kept), finding_types=tuple(sorted(set(kept))), reviewed=bool(r.reviewed),
+            appealed=bool(r.appealed), client_number=r.client_number, assignee=given.get(r.aid),
+            confirmed=sum(k == "confirm_finding" for k in decided.values()),
+            dismissed=sum(k == "dismiss_finding" for k in decided.values())))
+    return QueuePage(tuple(rows), total, filters.page, page_size, filters)
 
 
-def _finding_types(session: Session, analysis_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Finding counts by type for one page's calls (one small query, not one per row)."""
-    out: dict[int, dict[str, int]] = {}
-    if not analysis_ids:
-        return out
-    for aid, kind, n in session.execute(
-            select(FindingRow.analysis_id, FindingRow.type, func.count())
-            .where(FindingRow.analysis_id.in_(analysis_ids))
-            .group_by(FindingRow.analysis_id, FindingRow.type)):
-        out.setdefault(aid, {})[kind] = n
+def _findings(session: Session, analysis_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
+    """(idx, type) of every finding of one page's calls (one small query, not one per row)."""
+    out: dict[int, list[tuple[int, str]]] = {}
+    if analysis_ids:
+        for aid, idx, kind in session.execute(select(FindingRow.analysis_id, FindingRow.idx, FindingRow.type)
+                                              .where(FindingRow.analysis_id.in_(analysis_ids))):
+            out.setdefault(aid, []).append((idx, kind))
+    return out
+
+
+def _decisions(session: Session, analysis_ids: list[int]) -> dict[int, dict[int, str]]:
+    """analysis -> finding idx -> the latest confirm/dismiss/appeal (the trail, oldest first, latest wins)."""
+    out: dict[int, dict[int, str]] = {}
+    if analysis_ids:
+        a = ReviewActionRow
+        for aid, idx, kind in session.execute(select(a.analysis_id, a.finding_idx, a.kind)
+                                              .where(a.analysis_id.in_(analysis_ids), a.kind.in_(FINDING_KINDS))
+                                              .order_by(a.id)):
+            out.setdefault(aid, {})[idx] = kind
     return out
 
 
