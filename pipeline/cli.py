@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Optional, TypeVar
 
 import typer
 from rich.console import Console
@@ -18,7 +18,11 @@ from rich.markup import escape
 from pipeline.settings import DEFAULT_RECORDINGS, DEFAULT_STANDARD, options_from_env
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from checks.standard import Standard
+
+T = TypeVar("T")
 
 # Prefect must never phone home: the machines that run callqa have no network
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -221,14 +225,14 @@ def analyze(
     from checks.analyze import analyze_transcript
     from checks.text.normalise import nlp
     from pipeline.audio import AudioError
-    from pipeline.batch import load_audio, transcribe_audio
+    from pipeline.batch import load_call_audio, transcribe_audio
     from pipeline.engines import engine_for
     from pipeline.report import analysis_to_json
     from pipeline.startup import mark
 
     options = options_from_env()
     try:
-        audio = load_audio(file)
+        audio = load_call_audio(file)
     except AudioError as exc:
         err.print(str(exc), markup=False, style="red")
         raise typer.Exit(1) from None
@@ -436,48 +440,119 @@ user_app = typer.Typer(no_args_is_help=True, help="Users of the review app.")
 app.add_typer(user_app, name="user")
 
 
+DbOpt = typer.Option(None, "--db", help="Database URL (default: $CALLQA_DATABASE_URL or sqlite:///callqa.db).")
+
+
+def _new_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt("Password (at least 12 characters)", hide_input=True, confirmation_prompt=True))
+
+
+def _users_or_exit(db: Optional[str], work: Callable[[Session], T]) -> T:
+    """Run `work(session)` in one transaction; a refused change (ValueError, LookupError) exits 2 with its message."""
+    from pipeline.storage.db import open_database
+
+    try:
+        with open_database(db).begin() as session:
+            return work(session)
+    except (ValueError, LookupError) as exc:
+        err.print(str(exc), markup=False, style="red")
+        raise typer.Exit(2) from None
+
+
 @user_app.command("add")
 def user_add(
     name: str = typer.Argument(..., help="The login name."),
     role: str = typer.Option(..., "--role", help="qa_lead, admin, coach or seller."),
     seller: Optional[str] = typer.Option(None, "--seller", help="For --role seller: the seller's name as stored."),
+    create_seller: bool = typer.Option(False, "--create-seller", help="Add the --seller when no seller has that name."),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin (first line)."),
-    db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: $CALLQA_DATABASE_URL or sqlite:///callqa.db)."),
+    db: Optional[str] = DbOpt,
 ) -> None:
-    """Create a user; the password is asked for (hidden) or read from stdin, and stored argon2-hashed."""
-    from pipeline.storage.db import open_database
+    """Create a user; the password (12+ characters, not a common one) is asked for or read from stdin, stored argon2-hashed."""
     from pipeline.storage.models import USER_ROLES
-    from pipeline.storage.reviews import add_user
+    from pipeline.storage.users import create_user
 
     if role not in USER_ROLES:
         err.print(f"--role {role}: expected one of {', '.join(USER_ROLES)}", markup=False, style="red")
         raise typer.Exit(2)
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
-        with open_database(db).begin() as session:
-            user = add_user(session, name, role, password, seller)
-    except ValueError as exc:
-        err.print(str(exc), markup=False, style="red")
-        raise typer.Exit(2) from None
+    password = _new_password(password_stdin)
+    user = _users_or_exit(db, lambda s: create_user(s, name, role, password, seller, create_seller))
     console.print(f"user {user.name} ({user.role}{', ' + user.seller if user.seller else ''}) added", markup=False)
+
+
+@user_app.command("list")
+def user_list(db: Optional[str] = DbOpt) -> None:
+    """Every user: role, seller, when created, whether disabled, and how many review actions they made."""
+    from pipeline.storage.users import list_users
+
+    users = _users_or_exit(db, list_users)
+    for u in users:
+        state = f"disabled {u.disabled_at:%Y-%m-%d %H:%M}" if u.disabled_at else "active"
+        console.print(f"{u.name}\t{u.role}\t{u.seller or '-'}\t{state}\tcreated {u.created_at:%Y-%m-%d}\t"
+                      f"{u.actions} action(s)", markup=False)
+
+
+@user_app.command("disable")
+def user_disable(name: str = typer.Argument(..., help="The login name."), db: Optional[str] = DbOpt) -> None:
+    """Refuse the user's sign-ins and end their sessions now; their review actions stay in the trail."""
+    from pipeline.storage.users import disable_user
+
+    ended = _users_or_exit(db, lambda s: disable_user(s, name))
+    console.print(f"user {name} disabled; {ended} session(s) ended", markup=False)
+
+
+@user_app.command("enable")
+def user_enable(name: str = typer.Argument(..., help="The login name."), db: Optional[str] = DbOpt) -> None:
+    """Let a disabled user sign in again."""
+    from pipeline.storage.users import enable_user
+
+    _users_or_exit(db, lambda s: enable_user(s, name))
+    console.print(f"user {name} enabled", markup=False)
+
+
+@user_app.command("reset-password")
+def user_reset_password(
+    name: str = typer.Argument(..., help="The login name."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin (first line)."),
+    db: Optional[str] = DbOpt,
+) -> None:
+    """Set a new password (same policy as add); every session of the user ends."""
+    from pipeline.storage.users import reset_password
+
+    password = _new_password(password_stdin)
+    ended = _users_or_exit(db, lambda s: reset_password(s, name, password))
+    console.print(f"password of {name} changed; {ended} session(s) ended", markup=False)
+
+
+@user_app.command("delete")
+def user_delete(name: str = typer.Argument(..., help="The login name."), db: Optional[str] = DbOpt) -> None:
+    """Delete a user who never acted; one with review actions is refused (disable them: the trail keeps its authors)."""
+    from pipeline.storage.users import delete_user
+
+    _users_or_exit(db, lambda s: delete_user(s, name))
+    console.print(f"user {name} deleted", markup=False)
 
 
 @app.command()
 def review(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0: every interface)."),
     port: int = typer.Option(8000, "--port"),
-    db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: $CALLQA_DATABASE_URL or sqlite:///callqa.db)."),
+    db: Optional[str] = DbOpt,
+    recordings: Path = typer.Option(DEFAULT_RECORDINGS, "--recordings", "-r",
+                                    help="The recordings folder: audio is served only from inside it."),
     secure_cookies: bool = typer.Option(False, "--secure-cookies", help="Behind HTTPS: send the session cookie over HTTPS only."),
+    forwarded_allow_ips: Optional[str] = typer.Option(
+        None, "--forwarded-allow-ips",
+        help="Proxies whose X-Forwarded-For/-Proto to believe (comma-separated IPs or networks); default: none."),
 ) -> None:
     """Serve the review app: the flagged-calls queue, call pages, review actions, the JSON API."""
     _import_spacy()  # the call pages name the checks
     import uvicorn
 
     from pipeline.model_store import cache_root
-    from pipeline.review.app import create_app
+    from pipeline.review.app import create_app, server_config
     from pipeline.review.web import ReviewSettings
     from pipeline.storage.db import open_database
     from pipeline.storage.reviews import count_users
@@ -487,9 +562,10 @@ def review(
         if not count_users(session):
             err.print("no users yet: create one with `callqa user add NAME --role qa_lead`", markup=False,
                       style="yellow")
-    app_ = create_app(ReviewSettings(sessions, cache_root() / "review-audio", secure_cookies))
+    app_ = create_app(ReviewSettings(sessions, cache_root() / "review-audio", secure_cookies,
+                                     recordings_root=recordings))
     console.print(f"callqa review on http://{host}:{port}/  (API schema: /api/openapi.json)", markup=False)
-    uvicorn.run(app_, host=host, port=port, log_level="info")
+    uvicorn.Server(server_config(app_, host, port, forwarded_allow_ips)).run()
 
 
 @app.command("review-export")

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from pipeline.audio import AudioError
-from pipeline.review.audio import peaks
+from pipeline.review.audio import peaks, recording_name
 from pipeline.review.auth import SignedIn
 from pipeline.review.callview import action_to_json, call_to_json
 from pipeline.review.queue import QueueFilters, queue_page
@@ -24,16 +24,19 @@ from pipeline.review.web import (
     MAX_PAGE,
     act,
     attempt_login,
+    audio_missing,
     call_recording,
     call_view,
     check_csrf,
     set_session_cookie,
     settings,
     signed,
+    visible_call,
 )
 from pipeline.serialize import to_jsonable
-from pipeline.storage.models import REVIEW_KINDS
-from pipeline.storage.reviews import MAX_COMMENT
+from pipeline.storage.assignments import assign
+from pipeline.storage.models import REVIEW_KINDS, AnalysisRow
+from pipeline.storage.reviews import MAX_COMMENT, can_review
 
 router = APIRouter(prefix="/api", tags=["review"])
 Who = Annotated[SignedIn, Depends(signed)]
@@ -51,6 +54,16 @@ class ActionIn(BaseModel):
     stage_id: str | None = None
     score: float | None = Field(None, ge=0, le=100)
     comment: str | None = Field(None, max_length=MAX_COMMENT, description="optional; required for override_score and appeal_finding")
+    reason: str | None = Field(None, max_length=100,
+                               description="dismiss_finding only, and required there: a code from the standard's dismissal reasons")
+
+
+MAX_BULK = 500  # calls in one bulk request
+
+
+class BulkIn(BaseModel):
+    analysis_ids: list[int] = Field(min_length=1, max_length=MAX_BULK)
+    assignee: str | None = Field(None, max_length=200, description="assign: the reviewer's name; null takes the calls back")
 
 
 @router.post("/login", summary="Sign in; sets the session cookie and returns the CSRF token")
@@ -79,16 +92,20 @@ def api_queue(request: Request, who: Who, seller: str | None = None, date_from: 
               score_max: Annotated[float | None, Query(ge=0, le=100)] = None,
               reviewed: Literal["any", "yes", "no"] = "any", all: bool = False,
               page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
-              page_size: Annotated[int, Query(ge=1, le=200)] = 50) -> dict[str, Any]:
+              page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+              appeals: bool = False, mine: bool = False) -> dict[str, Any]:
     try:
         filters = QueueFilters(seller, date_from, date_to, finding, missing_stage, score_min, score_max,
-                               reviewed, all, page)
+                               reviewed, all, page, appeals, who.user.id if mine else None)
+    except NulInFilter as exc:
+        raise HTTPException(400, str(exc)) from None
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
     with settings(request).sessions.begin() as session:
         result = queue_page(session, who.user, filters, page_size)
     return to_jsonable({"total": result.total, "page": result.page, "pages": result.pages,
-                        "page_size": result.page_size, "calls": [row.__dict__ for row in result.rows]})
+                        "page_size": result.page_size, "calls": [{**row.__dict__, "recording": recording_name(row.recording)}
+                                                              for row in result.rows]})
 
 
 @router.get("/calls/{analysis_id}", summary="One call: transcript, stages, findings, score, review state and trail")
@@ -124,5 +141,5 @@ def api_peaks(request: Request, analysis_id: int, who: Who) -> dict[str, Any]:
     try:
         channels, duration = peaks(path)
     except AudioError as exc:
-        raise HTTPException(404, f"audio unavailable: {exc}") from None
+        raise audio_missing(exc) from None
     return {"duration": duration, "channels": channels}

@@ -3,23 +3,34 @@
 Every route but the login form and the static files needs a signed-in user;
 pages answer a stranger with the login form, the API with 401. Errors are a
 page for people and JSON for the API, and a malformed form names its field.
+
+Before any route: a request body over `MAX_BODY` bytes is refused with 413
+(JSON and forms here are a few kB; nothing is uploaded), a query string with
+a NUL character with 400 (PostgreSQL refuses NUL in text, which would be a
+500), and every GET route answers HEAD too, without a body.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote, urlsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 from fastapi import Depends, FastAPI, Request
+from fastapi import HTTPException as FastAPIHTTPException
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
+from fastapi.routing import APIRoute
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pipeline.review import api, pages
 from pipeline.review.web import LoginRequired, ReviewSettings, signed
+
+if TYPE_CHECKING:
+    import uvicorn
 
 STATIC_DIR = Path(__file__).parent / "static"
 # wavesurfer draws into a shadow root with a <style> of its own, hence 'unsafe-inline' for styles only
@@ -33,6 +44,7 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+MAX_BODY = 64 * 1024  # bytes of a request body: the longest comment is 4000 characters
 
 
 def _wants_json(request: Request) -> bool:
@@ -74,6 +86,65 @@ class SecurityHeaders(BaseHTTPMiddleware):
         return response
 
 
+async def _plain(send: Send, status: int, detail: str) -> None:
+    body = JSONResponse({"detail": detail}).body
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class RequestLimits:
+    """413 for a body over `max_body` bytes (declared or streamed), 400 for a NUL in the query string."""
+
+    def __init__(self, app: ASGIApp, max_body: int = MAX_BODY) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        if b"\x00" in unquote_to_bytes(scope.get("query_string", b"")):
+            return await _plain(send, 400, "a NUL character in the query string")
+        declared = dict(scope["headers"]).get(b"content-length", b"0")
+        if not declared.isdigit() or int(declared) > self.max_body:
+            return await _plain(send, 413, f"request body over {self.max_body} bytes")
+        seen = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_body:
+                raise _TooLarge(self.max_body)
+            return message
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, tracked)
+        except _TooLarge:
+            if not started:  # a streamed (chunked) body that ran over
+                await _plain(send, 413, f"request body over {self.max_body} bytes")
+
+
+class _TooLarge(FastAPIHTTPException):
+    """Raised from the body stream: FastAPI passes an HTTPException from there on to the error handlers."""
+
+    def __init__(self, max_body: int) -> None:
+        super().__init__(413, f"request body over {max_body} bytes")
+
+
+def _answer_head(app: FastAPI) -> None:
+    """HEAD wherever GET is: FastAPI routes list GET only, and the servers drop the body of a HEAD answer."""
+    for route in app.router.routes:
+        if isinstance(route, APIRoute) and "GET" in route.methods:
+            route.methods.add("HEAD")
+
+
 def create_app(review: ReviewSettings) -> FastAPI:
     app = FastAPI(title="callqa review", version="1", docs_url=None, redoc_url=None, openapi_url=None,
                   description="The QA review queue, calls, findings and review actions of callqa.")
@@ -86,6 +157,9 @@ def create_app(review: ReviewSettings) -> FastAPI:
     @app.get("/api/openapi.json", include_in_schema=False, dependencies=[Depends(signed)])
     def openapi() -> dict[str, Any]:
         return app.openapi()
+
+    _answer_head(app)
+    app.add_middleware(RequestLimits)
 
     @app.exception_handler(LoginRequired)
     def login_required(request: Request, _exc: LoginRequired) -> Response:
@@ -107,4 +181,22 @@ def create_app(review: ReviewSettings) -> FastAPI:
     return app
 
 
-__all__ = ["create_app"]
+
+
+def server_config(app: FastAPI, host: str, port: int, forwarded_allow_ips: str | None = None) -> uvicorn.Config:
+    """uvicorn's settings for `callqa review`.
+
+    Proxy headers (X-Forwarded-For, -Proto) are believed only from the
+    addresses in `forwarded_allow_ips` (comma-separated IPs or networks, as
+    uvicorn takes them). None, the default, believes no one: uvicorn itself
+    would trust 127.0.0.1, and then anything on the machine could pick the
+    address the login limiter counts.
+    """
+    import uvicorn  # only `callqa review` needs the server
+
+    trusted = [ip.strip() for ip in (forwarded_allow_ips or "").split(",") if ip.strip()]
+    return uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=bool(trusted),
+                          forwarded_allow_ips=trusted or [], server_header=False)
+
+
+__all__ = ["MAX_BODY", "RequestLimits", "create_app", "server_config"]

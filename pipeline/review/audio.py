@@ -4,6 +4,14 @@ Why it is built this way:
 
 - Only a path stored in the database is ever opened (the route takes an
   analysis id, never a file name), so a path traversal has nothing to aim at.
+- And only when it is still the recording that was analysed (`verified_call`):
+  each file must be a regular file, not a symlink, inside the recordings root
+  once resolved, with the stored size and SHA-256. Whoever can write to the
+  recordings folder can otherwise put a symlink to /etc/passwd or to the
+  database with the password hashes in a recording's place. The hash is
+  computed once per file version (device, inode, size, mtime), not per range
+  request.
+- Server paths never leave the app: pages and the API show `recording_name`.
 - FLAC, MP3, Ogg/Opus and PCM WAV go to the browser as they are. Telephone
   codecs browsers don't play (GSM, μ-law/A-law WAV, WAV49) and two-leg calls
   (two files, one call) are decoded once with the batch's own decoder into a
@@ -14,20 +22,28 @@ Why it is built this way:
 
 from __future__ import annotations
 
+import hashlib
+import os
+import stat
+import threading
 import wave
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from pipeline.audio import SAMPLE_RATE, AudioError, DecodedAudio, probe
 from pipeline.batch import CallFiles, group_calls, load_call_audio
+from pipeline.storage.models import AnalysisRow, RecordingRow
 
 PLAYABLE_SUFFIXES = frozenset({".flac", ".mp3", ".ogg", ".opus", ".oga"})
 PLAYABLE_WAV_CODECS = frozenset({"pcm_s16le", "pcm_u8", "pcm_s24le", "pcm_s32le", "pcm_f32le"})
 MEDIA_TYPES = {".flac": "audio/flac", ".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".opus": "audio/ogg",
                ".oga": "audio/ogg", ".wav": "audio/wav"}
 PEAKS_PER_CHANNEL = 1200
+MAX_VERIFIED = 4096  # file versions whose hash is remembered
 
 
 @dataclass(frozen=True)
@@ -36,15 +52,88 @@ class Playable:
     media_type: str
 
 
+@dataclass(frozen=True)
+class StoredRecording:
+    """What the database says was analysed: where, and what its files held."""
+
+    path: str
+    sha256: str
+    size_bytes: int
+
+
+def stored_recording(session: Session, analysis_id: int) -> StoredRecording:
+    """Raises LookupError for an unknown analysis id."""
+    found = session.execute(select(AnalysisRow.recording_path, RecordingRow.sha256, RecordingRow.size_bytes)
+                            .join(RecordingRow, RecordingRow.id == AnalysisRow.recording_id)
+                            .where(AnalysisRow.id == analysis_id)).first()
+    if found is None:
+        raise LookupError(f"analysis_id {analysis_id}: no such call")
+    return StoredRecording(found[0], found[1], found[2])
+
+
+def recording_name(stored_path: str) -> str:
+    """What people are shown of a stored path: the file name, never the server's folders."""
+    return Path(stored_path).name
+
+
+def _regular(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
+
+
 def _call_files(stored: Path) -> CallFiles | None:
     """The call's files by its stored name; a two-leg call is stored by its name without the leg suffix."""
-    if stored.is_file():
+    if _regular(stored):
         return CallFiles(stored)
     if stored.parent.is_dir():
-        for call in group_calls(sorted(p for p in stored.parent.iterdir() if p.is_file())):
+        for call in group_calls(sorted(p for p in stored.parent.iterdir() if _regular(p))):
             if call.legs and call.path == stored:
                 return call
     return None
+
+
+# the files' (device, inode, size, mtime) -> sha256 of their bytes in order
+_verified: dict[tuple[tuple[int, int, int, int], ...], str] = {}
+_verified_lock = threading.Lock()
+
+
+def _digest(files: tuple[Path, ...], stats: list[os.stat_result]) -> str:
+    """SHA-256 of the files' bytes in order, as `pipeline.batch.fingerprint`; remembered per file version."""
+    version = tuple((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) for st in stats)
+    with _verified_lock:
+        known = _verified.get(version)
+    if known is not None:
+        return known
+    digest = hashlib.sha256()
+    for path in files:
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    with _verified_lock:
+        if len(_verified) >= MAX_VERIFIED:
+            _verified.clear()
+        _verified[version] = digest.hexdigest()
+    return digest.hexdigest()
+
+
+def verified_call(recording: StoredRecording, recordings_root: Path) -> CallFiles:
+    """The call's files when they are still what was analysed; AudioError (naming no folder) otherwise.
+
+    Every file must be a regular file (a symlink is refused, even to a file
+    inside the root), inside `recordings_root` once resolved, and all of them
+    together must have the stored size and SHA-256.
+    """
+    root = recordings_root.resolve()
+    name = Path(recording_name(recording.path))
+    call = _call_files(Path(recording.path))
+    if call is None:
+        raise AudioError(name, "файла нет на диске")
+    stats = [path.lstat() for path in call.files]
+    if not all(stat.S_ISREG(st.st_mode) for st in stats) or not all(p.resolve().is_relative_to(root)
+                                                                     for p in call.files):
+        raise AudioError(name, "это не обычный файл в папке записей")
+    if sum(st.st_size for st in stats) != recording.size_bytes or _digest(call.files, stats) != recording.sha256:
+        raise AudioError(name, "файл изменён после анализа")
+    return call
 
 
 def audio_available(stored_path: str) -> bool:
@@ -79,7 +168,7 @@ def _write_wav(audio: DecodedAudio, out: Path) -> None:
 def playable(stored_path: str, sha256: str, cache_dir: Path) -> Playable:
     """The file to stream for a recording. Raises AudioError when it can't be had."""
     stored = Path(stored_path)
-    if stored.is_file() and _browser_plays(stored):
+    if _regular(stored) and _browser_plays(stored):
         return Playable(stored, MEDIA_TYPES[stored.suffix.lower()])
     cached = cache_dir / f"{sha256}.wav"
     if not cached.is_file():
@@ -99,4 +188,5 @@ def peaks(stored_path: str, buckets: int = PEAKS_PER_CHANNEL) -> tuple[list[list
     return out, audio.duration_s
 
 
-__all__ = ["Playable", "audio_available", "peaks", "playable"]
+__all__ = ["Playable", "StoredRecording", "audio_available", "peaks", "playable", "recording_name", "stored_recording",
+           "verified_call"]

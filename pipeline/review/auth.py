@@ -12,6 +12,12 @@ Why it is built this way:
   window; past the limit the answer is 429 with Retry-After, whatever the
   password. Counting both stops one address guessing many names and many
   addresses guessing one name.
+- The limiter's table is bounded: a key longer than `MAX_KEY` characters is
+  kept as its sha256, at most `max_keys` keys are kept (the least recently
+  failed go first), only the last `max_failures` times per key, and a key whose
+  failures have all left the window is dropped. A flood of 2 MB user names
+  costs a fixed amount of memory.
+- A disabled user's session stops working at once, whatever its expiry.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import hmac
 import secrets
 import threading
 import time
-from collections import defaultdict, deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -34,6 +40,8 @@ from pipeline.storage.reviews import User, user_from_row
 
 SESSION_COOKIE = "callqa_session"
 SESSION_LIFETIME = timedelta(hours=12)
+MAX_KEY = 200  # characters of a limiter key kept as they are; longer ones are kept as their sha256
+MAX_KEYS = 10_000  # limiter keys in memory: a few MB at most
 
 
 @dataclass(frozen=True)
@@ -65,7 +73,7 @@ def signed_in(session: Session, token: str | None) -> SignedIn | None:
     if row is None:
         return None
     expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=timezone.utc)
-    if expires < datetime.now(timezone.utc):
+    if expires < datetime.now(timezone.utc) or row.user.disabled_at is not None:
         return None
     return SignedIn(user_from_row(row.user), row.csrf_token)
 
@@ -80,20 +88,41 @@ def csrf_ok(expected: str, given: str | None) -> bool:
 
 
 class LoginLimiter:
-    """At most `max_failures` failed logins per key in `window_s` seconds (in this process)."""
+    """At most `max_failures` failed logins per key in `window_s` seconds (in this process).
+
+    Memory is bounded by `max_keys` keys of at most ~`MAX_KEY` characters, each
+    with at most `max_failures` times.
+    """
 
     def __init__(self, max_failures: int = 5, window_s: float = 300.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, max_keys: int = MAX_KEYS) -> None:
         self.max_failures = max_failures
         self.window_s = window_s
+        self.max_keys = max_keys
         self._clock = clock
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._failures: OrderedDict[str, deque[float]] = OrderedDict()  # least recently failed first
         self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        seen = self._failures[key]
+    def __len__(self) -> int:
+        return len(self._failures)
+
+    @staticmethod
+    def key(raw: str) -> str:
+        """The table's key for `raw`: itself when short, else a fixed-size digest of it."""
+        if len(raw) <= MAX_KEY:
+            return raw
+        return "sha256:" + hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def _recent(self, key: str, now: float) -> deque[float] | None:
+        """The key's failures still in the window; an entry left empty is dropped."""
+        seen = self._failures.get(key)
+        if seen is None:
+            return None
         while seen and seen[0] <= now - self.window_s:
             seen.popleft()
+        if not seen:
+            del self._failures[key]
+            return None
         return seen
 
     def retry_after(self, *keys: str) -> int:
@@ -101,19 +130,26 @@ class LoginLimiter:
         now = self._clock()
         with self._lock:
             waits = [seen[0] + self.window_s - now for key in keys
-                     if len(seen := self._recent(key, now)) >= self.max_failures]
+                     if (seen := self._recent(self.key(key), now)) is not None and len(seen) >= self.max_failures]
         return max(1, int(max(waits)) + 1) if waits else 0
 
     def failed(self, *keys: str) -> None:
         now = self._clock()
         with self._lock:
-            for key in keys:
-                self._recent(key, now).append(now)
+            for raw in keys:
+                key = self.key(raw)
+                seen = self._recent(key, now)
+                if seen is None:
+                    seen = self._failures[key] = deque(maxlen=self.max_failures)
+                seen.append(now)
+                self._failures.move_to_end(key)
+            while len(self._failures) > self.max_keys:
+                self._failures.popitem(last=False)
 
     def succeeded(self, name_key: str) -> None:
         with self._lock:
-            self._failures.pop(name_key, None)
+            self._failures.pop(self.key(name_key), None)
 
 
-__all__ = ["LoginLimiter", "SESSION_COOKIE", "SESSION_LIFETIME", "SignedIn", "csrf_ok", "end_session",
+__all__ = ["MAX_KEY", "MAX_KEYS", "LoginLimiter", "SESSION_COOKIE", "SESSION_LIFETIME", "SignedIn", "csrf_ok", "end_session",
            "signed_in", "start_session"]

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from checks.registry import all_checks
 from pipeline.records import CallAnalysis
 from pipeline.report import analysis_to_json
+from pipeline.review.audio import recording_name
 from pipeline.serialize import to_jsonable
 from pipeline.storage.models import AnalysisRow, RecordingRow, SellerRow
 from pipeline.storage.repository import load_analysis
@@ -76,15 +77,21 @@ def stored_audio(session: Session, analysis_id: int) -> tuple[str, str]:
 
 
 def call_to_json(view: CallView) -> dict[str, Any]:
-    """The API's call: the documented analysis JSON, the call's metadata and the review state."""
+    """The API's call: the documented analysis JSON, the call's metadata and the review state.
+
+    `analysis.recording` is the file's name only: the server's folders are
+    nobody's business, and a seller reads this too.
+    """
     state = view.review
+    analysis = analysis_to_json(view.analysis)
+    analysis["recording"] = Path(str(analysis.get("recording") or view.recording_path)).name
     return to_jsonable({
         "analysis_id": view.analysis_id,
         "seller": view.seller,
         "started_at": view.started_at,
         "client_number": view.client_number,
         "score": view.score,
-        "analysis": analysis_to_json(view.analysis),
+        "analysis": {**analysis_to_json(view.analysis), "recording": recording_name(view.recording_path)},
         "review": {
             "reviewed": state.reviewed,
             "score_override": ({"score": state.score_override.score, "reason": state.score_override.comment,
@@ -100,7 +107,8 @@ def call_to_json(view: CallView) -> dict[str, Any]:
 def action_to_json(action: Any) -> dict[str, Any]:
     return to_jsonable({"id": action.id, "user": action.user, "kind": action.kind,
                         "finding_idx": action.finding_idx, "stage_id": action.stage_id,
-                        "score": action.score, "comment": action.comment, "at": action.created_at})
+                        "score": action.score, "comment": action.comment, "reason": getattr(action, "reason", None),
+                        "at": action.created_at})
 
 
 def _needs_phone(check: str) -> bool:

@@ -23,6 +23,7 @@ from pipeline.review.queue import filter_choices, queue_page
 from pipeline.review.web import (
     act,
     attempt_login,
+    audio_missing,
     call_recording,
     call_view,
     check_csrf,
@@ -161,7 +162,7 @@ def call_audio(request: Request, analysis_id: int, who: Who) -> Response:
     try:
         found = playable(path, sha256, settings(request).cache_dir)
     except AudioError as exc:
-        raise HTTPException(404, f"audio unavailable: {exc}") from None
+        raise audio_missing(exc) from None
     return FileResponse(found.path, media_type=found.media_type)  # answers Range requests with 206
 
 

@@ -6,6 +6,7 @@ state-changing request is committed before its response goes out.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -23,13 +24,17 @@ from pipeline.review.auth import (
     signed_in,
     start_session,
 )
-from pipeline.review.callview import CallView, load_call_view, stored_audio
+from pipeline.audio import AudioError
+from pipeline.review.audio import stored_recording, verified_call
+from pipeline.review.callview import CallView, load_call_view
 from pipeline.review.queue import QueueFilters
+from pipeline.settings import DEFAULT_RECORDINGS
 from pipeline.storage.reviews import ReviewAction, can_see, record_action, seller_of_analysis, verify_password
 
 CSRF_HEADER = "X-CSRF-Token"
 MAX_ID = 2**63 - 1  # the largest id a database row can have
 MAX_PAGE = 1_000_000  # far past the last page; keeps the query's OFFSET within a 64-bit integer
+log = logging.getLogger("callqa.review")
 
 
 @dataclass
@@ -38,6 +43,7 @@ class ReviewSettings:
     cache_dir: Path  # transcoded audio for codecs browsers don't play
     secure_cookies: bool = False  # set behind HTTPS, so the cookie never travels in clear
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    recordings_root: Path = DEFAULT_RECORDINGS  # audio is served only from inside it
 
 
 class LoginRequired(Exception):
@@ -104,13 +110,14 @@ def visible_call(session: Session, who: SignedIn, analysis_id: int) -> None:
 
 
 def act(request: Request, who: SignedIn, analysis_id: int, kind: str, *, finding_idx: int | None = None,
-        stage_id: str | None = None, score: float | None = None, comment: str | None = None) -> ReviewAction:
+        stage_id: str | None = None, score: float | None = None, comment: str | None = None,
+        reason: str | None = None) -> ReviewAction:
     """Record one review action: 404 unknown call, 403 role, 422 a bad field (named in the message)."""
     with settings(request).sessions.begin() as session:
         visible_call(session, who, analysis_id)
         try:
             return record_action(session, who.user, analysis_id, kind, finding_idx=finding_idx,
-                                 stage_id=stage_id, score=score, comment=comment)
+                                 stage_id=stage_id, score=score, comment=comment, reason=reason)
         except PermissionError as exc:
             raise HTTPException(403, str(exc)) from None
         except ValueError as exc:
@@ -124,11 +131,29 @@ def call_view(request: Request, who: SignedIn, analysis_id: int) -> CallView:
         return load_call_view(session, analysis_id)
 
 
+def audio_missing(exc: AudioError) -> HTTPException:
+    """The 404 for audio that can't be served: the reason for the log, no server path for the client."""
+    log.warning("audio refused: %s", exc)
+    return HTTPException(404, f"Запись недоступна: {exc.reason}")
+
+
 def call_recording(request: Request, who: SignedIn, analysis_id: int) -> tuple[str, str]:
-    """(stored path, sha256) of a call `who` may see: what the audio routes need, per range request."""
-    with settings(request).sessions.begin() as session:
+    """(stored path, sha256) of a call `who` may see, once its files are checked to be what was analysed.
+
+    404 when they are not (`pipeline.review.audio.verified_call`): missing, a
+    symlink, outside the recordings root, or changed.
+    """
+    state = settings(request)
+    with state.sessions.begin() as session:
         visible_call(session, who, analysis_id)
-        return stored_audio(session, analysis_id)
+        recording = stored_recording(session, analysis_id)
+    try:
+        verified_call(recording, state.recordings_root)
+    except AudioError as exc:
+        raise audio_missing(exc) from None
+    except OSError as exc:  # unreadable, or gone between the look and the read
+        raise audio_missing(AudioError(recording.path, "файл не читается")) from None
+    return recording.path, recording.sha256
 
 
 def parse_number(name: str, raw: str | None) -> float | None:
@@ -168,6 +193,6 @@ def filters_from(params: Any) -> QueueFilters:
         reviewed=text("reviewed") or "any", everything=text("all") in ("1", "on", "true"), page=int(page_raw))
 
 
-__all__ = ["CSRF_HEADER", "MAX_ID", "MAX_PAGE", "LoginAttempt", "LoginRequired", "ReviewSettings", "act",
+__all__ = ["CSRF_HEADER", "MAX_ID", "MAX_PAGE", "LoginAttempt", "LoginRequired", "ReviewSettings", "act", "audio_missing",
            "attempt_login", "call_recording", "call_view", "check_csrf", "filters_from", "parse_number", "set_session_cookie",
            "settings", "signed", "visible_call"]

@@ -21,8 +21,10 @@ Why it is built this way:
 from __future__ import annotations
 
 import math
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -42,6 +44,7 @@ from pipeline.storage.models import (
     UserRow,
 )
 from pipeline.storage.repository import get_or_create_seller
+from pipeline.storage.sanitize import clean_text, has_hidden_characters
 
 FINDING_KINDS: tuple[str, ...] = ("confirm_finding", "dismiss_finding", "appeal_finding")
 STAGE_KINDS: tuple[str, ...] = ("stage_present", "stage_absent")
@@ -75,6 +78,7 @@ class ReviewAction:
     score: float | None
     comment: str | None  # the reason, for an override or an appeal
     created_at: datetime
+    reason: str | None = None  # a dismissal's reason code (the standard's list)
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,8 @@ def add_user(session: Session, name: str, role: str, password: str, seller_name:
     name = name.strip()
     if not name:
         raise ValueError("name: must not be empty")
+    if has_hidden_characters(name):
+        raise ValueError(f"name {name!r}: control or bidi characters are not allowed")
     if role not in USER_ROLES:
         raise ValueError(f"role {role!r}: expected one of {', '.join(USER_ROLES)}")
     if role == "seller" and not seller_name:
@@ -143,7 +149,7 @@ def add_user(session: Session, name: str, role: str, password: str, seller_name:
     if session.scalars(select(UserRow.id).where(UserRow.name == name)).first() is not None:
         raise ValueError(f"name {name!r}: a user with this name exists")
     seller = get_or_create_seller(session, seller_name) if seller_name else None
-    row = UserRow(name=name, role=role, password_hash=_hasher.hash(password), seller=seller)
+    row = UserRow(name=name, role=role, password_hash=hash_password(password), seller=seller)
     session.add(row)
     session.flush()
     return user_from_row(row)
@@ -158,13 +164,31 @@ def get_user(session: Session, name: str) -> User | None:
     return user_from_row(row) if row else None
 
 
-def verify_password(session: Session, name: str, password: str) -> User | None:
-    """The user when `password` is theirs, else None (unknown name included).
+def hash_password(password: str) -> str:
+    """An argon2id PHC string with the library's current parameters."""
+    return _hasher.hash(password)
 
-    A stored hash made with older parameters is re-hashed with the current ones.
+
+@cache
+def _dummy_hash() -> str:
+    """A hash nobody knows the password of, made once per process."""
+    return _hasher.hash(secrets.token_urlsafe(32))
+
+
+def verify_password(session: Session, name: str, password: str) -> User | None:
+    """The user when `password` is theirs and they are not disabled, else None (unknown name included).
+
+    An unknown, disabled or unstorable name (a NUL, which PostgreSQL refuses in
+    text) is still checked against a dummy hash: one argon2 verification on
+    every path, so the answer's time does not tell which names exist. A stored
+    hash made with older parameters is re-hashed with the current ones.
     """
-    row = session.scalars(select(UserRow).where(UserRow.name == name)).one_or_none()
-    if row is None:
+    row = None if "\x00" in name else session.scalars(select(UserRow).where(UserRow.name == name)).one_or_none()
+    if row is None or row.disabled_at is not None:
+        try:
+            _hasher.verify(_dummy_hash() if row is None else row.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            pass
         return None
     try:
         _hasher.verify(row.password_hash, password)
@@ -182,7 +206,7 @@ def _action(row: ReviewActionRow) -> ReviewAction:
     # stored in UTC; SQLite hands it back without its zone
     when = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=timezone.utc)
     return ReviewAction(row.id, row.analysis_id, row.user.name, row.kind, row.finding_idx, row.stage_id,
-                        row.score, row.comment, when)
+                        row.score, row.comment, when, row.reason)
 
 
 def seller_of_analysis(session: Session, analysis_id: int) -> str | None:
@@ -199,15 +223,19 @@ def seller_of_analysis(session: Session, analysis_id: int) -> str | None:
 
 
 def record_action(session: Session, user: User, analysis_id: int, kind: str, *, finding_idx: int | None = None,
-                  stage_id: str | None = None, score: float | None = None, comment: str | None = None) -> ReviewAction:
+                  stage_id: str | None = None, score: float | None = None, comment: str | None = None,
+                  reason: str | None = None) -> ReviewAction:
     """Append one review action after checking the kind, its fields and the user's role.
+
+    `reason` is a dismissal's reason code; which codes are valid is the caller's
+    (the app checks them against the standard's list).
 
     ValueError names the offending field; PermissionError when the role forbids it;
     LookupError for an unknown analysis.
     """
     if kind not in REVIEW_KINDS:
         raise ValueError(f"kind {kind!r}: expected one of {', '.join(REVIEW_KINDS)}")
-    comment = (comment or "").strip() or None
+    comment = clean_text(comment or "").strip() or None  # no bidi overrides or control characters shown
     if not can_act(user, kind, seller_of_analysis(session, analysis_id)):
         raise PermissionError(f"user {user.name!r} ({user.role}) may not {kind} on analysis {analysis_id}")
     wants_finding, wants_stage = kind in FINDING_KINDS, kind in STAGE_KINDS
@@ -234,8 +262,11 @@ def record_action(session: Session, user: User, analysis_id: int, kind: str, *, 
         raise ValueError(f"comment: at most {MAX_COMMENT} characters, got {len(comment)}")
     if kind in ("override_score", "appeal_finding") and comment is None:
         raise ValueError(f"comment: a reason is required for {kind}")
+    reason = (reason or "").strip() or None
+    if reason is not None and (kind != "dismiss_finding" or len(reason) > 100):
+        raise ValueError(f"reason: a reason code (at most 100 characters) goes with dismiss_finding only, not {kind}")
     row = ReviewActionRow(analysis_id=analysis_id, user_id=user.id, kind=kind, finding_idx=finding_idx,
-                          stage_id=stage_id, score=score, comment=comment)
+                          stage_id=stage_id, score=score, comment=comment, reason=reason)
     session.add(row)
     session.flush()
     return _action(row)
@@ -315,6 +346,7 @@ __all__ = [
     "can_see",
     "count_users",
     "get_user",
+    "hash_password",
     "record_action",
     "review_state",
     "seller_of_analysis",
