@@ -70,6 +70,9 @@ class Stage(_Strict):
     # lines that look like the stage and are not («если надумаете, звоните» proposes no meeting):
     # a line nearer in meaning to one of these than to the stage's phrases is not the stage
     counter_examples: list[str] = []
+    # the similarity a line needs to be the stage by meaning; unset, it is calibrated from the
+    # examples (checks.meaning.index). `callqa calibrate` sets it from the QA lead's reviews
+    threshold: float | None = Field(default=None, gt=0, lt=1)
 
 
 class Thresholds(_Strict):

@@ -246,6 +246,47 @@ def test_booking_a_meeting_with_a_specialist_is_no_absent_colleague(standard):
     assert booked == [] and [f.details["kind"] for f in away] == ["absent_without_callback"]
 
 
+@pytest.mark.parametrize("line", ["Минутку, перевожу.", "Давайте я вас на другой отдел переключу.",
+                                  "Ожидайте, сейчас соединю."])
+def test_a_transfer_in_other_words_is_found_by_its_verb(standard, line):
+    got = findings(standard, GREETING, ("seller", 5.0, line), kind="poor_dispatching")
+    assert [f.details["kind"] for f in got] == ["transfer_without_template"]
+
+
+def test_a_transfer_verb_in_another_person_is_no_transfer(standard):
+    # the client is asked to pay: «переведёте» is the client's doing, not the seller's
+    got = findings(standard, GREETING, ("seller", 5.0, "Предоплату переведёте на карту, реквизиты пришлю."),
+                   kind="poor_dispatching")
+    assert got == []
+
+
+@pytest.mark.parametrize("line", ["Менеджера сегодня не будет.", "Такого мастера сейчас на месте нет.",
+                                  "Она уже ушла домой."])
+def test_an_absent_colleague_in_other_words(standard, line):
+    got = findings(standard, GREETING, ("client", 3.0, "А можно Олега к телефону?"), ("seller", 5.0, line),
+                   kind="poor_dispatching")
+    assert [f.details["kind"] for f in got] == ["absent_without_callback"]
+
+
+def test_an_absent_colleague_with_a_call_back_in_other_words_is_fine(standard):
+    got = findings(standard, GREETING, ("client", 3.0, "А можно Олега к телефону?"),
+                   ("seller", 5.0, "Менеджера сегодня не будет, продиктуйте ваш номер, он с вами свяжется завтра."),
+                   kind="poor_dispatching")
+    assert got == []
+
+
+@pytest.mark.parametrize("line", ["Меня опять переводят от одного к другому, никто не отвечает.",
+                                  "Вчера звонила, сказали перезвонят, и тишина."])
+def test_a_complaint_of_transfers_in_other_words(standard, line):
+    got = findings(standard, GREETING, ("client", 5.0, line), kind="poor_dispatching")
+    assert [f.details["kind"] for f in got] == ["client_complains_of_transfers"]
+
+
+def test_a_first_call_is_no_complaint(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Нет, я вам в первый раз звоню."), kind="poor_dispatching")
+    assert got == []
+
+
 # --- interruption and talk metrics --------------------------------------------------
 
 def test_seller_talking_over_the_client(standard):
@@ -296,6 +337,18 @@ def test_forbidden_phrase_on_lemmas(standard):
 
 def test_client_words_are_not_the_sellers_forbidden_phrases(standard):
     assert findings(standard, GREETING, ("client", 5.0, "Короче, мне нужен кирпич."), kind="forbidden_phrase") == []
+
+
+def test_a_banned_sentence_in_other_words_is_found_by_meaning(standard):
+    got = findings(standard, GREETING, ("seller", 5.0, "Тут я вам ничем помочь не смогу."), kind="forbidden_phrase")
+    assert len(got) == 1 and "by meaning" in got[0].reference and "ничем не могу помочь" in got[0].reference
+
+
+@pytest.mark.parametrize("line", ["Чем вам помочь?", "Рады были помочь, до свидания!",
+                                  "Это не ко мне вопрос, я таким не занимаюсь."])
+def test_what_only_sounds_like_a_ban_is_not_one(standard, line):
+    # a greeting, a farewell (the stages' examples are nearer) and an evasive reply (its own check)
+    assert findings(standard, GREETING, ("seller", 5.0, line), kind="forbidden_phrase") == []
 
 
 # --- configuration ------------------------------------------------------------------

@@ -7,11 +7,12 @@ once per standard and kept for the process.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from checks.text.matching import PhraseMatch, match_phrase
+from checks.text.matching import PhraseMatch, best_match, match_phrase
 from checks.meaning.encoder import get_encoder
 from checks.meaning.index import MeaningIndex, MeaningMatch, build_index, units
 from checks.meaning.neutral import NEUTRAL_LINES
@@ -74,6 +75,9 @@ def stage_index(standard: Standard) -> MeaningIndex:
         index = build_index({s.id: s.phrases for s in standard.stages},
                             {s.id: s.counter_examples for s in standard.stages if s.counter_examples},
                             NEUTRAL_LINES, get_encoder())
+        fixed = {s.id: s.threshold for s in standard.stages if s.threshold is not None}
+        if fixed:  # set by `callqa calibrate` from reviewed calls: it replaces the calibrated one
+            index = replace(index, thresholds={**index.thresholds, **fixed})
         cached = _STAGES[id(standard)] = (standard, index)
     return cached[1]
 
@@ -89,16 +93,30 @@ def fact_index(standard: Standard) -> MeaningIndex:
     return cached[1]
 
 
-_PHRASES: dict[tuple[str, ...], MeaningIndex] = {}
+_PHRASES: dict[tuple[object, ...], MeaningIndex] = {}
 
 
-def phrase_index(label: str, phrases: tuple[str, ...]) -> MeaningIndex:
+def phrase_index(label: str, phrases: tuple[str, ...],
+                 others: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> MeaningIndex:
     """A check's phrase list as the examples of one label («не знаю», «это не ко мне» for an
-    evasive reply), calibrated against the neutral lines."""
-    key = (label, *phrases)
+    evasive reply), calibrated against the neutral lines and `others`: labelled lines known not
+    to be this label (the stages' examples are no banned phrase), which a line may be nearer to."""
+    key = (label, phrases, others)
     if key not in _PHRASES:
-        _PHRASES[key] = build_index({label: phrases}, {}, NEUTRAL_LINES, get_encoder())
+        _PHRASES[key] = build_index({label: phrases, **dict(others)}, {}, NEUTRAL_LINES, get_encoder())
     return _PHRASES[key]
+
+
+def words_or_meaning(label: str, phrases: Sequence[str], text: NormText, lines: LineVectors, line: int,
+                     cutoff: float) -> PhraseMatch | None:
+    """One of a check's phrases said in its words, or a line near one of them in meaning
+    («без понятия, это к начальству» for «не знаю»), whichever is stronger."""
+    by_words = best_match(list(phrases), text, cutoff)
+    found = lines.match(phrase_index(label, tuple(phrases)), line)
+    by_meaning = as_phrase_match(found, text, cutoff) if found else None
+    if by_words and (by_meaning is None or by_words.score >= by_meaning.score):
+        return by_words
+    return by_meaning
 
 
 def as_phrase_match(found: MeaningMatch, text: NormText, cutoff: float) -> PhraseMatch:

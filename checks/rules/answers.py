@@ -28,8 +28,8 @@ from checks.dialogue.questions import (
     text_fact_mentioned,
 )
 from checks.dialogue.holds import hold_announced
-from checks.text.matching import PhraseMatch, best_match, evidence_for, keyword_found, reference_lemmas
-from checks.meaning.calls import as_phrase_match, fact_index, phrase_index
+from checks.text.matching import PhraseMatch, evidence_for, keyword_found, reference_lemmas
+from checks.meaning.calls import fact_index, words_or_meaning
 from checks.registry import CallContext, CheckResult, register
 from checks.standard import Fact
 from checks.text.normalise import NormText, match_key
@@ -342,12 +342,7 @@ def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckRe
 
 def _evasive(ctx: CallContext, a: int, phrases: list[str], cutoff: float) -> PhraseMatch | None:
     """An evasive phrase, or a line near one in meaning («без понятия, это к начальству»)."""
-    by_words = best_match(phrases, ctx.texts[a], cutoff)
-    found = ctx.meaning.match(phrase_index("evasive", tuple(phrases)), a)
-    by_meaning = as_phrase_match(found, ctx.texts[a], cutoff) if found else None
-    if by_words and (by_meaning is None or by_words.score >= by_meaning.score):
-        return by_words
-    return by_meaning
+    return words_or_meaning("evasive", phrases, ctx.texts[a], ctx.meaning, a, cutoff)
 
 
 def names_a_keyword_word(fact: Fact, answer: NormText) -> bool:

@@ -3,6 +3,12 @@
 Three patterns: a transfer without the template (the seller must name the
 colleague or say why), a client who complains of having been passed around
 already, and «нужного сотрудника нет» with no offer to call back.
+
+Each is found by the standard's phrases or by a line near them in meaning (`words_or_meaning`),
+with the context it needs: a transfer is also a first-person verb of transferring
+(«давайте я вас переведу», «минуточку, переключаю»), whatever else the line says; an absent
+colleague needs a word that says someone is away; a complaint needs a word that says it has
+happened before.
 """
 
 from __future__ import annotations
@@ -10,16 +16,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checks.text.matching import best_match, evidence_for
+from checks.meaning.calls import words_or_meaning
 from checks.registry import CallContext, CheckResult, register
-from checks.text.normalise import NormText, is_first_name
+from checks.text.matching import PhraseMatch, best_match, evidence_for
+from checks.text.normalise import NormText, first_person_singular_verb, is_first_name
 from pipeline.records import Finding
 
 DEFAULTS: dict[str, list[str]] = {
     "transfer_phrases": ["соединяю", "переключаю на коллегу", "сейчас переведу", "переключу вас", "передам трубку"],
     # what makes a transfer proper besides the colleague's name
     "explain_phrases": ["он занимается", "она занимается", "отвечает за", "специалист по", "который поможет", "которая поможет", "подробно расскажет"],
-    "complaint_phrases": ["меня уже переключали", "я уже звонил", "я уже звонила", "уже третий раз", "сколько можно переключать", "мне уже говорили позвонить"],
+    "complaint_phrases": ["меня уже переключали", "я уже звонил", "я уже звонила", "уже третий раз", "сколько можно переключать", "мне уже говорили позвонить",
+                          # the same complaint in other words, for matching by meaning
+                          "меня переводят от одного к другому", "я уже всё объяснял вашему коллеге",
+                          "мне обещали перезвонить и никто не перезвонил", "меня гоняют по разным номерам"],
     "absent_phrases": ["нужного сотрудника нет", "его сейчас нет", "ее сейчас нет", "он на встрече", "она на встрече", "он в отпуске", "сотрудник отсутствует"],
     # an absent colleague is said in these word forms: «он на встрече» is away, while «запишу вас
     # на встречу с нашим специалистом» books one (same lemma, another case); compared as written
@@ -27,7 +37,16 @@ DEFAULTS: dict[str, list[str]] = {
                      "выезде", "вышел", "вышла", "уехал", "уехала", "ушел", "ушла", "болеет", "больничном",
                      "занят", "занята", "обеде"],
     "callback_phrases": ["перезвоним", "перезвонит", "оставьте номер", "оставьте телефон", "передам что вы звонили", "свяжется с вами"],
+    # the verbs of a transfer, as infinitives: said in the first person («переведу», «соединяю»)
+    # the seller is transferring the call, in any words around them
+    "transfer_verbs": ["перевести", "переводить", "переключить", "переключать", "соединить", "соединять"],
+    # a complaint of being passed around in other words than the phrases says it happened before:
+    # «уже», «опять», «второй раз», «вчера»
+    "repeat_words": ["уже", "опять", "снова", "второй раз", "третий раз", "который раз", "не первый раз", "надоело",
+                     "сколько можно", "вчера"],
 }
+# a colleague who «не будет» or «не работает» today is away too; compared as written, two words
+_ABSENT_PAIRS = ("не будет", "не работает", "нет на месте")
 
 
 def _phrases(params: Mapping[str, Any], key: str) -> list[str]:
@@ -37,14 +56,28 @@ def _phrases(params: Mapping[str, Any], key: str) -> list[str]:
 def _says_absent(text: NormText, words: list[str]) -> bool:
     """The line has a word form that says someone is away; the phrase match alone works on lemmas."""
     forms = {t.text for t in text.tokens}
-    return any(w in forms for w in words)
+    return any(w in forms for w in words) or any(f" {p} " in f" {text.surface} " for p in _ABSENT_PAIRS)
+
+
+def _says_again(text: NormText, words: list[str]) -> bool:
+    """«уже», «опять», «второй раз»: the client says it is not the first time."""
+    return any(f" {w} " in f" {text.surface} " for w in words)
+
+
+def _transfer_verb(text: NormText, verbs: list[str]) -> PhraseMatch | None:
+    """A first-person verb of transferring the call, as the evidence: «давайте я вас переведу»."""
+    wanted = set(verbs)
+    for i, token in enumerate(text.tokens):
+        if token.text.isalpha() and first_person_singular_verb(token.text) in wanted:
+            return PhraseMatch(100.0, i, i + 1, token.lemma)
+    return None
 
 
 def _names_someone(text: NormText) -> bool:
     return any(is_first_name(t.text) for t in text.tokens if t.text.isalpha())
 
 
-@register("poor_dispatching", "2", needs_roles=True)
+@register("poor_dispatching", "3", needs_roles=True)
 def poor_dispatching_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     cutoff = ctx.standard.thresholds.match_cutoff
     severity = params.get("severity", "major")
@@ -62,20 +95,25 @@ def poor_dispatching_check(ctx: CallContext, params: Mapping[str, Any]) -> Check
     for i, u in enumerate(utterances):
         text = ctx.texts[i]
         if u.speaker == "client":
-            found = best_match(_phrases(params, "complaint_phrases"), text, cutoff)
+            complaints = _phrases(params, "complaint_phrases")
+            found = best_match(complaints, text, cutoff) or (
+                _says_again(text, _phrases(params, "repeat_words"))
+                and words_or_meaning("complaint", complaints, text, ctx.meaning, i, cutoff))
             if found:
                 add(i, found, "client_complains_of_transfers", "the client should reach the right person at once")
             continue
         # the template may be spread over this line and the next one of the seller
         following = [j for j in range(i + 1, min(i + 3, len(utterances))) if utterances[j].speaker == u.speaker][:1]
         context = [text] + [ctx.texts[j] for j in following]
-        transfer = best_match(_phrases(params, "transfer_phrases"), text, cutoff)
+        transfer = (best_match(_phrases(params, "transfer_phrases"), text, cutoff)
+                    or _transfer_verb(text, _phrases(params, "transfer_verbs")))
         if transfer and not any(
             _names_someone(t) or best_match(_phrases(params, "explain_phrases"), t, cutoff) for t in context
         ):
             add(i, transfer, "transfer_without_template", "a transfer names the colleague or says why")
-        absent = best_match(_phrases(params, "absent_phrases"), text, cutoff)
+        absent = words_or_meaning("absent", _phrases(params, "absent_phrases"), text, ctx.meaning, i, cutoff)
         if (absent and _says_absent(text, _phrases(params, "absent_words"))
-                and not any(best_match(_phrases(params, "callback_phrases"), t, cutoff) for t in context)):
+                and not any(words_or_meaning("callback", _phrases(params, "callback_phrases"), ctx.texts[j],
+                                             ctx.meaning, j, cutoff) for j in [i, *following])):
             add(i, absent, "absent_without_callback", "when the person is absent, offer a call-back")
     return CheckResult(findings=tuple(findings))
