@@ -414,12 +414,32 @@ class WebSessionRow(Base):
     user: Mapped[UserRow] = relationship()
 
 
+class PersonalSpanRow(Base):
+    """One piece of personal data found in an analysed call (pipeline.privacy.PersonalSpan): where it
+    is, never what it says, so masking can be redone for any role without a second copy of the data."""
+
+    __tablename__ = "personal_data_spans"
+    __table_args__ = (UniqueConstraint("analysis_id", "idx"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    analysis_id: Mapped[int] = mapped_column(ForeignKey("analyses.id", ondelete="CASCADE"))
+    idx: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(32))
+    utterance_idx: Mapped[int] = mapped_column(Integer)
+    char_start: Mapped[int] = mapped_column(Integer)
+    char_end: Mapped[int] = mapped_column(Integer)
+    start: Mapped[float]
+    end: Mapped[float]
+    detector: Mapped[str] = mapped_column(String(100))
+
+
 __all__ = [
     "AnalysisRow",
     "AssignmentRow",
     "Base",
     "FailureRow",
     "FindingRow",
+    "PersonalSpanRow",
     "RECORDING_STATUSES",
     "RecordingRow",
     "REVIEW_KINDS",

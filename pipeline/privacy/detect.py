@@ -1,0 +1,62 @@
+"""All the detectors over a transcript: personal data spans with their seconds.
+
+Each line is read with the line before it (the seller's «продиктуйте номер карты» says what the
+client's digits are). Where two detectors find overlapping text, the more specific one names the
+span (a number, an e-mail, an address, then a name, then a place) and the span grows to cover both,
+so no character either one found is left in clear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from pipeline.privacy.addresses import find_address_spans
+from pipeline.privacy.emails import find_email_spans
+from pipeline.privacy.names import find_name_spans, ignore_key
+from pipeline.privacy.numbers import find_number_spans
+from pipeline.privacy.spans import PersonalSpan, TextSpan
+from pipeline.privacy.timing import span_seconds
+from pipeline.records import Transcript
+
+_PRIORITY = ("email", "card", "passport", "snils", "inn", "phone", "address", "name", "place")
+
+
+def ignore_terms(company: str, aliases: Sequence[str] = (), products: Sequence[str] = (),
+                 sellers: Sequence[str] = ()) -> tuple[str, ...]:
+    """What is never personal data in a company's calls: its name, its products, its sellers.
+
+    `checks.standard.Standard.company` has each of these; the caller adds the call's seller."""
+    return tuple(t for t in (company, *aliases, *products, *sellers) if t.strip())
+
+
+def _resolve(spans: list[TextSpan]) -> list[TextSpan]:
+    kept: list[TextSpan] = []
+    for span in sorted(spans, key=lambda s: (_PRIORITY.index(s.type), s.char_start)):
+        hit = next((i for i, k in enumerate(kept) if span.char_start < k.char_end and k.char_start < span.char_end), None)
+        if hit is None:
+            kept.append(span)
+            continue
+        k = kept[hit]
+        kept[hit] = TextSpan(k.type, min(k.char_start, span.char_start), max(k.char_end, span.char_end), k.detector)
+    return sorted(kept, key=lambda s: s.char_start)
+
+
+def detect_line(text: str, speaker: str, before: str = "", ignore: Iterable[str] = ()) -> list[TextSpan]:
+    """Personal data in one line of a call; `before` is the line before it."""
+    keys = {ignore_key(t) for t in ignore}
+    spans = find_number_spans(text, before) + find_email_spans(text) + find_address_spans(text)
+    spans += find_name_spans(text, speaker, keys)
+    return _resolve(spans)
+
+
+def detect_personal_data(transcript: Transcript, ignore: Iterable[str] = ()) -> list[PersonalSpan]:
+    """Every personal data span of a call, in call order, each with its seconds."""
+    ignore = tuple(ignore)
+    found: list[PersonalSpan] = []
+    before = ""
+    for idx, utt in enumerate(transcript.utterances):
+        for span in detect_line(utt.text, utt.speaker, before, ignore):
+            start, end = span_seconds(utt, span.char_start, span.char_end)
+            found.append(PersonalSpan(span.type, idx, span.char_start, span.char_end, start, end, span.detector))
+        before = utt.text
+    return found

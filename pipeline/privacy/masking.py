@@ -1,0 +1,116 @@
+"""Masking by role: pure functions from clear text and spans to what a role may read.
+
+`qa_lead` and `admin` read calls in clear; `coach` and `seller` read «[телефон]», «[имя]»,
+«[адрес]»… in the transcript, the evidence quotes and the analysis JSON. A seller reading their own
+call keeps their own name (the seller of the call, passed in): it is theirs, not the client's.
+
+Evidence quotes and JSON strings are not tied to character offsets, so they are masked by the words
+the spans cover: each span's text, as written and in the number reader's lower-case form, is replaced
+wherever it occurs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from pipeline.privacy.morph import lemmas
+from pipeline.privacy.spans import LABELS, PersonalSpan
+from pipeline.privacy.timing import word_offsets
+from pipeline.records import Transcript, Utterance, Word
+
+CLEAR_ROLES: frozenset[str] = frozenset({"qa_lead", "admin"})
+MASKED_ROLES: frozenset[str] = frozenset({"coach", "seller"})
+
+
+def spans_to_mask(spans: Iterable[PersonalSpan], transcript: Transcript, role: str,
+                  own_name: str | None = None) -> list[PersonalSpan]:
+    """The spans this role must not read; raises ValueError for a role callqa does not know."""
+    if role in CLEAR_ROLES:
+        return []
+    if role not in MASKED_ROLES:
+        raise ValueError(f"masking: unknown role {role!r} (one of {', '.join(sorted(CLEAR_ROLES | MASKED_ROLES))})")
+    own = set(lemmas(own_name)) if role == "seller" and own_name else set()
+    return [s for s in spans if not (s.type == "name" and own and set(lemmas(span_text(transcript, s))) <= own)]
+
+
+def span_text(transcript: Transcript, span: PersonalSpan) -> str:
+    return transcript.utterances[span.utterance].text[span.char_start:span.char_end]
+
+
+def _mask_utterance(utt: Utterance, spans: Sequence[PersonalSpan]) -> Utterance:
+    text = utt.text
+    for s in sorted(spans, key=lambda s: s.char_start, reverse=True):
+        text = text[:s.char_start] + LABELS[s.type] + text[s.char_end:]
+    # a word inside a span becomes the span's label, once: the timestamps stay for the waveform
+    words: list[Word] = []
+    last_label: PersonalSpan | None = None
+    for w, at in zip(utt.words, word_offsets(utt)):
+        if at is not None:
+            inside = next((s for s in spans if at[0] < s.char_end and s.char_start < at[1]), None)
+        else:  # a word not found in the text: by its seconds
+            inside = next((s for s in spans if s.start < w.end and w.start < s.end), None)
+        if inside is None:
+            words.append(w)
+        elif inside is not last_label:
+            words.append(replace(w, text=LABELS[inside.type]))
+        else:
+            words[-1] = replace(words[-1], end=w.end)
+        last_label = inside
+    return replace(utt, text=text, words=tuple(words))
+
+
+def mask_transcript(transcript: Transcript, spans: Sequence[PersonalSpan]) -> Transcript:
+    """A copy of the transcript with each span's characters (and words) replaced by its label."""
+    by_utt: dict[int, list[PersonalSpan]] = {}
+    for s in spans:
+        by_utt.setdefault(s.utterance, []).append(s)
+    utterances = tuple(
+        _mask_utterance(u, by_utt[i]) if i in by_utt else u for i, u in enumerate(transcript.utterances)
+    )
+    return replace(transcript, utterances=utterances)
+
+
+def _replacements(transcript: Transcript, spans: Sequence[PersonalSpan]) -> list[tuple[re.Pattern[str], str]]:
+    pairs: dict[str, str] = {}
+    for s in spans:
+        clear = span_text(transcript, s).strip()
+        for form in {clear, clear.lower().replace("ё", "е"), re.sub(r"\D", "", clear)}:
+            if len(form) >= 2 and not (form.isdigit() and len(form) < 5):
+                pairs.setdefault(form, LABELS[s.type])
+    # longest first, so «Ольга Петрова» goes before «Ольга»
+    return [(re.compile(re.escape(form), re.IGNORECASE), label)
+            for form, label in sorted(pairs.items(), key=lambda p: -len(p[0]))]
+
+
+def mask_text(text: str, transcript: Transcript, spans: Sequence[PersonalSpan]) -> str:
+    """An evidence quote or any other text from the call, with the spans' words replaced."""
+    for pattern, label in _replacements(transcript, spans):
+        text = pattern.sub(label, text)
+    return text
+
+
+def mask_json(data: Any, transcript: Transcript, spans: Sequence[PersonalSpan]) -> Any:
+    """A copy of an analysis JSON (`pipeline.report.analysis_to_json`) with every string masked."""
+    rules = _replacements(transcript, spans)
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, str):
+            for pattern, label in rules:
+                value = pattern.sub(label, value)
+            return value
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    return walk(data)
+
+
+def mask_for_role(transcript: Transcript, spans: Sequence[PersonalSpan], role: str,
+                  own_name: str | None = None) -> Transcript:
+    """What a role reads of a call's transcript."""
+    return mask_transcript(transcript, spans_to_mask(spans, transcript, role, own_name))

@@ -1,0 +1,43 @@
+"""pymorphy3 for the privacy detectors: dictionary forms, and whether a word is a first name,
+patronymic or surname (pymorphy3 tags them `Name`, `Patr`, `Surn` from its dictionary)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+
+@lru_cache(maxsize=1)
+def _morph() -> Any:
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
+
+
+@lru_cache(maxsize=8192)
+def lemma(word: str) -> str:
+    return _morph().parse(word)[0].normal_form.replace("ё", "е")
+
+
+@lru_cache(maxsize=8192)
+def person_tag(word: str) -> str | None:
+    """"Name", "Patr" or "Surn" when the word's likeliest reading is one, else None."""
+    tag = _morph().parse(word)[0].tag
+    return next((g for g in ("Name", "Patr", "Surn") if g in tag), None)
+
+
+_NOT_NAMES = frozenset({"VERB", "INFN", "GRND", "PRTS", "ADVB", "PREP", "CONJ", "PRCL", "INTJ", "NPRO", "PRED"})
+
+
+@lru_cache(maxsize=8192)
+def cannot_be_name(word: str) -> bool:
+    """A word whose likeliest reading is a verb, an adverb, a pronoun…: natasha tags a sentence's
+    capitalised first word («Везите», «Подъедем») as a place or a person now and then."""
+    return _morph().parse(word)[0].tag.POS in _NOT_NAMES
+
+
+def lemmas(text: str) -> tuple[str, ...]:
+    """The dictionary forms of a phrase's words, so «Анной» and «Анна» compare equal."""
+    import re
+
+    return tuple(lemma(w) for w in re.findall(r"[а-яёa-z0-9]+", text.lower()))

@@ -1,0 +1,157 @@
+"""Phone, card, passport, СНИЛС and ИНН numbers, written in digits or said in words.
+
+Whisper writes a number the client dictates as digits («+7 916 555-12-34») or as words («восемь
+девятьсот шестнадцать сто двадцать три…»), often with commas between the groups. Both become one
+run of digits: callqa's own number reader (`checks.text.numbers`) turns the words into numbers, read
+separately between punctuation marks (so «двести, тридцать» is 200 and 30, not 230), and the groups
+that follow each other with nothing but punctuation between them are joined. A digit group keeps its
+leading zeros («0012»).
+
+What a run is comes from its length and the nearest cue word before it, in the line or in the
+previous line of the call («Продиктуйте номер карты.» — «4276 3801…»): a cue for another kind of
+number («заказ», «договор», «артикул») makes it no personal data. Without a cue the shape decides:
+eleven digits from 7 or 8 and ten from 3, 4, 8 or 9 are a phone, thirteen to nineteen digits that
+pass Luhn (or any sixteen) a card, a passing СНИЛС or ИНН checksum those. This reads more than
+`ru-pii` (a lighter library of regexes and checksums) and `presidio-ru-recognizers`: both see only
+digits, want a phone with its +7 or 8 and a card that passes Luhn, and know nothing of the line
+before (docs/personal-data.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from checks.text.numbers import find_numbers
+from pipeline.privacy.checksums import inn_ok, luhn_ok, snils_ok
+from pipeline.privacy.spans import TextSpan
+from pipeline.privacy.tokens import Token, gap, tokenize
+
+DETECTOR = "numbers@1"
+
+# words that may stand between two groups of one number: «серия 46 12, номер 345678»
+_CONNECTORS = frozenset({"номер", "тире", "дефис"})
+_PLUS = frozenset({"+", "плюс"})
+# the nearest of these before a run says what it is; stems, matched at a word's start
+_CUES: tuple[tuple[str, str], ...] = (
+    ("phone", r"телефон|тел|мобильн|сотов|городск|рабоч|позвон|перезвон|звонит|набер|номерок|связ"),
+    ("card", r"карт[аеуыо]|картой|карточк"),
+    ("passport", r"паспорт|сери[яиюей]"),
+    ("snils", r"снилс"),
+    ("inn", r"инн"),
+    ("other", r"заказ|заявк|договор|сч[её]т|артикул|накладн|чек|код|промокод|квартир|дом|корпус|офис"),
+)
+_CUE_RE = re.compile(r"(?<![а-яё])(?:" + "|".join(f"(?P<{kind}>{stems})" for kind, stems in _CUES) + ")",
+                     re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Group:
+    digits: str
+    first: int  # token indices, inclusive
+    last: int
+
+
+def _chunks(text: str, tokens: list[Token]) -> list[list[int]]:
+    """Token indices cut at every punctuation mark, so each chunk is read as numbers on its own."""
+    chunks: list[list[int]] = [[]]
+    for i, tok in enumerate(tokens):
+        if chunks[-1] and gap(text, tokens[chunks[-1][-1]], tok).strip():
+            chunks.append([])
+        chunks[-1].append(i)
+    return [c for c in chunks if c]
+
+
+def _groups(text: str, tokens: list[Token]) -> list[_Group]:
+    groups: list[_Group] = []
+    for chunk in _chunks(text, tokens):
+        words = [tokens[i].text for i in chunk]
+        for span in find_numbers(words):
+            if span.kind != "number":
+                continue
+            covered = [tokens[i] for i in chunk[span.start:span.end]]
+            if all(t.is_digits for t in covered):
+                digits = "".join(t.text for t in covered)  # keeps «0012»'s zeros
+            elif span.text.isdigit():
+                digits = span.text
+            else:
+                continue
+            groups.append(_Group(digits, chunk[span.start], chunk[span.end - 1]))
+    return groups
+
+
+def _runs(tokens: list[Token], groups: list[_Group]) -> list[list[_Group]]:
+    """Groups with nothing between them but punctuation or a connector word."""
+    runs: list[list[_Group]] = []
+    for group in groups:
+        if runs:
+            between = tokens[runs[-1][-1].last + 1:group.first]
+            if all(t.text in _CONNECTORS for t in between) and len(between) <= 1:
+                runs[-1].append(group)
+                continue
+        runs.append([group])
+    return runs
+
+
+def _nearest_cue(context: str) -> str | None:
+    last = None
+    for m in _CUE_RE.finditer(context):
+        last = m.lastgroup
+    return last
+
+
+def classify(digits: str, cue: str | None) -> str | None:
+    """The type of personal data a run of digits is, or None."""
+    n = len(digits)
+    by_cue = {
+        "passport": n == 10,
+        "snils": n == 11,
+        "inn": n in (10, 12),
+        "card": 13 <= n <= 19,
+        "phone": 7 <= n <= 11,
+    }
+    if cue in by_cue and by_cue[cue]:
+        return cue
+    if cue == "other":
+        return None
+    if n == 11 and digits[0] in "78" and digits[1] != "0":
+        return "phone"
+    if n == 11 and snils_ok(digits):
+        return "snils"
+    if n == 10 and digits[0] in "3489":
+        return "phone"
+    if n in (10, 12) and inn_ok(digits):
+        return "inn"
+    if 13 <= n <= 19 and (luhn_ok(digits) or n == 16):
+        return "card"
+    return None
+
+
+def _span(text: str, tokens: list[Token], before: str, run: list[_Group]) -> TextSpan | None:
+    first = run[0].first
+    if first > 0 and tokens[first - 1].text in _PLUS:
+        first -= 1
+    kind = classify("".join(g.digits for g in run), _nearest_cue(before + "\n" + text[:tokens[first].start]))
+    return None if kind is None else TextSpan(kind, tokens[first].start, tokens[run[-1].last].end, DETECTOR)
+
+
+def find_number_spans(text: str, before: str = "") -> list[TextSpan]:
+    """Numbers that are personal data in one line; `before` is the previous line of the call.
+
+    A run that is no personal data as a whole may hold one: «ещё один номер: девятьсот…» reads
+    «один» into the phone. So the longest stretch of groups that is one, from the left, wins.
+    """
+    tokens = tokenize(text)
+    found: list[TextSpan] = []
+    for run in _runs(tokens, _groups(text, tokens)):
+        i = 0
+        while i < len(run):
+            for j in range(len(run), i, -1):
+                span = _span(text, tokens, before, run[i:j])
+                if span is not None:
+                    found.append(span)
+                    i = j
+                    break
+            else:
+                i += 1
+    return found

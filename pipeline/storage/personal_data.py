@@ -1,0 +1,40 @@
+"""Personal data spans of an analysis: saved after detection, loaded to mask a call for a role.
+
+Detection can be rerun with better detectors, so saving replaces an analysis's spans as a whole
+instead of appending to them. Only positions are stored (pipeline.privacy.PersonalSpan), never the
+words: the transcript is the one place the personal data lives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from pipeline.privacy.spans import PersonalSpan
+from pipeline.storage.models import AnalysisRow, PersonalSpanRow
+
+
+def save_personal_spans(session: Session, analysis_id: int, spans: Sequence[PersonalSpan]) -> None:
+    """Store an analysis's spans in place of any stored before; the caller commits."""
+    if session.get(AnalysisRow, analysis_id) is None:
+        raise LookupError(f"no analysis with id {analysis_id}: personal data spans need a stored analysis")
+    session.execute(delete(PersonalSpanRow).where(PersonalSpanRow.analysis_id == analysis_id))
+    session.add_all(
+        PersonalSpanRow(analysis_id=analysis_id, idx=i, type=s.type, utterance_idx=s.utterance,
+                        char_start=s.char_start, char_end=s.char_end, start=s.start, end=s.end, detector=s.detector)
+        for i, s in enumerate(spans)
+    )
+    session.flush()
+
+
+def load_personal_spans(session: Session, analysis_id: int) -> list[PersonalSpan]:
+    """An analysis's spans in the order they were saved (call order); empty when none were found or
+    detection has not run."""
+    rows = session.scalars(
+        select(PersonalSpanRow).where(PersonalSpanRow.analysis_id == analysis_id).order_by(PersonalSpanRow.idx)
+    )
+    return [
+        PersonalSpan(r.type, r.utterance_idx, r.char_start, r.char_end, r.start, r.end, r.detector) for r in rows
+    ]
