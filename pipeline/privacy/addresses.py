@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from checks.text.numbers import find_numbers
+from pipeline.privacy.morph import cannot_be_name
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, gap, tokenize
 
@@ -52,7 +53,9 @@ def _street(text: str, tokens: list[Token], i: int) -> tuple[int, int] | None:
         j += 1
     if j > i:
         return i, j
-    if i > 0 and _joined(text, tokens, i - 1, i) and (tokens[i - 1].raw[:1].isupper() or _ADJ_END.match(tokens[i - 1].text)):
+    prev = tokens[i - 1] if i > 0 else None
+    if prev and _joined(text, tokens, i - 1, i) and (prev.raw[:1].isupper() or _ADJ_END.match(prev.text)) \
+            and not cannot_be_name(prev.raw):  # «На улице» is no street name
         return i - 1, i
     return None
 

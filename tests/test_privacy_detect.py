@@ -1,0 +1,117 @@
+"""The personal-data detectors, one behaviour each: numbers said in digits and in words, names,
+places, addresses, e-mails; the hard negatives (prices, times, orders, the company); seconds."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.privacy.checksums import inn_ok, luhn_ok, snils_ok
+from pipeline.privacy.detect import detect_line, detect_personal_data, ignore_terms
+from pipeline.privacy.numbers import classify
+from pipeline.privacy.spans import PersonalSpan
+from tests.helpers import call
+
+COMPANY = ignore_terms("СтройДом", ["строй дом"], ["газобетон", "кирпич", "утеплитель"])
+
+
+def found(text: str, speaker: str = "client", before: str = "") -> list[tuple[str, str]]:
+    return [(s.type, text[s.char_start:s.char_end]) for s in detect_line(text, speaker, before, COMPANY)]
+
+
+@pytest.mark.parametrize("text, phone", [
+    ("Мой номер +7 916 555-12-34, звоните.", "+7 916 555-12-34"),
+    ("Пишите: 8 (925) 111-22-33.", "8 (925) 111-22-33"),
+    ("Записала: 89161234567, верно?", "89161234567"),
+    ("Восемь девятьсот шестнадцать сто двадцать три сорок пять шестьдесят семь.",
+     "Восемь девятьсот шестнадцать сто двадцать три сорок пять шестьдесят семь"),
+    ("Плюс семь, девятьсот двадцать шесть, четыреста пятьдесят, двенадцать, ноль восемь.",
+     "Плюс семь, девятьсот двадцать шесть, четыреста пятьдесят, двенадцать, ноль восемь"),
+    # without the 8: ten digits from 9; «двести, тридцать» are two groups, not 230
+    ("Ещё один: девятьсот девяносто девять, двести, тридцать, сорок.", "девятьсот девяносто девять, двести, тридцать, сорок"),
+])
+def test_phone_numbers_in_digits_and_words(text: str, phone: str) -> None:
+    assert found(text) == [("phone", phone)]
+
+
+def test_a_landline_needs_no_prefix() -> None:
+    assert found("Можно на рабочий, 495 123 44 55.") == [("phone", "495 123 44 55")]
+
+
+def test_card_from_the_question_before_luhn_or_not() -> None:
+    assert not luhn_ok("4276380123456789")
+    assert found("4276 3801 2345 6789.", before="Продиктуйте номер карты.") == [("card", "4276 3801 2345 6789")]
+    spoken = "Два два ноль два, два ноль ноль три, один два три четыре, пять шесть семь восемь."
+    assert found(spoken, before="Назовите номер карты.") == [("card", spoken[:-1])]
+
+
+def test_card_without_a_cue_by_luhn() -> None:
+    assert found("Оплачу с 4111 1111 1111 1111.") == [("card", "4111 1111 1111 1111")]
+
+
+def test_passport_series_and_number_across_the_word_nomer() -> None:
+    assert found("Серия паспорта 46 12, номер 345678.") == [("passport", "46 12, номер 345678")]
+    assert found("Сорок пять ноль восемь, номер шестьсот двенадцать триста сорок пять.",
+                 before="Назовите серию и номер паспорта.") == [
+        ("passport", "Сорок пять ноль восемь, номер шестьсот двенадцать триста сорок пять")]
+
+
+def test_snils_and_inn_by_cue_and_by_checksum() -> None:
+    assert snils_ok("11223344595") and inn_ok("7707083893") and inn_ok("500100732259")
+    assert found("СНИЛС 112-233-445 95.") == [("snils", "112-233-445 95")]
+    assert found("ИНН 7707083893.") == [("inn", "7707083893")]
+    assert classify("500100732259", None) == "inn"  # twelve digits that pass the ИНН check
+    assert classify("500100732258", None) is None
+
+
+def test_email_written_and_spelt_out() -> None:
+    assert found("Почта ivanov.sergey@mail.ru, туда.") == [("email", "ivanov.sergey@mail.ru")]
+    assert found("Пишите ivanov собака mail точка ru.") == [("email", "ivanov собака mail точка ru")]
+
+
+def test_addresses_with_street_and_house() -> None:
+    assert found("Доставка на улицу Садовая, дом 5, квартира 12.") == [
+        ("address", "улицу Садовая, дом 5, квартира 12")]
+    assert found("Привезите на проспект Мира, дом сто двадцать, строение три.") == [
+        ("address", "проспект Мира, дом сто двадцать, строение три")]
+
+
+def test_street_word_without_a_name_and_the_companys_office_are_no_address() -> None:
+    assert found("На улице сегодня холодно, на дом нужно две тысячи блоков.") == []
+    assert found("Наш офис на Варшавском шоссе, дом 3.", speaker="seller") == []
+
+
+def test_names_with_natasha_and_the_name_dictionary() -> None:
+    assert found("Здравствуйте, меня зовут Ольга Петрова, я про газобетон.") == [("name", "Ольга Петрова")]
+    assert found("Андрей.", before="Как к вам обращаться?") == [("name", "Андрей")]
+    assert found("Меня Дмитрий зовут, фамилия Смирнов.") == [("name", "Дмитрий"), ("name", "Смирнов")]
+
+
+def test_the_company_and_the_sellers_own_introduction_are_not_personal_data() -> None:
+    # natasha alone tags «СтройДом» as a person
+    assert found("Добрый день, компания СтройДом, меня зовут Анна, чем могу помочь?", speaker="seller") == []
+    assert found("Компания СтройДом, Ольга, слушаю вас.", speaker="seller") == []
+
+
+def test_a_town_is_a_place_for_the_client_not_in_the_sellers_delivery_talk() -> None:
+    assert ("place", "Подольске") in found("Я живу в Подольске.")
+    assert found("Доставка по Москве бесплатная.", speaker="seller") == []
+
+
+@pytest.mark.parametrize("text", [
+    "Газобетон стоит 4500 рублей за куб, доставка 3000 рублей.",
+    "Давайте я вам перезвоню в десять тридцать, хорошо?",
+    "Ваш заказ номер 48213, он будет готов в пятницу.",
+    "Номер договора 2024-15-378, посмотрите.",
+    "Артикул 1045678, кирпич М150.",
+    "Итого сто сорок две тысячи триста рублей.",
+    "Кирпич двести пятьдесят на сто двадцать на шестьдесят пять.",
+])
+def test_prices_times_orders_and_sizes_are_not_personal_data(text: str) -> None:
+    assert found(text, speaker="seller") == []
+
+
+def test_spans_get_seconds_from_the_words_and_the_line_before_from_the_call() -> None:
+    t = call(("seller", 0.0, "Продиктуйте номер карты."), ("client", 2.0, "4276 3801 2345 6789, и всё."))
+    spans = detect_personal_data(t, COMPANY)
+    words = t.utterances[1].words
+    assert spans == [PersonalSpan("card", 1, 0, 19, words[0].start, words[3].end, "numbers@1")]

@@ -1,0 +1,98 @@
+"""Masking by role: clear for a QA lead and an admin, labels for a coach and a seller (who keeps
+their own name), in the transcript, quotes and the analysis JSON; the audio's tone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.privacy.detect import detect_personal_data, ignore_terms
+from pipeline.privacy.masking import mask_for_role, mask_json, mask_text, spans_to_mask
+from pipeline.privacy.tone import tone_over
+from tests.helpers import call
+
+CALL = call(
+    ("seller", 0.0, "Добрый день, компания СтройДом, меня зовут Ольга, слушаю вас."),
+    ("client", 4.0, "Здравствуйте, это Марина Кузнецова, мой телефон 8 916 555 12 34."),
+    ("seller", 9.0, "Марина, записала, передаю вам Сергея, он по доставке."),
+    ("client", 13.0, "Везите на улицу Садовая, дом 5, квартира 12."),
+)
+SPANS = detect_personal_data(CALL, ignore_terms("СтройДом"))
+
+
+def lines(role: str, own_name: str | None = None) -> list[str]:
+    return [u.text for u in mask_for_role(CALL, SPANS, role, own_name).utterances]
+
+
+@pytest.mark.parametrize("role", ["qa_lead", "admin"])
+def test_qa_lead_and_admin_read_the_call_in_clear(role: str) -> None:
+    assert mask_for_role(CALL, SPANS, role) == CALL
+
+
+@pytest.mark.parametrize("role", ["coach", "seller"])
+def test_coach_and_seller_read_labels(role: str) -> None:
+    masked = lines(role)
+    assert masked[1] == "Здравствуйте, это [имя], мой телефон [телефон]."
+    assert masked[3] == "Везите на [адрес]."
+    assert masked[0] == CALL.utterances[0].text  # the seller's introduction was never personal data
+
+
+def test_a_seller_keeps_their_own_name_and_a_coach_does_not() -> None:
+    # «Сергея» is the colleague the call is passed to: a seller Сергей sees his name, a coach does not
+    assert lines("seller", own_name="Сергей")[2] == "[имя], записала, передаю вам Сергея, он по доставке."
+    assert lines("coach", own_name="Сергей")[2] == "[имя], записала, передаю вам [имя], он по доставке."
+    assert lines("seller", own_name="Ольга")[2] == "[имя], записала, передаю вам [имя], он по доставке."
+
+
+def test_masked_words_keep_their_seconds() -> None:
+    masked = mask_for_role(CALL, SPANS, "coach").utterances[1]
+    texts = [w.text for w in masked.words]
+    assert texts == ["Здравствуйте,", "это", "[имя]", "мой", "телефон", "[телефон]"]
+    phone = masked.words[-1]
+    assert (phone.start, phone.end) == (CALL.utterances[1].words[6].start, CALL.utterances[1].words[-1].end)
+
+
+def test_quotes_and_the_analysis_json_are_masked_by_the_words() -> None:
+    spans = spans_to_mask(SPANS, CALL, "coach")
+    assert mask_text("клиент: 89165551234, Марина Кузнецова", CALL, spans) == "клиент: [телефон], [имя]"
+    data = {"findings": [{"evidence": "мой телефон 8 916 555 12 34", "start": 6.0}],
+            "transcript": [{"text": "Везите на улицу Садовая, дом 5, квартира 12."}], "score": 80}
+    assert mask_json(data, CALL, spans) == {
+        "findings": [{"evidence": "мой телефон [телефон]", "start": 6.0}],
+        "transcript": [{"text": "Везите на [адрес]."}], "score": 80}
+
+
+def test_an_unknown_role_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown role 'guest'"):
+        spans_to_mask(SPANS, CALL, "guest")
+
+
+@pytest.mark.parametrize("rate", [8000, 16000])
+@pytest.mark.parametrize("dtype", [np.float32, np.int16])
+def test_tone_replaces_the_spans_samples_and_nothing_else(rate: int, dtype: type) -> None:
+    rng = np.random.default_rng(0)
+    audio = (rng.uniform(-0.5, 0.5, (rate * 3, 2)) * (1 if dtype is np.float32 else 20000)).astype(dtype)
+    out = tone_over(audio, rate, [(1.0, 1.5)])
+    a, b = rate, int(rate * 1.5)
+    assert out.dtype == audio.dtype and out.shape == audio.shape
+    np.testing.assert_array_equal(out[:a], audio[:a])
+    np.testing.assert_array_equal(out[b:], audio[b:])
+    assert not np.array_equal(out[a:b], audio[a:b])
+    # the tone is a 1 kHz sine: its spectrum peaks there, on both channels
+    spectrum = np.abs(np.fft.rfft(out[a:b, 0].astype(np.float64)))
+    assert abs(np.argmax(spectrum) * rate / (b - a) - 1000) < 5
+    np.testing.assert_array_equal(out[a:b, 0], out[a:b, 1])
+    assert audio is not out
+
+
+def test_tone_over_a_call_span_on_mono_audio() -> None:
+    phone = next(s for s in SPANS if s.type == "phone")
+    audio = np.zeros(16000 * 16, dtype=np.float32)
+    out = tone_over(audio, 16000, [(phone.start, phone.end)])
+    loud = np.flatnonzero(np.abs(out) > 0.01)
+    assert phone.start <= loud[0] / 16000 and loud[-1] / 16000 <= phone.end
+
+
+def test_tone_refuses_a_rate_it_cannot_play() -> None:
+    with pytest.raises(ValueError, match="Nyquist"):
+        tone_over(np.zeros(100, dtype=np.float32), 1500, [(0.0, 0.01)])
