@@ -164,3 +164,94 @@ def test_migration_0006_backfills_the_severity_and_goes_down(db_connection: Conn
     latest = {aid for (aid,) in db_connection.execute(text("SELECT latest_analysis_id FROM recordings"))}
     assert latest == set(calls.values())  # the stale call's newer analysis, not its first
     assert "ix_scores_queue" in {ix["name"] for ix in inspect(db_connection).get_indexes("scores")}
+
+
+# --- issue 17: the QA lead's working day ---------------------------------------------------------
+
+
+def test_the_default_queue_is_what_nobody_has_reviewed(db_session: Session, calls: dict[str, int],
+                                                       lead: User) -> None:
+    before = ids(queue_page(db_session, lead))
+    record_action(db_session, lead, calls["crit_low"], "mark_reviewed")
+    after = queue_page(db_session, lead)
+    assert ids(after) == [i for i in before if i != calls["crit_low"]]
+    assert ids(queue_page(db_session, lead, QueueFilters(reviewed="yes"))) == [calls["crit_low"]]
+
+
+def test_dismissed_findings_leave_the_row_and_the_decisions_show(db_session: Session, calls: dict[str, int],
+                                                                 lead: User) -> None:
+    aid = calls["crit_low"]  # findings: 0 wrong_answer, 1 ignored_question
+    record_action(db_session, lead, aid, "dismiss_finding", finding_idx=0, reason="asr_error")
+    record_action(db_session, lead, aid, "confirm_finding", finding_idx=1)
+    record_action(db_session, lead, aid, "mark_reviewed")
+    row = queue_page(db_session, lead, QueueFilters(reviewed="yes")).rows[0]
+    assert (row.analysis_id, row.finding_types, row.n_findings) == (aid, ("ignored_question",), 1)
+    assert (row.confirmed, row.dismissed, row.reviewed) == (1, 1, True)
+    # a later confirmation of the dismissed finding counts it in again: the latest decision wins
+    record_action(db_session, lead, aid, "confirm_finding", finding_idx=0)
+    row = queue_page(db_session, lead, QueueFilters(reviewed="yes")).rows[0]
+    assert (row.finding_types, row.confirmed, row.dismissed) == (("ignored_question", "wrong_answer"), 2, 0)
+
+
+def test_the_appeals_inbox(db_session: Session, calls: dict[str, int], lead: User) -> None:
+    assert queue_page(db_session, lead, QueueFilters(appeals=True, reviewed="any")).total == 0
+    vera = add_user(db_session, "vera", "seller", "pw", seller_name="Вера")
+    record_action(db_session, vera, calls["good"], "appeal_finding", finding_idx=0, comment="вопроса не было")
+    inbox = queue_page(db_session, lead, QueueFilters(appeals=True, reviewed="any"))
+    assert ids(inbox) == [calls["good"]] and inbox.rows[0].appealed  # unflagged, yet in the inbox
+    record_action(db_session, lead, calls["good"], "mark_reviewed")  # answered: out of the inbox
+    assert queue_page(db_session, lead, QueueFilters(appeals=True, reviewed="any")).total == 0
+
+
+def test_assignments_and_the_mine_filter(db_session: Session, calls: dict[str, int], lead: User) -> None:
+    from pipeline.storage.assignments import assign, reviewers
+
+    other = add_user(db_session, "lead2", "qa_lead", "pw")
+    add_user(db_session, "coach", "coach", "pw")
+    assert [r.name for r in reviewers(db_session)] == ["lead", "lead2"]  # coaches don't review
+    assert assign(db_session, lead, [calls["major"], calls["minor"]], "lead2") == 2
+    assert assign(db_session, lead, [calls["crit_low"]], "lead") == 1
+    mine = queue_page(db_session, other, QueueFilters(assigned_to=other.id))
+    assert ids(mine) == [calls["major"], calls["minor"]]
+    assert {r.assignee for r in mine.rows} == {"lead2"}
+    assert ids(queue_page(db_session, lead, QueueFilters(assigned_to=lead.id))) == [calls["crit_low"]]
+    # reassigning replaces, taking back empties
+    assign(db_session, lead, [calls["major"]], "lead")
+    assert ids(queue_page(db_session, other, QueueFilters(assigned_to=other.id))) == [calls["minor"]]
+    assign(db_session, lead, [calls["minor"]], None)
+    assert queue_page(db_session, other, QueueFilters(assigned_to=other.id)).total == 0
+    with pytest.raises(ValueError, match="^assignee 'coach'"):
+        assign(db_session, lead, [calls["minor"]], "coach")
+    with pytest.raises(ValueError, match="^analysis_ids: no such call 999999"):
+        assign(db_session, lead, [999999], "lead")
+
+
+@pytest.mark.parametrize("field", ["seller", "finding", "missing_stage"])
+def test_a_nul_in_a_filter_is_refused_before_the_database(db_session: Session, calls: dict[str, int],
+                                                          lead: User, field: str) -> None:
+    from pipeline.review.queue import NulInFilter
+
+    with pytest.raises(NulInFilter, match=f"^{field}: a NUL"):
+        queue_page(db_session, lead, QueueFilters(**{field: "Ан\x00на"}))
+    assert queue_page(db_session, lead, QueueFilters(**{field: "Анна"})).total >= 0  # the session still works
+
+
+@pytest.mark.postgres
+def test_a_nul_in_the_queue_url_is_400_on_postgresql(empty_database_url: str, tmp_path) -> None:
+    from fastapi.testclient import TestClient
+
+    from pipeline.review.app import create_app
+    from pipeline.review.web import ReviewSettings
+    from pipeline.storage.db import open_database
+
+    sessions = open_database(empty_database_url)
+    with sessions.begin() as session:
+        add_user(session, "lead", "qa_lead", "lead-pass-1")
+    with TestClient(create_app(ReviewSettings(sessions, tmp_path / "cache"))) as client:
+        assert client.post("/api/login", json={"name": "lead", "password": "lead-pass-1"}).status_code == 200
+        for url in ("/queue?seller=%00", "/queue?finding=a%00b", "/api/queue?seller=%00",
+                    "/api/queue/export.csv?missing_stage=%00"):
+            response = client.get(url)
+            assert response.status_code == 400, (url, response.status_code, response.text[:200])
+        assert client.get("/queue").status_code == 200
+    sessions.kw["bind"].dispose()

@@ -44,6 +44,10 @@ SEVERITY_OF_RANK: dict[int, str] = {rank: name for name, rank in SEVERITY_RANK.i
 REVIEWED_CHOICES = ("any", "yes", "no")
 
 
+class NulInFilter(ValueError):
+    """A filter with a NUL character: refused with 400 (PostgreSQL cannot even compare such text)."""
+
+
 @dataclass(frozen=True)
 class QueueFilters:
     """What the QA lead narrows the queue to; every field is optional."""
@@ -64,7 +68,7 @@ class QueueFilters:
     def __post_init__(self) -> None:
         for name in ("seller", "finding", "missing_stage"):
             if "\x00" in (getattr(self, name) or ""):  # PostgreSQL refuses NUL in text: a 500 otherwise
-                raise ValueError(f"{name}: a NUL character is not allowed")
+                raise NulInFilter(f"{name}: a NUL character is not allowed")
         if self.reviewed not in REVIEWED_CHOICES:
             raise ValueError(f"reviewed {self.reviewed!r}: expected one of {', '.join(REVIEWED_CHOICES)}")
         if self.page < 1:
@@ -248,4 +252,4 @@ def filter_choices(session: Session, user: User) -> dict[str, list[str]]:
     }
 
 
-__all__ = ["PAGE_SIZE", "QueueFilters", "QueuePage", "QueueRow", "filter_choices", "queue_page"]
+__all__ = ["NulInFilter", "PAGE_SIZE", "QueueFilters", "QueuePage", "QueueRow", "filter_choices", "queue_page"]

@@ -40,6 +40,18 @@ class StandardInfo:
         return f"{title}: {self.stage_title(stage_id)}" if isinstance(stage_id, str) and stage_id else title
 
 
+def reason_problem(info: StandardInfo, kind: str, reason: str | None) -> str | None:
+    """Why a dismissal's reason is not acceptable (None when it is): the calibration set keeps the «why»."""
+    if kind != "dismiss_finding":
+        return None if not reason else f"reason: only a dismissal has a reason code, not {kind}"
+    codes = [code for code, _ in info.dismiss_reasons]
+    if not reason:
+        return f"reason: a dismissal needs a reason, one of {', '.join(codes)}"
+    if reason not in codes:
+        return f"reason {reason!r}: expected one of {', '.join(codes)}"
+    return None
+
+
 def _reasons(standard: Standard) -> tuple[tuple[str, str], ...]:
     # an optional `dismiss_reasons:` list ([{id, title}] or plain titles) when the schema has one
     given = getattr(standard, "dismiss_reasons", None) or []
@@ -82,4 +94,4 @@ def any_standard() -> StandardInfo:
                         known[0].dismiss_reasons)
 
 
-__all__ = ["DEFAULT_TIMEZONE", "StandardInfo", "any_standard", "standard_info"]
+__all__ = ["DEFAULT_TIMEZONE", "StandardInfo", "any_standard", "reason_problem", "standard_info"]
