@@ -17,17 +17,16 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 from fastapi import Depends, FastAPI, Request
-from fastapi import HTTPException as FastAPIHTTPException
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
-from fastapi.routing import APIRoute
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pipeline.review import api, pages
 from pipeline.review.web import LoginRequired, ReviewSettings, signed
+from pipeline.storage.reviews import prepare_logins
 
 if TYPE_CHECKING:
     import uvicorn
@@ -94,7 +93,11 @@ async def _plain(send: Send, status: int, detail: str) -> None:
 
 
 class RequestLimits:
-    """413 for a body over `max_body` bytes (declared or streamed), 400 for a NUL in the query string."""
+    """413 for a body over `max_body` bytes (declared or streamed), 400 for a NUL in the query string.
+
+    The body is read here, at most `max_body` + one chunk, and handed on whole:
+    a chunked upload without Content-Length is stopped just the same.
+    """
 
     def __init__(self, app: ASGIApp, max_body: int = MAX_BODY) -> None:
         self.app = app
@@ -108,47 +111,57 @@ class RequestLimits:
         declared = dict(scope["headers"]).get(b"content-length", b"0")
         if not declared.isdigit() or int(declared) > self.max_body:
             return await _plain(send, 413, f"request body over {self.max_body} bytes")
-        seen = 0
-        started = False
-
-        async def counted() -> Message:
-            nonlocal seen
+        chunks: list[bytes] = []
+        seen, more = 0, True
+        while more:
             message = await receive()
-            seen += len(message.get("body", b""))
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunks.append(message.get("body", b""))
+            seen += len(chunks[-1])
+            more = message.get("more_body", False)
             if seen > self.max_body:
-                raise _TooLarge(self.max_body)
-            return message
+                return await _plain(send, 413, f"request body over {self.max_body} bytes")
+        replayed = False
 
-        async def tracked(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()  # only a disconnect is left to come
+            replayed = True
+            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
 
-        try:
-            await self.app(scope, counted, tracked)
-        except _TooLarge:
-            if not started:  # a streamed (chunked) body that ran over
-                await _plain(send, 413, f"request body over {self.max_body} bytes")
+        await self.app(scope, replay, send)
 
 
-class _TooLarge(FastAPIHTTPException):
-    """Raised from the body stream: FastAPI passes an HTTPException from there on to the error handlers."""
+class AnswerHead:
+    """HEAD wherever GET is: FastAPI routes list GET alone, so a HEAD runs as a GET and its body is dropped."""
 
-    def __init__(self, max_body: int) -> None:
-        super().__init__(413, f"request body over {max_body} bytes")
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            return await self.app(scope, receive, send)
+        ended = False
 
-def _answer_head(app: FastAPI) -> None:
-    """HEAD wherever GET is: FastAPI routes list GET only, and the servers drop the body of a HEAD answer."""
-    for route in app.router.routes:
-        if isinstance(route, APIRoute) and "GET" in route.methods:
-            route.methods.add("HEAD")
+        async def headers_only(message: Message) -> None:
+            nonlocal ended
+            if message["type"] == "http.response.start":
+                await send(message)
+            elif message["type"] == "http.response.body" and not ended:
+                ended = not message.get("more_body", False)
+                if ended:
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
 def create_app(review: ReviewSettings) -> FastAPI:
     app = FastAPI(title="callqa review", version="1", docs_url=None, redoc_url=None, openapi_url=None,
                   description="The QA review queue, calls, findings and review actions of callqa.")
     app.state.review = review
+    prepare_logins()  # every login then costs one argon2 verification, the first one included
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(pages.router)
@@ -158,8 +171,8 @@ def create_app(review: ReviewSettings) -> FastAPI:
     def openapi() -> dict[str, Any]:
         return app.openapi()
 
-    _answer_head(app)
     app.add_middleware(RequestLimits)
+    app.add_middleware(AnswerHead)  # outermost: the limits and the routes see a GET
 
     @app.exception_handler(LoginRequired)
     def login_required(request: Request, _exc: LoginRequired) -> Response:
@@ -199,4 +212,4 @@ def server_config(app: FastAPI, host: str, port: int, forwarded_allow_ips: str |
                           forwarded_allow_ips=trusted or [], server_header=False)
 
 
-__all__ = ["MAX_BODY", "RequestLimits", "create_app", "server_config"]
+__all__ = ["MAX_BODY", "AnswerHead", "RequestLimits", "create_app", "server_config"]

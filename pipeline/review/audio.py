@@ -124,6 +124,8 @@ def verified_call(recording: StoredRecording, recordings_root: Path) -> CallFile
     """
     root = recordings_root.resolve()
     name = Path(recording_name(recording.path))
+    if Path(recording.path).is_symlink():
+        raise AudioError(name, "это не обычный файл в папке записей")
     call = _call_files(Path(recording.path))
     if call is None:
         raise AudioError(name, "файла нет на диске")

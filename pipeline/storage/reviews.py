@@ -171,8 +171,13 @@ def hash_password(password: str) -> str:
 
 @cache
 def _dummy_hash() -> str:
-    """A hash nobody knows the password of, made once per process."""
+    """A hash nobody knows the password of, made once per process (`prepare_logins` makes it at start)."""
     return _hasher.hash(secrets.token_urlsafe(32))
+
+
+def prepare_logins() -> None:
+    """Make the dummy hash now, so that the first unknown name does not take one hashing longer."""
+    _dummy_hash()
 
 
 def verify_password(session: Session, name: str, password: str) -> User | None:
@@ -347,6 +352,7 @@ __all__ = [
     "count_users",
     "get_user",
     "hash_password",
+    "prepare_logins",
     "record_action",
     "review_state",
     "seller_of_analysis",
