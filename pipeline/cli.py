@@ -584,6 +584,34 @@ def review_export(
                   f"compare with `callqa eval {out} --db {db or '<same database>'}`", markup=False)
 
 
+@app.command()
+def calibrate(
+    standard: Path = typer.Option(..., "--standard", "-s", help="The standard YAML the reviewed calls were scored with."),
+    db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: $CALLQA_DATABASE_URL or sqlite:///callqa.db)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="The new version's file (default: beside the input, NAME.vN.yaml)."),
+) -> None:
+    """Learn from the QA lead's reviews: propose examples, counter-examples and thresholds as a new standard version."""
+    std = _standard_or_exit(standard)
+    from pipeline.calibration.metrics import render_comparison
+    from pipeline.calibration.run import calibrate as run_calibration
+    from pipeline.calibration.run import describe
+    from pipeline.calibration.source import CalibrationSourceError
+    from pipeline.calibration.writer import CalibrationOutputError, StandardError
+
+    try:
+        result = run_calibration(standard, std, db, out)
+    except (CalibrationSourceError, CalibrationOutputError, StandardError) as exc:
+        err.print(str(exc), markup=False, style="red")
+        raise typer.Exit(2) from None
+    console.print(render_comparison(result.rows, result.calls))
+    for proposal in result.calibration.proposals:
+        console.print(f"proposed: {describe(proposal)}", markup=False)
+    for note in result.calibration.notes:
+        console.print(f"not proposed: {note}", markup=False)
+    console.print(f"version {result.version} written to {result.out}; the input {standard} is unchanged. "
+                  f"Read it, then run callqa with --standard {result.out}", markup=False)
+
+
 def main() -> None:
     try:
         app()
