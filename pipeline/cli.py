@@ -285,6 +285,54 @@ def serve(
         err.print("stopped serving", markup=False)
 
 
+PoolOpt = typer.Option("callqa", "--pool", help="The Prefect work pool the machines share.")
+
+
+@app.command()
+def deploy(
+    pool: str = PoolOpt,
+    cron: Optional[str] = typer.Option(None, "--cron", help="When the night's runs start, as a cron expression."),
+    interval: Optional[float] = typer.Option(None, "--interval", help="Start them every this many seconds instead."),
+    runs: int = typer.Option(1, "--runs", min=1, help="Flow runs started each time: one per machine."),
+    recordings: Path = typer.Option(DEFAULT_RECORDINGS, "--recordings", "-r", help="The inbox, as the workers see it."),
+    standard: Path = StandardOpt,
+) -> None:
+    """Create the work pool and the nightly deployment in it, on the Prefect server in $PREFECT_API_URL."""
+    _standard_or_exit(standard)
+    from pipeline.orchestration.pool import deploy as deploy_to_pool
+    from pipeline.orchestration.run import NoSchedulerError
+
+    try:
+        done = deploy_to_pool(pool, recordings, standard, cron, interval, runs)
+    except NoSchedulerError as exc:
+        err.print(str(exc), markup=False, style="red")
+        raise typer.Exit(2) from None
+    console.print(f"deployment {done.name} in work pool {done.pool}: {done.runs} run(s) each time; "
+                  f"start `callqa worker --pool {done.pool}` on each machine", markup=False)
+
+
+@app.command()
+def worker(
+    pool: str = PoolOpt,
+    once: bool = typer.Option(False, "--once", help="Take the runs due now, finish them and exit."),
+    name: Optional[str] = typer.Option(None, "--name", help="The worker's name in Prefect (default: callqa-HOSTNAME)."),
+) -> None:
+    """Join a work pool and run its nightly flow runs on this machine, one at a time."""
+    from pipeline.orchestration.pool import work
+    from pipeline.orchestration.run import NoSchedulerError, check_settings
+    from pipeline.orchestration.signals import Stopped
+
+    _settings_or_exit(check_settings)
+    try:
+        work(pool, once, name)
+    except (NoSchedulerError, LookupError) as exc:
+        err.print(str(exc), markup=False, style="red")
+        raise typer.Exit(2) from None
+    except Stopped as exc:
+        err.print(f"worker {exc}", markup=False)
+        raise typer.Exit(128 + exc.signum) from None
+
+
 @app.command("eval")
 def evaluate(
     folder: Path = typer.Argument(..., help="Recordings with <name>.truth.json sidecars."),
@@ -484,14 +532,15 @@ def user_add(
 
 @user_app.command("list")
 def user_list(db: Optional[str] = DbOpt) -> None:
-    """Every user: role, seller, when created, whether disabled, and how many review actions they made."""
+    """Every user, tab-separated: name, role, seller, active or disabled, created, review actions made."""
     from pipeline.storage.users import list_users
 
     users = _users_or_exit(db, list_users)
     for u in users:
         state = f"disabled {u.disabled_at:%Y-%m-%d %H:%M}" if u.disabled_at else "active"
-        console.print(f"{u.name}\t{u.role}\t{u.seller or '-'}\t{state}\tcreated {u.created_at:%Y-%m-%d}\t"
-                      f"{u.actions} action(s)", markup=False)
+        # tab-separated, for `cut -f`; rich would turn the tabs into spaces
+        typer.echo(f"{u.name}\t{u.role}\t{u.seller or '-'}\t{state}\tcreated {u.created_at:%Y-%m-%d}\t"
+                   f"{u.actions} action(s)")
 
 
 @user_app.command("disable")

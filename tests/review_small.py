@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.storage.db import open_database
@@ -91,7 +90,3 @@ def sign_in(client, name: str) -> str:
     assert response.status_code == 200, response.text
     return response.json()["csrf_token"]
 
-
-def recording_ids(small: SmallReview) -> list[int]:
-    with small.sessions.begin() as session:
-        return list(session.scalars(select(RecordingRow.id)))
