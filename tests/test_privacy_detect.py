@@ -115,3 +115,25 @@ def test_spans_get_seconds_from_the_words_and_the_line_before_from_the_call() ->
     spans = detect_personal_data(t, COMPANY)
     words = t.utterances[1].words
     assert spans == [PersonalSpan("card", 1, 0, 19, words[0].start, words[3].end, "numbers@1")]
+
+
+@pytest.mark.parametrize("text", [
+    "Сейчас переключу вас на Степана, он в профилях разбирается.",
+    "Тут лучше подскажет наш логист Игорь.",
+    "А Зинаида сегодня работает?",
+    "Безналом от фирмы оплатить получится?",
+])
+def test_colleagues_and_a_capitalised_first_word_are_no_clients_name(text: str) -> None:
+    assert found(text) == []
+
+
+def test_the_company_address_from_the_standard_is_not_personal_data() -> None:
+    from checks.standard import load_standard
+    from pipeline.privacy.detect import standard_ignore_terms
+
+    standard = load_standard("scripts_ref/stroydom.yaml")
+    office = next(f.value for f in standard.knowledge_base if f.id == "office_address")  # «улица Строителей дом двенадцать»
+    terms = standard_ignore_terms(standard)
+    assert [s.type for s in detect_line(f"Мы находимся: {office}.", "seller")] == ["address"]
+    assert detect_line(f"Мы находимся: {office}.", "seller", "", terms) == []
+    assert [s.type for s in detect_line("Мне на улицу Садовая, дом 5.", "client", "", terms)] == ["address"]

@@ -14,7 +14,7 @@ from tests.helpers import call
 CALL = call(
     ("seller", 0.0, "Добрый день, компания СтройДом, меня зовут Ольга, слушаю вас."),
     ("client", 4.0, "Здравствуйте, это Марина Кузнецова, мой телефон 8 916 555 12 34."),
-    ("seller", 9.0, "Марина, записала, передаю вам Сергея, он по доставке."),
+    ("client", 9.0, "Спасибо, Сергей, жду вашего звонка."),
     ("client", 13.0, "Везите на улицу Садовая, дом 5, квартира 12."),
 )
 SPANS = detect_personal_data(CALL, ignore_terms("СтройДом"))
@@ -38,10 +38,10 @@ def test_coach_and_seller_read_labels(role: str) -> None:
 
 
 def test_a_seller_keeps_their_own_name_and_a_coach_does_not() -> None:
-    # «Сергея» is the colleague the call is passed to: a seller Сергей sees his name, a coach does not
-    assert lines("seller", own_name="Сергей")[2] == "[имя], записала, передаю вам Сергея, он по доставке."
-    assert lines("coach", own_name="Сергей")[2] == "[имя], записала, передаю вам [имя], он по доставке."
-    assert lines("seller", own_name="Ольга")[2] == "[имя], записала, передаю вам [имя], он по доставке."
+    # the client thanks the seller by name: a seller Сергей sees it, a coach or another seller does not
+    assert lines("seller", own_name="Сергей")[2] == "Спасибо, Сергей, жду вашего звонка."
+    assert lines("coach", own_name="Сергей")[2] == "Спасибо, [имя], жду вашего звонка."
+    assert lines("seller", own_name="Ольга")[2] == "Спасибо, [имя], жду вашего звонка."
 
 
 def test_masked_words_keep_their_seconds() -> None:

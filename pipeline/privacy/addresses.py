@@ -11,9 +11,10 @@ saying where it is («наш офис на Варшавском шоссе») is
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from checks.text.numbers import find_numbers
-from pipeline.privacy.morph import cannot_be_name
+from pipeline.privacy.morph import cannot_be_name, lemma
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, gap, tokenize
 
@@ -112,7 +113,23 @@ def _ours(tokens: list[Token], first: int) -> bool:
     return any(t.text in _OURS for t in tokens[max(0, first - 4):first])
 
 
-def find_address_spans(text: str) -> list[TextSpan]:
+def _street_words(tokens: list[Token]) -> set[str]:
+    """The dictionary forms of an address's names, without its street and house words and numbers."""
+    return {
+        lemma(t.text) for t in tokens
+        if t.text.isalpha() and len(t.text) > 1 and not _is_number(t)
+        and not (_STREET.fullmatch(t.text) or _SETTLEMENT.fullmatch(t.text) or _HOUSE.fullmatch(t.text))
+    }
+
+
+def _companys(tokens: list[Token], ignore: Sequence[str]) -> bool:
+    """The address of the company (a text fact of the standard: «улица Строителей дом двенадцать»)."""
+    names = _street_words(tokens)
+    return bool(names) and any(names <= _street_words(tokenize(term)) for term in ignore)
+
+
+def find_address_spans(text: str, ignore: Sequence[str] = ()) -> list[TextSpan]:
+    """Addresses in a line; `ignore` holds the company's own (any text from the standard will do)."""
     tokens = tokenize(text)
     merged: list[tuple[int, int, bool]] = []
     for first, last, named in _pieces(text, tokens):
@@ -124,5 +141,5 @@ def find_address_spans(text: str) -> list[TextSpan]:
         TextSpan("address", tokens[first].start, tokens[last].end, DETECTOR)
         for first, last, named in merged
         if (named or sum(bool(_HOUSE.fullmatch(t.text)) for t in tokens[first:last + 1]) >= 2)
-        and not _ours(tokens, first)
+        and not _ours(tokens, first) and not _companys(tokens[first:last + 1], ignore)
     ]

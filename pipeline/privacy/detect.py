@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from checks.standard import Standard
 from pipeline.privacy.addresses import find_address_spans
 from pipeline.privacy.emails import find_email_spans
-from pipeline.privacy.names import find_name_spans, ignore_key
+from pipeline.privacy.names import find_name_spans, ignore_key, ner_spans
 from pipeline.privacy.numbers import find_number_spans
 from pipeline.privacy.spans import PersonalSpan, TextSpan
 from pipeline.privacy.timing import span_seconds
@@ -29,6 +30,14 @@ def ignore_terms(company: str, aliases: Sequence[str] = (), products: Sequence[s
     return tuple(t for t in (company, *aliases, *products, *sellers) if t.strip())
 
 
+def standard_ignore_terms(standard: Standard, sellers: Sequence[str] = ()) -> tuple[str, ...]:
+    """The ignore terms a standard gives: the company profile and the text facts of its knowledge
+    base (the office's address is the company's, not a client's)."""
+    c = standard.company
+    facts = [f.value for f in standard.knowledge_base if f.unit == "text" and isinstance(f.value, str)]
+    return ignore_terms(c.name, c.aliases, [*c.products, *facts], [*c.sellers, *sellers])
+
+
 def _resolve(spans: list[TextSpan]) -> list[TextSpan]:
     kept: list[TextSpan] = []
     for span in sorted(spans, key=lambda s: (_PRIORITY.index(s.type), s.char_start)):
@@ -41,22 +50,31 @@ def _resolve(spans: list[TextSpan]) -> list[TextSpan]:
     return sorted(kept, key=lambda s: s.char_start)
 
 
+def detect_lines(lines: Sequence[tuple[str, str, str]], ignore: Iterable[str] = ()) -> list[list[TextSpan]]:
+    """Personal data in each (text, speaker, line before) of a call, the NER run once for all."""
+    ignore = tuple(ignore)
+    keys = {ignore_key(t) for t in ignore}
+    ner = ner_spans([text for text, _, _ in lines])
+    found: list[list[TextSpan]] = []
+    for (text, speaker, before), named in zip(lines, ner):
+        spans = find_number_spans(text, before) + find_email_spans(text) + find_address_spans(text, ignore)
+        spans += find_name_spans(text, speaker, keys, named)
+        found.append(_resolve(spans))
+    return found
+
+
 def detect_line(text: str, speaker: str, before: str = "", ignore: Iterable[str] = ()) -> list[TextSpan]:
     """Personal data in one line of a call; `before` is the line before it."""
-    keys = {ignore_key(t) for t in ignore}
-    spans = find_number_spans(text, before) + find_email_spans(text) + find_address_spans(text)
-    spans += find_name_spans(text, speaker, keys)
-    return _resolve(spans)
+    return detect_lines([(text, speaker, before)], ignore)[0]
 
 
 def detect_personal_data(transcript: Transcript, ignore: Iterable[str] = ()) -> list[PersonalSpan]:
     """Every personal data span of a call, in call order, each with its seconds."""
-    ignore = tuple(ignore)
+    utts = transcript.utterances
+    lines = [(u.text, u.speaker, utts[i - 1].text if i else "") for i, u in enumerate(utts)]
     found: list[PersonalSpan] = []
-    before = ""
-    for idx, utt in enumerate(transcript.utterances):
-        for span in detect_line(utt.text, utt.speaker, before, ignore):
+    for idx, (utt, spans) in enumerate(zip(utts, detect_lines(lines, ignore))):
+        for span in spans:
             start, end = span_seconds(utt, span.char_start, span.char_end)
             found.append(PersonalSpan(span.type, idx, span.char_start, span.char_end, start, end, span.detector))
-        before = utt.text
     return found

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.privacy.detect import detect_line
+from pipeline.privacy.detect import detect_lines
 from pipeline.privacy.spans import PII_TYPES, TextSpan
 
 _FAMILIES = {"address": "location", "place": "location"}
@@ -79,7 +79,9 @@ def _score(kind: str, pairs: list[tuple[list[TextSpan], list[TextSpan]]], typed:
 
 def evaluate(lines: Iterable[LabelledLine], ignore: Iterable[str] = ()) -> dict[str, TypeScore]:
     ignore = tuple(ignore)
-    pairs = [(list(l.spans), detect_line(l.text, l.speaker, l.before, ignore)) for l in lines]
+    lines = list(lines)
+    found = detect_lines([(l.text, l.speaker, l.before) for l in lines], ignore)
+    pairs = [(list(l.spans), f) for l, f in zip(lines, found)]
     scores = {kind: _score(kind, pairs, typed=True) for kind in PII_TYPES}
     scores["any"] = _score("any", pairs, typed=False)
     return scores
