@@ -11,14 +11,18 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
 from pipeline.audio import AudioError
 from pipeline.review.audio import peaks, recording_name
 from pipeline.review.auth import SignedIn
 from pipeline.review.callview import action_to_json, call_to_json
-from pipeline.review.queue import QueueFilters, queue_page
+from pipeline.review.export import export_tables, to_csv, to_xlsx
+from pipeline.review.queue import NulInFilter, QueueFilters, queue_page
+from pipeline.review.queueform import queue_filters
+from pipeline.review.standards import StandardInfo, any_standard, reason_problem, standard_info
 from pipeline.review.web import (
     CSRF_HEADER,
     MAX_PAGE,
@@ -130,9 +134,69 @@ def api_actions(request: Request, analysis_id: int, who: Who) -> list[dict[str, 
 def api_act(request: Request, analysis_id: int, body: ActionIn, who: Who,
             x_csrf_token: Annotated[str | None, Header(alias=CSRF_HEADER)] = None) -> dict[str, Any]:
     check_csrf(who, x_csrf_token)
+    problem = reason_problem(call_standard(request, who, analysis_id), body.kind, body.reason)
+    if problem:
+        raise HTTPException(422, problem)
     action = act(request, who, analysis_id, body.kind, finding_idx=body.finding_idx, stage_id=body.stage_id,
-                 score=body.score, comment=body.comment)
-    return action_to_json(action)
+                 score=body.score, comment=body.comment, reason=body.reason)
+    view = call_view(request, who, analysis_id)  # what the page redraws in place, without a reload
+    return {**action_to_json(action), "call": {"score": view.score, "reviewed": view.review.reviewed,
+                                               "appealed": bool(view.review.appealed)}}
+
+
+def call_standard(request: Request, who: SignedIn, analysis_id: int) -> StandardInfo:
+    """The call's standard as the app knows it: 404 unknown call, 403 not theirs."""
+    with settings(request).sessions.begin() as session:
+        visible_call(session, who, analysis_id)
+        return standard_info(session.scalar(select(AnalysisRow.standard_id).where(AnalysisRow.id == analysis_id)))
+
+
+def _lead(who: SignedIn) -> None:
+    if not can_review(who.user):
+        raise HTTPException(403, "назначать звонки и отмечать их проверенными могут руководитель ОКК и администратор")
+
+
+@router.post("/queue/assign", summary="Give calls to a reviewer (assignee null: take them back)")
+def api_assign(request: Request, body: BulkIn, who: Who,
+               x_csrf_token: Annotated[str | None, Header(alias=CSRF_HEADER)] = None) -> dict[str, Any]:
+    check_csrf(who, x_csrf_token)
+    _lead(who)
+    with settings(request).sessions.begin() as session:
+        try:
+            changed = assign(session, who.user, body.analysis_ids, body.assignee)
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from None
+    return {"assigned": changed, "assignee": body.assignee}
+
+
+@router.post("/queue/reviewed", summary="Mark several calls reviewed at once")
+def api_mark_reviewed(request: Request, body: BulkIn, who: Who,
+                      x_csrf_token: Annotated[str | None, Header(alias=CSRF_HEADER)] = None) -> dict[str, Any]:
+    check_csrf(who, x_csrf_token)
+    _lead(who)
+    done = [act(request, who, aid, "mark_reviewed").id for aid in sorted(set(body.analysis_ids))]
+    return {"reviewed": len(done)}
+
+
+@router.get("/queue/export.{fmt}", summary="The queue (every page) and its decisions as CSV or XLSX")
+def api_export(request: Request, fmt: Literal["csv", "xlsx"], who: Who,
+               table: Literal["queue", "decisions"] = "queue") -> Response:
+    """The same filters as the queue page; CSV holds one table (`table=`), XLSX both as sheets."""
+    try:
+        filters = queue_filters(request.query_params, who)
+    except NulInFilter as exc:
+        raise HTTPException(400, str(exc)) from None
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    with settings(request).sessions.begin() as session:
+        tables = export_tables(session, who.user, filters, any_standard())
+    if fmt == "xlsx":
+        body, media = to_xlsx(tables), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        name = "callqa-queue.xlsx"
+    else:
+        body, media = to_csv(tables[0] if table == "queue" else tables[1]), "text/csv; charset=utf-8"
+        name = f"callqa-{table}.csv"
+    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.get("/calls/{analysis_id}/peaks", summary="Waveform peaks per channel for the call page")

@@ -83,8 +83,6 @@ def call_to_json(view: CallView) -> dict[str, Any]:
     nobody's business, and a seller reads this too.
     """
     state = view.review
-    analysis = analysis_to_json(view.analysis)
-    analysis["recording"] = Path(str(analysis.get("recording") or view.recording_path)).name
     return to_jsonable({
         "analysis_id": view.analysis_id,
         "seller": view.seller,

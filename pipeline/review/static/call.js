@@ -197,7 +197,8 @@
     regions.slice().sort(function (a, b) { return a.start - b.start; }).forEach(function (r) {
       if (!r.content) return;
       const left = (r.start / duration) * width;
-      const right = left + LABEL_PX * (r.content.textContent || "").length + 8;
+      const measured = r.content.getBoundingClientRect().width;
+      const right = left + (measured || LABEL_PX * (r.content.textContent || "").length) + 6;
       let lane = laneEnds.findIndex(function (end) { return end <= left; });
       if (lane < 0) { lane = laneEnds.length; laneEnds.push(right); } else laneEnds[lane] = right;
       r.content.style.marginTop = (lane * LANE_PX) + "px";
