@@ -654,11 +654,15 @@ def calibrate(
         raise typer.Exit(2) from None
     console.print(render_comparison(result.rows, result.calls))
     for proposal in result.calibration.proposals:
-        console.print(f"proposed: {describe(proposal)}", markup=False)
+        console.print(f"proposed: {describe(proposal)}", markup=False, soft_wrap=True)
     for note in result.calibration.notes:
-        console.print(f"not proposed: {note}", markup=False)
+        console.print(f"not proposed: {note}", markup=False, soft_wrap=True)
+    if result.out is None:
+        console.print(f"nothing to propose: the reviewed calls support no change to {standard}; no file written",
+                      markup=False, soft_wrap=True)
+        return
     console.print(f"version {result.version} written to {result.out}; the input {standard} is unchanged. "
-                  f"Read it, then run callqa with --standard {result.out}", markup=False)
+                  f"Read it, then run callqa with --standard {result.out}", markup=False, soft_wrap=True)
 
 
 def main() -> None:

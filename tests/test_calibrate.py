@@ -156,6 +156,37 @@ def test_calibrate_never_overwrites_the_input_or_an_earlier_proposal(empty_datab
     assert standard_copy.read_bytes() == DEMO_STANDARD.read_bytes()
 
 
+def test_reviews_that_agree_with_callqa_propose_nothing_and_write_nothing(tmp_path: Path, standard_copy: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'callqa.db'}"
+    seed(url, [c for c in reviewed_set() if c[0] in ("plain.flac", "no-farewell.flac")])
+    result = run_cli("--standard", str(standard_copy), "--db", url)
+    assert result.exit_code == 0, result.output
+    assert "nothing to propose" in result.output and "no file written" in result.output
+    assert sorted(p.name for p in tmp_path.glob("*.yaml")) == ["stroydom.yaml"]
+
+
+def test_a_call_reviewed_under_two_versions_counts_once_with_its_latest_review(tmp_path: Path) -> None:
+    from checks.analyze import analyze_transcript
+    from pipeline.calibration.source import load_reviewed_calls
+    from pipeline.storage.db import open_database
+    from pipeline.storage.repository import save_analysis
+    from pipeline.storage.reviews import get_user, record_action
+
+    url = f"sqlite:///{tmp_path / 'callqa.db'}"
+    name, transcript, actions = reviewed_set()[0]
+    first = seed(url, [(name, transcript, actions)])[name]
+    standard = load_standard(DEMO_STANDARD)
+    newer = standard.model_copy(update={"standard": standard.standard.model_copy(update={"version": "99"})})
+    with open_database(url).begin() as session:
+        second = save_analysis(session, hashlib.sha256(name.encode()).hexdigest(),
+                               analyze_transcript(transcript, newer, name))
+        record_action(session, get_user(session, "lead"), second, "mark_reviewed")
+    calls = load_reviewed_calls(url, "stroydom-inbound")
+    assert [(c.analysis_id, c.standard_version) for c in calls] == [(second, "99")]
+    assert second != first
+    assert calls[0].stage("farewell").present is False  # the newer review has no mark: left as detected
+
+
 def test_no_reviewed_calls_says_how_many_analyses_exist(tmp_path: Path, standard_copy: Path) -> None:
     url = f"sqlite:///{tmp_path / 'callqa.db'}"
     seed(url, reviewed_set()[:2], review=False)
@@ -319,7 +350,7 @@ def test_versions_and_file_names() -> None:
 
 def test_the_new_text_changes_only_the_lines_it_adds() -> None:
     from pipeline.calibration.proposals import Proposal, Source
-    from pipeline.calibration.writer import new_version_text
+    from pipeline.calibration.writer import new_version_text, next_version
 
     source = DEMO_STANDARD.read_text(encoding="utf-8")
     here = (Source("a.flac at 3.0 s (analysis 1)", "…", "stage_present by lead"),)
@@ -327,9 +358,10 @@ def test_the_new_text_changes_only_the_lines_it_adds() -> None:
                  Proposal("counter_example", "greeting", "алло кто это: я", here, "1 → 0"),  # no list yet; a colon
                  Proposal("threshold", "farewell", 0.6543, (), "2 → 1"),
                  Proposal("example_question", "delivery_podolsk", "а до подольска довезете", here, "confirmed")]
-    text = new_version_text(source, "new.yaml", "8", proposals, ["header line"])
+    version = next_version(load_standard(DEMO_STANDARD).standard.version)
+    text = new_version_text(source, "new.yaml", version, proposals, ["header line"])
     data = yaml.safe_load(text)
-    assert data["standard"]["version"] == "8"
+    assert data["standard"]["version"] == version
     stages = {s["id"]: s for s in data["stages"]}
     assert stages["farewell"]["phrases"][-1] == "ну все удачи вам"
     assert stages["farewell"]["threshold"] == 0.6543

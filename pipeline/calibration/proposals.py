@@ -185,8 +185,9 @@ def _sentence_proposals(detector: Detector, state: _State, proposals: list[Propo
                 kind, field = "counter_example", "counter_examples"
                 sentence, line = matched if matched else (None, None)
             if sentence is None or line is None:
-                notes.append(f"{stage_id}: {call.where(0.0)}: marked {'present' if label.present else 'absent'}, "
-                             "no sentence of the stage's speaker in its window to learn from")
+                notes.append(f"{stage_id}: {call.recording} (analysis {call.analysis_id}): marked "
+                             f"{'present' if label.present else 'absent'}, no sentence of the stage's speaker "
+                             "in its window to learn from")
                 continue
             current = list(getattr(stage, field))
             if sentence in (clean(p) for p in current):

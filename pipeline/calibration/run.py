@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from checks.standard import Standard
+from pipeline.calibration.labels import ReviewedCall
 from pipeline.calibration.metrics import Row, all_stages, compare, measure
 from pipeline.calibration.proposals import Calibration, Proposal, propose
 from pipeline.calibration.source import load_reviewed_calls
@@ -21,7 +23,7 @@ class CalibrationResult:
     calls: int
     calibration: Calibration
     rows: list[Row]
-    out: Path
+    out: Path | None  # None: nothing to propose, no file written
     version: str
 
 
@@ -36,15 +38,17 @@ def describe(proposal: Proposal) -> str:
     return f"{what} ({sources + '; ' if sources else ''}{proposal.why})"
 
 
-def header_lines(standard_file: Path, standard: Standard, version: str, db_shown: str, result_calls: int,
-                 calibration: Calibration, rows: list[Row]) -> list[str]:
+def header_lines(standard_file: Path, standard: Standard, version: str, db_shown: str,
+                 calls: Sequence[ReviewedCall], calibration: Calibration, rows: list[Row]) -> list[str]:
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     before, after = rows[0].before, rows[0].after
-    lines = [f"callqa calibrate, {when}: version {version} of {standard.standard.id}, proposed from version "
-             f"{standard.standard.version} ({standard_file.name})",
-             f"on {result_calls} reviewed call(s) in {db_shown}. Nothing is in use until a person accepts it:",
+    reviewed = ", ".join(sorted({c.standard_version for c in calls}))
+    lines = [f"callqa calibrate, {when}: {standard.standard.id} version {version}, from version "
+             f"{standard.standard.version} ({standard_file.name}),",
+             f"on {len(calls)} reviewed call(s) (analysed under version {reviewed}) in {db_shown}.",
+             "Nothing is in use until a person accepts it:",
              f"read it, then point callqa at this file (--standard {default_output(standard_file, version).name}).",
-             "Proposed:" if calibration.proposals else "Proposed: nothing (the reviews support no change).",
+             "Proposed:",
              *(f"  - {describe(p)}" for p in calibration.proposals),
              f"All stages on those calls: precision {_ratio(before.precision)} → {_ratio(after.precision)}, "
              f"recall {_ratio(before.recall)} → {_ratio(after.recall)}."]
@@ -60,10 +64,12 @@ def calibrate(standard_file: Path, standard: Standard, db: str | None, out: Path
     proposed = calibration.standard.model_copy(
         update={"standard": calibration.standard.standard.model_copy(update={"version": version})})
     rows = compare(measure(calls, standard), measure(calls, proposed))
+    if not calibration.proposals:  # a new version that changes nothing would only be one more file to read
+        return CalibrationResult(len(calls), calibration, rows, None, version)
     target = out or default_output(standard_file, version)
     shown = make_url(db or database_url()).render_as_string(hide_password=True)
     text = new_version_text(standard_file.read_text(encoding="utf-8"), str(target), version, calibration.proposals,
-                            header_lines(standard_file, standard, version, shown, len(calls), calibration, rows))
+                            header_lines(standard_file, standard, version, shown, calls, calibration, rows))
     write_new_version(standard_file, target, text)
     return CalibrationResult(len(calls), calibration, rows, target, version)
 
