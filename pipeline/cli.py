@@ -88,7 +88,7 @@ def run(
     """Run the nightly batch once over a folder of recordings."""
     _standard_or_exit(standard)
     from pipeline.flow import sessions_for
-    from pipeline.orchestration.run import check_settings, run_batch
+    from pipeline.orchestration.run import check_settings, run_batch, too_many_workers, usable_cores
     from pipeline.orchestration.server import PrefectServerError
     from pipeline.orchestration.signals import Stopped
     from pipeline.phone.errors import MetadataError
@@ -100,6 +100,8 @@ def run(
         err.print(f"{recordings}: recordings folder not found", markup=False, style="red")
         raise typer.Exit(2)
     _settings_or_exit(check_settings)
+    if note := too_many_workers(workers, usable_cores()):
+        err.print(f"warning: {note}", markup=False, style="yellow")
     try:
         result = run_batch(recordings, standard, db, cdr, sellers, workers)
     except (MetadataError, DatabaseNotWritable, PrefectServerError) as exc:
@@ -176,6 +178,7 @@ def scorecard(
 ) -> None:
     """A coaching scorecard for one seller, or the team report, over a period (default: this week)."""
     from pipeline.reports.current import DEFAULT_REPORTS_DIR, company_timezone, file_stem, stage_titles
+    from pipeline.reports.links import review_url_from_env
     from pipeline.reports.period import PeriodError, current_week, parse_period, period_between, zone_info
     from pipeline.reports.queries import known_sellers, load_seller_scorecard, load_team_report
     from pipeline.reports.render import write_report
@@ -188,6 +191,7 @@ def scorecard(
     if fmt not in ("html", "pdf", "png"):
         err.print(f"--format {fmt}: expected html, pdf or png", markup=False, style="red")
         raise typer.Exit(2)
+    _settings_or_exit(review_url_from_env)  # a bad CALLQA_REVIEW_URL stops here, not after the queries
     std = _standard_or_exit(standard)
     tz = company_timezone(std)
     try:
@@ -210,7 +214,7 @@ def scorecard(
                 err.print(f"no seller {seller!r} (sellers: {names})", markup=False, style="red")
                 raise typer.Exit(2)
     target = out or DEFAULT_REPORTS_DIR / f"{'team' if team else file_stem(seller or '')}-{file_stem(chosen.label)}.{fmt}"
-    write_report(report, fmt, target, stage_titles(std))  # type: ignore[arg-type]
+    write_report(report, fmt, target, stage_titles(std), review_url_from_env())  # type: ignore[arg-type]
     console.print(str(target))
 
 

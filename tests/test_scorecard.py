@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from pipeline.reports.links import call_link
 from pipeline.reports.period import Period, current_week, parse_period, period_between
 from pipeline.reports.queries import (
     load_period,
@@ -88,8 +89,9 @@ def test_a_sellers_figures_by_hand(db_session: Session, tiny: dict[str, int]) ->
     assert [p.analysis_id for p in card.best] == [tiny["o80"], tiny["o60"]]
     # the critical finding at 45 s outranks the earlier major one at 30 s
     (worst,) = card.worst
-    assert (worst.analysis_id, worst.second, worst.link) == (tiny["o40"], 45, f"callqa://call/{tiny['o40']}?t=45")
-    assert card.best[0].link == f"callqa://call/{tiny['o80']}?t=12"
+    assert (worst.analysis_id, worst.second) == (tiny["o40"], 45)
+    assert call_link("https://qa.example", worst.analysis_id, worst.second) == f"https://qa.example/call/{tiny['o40']}?t=45"
+    assert (card.best[0].analysis_id, card.best[0].second) == (tiny["o80"], 12)
     assert (card.reviews.reviewed_calls, card.reviews.dismissed_findings) == (0, 0)
 
 

@@ -12,6 +12,7 @@ import base64
 import io
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from textwrap import fill
 
 import matplotlib
 
@@ -35,6 +36,11 @@ def style() -> Iterator[None]:
         yield
 
 
+def _legend_beside(ax: Axes) -> None:
+    """The legend right of the chart: inside it, it covered the bars and the values under it."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0, fontsize=7, frameon=False)
+
+
 def _label(key: str, titles: Mapping[str, str]) -> str:
     return titles.get(key) or key.replace("_", " ")
 
@@ -49,11 +55,13 @@ def score_trend(ax: Axes, weeks: Sequence[WeekPoint], mine_label: str) -> None:
     for i, w in enumerate(weeks):
         if w.calls:
             ax.annotate(str(w.calls), (i, 2), ha="center", fontsize=6, color="#555555")
-    ax.set_ylim(0, 100)
+    # the band over 100 holds the legend: no score reaches it, so it never covers a point
+    ax.set_ylim(0, 128)
+    ax.set_yticks(range(0, 101, 20))
     ax.set_ylabel("балл")
     ax.set_xlabel("неделя с (число под точкой: звонков)")
     ax.set_title("Средний балл по неделям")
-    ax.legend(loc="lower right", fontsize=7, frameon=False)
+    ax.legend(loc="upper center", ncol=2, fontsize=7, frameon=False, borderaxespad=0.2)
     ax.grid(axis="y", alpha=0.3)
 
 
@@ -69,13 +77,16 @@ def rate_bars(ax: Axes, rates: Sequence[Rate], title: str, *, percent: bool,
     if team:
         ax.barh([y - height / 2 for y in ys], [(r.team or 0.0) * scale for r in rates][::-1], height=height,
                 color=TEAM, label="команда")
-        ax.legend(loc="lower right", fontsize=7, frameon=False)
+        _legend_beside(ax)
     for y, v in zip(ys, mine):
         ax.annotate(f"{v:.0f}%" if percent else f"{v:.1f}", (v, y + (height / 2 if team else 0)),
                     xytext=(2, 0), textcoords="offset points", va="center", fontsize=6)
     ax.set_yticks(list(ys), labels)
+    # room right of the longest bar for its value
+    widest = max([*mine, *((r.team or 0.0) * scale for r in rates)], default=0.0)
+    ax.set_xlim(0, 125 if percent else max(widest * 1.3, 1.0))
     if percent:
-        ax.set_xlim(0, 110)
+        ax.set_xticks(range(0, 101, 25))
     ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
     if not rates:
@@ -91,7 +102,8 @@ def heatmap(ax: Axes, cells: Mapping[str, Mapping[str, float | None]], stages: S
         _empty(ax, "нет продавцов с достаточным числом звонков")
         return
     image = ax.imshow(grid, cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(range(len(stages)), [_label(st, titles) for st in stages], rotation=30, ha="right")
+    # wrapped, not slanted: slanted labels' boxes run into each other
+    ax.set_xticks(range(len(stages)), [fill(_label(st, titles), 12) for st in stages], fontsize=7)
     ax.set_yticks(range(len(sellers)), sellers)
     for i, row in enumerate(grid):
         for j, v in enumerate(row):
@@ -116,7 +128,7 @@ def ranking(ax: Axes, rows: Sequence[RankRow], median: float | None) -> None:
                     textcoords="offset points", va="center", fontsize=7)
     if median is not None:
         ax.axvline(median, color=TEAM, linestyle="--", label=f"медиана {median:.0f}")
-        ax.legend(loc="lower right", fontsize=7, frameon=False)
+        _legend_beside(ax)
     ax.set_yticks(list(ys), [r.seller for r in shown])
     ax.set_xlim(0, 110)
     ax.set_title("Рейтинг: средний балл (звонков)")

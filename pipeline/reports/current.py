@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from checks.standard import Standard
 from pipeline.phone.threads import UNKNOWN_SELLER
+from pipeline.reports.links import review_url_from_env
 from pipeline.reports.period import DEFAULT_TIMEZONE, Period, current_week, zone_info
 from pipeline.reports.queries import (
     DEFAULT_MIN_CALLS,
@@ -49,13 +50,15 @@ def write_current_reports(sessions: sessionmaker[Session], reports_dir: Path = D
                           today: date | None = None, *, standard: Standard | None = None,
                           min_calls: int = DEFAULT_MIN_CALLS,
                           formats: tuple[Format, ...] = NIGHTLY_FORMATS,
-                          reviews: ReviewSource = DATABASE_REVIEWS) -> list[Path]:
+                          reviews: ReviewSource = DATABASE_REVIEWS, review_url: str | None = None) -> list[Path]:
     """Write this week's scorecards (every known seller, and any seller with calls) and the team report.
 
     Files go to `reports_dir/<ISO week>/<seller>.<fmt>` and `team.<fmt>`; a rerun
     the same night overwrites them. `today` defaults to today in the company's
-    time zone. Findings the QA lead dismissed are counted out (`reviews`). Returns the paths written.
+    time zone. Findings the QA lead dismissed are counted out (`reviews`). The calls to hear link to
+    the review app at `review_url` (default: $CALLQA_REVIEW_URL; none without it). Returns the paths written.
     """
+    review_url = review_url or review_url_from_env()
     tz = company_timezone(standard)
     day = today or datetime.now(zone_info(tz)).date()
     period: Period = current_week(day)
@@ -70,5 +73,6 @@ def write_current_reports(sessions: sessionmaker[Session], reports_dir: Path = D
     team = team_report(data, previous, min_calls=min_calls)
     for fmt in formats:
         written.append(write_report(team, fmt, folder / f"team.{fmt}", titles))
-        written += [write_report(card, fmt, folder / f"{file_stem(card.seller)}.{fmt}", titles) for card in cards]
+        written += [write_report(card, fmt, folder / f"{file_stem(card.seller)}.{fmt}", titles, review_url)
+                    for card in cards]
     return written

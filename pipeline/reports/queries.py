@@ -45,9 +45,6 @@ DEFAULT_MIN_CALLS = 5
 LEAD_CATEGORIES: tuple[str, ...] = ("urgency", "budget", "benefit")
 PARALLEL_WORK = "parallel_work"
 SEVERITY_RANK: dict[str, int] = {"info": 0, "minor": 1, "major": 2, "critical": 3}
-# The call page of the review app; `callqa://` until that app exists, so the
-# link is already unambiguous. A web app serves the same path relatively.
-CALL_LINK = "callqa://call/{analysis_id}?t={second}"
 
 
 # --- reviews (pipeline.storage.reviews.DatabaseReviews fills these in) ---------------
@@ -337,10 +334,6 @@ class CallPick:
     def second(self) -> int:
         return int(self.finding.second) if self.finding else 0
 
-    @property
-    def link(self) -> str:
-        return CALL_LINK.format(analysis_id=self.analysis_id, second=self.second)
-
 
 @dataclass(frozen=True)
 class SellerScorecard:
@@ -574,7 +567,7 @@ def known_sellers(session: Session) -> list[str]:
 
 
 __all__ = [
-    "CALL_LINK", "CallFact", "CallPick", "DEFAULT_MIN_CALLS", "FindingChange", "LEAD_CATEGORIES", "NO_REVIEWS",
+    "CallFact", "CallPick", "DEFAULT_MIN_CALLS", "FindingChange", "LEAD_CATEGORIES", "NO_REVIEWS",
     "PeriodData", "Rate", "RankRow", "ReviewSource", "ReviewStatus", "SellerScorecard", "TalkFigures",
     "TeamReport", "WeekPoint", "WorstFinding", "finding_rates", "known_sellers", "load_period",
     "load_seller_scorecard", "load_team_report", "seller_scorecard", "team_report", "worst_findings",

@@ -4,6 +4,13 @@ The PDF and the PNG are the same A4 page drawn by matplotlib (PdfPages, no
 system libraries to install); the HTML page has the same facts and charts, with
 clickable links to the calls. The words on the reports are Russian, like the
 calls and the standard; the code and its messages stay English.
+
+On the A4 page nothing is placed by guessing how wide a text will be: a
+fact's value is placed after the widest label as drawn, lines are spaced in
+points, the talk table sizes its columns to their texts, and the legends
+stand beside the charts (tests/test_scorecard_render.py checks the drawn
+boxes). The calls to hear link to the review app's call page at the second
+to hear, when its address is configured (`pipeline.reports.links`).
 """
 
 from __future__ import annotations
@@ -15,10 +22,14 @@ from pathlib import Path
 from typing import Literal
 
 from matplotlib.axes import Axes
+from matplotlib.backend_bases import RendererBase
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 
 from pipeline.reports import charts
+from pipeline.reports.links import call_link
 from pipeline.reports.queries import CallPick, ReviewStatus, SellerScorecard, TalkFigures, TeamReport
 
 Format = Literal["html", "pdf", "png"]
@@ -98,25 +109,40 @@ def _pick_rows(card: SellerScorecard) -> list[tuple[str, CallPick]]:
 
 def _pick_text(kind: str, p: CallPick) -> str:
     where = f"{FINDING_TITLES.get(p.finding.type, p.finding.type)} на {p.second} с" if p.finding else "без ошибок"
-    return f"{kind}: {p.local_time:%d.%m %H:%M}, балл {p.score:.0f}, {where}"
+    return f"{kind}: звонок {p.analysis_id}, {p.local_time:%d.%m %H:%M}, балл {p.score:.0f}, {where}"
+
+
+def _pick_link(p: CallPick, review_url: str | None) -> str | None:
+    return call_link(review_url, p.analysis_id, p.second)
 
 
 # --- the A4 page (PDF and PNG) -----------------------------------------------------------
+
+LINE_PT = 13.0  # between the tops of two 9 pt lines
+
+
+def _line(ax: Axes, y_pt: float, text: str, **kw: object) -> Text:
+    """A text whose top is `y_pt` points under the top of `ax`: spacing that does not depend on the panel's height."""
+    return ax.annotate(text, (0, 1), xycoords="axes fraction", xytext=(0, -y_pt), textcoords="offset points",
+                       va="top", **kw)  # type: ignore[arg-type]
 
 
 def _header(ax: Axes, report: Report, facts: Sequence[tuple[str, str]], notes: Sequence[str]) -> None:
     ax.axis("off")
     title, sub = _title(report)
-    ax.text(0, 1, title, fontsize=16, fontweight="bold", va="top", transform=ax.transAxes)
-    ax.text(0, 0.8, sub, fontsize=9, color="#555555", va="top", transform=ax.transAxes)
-    step = 0.62 / max(len(facts) + len(notes), 1)  # one fact a line: labels and values never collide
-    for i, (label, value) in enumerate(facts):
-        y = 0.64 - step * i
-        ax.text(0, y, label, fontsize=9, va="top", transform=ax.transAxes, color="#555555")
-        ax.text(0.3, y, value, fontsize=9, va="top", fontweight="bold", transform=ax.transAxes)
+    _line(ax, 0, title, fontsize=16, fontweight="bold")
+    _line(ax, 24, sub, fontsize=9, color="#555555")
+    top = 24 + LINE_PT * 1.6
+    labels = [_line(ax, top + LINE_PT * i, label, fontsize=9, color="#555555") for i, (label, _) in enumerate(facts)]
+
+    def after_labels(renderer: RendererBase) -> Bbox:  # the widest label as drawn: values start past it
+        return Bbox.union([t.get_window_extent(renderer) for t in labels])
+
+    for label, (_, value) in zip(labels, facts):
+        ax.annotate(value, (1, 1), xycoords=(after_labels, label), xytext=(12, 0), textcoords="offset points",
+                    va="top", fontsize=9, fontweight="bold")
     for j, note in enumerate(notes):
-        ax.text(0, 0.64 - step * (len(facts) + j), note, fontsize=8, va="top", style="italic",
-                transform=ax.transAxes)
+        _line(ax, top + LINE_PT * (len(facts) + j + 0.3), note, fontsize=8, style="italic")
 
 
 def _lines(ax: Axes, title: str, lines: Sequence[tuple[str, str | None]]) -> None:
@@ -124,18 +150,18 @@ def _lines(ax: Axes, title: str, lines: Sequence[tuple[str, str | None]]) -> Non
     ax.axis("off")
     ax.set_title(title, loc="left")
     for i, (text, url) in enumerate(lines):
-        ax.text(0, 0.95 - i * 0.16, text + (f"  {url}" if url else ""), fontsize=8, va="top",
-                transform=ax.transAxes, url=url, color=charts.MINE if url else "black")
+        _line(ax, LINE_PT * i, text + (f"  {url}" if url else ""), fontsize=8, url=url,
+              color=charts.MINE if url else "black")
 
 
 def _table(ax: Axes, title: str, rows: Sequence[tuple[str, ...]], head: tuple[str, ...]) -> None:
+    """A table whose columns are as wide as their longest text, so no cell is cut off."""
     ax.axis("off")
     ax.set_title(title, loc="left")
-    widths = [0.5] + [0.5 / (len(head) - 1)] * (len(head) - 1)
-    table = ax.table(cellText=[list(r) for r in rows], colLabels=list(head), loc="upper left", cellLoc="left",
-                     colWidths=widths)
+    table = ax.table(cellText=[list(r) for r in rows], colLabels=list(head), loc="upper left", cellLoc="left")
     table.auto_set_font_size(False)
     table.set_fontsize(8)
+    table.auto_set_column_width(list(range(len(head))))
     table.scale(1, 1.3)
 
 
@@ -189,8 +215,8 @@ def _team_notes(report: TeamReport) -> list[str]:
                         f"Продавцы с числом звонков меньше {report.min_calls} не оцениваются.") if n]
 
 
-def seller_page(card: SellerScorecard, stage_titles: Mapping[str, str] = {}) -> Figure:
-    picks = [(_pick_text(k, p), p.link) for k, p in _pick_rows(card)]
+def seller_page(card: SellerScorecard, stage_titles: Mapping[str, str] = {}, review_url: str | None = None) -> Figure:
+    picks = [(_pick_text(k, p), _pick_link(p, review_url)) for k, p in _pick_rows(card)]
     with charts.style():
         fig = Figure(figsize=A4, layout="constrained")
         if not card.enough:
@@ -255,20 +281,24 @@ def _imgs(panels: Sequence[Panel]) -> str:
                    for p in panels)
 
 
-def _html_picks(card: SellerScorecard) -> str:
-    rows = [(html.escape(_pick_text(k, p)), f'<a href="{html.escape(p.link)}">{html.escape(p.link)}</a>',
-             html.escape(p.path)) for k, p in _pick_rows(card)]
+def _html_link(url: str | None) -> str:
+    return f'<a href="{html.escape(url)}">открыть на {html.escape(url.split("?t=")[-1])} с</a>' if url else "—"
+
+
+def _html_picks(card: SellerScorecard, review_url: str | None) -> str:
+    rows = [(html.escape(_pick_text(k, p)), _html_link(_pick_link(p, review_url)), html.escape(Path(p.path).name))
+            for k, p in _pick_rows(card)]
     return "<h2>Звонки для прослушивания</h2>" + _html_table(rows, ("звонок", "открыть", "запись"))
 
 
-def seller_html(card: SellerScorecard, stage_titles: Mapping[str, str] = {}) -> str:
+def seller_html(card: SellerScorecard, stage_titles: Mapping[str, str] = {}, review_url: str | None = None) -> str:
     if not card.enough:
         body = (f'<p class="warn">Недостаточно звонков: {card.calls} из минимум {card.min_calls}. {NOT_ENOUGH}</p>'
-                + _html_picks(card))
+                + _html_picks(card, review_url))
         return _html_doc(card, seller_facts(card), _seller_notes(card), body)
     talk = [tuple(html.escape(c) for c in r) for r in _talk_rows(card.talk, card.team_talk)]
     body = (_imgs(_seller_panels(card, stage_titles)) + "<h2>Разговор (среднее)</h2>"
-            + _html_table(talk, ("", card.seller, "команда")) + _html_picks(card))
+            + _html_table(talk, ("", card.seller, "команда")) + _html_picks(card, review_url))
     return _html_doc(card, seller_facts(card), _seller_notes(card), body)
 
 
@@ -285,14 +315,20 @@ def team_html(report: TeamReport, stage_titles: Mapping[str, str] = {}) -> str:
 # --- files -------------------------------------------------------------------------------
 
 
-def write_report(report: Report, fmt: Format, out: Path, stage_titles: Mapping[str, str] = {}) -> Path:
-    """Write one report in one format to `out` (parents created); returns `out`."""
+def write_report(report: Report, fmt: Format, out: Path, stage_titles: Mapping[str, str] = {},
+                 review_url: str | None = None) -> Path:
+    """Write one report in one format to `out` (parents created); returns `out`.
+
+    `review_url`: the review app's address, for the calls' links (none without it).
+    """
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "html":
-        text = team_html(report, stage_titles) if isinstance(report, TeamReport) else seller_html(report, stage_titles)
+        text = (team_html(report, stage_titles) if isinstance(report, TeamReport)
+                else seller_html(report, stage_titles, review_url))
         out.write_text(text, encoding="utf-8")
         return out
-    page = team_page(report, stage_titles) if isinstance(report, TeamReport) else seller_page(report, stage_titles)
+    page = (team_page(report, stage_titles) if isinstance(report, TeamReport)
+            else seller_page(report, stage_titles, review_url))
     with charts.style():
         if fmt == "pdf":
             with PdfPages(out, metadata={"Title": " — ".join(_title(report)), "Creator": "callqa"}) as pdf:
