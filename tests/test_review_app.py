@@ -194,15 +194,18 @@ def test_a_recording_missing_from_disk_still_shows_the_call(review_client, revie
 
     page = review_client.get(f"/call/{gone}")
     assert page.status_code == 200
-    assert 'id="audio-unavailable"' in page.text and "audio unavailable" in page.text
+    assert 'id="audio-unavailable"' in page.text and "Запись недоступна" in page.text
+    assert moved not in page.text and "moved-away" not in page.text  # no server path on the page
     assert "<audio" not in page.text
     assert html.escape(first_line, quote=False) in page.text  # the rest of the call is there
     assert 'action="/call/%d/action"' % gone in page.text  # and can still be reviewed
 
     audio = review_client.get(f"/call/{gone}/audio")
-    assert audio.status_code == 404 and "audio unavailable" in error_message(audio)
+    assert audio.status_code == 404 and "недоступна" in error_message(audio).lower()
+    assert "moved-away" not in audio.text
     peaks = review_client.get(f"/api/calls/{gone}/peaks")
-    assert peaks.status_code == 404 and "audio unavailable" in peaks.json()["detail"]
+    assert peaks.status_code == 404 and "недоступна" in peaks.json()["detail"]
+    assert "moved-away" not in peaks.text
 
     other = review_client.get(f"/call/{kept}")
     assert '<audio id="player"' in other.text and "audio-unavailable" not in other.text
@@ -303,7 +306,7 @@ def test_review_actions_are_stored_with_user_and_time_and_never_touch_the_automa
 
     steps = [
         ("confirm_finding", {"finding_idx": 0, "comment": "слышно на 0:45"}),
-        ("dismiss_finding", {"finding_idx": 1}),  # the comment is optional
+        ("dismiss_finding", {"finding_idx": 1, "reason": "asr_error"}),  # the comment is optional, the reason not
         ("stage_absent", {"stage_id": present}),
         ("stage_present", {"stage_id": absent, "comment": "сказал другими словами"}),
         ("override_score", {"score": 88, "comment": "находка 1 ложная"}),
@@ -336,7 +339,7 @@ def test_review_actions_are_stored_with_user_and_time_and_never_touch_the_automa
     assert all(a["user"] == "lead" and a["at"] for a in review["trail"])
 
     page = review_client.get(f"/call/{target.id}").text
-    assert "проверен (reviewed)" in page
+    assert re.search(r'id="reviewed-badge"\s*>проверен<', page)
     articles = {int(m.group(1)): m.group(0)
                 for m in re.finditer(r'<article [^>]*id="finding-(\d+)".*?</article>', page, re.S)}
     assert 'class="badge decision confirm_finding"' in articles[0]
@@ -352,7 +355,8 @@ def test_api_actions_get_and_post(review_client, review_db_url) -> None:
     token = login(review_client, "admin")
     assert review_client.get(f"/api/calls/{target.id}/actions").json() == []
 
-    response = api_act(review_client, token, target.id, kind="dismiss_finding", finding_idx=0, comment="ложная")
+    response = api_act(review_client, token, target.id, kind="dismiss_finding", finding_idx=0, comment="ложная",
+                       reason="rule_too_strict")
     assert response.status_code == 201, response.text
     made = response.json()
     assert (made["user"], made["kind"], made["finding_idx"], made["comment"]) == (
@@ -395,7 +399,7 @@ def test_labelled_sidecar_reflects_dismissals_and_stage_corrections(review_clien
     assert before.json()["stages"]["greeting"] is True
 
     form_act(review_client, token, missing.id, "dismiss_finding", finding_idx=idx_of(missing, "missing_stage"),
-             comment="этап был")
+             comment="этап был", reason="justified")
     form_act(review_client, token, missing.id, "stage_absent", stage_id="greeting")
     form_act(review_client, token, missing.id, "mark_reviewed")
     after = review_client.get(f"/call/{missing.id}/truth.json").json()
@@ -408,7 +412,8 @@ def test_labelled_sidecar_reflects_dismissals_and_stage_corrections(review_clien
         return [f["type"] for key in ("findings", "phone_findings") for f in truth.get(key, [])]
 
     assert "wrong_answer" in types(review_client.get(f"/call/{wrong.id}/truth.json").json())
-    form_act(review_client, token, wrong.id, "dismiss_finding", finding_idx=idx_of(wrong, "wrong_answer"))
+    form_act(review_client, token, wrong.id, "dismiss_finding", finding_idx=idx_of(wrong, "wrong_answer"),
+             reason="asr_error")
     wrong_truth = review_client.get(f"/call/{wrong.id}/truth.json").json()
     assert "wrong_answer" not in types(wrong_truth)
     assert wrong_truth["reviewed"] is False
@@ -527,7 +532,7 @@ def test_seller_appeal_puts_a_reviewed_call_back_in_the_queue(review_app, review
         call = lead.get(f"/api/calls/{target.id}").json()
         assert call["review"]["reviewed"] is False and call["review"]["findings"] == {"0": "appeal_finding"}
         assert call["review"]["trail"][-1]["user"] == "sergey"
-        assert "апелляция (appealed)" in lead.get(f"/call/{target.id}").text
+        assert '<span class="badge appeal">апелляция</span>' in lead.get(f"/call/{target.id}").text
 
         # the QA lead answers the appeal: reviewed again, and out of the queue of flagged work
         assert form_act(lead, lead_token, target.id, "confirm_finding", finding_idx=0,
@@ -608,7 +613,11 @@ def test_queue_filters_on_pages_and_api(review_client, review_db_url) -> None:
         api = review_client.get("/api/queue", params=params)
         assert [r["analysis_id"] for r in api.json()["calls"]] == expected, params
         assert api.json()["total"] == len(expected)
-        assert page_rows(review_client.get("/queue", params=params)) == expected, params
+        # the page starts with what nobody has reviewed; asked for «any», it lists what the API does
+        page = {**params, "reviewed": params.get("reviewed", "any")}
+        assert page_rows(review_client.get("/queue", params=page)) == expected, params
+    unreviewed = _expected(calls, reviewed, {"reviewed": "no"})
+    assert page_rows(review_client.get("/queue")) == unreviewed and not reviewed & set(unreviewed)
     assert len(seen) >= 10  # the filters really narrow the queue in different ways
     # the queue form sends every field, empty ones included: empty means «any»
     blank = {k: "" for k in ("seller", "date_from", "date_to", "finding", "missing_stage", "score_min", "score_max")}
@@ -765,3 +774,76 @@ def test_form_login_leads_to_the_page_asked_for(review_client, review_db_url) ->
                                                   "next": f"/call/{target}"}, follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == f"/call/{target}"
     assert review_client.get(f"/call/{target}").status_code == 200
+
+
+# --- issue 17: every role its screen, work management, Russian pages ----------------------------------
+
+
+def test_every_role_has_its_screen_and_403_keeps_the_navigation(review_app, review_db_url) -> None:
+    from fastapi.testclient import TestClient
+
+    calls = stored_calls(review_db_url)
+    with TestClient(review_app) as seller, TestClient(review_app) as coach:
+        login(seller, "anna")
+        page = seller.get("/queue")
+        assert "<h1>Мои звонки" in page.text and 'id="nav-scorecards">Моя карточка' in page.text
+        assert page_rows(page) == [aid for aid in queue_order(c for c in calls.values() if c.seller == ANNA)]
+        card = seller.get("/scorecards")
+        assert card.status_code == 200
+        assert re.findall(r'data-seller="([^"]+)"', card.text) == [ANNA]  # only her own card
+        assert "Средний балл" in card.text and "Приветствие" in card.text  # the standard's stage titles
+        other = next(aid for aid, c in calls.items() if c.seller != ANNA)
+        refused = seller.get(f"/call/{other}")
+        assert refused.status_code == 403
+        assert 'id="nav-queue">Мои звонки' in refused.text and 'id="sign-out">Выйти' in refused.text
+
+        login(coach, "coach")
+        team = coach.get("/scorecards")
+        assert sorted(re.findall(r'data-seller="([^"]+)"', team.text)) == sorted({c.seller for c in calls.values()
+                                                                                  if c.seller})
+        assert coach.get("/scorecards?date_from=05.11.2026&date_to=01.11.2026").status_code == 422
+        assert "data-seller" not in coach.get("/scorecards?date_from=01.01.2020&date_to=02.01.2020").text
+
+
+def test_pages_are_russian_only_with_the_standards_titles(review_client, review_db_url) -> None:
+    calls = stored_calls(review_db_url)
+    login(review_client, "lead")
+    target = next(c for c in calls.values() if "missing_stage" in c.finding_types and c.flagged)
+    text = review_client.get(f"/call/{target.id}").text
+    assert not re.search(r"\((confirm|dismiss|queue|reviewed|flagged|findings|transcript|audit trail|sign out)\)", text)
+    assert "Пропущен этап: " in text and "missing_stage</b>" not in text
+    assert re.search(r'<span class="badge sev-\w+">(критическая|серьёзная|незначительная|к сведению)</span>', text)
+    assert "below" not in text and re.search(r"<li>оценка \d+(,\d)? ниже 70</li>", text)
+    assert "(Europe/Moscow, UTC+3)" in text
+    queue = review_client.get("/queue?all=1&reviewed=any&date_from=01.11.2026&date_to=30.11.2026")
+    assert queue.status_code == 200 and 'value="01.11.2026"' in queue.text
+    assert review_client.get("/queue?date_from=31.02.2026").status_code == 422
+
+
+def test_bulk_assign_mark_reviewed_and_the_mine_filter(review_client, review_db_url) -> None:
+    calls = stored_calls(review_db_url)
+    token = login(review_client, "lead")
+    flagged = queue_order(c for c in calls.values() if c.flagged)
+    post = functools.partial(review_client.post, headers={"X-CSRF-Token": token})
+    assert post("/api/queue/assign", json={"analysis_ids": flagged[:2], "assignee": "lead"}).json()["assigned"] == 2
+    assert page_rows(review_client.get("/queue?mine=1")) == flagged[:2]
+    assert [r["analysis_id"] for r in api_rows(review_client, mine="true")] == flagged[:2]
+    assert post("/api/queue/assign", json={"analysis_ids": flagged[:1], "assignee": "coach"}).status_code == 422
+    assert post("/api/queue/assign", json={"analysis_ids": flagged[:1]}, headers={}).status_code == 403  # no CSRF
+    assert post("/api/queue/reviewed", json={"analysis_ids": flagged[:2]}).json() == {"reviewed": 2}
+    assert page_rows(review_client.get("/queue")) == flagged[2:]  # reviewed: out of the default queue
+    assert page_rows(review_client.get("/queue?reviewed=yes")) == flagged[:2]
+    seller_token = login(review_client, "anna")  # the same browser, now a seller's
+    refused = review_client.post("/api/queue/reviewed", json={"analysis_ids": flagged[:1]},
+                                 headers={"X-CSRF-Token": seller_token})
+    assert refused.status_code == 403
+
+
+def test_the_api_shows_no_server_path(review_client, review_db_url) -> None:
+    calls = stored_calls(review_db_url)
+    login(review_client, "anna")
+    mine = next(aid for aid, c in calls.items() if c.seller == ANNA)
+    data = review_client.get(f"/api/calls/{mine}").json()
+    assert data["analysis"]["recording"] == Path(calls[mine].path).name
+    assert calls[mine].path not in review_client.get(f"/api/calls/{mine}").text
+    assert all("/" not in r["recording"] for r in api_rows(review_client, all=1))

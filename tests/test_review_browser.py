@@ -7,9 +7,15 @@ queue's filter form, the call page's player, waveform and seek buttons
 trail, and the seller's view limits. Every page must run without a JavaScript
 error or a failed request on the console.
 
+`test_a_whole_review_by_keyboard_alone` is the QA lead's working day (issue 17):
+from the queue to the next unreviewed call, play, jump to a finding, confirm one,
+dismiss one with a reason, override the score, then «сохранить и следующий», with
+no mouse and no reload, the audio playing and the page's scroll position kept
+through every action.
+
 `CALLQA_UPDATE_SCREENSHOTS=1` writes the README's screenshots
-(docs/review-queue.png, docs/review-call.png); otherwise they go to tmp_path, so
-a plain `make test` only checks that they can be taken.
+(docs/review-queue.png, docs/review-call.png, docs/review-seller.png); otherwise
+they go to tmp_path, so a plain `make test` only checks that they can be taken.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import select
 
+from pipeline.storage.reviews import review_state
 from tests.conftest_review import ROLE_USERS
 
 if TYPE_CHECKING:
@@ -172,9 +179,9 @@ def queue_rows(tab: Tab) -> list[ShownRow]:
     for i in range(rows.count()):
         row = rows.nth(i)
         cells = row.locator("td")
-        out.append(ShownRow(int(row.get_attribute("data-analysis")), cells.nth(2).inner_text().strip(),
-                            tuple(t.strip() for t in cells.nth(6).locator(".tag").all_inner_texts()),
-                            cells.nth(5).inner_text().strip()))
+        out.append(ShownRow(int(row.get_attribute("data-analysis")), row.locator("td.seller").inner_text().strip(),
+                            tuple(row.locator("td.findings .tag").evaluate_all("els => els.map(e => e.dataset.type)")),
+                            row.locator("td.num").inner_text().strip()))
     return out
 
 
@@ -280,7 +287,7 @@ def test_lead_signs_in_filters_the_queue_and_opens_a_call(open_tab, review_app, 
         link.click()
     assert page.url.endswith(f"/call/{target.analysis_id}"), page.url
     assert page.locator("section.call-head h1").inner_text().strip() == name
-    assert page.locator(f"#findings article.finding[data-label='{finding}']").count() >= 1
+    assert page.locator(f"#findings article.finding[data-type='{finding}']").count() >= 1
     assert_clean(tab)
 
 
@@ -336,9 +343,20 @@ def test_call_page_plays_from_findings_and_transcript_lines(open_tab, review_app
     regions = page.locator("#waveform [part~='region']")
     page.wait_for_function(REGIONS_DRAWN)
     assert sorted(regions.all_inner_texts()) == sorted(expected)
+    # the labels never print over each other (close regions stack theirs in lanes)
+    boxes = page.locator("#waveform [part~='region-content']").evaluate_all(
+        "els => els.filter(e => e.textContent.trim()).map(e => {"
+        " const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom, e.textContent]; })")
+    assert len(boxes) == len(expected)
+    overlapping = [(a[4], b[4]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+                   if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]]
+    assert not overlapping, overlapping
+    # the legend says which channel is whose
+    assert sorted(t.split(": ")[1] for t in page.locator("#legend .chan").all_inner_texts()) == ["Клиент", "Продавец"]
 
     # clicking a finding's region on the waveform plays from the region's start
-    finding_regions = [k for k, label in enumerate(regions.all_inner_texts()) if label in call.finding_types]
+    kinds = page.locator("[data-region]").evaluate_all("els => els.map(e => e.dataset.region)")
+    finding_regions = [k for k, kind in enumerate(kinds) if kind == "finding"]
     assert finding_regions
     region = regions.nth(finding_regions[-1])
     region_start = float(page.locator("[data-region]").nth(finding_regions[-1]).get_attribute("data-start"))
@@ -357,24 +375,26 @@ def test_call_page_plays_from_findings_and_transcript_lines(open_tab, review_app
     assert_clean(tab)
 
 
-def test_lead_dismisses_a_finding_and_overrides_the_score(open_tab, review_app, shots: Path) -> None:
+def test_lead_reviews_in_place_by_mouse(open_tab, review_app) -> None:
+    """The forms of the call page: each action is saved through the API and drawn in place, no reload."""
     call = a_call_with_findings(stored_calls(review_app))
     tab = open_tab()
     page = tab.page
     sign_in(tab, "lead")
     tab.goto(f"/call/{call.analysis_id}")
-    assert page.locator("#review").inner_text().count("Действий ещё нет") == 1
+    assert page.locator("#no-actions").is_visible()
     automatic = page.locator("#score").inner_text().strip()
+    page.evaluate("() => { window.__sameDocument = true; }")  # gone if the page reloads
 
-    # dismiss the first finding, with a comment
+    # dismiss the first finding with a reason from the list and a comment
     finding = page.locator("#findings article.finding").first
-    finding_type = finding.get_attribute("data-label")
+    title = finding.locator("header b").inner_text().strip()
+    finding.locator("select[name=reason]").select_option("client_caused")
     finding.locator("input[name=comment]").fill("клиент сам перебил, ошибки нет")
-    with page.expect_navigation():
-        finding.locator("button[value=dismiss_finding]").click()
-    assert page.url.endswith(f"/call/{call.analysis_id}#review"), page.url
+    finding.locator("button[value=dismiss_finding]").click()
     decided = page.locator("#finding-0 .badge.decision")
-    assert "отклонено" in decided.inner_text() and "lead" in decided.inner_text()
+    decided.wait_for(state="visible")
+    assert decided.inner_text() == "отклонено: Вызвано клиентом · lead"
     assert "dismiss_finding" in page.locator("#finding-0").get_attribute("class")  # drawn faded
 
     # override the score, with a reason
@@ -382,38 +402,152 @@ def test_lead_dismisses_a_finding_and_overrides_the_score(open_tab, review_app, 
     form = page.locator("#override-form")
     form.locator("input[name=score]").fill(new_score)
     form.locator("input[name=comment]").fill("этап закрытия был, распознавание ошиблось")
-    with page.expect_navigation():
-        form.locator("button[value=override_score]").click()
-    assert page.locator("#score").inner_text().strip() == new_score
+    form.locator("button[value=override_score]").click()
+    page.wait_for_function("(s) => document.getElementById('score').textContent.trim() === s", arg=new_score)
+    assert page.evaluate("() => window.__sameDocument === true"), "the page reloaded"
+
+    # both in the audit trail as drawn in place, and the same after a reload (what was stored)
+    for _ in range(2):
+        trail = page.locator("#review table.trail tbody tr")
+        assert trail.count() == 2
+        dismissed = page.locator("#review tr.dismiss_finding td")
+        assert [dismissed.nth(i).inner_text().strip() for i in (1, 2, 3, 5)] == [
+            "lead", "отклонено", f"{title} #0", "Вызвано клиентом: клиент сам перебил, ошибки нет"]
+        overridden = page.locator("#review tr.override_score td")
+        assert [overridden.nth(i).inner_text().strip() for i in (1, 2, 4, 5)] == [
+            "lead", "балл исправлен", new_score, "этап закрытия был, распознавание ошиблось"]
+        page.reload()
     assert f"автоматический {automatic}" in page.locator("section.call-head .score-line").inner_text()
 
-    # both in the audit trail, with who did them
-    trail = page.locator("#review table.trail tbody tr")
-    assert trail.count() == 2
-    dismissed = page.locator("#review tr.dismiss_finding td")
-    assert [dismissed.nth(i).inner_text().strip() for i in (1, 3, 5)] == [
-        "lead", f"{finding_type} #0", "клиент сам перебил, ошибки нет"]
-    assert "отклонено" in dismissed.nth(2).inner_text()
-    overridden = page.locator("#review tr.override_score td")
-    assert [overridden.nth(i).inner_text().strip() for i in (1, 4, 5)] == [
-        "lead", new_score, "этап закрытия был, распознавание ошиблось"]
-    assert "балл исправлен" in overridden.nth(2).inner_text()
-
-    # the queue shows the corrected score, marked as a manual one
-    tab.goto("/queue?all=1")
+    # the queue shows the corrected score, marked as a manual one, and the dismissal
+    tab.goto("/queue?all=1&reviewed=any")
     row = page.locator(f"#queue tr[data-analysis='{call.analysis_id}']")
     assert row.locator("td.num").inner_text().startswith(new_score)
     assert row.locator("td.num span[title]").count() == 1
-
-    # the README's picture of a call page: the player, findings, stages, transcript and the trail
-    tab.goto(f"/call/{call.analysis_id}")
-    wait_for_metadata(tab)
-    page.wait_for_function(REGIONS_DRAWN)
-    page.screenshot(path=str(shots / "review-call.png"), full_page=True)
+    assert "отклонено 1" in row.locator("td.decisions").inner_text()
     assert_clean(tab)
 
 
-def test_seller_sees_only_their_calls_and_is_refused_another_sellers(open_tab, review_app) -> None:
+def _scroll_y(page: Page) -> float:
+    return float(page.evaluate("() => window.scrollY"))
+
+
+def _playing(tab: Tab, after: float) -> None:
+    """The player is still playing (or ran to the end): time goes on past `after`."""
+    tab.page.wait_for_function(f"""(t) => {{ const p = {PLAYER}; return p.ended || (!p.paused && p.currentTime > t); }}""",
+                               arg=after)
+
+
+def test_a_whole_review_by_keyboard_alone(open_tab, review_app, shots: Path) -> None:
+    tab = open_tab()
+    page = tab.page
+    sign_in(tab, "lead")
+    first = queue_rows(tab)[0].analysis_id
+
+    # the queue: N opens the next unreviewed call, the first row
+    with page.expect_navigation():
+        page.keyboard.press("n")
+    assert page.url.endswith(f"/call/{first}"), page.url
+    wait_for_metadata(tab)
+    page.wait_for_function(REGIONS_DRAWN)
+    findings = page.locator("#findings article.finding")
+    assert findings.count() >= 2, "the first call of the queue needs two findings for this test"
+    starts = [float(s) for s in findings.evaluate_all("els => els.map(e => e.dataset.start)")]
+    page.evaluate("() => { window.__sameDocument = true; }")
+
+    # ? opens the help, Escape closes it
+    page.keyboard.press("?")
+    assert page.locator("dialog#help").is_visible()
+    page.keyboard.press("Escape")
+    assert not page.locator("dialog#help").is_visible()
+
+    # Space plays; ] and [ change the speed, shown in the visible control; L and J move 5 s
+    page.keyboard.press(" ")
+    _playing(tab, 0.2)
+    page.keyboard.press("]")
+    assert page.evaluate(f"{PLAYER}.playbackRate") == 1.25 and page.locator("#speed").input_value() == "1.25"
+    page.keyboard.press("[")
+    assert page.evaluate(f"{PLAYER}.playbackRate") == 1.0
+    before = player_time(tab)
+    page.keyboard.press("l")
+    assert player_time(tab) >= before + 4.5
+    page.keyboard.press("j")
+    assert abs(player_time(tab) - before) < 1.5
+
+    # keys do nothing while typing: «n» in the transcript search is a letter, not a jump
+    page.keyboard.press("/")
+    page.keyboard.type("н")
+    assert page.locator("#transcript-search").input_value() == "н"
+    assert page.locator("article.finding.current").count() == 0
+    page.keyboard.press("Escape")  # clears the search and leaves it
+
+    # N jumps to the first finding: the audio seeks to it and plays on
+    page.keyboard.press("n")
+    page.wait_for_function(SEEKED_TO, arg=[starts[0], SEEK_TOLERANCE_S + 0.5])
+    assert page.locator("#finding-0").get_attribute("class").count("current") == 1
+    # the transcript follows: the line being played is highlighted
+    page.wait_for_function("() => document.querySelectorAll('#lines li.utt.playing').length === 1")
+
+    # C confirms it, in place: same document, same scroll, the audio still playing
+    y, t = _scroll_y(page), player_time(tab)
+    page.keyboard.press("c")
+    page.locator("#finding-0 .badge.decision").wait_for(state="visible")
+    assert page.locator("#finding-0 .badge.decision").inner_text() == "подтверждено · lead"
+    assert _scroll_y(page) == y
+    _playing(tab, t)
+
+    # N, then D asks the reason: 1 picks the first of the standard's list, Enter dismisses
+    page.keyboard.press("n")
+    page.wait_for_function(SEEKED_TO, arg=[starts[1], SEEK_TOLERANCE_S + 0.5])
+    y, t = _scroll_y(page), player_time(tab)
+    page.keyboard.press("d")
+    dialog = page.locator("dialog#dismiss-dialog")
+    assert dialog.is_visible()
+    page.keyboard.press("1")
+    page.keyboard.press("Enter")
+    page.locator("#finding-1 .badge.decision").wait_for(state="visible")
+    assert page.locator("#finding-1 .badge.decision").inner_text() == "отклонено: Ошибка распознавания речи · lead"
+    assert not dialog.is_visible()
+    assert _scroll_y(page) == y
+    _playing(tab, t)
+
+    # O goes to the score override: type the score, Tab, the reason, Enter
+    automatic = page.locator("#score").inner_text().strip()
+    new_score = "77" if automatic != "77" else "78"
+    y, t = _scroll_y(page), player_time(tab)
+    page.keyboard.press("o")
+    page.keyboard.type(new_score)
+    page.keyboard.press("Tab")
+    page.keyboard.type("приветствие было, его не распознали")
+    page.keyboard.press("Enter")
+    page.wait_for_function("(s) => document.getElementById('score').textContent.trim() === s", arg=new_score)
+    assert _scroll_y(page) == y
+    _playing(tab, t)
+    assert page.evaluate("() => window.__sameDocument === true"), "an action reloaded the page"
+    assert [r.strip() for r in page.locator("#review table.trail tbody tr td:nth-child(3)").all_inner_texts()] == [
+        "подтверждено", "отклонено", "балл исправлен"]
+
+    # the README's picture of a call page while it plays, after the review
+    page.screenshot(path=str(shots / "review-call.png"), full_page=True)
+
+    # S: «проверено» and on to the next call of the queue
+    next_url = page.locator("#call").get_attribute("data-next")
+    with page.expect_navigation():
+        page.keyboard.press("s")
+    assert page.url.endswith(next_url) and next_url != f"/call/{first}"
+    with review_app.state.review.sessions.begin() as session:
+        state = review_state(session, first)
+    assert state.reviewed and state.score_override.score == float(new_score)
+    assert [(a.kind, a.finding_idx, a.reason) for a in state.trail] == [
+        ("confirm_finding", 0, None), ("dismiss_finding", 1, "asr_error"), ("override_score", None, None),
+        ("mark_reviewed", None, None)]
+    # the reviewed call has left the default queue
+    tab.goto("/queue")
+    assert first not in {r.analysis_id for r in queue_rows(tab)}
+    assert_clean(tab)
+
+
+def test_seller_sees_only_their_calls_and_is_refused_another_sellers(open_tab, review_app, shots: Path) -> None:
     calls = stored_calls(review_app)
     _, seller, _ = ROLE_USERS["anna"]
     own = {c.analysis_id for c in calls if c.seller == seller}
@@ -427,9 +561,11 @@ def test_seller_sees_only_their_calls_and_is_refused_another_sellers(open_tab, r
     sign_in(tab, "anna")
     assert page.locator("header.top .me").inner_text().endswith(seller)
 
-    flagged = queue_rows(tab)
-    assert all(r.seller == seller for r in flagged), flagged
-    assert {r.analysis_id for r in flagged} == {c.analysis_id for c in calls if c.seller == seller and c.flagged}
+    # «Мои звонки»: every call of theirs, flagged or not
+    assert page.locator("h1").inner_text().startswith("Мои звонки")
+    mine = queue_rows(tab)
+    assert all(r.seller == seller for r in mine), mine
+    assert {r.analysis_id for r in mine} == own
     # the seller drop-down offers only themselves
     assert [o for o in page.locator("select[name=seller] option").all_inner_texts() if o != "— все —"] == [seller]
 
@@ -450,8 +586,17 @@ def test_seller_sees_only_their_calls_and_is_refused_another_sellers(open_tab, r
         response = tab.goto(f"/call/{other}")
         assert response is not None and response.status == 403, (other, response and response.status)
         assert "not one of your calls" in page.locator("p.error").inner_text()
+        # the refusal keeps the navigation and the way out
+        assert page.locator("#nav-queue").inner_text() == "Мои звонки" and page.locator("#sign-out").is_visible()
     response = tab.goto(f"/call/{others[0]}/audio")
     assert response is not None and response.status == 403
+
+    # their own scorecard, in the app: the README's picture of a seller's view
+    page.click("#nav-scorecards")
+    page.wait_for_url("**/scorecards")
+    cards = page.locator("section.scorecard")
+    assert cards.count() == 1 and cards.first.get_attribute("data-seller") == seller
+    page.screenshot(path=str(shots / "review-seller.png"), full_page=True)
     assert_clean(tab)
     # the lead's tab in the same browser still sees every call
     lead.goto("/queue?all=1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -68,3 +69,59 @@ def test_cli_review_export(review_db_url: str, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["review-export", str(out), "--db", review_db_url])
     assert result.exit_code == 0, result.output
     assert "1 reviewed call(s)" in result.output and len(list(out.glob("1-*.truth.json"))) == 1
+
+
+# --- issue 17: the queue and its decisions as CSV and XLSX -------------------------------------------
+
+
+def test_queue_exports_open_in_openpyxl_and_csv_and_hold_the_decisions(review_client, review_db_url: str) -> None:
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from pipeline.review.export import DECISION_COLUMNS, QUEUE_COLUMNS
+    from tests.conftest_review import login
+
+    token = login(review_client, "lead")
+    with open_database(review_db_url).begin() as session:
+        aid = _call_with(session, "wrong_answer")
+        idx = session.scalars(select(FindingRow.idx).where(FindingRow.analysis_id == aid,
+                                                           FindingRow.type == "wrong_answer")).first()
+    post = functools.partial(review_client.post, f"/api/calls/{aid}/actions", headers={"X-CSRF-Token": token})
+    # a dismissal without a reason from the standard's list is refused, naming the field
+    refused = post(json={"kind": "dismiss_finding", "finding_idx": idx})
+    assert refused.status_code == 422 and refused.json()["detail"].startswith("reason: a dismissal needs a reason")
+    assert post(json={"kind": "dismiss_finding", "finding_idx": idx, "reason": "nonsense"}).status_code == 422
+    assert post(json={"kind": "dismiss_finding", "finding_idx": idx, "reason": "asr_error",
+                      "comment": "цену назвали верно"}).status_code == 201
+    assert post(json={"kind": "override_score", "score": 88, "comment": "ошибка распознавания"}).status_code == 201
+    assert post(json={"kind": "mark_reviewed"}).status_code == 201
+
+    xlsx = review_client.get("/api/queue/export.xlsx?all=1&reviewed=any")
+    assert xlsx.status_code == 200 and xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
+    book = load_workbook(io.BytesIO(xlsx.content), read_only=True)
+    assert book.sheetnames == ["Очередь", "Решения"]
+    queue = [row for row in book["Очередь"].iter_rows(values_only=True)]
+    assert queue[0] == QUEUE_COLUMNS and len(queue) == 1 + 6  # every demo call, not one page
+    mine = next(r for r in queue[1:] if r[0] == aid)
+    row = dict(zip(QUEUE_COLUMNS, mine))
+    assert (row["Балл"], row["Отклонено"], row["Проверен"]) == (88, 1, "да")
+    assert "Неверный ответ" not in (row["Находки"] or "")  # the dismissed finding counts no more
+    decisions = [r for r in book["Решения"].iter_rows(values_only=True)]
+    assert decisions[0] == DECISION_COLUMNS
+    dismissed = next(dict(zip(DECISION_COLUMNS, r)) for r in decisions[1:] if r[3] == "отклонено")
+    assert (dismissed["Звонок"], dismissed["Кто"], dismissed["Находка"]) == (aid, "lead", "Неверный ответ")
+    assert (dismissed["Причина (код)"], dismissed["Причина"]) == ("asr_error", "Ошибка распознавания речи")
+    assert dismissed["Комментарий"] == "цену назвали верно"
+    assert [r[3] for r in decisions[1:] if r[0] == aid] == ["отклонено", "балл исправлен", "проверено"]
+
+    for table, columns, expected in (("queue", QUEUE_COLUMNS, len(queue) - 1),
+                                     ("decisions", DECISION_COLUMNS, len(decisions) - 1)):
+        response = review_client.get(f"/api/queue/export.csv?all=1&reviewed=any&table={table}")
+        assert response.status_code == 200 and response.content.startswith(b"\xef\xbb\xbf")  # Excel's UTF-8 mark
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+        assert tuple(rows[0]) == columns and len(rows) - 1 == expected
+    # the default export is the default queue: the reviewed call is not in it
+    default = load_workbook(io.BytesIO(review_client.get("/api/queue/export.xlsx").content), read_only=True)
+    assert aid not in [r[0] for r in default["Очередь"].iter_rows(min_row=2, values_only=True)]

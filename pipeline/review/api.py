@@ -134,7 +134,8 @@ def api_actions(request: Request, analysis_id: int, who: Who) -> list[dict[str, 
 def api_act(request: Request, analysis_id: int, body: ActionIn, who: Who,
             x_csrf_token: Annotated[str | None, Header(alias=CSRF_HEADER)] = None) -> dict[str, Any]:
     check_csrf(who, x_csrf_token)
-    problem = reason_problem(call_standard(request, who, analysis_id), body.kind, body.reason)
+    # a seller's forbidden kinds stay 403 (from `act`), not a reason error
+    problem = can_review(who.user) and reason_problem(call_standard(request, who, analysis_id), body.kind, body.reason)
     if problem:
         raise HTTPException(422, problem)
     action = act(request, who, analysis_id, body.kind, finding_idx=body.finding_idx, stage_id=body.stage_id,

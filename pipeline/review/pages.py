@@ -209,8 +209,9 @@ def call_action(request: Request, analysis_id: int, who: Who, kind: Annotated[st
         value = parse_number("score", score)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
-    problem = reason_problem(standard_info(call_view(request, who, analysis_id).analysis.standard_id), kind,
-                             reason or None)
+    # a seller's forbidden kinds stay 403 (from `act`), not a reason error
+    problem = can_review(who.user) and reason_problem(
+        standard_info(call_view(request, who, analysis_id).analysis.standard_id), kind, reason or None)
     if problem:
         raise HTTPException(422, problem)
     act(request, who, analysis_id, kind, finding_idx=int(finding_idx) if finding_idx else None,
@@ -250,7 +251,7 @@ def scorecards(request: Request, who: Who, date_from: str = "", date_to: str = "
         cards: list[SellerScorecard] = []
         if period is not None:
             data = load_period(session, period, info.timezone, DATABASE_REVIEWS)
-            names = [who.user.seller] if who.user.role == "seller" else data.sellers()
+            names = [who.user.seller] if who.user.role == "seller" else sorted({c.seller for c in data.calls if c.seller})
             cards = [seller_scorecard(session, data, name, reviews=DATABASE_REVIEWS) for name in names if name]
     return page(request, "scorecards.html", who, cards=cards, period=period, info=info,
                 own=who.user.role == "seller")

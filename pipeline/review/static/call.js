@@ -35,7 +35,10 @@
   function setRate(rate) {
     if (!player) return;
     player.playbackRate = rate;
-    if (speed) speed.value = String(rate);
+    if (speed) {  // the option's own text of the value: «1.0» and 1 are the same speed
+      const option = Array.from(speed.options).find(function (o) { return parseFloat(o.value) === rate; });
+      if (option) speed.value = option.value;
+    }
   }
   function stepRate(direction) {
     const at = RATES.indexOf(player ? player.playbackRate : 1);
@@ -196,14 +199,15 @@
     const laneEnds = [];
     regions.slice().sort(function (a, b) { return a.start - b.start; }).forEach(function (r) {
       if (!r.content) return;
+      r.content.style.width = "max-content";  // the label's box is its text, not the region's width
+      r.content.style.whiteSpace = "nowrap";
+      r.content.style.fontSize = "11px";
       const left = (r.start / duration) * width;
       const measured = r.content.getBoundingClientRect().width;
       const right = left + (measured || LABEL_PX * (r.content.textContent || "").length) + 6;
       let lane = laneEnds.findIndex(function (end) { return end <= left; });
       if (lane < 0) { lane = laneEnds.length; laneEnds.push(right); } else laneEnds[lane] = right;
       r.content.style.marginTop = (lane * LANE_PX) + "px";
-      r.content.style.whiteSpace = "nowrap";
-      r.content.style.fontSize = "11px";
     });
   }
 
