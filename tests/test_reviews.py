@@ -229,19 +229,19 @@ def test_cli_user_add(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'u.db'}"
     runner = CliRunner()
     ok = runner.invoke(app, ["user", "add", "lead", "--role", "qa_lead", "--password-stdin", "--db", url],
-                       input="s3cret pw\n")
+                       input="s3cret pw for the QA\n")
     assert ok.exit_code == 0, ok.output
-    prompted = runner.invoke(app, ["user", "add", "olga", "--role", "seller", "--seller", "Ольга", "--db", url],
-                             input="olga-pw\nolga-pw\n")
+    prompted = runner.invoke(app, ["user", "add", "olga", "--role", "seller", "--seller", "Ольга", "--create-seller",
+                                   "--db", url], input="her-pw-is-long\nher-pw-is-long\n")
     assert prompted.exit_code == 0, prompted.output
-    assert "olga-pw" not in prompted.output  # the prompt hides it
+    assert "her-pw-is-long" not in prompted.output  # the prompt hides it
     bad_role = runner.invoke(app, ["user", "add", "x", "--role", "boss", "--password-stdin", "--db", url], input="p\n")
     assert bad_role.exit_code == 2 and "expected one of qa_lead, admin, coach, seller" in bad_role.output
     no_seller = runner.invoke(app, ["user", "add", "y", "--role", "seller", "--password-stdin", "--db", url],
                               input="p\n")
     assert no_seller.exit_code == 2 and "--seller" in no_seller.output
     with open_database(url).begin() as session:
-        assert verify_password(session, "lead", "s3cret pw") is not None
-        olga = verify_password(session, "olga", "olga-pw")
+        assert verify_password(session, "lead", "s3cret pw for the QA") is not None
+        olga = verify_password(session, "olga", "her-pw-is-long")
         assert olga is not None and (olga.role, olga.seller) == ("seller", "Ольга")
         assert verify_password(session, "y", "p") is None
