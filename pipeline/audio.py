@@ -87,7 +87,8 @@ def probe(path: Path) -> tuple[int, int, str]:
         raise AudioError(path, f"cannot open audio: {exc}") from exc
 
 
-def _decode(path: Path) -> DecodedAudio:
+def checked(path: Path) -> tuple[int, int, str]:
+    """(channels, sample rate, codec) of a file that is there, whole, and mono or stereo."""
     if not path.exists():
         raise AudioError(path, "file not found (moved or deleted during the run?)")
     if path.stat().st_size == 0:
@@ -96,6 +97,11 @@ def _decode(path: Path) -> DecodedAudio:
     n_channels, rate, codec = probe(path)
     if n_channels > 2:
         raise AudioError(path, f"unsupported channel count {n_channels}: expected mono or stereo")
+    return n_channels, rate, codec
+
+
+def _decode(path: Path) -> DecodedAudio:
+    n_channels, rate, codec = checked(path)
     try:
         if n_channels == 2:
             left, right = decode_audio(str(path), SAMPLE_RATE, split_stereo=True)
@@ -107,11 +113,16 @@ def _decode(path: Path) -> DecodedAudio:
     return DecodedAudio(channels=channels, source_rate=rate, codec=codec)
 
 
-def _usable(decoded: DecodedAudio, path: str | Path) -> DecodedAudio:
-    if decoded.duration_s < 0.5:
-        raise AudioError(path, f"zero-length call: {decoded.duration_s:.2f} s of audio")
-    if all(float(np.max(np.abs(ch))) < _SILENT_PEAK for ch in decoded.channels):
+def check_usable(path: str | Path, duration_s: float, peaks: list[float]) -> None:
+    """A call too short to analyse, or silent on every channel, is refused by name."""
+    if duration_s < 0.5:
+        raise AudioError(path, f"zero-length call: {duration_s:.2f} s of audio")
+    if all(peak < _SILENT_PEAK for peak in peaks):
         raise AudioError(path, "silent call: no sound on any channel")
+
+
+def _usable(decoded: DecodedAudio, path: str | Path) -> DecodedAudio:
+    check_usable(path, decoded.duration_s, [float(np.max(np.abs(ch))) if ch.size else 0.0 for ch in decoded.channels])
     return decoded
 
 

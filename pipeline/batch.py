@@ -23,7 +23,8 @@ from checks.analyze import analyze_transcript
 from checks.text.matching import best_match
 from checks.standard import Standard
 from checks.text.normalise import normalise_text
-from pipeline.audio import AudioError, DecodedAudio, load_audio, load_legs
+from pipeline.audio import AudioError, DecodedAudio, checked, load_audio
+from pipeline.audio_stream import StreamedCall, stream_audio, stream_legs
 from pipeline.phone.context import PhoneContext
 from pipeline.phone.errors import MetadataError
 from pipeline.phone.legs import LegPair, pair_legs, split_leg
@@ -76,8 +77,15 @@ def group_calls(paths: list[Path]) -> list[CallFiles]:
     return sorted(calls, key=lambda c: c.path)
 
 
-def load_call_audio(call: CallFiles) -> DecodedAudio:
-    return load_legs(*call.files) if call.legs else load_audio(call.path)
+def load_call_audio(call: CallFiles | Path) -> DecodedAudio | StreamedCall:
+    """A two-channel call is measured and then read a block at a time (an hour-long call
+    would otherwise sit in memory whole); a mono call is decoded whole."""
+    call = call if isinstance(call, CallFiles) else CallFiles(call)
+    if call.legs:
+        return stream_legs(*call.files)
+    if checked(call.path)[0] == 2:
+        return stream_audio(call.path)
+    return load_audio(call.path)
 
 
 def fingerprint(call: CallFiles | Path) -> Recording:
@@ -111,7 +119,7 @@ def greeting_scorer(standard: Standard) -> Callable[[str], float]:
     return score
 
 
-def transcribe_audio(audio: DecodedAudio, options: TranscriptionOptions, standard: Standard) -> Transcript:
+def transcribe_audio(audio: DecodedAudio | StreamedCall, options: TranscriptionOptions, standard: Standard) -> Transcript:
     """Transcribe with the standard's vocabulary and greeting (to tell the seller's channel)."""
     return transcribe(audio, options.with_hotwords(standard.hotwords()), greeting_scorer(standard))
 
@@ -122,7 +130,7 @@ def cached_with_roles(transcript: Transcript, options: TranscriptionOptions, sta
 
 
 def transcribe_file(path: Path, options: TranscriptionOptions, standard: Standard) -> Transcript:
-    return transcribe_audio(load_audio(path), options, standard)
+    return transcribe_audio(load_call_audio(path), options, standard)
 
 
 def cached_transcriber(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from pipeline.audio import SAMPLE_RATE, DecodedAudio
+from pipeline.audio_stream import ChannelReader, StreamedCall
 from pipeline.engines import engine_for
 from pipeline.engines.common import DecodedSegment
 from pipeline.hallucination import rejection_reason
@@ -23,6 +24,8 @@ from pipeline.settings import TranscriptionOptions
 from pipeline.vad import Region, speech_regions
 
 log = logging.getLogger(__name__)
+# a channel's samples: the decoded array, or read forward from the file (long calls)
+ChannelSamples = np.ndarray | ChannelReader
 
 # the longest stretch given to the engine at once (see decode_in_chunks)
 CHUNK_S = 600.0
@@ -55,32 +58,48 @@ class _Piece:
     turn: int  # index of the turn (regions merged over short pauses) it belongs to
 
 
-def _compact(samples: np.ndarray, voice: tuple[Region, ...], turn_gap_s: float) -> tuple[np.ndarray, list[_Piece]]:
-    """Only the speech regions, joined by short silences.
+# where a piece's samples lie: (first sample in the compacted audio, first sample in the channel, count)
+_Span = tuple[int, int, int]
+
+
+def _layout(voice: tuple[Region, ...], turn_gap_s: float) -> tuple[list[_Piece], list[_Span]]:
+    """Where each speech region goes in the compacted audio: only the speech, joined by short silences.
 
     A stereo channel is about half silence: dropping it halves the work and
     leaves Whisper nothing to invent text on. Turns (regions more than
     `turn_gap_s` apart) are joined by a longer silence than the pauses inside
     a turn, so that Whisper's word times cannot slip from one turn to the next.
+    The samples are laid out later, a chunk at a time (`_compact_part`).
     """
     pieces: list[_Piece] = []
-    chunks: list[np.ndarray] = []
-    cursor, turn, previous_end = 0.0, -1, -1e9
+    spans: list[_Span] = []
+    cursor, at, turn, previous_end = 0.0, 0, -1, -1e9
     for start, end in voice:
         a, b = int(start * SAMPLE_RATE), int(end * SAMPLE_RATE)
         if b <= a:
             continue
         new_turn = start - previous_end > turn_gap_s
-        if chunks:
-            gap = np.zeros(int((_TURN_JOIN_S if new_turn else _PAUSE_JOIN_S) * SAMPLE_RATE), dtype=np.float32)
-            chunks.append(gap)
-            cursor += len(gap) / SAMPLE_RATE
+        if pieces:
+            gap = int((_TURN_JOIN_S if new_turn else _PAUSE_JOIN_S) * SAMPLE_RATE)
+            cursor += gap / SAMPLE_RATE
+            at += gap
         turn += new_turn
         previous_end = end
         pieces.append(_Piece(cursor, start, (b - a) / SAMPLE_RATE, turn))
-        chunks.append(samples[a:b])
+        spans.append((at, a, b - a))
         cursor += (b - a) / SAMPLE_RATE
-    return (np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)), pieces
+        at += b - a
+    return pieces, spans
+
+
+def _compact_part(samples: ChannelSamples, spans: list[_Span], first: int, last: int) -> np.ndarray:
+    """Samples [first, last) of the compacted audio: the spans' samples, silence between them."""
+    out = np.zeros(max(0, last - first), dtype=np.float32)
+    for at, source, count in spans:
+        lo, hi = max(first, at), min(last, at + count)
+        if lo < hi:
+            out[lo - first:hi - first] = samples[source + lo - at:source + hi - at]
+    return out
 
 
 def _piece_at(t: float, pieces: list[_Piece]) -> _Piece:
@@ -130,18 +149,25 @@ def chunk_bounds(pieces: list[_Piece], total_s: float, max_s: float = CHUNK_S) -
     return bounds
 
 
-def decode_in_chunks(samples: np.ndarray, pieces: list[_Piece], options: TranscriptionOptions) -> list[DecodedSegment]:
-    """The engine's segments for `samples`, decoded a chunk at a time.
+def decode_in_chunks(samples: ChannelSamples, pieces: list[_Piece], options: TranscriptionOptions,
+                     spans: list[_Span] | None = None) -> list[DecodedSegment]:
+    """The engine's segments for the compacted audio, decoded a chunk at a time.
 
     Whisper's feature extraction holds a spectrogram of everything it is given: for an
     hour of audio, gigabytes. Chunks of `CHUNK_S` keep that bounded; calls shorter than
-    a chunk go whole, as before.
+    a chunk go whole, as before. Without `spans`, `samples` is the compacted audio
+    itself; with them, each chunk is laid out from the channel's samples as it is
+    needed, so a streamed channel (`ChannelReader`) is read once, forward, and the
+    compacted audio of a whole call never exists at once.
     """
     engine = engine_for(options)
+    spans = spans if spans is not None else [(0, 0, len(samples))]
+    total = spans[-1][0] + spans[-1][2] if spans else 0
     out: list[DecodedSegment] = []
-    for start, end in chunk_bounds(pieces, len(samples) / SAMPLE_RATE):
-        part = samples[int(round(start * SAMPLE_RATE)):int(round(end * SAMPLE_RATE))]
+    for start, end in chunk_bounds(pieces, total / SAMPLE_RATE, CHUNK_S):
+        part = _compact_part(samples, spans, int(round(start * SAMPLE_RATE)), min(total, int(round(end * SAMPLE_RATE))))
         out += [segment if start == 0 else _shifted(segment, start) for segment in engine.decode(part, options)]
+        del part  # the next chunk's audio and spectrogram need the room
     return out
 
 
@@ -151,7 +177,7 @@ def _shifted(segment: DecodedSegment, by: float) -> DecodedSegment:
 
 
 def transcribe_channel(
-    samples: np.ndarray, channel: int, voice: tuple[Region, ...], options: TranscriptionOptions
+    samples: ChannelSamples, channel: int, voice: tuple[Region, ...], options: TranscriptionOptions
 ) -> ChannelText:
     """Transcribe one channel's speech regions; one utterance per turn.
 
@@ -162,14 +188,15 @@ def transcribe_channel(
     """
     if not voice:
         return ChannelText(channel, (), 0)
-    compact, pieces = _compact(samples, voice, options.turn_gap_s)
+    pieces, spans = _layout(voice, options.turn_gap_s)
     if options.speech_regions_only:
         guard_voice = None  # the compacted audio is all speech region
     else:
         # the whole channel, silences included (README «Speed» measures both): the regions
         # stay where they are and the guard checks each segment against them
-        compact, pieces, guard_voice = samples, [replace(p, compact_start=p.orig_start) for p in pieces], voice
-    segments = decode_in_chunks(compact, pieces, options)
+        pieces, guard_voice = [replace(p, compact_start=p.orig_start) for p in pieces], voice
+        spans = [(0, 0, len(samples))]
+    segments = decode_in_chunks(samples, pieces, options, spans)
     prompt_words = frozenset(options.hotwords.lower().split()) if options.vocabulary_bias != "off" else frozenset()
     words: list[tuple[int, Word]] = []
     dropped = 0
@@ -229,12 +256,17 @@ def assign_roles(
 
 
 def transcribe(
-    audio: DecodedAudio,
+    audio: DecodedAudio | StreamedCall,
     options: TranscriptionOptions,
     greeting_score: Callable[[str], float] = lambda _text: 0.0,
 ) -> Transcript:
-    voice = tuple(speech_regions(ch) for ch in audio.channels)
-    jobs = [(ch, i, voice[i], options) for i, ch in enumerate(audio.channels)]
+    if isinstance(audio, StreamedCall):  # measured in one pass; each channel is read again as it is transcribed
+        voice = audio.voice()
+        sources: list[ChannelSamples] = [audio.reader(i) for i in range(len(audio.channels))]
+    else:
+        voice = tuple(speech_regions(ch) for ch in audio.channels)
+        sources = list(audio.channels)
+    jobs = [(ch, i, voice[i], options) for i, ch in enumerate(sources)]
     if options.parallel_channels and len(jobs) > 1:
         with ThreadPoolExecutor(len(jobs)) as pool:
             per_channel = list(pool.map(lambda job: transcribe_channel(*job), jobs))

@@ -41,7 +41,12 @@ def frame_levels_db(samples: np.ndarray, frame_s: float) -> np.ndarray:
 
 
 def speech_regions(samples: np.ndarray, options: VadOptions = VadOptions()) -> tuple[Region, ...]:
-    levels = frame_levels_db(samples, options.frame_s)
+    return regions_from_levels(frame_levels_db(samples, options.frame_s), len(samples) / SAMPLE_RATE, options)
+
+
+def regions_from_levels(levels: np.ndarray, duration: float, options: VadOptions = VadOptions()) -> tuple[Region, ...]:
+    """The regions of a channel `duration` seconds long whose frame levels are `levels`
+    (a long call's levels are measured while it streams, without holding its samples)."""
     if levels.size == 0:
         return ()
     floor = float(np.percentile(levels, 10))
@@ -55,7 +60,6 @@ def speech_regions(samples: np.ndarray, options: VadOptions = VadOptions()) -> t
             regions[-1][1] = end
         else:
             regions.append([start, end])
-    duration = len(samples) / SAMPLE_RATE
     return tuple(
         (round(max(0.0, s - options.pad_s), 3), round(min(duration, e + options.pad_s), 3))
         for s, e in regions
