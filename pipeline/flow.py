@@ -8,7 +8,6 @@ the night's run.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -42,6 +41,7 @@ from pipeline.batch import (
 from pipeline.phone.cdr import SkippedRow
 from pipeline.phone.context import PhoneContext, load_phone_context
 from pipeline.phone.missed import MissedCall, missed_calls
+from pipeline.orchestration.run import usable_cores
 from pipeline.progress import CallProgress
 from pipeline.reports.current import DEFAULT_REPORTS_DIR, write_current_reports
 from pipeline.settings import TranscriptionOptions, options_from_env
@@ -210,7 +210,7 @@ def analyse_in_order(calls: list[tuple[CallFiles, PhoneFacts]], standard: Standa
 
 def worker_options(options: TranscriptionOptions, workers: int) -> TranscriptionOptions:
     """The machine's cores shared among the workers: more threads than cores only contend."""
-    threads = max(1, (os.cpu_count() or 1) // workers)
+    threads = max(1, usable_cores() // workers)
     return replace(options, cpu_threads=threads, parallel_channels=options.parallel_channels and threads >= 2)
 
 

@@ -202,3 +202,13 @@ def test_a_worker_killed_in_the_middle_of_a_call_loses_nothing(tmp_path: Path) -
             claims_left = session.scalar(select(func.count()).select_from(ClaimRow))
         sessions.kw["bind"].dispose()
     assert (analysed, failures, claims_left) == (len(calls), 0, 0), log.read_text()[-3000:]
+
+
+def test_more_workers_than_the_cores_can_feed_are_named_with_the_reason() -> None:
+    from pipeline.orchestration.run import too_many_workers
+
+    assert too_many_workers(1, 1) is None and too_many_workers(1, 2) is None
+    assert too_many_workers(4, 8) is None
+    note = too_many_workers(2, 2)
+    assert note is not None and "--workers 2 on 2 core(s)" in note and "use --workers 1" in note
+    assert "use --workers 4" in (too_many_workers(5, 8) or "")

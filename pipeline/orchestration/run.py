@@ -21,6 +21,30 @@ def check_settings() -> None:
     startup_timeout_s()
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (a container's or taskset's share, not the machine's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def too_many_workers(workers: int, cores: int) -> str | None:
+    """Why `workers` would be slower than fewer on `cores`, or None when they fit.
+
+    One worker already keeps two cores busy: a stereo call's channels are decoded side by
+    side. A worker beyond cores / 2 then gains no core; it only adds its own process, model
+    and start-up, and contends with the analysis, which runs in the flow's process. Measured
+    on 2 cores: 2 workers took 1.4x as long as 1 (docs/speed.md).
+    """
+    fitting = max(1, cores // 2)
+    if workers <= fitting:
+        return None
+    return (f"--workers {workers} on {cores} core(s): each worker needs 2 cores (one per channel), so more than "
+            f"{fitting} only add processes, models and start-up (2 workers on 2 cores measured 1.4x slower "
+            f"than 1); use --workers {fitting}, or more machines (callqa worker)")
+
+
 class NoSchedulerError(RuntimeError):
     """`serve` was asked to schedule where nothing would ever fire."""
 
