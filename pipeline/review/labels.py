@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 SEVERITY_TITLES: dict[str, str] = {
@@ -76,6 +77,40 @@ def flag_reason(reason: str) -> str:
     return reason
 
 
+def _num(match: re.Match[str], name: str) -> str:
+    return match[name].replace(".", ",")
+
+
+# (pattern, Russian) for the checks' English evidence and reference texts; quotes in «» pass through
+_PHRASES: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) for p, r in (
+    (r"^no phrase of stage «(?P<s>[^»]*)» was found$", lambda m: f"ни одной фразы этапа «{m['s']}» не найдено"),
+    (r"^«(?P<a>[^»]*)» came after «(?P<b>[^»]*)»: ", lambda m: f"«{m['a']}» прозвучал после «{m['b']}»: "),
+    (r"^the seller talked (?P<p>\d+%) of the time$", lambda m: f"продавец говорил {m['p']} времени"),
+    (r"^at most (?P<p>\d+%) \(benchmark (?P<b>\d+%)\)$", lambda m: f"не больше {m['p']} (ориентир {m['b']})"),
+    (r"^(?P<n>[\d.]+) s of talk-over$", lambda m: f"{_num(m, 'n')} с одновременной речи"),
+    (r"^talk-over under (?P<n>[\d.]+) s$", lambda m: f"одновременная речь меньше {_num(m, 'n')} с"),
+    (r"^(?P<n>[\d.]+) s hold after ", lambda m: f"удержание {_num(m, 'n')} с после "),
+    (r"^announced holds up to (?P<n>[\d.]+) s$", lambda m: f"объявленное удержание до {_num(m, 'n')} с"),
+    (r"^(?P<n>[\d.]+) s of silence after ", lambda m: f"{_num(m, 'n')} с тишины после "),
+    (r"^dead air from (?P<n>[\d.]+) s \(unannounced\)$", lambda m: f"тишина от {_num(m, 'n')} с без предупреждения"),
+    (r"^(?P<n>[\d.]+) s before answering ", lambda m: f"{_num(m, 'n')} с до ответа на "),
+    (r"^answer within (?P<n>[\d.]+) s$", lambda m: f"ответ в пределах {_num(m, 'n')} с"),
+    (r"^(?P<n>\d+) holds in one call$", lambda m: f"удержаний за звонок: {m['n']}"),
+    (r"^at most (?P<n>\d+) holds$", lambda m: f"не больше {m['n']} удержаний"),
+    (r"^an on-topic answer within (?P<n>\d+) seller turns$", lambda m: f"ответ по теме в пределах {m['n']} реплик продавца"),
+    (r"^one seller per client within (?P<n>\d+) days$", lambda m: f"один продавец на клиента в пределах {m['n']} дней"),
+    (r": the knowledge base answers it: ", lambda m: ": ответ из базы знаний: "),
+    (r" \(knowledge base: ", lambda m: " (база знаний: "),
+))
+
+
+def evidence_text(text: str) -> str:
+    """A check's English evidence or reference in Russian, where its wording is known; else as it is."""
+    for pattern, russian in _PHRASES:
+        text = pattern.sub(russian, text)
+    return text
+
+
 def local_time(moment: datetime | None, zone: str) -> str:
     """«05.12.2026 14:03» in the company's zone; a stored time without a zone is UTC (how storage writes it)."""
     if moment is None:
@@ -113,5 +148,5 @@ def ru_day(value: date | None) -> str:
 
 
 __all__ = ["ACTION_TITLES", "DEFAULT_DISMISS_REASONS", "FINDING_TITLES", "ROLE_TITLES", "SEVERITY_TITLES",
-           "SPEAKER_TITLES", "decimal_ru", "finding_title", "flag_reason", "local_time", "parse_day", "ru_day",
+           "SPEAKER_TITLES", "decimal_ru", "evidence_text", "finding_title", "flag_reason", "local_time", "parse_day", "ru_day",
            "zone_label"]

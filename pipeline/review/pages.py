@@ -27,6 +27,7 @@ from pipeline.review.labels import (
     ROLE_TITLES,
     SEVERITY_TITLES,
     SPEAKER_TITLES,
+    evidence_text,
     finding_title,
     flag_reason,
     local_time,
@@ -75,7 +76,8 @@ TEMPLATES.env.filters.update(
     mmss=_mmss, basename=lambda path: Path(str(path)).name, percent=_percent, number=_number,
     action_label=lambda kind: ACTION_TITLES.get(kind, kind), severity_label=lambda s: SEVERITY_TITLES.get(s, s),
     speaker_label=lambda speaker: SPEAKER_TITLES.get(speaker, speaker), finding_title=finding_title,
-    role_label=lambda role: ROLE_TITLES.get(role, role), flag_reason=flag_reason, ru_day=ru_day)
+    role_label=lambda role: ROLE_TITLES.get(role, role), flag_reason=flag_reason, ru_day=ru_day,
+    evidence=evidence_text)
 router = APIRouter(include_in_schema=False)
 Who = Annotated[SignedIn, Depends(signed)]
 
