@@ -529,6 +529,9 @@ def user_add(
     if role not in USER_ROLES:
         err.print(f"--role {role}: expected one of {', '.join(USER_ROLES)}", markup=False, style="red")
         raise typer.Exit(2)
+    if (role == "seller") != bool(seller):  # said before the password is asked for
+        err.print("--seller: needed with --role seller, and only with it", markup=False, style="red")
+        raise typer.Exit(2)
     password = _new_password(password_stdin)
     user = _users_or_exit(db, lambda s: create_user(s, name, role, password, seller, create_seller))
     console.print(f"user {user.name} ({user.role}{', ' + user.seller if user.seller else ''}) added", markup=False)

@@ -91,6 +91,8 @@ def existing_seller(session: Session, name: str, create: bool = False) -> str:
 def create_user(session: Session, name: str, role: str, password: str, seller: str | None = None,
                 create_seller: bool = False) -> User:
     """`add_user` under the password policy, with a seller that exists (or `create_seller`)."""
+    if role == "seller" and not seller:
+        raise ValueError("seller: a user with role seller must name their seller (--seller)")
     check_password(password, name)
     if seller and role == "seller":
         seller = existing_seller(session, seller, create_seller)
