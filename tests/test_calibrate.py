@@ -335,6 +335,10 @@ def test_a_confirmed_wrong_answer_gives_its_question_to_the_fact() -> None:
     fact = next(f for f in new.knowledge_base if f.id == "delivery_podolsk")
     assert fact.example_questions[-1] == "а привезти в подольск во сколько обойдется"
     assert fact_question_proposals([dismissed], standard)[1] == []
+    # the check took a request for the question: no sentence of it asks, so it teaches the fact nothing
+    request = call(("client", 3.0, "Да, добрый день. Меня интересует газобетон, хочу узнать условия."),
+                   ("seller", 7.0, "В Подольск привезём за три тысячи."))
+    assert fact_question_proposals([labelled("request", request, {}, ((wrong(3.0), True),))], standard)[1] == []
 
 
 # --- the new file ------------------------------------------------------------------------

@@ -17,11 +17,13 @@ disagreements it removed.
   examples and the neutral lines stay under (the automatic calibration keeps 95% out); up
   to just above a wrongly found call's sentence.
 - A confirmed `wrong_answer` or `ignored_question` that names its fact gives the client's
-  question as an example question of that fact, unless the fact has it already.
+  question (the line's last sentence ending in «?»; a line with none gives nothing) as an
+  example question of that fact, unless the fact has it already.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -41,6 +43,7 @@ FLOOR_QUANTILE = 0.90
 # a missed sentence is taken in just above the threshold it sets
 BELOW = 1e-4
 FACT_FINDINGS = ("wrong_answer", "ignored_question")
+_SENTENCES = re.compile(r"(?<=[.!?…])\s+")
 
 
 @dataclass(frozen=True)
@@ -259,6 +262,14 @@ def _question_of(call: ReviewedCall, finding_type: str, details: dict[str, objec
     return next((u.text for u in call.transcript.utterances if u.speaker == "client" and abs(u.start - at) < 1e-3), None)
 
 
+def _asked_sentence(line: str) -> str | None:
+    """The line's last sentence that ends in «?»: the finding's line may be a request that the
+    check took as the question («меня интересует газобетон, хочу узнать условия»), and that is
+    no example of a question about the fact."""
+    asked = [p for p in _SENTENCES.split(line.strip()) if p.rstrip().endswith("?")]
+    return asked[-1] if asked else None
+
+
 def fact_question_proposals(calls: Sequence[ReviewedCall], standard: Standard) -> tuple[Standard, list[Proposal]]:
     facts = {f.id: f for f in standard.knowledge_base}
     proposals: list[Proposal] = []
@@ -269,13 +280,15 @@ def fact_question_proposals(calls: Sequence[ReviewedCall], standard: Standard) -
             if f.type not in FACT_FINDINGS or not label.confirmed or fact is None:
                 continue
             question = _question_of(call, f.type, f.details, f.start)
-            sentence = clean(question) if question else ""
+            asked = _asked_sentence(question or "")
+            sentence = clean(asked) if asked else ""
             if not sentence or sentence in (clean(q) for q in fact.example_questions):
                 continue
             fact = facts[fact.id] = fact.model_copy(update={"example_questions": [*fact.example_questions, sentence]})
             proposals.append(Proposal("example_question", fact.id, sentence,
                                       (Source(call.where(f.start), question or "", label.decision.describe()),),
-                                      f"a {f.type} finding on this fact the QA lead let stand"))
+                                      f"the client's question of {'an' if f.type[0] in 'aeiou' else 'a'} {f.type} finding on "
+                                      "this fact that the QA lead let stand"))
     kb = [facts[f.id] for f in standard.knowledge_base]
     return standard.model_copy(update={"knowledge_base": kb}), proposals
 
