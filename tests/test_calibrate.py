@@ -149,6 +149,7 @@ def test_calibrate_never_overwrites_the_input_or_an_earlier_proposal(empty_datab
     target = tmp_path / "mine.yaml"
     assert run_cli("--standard", str(standard_copy), "--db", url, "--out", str(target)).exit_code == 0
     assert load_standard(target).standard.version == str(int(load_standard(standard_copy).standard.version) + 1)
+    assert "(--standard mine.yaml)" in target.read_text(encoding="utf-8")  # the header names the file it is in
     again = run_cli("--standard", str(standard_copy), "--db", url, "--out", str(target))
     assert again.exit_code == 2 and "exists" in again.output
     itself = run_cli("--standard", str(standard_copy), "--db", url, "--out", str(standard_copy))

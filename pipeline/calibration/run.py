@@ -38,7 +38,7 @@ def describe(proposal: Proposal) -> str:
     return f"{what} ({sources + '; ' if sources else ''}{proposal.why})"
 
 
-def header_lines(standard_file: Path, standard: Standard, version: str, db_shown: str,
+def header_lines(standard_file: Path, target: Path, standard: Standard, version: str, db_shown: str,
                  calls: Sequence[ReviewedCall], calibration: Calibration, rows: list[Row]) -> list[str]:
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     before, after = rows[0].before, rows[0].after
@@ -47,7 +47,7 @@ def header_lines(standard_file: Path, standard: Standard, version: str, db_shown
              f"{standard.standard.version} ({standard_file.name}),",
              f"on {len(calls)} reviewed call(s) (analysed under version {reviewed}) in {db_shown}.",
              "Nothing is in use until a person accepts it:",
-             f"read it, then point callqa at this file (--standard {default_output(standard_file, version).name}).",
+             f"read it, then point callqa at this file (--standard {target.name}).",
              "Proposed:",
              *(f"  - {describe(p)}" for p in calibration.proposals),
              f"All stages on those calls: precision {_ratio(before.precision)} → {_ratio(after.precision)}, "
@@ -69,7 +69,7 @@ def calibrate(standard_file: Path, standard: Standard, db: str | None, out: Path
     target = out or default_output(standard_file, version)
     shown = make_url(db or database_url()).render_as_string(hide_password=True)
     text = new_version_text(standard_file.read_text(encoding="utf-8"), str(target), version, calibration.proposals,
-                            header_lines(standard_file, standard, version, shown, calls, calibration, rows))
+                            header_lines(standard_file, target, standard, version, shown, calls, calibration, rows))
     write_new_version(standard_file, target, text)
     return CalibrationResult(len(calls), calibration, rows, target, version)
 
