@@ -272,6 +272,7 @@ def test_a_threshold_moves_down_for_a_missed_stage_and_up_for_a_false_one() -> N
     down = threshold_proposals(Detector(missed, standard), standard).proposals
     assert [(p.kind, p.target) for p in down] == [("threshold", "farewell")]
     assert floor <= float(down[0].value) < auto
+    assert down[0].sources[0].where.startswith("missed at 34.0 s") and "stage_present by lead" in down[0].sources[0].decision
     # found by meaning alone («спасибо что позвонили удачи» near «спасибо за звонок»), marked absent
     wrong = [labelled("wrong", _call(MEETING, "Спасибо, что позвонили, удачи."), {"farewell": False}), no_farewell]
     up = threshold_proposals(Detector(wrong, standard), standard)

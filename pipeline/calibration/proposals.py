@@ -247,11 +247,28 @@ def _threshold_proposals(detector: Detector, state: _State, proposals: list[Prop
             if tried is not None and (best is None or tried.errors < best[0].errors):
                 best = (tried, value)
         if best is not None:
+            sources = _fixed_by(detector, state, best[0], stage)
             before, (state, value) = state.errors, best
-            proposals.append(Proposal("threshold", stage.id, round(value, 4), (),
+            proposals.append(Proposal("threshold", stage.id, round(value, 4), sources,
                                       f"calibrated {auto:.4f} (floor {floor:.4f}); stage disagreements on the "
                                       f"reviewed calls {before} → {state.errors}"))
     return state
+
+
+def _fixed_by(detector: Detector, before: _State, after: _State, stage: Stage) -> tuple[Source, ...]:
+    """The calls a new threshold makes agree with the lead, each with its sentence nearest the stage."""
+    out = []
+    for n, call in enumerate(detector.calls):
+        label = call.stage(stage.id)
+        old, new = before.hits[n].get(stage.id), after.hits[n].get(stage.id)
+        if label is None or old is None or new is None or old.present == label.present or new.present != label.present:
+            continue
+        found = nearest_sentence(detector.context(n, before.standard), stage, before.hits[n])
+        if found is not None:
+            utt = call.transcript.utterances[found[1]]
+            out.append(Source(call.where(utt.start), utt.text,
+                              f"{label.decision.describe()}; similarity {found[2]:.4f}"))
+    return tuple(out)
 
 
 def _question_of(call: ReviewedCall, finding_type: str, details: dict[str, object], start: float) -> str | None:
