@@ -132,9 +132,10 @@ def bench_long_call(sources: Sequence[Path], minutes: float, standard: Path) -> 
 
 
 def render(runs: Sequence[BatchRun], long: tuple[float, float, float] | None) -> str:
-    lines = [f"Machine: {cpu_line()}", "",
-             "| workers | calls | audio | wall | calls per hour | batch RTF | peak memory (all processes) |",
-             "|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [f"Machine: {cpu_line()}"]
+    if runs:
+        lines += ["", "| workers | calls | audio | wall | calls per hour | batch RTF | peak memory (all processes) |",
+                  "|---:|---:|---:|---:|---:|---:|---:|"]
     lines += [f"| {r.workers} | {r.calls} | {r.audio_s:.0f} s | {r.wall_s:.1f} s | {r.calls_per_hour:.0f} | "
               f"{r.rtf:.3f} | {r.peak_mb:.0f} MB |" for r in runs]
     if long is not None:

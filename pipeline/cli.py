@@ -397,6 +397,7 @@ def bench_batch(
     inbox: Path = typer.Argument(DEFAULT_RECORDINGS / "samples", help="Folder of calls to run the batch over."),
     workers: list[int] = typer.Option([1, 2], "--workers", "-w", help="Worker counts to compare (repeatable)."),
     long_minutes: float = typer.Option(60.0, "--long-minutes", help="Length of the long call measured for memory; 0 skips it."),
+    batch: bool = typer.Option(True, "--batch/--long-only", help="Run the batch with each worker count, or only the long call."),
     standard: Path = StandardOpt,
 ) -> None:
     """The whole nightly batch with 1, 2… workers (calls per hour, memory), and one long call; print Markdown."""
@@ -404,7 +405,7 @@ def bench_batch(
     from pipeline.batch import discover
 
     runs = []
-    for n in workers:
+    for n in workers if batch else []:
         runs.append(bench_workers(inbox, n, standard))
         err.print(f"{n} worker(s): {runs[-1].wall_s:.1f} s", markup=False)
     long = bench_long_call(discover(inbox), long_minutes, standard) if long_minutes > 0 else None

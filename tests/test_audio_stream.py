@@ -157,3 +157,16 @@ def test_memory_does_not_grow_with_the_length_of_the_call(tmp_path: Path, monkey
     # (48 minutes of stereo: 2 x 184 MB of float32)
     assert long_mb < 1.25 * short_mb + 5, (short_mb, long_mb)
     assert long_mb < 120, long_mb
+
+
+@pytest.mark.model
+def test_a_demo_call_gets_the_same_words_read_in_blocks_as_decoded_whole(demo_standard) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.batch import transcribe_audio
+
+    shortest = min(SAMPLES.rglob("*.flac"), key=lambda p: p.stat().st_size)
+    options = TranscriptionOptions()
+    whole = transcribe_audio(load_audio(shortest), options, demo_standard)
+    streamed = transcribe_audio(stream_audio(shortest), options, demo_standard)
+    assert [u.text for u in streamed.utterances] == [u.text for u in whole.utterances]
+    assert streamed == whole  # times, probabilities, roles and voice regions too
+    assert len(whole.utterances) > 5

@@ -40,8 +40,17 @@ class EngineOfMarks:
 def test_segments_of_later_chunks_keep_their_place_in_the_call(monkeypatch: pytest.MonkeyPatch) -> None:
     engine = EngineOfMarks()
     monkeypatch.setattr(transcribe_module, "engine_for", lambda _options: engine)
+    monkeypatch.setattr(transcribe_module, "CHUNK_S", 600.0)
     samples = np.zeros(int(1290 * SAMPLE_RATE), dtype=np.float32)
     segments = decode_in_chunks(samples, pieces(13), TranscriptionOptions())
     assert engine.lengths == pytest.approx([595.0, 600.0, 95.0])
     assert [s.start for s in segments] == pytest.approx([1.0, 596.0, 1196.0])
     assert [s.words[0].end for s in segments] == pytest.approx([1.5, 596.5, 1196.5])
+
+
+def test_a_call_under_five_minutes_goes_to_the_engine_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = EngineOfMarks()
+    monkeypatch.setattr(transcribe_module, "engine_for", lambda _options: engine)
+    samples = np.zeros(int(299 * SAMPLE_RATE), dtype=np.float32)
+    decode_in_chunks(samples, pieces(3, every_s=100.0, length_s=99.0), TranscriptionOptions())
+    assert engine.lengths == pytest.approx([299.0])
