@@ -141,6 +141,23 @@ def test_short_attention_question_is_not_a_question_to_answer(standard):
     assert got == []
 
 
+@pytest.mark.parametrize("question, reply", [
+    ("Пол в квартире вы закроете чем-нибудь?", "Мастера застилают всё плёнкой перед началом."),
+    ("Паллеты обратно забираете?", "Поддоны принимаем назад по залоговой цене."),
+    ("А в выходные к вам можно приехать?", "В субботу и воскресенье склад открыт до обеда."),
+])
+def test_a_reply_in_other_words_close_in_meaning_is_not_ignored(standard, question, reply):
+    # no fact of the knowledge base and no shared word: only the meaning ties the reply to the question
+    got = findings(standard, GREETING, ("client", 5.0, question), ("seller", 9.0, reply), kind="ignored_question")
+    assert got == []
+
+
+def test_a_question_back_is_not_an_answer_by_meaning(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Пол в квартире вы закроете чем-нибудь?"),
+                   ("seller", 9.0, "А сколько у вас комнат?"), kind="ignored_question")
+    assert [f.start for f in got] == [5.0]
+
+
 # --- multitasking_pause -------------------------------------------------------------
 
 def test_dead_air_of_fifteen_seconds(standard):
@@ -251,6 +268,12 @@ def test_booking_a_meeting_with_a_specialist_is_no_absent_colleague(standard):
 def test_a_transfer_in_other_words_is_found_by_its_verb(standard, line):
     got = findings(standard, GREETING, ("seller", 5.0, line), kind="poor_dispatching")
     assert [f.details["kind"] for f in got] == ["transfer_without_template"]
+
+
+@pytest.mark.parametrize("line", ["Давайте я вас переведу на Веру, не отключайтесь.",  # «веру» alone reads as «faith»
+                                  "Сейчас переключу вас на логиста, он доставку посчитает."])
+def test_a_transfer_naming_the_colleague_or_what_they_do_is_fine(standard, line):
+    assert findings(standard, GREETING, ("seller", 5.0, line), kind="poor_dispatching") == []
 
 
 def test_a_transfer_verb_in_another_person_is_no_transfer(standard):

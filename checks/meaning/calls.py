@@ -14,7 +14,7 @@ import numpy as np
 
 from checks.text.matching import PhraseMatch, best_match, match_phrase
 from checks.meaning.encoder import get_encoder
-from checks.meaning.index import MeaningIndex, MeaningMatch, build_index, units
+from checks.meaning.index import MARGIN, NEUTRAL_QUANTILE, MeaningIndex, MeaningMatch, build_index, clean, units
 from checks.meaning.neutral import NEUTRAL_LINES
 from checks.standard import Standard
 from checks.text.normalise import NormText
@@ -43,6 +43,11 @@ class LineVectors:
         start, end = self.spans[line]
         return self._sims[id(index)][start:end]
 
+    def rows(self, line: int) -> np.ndarray:
+        """The vectors of one line's sentences (none for a line too short to compare)."""
+        start, end = self.spans[line]
+        return self.matrix[start:end]
+
     def match(self, index: MeaningIndex, line: int, wanted: str | None = None) -> MeaningMatch | None:
         if id(index) not in self._matches:
             self._matches[id(index)] = tuple(
@@ -61,6 +66,39 @@ def line_vectors(transcript: Transcript) -> LineVectors:
         start = spans[-1][1] if spans else 0
         spans.append((start, start + len(line)))
     return LineVectors(tuple(per_line), matrix, tuple(spans))
+
+
+@dataclass(frozen=True)
+class Nearness:
+    """How near a reply is to a question, and the bar it must reach: the similarity to the
+    question that 95% of the neutral lines stay under. Each question gets its own bar, so a
+    question that every line is somewhat near («а что посоветуете?») asks more of its reply."""
+
+    similarity: float
+    bar: float
+
+    @property
+    def close(self) -> bool:
+        return self.similarity >= self.bar
+
+
+_NEUTRAL_MATRIX: list[np.ndarray] = []
+
+
+def _neutral_matrix() -> np.ndarray:
+    if not _NEUTRAL_MATRIX:
+        _NEUTRAL_MATRIX.append(get_encoder().encode(list(dict.fromkeys(clean(t) for t in NEUTRAL_LINES))))
+    return _NEUTRAL_MATRIX[0]
+
+
+def nearness(lines: LineVectors, question: int, reply: int) -> Nearness | None:
+    """How near line `reply` is in meaning to line `question`; None when either is too short to
+    compare. «Сетку на зиму снять можно?» — «она снимается без инструмента» shares no word."""
+    asked, said = lines.rows(question), lines.rows(reply)
+    if not len(asked) or not len(said):
+        return None
+    bar = float(np.quantile((_neutral_matrix() @ asked.T).max(axis=1), NEUTRAL_QUANTILE)) + MARGIN
+    return Nearness(float((said @ asked.T).max()), bar)
 
 
 # id of the standard → (the standard, its index); the standard is kept so its id is not reused

@@ -13,13 +13,20 @@ happened before.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from checks.meaning.calls import words_or_meaning
 from checks.registry import CallContext, CheckResult, register
 from checks.text.matching import PhraseMatch, best_match, evidence_for
-from checks.text.normalise import NormText, first_person_singular_verb, is_first_name
+from checks.text.normalise import (
+    NormText,
+    first_person_singular_verb,
+    is_first_name,
+    is_third_person_verb,
+    may_be_first_name,
+)
 from pipeline.records import Finding
 
 DEFAULTS: dict[str, list[str]] = {
@@ -42,9 +49,12 @@ DEFAULTS: dict[str, list[str]] = {
     "transfer_verbs": ["перевести", "переводить", "переключить", "переключать", "соединить", "соединять"],
     # a complaint of being passed around in other words than the phrases says it happened before:
     # «уже», «опять», «второй раз», «вчера»
-    "repeat_words": ["уже", "опять", "снова", "второй раз", "третий раз", "который раз", "не первый раз", "надоело",
+    "repeat_words": ["уже", "опять", "снова", "который раз", "не первый раз", "надоело",
                      "сколько можно", "вчера"],
 }
+# «второй раз» is normalised to «2 раз»: a count before «раз» says it again, unless it is one
+_NTH_TIME = re.compile(r"(?<!\S)(?:[2-9]|\d\d+) раз(?!\S)")
+
 # a colleague who «не будет» or «не работает» today is away too; compared as written, two words
 _ABSENT_PAIRS = ("не будет", "не работает", "нет на месте")
 
@@ -61,7 +71,7 @@ def _says_absent(text: NormText, words: list[str]) -> bool:
 
 def _says_again(text: NormText, words: list[str]) -> bool:
     """«уже», «опять», «второй раз»: the client says it is not the first time."""
-    return any(f" {w} " in f" {text.surface} " for w in words)
+    return any(f" {w} " in f" {text.surface} " for w in words) or bool(_NTH_TIME.search(text.surface))
 
 
 def _transfer_verb(text: NormText, verbs: list[str]) -> PhraseMatch | None:
@@ -73,8 +83,23 @@ def _transfer_verb(text: NormText, verbs: list[str]) -> PhraseMatch | None:
     return None
 
 
-def _names_someone(text: NormText) -> bool:
-    return any(is_first_name(t.text) for t in text.tokens if t.text.isalpha())
+def _names_someone(text: NormText, said: str) -> bool:
+    """A given name: by its likely reading, or any reading when written with a capital inside the
+    sentence («переведу вас на Веру»: «веру» alone reads as «faith»)."""
+    inside = [w.strip(".,!?…«»\"") for w in said.split()[1:]]
+    return (any(is_first_name(t.text) for t in text.tokens if t.text.isalpha())
+            or any(w[:1].isupper() and w.isalpha() and may_be_first_name(w) for w in inside))
+
+
+_HE_SHE = frozenset(("он", "она"))
+
+
+def _says_what_they_do(text: NormText) -> bool:
+    """«…она доставку рассчитает», «он ваш район обслуживает»: the colleague's part in the client's
+    matter, said with «он»/«она» and a verb of theirs a few words on, in any words."""
+    toks = text.tokens
+    return any(t.text in _HE_SHE and any(is_third_person_verb(v.text) for v in toks[i + 1:i + 4] if v.text.isalpha())
+               for i, t in enumerate(toks))
 
 
 @register("poor_dispatching", "3", needs_roles=True)
@@ -104,11 +129,12 @@ def poor_dispatching_check(ctx: CallContext, params: Mapping[str, Any]) -> Check
             continue
         # the template may be spread over this line and the next one of the seller
         following = [j for j in range(i + 1, min(i + 3, len(utterances))) if utterances[j].speaker == u.speaker][:1]
-        context = [text] + [ctx.texts[j] for j in following]
+        context = [(text, u.text)] + [(ctx.texts[j], utterances[j].text) for j in following]
         transfer = (best_match(_phrases(params, "transfer_phrases"), text, cutoff)
                     or _transfer_verb(text, _phrases(params, "transfer_verbs")))
         if transfer and not any(
-            _names_someone(t) or best_match(_phrases(params, "explain_phrases"), t, cutoff) for t in context
+            _names_someone(t, said) or _says_what_they_do(t) or best_match(_phrases(params, "explain_phrases"), t, cutoff)
+            for t, said in context
         ):
             add(i, transfer, "transfer_without_template", "a transfer names the colleague or says why")
         absent = words_or_meaning("absent", _phrases(params, "absent_phrases"), text, ctx.meaning, i, cutoff)

@@ -31,13 +31,15 @@ from checks.dialogue.questions import (
     candidate_facts,
     fact_for_exchange,
     fact_keywords_found,
+    is_question,
     misheard_question_word,
     opens_a_question,
     stated_values,
 )
 from checks.dialogue.holds import hold_announced
-from checks.text.matching import best_match
+from checks.meaning.calls import nearness
 from checks.registry import CallContext, CheckResult, register
+from checks.text.matching import best_match
 from checks.standard import Fact
 from checks.text.normalise import NormText, match_key, normalise_text
 from pipeline.records import Finding
@@ -69,7 +71,7 @@ ANSWER_OPENERS = ("конечно", "разумеется", "без пробле
 YES_NO_OPENERS = ("да", "нет", "можно", "нельзя", "есть", "нету", "не получится", "получится")
 
 
-@register("ignored_question", "5", needs_roles=True)
+@register("ignored_question", "6", needs_roles=True)
 def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     turns = int(params.get("answer_turns", 2))
     min_words = int(params.get("min_words", 3))
@@ -142,14 +144,21 @@ def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[
     together = fact_for_exchange(question, answer, kb)
     facts = [fact] if fact else candidate_facts(question, kb) + ([together] if together else [])
     return (_on_topic(question, answer, facts, kb, first_reply)
-            or (first_reply and _first_reply_answers(ctx, question, answer, facts, evasive)))
+            or (first_reply and (_near_in_meaning(ctx, q, a) or _first_reply_answers(ctx, question, answer, facts, evasive))))
+
+
+def _near_in_meaning(ctx: CallContext, q: int, a: int) -> bool:
+    """A first reply close in meaning to the question answers it in other words («сетку на зиму
+    снять можно?» — «она снимается без инструмента»). Not a question back: two questions are near
+    each other to the encoder whatever they ask («монтаж зимой делаете?» — «сколько у вас окон?»);
+    nor a later line, once the seller has moved on: «в четверг к десяти заедете?» is near a
+    question about opening hours and does not answer it."""
+    found = nearness(ctx.meaning, q, a)
+    return found is not None and found.close and not is_question(ctx.transcript.utterances[a], ctx.texts[a])
 
 
 def _on_topic(question: NormText, answer: NormText, facts: list[Fact], kb: list[Fact], first_reply: bool) -> bool:
     if any(_answers_with_a_value(answer, f, first_reply) or fact_keywords_found(f, answer) for f in facts):
-        return True
-    # «полтавы тысячи рублей»: a sum was said, only its first word was lost
-    if any(f.unit != "text" for f in facts) and any(t.text[:1] == "~" for t in answer.tokens):
         return True
     # an address or another text value of the knowledge base answers «куда к вам подъехать?»
     return bool(text_fact_in_reply(answer, kb) or _content_keys(question) & _content_keys(answer))
@@ -164,22 +173,16 @@ def _answers_with_a_value(answer: NormText, fact: Fact, first_reply: bool) -> bo
 def _first_reply_answers(ctx: CallContext, question: NormText, answer: NormText, facts: list[Fact],
                          evasive: list[str]) -> bool:
     """Signs too weak for a later line: a number for «сколько?»; one word of a keyword («в рабочие
-    … трудимся» for «рабочие дни»); a unit whose number was lost («какой процент?» — «с кинембеть
-    процентов»); a word of the address asked for; a knowledge-base topic where recognition left the
-    question's own unknown; a word and a value or unit of another fact (a merged or garbled client
-    line put the question on the wrong fact, or on none); the question's verb under a prefix
-    («даёте?» — «выдаём»); or the reply's form («конечно…», «не знаю», «соединяю»)."""
-    kb = ctx.standard.knowledge_base
+    … трудимся» for «рабочие дни»); a word of the address asked for; the question's verb under a
+    prefix («даёте?» — «выдаём»); or the reply's form («конечно…», «не знаю», «соединяю»). What
+    recognition garbled in one call or another (a sum with its first word lost, «с кинембеть
+    процентов», a question that lost its topic) is left to the reply's meaning (`_near_in_meaning`)."""
     said_units = _units_named(answer)
-    return (any(names_a_keyword_word(f, answer) or f.unit in said_units or _names_a_value_word(f, answer)
-                for f in facts)
+    return (any(names_a_keyword_word(f, answer) or _names_a_value_word(f, answer) for f in facts)
             # a number answers «сколько?» about something the knowledge base does not know; for a
             # known fact only a value of its unit does («в четыре часа» is no price)
             or (not facts and asks_amount(question) and any(t.text[:1].isdigit() or t.text[:1] == "~" for t in answer.tokens))
             or (not facts and bool(said_units) and (asks_amount(question) or bool(said_units & _units_named(question))))
-            or (not facts and any(fact_keywords_found(f, answer) for f in kb))
-            or any((f.unit in said_units or stated_values(answer, f.unit)) and names_a_keyword_word(f, answer)
-                   for f in kb)
             or _same_verb_under_a_prefix(question, answer)
             or _replies_by_form(ctx, question, answer, evasive))
 

@@ -84,6 +84,22 @@ def is_second_person_verb(word: str) -> bool:
 
 
 @lru_cache(maxsize=8192)
+def is_third_person_verb(word: str) -> bool:
+    """«рассчитает», «занимается»: a verb that says what «он» or «она» does or will do."""
+    lemmatizer = nlp().get_pipe("callqa_lemmatizer")
+    best = lemmatizer._morph.parse(word)[0]  # type: ignore[attr-defined]
+    return best.tag.POS == "VERB" and best.tag.person == "3per"
+
+
+@lru_cache(maxsize=8192)
+def may_be_first_name(word: str) -> bool:
+    """Any reading of the word is a given name, however rare: «Веру» is far more often «faith»,
+    so only a capital in the middle of a sentence can tell (`is_first_name` asks for more)."""
+    lemmatizer = nlp().get_pipe("callqa_lemmatizer")
+    return any("Name" in p.tag for p in lemmatizer._morph.parse(word.lower()))  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=8192)
 def first_person_singular_verb(word: str) -> str | None:
     """The infinitive of «загляну», «заглянусь» (without «-ся»), or None for any other form."""
     lemmatizer = nlp().get_pipe("callqa_lemmatizer")
