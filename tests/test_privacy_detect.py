@@ -61,6 +61,7 @@ def test_snils_and_inn_by_cue_and_by_checksum() -> None:
     assert found("ИНН 7707083893.") == [("inn", "7707083893")]
     assert classify("500100732259", None) == "inn"  # twelve digits that pass the ИНН check
     assert classify("500100732258", None) is None
+    assert classify("500100732258", None, fallback=True) == "phone"  # twelve digits nothing explains
 
 
 def test_email_written_and_spelt_out() -> None:
@@ -114,7 +115,7 @@ def test_spans_get_seconds_from_the_words_and_the_line_before_from_the_call() ->
     t = call(("seller", 0.0, "Продиктуйте номер карты."), ("client", 2.0, "4276 3801 2345 6789, и всё."))
     spans = detect_personal_data(t, COMPANY)
     words = t.utterances[1].words
-    assert spans == [PersonalSpan("card", 1, 0, 19, words[0].start, words[3].end, "numbers@1")]
+    assert spans == [PersonalSpan("card", 1, 0, 19, words[0].start, words[3].end, "numbers@2")]
 
 
 @pytest.mark.parametrize("text", [

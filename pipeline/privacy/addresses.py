@@ -18,7 +18,7 @@ from pipeline.privacy.morph import cannot_be_name, lemma
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, gap, tokenize
 
-DETECTOR = "address@1"
+DETECTOR = "address@2"
 
 _STREET = re.compile(
     r"ул|улиц[аеуыи]|улицей|проспект[аеу]?|пр-т|переул(?:ок|ке|ка|ку)|шоссе|бульвар[аеу]?|набережн(?:ая|ой|ую)"
@@ -53,6 +53,12 @@ def _street(text: str, tokens: list[Token], i: int) -> tuple[int, int] | None:
     while j + 1 < len(tokens) and j - i < 3 and _named(tokens[j + 1]) and _joined(text, tokens, j, j + 1):
         j += 1
     if j > i:
+        return i, j
+    # a name in lower case counts when a house follows: «проспект мира, дом 120», «улица молодежная 46»
+    while j + 1 < len(tokens) and j - i < 2 and tokens[j + 1].text.isalpha() and _joined(text, tokens, j, j + 1) \
+            and not _HOUSE.fullmatch(tokens[j + 1].text) and not cannot_be_name(tokens[j + 1].raw):
+        j += 1
+    if j > i and j + 1 < len(tokens) and (_HOUSE.fullmatch(tokens[j + 1].text) or _is_number(tokens[j + 1])):
         return i, j
     prev = tokens[i - 1] if i > 0 else None
     if prev and _joined(text, tokens, i - 1, i) and (prev.raw[:1].isupper() or _ADJ_END.match(prev.text)) \

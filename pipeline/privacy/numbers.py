@@ -27,19 +27,22 @@ from pipeline.privacy.checksums import inn_ok, luhn_ok, snils_ok
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, gap, tokenize
 
-DETECTOR = "numbers@1"
+DETECTOR = "numbers@2"
 
 # words that may stand between two groups of one number: «серия 46 12, номер 345678»
-_CONNECTORS = frozenset({"номер", "тире", "дефис"})
+_CONNECTORS = frozenset({"номер", "№", "тире", "дефис"})
 _PLUS = frozenset({"+", "плюс"})
 # the nearest of these before a run says what it is; stems, matched at a word's start
 _CUES: tuple[tuple[str, str], ...] = (
     ("phone", r"телефон|тел|мобильн|сотов|городск|рабоч|позвон|перезвон|звонит|набер|номерок|связ"),
     ("card", r"карт[аеуыо]|картой|карточк"),
     ("passport", r"паспорт|сери[яиюей]"),
-    ("snils", r"снилс"),
+    ("snils", r"снил"),  # Whisper drops the last letter: «номер снил 123…»
     ("inn", r"инн"),
     ("other", r"заказ|заявк|договор|сч[её]т|артикул|накладн|чек|код|промокод|квартир|дом|корпус|офис"),
+    # «мой номер», «второй номер»: a phone, unless another cue stands right by it («заказ номер»);
+    # «номер заказа» has its cue after it, which is nearer to the digits anyway
+    ("number", r"номер|№"),
 )
 _CUE_RE = re.compile(r"(?<![а-яё])(?:" + "|".join(f"(?P<{kind}>{stems})" for kind, stems in _CUES) + ")",
                      re.IGNORECASE)
@@ -94,21 +97,28 @@ def _runs(tokens: list[Token], groups: list[_Group]) -> list[list[_Group]]:
 
 
 def _nearest_cue(context: str) -> str | None:
-    last = None
+    last, last_end = None, -1000
     for m in _CUE_RE.finditer(context):
-        last = m.lastgroup
+        if m.lastgroup != "number":
+            last = m.lastgroup
+        elif last is None or m.start() - last_end > 20:
+            last = "phone"
+        last_end = m.end()
     return last
 
 
-def classify(digits: str, cue: str | None) -> str | None:
-    """The type of personal data a run of digits is, or None."""
+def classify(digits: str, cue: str | None, fallback: bool = False) -> str | None:
+    """The type of personal data a run of digits is, or None; with `fallback`, any run of ten
+    digits or more is one (the caller tries that after nothing shorter in the run was)."""
     n = len(digits)
+    # after a cue, a digit or two more or fewer than the type has: Whisper drops and doubles digits
+    # of a dictated number («Второй номер 965-112-33»), and the cue already says what it is
     by_cue = {
-        "passport": n == 10,
-        "snils": n == 11,
-        "inn": n in (10, 12),
-        "card": 13 <= n <= 19,
-        "phone": 7 <= n <= 11,
+        "passport": 8 <= n <= 12,
+        "snils": 9 <= n <= 13,
+        "inn": 9 <= n <= 13,
+        "card": 12 <= n <= 20,
+        "phone": 7 <= n <= 12,
     }
     if cue in by_cue and by_cue[cue]:
         return cue
@@ -124,34 +134,48 @@ def classify(digits: str, cue: str | None) -> str | None:
         return "inn"
     if 13 <= n <= 19 and (luhn_ok(digits) or n == 16):
         return "card"
+    # ten digits or more that nothing explains: masked all the same, as what they are nearest to in
+    # length (Whisper mangles the cue: «Сниуб 112.233.445.955»); order numbers are shorter or cued
+    if not fallback:
+        return None
+    if 10 <= n <= 12:
+        return "phone"
+    if 13 <= n <= 20:
+        return "card"
     return None
 
 
-def _span(text: str, tokens: list[Token], before: str, run: list[_Group]) -> TextSpan | None:
+def _span(text: str, tokens: list[Token], before: str, run: list[_Group], fallback: bool = False) -> TextSpan | None:
     first = run[0].first
     if first > 0 and tokens[first - 1].text in _PLUS:
         first -= 1
-    kind = classify("".join(g.digits for g in run), _nearest_cue(before + "\n" + text[:tokens[first].start]))
+    cue = _nearest_cue(before + "\n" + text[:tokens[first].start])
+    kind = classify("".join(g.digits for g in run), cue, fallback)
     return None if kind is None else TextSpan(kind, tokens[first].start, tokens[run[-1].last].end, DETECTOR)
 
 
-def find_number_spans(text: str, before: str = "") -> list[TextSpan]:
-    """Numbers that are personal data in one line; `before` is the previous line of the call.
-
-    A run that is no personal data as a whole may hold one: «ещё один номер: девятьсот…» reads
-    «один» into the phone. So the longest stretch of groups that is one, from the left, wins.
-    """
-    tokens = tokenize(text)
+def _in_run(text: str, tokens: list[Token], before: str, run: list[_Group]) -> list[TextSpan]:
+    """A run that is no personal data as a whole may hold one: «ещё один номер: девятьсот…» reads
+    «один» into the phone. So the longest stretch of groups that is one, from the left, wins; and
+    when no stretch is, a long run is masked by its length alone."""
     found: list[TextSpan] = []
-    for run in _runs(tokens, _groups(text, tokens)):
-        i = 0
-        while i < len(run):
-            for j in range(len(run), i, -1):
-                span = _span(text, tokens, before, run[i:j])
-                if span is not None:
-                    found.append(span)
-                    i = j
-                    break
-            else:
-                i += 1
+    i = 0
+    while i < len(run):
+        for j in range(len(run), i, -1):
+            span = _span(text, tokens, before, run[i:j])
+            if span is not None:
+                found.append(span)
+                i = j
+                break
+        else:
+            i += 1
+    if not found:
+        span = _span(text, tokens, before, run, fallback=True)
+        found = [span] if span is not None else []
     return found
+
+
+def find_number_spans(text: str, before: str = "") -> list[TextSpan]:
+    """Numbers that are personal data in one line; `before` is the previous line of the call."""
+    tokens = tokenize(text)
+    return [span for run in _runs(tokens, _groups(text, tokens)) for span in _in_run(text, tokens, before, run)]

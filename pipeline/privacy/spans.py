@@ -33,7 +33,7 @@ class PersonalSpan:
     char_end: int  # exclusive
     start: float  # seconds, from the word timestamps
     end: float
-    detector: str  # "natasha-ner@1.6.0", "numbers@1", ...
+    detector: str  # "natasha-ner@1.6.0", "numbers@2", ...
 
     def __post_init__(self) -> None:
         if self.type not in LABELS:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# a digit group keeps its decimal or clock separator («2,5», «10:30») but not a dash or a bracket,
-# so «123-45-67» and «(925)» come apart into groups; a word keeps its inner hyphen («из-за»)
-_TOKEN_RE = re.compile(r"\+|\d+(?:[.,:]\d+)?[a-zа-яё]*|[a-zа-яё]+(?:-[a-zа-яё]+)*", re.IGNORECASE)
+# a digit group keeps a clock's colon («10:30») but comes apart at a dash, a bracket, a comma or a
+# point: Whisper writes a dictated number «8,915,777,3322» or «112.233.445.955» as readily as
+# «123-45-67», and a decimal split in two («2,5») is still far too short to be personal data;
+# a word keeps its inner hyphen («из-за»)
+_TOKEN_RE = re.compile(r"\+|№|\d+(?::\d+)?[a-zа-яё]*|[a-zа-яё]+(?:-[a-zа-яё]+)*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
