@@ -73,3 +73,37 @@ def test_changed_standard_makes_a_new_analysis_from_the_cached_transcript(prefec
     with sessions_for(url).begin() as s:
         versions = sorted(s.scalars(select(AnalysisRow.standard_version)))
     assert versions == sorted([current, "next"])
+
+
+def test_a_growing_file_is_left_until_it_is_finished_then_analysed_once(prefect_harness, demo_truths, tmp_path,
+                                                                        monkeypatch):
+    """The recorder has written a header for the first 2 s and keeps appending audio behind it."""
+    import os
+
+    import soundfile as sf
+
+    monkeypatch.setenv("CALLQA_SETTLE_S", "1")
+    folder, url = tmp_path / "inbox", f"sqlite:///{tmp_path / 'flow.db'}"
+    folder.mkdir()
+    audio, rate = sf.read(SAMPLES / min(demo_truths, key=lambda n: (SAMPLES / n).stat().st_size),
+                          dtype="int16", always_2d=True)
+    live = folder / "live.wav"
+    sf.write(live, audio[:2 * rate], rate, subtype="PCM_16")
+    with live.open("ab") as fh:
+        fh.write(audio[2 * rate:20 * rate].tobytes())
+    settled = live.stat().st_mtime - 10
+    os.utime(live, (settled, settled))  # quiet for longer than the settle time: only the header tells
+
+    first = nightly_flow(str(folder), str(DEMO_STANDARD), url)
+    assert [o.status for o in first.outcomes] == ["skipped"]
+    assert "live.wav" in first.outcomes[0].reason and "still being written" in first.outcomes[0].reason
+    assert count(url, RecordingRow) == 0 and count(url, AnalysisRow) == 0 and count(url, FailureRow) == 0
+
+    sf.write(live, audio, rate, subtype="PCM_16")  # the call ends: all its audio, the header fixed
+    os.utime(live, (settled, settled))
+    second = nightly_flow(str(folder), str(DEMO_STANDARD), url)
+    assert [o.status for o in second.outcomes] == ["analysed"]
+    assert second.outcomes[0].analysis.transcript.duration_s == pytest.approx(len(audio) / rate, abs=0.01)
+    third = nightly_flow(str(folder), str(DEMO_STANDARD), url)
+    assert [o.status for o in third.outcomes] == ["skipped"]
+    assert count(url, RecordingRow) == 1 and count(url, AnalysisRow) == 1
