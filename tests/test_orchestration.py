@@ -99,10 +99,12 @@ def test_a_served_schedule_fires_on_a_local_prefect_server(tmp_path: Path) -> No
 
 
 @pytest.mark.model
-@pytest.mark.parametrize("signum, to_group", [(signal.SIGTERM, False), (signal.SIGINT, True), (signal.SIGKILL, False)],
-                         ids=["SIGTERM", "Ctrl-C to the terminal's group", "SIGKILL"])
+@pytest.mark.parametrize("signum, to_group, workers",
+                         [(signal.SIGTERM, False, 1), (signal.SIGINT, True, 1), (signal.SIGKILL, False, 1),
+                          (signal.SIGTERM, False, 2)],
+                         ids=["SIGTERM", "Ctrl-C to the terminal's group", "SIGKILL", "SIGTERM to 2 Dask workers"])
 def test_a_signal_stops_the_run_within_seconds_and_leaves_no_process(
-    tmp_path: Path, signum: int, to_group: bool
+    tmp_path: Path, signum: int, to_group: bool, workers: int
 ) -> None:
     inbox, log = tmp_path / "inbox", tmp_path / "run.log"
     inbox.mkdir()
@@ -110,12 +112,13 @@ def test_a_signal_stops_the_run_within_seconds_and_leaves_no_process(
         shutil.copy(path, inbox)
     env = callqa_env(tmp_path, CALLQA_DATABASE_URL=f"sqlite:///{tmp_path / 'callqa.db'}")
     with log.open("w") as out:
-        run = subprocess.Popen([*CALLQA, "run", "-r", str(inbox)], env=env, stdout=out, stderr=subprocess.STDOUT,
-                               text=True, start_new_session=True)
+        run = subprocess.Popen([*CALLQA, "run", "-r", str(inbox), "--workers", str(workers)], env=env, stdout=out,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
     wait_for(run, log, "calls in", timeout_s=240)
     time.sleep(2)  # into the first call's transcription
     started = descendants(run.pid)
     assert started, "the run started no Prefect server"
+    assert len(started) >= 1 + (workers if workers > 1 else 0), started  # the server, and each Dask worker's process
     stop_at = time.monotonic()
     if to_group:
         os.killpg(run.pid, signum)
