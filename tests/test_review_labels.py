@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from pipeline.review.labels import evidence_text, finding_title, flag_reason, local_time, parse_day
+from pipeline.review.labels import clock_time, evidence_text, finding_title, flag_reason, local_time, parse_day
 from pipeline.review.standards import StandardInfo, reason_problem, standard_info
 
 
@@ -26,6 +26,9 @@ def test_flag_reasons_in_russian(english: str, russian: str) -> None:
     ("the seller talked 81% of the time", "продавец говорил 81% времени"),
     ("12.5 s of silence after «минутку»", "12,5 с тишины после «минутку»"),
     ("«цена?» → «не знаю»", "«цена?» → «не знаю»"),  # quotes pass through untouched
+    ("client +79035556677 was handled by Ирина on 2026-11-02 11:40 (call 17.14); Анна took this call 3.1 days later",
+     "клиента +79035556677 вёл(а) Ирина 02.11.2026 11:40 (звонок 17.14); Анна взял(а) этот звонок через 3,1 дн."),
+    ("дай (by meaning: «дай какого», similarity 0.83 ≥ 0.42)", "дай (по смыслу: «дай какого», сходство 0,83 ≥ 0,42)"),
 ])
 def test_evidence_in_russian(english: str, russian: str) -> None:
     assert evidence_text(english) == russian
@@ -42,6 +45,8 @@ def test_dates_typed_the_russian_way_and_times_in_the_companys_zone() -> None:
     assert local_time(noon_utc, "Europe/Moscow") == "05.12.2026 15:00"
     assert local_time(noon_utc.replace(tzinfo=None), "Asia/Yekaterinburg") == "05.12.2026 17:00"  # stored as UTC
     assert local_time(None, "Europe/Moscow") == "—"
+    # a call's start is the phone system's clock reading stored as UTC: shown as read, not shifted
+    assert clock_time(datetime(2026, 11, 5, 15, 5, tzinfo=timezone.utc)) == "05.11.2026 15:05"
 
 
 def test_what_the_app_takes_from_the_standard() -> None:

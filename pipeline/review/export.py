@@ -20,14 +20,14 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.review.labels import ACTION_TITLES, SEVERITY_TITLES, finding_title, local_time
+from pipeline.review.labels import ACTION_TITLES, SEVERITY_TITLES, clock_time, finding_title, local_time
 from pipeline.review.queue import QueueFilters, queue_page
 from pipeline.review.standards import StandardInfo
 from pipeline.storage.models import FindingRow, ReviewActionRow, UserRow
 from pipeline.storage.reviews import User
 
 MAX_EXPORT = 20_000  # calls in one export: far above a day's queue, small enough for one response
-QUEUE_COLUMNS = ("Звонок", "Файл", "Дата и время", "Продавец", "Номер клиента", "Длительность, с", "Балл",
+QUEUE_COLUMNS = ("Звонок", "Файл", "Дата и время (АТС)", "Продавец", "Номер клиента", "Длительность, с", "Балл",
                  "Автоматический балл", "Серьёзность", "Находки", "Подтверждено", "Отклонено", "Проверен",
                  "Апелляция", "Проверяющий")
 DECISION_COLUMNS = ("Звонок", "Когда", "Кто", "Действие", "Находка", "Этап", "Балл", "Причина (код)",
@@ -48,9 +48,8 @@ def _yes(value: bool) -> str:
 def export_tables(session: Session, user: User, filters: QueueFilters, info: StandardInfo) -> tuple[Table, Table]:
     """(the queue, its decisions) for every call the filters match, not only one page."""
     result = queue_page(session, user, QueueFilters(**{**filters.__dict__, "page": 1}), MAX_EXPORT)
-    zone = info.timezone
     queue = tuple(
-        (r.analysis_id, Path(r.recording).name, local_time(r.started_at, zone), r.seller or "", r.client_number or "",
+        (r.analysis_id, Path(r.recording).name, clock_time(r.started_at), r.seller or "", r.client_number or "",
          round(r.duration_s or 0.0, 1), r.score, r.automatic_score, SEVERITY_TITLES.get(r.severity, r.severity),
          ", ".join(finding_title(t) for t in r.finding_types), r.confirmed, r.dismissed, _yes(r.reviewed),
          _yes(r.appealed), r.assignee or "")

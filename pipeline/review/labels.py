@@ -77,6 +77,11 @@ def flag_reason(reason: str) -> str:
     return reason
 
 
+def _ru_iso_day(text: str) -> str:
+    year, month, day = text.split("-")
+    return f"{day}.{month}.{year}"
+
+
 def _num(match: re.Match[str], name: str) -> str:
     return match[name].replace(".", ",")
 
@@ -100,6 +105,12 @@ _PHRASES: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) for
     (r"^an on-topic answer within (?P<n>\d+) seller turns$", lambda m: f"ответ по теме в пределах {m['n']} реплик продавца"),
     (r"^one seller per client within (?P<n>\d+) days$", lambda m: f"один продавец на клиента в пределах {m['n']} дней"),
     (r": the knowledge base answers it: ", lambda m: ": ответ из базы знаний: "),
+    (r"^client (?P<c>\S+) was handled by (?P<o>.+?) on (?P<d>\d{4}-\d\d-\d\d) (?P<t>\d\d:\d\d) \(call (?P<id>[^)]*)\); "
+     r"(?P<s>.+?) took this call (?P<n>[\d.]+) days later$",
+     lambda m: (f"клиента {m['c']} вёл(а) {m['o']} {_ru_iso_day(m['d'])} {m['t']} (звонок {m['id']}); "
+                f"{m['s']} взял(а) этот звонок через {_num(m, 'n')} дн.")),
+    (r"\(by meaning: «(?P<u>[^»]*)», similarity (?P<a>[\d.]+) ≥ (?P<b>[\d.]+)\)",
+     lambda m: f"(по смыслу: «{m['u']}», сходство {_num(m, 'a')} ≥ {_num(m, 'b')})"),
     (r" \(knowledge base: ", lambda m: " (база знаний: "),
 ))
 
@@ -117,6 +128,12 @@ def local_time(moment: datetime | None, zone: str) -> str:
         return "—"
     aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
     return aware.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M")
+
+
+def clock_time(moment: datetime | None) -> str:
+    """A call's start as the phone system's clock read it: stored as that local reading labelled UTC
+    (`pipeline.storage.calls`), so it is shown as it is, never converted."""
+    return moment.strftime("%d.%m.%Y %H:%M") if moment else "—"
 
 
 def zone_label(zone: str) -> str:
@@ -148,5 +165,5 @@ def ru_day(value: date | None) -> str:
 
 
 __all__ = ["ACTION_TITLES", "DEFAULT_DISMISS_REASONS", "FINDING_TITLES", "ROLE_TITLES", "SEVERITY_TITLES",
-           "SPEAKER_TITLES", "decimal_ru", "evidence_text", "finding_title", "flag_reason", "local_time", "parse_day", "ru_day",
+           "SPEAKER_TITLES", "clock_time", "decimal_ru", "evidence_text", "finding_title", "flag_reason", "local_time", "parse_day", "ru_day",
            "zone_label"]

@@ -27,6 +27,7 @@ from pipeline.review.labels import (
     ROLE_TITLES,
     SEVERITY_TITLES,
     SPEAKER_TITLES,
+    clock_time,
     evidence_text,
     finding_title,
     flag_reason,
@@ -77,7 +78,7 @@ TEMPLATES.env.filters.update(
     action_label=lambda kind: ACTION_TITLES.get(kind, kind), severity_label=lambda s: SEVERITY_TITLES.get(s, s),
     speaker_label=lambda speaker: SPEAKER_TITLES.get(speaker, speaker), finding_title=finding_title,
     role_label=lambda role: ROLE_TITLES.get(role, role), flag_reason=flag_reason, ru_day=ru_day,
-    evidence=evidence_text)
+    evidence=evidence_text, clock=clock_time)
 router = APIRouter(include_in_schema=False)
 Who = Annotated[SignedIn, Depends(signed)]
 
