@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from pipeline.review.auth import MAX_KEY, LoginLimiter
 from pipeline.storage import reviews as reviews_module
-from pipeline.storage.models import ReviewActionRow
+from pipeline.storage.models import FindingRow, ReviewActionRow
 from tests.review_small import PASSWORDS, SmallReview, build_small_review, fake_flac, sign_in
 from tests.review_small import small_review  # noqa: F401  (fixture)
 
@@ -266,6 +266,9 @@ def test_no_server_path_in_the_api(small_review: SmallReview, client: TestClient
     assert queue.status_code == 200
     no_server_path(small_review, queue.text)
     small_review.files[ANNA].unlink()
+    page = client.get(f"/call/{small_review.calls[ANNA]}")
+    assert page.status_code == 200 and "Запись недоступна" in page.text and "call-1.flac" in page.text
+    no_server_path(small_review, page.text)
     for url in (f"/call/{small_review.calls[ANNA]}/audio", f"/api/calls/{small_review.calls[ANNA]}/peaks"):
         gone = client.get(url)
         assert gone.status_code == 404, url
@@ -342,6 +345,17 @@ def test_control_and_bidi_characters_never_reach_the_trail(small_review: SmallRe
     only_hidden = client.post(url, json={"kind": "override_score", "score": 50, "comment": "\u202e\u200f\x00"},
                               headers={"X-CSRF-Token": token})
     assert only_hidden.status_code == 422 and "comment" in only_hidden.json()["detail"]  # no reason left
+    with small_review.sessions.begin() as session:  # a dismissal's reason code: refused, every path
+        from pipeline.storage.reviews import get_user, record_action
+
+        lead = get_user(session, "lead")
+        assert lead is not None
+        finding = session.scalars(select(FindingRow.idx).where(FindingRow.analysis_id == small_review.calls[ANNA])
+                                  ).first()
+        assert finding is not None
+        with pytest.raises(ValueError, match="reason .*control or bidi"):
+            record_action(session, lead, small_review.calls[ANNA], "dismiss_finding", finding_idx=finding,
+                          reason="false_alarm\u202e")
 
 
 def test_the_limits_keep_the_login_form_working(client: TestClient) -> None:

@@ -34,8 +34,8 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.audio import SAMPLE_RATE, AudioError, DecodedAudio, probe
-from pipeline.batch import CallFiles, group_calls, load_call_audio
+from pipeline.audio import SAMPLE_RATE, AudioError, DecodedAudio, load_audio, load_legs, probe
+from pipeline.batch import CallFiles, group_calls
 from pipeline.storage.models import AnalysisRow, RecordingRow
 
 PLAYABLE_SUFFIXES = frozenset({".flac", ".mp3", ".ogg", ".opus", ".oga"})
@@ -146,7 +146,8 @@ def _stored_call_audio(stored: Path) -> DecodedAudio:
     call = _call_files(stored)
     if call is None:
         raise AudioError(stored, "file not found on disk (moved or deleted?)")
-    return load_call_audio(call)
+    # decoded whole: the waveform and the browser's WAV need every sample (the batch streams instead)
+    return load_legs(*call.files) if call.legs else load_audio(call.path)
 
 
 def _browser_plays(path: Path) -> bool:

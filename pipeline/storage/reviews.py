@@ -268,6 +268,8 @@ def record_action(session: Session, user: User, analysis_id: int, kind: str, *, 
     if kind in ("override_score", "appeal_finding") and comment is None:
         raise ValueError(f"comment: a reason is required for {kind}")
     reason = (reason or "").strip() or None
+    if reason is not None and has_hidden_characters(reason):  # a code: refused rather than quietly changed
+        raise ValueError(f"reason {reason!r}: control or bidi characters are not allowed")
     if reason is not None and (kind != "dismiss_finding" or len(reason) > 100):
         raise ValueError(f"reason: a reason code (at most 100 characters) goes with dismiss_finding only, not {kind}")
     row = ReviewActionRow(analysis_id=analysis_id, user_id=user.id, kind=kind, finding_idx=finding_idx,
