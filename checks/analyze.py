@@ -12,6 +12,7 @@ from checks.registry import CallContext, CheckSpec, all_checks
 from checks.scoring import score_call
 from checks.dialogue.stages import stage_hits
 from checks.standard import Standard, StandardError, key_path
+from pipeline.diarization.speakers import speakers_attribute
 from pipeline.records import CallAnalysis, Finding, StageHit, Transcript
 
 if TYPE_CHECKING:
@@ -77,11 +78,16 @@ def analyze_transcript(transcript: Transcript, standard: Standard, recording: st
     stages: list[StageHit] = []
     findings: list[Finding] = []
     metrics: dict[str, float | int | None] = {}
-    attributes: dict[str, object] = {}
+    speakers = speakers_attribute(transcript)  # how a mono call's speakers were found
+    attributes: dict[str, object] = {"speakers": speakers} if speakers else {}
     run: list[CheckSpec] = []
     for spec, params in planned:
         if spec.needs_roles and not transcript.is_stereo:
             skipped.append(f"{spec.label}: not measurable without separate seller and client channels")
+            metrics.update(dict.fromkeys(spec.metrics))
+            continue
+        if spec.needs_overlap and transcript.speaker_source == "diarization":
+            skipped.append(f"{spec.label}: mono: overlap not visible")
             metrics.update(dict.fromkeys(spec.metrics))
             continue
         if spec.needs_seller and seller is None:

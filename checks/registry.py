@@ -106,6 +106,8 @@ class CheckSpec:
     params: type[CheckParams] | None = None
     # compares calls: needs the client's number, the start time and the seller
     needs_thread: bool = False
+    # needs both speakers' voice where they overlap, which a diarized mono mix cannot show
+    needs_overlap: bool = False
 
     @property
     def label(self) -> str:
@@ -115,11 +117,11 @@ class CheckSpec:
 def register(
     name: str, version: str, *, requires: tuple[str, ...] = (), default_on: bool = False, needs_roles: bool = False,
     metrics: tuple[str, ...] = (), needs_seller: bool = False, params: type[CheckParams] | None = None,
-    needs_thread: bool = False,
+    needs_thread: bool = False, needs_overlap: bool = False,
 ) -> Callable[[CheckFunc], CheckFunc]:
     def decorate(func: CheckFunc) -> CheckFunc:
         registry.register(name, func=CheckSpec(name, version, func, requires, default_on, needs_roles, metrics,
-                                               needs_seller, params, needs_thread))
+                                               needs_seller, params, needs_thread, needs_overlap))
         return func
 
     return decorate

@@ -42,6 +42,8 @@ class Utterance:
     text: str
     words: tuple[Word, ...] = ()
     channel: int = 0
+    # how sure diarization is that this speaker said it (0..1); None where the channel tells
+    speaker_confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,11 @@ class Transcript:
     # used by pause detectors that must not trust ASR timestamps alone
     speech_regions: tuple[tuple[tuple[float, float], ...], ...] = ()
     channel_roles: tuple[Speaker, ...] = ()
+    # how the speakers were told apart: "channels" (one per channel) or "diarization" (a mono
+    # mix, or a stereo file that is really mono: `channels` then counts the voices found,
+    # plus one stream of speech no voice was sure of); speaker_note says what was found
+    speaker_source: str = "channels"
+    speaker_note: str = ""
 
     def by_speaker(self, speaker: Speaker) -> list[Utterance]:
         return [u for u in self.utterances if u.speaker == speaker]

@@ -14,7 +14,8 @@ from pipeline.phone.missed import MissedCall
 from pipeline.records import CallAnalysis
 from pipeline.serialize import to_jsonable
 
-# 2: adds `attributes` (the lead, the client's segment)
+# 2: adds `attributes` (the lead, the client's segment); later additions within 2: `speaker_source`,
+# `speaker_note` and each transcript line's `speaker_confidence` (mono calls, diarized)
 FORMAT_VERSION = 2
 
 
@@ -54,6 +55,8 @@ def analysis_to_json(analysis: CallAnalysis) -> dict[str, Any]:
         "duration_s": tr.duration_s,
         "channels": tr.channels,
         "channel_roles": list(tr.channel_roles),
+        "speaker_source": tr.speaker_source,
+        "speaker_note": tr.speaker_note or None,
         "engine": tr.engine,
         "model": tr.model,
         "standard": {"id": analysis.standard_id, "version": analysis.standard_version},
@@ -71,7 +74,8 @@ def analysis_to_json(analysis: CallAnalysis) -> dict[str, Any]:
         "checks_run": list(analysis.checks_run),
         "checks_skipped": list(analysis.checks_skipped),
         "transcript": [
-            {"speaker": u.speaker, "start": u.start, "end": u.end, "text": u.text} for u in tr.utterances
+            {"speaker": u.speaker, "start": u.start, "end": u.end, "text": u.text,
+             "speaker_confidence": u.speaker_confidence} for u in tr.utterances
         ],
     })
 

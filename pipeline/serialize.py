@@ -36,6 +36,7 @@ def transcript_from_dict(data: dict[str, Any]) -> Transcript:
             text=u["text"],
             words=tuple(Word(**w) for w in u.get("words", ())),
             channel=u.get("channel", 0),
+            speaker_confidence=u.get("speaker_confidence"),
         )
         for u in data["utterances"]
     )
@@ -50,4 +51,6 @@ def transcript_from_dict(data: dict[str, Any]) -> Transcript:
             tuple((float(a), float(b)) for a, b in ch) for ch in data.get("speech_regions", ())
         ),
         channel_roles=tuple(data.get("channel_roles", ())),
+        speaker_source=data.get("speaker_source", "channels"),
+        speaker_note=data.get("speaker_note", ""),
     )

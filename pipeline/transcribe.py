@@ -2,7 +2,9 @@
 
 Stereo calls carry the seller and the client on separate channels, so each
 channel is transcribed on its own: there is no diarization error to make, and
-talk-over stays visible. Mono calls are one stream with speaker `unknown`.
+talk-over stays visible. Mono calls (and stereo files that are really mono) are
+diarized first (`pipeline/diarization/`): each voice's turns are then transcribed
+like a channel.
 """
 
 from __future__ import annotations
@@ -263,6 +265,11 @@ def transcribe(
     options: TranscriptionOptions,
     greeting_score: Callable[[str], float] = lambda _text: 0.0,
 ) -> Transcript:
+    from pipeline.diarization.mono import mono_source, transcribe_mono  # it builds on transcribe_channel
+
+    mono = mono_source(audio)  # a mono file, or a stereo one that is really mono: diarized
+    if mono is not None:
+        return with_roles(transcribe_mono(mono, audio.duration_s, options), options.channel_roles, greeting_score)
     if isinstance(audio, StreamedCall):  # measured in one pass; each channel is read again as it is transcribed
         voice = audio.voice()
         sources: list[ChannelSamples] = [audio.reader(i) for i in range(len(audio.channels))]
@@ -300,7 +307,12 @@ def with_roles(transcript: Transcript, mode: str, greeting_score: Callable[[str]
                     transcript.speech_regions[i] if i < len(transcript.speech_regions) else ())
         for i in range(transcript.channels)
     ]
-    roles = assign_roles(per_channel, mode, greeting_score)
+    if transcript.speaker_source == "diarization":
+        # the first two streams are the two voices, in no order: who answered decides, as for stereo;
+        # a third holds the turns no voice was sure of
+        roles = assign_roles(per_channel[:2], "auto", greeting_score) + ("unknown",) * (transcript.channels - 2)
+    else:
+        roles = assign_roles(per_channel, mode, greeting_score)
     utterances = tuple(
         replace(u, speaker=roles[u.channel]) for u in transcript.utterances
     )

@@ -29,6 +29,8 @@ Usage::
     .venv/bin/python recordings/generate_calls.py --bank NAME --standard scripts_ref/NAME.yaml \
         --out /work/NAME --seed 1 --count 40
     .venv/bin/python recordings/generate_calls.py --bank NAME --print-kb   # the standard's knowledge_base
+    .venv/bin/python recordings/generate_calls.py --out /work/mono40 --mono /work/mono40-mono \
+        --split heldout --seed 1601 --count 40 --client-shift 100,150,250,400   # docs/accuracy.md «Mono recordings»
 
 Needs the Debian packages festival, festvox-ru and sox (with FLAC support), and numpy
 and soundfile.
@@ -467,6 +469,15 @@ def pick_voices(rng: random.Random, seller_gender: str, client_gender: str) -> d
             "client": Voice(client_pitch, rng.uniform(0.92, 1.12), rng.uniform(0.35, 0.7))}
 
 
+def with_client_shift(voices: dict[str, Voice], cents: float) -> dict[str, Voice]:
+    """The client's voice `cents` from the seller's (``--client-shift``): up, unless that leaves
+    the voices' range (about 450 cents over Festival's), then down. Only the pitch moves, so a
+    set can be made with close voices (100 cents) to measure diarization where it is hardest."""
+    seller_pitch = voices["seller"].pitch
+    pitch = seller_pitch + cents if seller_pitch + cents <= 450 else seller_pitch - cents
+    return {**voices, "client": replace(voices["client"], pitch=pitch)}
+
+
 class Renderer:
     """Synthesises and voices lines, memoised per call (texts repeat across attempts)."""
 
@@ -525,6 +536,11 @@ def mix(turns: list[Turn], r: Renderer, length: float, seller_channel: int, nois
     for ch in (0, 1):
         out[:, ch] += nrng.normal(0, sigma * nrng.uniform(0.8, 1.25), len(out)).astype(np.float32)
     return np.clip(out, -0.98, 0.98)
+
+
+def mono_mix(stereo: np.ndarray) -> np.ndarray:
+    """Both channels summed into one, as a PBX that records mono (Asterisk's MixMonitor) writes them."""
+    return np.clip(stereo.sum(axis=1), -0.98, 0.98)
 
 
 def write_flac(audio: np.ndarray, path: Path) -> None:
@@ -621,7 +637,8 @@ def adjust(plan: Plan, length: float, rng: random.Random, bank: pb.CompanyBank |
 
 
 def generate_call(name: str, split: str, seed: int, index: int, scenario: str, out: Path,
-                  cache: Path, jobs: int, bank: pb.CompanyBank | None = None) -> dict:
+                  cache: Path, jobs: int, bank: pb.CompanyBank | None = None,
+                  client_shift: float | None = None, mono: Path | None = None) -> dict:
     b = bank or pb.default_bank()
     # another company's calls get their own random streams (the demo bank's stay as they were)
     stream = split if b.NAME == pb.DEFAULT_BANK else f"{b.NAME}:{split}"
@@ -629,6 +646,8 @@ def generate_call(name: str, split: str, seed: int, index: int, scenario: str, o
     ctx, seller, client = call_context(rng, split, b)
     plan = DEMO_SCENARIOS[scenario] if scenario != "random" else random_plan(rng, b)
     voices = pick_voices(rng, seller[1], client[1])
+    if client_shift is not None:  # after pick_voices, so every other random draw stays as it was
+        voices = with_client_shift(voices, client_shift)
     if split == "demo" and scenario != "random":
         noise_db = rng.uniform(-72, -64)  # quiet: the committed samples must stay small
     else:
@@ -653,8 +672,14 @@ def generate_call(name: str, split: str, seed: int, index: int, scenario: str, o
     if b.NAME != pb.DEFAULT_BANK:  # which company, and so which standard, the call is for
         data = {**dict(list(data.items())[:3]), "bank": b.NAME, "company": b.COMPANY,
                 **dict(list(data.items())[3:])}
-    (out / f"{name}.truth.json").write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n",
-                                            encoding="utf-8")
+    if client_shift is not None:
+        data["client_shift_cents"] = round(abs(voices["client"].pitch - voices["seller"].pitch))
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    (out / f"{name}.truth.json").write_text(text, encoding="utf-8")
+    if mono is not None:  # the same call as a mono PBX records it, with the same truth (the stereo timeline's)
+        mono.mkdir(parents=True, exist_ok=True)
+        write_flac(mono_mix(audio), mono / f"{name}.flac")
+        (mono / f"{name}.truth.json").write_text(text, encoding="utf-8")
     data["_length"], data["_noise_db"] = length, noise_db
     return data
 
@@ -724,6 +749,17 @@ def scenario_list(args: argparse.Namespace, b: pb.CompanyBank) -> list[str]:
     return ["random"] * args.count
 
 
+def _cents_list(value: str) -> list[float]:
+    """``--client-shift 100,250``: pitch distances in cents, each between 0 and 1200."""
+    try:
+        cents = [float(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--client-shift: {value!r} is not a list of numbers of cents") from None
+    if not cents or any(not 0 <= c <= 1200 for c in cents):
+        raise argparse.ArgumentTypeError(f"--client-shift: {value!r}: give cents between 0 and 1200")
+    return cents
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -749,6 +785,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="validate the bank (and list where it is short of SPEC.md's counts) and stop")
     ap.add_argument("--print-kb", action="store_true",
                     help="print the bank's facts as a standard's knowledge_base section and stop")
+    ap.add_argument("--client-shift", type=_cents_list, default=None, metavar="CENTS[,CENTS...]",
+                    help="the client's pitch this many cents from the seller's (100 = close voices); "
+                         "several values are used in turn, call by call (default: random, at least 250)")
+    ap.add_argument("--mono", type=Path, default=None, metavar="DIR",
+                    help="also write each call's mono mix, with the same truth, to this folder "
+                         "(keep it outside --out: callqa eval reads a folder's subfolders too)")
     args = ap.parse_args(argv)
 
     try:
@@ -783,8 +825,9 @@ def main(argv: list[str] | None = None) -> int:
         scenario = scenarios[i]
         name = f"{prefix}_{i + 1:02d}" + (f"_{scenario}" if scenario != "random" else "")
         try:
+            shift = args.client_shift[i % len(args.client_shift)] if args.client_shift else None
             data = generate_call(name, args.split, args.seed, i, scenario, args.out, args.cache,
-                                 args.jobs, b)
+                                 args.jobs, b, client_shift=shift, mono=args.mono)
         except RuntimeError as exc:  # one plan that cannot fit must not cost the rest of the set
             print(f"[{i + 1}/{args.count}] skipped: {exc}", file=sys.stderr, flush=True)
             failed += 1

@@ -82,7 +82,9 @@ def test_voice_activity_keeps_every_spoken_turn(demo_truths):
             assert missed < 0.25, (name, turn, missed)
 
 
-def test_mono_recording_is_one_stream_with_unknown_speaker(tmp_path, demo_standard, demo_truths):
+def test_mono_recording_is_diarized_into_seller_and_client(tmp_path, demo_standard, demo_truths):
+    """A mono mix of a demo call: diarization gives the two voices their roles, the checks that
+    need roles run, and talk-over, which one stream cannot show, is skipped with the reason."""
     import numpy as np
     import soundfile as sf
 
@@ -95,8 +97,12 @@ def test_mono_recording_is_one_stream_with_unknown_speaker(tmp_path, demo_standa
     stereo, rate = sf.read(SAMPLES / name)
     sf.write(tmp_path / "mono.wav", stereo.mean(axis=1).astype(np.float32), rate)
     transcript = transcribe_file(tmp_path / "mono.wav", TranscriptionOptions(), demo_standard)
-    assert transcript.channels == 1 and {u.speaker for u in transcript.utterances} == {"unknown"}
+    assert transcript.speaker_source == "diarization" and transcript.channel_roles[:2] in (
+        ("seller", "client"), ("client", "seller"))
     analysis = analyze_transcript(transcript, demo_standard, "mono.wav")
     present = {h.stage_id for h in analysis.stages if h.present}
     assert {"greeting", "meeting_proposal"} <= present
-    assert analysis.metrics["seller_talk_share"] is None
+    assert all(h.evidence.speaker == "seller" for h in analysis.stages if h.present)
+    assert analysis.metrics["seller_talk_share"] is not None
+    assert "interruption@1: mono: overlap not visible" in analysis.checks_skipped
+    assert analysis.attributes["speakers"]["source"] == "diarization"

@@ -75,7 +75,7 @@ def talk_metrics_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResu
     return CheckResult(findings=findings, metrics=metrics)
 
 
-@register("interruption", "1", needs_roles=True)
+@register("interruption", "1", needs_roles=True, needs_overlap=True)
 def interruption_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     """The seller talks over the client for longer than the threshold."""
     threshold = float(params.get("min_overlap_s", 3.0))

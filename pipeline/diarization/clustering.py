@@ -1,0 +1,80 @@
+"""Voice prints into at most two speakers, and how sure each assignment is.
+
+k-means on the unit sphere (cosine) with k = 2, from two deterministic starts (the
+better split is kept). Two centroids closer than `one_voice_similarity`
+are one voice: a call with a single speaker (a voicemail, a seller talking to
+nobody) must not be split in two. A print that is far from both centroids (a
+third voice, music) or about as near to each is given no speaker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ClusterOptions:
+    one_voice_similarity: float = 0.90
+    # below this similarity to its own centroid a print belongs to neither main speaker
+    min_similarity: float = 0.4
+    iterations: int = 30
+
+
+@dataclass(frozen=True)
+class Clusters:
+    labels: np.ndarray  # per print: 0, 1, or -1 (neither main speaker)
+    margin: np.ndarray  # per print: similarity to centroid 0 minus to centroid 1 (0 with one voice)
+    centroid_similarity: float
+    voices: int  # 1 or 2
+
+
+def _normed(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-9)
+
+
+def _farthest_pair(prints: np.ndarray) -> tuple[int, int]:
+    sims = prints @ prints.T
+    i, j = np.unravel_index(int(np.argmin(sims)), sims.shape)
+    return int(i), int(j)
+
+
+def _kmeans(prints: np.ndarray, labels: np.ndarray, iterations: int) -> tuple[np.ndarray, np.ndarray]:
+    centroids = np.stack([_normed(prints[labels == k].mean(axis=0)) if np.any(labels == k) else prints[k]
+                          for k in (0, 1)])
+    for _ in range(iterations):
+        new = np.argmax(prints @ centroids.T, axis=1)
+        if np.array_equal(new, labels) or min(np.sum(new == 0), np.sum(new == 1)) == 0:
+            break
+        labels = new
+        centroids = np.stack([_normed(prints[labels == k].mean(axis=0)) for k in (0, 1)])
+    return labels, centroids
+
+
+def _starts(prints: np.ndarray) -> list[np.ndarray]:
+    """Two deterministic starts: the sign along the prints' main axis of spread, and the
+    nearer of the two least alike prints (alone it is at the mercy of one odd window)."""
+    centred = prints - prints.mean(axis=0)
+    axis = np.linalg.svd(centred, full_matrices=False)[2][0]
+    i, j = _farthest_pair(prints)
+    return [(centred @ axis < 0).astype(int), (prints @ prints[j] > prints @ prints[i]).astype(int)]
+
+
+def two_speakers(prints: np.ndarray, options: ClusterOptions = ClusterOptions()) -> Clusters:
+    n = len(prints)
+    if n < 2:
+        return Clusters(np.zeros(n, dtype=int), np.zeros(n), 1.0, 1 if n else 0)
+    prints = _normed(prints)
+    # of the starts, the split whose prints lie closest to their own centroids
+    labels, centroids = max((_kmeans(prints, start, options.iterations) for start in _starts(prints)),
+                            key=lambda lc: float(np.mean(np.sum(prints * lc[1][lc[0]], axis=1))))
+    sims = prints @ centroids.T
+    similarity = float(centroids[0] @ centroids[1])
+    if similarity >= options.one_voice_similarity or min(np.sum(labels == 0), np.sum(labels == 1)) == 0:
+        return Clusters(np.zeros(n, dtype=int), np.zeros(n), similarity, 1)
+    own = sims[np.arange(n), labels]
+    # signed towards cluster 0, so that a print far from both still says which it is nearer
+    margin = sims[:, 0] - sims[:, 1]
+    labels = np.where(own < options.min_similarity, -1, labels)
+    return Clusters(labels, margin, similarity, 2)

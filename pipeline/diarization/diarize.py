@@ -1,0 +1,55 @@
+"""Who speaks when in a one-stream call: speech regions, voice prints, two voices, turns."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipeline.audio import SAMPLE_RATE
+from pipeline.diarization.clustering import ClusterOptions, two_speakers
+from pipeline.diarization.encoder import embed_spans
+from pipeline.diarization.segments import SegmentOptions, segments_of
+from pipeline.diarization.turns import SpeakerTurn, TurnOptions, turns_of
+from pipeline.vad import Region, speech_regions
+
+
+@dataclass(frozen=True)
+class DiarizationOptions:
+    segments: SegmentOptions = SegmentOptions()
+    clusters: ClusterOptions = ClusterOptions()
+    turns: TurnOptions = TurnOptions()
+
+
+@dataclass(frozen=True)
+class Diarization:
+    turns: tuple[SpeakerTurn, ...]
+    voices: int  # 0, 1 or 2 main voices found
+    centroid_similarity: float
+    seconds: float  # what it cost, for `callqa bench`
+
+    def regions(self, speaker: int) -> tuple[Region, ...]:
+        return tuple((t.start, t.end) for t in self.turns if t.speaker == speaker)
+
+    @property
+    def note(self) -> str:
+        if self.voices == 2:
+            return f"two voices found (similarity {self.centroid_similarity:.2f})"
+        return (f"one voice found (similarity of the two halves {self.centroid_similarity:.2f}): "
+                "one speaker, no roles" if self.voices == 1 else "no speech found")
+
+
+def diarize(samples: np.ndarray, options: DiarizationOptions = DiarizationOptions(),
+            regions: tuple[Region, ...] | None = None) -> Diarization:
+    began = time.perf_counter()
+    regions = speech_regions(samples, options.segments.vad) if regions is None else regions
+    segments = segments_of(regions, options.segments)
+    prints = embed_spans(samples, list(regions), [(s.region, s.start, s.end) for s in segments])
+    clusters = two_speakers(prints, options.clusters)
+    if clusters.voices < 2:
+        turns = tuple(SpeakerTurn(a, b, -1 if clusters.voices == 0 else 0, 1.0) for a, b in regions)
+        return Diarization(turns, clusters.voices, clusters.centroid_similarity, time.perf_counter() - began)
+    turns = turns_of(regions, segments, clusters, clusters.margin, len(samples) / SAMPLE_RATE, options.turns)
+    return Diarization(turns, 2, clusters.centroid_similarity, time.perf_counter() - began)
+
