@@ -158,6 +158,36 @@ def test_a_question_back_is_not_an_answer_by_meaning(standard):
     assert [f.start for f in got] == [5.0]
 
 
+@pytest.mark.parametrize("answer, stated", [
+    ("Мы на Строителей улице, дом двенадцать.", []),  # the street's name before «улица»
+    ("Мы на Садовой улице, дом двенадцать.", ["садовой улице"]),
+    ("Мы на улице Строителей, дом двадцать.", ["дом 20"]),
+])
+def test_a_street_named_before_its_anchor(standard, answer, stated):
+    got = findings(standard, GREETING, ("client", 5.0, "А куда к вам подъехать, какой адрес?"),
+                   ("seller", 9.0, answer), kind="wrong_answer")
+    assert [f.details["stated"] for f in got] == stated
+
+
+def test_an_opening_line_saying_what_the_client_needs_is_no_question_to_answer(standard):
+    # names the price of a fact's product without asking it: the call takes it up
+    got = findings(standard, GREETING, ("client", 5.0, "Здравствуйте, нам надо газобетон с доставкой в Подольск, хочу узнать подробнее."),
+                   ("seller", 9.0, "Для какого объекта?"), kind="ignored_question")
+    assert got == []
+
+
+def test_a_colleague_asked_for_and_said_to_be_away_is_answered(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "А Марина в субботу работает?"),
+                   ("seller", 9.0, "Эта сотрудница сейчас в отпуске."), kind="ignored_question")
+    assert got == []
+
+
+def test_an_evasive_reply_in_other_words_is_not_also_an_ignored_question(standard):
+    got = findings(standard, GREETING, ("client", 5.0, "Какая у вас гарантия на металлочерепицу?"),
+                   ("seller", 9.0, "Сложно сказать, я такими вещами не заведую."))
+    assert [f.type for f in got if f.type in ("ignored_question", "evasive_answer")] == ["evasive_answer"]
+
+
 # --- multitasking_pause -------------------------------------------------------------
 
 def test_dead_air_of_fifteen_seconds(standard):
@@ -386,7 +416,7 @@ def test_detector_without_config_is_skipped_and_listed(tmp_path):
     std = load_standard(path)
     result = analyze_transcript(call(GREETING, ("client", 5.0, "Сколько стоит доставка в Подольск?"),
                                      ("seller", 9.0, "Четыре тысячи рублей.")), std)
-    assert any(s.startswith("wrong_answer@5: not configured") for s in result.checks_skipped)
+    assert any(s.startswith("wrong_answer@6: not configured") for s in result.checks_skipped)
     assert any(s.startswith("evasive_answer@4: the standard has no knowledge_base") for s in result.checks_skipped)
     assert not any(f.type == "wrong_answer" for f in result.findings)
 

@@ -333,7 +333,17 @@ def text_contradiction(fact: Fact, answer: NormText) -> StatedValue | None:
                 continue
             house_number_only = _is_number(said) and not _is_number(expected[k + 1])  # «Строителей, 12»
             want = _next_number(expected, k + 1) if house_number_only else expected[k + 1]
-            if want is not None and _contradicts(said, want):
+            if want is None or _same_word(said, want):
+                continue
+            if any(_same_word(said, e) for e in expected):
+                # «на Заводской улице, дом 12» for «улица Заводская дом 12»: the next anchor follows,
+                # so the name came before this one
+                before = toks[i - 1] if i > 0 else None
+                if (before is not None and before.key not in _FUNCTION_KEYS
+                        and not any(_same_word(before, e) for e in expected) and _contradicts(before, want)):
+                    return StatedValue(f"{before.text} {toks[i].text}", f"{before.text} {toks[i].text}", i - 1, i + 1)
+                continue
+            if _contradicts(said, want):
                 return StatedValue(f"{toks[i].text} {said.text}", f"{toks[i].text} {said.text}", i, i + 2)
     return None
 

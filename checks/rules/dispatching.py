@@ -37,7 +37,8 @@ DEFAULTS: dict[str, list[str]] = {
                           # the same complaint in other words, for matching by meaning
                           "меня переводят от одного к другому", "я уже всё объяснял вашему коллеге",
                           "мне обещали перезвонить и никто не перезвонил", "меня гоняют по разным номерам"],
-    "absent_phrases": ["нужного сотрудника нет", "его сейчас нет", "ее сейчас нет", "он на встрече", "она на встрече", "он в отпуске", "сотрудник отсутствует"],
+    "absent_phrases": ["нужного сотрудника нет", "его сейчас нет", "ее сейчас нет", "он на встрече", "она на встрече", "он в отпуске", "сотрудник отсутствует",
+                       "коллеги сейчас нет", "сотрудника сегодня нет на месте"],
     # an absent colleague is said in these word forms: «он на встрече» is away, while «запишу вас
     # на встречу с нашим специалистом» books one (same lemma, another case); compared as written
     "absent_words": ["нет", "нету", "отсутствует", "отсутствуют", "отпуске", "отпуск", "встрече", "совещании",
@@ -102,6 +103,17 @@ def _says_what_they_do(text: NormText) -> bool:
                for i, t in enumerate(toks))
 
 
+def says_colleague_absent(ctx: CallContext, i: int, params: Mapping[str, Any] | None = None) -> PhraseMatch | None:
+    """Line i says the colleague asked for is away: an absent phrase, or a line near one in meaning,
+    with a word that says someone is away («коллега в отпуске», «этот сотрудник уже ушёл»)."""
+    params = ctx.standard.check_params("poor_dispatching") if params is None else params
+    text = ctx.texts[i]
+    if not _says_absent(text, _phrases(params, "absent_words")):
+        return None
+    return words_or_meaning("absent", _phrases(params, "absent_phrases"), text, ctx.meaning, i,
+                            ctx.standard.thresholds.match_cutoff)
+
+
 @register("poor_dispatching", "3", needs_roles=True)
 def poor_dispatching_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     cutoff = ctx.standard.thresholds.match_cutoff
@@ -137,8 +149,8 @@ def poor_dispatching_check(ctx: CallContext, params: Mapping[str, Any]) -> Check
             for t, said in context
         ):
             add(i, transfer, "transfer_without_template", "a transfer names the colleague or says why")
-        absent = words_or_meaning("absent", _phrases(params, "absent_phrases"), text, ctx.meaning, i, cutoff)
-        if (absent and _says_absent(text, _phrases(params, "absent_words"))
+        absent = says_colleague_absent(ctx, i, params)
+        if (absent
                 and not any(words_or_meaning("callback", _phrases(params, "callback_phrases"), ctx.texts[j],
                                              ctx.meaning, j, cutoff) for j in [i, *following])):
             add(i, absent, "absent_without_callback", "when the person is absent, offer a call-back")

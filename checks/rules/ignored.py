@@ -34,11 +34,13 @@ from checks.dialogue.questions import (
     is_question,
     misheard_question_word,
     opens_a_question,
+    sentence_words,
     stated_values,
 )
 from checks.dialogue.holds import hold_announced
-from checks.meaning.calls import nearness
+from checks.meaning.calls import nearness, words_or_meaning
 from checks.registry import CallContext, CheckResult, register
+from checks.rules.dispatching import DEFAULTS, says_colleague_absent
 from checks.text.matching import best_match
 from checks.standard import Fact
 from checks.text.normalise import NormText, match_key, normalise_text
@@ -50,7 +52,7 @@ ATTENTION_CHECKS = ("вы тут", "вы там", "вы здесь", "слыши
 ATTENTION_OPENERS = ("алло", "ау", "эй")
 # what a client calls about: «интересует кирпич», «хотела бы приобрести газобетон»
 _REQUEST_KEYS = frozenset(match_key(w) for w in
-                          "интересовать нужный нужно хотеть искать подсказать приобрести купить заказать".split())
+                          "интересовать нужный нужно надо хотеть искать подсказать приобрести купить заказать".split())
 
 # unit words that say a value of that kind was stated, even when recognition lost its number
 _UNIT_WORDS: dict[str, frozenset[str]] = {
@@ -144,7 +146,7 @@ def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[
     together = fact_for_exchange(question, answer, kb)
     facts = [fact] if fact else candidate_facts(question, kb) + ([together] if together else [])
     return (_on_topic(question, answer, facts, kb, first_reply)
-            or (first_reply and (_near_in_meaning(ctx, q, a) or _first_reply_answers(ctx, question, answer, facts, evasive))))
+            or (first_reply and (_near_in_meaning(ctx, q, a) or _first_reply_answers(ctx, question, a, facts, evasive))))
 
 
 def _near_in_meaning(ctx: CallContext, q: int, a: int) -> bool:
@@ -170,13 +172,14 @@ def _answers_with_a_value(answer: NormText, fact: Fact, first_reply: bool) -> bo
     return bool(stated_values(answer, fact.unit)) if first_reply else states_its_value(answer, fact)
 
 
-def _first_reply_answers(ctx: CallContext, question: NormText, answer: NormText, facts: list[Fact],
+def _first_reply_answers(ctx: CallContext, question: NormText, a: int, facts: list[Fact],
                          evasive: list[str]) -> bool:
     """Signs too weak for a later line: a number for «сколько?»; one word of a keyword («в рабочие
     … трудимся» for «рабочие дни»); a word of the address asked for; the question's verb under a
     prefix («даёте?» — «выдаём»); or the reply's form («конечно…», «не знаю», «соединяю»). What
     recognition garbled in one call or another (a sum with its first word lost, «с кинембеть
     процентов», a question that lost its topic) is left to the reply's meaning (`_near_in_meaning`)."""
+    answer = ctx.texts[a]
     said_units = _units_named(answer)
     return (any(names_a_keyword_word(f, answer) or _names_a_value_word(f, answer) for f in facts)
             # a number answers «сколько?» about something the knowledge base does not know; for a
@@ -184,7 +187,7 @@ def _first_reply_answers(ctx: CallContext, question: NormText, answer: NormText,
             or (not facts and asks_amount(question) and any(t.text[:1].isdigit() or t.text[:1] == "~" for t in answer.tokens))
             or (not facts and bool(said_units) and (asks_amount(question) or bool(said_units & _units_named(question))))
             or _same_verb_under_a_prefix(question, answer)
-            or _replies_by_form(ctx, question, answer, evasive))
+            or _replies_by_form(ctx, question, a, evasive))
 
 
 def _names_a_value_word(fact: Fact, answer: NormText) -> bool:
@@ -204,10 +207,13 @@ def _units_named(text: NormText) -> set[str]:
     return {unit for unit, words in _UNIT_WORDS.items() if keys & words}
 
 
-def _replies_by_form(ctx: CallContext, question: NormText, answer: NormText, evasive: list[str]) -> bool:
+def _replies_by_form(ctx: CallContext, question: NormText, a: int, evasive: list[str]) -> bool:
     cutoff = ctx.standard.thresholds.match_cutoff
-    # «этим занимается Денис, переключаю на него»: dispatched, and poor_dispatching judges how well
-    if best_match(evasive, answer, cutoff) or best_match(_dispatch_phrases(ctx), answer, cutoff):
+    answer = ctx.texts[a]
+    # «этим занимается Денис, переключаю на него», «коллега в отпуске»: dispatched, and
+    # poor_dispatching judges how well; «сложно сказать, не ведаю»: evasive_answer judges it
+    if (words_or_meaning("evasive", evasive, answer, ctx.meaning, a, cutoff)
+            or best_match(_dispatch_phrases(ctx), answer, cutoff) or says_colleague_absent(ctx, a)):
         return True
     openers = ANSWER_OPENERS + (YES_NO_OPENERS if _yes_no_question(question) else ())
     return any(f"{answer.surface} ".startswith(f"{o} ") for o in openers)
@@ -227,8 +233,6 @@ def _answered(ctx: CallContext, q: int, window: list[int], fact: Fact | None, ev
 
 
 def _dispatch_phrases(ctx: CallContext) -> list[str]:
-    from checks.rules.dispatching import DEFAULTS
-
     params = ctx.standard.check_params("poor_dispatching")
     return [p for key in ("transfer_phrases", "explain_phrases") for p in params.get(key, DEFAULTS[key])]
 
@@ -272,7 +276,12 @@ def _opening_request(ctx: CallContext, q: int) -> bool:
     utterances, text = ctx.transcript.utterances, ctx.texts[q]
     first_client = next((i for i, u in enumerate(utterances) if u.speaker == "client"), None)
     keys = text.key_set
-    names_a_fact = any(fact_keywords_found(f, text) >= 2 for f in ctx.standard.knowledge_base)
+    # a sentence saying what the client needs names its topic without asking about it: «нужно
+    # остекление балкона, хочу узнать подробнее» asks for the call; «такие у вас часы работы в будни»
+    # (a «какие» misheard) beside it asks about the hours
+    names_a_fact = any(
+        not sentence.key_set & _REQUEST_KEYS and any(fact_keywords_found(f, sentence) >= 2 for f in ctx.standard.knowledge_base)
+        for sentence in (normalise_text(" ".join(words)) for words in sentence_words(utterances[q].text)))
     specific = keys & QUESTION_WORDS or asks_amount(text) or names_a_fact or misheard_question_word(text)
     return q == first_client and bool(keys & _REQUEST_KEYS) and not specific
 
