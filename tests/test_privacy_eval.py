@@ -49,3 +49,12 @@ def test_a_label_not_in_its_line_names_the_file_and_line(tmp_path: Path) -> None
                    '    spans: [{type: phone, text: "8 917"}]\n', encoding="utf-8")
     with pytest.raises(ValueError, match=r"bad.yaml: lines\[0\].spans"):
         load_lines(bad)
+
+
+def test_fresh_set_floor() -> None:
+    """fresh.yaml, written after the detectors' last change and scored once: 28 of 28 labelled spans
+    found; 29 of 30 found spans right (the false one is the company's own free phone number, said by
+    the seller). One more miss or false span is allowed before this fails."""
+    total = evaluate(load_lines(LINES / "fresh.yaml"), COMPANY)["any"]
+    assert total.labelled == 28
+    assert total.recall >= 0.96 and total.precision >= 0.93, total

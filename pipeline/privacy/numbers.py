@@ -7,11 +7,13 @@ separately between punctuation marks (so «двести, тридцать» is 2
 that follow each other with nothing but punctuation between them are joined. A digit group keeps its
 leading zeros («0012»).
 
-What a run is comes from its length and the nearest cue word before it, in the line or in the
-previous line of the call («Продиктуйте номер карты.» — «4276 3801…»): a cue for another kind of
-number («заказ», «договор», «артикул») makes it no personal data. Without a cue the shape decides:
-eleven digits from 7 or 8 and ten from 3, 4, 8 or 9 are a phone, thirteen to nineteen digits that
-pass Luhn (or any sixteen) a card, a passing СНИЛС or ИНН checksum those. This reads more than
+What a run is comes from its length (give or take a digit or two that Whisper drops or doubles)
+and the nearest cue word before it, in the line or in the previous line of the call («Продиктуйте
+номер карты.» — «4276 3801…»): a cue for another kind of number («заказ», «договор», «артикул»)
+makes it no personal data. Without a cue the shape decides: eleven digits from 7 or 8 and ten from
+3, 4, 8 or 9 are a phone, thirteen to nineteen digits that pass Luhn (or any sixteen) a card, a
+passing СНИЛС or ИНН checksum those; and a run of ten digits or more that is none of these is
+masked all the same. This reads more than
 `ru-pii` (a lighter library of regexes and checksums) and `presidio-ru-recognizers`: both see only
 digits, want a phone with its +7 or 8 and a card that passes Luhn, and know nothing of the line
 before (docs/personal-data.md).
