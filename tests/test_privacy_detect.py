@@ -33,6 +33,11 @@ def test_phone_numbers_in_digits_and_words(text: str, phone: str) -> None:
     assert found(text) == [("phone", phone)]
 
 
+def test_the_companys_own_number_said_by_its_seller_is_not_personal_data() -> None:
+    assert found("Наш бесплатный номер 8 800 555 35 35, звоните.", speaker="seller") == []
+    assert found("Записала ваш номер: 8 916 555 35 35.", speaker="seller") == [("phone", "8 916 555 35 35")]
+
+
 def test_a_landline_needs_no_prefix() -> None:
     assert found("Можно на рабочий, 495 123 44 55.") == [("phone", "495 123 44 55")]
 

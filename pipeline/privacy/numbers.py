@@ -46,6 +46,8 @@ _CUES: tuple[tuple[str, str], ...] = (
     # «номер заказа» has its cue after it, which is nearer to the digits anyway
     ("number", r"номер|№"),
 )
+# the seller giving the company's own number («Наш бесплатный номер 8 800…», «у нас телефон…»)
+_OURS_RE = re.compile(r"(?<![а-яё])(?:наш[а-яё]*|у нас)(?![а-яё])[^.!?]{0,30}$", re.IGNORECASE)
 _CUE_RE = re.compile(r"(?<![а-яё])(?:" + "|".join(f"(?P<{kind}>{stems})" for kind, stems in _CUES) + ")",
                      re.IGNORECASE)
 
@@ -147,16 +149,19 @@ def classify(digits: str, cue: str | None, fallback: bool = False) -> str | None
     return None
 
 
-def _span(text: str, tokens: list[Token], before: str, run: list[_Group], fallback: bool = False) -> TextSpan | None:
+def _span(text: str, tokens: list[Token], ctx: tuple[str, bool], run: list[_Group], fallback: bool = False) -> TextSpan | None:
+    before, seller = ctx
     first = run[0].first
     if first > 0 and tokens[first - 1].text in _PLUS:
         first -= 1
+    if seller and _OURS_RE.search(text[:tokens[first].start]):
+        return None
     cue = _nearest_cue(before + "\n" + text[:tokens[first].start])
     kind = classify("".join(g.digits for g in run), cue, fallback)
     return None if kind is None else TextSpan(kind, tokens[first].start, tokens[run[-1].last].end, DETECTOR)
 
 
-def _in_run(text: str, tokens: list[Token], before: str, run: list[_Group]) -> list[TextSpan]:
+def _in_run(text: str, tokens: list[Token], ctx: tuple[str, bool], run: list[_Group]) -> list[TextSpan]:
     """A run that is no personal data as a whole may hold one: «ещё один номер: девятьсот…» reads
     «один» into the phone. So the longest stretch of groups that is one, from the left, wins; and
     when no stretch is, a long run is masked by its length alone."""
@@ -164,7 +169,7 @@ def _in_run(text: str, tokens: list[Token], before: str, run: list[_Group]) -> l
     i = 0
     while i < len(run):
         for j in range(len(run), i, -1):
-            span = _span(text, tokens, before, run[i:j])
+            span = _span(text, tokens, ctx, run[i:j])
             if span is not None:
                 found.append(span)
                 i = j
@@ -172,12 +177,14 @@ def _in_run(text: str, tokens: list[Token], before: str, run: list[_Group]) -> l
         else:
             i += 1
     if not found:
-        span = _span(text, tokens, before, run, fallback=True)
+        span = _span(text, tokens, ctx, run, fallback=True)
         found = [span] if span is not None else []
     return found
 
 
-def find_number_spans(text: str, before: str = "") -> list[TextSpan]:
-    """Numbers that are personal data in one line; `before` is the previous line of the call."""
+def find_number_spans(text: str, before: str = "", speaker: str = "client") -> list[TextSpan]:
+    """Numbers that are personal data in one line; `before` is the previous line of the call. The
+    company's own number, said by its seller as ours, is none."""
     tokens = tokenize(text)
-    return [span for run in _runs(tokens, _groups(text, tokens)) for span in _in_run(text, tokens, before, run)]
+    ctx = (before, speaker == "seller")
+    return [span for run in _runs(tokens, _groups(text, tokens)) for span in _in_run(text, tokens, ctx, run)]
