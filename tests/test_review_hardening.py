@@ -167,7 +167,7 @@ def test_the_limiter_keeps_a_bounded_table_for_many_long_names() -> None:
     tracemalloc.start()
     try:
         before, _ = tracemalloc.get_traced_memory()
-        for n in range(1500):
+        for n in range(1200):
             name = f"{n}:" + "я" * (1 << 20)  # 2 MB of UTF-8 each
             limiter.failed("ip:203.0.113.9", f"name:{name}")
             del name
@@ -176,7 +176,7 @@ def test_the_limiter_keeps_a_bounded_table_for_many_long_names() -> None:
     finally:
         tracemalloc.stop()
     assert len(limiter) == 1000  # the least recently failed went first
-    assert after - before < 2_000_000, f"the limiter kept {after - before} bytes"  # 3 GB of names went through
+    assert after - before < 2_000_000, f"the limiter kept {after - before} bytes"  # 2.4 GB of names went through
     assert limiter.retry_after("ip:203.0.113.9") > 0  # the address was counted all along
     long_name = "name:" + "x" * (MAX_KEY * 10)
     for _ in range(5):
