@@ -228,3 +228,17 @@ def test_calls_to_hear_link_to_the_review_app(seeded: tuple[str, sessionmaker[Se
             review_url_from_env()
     monkeypatch.setenv("CALLQA_REVIEW_URL", "")
     assert review_url_from_env() is None
+
+
+def test_a_bad_review_url_stops_the_commands_at_start(seeded: tuple[str, sessionmaker[Session]], tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.orchestration.run import check_settings
+
+    url, _ = seeded
+    monkeypatch.setenv("CALLQA_REVIEW_URL", "qa.example.ru")
+    result = CliRunner().invoke(app, ["scorecard", "Анна", "--period", "2026-11", "--out", str(tmp_path / "a.html"),
+                                      "--db", url])
+    assert result.exit_code == 2 and "CALLQA_REVIEW_URL 'qa.example.ru'" in result.output
+    assert not (tmp_path / "a.html").exists()
+    with pytest.raises(ValueError, match="CALLQA_REVIEW_URL"):
+        check_settings()  # `callqa run` checks it before the first call, not when the night's reports are due

@@ -13,12 +13,14 @@ from pipeline.orchestration.signals import stop_on_signals
 def check_settings() -> None:
     """The batch's own settings, read once at the start: a typo stops the command with the
     variable's name (ValueError), not every call in the middle of the night."""
+    from pipeline.reports.links import review_url_from_env
     from pipeline.stable import settle_seconds
     from pipeline.storage.claims import claim_lease
 
     settle_seconds()
     claim_lease()
     startup_timeout_s()
+    review_url_from_env()  # the scorecards' links, written after the batch
 
 
 def usable_cores() -> int:
