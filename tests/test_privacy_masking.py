@@ -62,6 +62,13 @@ def test_quotes_and_the_analysis_json_are_masked_by_the_words() -> None:
         "transcript": [{"text": "Везите на [адрес]."}], "score": 80}
 
 
+def test_every_role_of_the_review_app_has_a_rule() -> None:
+    from pipeline.privacy.masking import CLEAR_ROLES, MASKED_ROLES
+    from pipeline.storage.models import USER_ROLES
+
+    assert CLEAR_ROLES | MASKED_ROLES == set(USER_ROLES) and not CLEAR_ROLES & MASKED_ROLES
+
+
 def test_an_unknown_role_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown role 'guest'"):
         spans_to_mask(SPANS, CALL, "guest")

@@ -3,6 +3,7 @@ patronymic or surname (pymorphy3 tags them `Name`, `Patr`, `Surn` from its dicti
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -38,6 +39,4 @@ def cannot_be_name(word: str) -> bool:
 
 def lemmas(text: str) -> tuple[str, ...]:
     """The dictionary forms of a phrase's words, so «Анной» and «Анна» compare equal."""
-    import re
-
     return tuple(lemma(w) for w in re.findall(r"[а-яёa-z0-9]+", text.lower()))
