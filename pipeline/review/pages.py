@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from pipeline.audio import AudioError
 from pipeline.reports.period import Period, period_between
@@ -193,7 +194,7 @@ def call_page(request: Request, analysis_id: int, who: Who, t: float | None = No
                 reason_titles=dict(info.dismiss_reasons))
 
 
-def _next_unreviewed(session: Any, who: SignedIn, current: int) -> int | None:
+def _next_unreviewed(session: Session, who: SignedIn, current: int) -> int | None:
     """The first call of the default queue after this one: where «сохранить и следующий» goes."""
     rows = queue_page(session, who.user, queue_filters({}, who), 200).rows
     return next((r.analysis_id for r in rows if r.analysis_id != current), None)
@@ -260,7 +261,7 @@ def scorecards(request: Request, who: Who, date_from: str = "", date_to: str = "
                 own=who.user.role == "seller")
 
 
-def _period(session: Any, first: date | None, last: date | None) -> Period | None:
+def _period(session: Session, first: date | None, last: date | None) -> Period | None:
     """The chosen days, else from the first to the last stored call (None: no calls yet)."""
     if first is None or last is None:
         lo, hi = session.execute(select(func.min(RecordingRow.started_at), func.max(RecordingRow.started_at))).one()
