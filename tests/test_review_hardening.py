@@ -362,3 +362,17 @@ def test_the_limits_keep_the_login_form_working(client: TestClient) -> None:
     response = client.post("/login", data={"name": "lead", "password": PASSWORDS["lead"]}, follow_redirects=False)
     assert response.status_code == 303
     assert os.path.basename(response.headers["location"]) in ("queue", "")
+
+
+def test_a_decoder_error_shows_no_path(small_review: SmallReview, client: TestClient) -> None:
+    """A file that passes the checks but does not decode: the decoder's message (which may quote the path) stays in the log."""
+    sign_in(client, "lead")
+    broken = small_review.recordings / "broken.wav"
+    broken.write_bytes(b"RIFF" + os.urandom(3000))  # a WAV the browser can't be given as it is
+    small_review.point_at(ANNA, broken)
+    for url in (f"/call/{small_review.calls[ANNA]}/audio", f"/api/calls/{small_review.calls[ANNA]}/peaks"):
+        response = client.get(url)
+        assert response.status_code == 404, (url, response.text[:200])
+        assert "Запись недоступна: файл не читается или не декодируется" in response.text
+        no_server_path(small_review, response.text)
+        assert "broken.wav" not in response.text.replace("«broken.wav»", "")

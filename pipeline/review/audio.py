@@ -44,6 +44,9 @@ MEDIA_TYPES = {".flac": "audio/flac", ".mp3": "audio/mpeg", ".ogg": "audio/ogg",
                ".oga": "audio/ogg", ".wav": "audio/wav"}
 PEAKS_PER_CHANNEL = 1200
 MAX_VERIFIED = 4096  # file versions whose hash is remembered
+# why a recording is not served, as the client may read it (no path in them)
+NOT_ON_DISK, NOT_REGULAR, CHANGED = "файла нет на диске", "это не обычный файл в папке записей", "файл изменён после анализа"
+PUBLIC_REASONS = frozenset({NOT_ON_DISK, NOT_REGULAR, CHANGED})
 
 
 @dataclass(frozen=True)
@@ -125,16 +128,16 @@ def verified_call(recording: StoredRecording, recordings_root: Path) -> CallFile
     root = recordings_root.resolve()
     name = Path(recording_name(recording.path))
     if Path(recording.path).is_symlink():
-        raise AudioError(name, "это не обычный файл в папке записей")
+        raise AudioError(name, NOT_REGULAR)
     call = _call_files(Path(recording.path))
     if call is None:
-        raise AudioError(name, "файла нет на диске")
+        raise AudioError(name, NOT_ON_DISK)
     stats = [path.lstat() for path in call.files]
     if not all(stat.S_ISREG(st.st_mode) for st in stats) or not all(p.resolve().is_relative_to(root)
                                                                      for p in call.files):
-        raise AudioError(name, "это не обычный файл в папке записей")
+        raise AudioError(name, NOT_REGULAR)
     if sum(st.st_size for st in stats) != recording.size_bytes or _digest(call.files, stats) != recording.sha256:
-        raise AudioError(name, "файл изменён после анализа")
+        raise AudioError(name, CHANGED)
     return call
 
 
@@ -191,5 +194,5 @@ def peaks(stored_path: str, buckets: int = PEAKS_PER_CHANNEL) -> tuple[list[list
     return out, audio.duration_s
 
 
-__all__ = ["Playable", "StoredRecording", "audio_available", "peaks", "playable", "recording_name", "stored_recording",
+__all__ = ["PUBLIC_REASONS", "Playable", "StoredRecording", "audio_available", "peaks", "playable", "recording_name", "stored_recording",
            "verified_call"]

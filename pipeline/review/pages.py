@@ -44,6 +44,7 @@ from pipeline.review.web import (
     LoginRequired,
     act,
     attempt_login,
+    audio_missing,
     call_recording,
     call_view,
     check_csrf,

@@ -25,7 +25,7 @@ from pipeline.review.auth import (
     start_session,
 )
 from pipeline.audio import AudioError
-from pipeline.review.audio import stored_recording, verified_call
+from pipeline.review.audio import PUBLIC_REASONS, stored_recording, verified_call
 from pipeline.review.callview import CallView, load_call_view
 from pipeline.review.queue import QueueFilters
 from pipeline.settings import DEFAULT_RECORDINGS
@@ -132,9 +132,14 @@ def call_view(request: Request, who: SignedIn, analysis_id: int) -> CallView:
 
 
 def audio_missing(exc: AudioError) -> HTTPException:
-    """The 404 for audio that can't be served: the reason for the log, no server path for the client."""
+    """The 404 for audio that can't be served: the details for the log, no server path for the client.
+
+    A decoder's message may quote the file's path, so only the reasons of
+    `verified_call` are shown as they are.
+    """
     log.warning("audio refused: %s", exc)
-    return HTTPException(404, f"Запись недоступна: {exc.reason}")
+    shown = exc.reason if exc.reason in PUBLIC_REASONS else "файл не читается или не декодируется"
+    return HTTPException(404, f"Запись недоступна: {shown}")
 
 
 def call_recording(request: Request, who: SignedIn, analysis_id: int) -> tuple[str, str]:
@@ -149,10 +154,9 @@ def call_recording(request: Request, who: SignedIn, analysis_id: int) -> tuple[s
         recording = stored_recording(session, analysis_id)
     try:
         verified_call(recording, state.recordings_root)
-    except AudioError as exc:
-        raise audio_missing(exc) from None
-    except OSError as exc:  # unreadable, or gone between the look and the read
-        raise audio_missing(AudioError(recording.path, "файл не читается")) from None
+    except (AudioError, OSError) as exc:  # OSError: unreadable, or gone between the look and the read
+        log.warning("audio of analysis %s at %s refused", analysis_id, recording.path)
+        raise audio_missing(exc if isinstance(exc, AudioError) else AudioError(recording.path, str(exc))) from None
     return recording.path, recording.sha256
 
 
