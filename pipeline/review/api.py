@@ -39,8 +39,8 @@ from pipeline.review.web import (
 )
 from pipeline.serialize import to_jsonable
 from pipeline.storage.assignments import assign
-from pipeline.storage.models import REVIEW_KINDS, AnalysisRow
-from pipeline.storage.reviews import MAX_COMMENT, can_review
+from pipeline.storage.models import REVIEW_KINDS, AnalysisRow, ScoreRow
+from pipeline.storage.reviews import MAX_COMMENT, can_review, review_state
 
 router = APIRouter(prefix="/api", tags=["review"])
 Who = Annotated[SignedIn, Depends(signed)]
@@ -140,9 +140,18 @@ def api_act(request: Request, analysis_id: int, body: ActionIn, who: Who,
         raise HTTPException(422, problem)
     action = act(request, who, analysis_id, body.kind, finding_idx=body.finding_idx, stage_id=body.stage_id,
                  score=body.score, comment=body.comment, reason=body.reason)
-    view = call_view(request, who, analysis_id)  # what the page redraws in place, without a reload
-    return {**action_to_json(action), "call": {"score": view.score, "reviewed": view.review.reviewed,
-                                               "appealed": bool(view.review.appealed)}}
+    return {**action_to_json(action), "call": _call_state(request, analysis_id)}
+
+
+def _call_state(request: Request, analysis_id: int) -> dict[str, Any]:
+    """What the call page redraws in place after an action: the review state only, not the whole
+    analysis (its transcript is most of an action's time otherwise)."""
+    with settings(request).sessions.begin() as session:
+        state = review_state(session, analysis_id)
+        automatic = session.scalar(select(ScoreRow.score).where(ScoreRow.analysis_id == analysis_id))
+    override = state.score_override
+    score = override.score if override and override.score is not None else automatic
+    return {"score": score, "reviewed": state.reviewed, "appealed": bool(state.appealed)}
 
 
 def call_standard(request: Request, who: SignedIn, analysis_id: int) -> StandardInfo:
