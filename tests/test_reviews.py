@@ -145,6 +145,17 @@ def test_actions_append_and_the_latest_wins(db_session: Session, people: dict[st
     assert review_state(db_session, calls["o2"]).trail == ()
 
 
+def test_a_dismissal_keeps_its_reason_code(db_session: Session, people: dict[str, User],
+                                           calls: dict[str, int]) -> None:
+    aid = calls["o2"]
+    made = record_action(db_session, people["lead"], aid, "dismiss_finding", finding_idx=0, reason=" asr_error ",
+                         comment="цифры распознаны неверно")
+    assert (made.reason, made.comment) == ("asr_error", "цифры распознаны неверно")
+    stored = db_session.scalars(select(ReviewActionRow).where(ReviewActionRow.id == made.id)).one()
+    assert stored.reason == "asr_error"
+    assert review_state(db_session, aid).findings[0].reason == "asr_error"
+
+
 def test_invalid_actions_are_rejected(db_session: Session, people: dict[str, User], calls: dict[str, int]) -> None:
     lead, aid = people["lead"], calls["o2"]  # one finding, idx 0
     with pytest.raises(ValueError, match=r"^finding_idx 3: analysis \d+ has findings 0$"):
@@ -163,6 +174,10 @@ def test_invalid_actions_are_rejected(db_session: Session, people: dict[str, Use
         record_action(db_session, lead, aid, "confirm_finding", finding_idx=0, comment="x" * 4001)
     with pytest.raises(ValueError, match="^kind 'delete'"):
         record_action(db_session, lead, aid, "delete")
+    with pytest.raises(ValueError, match="^reason: a reason code .* dismiss_finding only, not confirm_finding"):
+        record_action(db_session, lead, aid, "confirm_finding", finding_idx=0, reason="asr_error")
+    with pytest.raises(ValueError, match="^reason: a reason code \\(at most 100"):
+        record_action(db_session, lead, aid, "dismiss_finding", finding_idx=0, reason="x" * 101)
     with pytest.raises(PermissionError):
         record_action(db_session, people["coach"], aid, "confirm_finding", finding_idx=0)
     with pytest.raises(PermissionError):
