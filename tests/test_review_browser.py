@@ -405,12 +405,20 @@ def test_lead_reviews_in_place_by_mouse(open_tab, review_app) -> None:
     form.locator("input[name=comment]").fill("этап закрытия был, распознавание ошиблось")
     form.locator("button[value=override_score]").click()
     page.wait_for_function("(s) => document.getElementById('score').textContent.trim() === s", arg=new_score)
+
+    # a stage detected as present, marked absent
+    stage = page.locator("#stages tr.stage.present").first
+    stage_id = stage.get_attribute("data-stage")
+    stage.locator("button[value=stage_absent]").click()
+    page.wait_for_function("(s) => document.querySelector(`#stages tr[data-stage='${s}']`).classList.contains('absent')",
+                           arg=stage_id)
     assert page.evaluate("() => window.__sameDocument === true"), "the page reloaded"
 
-    # both in the audit trail as drawn in place, and the same after a reload (what was stored)
+    # all in the audit trail as drawn in place, and the same after a reload (what was stored)
     for _ in range(2):
         trail = page.locator("#review table.trail tbody tr")
-        assert trail.count() == 2
+        assert trail.count() == 3
+        assert page.locator(f"#stages tr.stage.absent[data-stage='{stage_id}']").count() == 1
         dismissed = page.locator("#review tr.dismiss_finding td")
         assert [dismissed.nth(i).inner_text().strip() for i in (1, 2, 3, 5)] == [
             "lead", "отклонено", f"{title} #0", "Вызвано клиентом: клиент сам перебил, ошибки нет"]
