@@ -1022,7 +1022,9 @@ def test_a_question_mark_before_the_closing_thanks_asks_nothing(standard):
 
 
 @pytest.mark.parametrize(("answer", "stated"), [
-    ("Газоблок идет по 5 1900 рублей за куб.", ["5900 руб."]),  # «пять тысяч девятьсот», the count apart
+    # «пять тысяч девятьсот» as Whisper once wrote it: read by a rule for that garble until v8, not
+    # judged since (two numbers side by side are no value), so no finding either way
+    ("Газоблок идет по 5 1900 рублей за куб.", []),
     ("Газоблок идет по 5 1200 рублей за куб.", []),  # 5200, as the knowledge base says
     ("Газоблок сейчас 5 тысяч человек стерублей за куб.", []),  # «рублей» glued onto the garbled hundreds
 ])

@@ -317,9 +317,11 @@ def test_three_digits_after_a_comma_are_thousands(text: str, expected: list[tupl
         ("деветь", "утра", "девять"),
         ("сих", "вечера", None),  # too short to tell
         ("пятт", "тысячи", None),  # «тысячи» follows two to four only
-        ("кинемтери", "процента", "три"),  # «скинем три»: run into a word and one letter off
-        ("сментре", "тысячи", "три"),
-        ("собежести", "вечера", "шести"),
+        # run into a word and one letter off («скинем три», «сментре», «собежести»): read by a rule
+        # for those garbles of one recogniser until v8; not read since (final22 end to end unchanged)
+        ("кинемтери", "процента", None),
+        ("сментре", "тысячи", None),
+        ("собежести", "вечера", None),
         ("ремонтные", "тысячи", None),  # no numeral at its end
     ],
 )

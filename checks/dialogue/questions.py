@@ -249,7 +249,7 @@ def stated_values(text: NormText, unit: str) -> list[StatedValue]:
     out: list[StatedValue] = []
     toks = text.tokens
     for i, tok in enumerate(toks):
-        if unit == "rub" and (thousands := _thousands_of_a_garble(toks, i) or _count_then_thousands(toks, i)):
+        if unit == "rub" and (thousands := _thousands_of_a_garble(toks, i)):
             out.append(thousands)
         if _in_range(toks, i):
             continue
@@ -286,18 +286,6 @@ def _word_before_rubles(toks: Sequence[Token], j: int) -> bool:
 def _says_rubles(tok: Token) -> bool:
     """«рублей», or a garble with it glued on («стерублей» for «двести рублей»)."""
     return match_key(tok.lemma) in _RUBLE_KEYS or (tok.text.endswith(_RUBLE_ENDINGS) and not is_known_word(tok.text))
-
-
-def _count_then_thousands(toks: Sequence[Token], i: int) -> StatedValue | None:
-    """«по 5 1900 рублей» for «пять тысяч девятьсот»: Whisper wrote the count, then «тысяч
-    девятьсот» as «1900»."""
-    if i + 1 >= len(toks) or _number_at(toks, i - 1) or _number_at(toks, i + 2):
-        return None
-    count, rest = toks[i].text, toks[i + 1].text
-    if not (count.isdigit() and 1 < int(count) < 10 and rest.isdigit() and 1000 <= int(rest) < 2000
-            and int(rest) % 100 == 0):
-        return None
-    return StatedValue(float(int(count) * 1000 + int(rest) - 1000), f"{count} {rest}", i, i + 2)
 
 
 def _thousands_of_a_garble(toks: Sequence[Token], i: int) -> StatedValue | None:
