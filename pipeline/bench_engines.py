@@ -9,6 +9,7 @@ code (`evaluate_folder`: WER with case, punctuation and numbers normalised).
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -34,6 +35,7 @@ class Config:
     threads: int = 2  # per worker process
     parallel_channels: bool = True  # a call's two channels side by side
     workers: int = 1  # processes, each on its own share of the calls (two calls at once when 2)
+    cpu_batch: int = 0  # CALLQA_CPU_BATCH: a channel's windows decoded this many at a time (0: in turn)
 
     def options(self) -> TranscriptionOptions:
         return TranscriptionOptions(
@@ -52,7 +54,27 @@ CONFIGS = (
     Config("int8 1 thread", threads=1),
     Config("int8 channels one after the other", parallel_channels=False),
     Config("int8 two calls at once (1 thread each)", threads=1, parallel_channels=False, workers=2),
+    Config("int8 batched ×8", cpu_batch=8),
+    Config("int8 batched ×8, channels one after the other", parallel_channels=False, cpu_batch=8),
 )
+
+
+# `--cpu-isa AVX2`: the libraries under CTranslate2 told to use no wider instructions than
+# these, so an AVX-512 machine answers for an AVX2-only one (issue 20). CTranslate2's own
+# kernels, MKL's GEMMs (int8 included) and oneDNN's each read their own variable at load.
+ISAS = ("AVX2", "AVX512")
+
+
+def check_isa(isa: str) -> None:
+    if isa not in ISAS:
+        raise ValueError(f"--cpu-isa {isa!r}: expected one of {', '.join(ISAS)}")
+
+
+def isa_env(isa: str) -> dict[str, str]:
+    check_isa(isa)
+    onednn = {"AVX2": "AVX2", "AVX512": "AVX512_CORE_AMX"}[isa]
+    return {"CT2_FORCE_CPU_ISA": isa, "MKL_ENABLE_INSTRUCTIONS": isa, "ONEDNN_MAX_CPU_ISA": onednn,
+            "DNNL_MAX_CPU_ISA": onednn}
 
 
 @dataclass(frozen=True)
@@ -81,8 +103,10 @@ def _worker(config: Config, folder: Path, standard: Path) -> dict[str, object]:
     import_spacy()  # without torch, where the engine does not need it: it would count in the peak RSS
     from checks.standard import load_standard
     from pipeline.engines import engine_for
+    from pipeline.engines.faster import CPU_BATCH_ENV
     from pipeline.evaluate import evaluate_folder
 
+    os.environ[CPU_BATCH_ENV] = str(config.cpu_batch)  # this worker process's own setting
     options = config.options()
     engine_for(options).warm_up(options)
     report = evaluate_folder(folder, load_standard(standard), options)
@@ -106,14 +130,15 @@ def _shares(folder: Path, workers: int, into: Path) -> list[Path]:
     return [s for s in shares if s.exists()]
 
 
-def run_config(config: Config, folder: Path, standard: Path) -> Row:
+def run_config(config: Config, folder: Path, standard: Path, isa: str | None = None) -> Row:
+    env = dict(os.environ, **isa_env(isa)) if isa else None
     with tempfile.TemporaryDirectory() as tmp:
         shares = _shares(folder, config.workers, Path(tmp))
 
         def one(share: Path) -> dict[str, object]:
             done = subprocess.run(
                 [sys.executable, "-m", "pipeline.bench_engines", json.dumps(asdict(config)), str(share), str(standard)],
-                capture_output=True, text=True, check=False,
+                capture_output=True, text=True, check=False, env=env,
             )
             if done.returncode != 0:
                 raise RuntimeError(f"{config.label}: worker on {share} failed:\n{done.stderr[-2000:]}")
@@ -166,10 +191,11 @@ def default_choice(rows: list[Row]) -> tuple[Row, str]:
             "decides: within 1 point of its best")
 
 
-def header() -> str:
+def header(isa: str | None = None) -> str:
     """Printed before the first configuration runs, so each row can follow as it is measured."""
+    limited = f"; CTranslate2, MKL and oneDNN limited to {isa} (--cpu-isa)" if isa else ""
     return "\n".join([
-        f"Machine: {cpu_line()}; {time.strftime('%Y-%m-%d')}",
+        f"Machine: {cpu_line()}{limited}; {time.strftime('%Y-%m-%d')}",
         "",
         "| configuration | engine | compute | beam | audio | threads × workers | RTF | calls/h | peak RSS MB | WER seller % | WER client % |",
         "|---|---|---|---:|---|---|---:|---:|---:|---:|---:|",
@@ -183,7 +209,8 @@ def row_line(r: Row) -> str:
     c = r.config
     layout = "side by side" if c.parallel_channels and c.threads >= 2 else "one after the other"
     return (f"| {c.label} | {c.engine} | {c.compute_type} | {c.beam_size} | "
-            f"{'speech regions' if c.speech_regions_only else 'whole channel'} | {c.threads} × {c.workers} "
+            f"{'speech regions' if c.speech_regions_only else 'whole channel'}"
+            f"{f', batched ×{c.cpu_batch}' if c.cpu_batch else ''} | {c.threads} × {c.workers} "
             f"(channels {layout}) | {r.rtf:.3f} | {r.calls_per_hour:.0f} | {r.peak_rss_mb:.0f} | "
             f"{pct(r.wer_seller)} | {pct(r.wer_client)} |")
 

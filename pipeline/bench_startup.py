@@ -2,9 +2,11 @@
 
 Each command runs as a fresh process, as a user starts it, and is timed from the parent:
 process start to exit. `callqa analyze` also marks (`pipeline.startup.mark`) when its one
-call is ready to transcribe (standard and checks, audio decoded, model and text pipeline
-loaded) and when it has printed the result; its fixed cost is start → ready plus done →
-exit, the part that does not grow with the call.
+call is ready to transcribe (standard and checks, audio decoded, model loaded), when it has
+transcribed it, when what the checks need (sentence encoder, spaCy pipeline, loaded in the
+background meanwhile) is there, and when it has printed the result. Its fixed cost is
+start → ready, plus any wait for those background loads after the transcription, plus
+done → exit: the part that does not grow with the call.
 """
 
 from __future__ import annotations
@@ -27,10 +29,11 @@ class AnalyzeRun:
     wall_s: float  # process start to exit
     to_ready_s: float  # process start to the call's audio decoded and every model loaded
     exit_s: float  # result printed to process exit
+    wait_s: float = 0.0  # transcribed to the checks' models loaded: what the background loads did not hide
 
     @property
     def fixed_s(self) -> float:
-        return self.to_ready_s + self.exit_s
+        return self.to_ready_s + self.wait_s + self.exit_s
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,8 @@ def time_analyze(call: Path, standard: Path) -> AnalyzeRun:
         started, ended = _timed(["analyze", str(call), "--standard", str(standard)],
                                 dict(os.environ, **{TRACE_ENV: str(trace)}))
         marks = dict(line.split() for line in trace.read_text(encoding="utf-8").splitlines())
-    return AnalyzeRun(ended - started, float(marks["ready"]) - started, ended - float(marks["done"]))
+    wait = float(marks["loaded"]) - float(marks["transcribed"]) if "loaded" in marks else 0.0
+    return AnalyzeRun(ended - started, float(marks["ready"]) - started, ended - float(marks["done"]), wait)
 
 
 def smallest_call(folder: Path) -> Path:
@@ -92,8 +96,9 @@ def render_startup(result: StartupResult) -> str:
         "|---|---:|---:|",
         f"| `callqa --help` | {cell(result.help_s)} |",
         f"| `callqa analyze`, fixed cost (start to ready, plus exit) | {cell([r.fixed_s for r in runs])} |",
-        f"| — start to ready: standard, audio decoded, model and text pipeline loaded | "
-        f"{cell([r.to_ready_s for r in runs])} |",
+        f"| — start to ready: standard, audio decoded, model loaded | {cell([r.to_ready_s for r in runs])} |",
+        f"| — transcribed to encoder and spaCy loaded (their background load not hidden) | "
+        f"{cell([r.wait_s for r in runs])} |",
         f"| — result printed to exit | {cell([r.exit_s for r in runs])} |",
         f"| `callqa analyze`, whole | {cell([r.wall_s for r in runs])} |",
     ])

@@ -225,27 +225,44 @@ def analyze(
     as_json: bool = typer.Option(False, "--json", help="Print the JSON object documented in the README."),
 ) -> None:
     """Analyse one call and print the result (nothing is stored)."""
-    std = _standard_or_exit(standard)  # first: it imports spaCy the cheap way, before the checks do
+    _import_spacy()  # first: the checks would import it with torch
+    from checks.meaning.encoder import EncoderUnavailable, get_encoder, load_in_background
+    from pipeline.startup import Background, mark
+
+    # what only the checks use loads while the call is decoded and transcribed (issue 20);
+    # a missing package still stops the command here, named
+    try:
+        load_in_background()
+    except EncoderUnavailable as exc:
+        err.print(str(exc), markup=False, style="red")
+        raise typer.Exit(2) from None
+    std = _standard_or_exit(standard)
     from checks.analyze import analyze_transcript
     from checks.text.normalise import nlp
     from pipeline.audio import AudioError
     from pipeline.batch import load_call_audio, transcribe_audio
     from pipeline.engines import engine_for
     from pipeline.report import analysis_to_json
-    from pipeline.startup import mark
 
+    text_pipeline = Background("callqa-spacy-load", nlp)  # after the checks' imports: no import race
     options = options_from_env()
     try:
         audio = load_call_audio(file)
     except AudioError as exc:
         err.print(str(exc), markup=False, style="red")
         raise typer.Exit(1) from None
-    # all that one call needs, loaded once before its own work starts: the model, and the
-    # text pipeline the analysis would otherwise build on its first line
-    engine_for(options).warm_up(options)
-    nlp()
+    engine_for(options).warm_up(options)  # the model, loaded once before the call's own work
     mark("ready")
-    result = analysis_to_json(analyze_transcript(transcribe_audio(audio, options, std), std, str(file)))
+    transcript = transcribe_audio(audio, options, std)
+    mark("transcribed")
+    try:
+        text_pipeline.join()
+        get_encoder()  # waits for its background load if still running
+    except EncoderUnavailable as exc:
+        err.print(str(exc), markup=False, style="red")
+        raise typer.Exit(2) from None
+    mark("loaded")
+    result = analysis_to_json(analyze_transcript(transcript, std, str(file)))
     if as_json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     else:
@@ -417,19 +434,22 @@ def bench_engines(
     folder: Path = typer.Argument(DEFAULT_RECORDINGS / "samples", help="Calls with *.truth.json sidecars."),
     standard: Path = StandardOpt,
     only: Optional[list[str]] = typer.Option(None, "--only", help="Run only configurations whose label contains this."),
+    cpu_isa: Optional[str] = typer.Option(None, "--cpu-isa", help="AVX2: time an AVX-512 CPU as an AVX2-only one."),
 ) -> None:
     """Engines and settings side by side: RTF, calls per hour, peak RSS, WER; print Markdown."""
     _standard_or_exit(standard)
-    from pipeline.bench_engines import CONFIGS, footer, header, row_line, run_config
+    from pipeline.bench_engines import CONFIGS, check_isa, footer, header, row_line, run_config
 
+    if cpu_isa is not None:
+        _settings_or_exit(lambda: check_isa(cpu_isa))
     chosen = [c for c in CONFIGS if not only or any(o in c.label for o in only)]
     # each row as soon as it is measured: a configuration takes minutes, and a later failure
     # must not lose the rows before it
-    print(header(), flush=True)
+    print(header(cpu_isa), flush=True)
     rows = []
     for config in chosen:
         err.print(f"{config.label} …", markup=False)
-        rows.append(run_config(config, folder, standard))
+        rows.append(run_config(config, folder, standard, cpu_isa))
         print(row_line(rows[-1]), flush=True)
     print(footer(rows))
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
+from collections.abc import Callable
 
 # `callqa bench --startup` sets it to a file; the command appends "<event> <time.monotonic()>"
 # lines to it (CLOCK_MONOTONIC is system-wide on Linux, so the parent reads the same clock)
@@ -38,3 +40,29 @@ def mark(event: str) -> None:
     if trace:
         with open(trace, "a", encoding="utf-8") as fh:
             fh.write(f"{event} {time.monotonic()}\n")
+
+
+class Background:
+    """Work started now in a daemon thread, waited for where its result is needed.
+
+    `callqa analyze` loads what only the checks use (the sentence encoder, the spaCy
+    pipeline) while its call's audio is decoded and transcribed (issue 20). An error in the
+    work is raised again by `join`, in the caller's thread, where the command reports it.
+    """
+
+    def __init__(self, name: str, work: Callable[[], object]) -> None:
+        self._work = work
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._work()
+        except BaseException as exc:  # noqa: BLE001  # handed to the joining thread, which decides
+            self._error = exc
+
+    def join(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error

