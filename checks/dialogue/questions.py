@@ -136,6 +136,16 @@ def misheard_question_word(text: NormText, words: tuple[str, ...] = FUZZY_QUESTI
     )
 
 
+# a seller's line with these asks the client, «?» or not: «как вас зовут», «сразу или в рассрочку»,
+# «в понедельник к десяти, получится»
+_SELLER_ASKS = frozenset(match_key(w) for w in "как кто чем или получиться устроить удобно подойти смочь".split())
+
+
+def seller_asks(text: NormText) -> bool:
+    """A seller's line that asks the client by its words, whether or not recognition kept its «?»."""
+    return bool(_SELLER_ASKS & text.key_set)
+
+
 def is_question(utt: Utterance, text: NormText, facts: Sequence[Fact] = ()) -> bool:
     """A question by intonation mark, question word, opener, or by naming a
     knowledge-base topic: Whisper often drops the «?» of a spoken question."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from checks.dialogue.questions import DAY_LEMMAS, is_question
+from checks.dialogue.questions import DAY_LEMMAS, is_question, seller_asks
 from checks.text.matching import PhraseMatch, best_match, evidence_for, reference_keys
 from checks.meaning.calls import as_phrase_match, counter_example_wins, stage_index
 from checks.registry import CallContext
@@ -102,11 +102,12 @@ def _first_free_question(ctx: CallContext, stage: Stage, cutoff: float) -> tuple
 def _free_for_meaning(ctx: CallContext, stage: Stage, i: int, cutoff: float) -> bool:
     """A line that says another stage's phrase is that stage's, whatever it is near in meaning
     («Строй Дом, рассказывайте, что нужно» greets, though «что нужно» is near «что вы строите»);
-    a stage that is asking (`any_question`) is found by meaning only in a question («если объём
-    серьёзный, скинем пять процентов» states, it does not discover); and a stage with required
+    a stage that is asking (`any_question`) is found by meaning only in a question, or a line whose
+    words ask («наличкой или переводом», its «?» lost; «если объём серьёзный, скинем пять процентов»
+    states, it does not discover); and a stage with required
     elements only beside one of them: nearness alone is weaker evidence than the stage's words
     («так, на чем мы остановились?» is near «подъехать к нам» to the encoder, and names no time)."""
-    if stage.any_question and not is_question(ctx.transcript.utterances[i], ctx.texts[i]):
+    if stage.any_question and not (is_question(ctx.transcript.utterances[i], ctx.texts[i]) or seller_asks(ctx.texts[i])):
         return False
     if stage.elements and not any(_elements(ctx, stage, i, cutoff).values()):
         return False

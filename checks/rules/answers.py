@@ -22,6 +22,7 @@ from checks.dialogue.questions import (
     fact_for_question,
     fact_keywords_found,
     is_question,
+    seller_asks,
     sentence_words,
     stated_values,
     text_contradiction,
@@ -54,9 +55,6 @@ PLAUSIBLE_RATIO = 10.0
 _NOT_CLOSING = frozenset("с со в во к на около после".split())
 # a client saying what may be done asks whether it may: «оформить можно по телефону»
 _PERMISSION_WORDS = frozenset(("можно", "нельзя", "получится"))
-# a seller's line with these asks the client, «?» or not: «как вас зовут», «сразу или в рассрочку»,
-# «в понедельник к десяти, получится»
-_SELLER_ASKS = frozenset(match_key(w) for w in "как кто чем или получиться устроить удобно подойти смочь".split())
 
 
 def client_questions(ctx: CallContext) -> list[int]:
@@ -87,7 +85,7 @@ def seller_question_before(ctx: CallContext, i: int) -> int | None:
     if before is None or utterances[before].speaker != "seller":
         return None
     # recognition drops the seller's «?» as well
-    asks = is_question(utterances[before], ctx.texts[before]) or bool(_SELLER_ASKS & ctx.texts[before].key_set)
+    asks = is_question(utterances[before], ctx.texts[before]) or seller_asks(ctx.texts[before])
     return before if asks else None
 
 
