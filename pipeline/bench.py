@@ -19,6 +19,7 @@ from checks.meaning.encoder import get_encoder
 from checks.standard import Standard
 from checks.text.normalise import nlp
 from pipeline.batch import discover, group_calls, process_recording
+from pipeline.diarization.diarize import COST as DIARIZATION
 from pipeline.machine import cpu_line
 from pipeline.progress import CallProgress
 from pipeline.records import Transcript
@@ -58,6 +59,9 @@ class BenchResult:
     # (the others came from the vector cache)
     encoder_s: float = 0.0
     encoder_sentences: int = 0
+    # diarization of the mono calls, inside the transcribe column: seconds, and seconds of audio diarized
+    diarization_s: float = 0.0
+    diarized_audio_s: float = 0.0
 
 
 def analysis_rate(transcripts: list[Transcript], standard: Standard) -> float:
@@ -77,6 +81,7 @@ def run_benchmark(folder: Path, standard: Standard, options: TranscriptionOption
     transcripts: list[Transcript] = []
     encoder = get_encoder()
     encoder_s, encoder_sentences = encoder.seconds, encoder.embedded
+    diarized = (DIARIZATION.seconds, DIARIZATION.audio_s)
     with tempfile.TemporaryDirectory() as tmp:
         sessions = open_database(f"sqlite:///{tmp}/bench.db")
         calls = group_calls(discover(folder))
@@ -91,7 +96,8 @@ def run_benchmark(folder: Path, standard: Standard, options: TranscriptionOption
                                           dict(outcome.timings), peak_rss_mb()))
     encoder_s, encoder_sentences = encoder.seconds - encoder_s, encoder.embedded - encoder_sentences
     rates = [analysis_rate(transcripts, standard) for _ in range(repeats)] if transcripts else []
-    return BenchResult(timings, rates, encoder_s, encoder_sentences)
+    return BenchResult(timings, rates, encoder_s, encoder_sentences,
+                       DIARIZATION.seconds - diarized[0], DIARIZATION.audio_s - diarized[1])
 
 
 def render_markdown(result: BenchResult, options: TranscriptionOptions) -> str:
@@ -123,6 +129,10 @@ def render_markdown(result: BenchResult, options: TranscriptionOptions) -> str:
                      f"{3600 / (total_wall / len(timings)):.0f} calls per hour at this call length.")
         lines.append(f"Sentence encoder, inside the analyse column: {1000 * result.encoder_s / len(timings):.0f} ms "
                      f"per call ({result.encoder_sentences} sentences embedded; the rest came from the vector cache).")
+    if result.diarized_audio_s:
+        lines.append(f"Diarization of the mono calls, inside the transcribe column: "
+                     f"{60 * result.diarization_s / result.diarized_audio_s:.2f} s per minute of audio "
+                     f"({result.diarized_audio_s:.0f} s of mono audio).")
     if result.analysis_rates:
         lines.append(f"Analysis alone (transcripts already made), one process: median "
                      f"{statistics.median(result.analysis_rates):.0f} calls/s over {len(result.analysis_rates)} "

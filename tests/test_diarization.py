@@ -119,3 +119,18 @@ def test_a_change_of_speaker_inside_a_region_is_placed_and_weak_leans_stay_unkno
 def test_the_encoder_weights_come_from_the_installed_wheel():
     path = weights_path()
     assert path.name == "pretrained.pt" and path.stat().st_size > 10_000_000
+
+
+def test_bench_reports_diarization_per_minute_of_audio(demo_call):
+    from pipeline.bench import BenchResult, CallTiming, render_markdown
+    from pipeline.diarization.diarize import COST
+    from pipeline.settings import TranscriptionOptions
+
+    audio, _ = demo_call
+    before = (COST.seconds, COST.audio_s)
+    diarize(audio.channels[0][: 16000 * 10])
+    assert COST.audio_s - before[1] == pytest.approx(10.0) and COST.seconds > before[0]
+    timing = CallTiming("m.wav", 60.0, {"decode": 0.1, "transcribe": 5.0, "analyse": 0.1, "store": 0.0}, 400.0)
+    text = render_markdown(BenchResult([timing], [], diarization_s=1.5, diarized_audio_s=60.0), TranscriptionOptions())
+    assert "Diarization of the mono calls, inside the transcribe column: 1.50 s per minute of audio (60 s" in text
+    assert "Diarization" not in render_markdown(BenchResult([timing], []), TranscriptionOptions())

@@ -15,6 +15,18 @@ from pipeline.diarization.turns import SpeakerTurn, TurnOptions, turns_of
 from pipeline.vad import Region, speech_regions
 
 
+@dataclass
+class Cost:
+    """What diarization has cost this process so far, for `callqa bench` (as the sentence
+    encoder counts its own): seconds spent and seconds of audio diarized."""
+
+    seconds: float = 0.0
+    audio_s: float = 0.0
+
+
+COST = Cost()
+
+
 @dataclass(frozen=True)
 class DiarizationOptions:
     segments: SegmentOptions = SegmentOptions()
@@ -42,6 +54,15 @@ class Diarization:
 
 def diarize(samples: np.ndarray, options: DiarizationOptions = DiarizationOptions(),
             regions: tuple[Region, ...] | None = None) -> Diarization:
+    began = time.perf_counter()
+    try:
+        return _diarize(samples, options, regions)
+    finally:
+        COST.seconds += time.perf_counter() - began
+        COST.audio_s += len(samples) / SAMPLE_RATE
+
+
+def _diarize(samples: np.ndarray, options: DiarizationOptions, regions: tuple[Region, ...] | None) -> Diarization:
     began = time.perf_counter()
     regions = speech_regions(samples, options.segments.vad) if regions is None else regions
     segments = segments_of(regions, options.segments)
