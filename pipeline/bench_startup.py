@@ -95,7 +95,8 @@ def render_startup(result: StartupResult) -> str:
         "| what | median s | range s |",
         "|---|---:|---:|",
         f"| `callqa --help` | {cell(result.help_s)} |",
-        f"| `callqa analyze`, fixed cost (start to ready, plus exit) | {cell([r.fixed_s for r in runs])} |",
+        f"| `callqa analyze`, fixed cost (start to ready, plus any wait after transcribing, plus exit) | "
+        f"{cell([r.fixed_s for r in runs])} |",
         f"| — start to ready: standard, audio decoded, model loaded | {cell([r.to_ready_s for r in runs])} |",
         f"| — transcribed to encoder and spaCy loaded (their background load not hidden) | "
         f"{cell([r.wait_s for r in runs])} |",
