@@ -308,9 +308,11 @@ def with_roles(transcript: Transcript, mode: str, greeting_score: Callable[[str]
         for i in range(transcript.channels)
     ]
     if transcript.speaker_source == "diarization":
+        from pipeline.diarization.roles import diarized_roles  # it builds on assign_roles
+
         # the first two streams are the two voices, in no order: who answered decides, as for stereo;
         # a third holds the turns no voice was sure of
-        roles = assign_roles(per_channel[:2], "auto", greeting_score) + ("unknown",) * (transcript.channels - 2)
+        roles = diarized_roles(per_channel[:2], greeting_score) + ("unknown",) * (transcript.channels - 2)
     else:
         roles = assign_roles(per_channel, mode, greeting_score)
     utterances = tuple(

@@ -134,3 +134,19 @@ def test_bench_reports_diarization_per_minute_of_audio(demo_call):
     text = render_markdown(BenchResult([timing], [], diarization_s=1.5, diarized_audio_s=60.0), TranscriptionOptions())
     assert "Diarization of the mono calls, inside the transcribe column: 1.50 s per minute of audio (60 s" in text
     assert "Diarization" not in render_markdown(BenchResult([timing], []), TranscriptionOptions())
+
+
+def test_an_unsure_hello_on_the_wrong_voice_does_not_swap_the_roles():
+    from pipeline.diarization.roles import diarized_roles
+    from pipeline.records import Utterance
+    from pipeline.transcribe import ChannelText
+
+    seller = ChannelText(0, (Utterance("unknown", 1.5, 4.0, "Приветствую, с вами говорит Светлана.", channel=0,
+                                       speaker_confidence=0.9),), 0)
+    client = ChannelText(1, (Utterance("unknown", 0.8, 1.3, "Алло", channel=1, speaker_confidence=0.38),
+                             Utterance("unknown", 5.1, 9.0, "Добрый, ищу пиломатериалы.", channel=1,
+                                       speaker_confidence=0.95)), 0)
+    assert diarized_roles([seller, client], lambda _t: 0.0) == ("seller", "client")
+    # a voice with no sure line still counts from its first one
+    unsure = ChannelText(1, (Utterance("unknown", 0.8, 1.3, "Алло", channel=1, speaker_confidence=0.38),), 0)
+    assert diarized_roles([seller, unsure], lambda _t: 0.0) == ("client", "seller")
