@@ -188,6 +188,15 @@ def test_an_evasive_reply_in_other_words_is_not_also_an_ignored_question(standar
     assert [f.type for f in got if f.type in ("ignored_question", "evasive_answer")] == ["evasive_answer"]
 
 
+def test_a_value_in_the_unit_asked_answers_whatever_fact_the_question_named(standard):
+    # «офис» names the address's fact; the question asks for an hour and the reply gives one
+    got = findings(standard, GREETING, ("client", 5.0, "До которого часа у вас можно застать кого-нибудь в офисе?"),
+                   ("seller", 9.0, "Минуточку, проверю и скажу."),
+                   ("seller", 15.0, "Спасибо, что подождали, вот. Мы открыты до восьми вечера."),
+                   kind="ignored_question")
+    assert got == []
+
+
 # --- multitasking_pause -------------------------------------------------------------
 
 def test_dead_air_of_fifteen_seconds(standard):

@@ -50,9 +50,9 @@ from pipeline.records import Finding
 ATTENTION_CHECKS = ("вы тут", "вы там", "вы здесь", "слышите меня", "есть кто", "куда пропали", "куда делись",
                     "вы на связи", "меня слышно")
 ATTENTION_OPENERS = ("алло", "ау", "эй")
-# what a client calls about: «интересует кирпич», «хотела бы приобрести газобетон»
+# what a client calls about: «интересует кирпич», «хотела бы приобрести газобетон», «я насчёт балкона»
 _REQUEST_KEYS = frozenset(match_key(w) for w in
-                          "интересовать нужный нужно надо хотеть искать подсказать приобрести купить заказать".split())
+                          "интересовать нужный нужно надо хотеть искать подсказать приобрести купить заказать насчет повод".split())
 
 # unit words that say a value of that kind was stated, even when recognition lost its number
 _UNIT_WORDS: dict[str, frozenset[str]] = {
@@ -185,7 +185,10 @@ def _first_reply_answers(ctx: CallContext, question: NormText, a: int, facts: li
             # a number answers «сколько?» about something the knowledge base does not know; for a
             # known fact only a value of its unit does («в четыре часа» is no price)
             or (not facts and asks_amount(question) and any(t.text[:1].isdigit() or t.text[:1] == "~" for t in answer.tokens))
-            or (not facts and bool(said_units) and (asks_amount(question) or bool(said_units & _units_named(question))))
+            or (not facts and bool(said_units) and asks_amount(question))
+            # a value in the unit the question asks in, whatever fact it was linked to: «до которого
+            # часа… в салоне?» (the address's keyword) — «мы открыты до восьми вечера»
+            or any(unit in said_units or stated_values(answer, unit) for unit in _units_named(question))
             or _same_verb_under_a_prefix(question, answer)
             or _replies_by_form(ctx, question, a, evasive))
 
