@@ -197,6 +197,15 @@ def test_a_value_in_the_unit_asked_answers_whatever_fact_the_question_named(stan
     assert got == []
 
 
+def test_keywords_tied_between_facts_of_different_topics_are_told_apart_by_meaning():
+    # «сетка» names the net's price, «окно» the window's: the line is about the net
+    okna = load_standard(DEMO.parent / "okna.yaml")
+    greeting = ("seller", 0.0, "Добрый день, компания Теплый Дом, меня зовут Ирина, чем могу помочь?")
+    got = findings(okna, greeting, ("client", 5.0, "Почем сетка от комаров на одно окно?"),
+                   ("seller", 9.0, "Москитная сетка на одно окно стоит две тысячи рублей."), kind="wrong_answer")
+    assert [(f.details["fact"], f.details["stated"]) for f in got] == [("net_price", "2000 руб.")]
+
+
 # --- multitasking_pause -------------------------------------------------------------
 
 def test_dead_air_of_fifteen_seconds(standard):

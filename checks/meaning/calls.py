@@ -131,6 +131,19 @@ def fact_index(standard: Standard) -> MeaningIndex:
     return cached[1]
 
 
+_TOPICS: dict[int, tuple[Standard, MeaningIndex]] = {}
+
+
+def topic_index(standard: Standard) -> MeaningIndex:
+    """Every fact's topic and example questions, to choose between facts a line's keywords tie on."""
+    cached = _TOPICS.get(id(standard))
+    if cached is None or cached[0] is not standard:
+        examples = {f.id: [*([f.topic] if f.topic else []), *f.example_questions] for f in standard.knowledge_base}
+        index = build_index({k: v for k, v in examples.items() if v}, {}, NEUTRAL_LINES, get_encoder())
+        cached = _TOPICS[id(standard)] = (standard, index)
+    return cached[1]
+
+
 _PHRASES: dict[tuple[object, ...], MeaningIndex] = {}
 
 

@@ -110,6 +110,7 @@ def _use_embed() -> Embed:
 _LOCK = threading.Lock()
 _LOADED: list[Encoder] = []
 _BACKGROUND: list[threading.Thread] = []
+_DEFERRED: list[bool] = []
 
 
 def get_encoder() -> Encoder:
@@ -129,12 +130,19 @@ def _load_quietly() -> None:
         get_encoder()
 
 
+def defer_loading() -> None:
+    """Check the package is there now and load it later, at `load_in_background()` or the first
+    `get_encoder()`; `ensure_encoder()` then checks only the package (issue 20)."""
+    check_installed()
+    _DEFERRED.append(True)
+
+
 def load_in_background() -> threading.Thread:
     """Start loading the encoder in a daemon thread and return at once (issue 20).
 
-    The load takes about 3 s of a 2-core machine; `callqa analyze` overlaps it with decoding
-    and transcribing its call. A missing package is still found here, before any work.
-    `get_encoder()` waits for the load; `ensure_encoder()` no longer does."""
+    The load takes about 3 s of a 2-core machine, two thirds of it parsing the tokenizer in
+    Python: it holds the interpreter's lock, so it overlaps well only with work that releases
+    it, such as CTranslate2's transcription. `get_encoder()` waits for the load."""
     check_installed()
     if not _BACKGROUND:
         _BACKGROUND.append(threading.Thread(target=_load_quietly, name="callqa-encoder-load", daemon=True))
@@ -145,10 +153,10 @@ def load_in_background() -> threading.Thread:
 def ensure_encoder() -> None:
     """Call at the start of a run: an encoder that cannot load stops the run before any work.
 
-    Where a background load was started, only the package's presence is checked (it was, by
-    `load_in_background`): a wheel that imports but fails to load then stops the run at the
-    first `get_encoder()`, still naming the package."""
-    if _BACKGROUND:
+    Where the load was deferred or started in the background, only the package's presence is
+    checked: a wheel that imports but fails to load then stops the run at the first
+    `get_encoder()`, still naming the package."""
+    if _BACKGROUND or _DEFERRED:
         check_installed()
         return
     get_encoder()

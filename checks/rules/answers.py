@@ -30,7 +30,7 @@ from checks.dialogue.questions import (
 )
 from checks.dialogue.holds import hold_announced
 from checks.text.matching import PhraseMatch, evidence_for, keyword_found, reference_lemmas
-from checks.meaning.calls import fact_index, words_or_meaning
+from checks.meaning.calls import fact_index, topic_index, words_or_meaning
 from checks.registry import CallContext, CheckResult, register
 from checks.standard import Fact
 from checks.text.normalise import NormText, match_key
@@ -104,7 +104,31 @@ def topic_lines(ctx: CallContext) -> list[int]:
 def question_fact(ctx: CallContext, index: int) -> Fact | None:
     """The fact a client line asks about: by its keywords, else by meaning, when the fact has
     example questions («а привезти во сколько обойдётся?» names no keyword of delivery)."""
-    return fact_for_question(ctx.texts[index], ctx.standard.knowledge_base) or fact_by_meaning(ctx, index)
+    return fact_of_line(ctx, index) or fact_by_meaning(ctx, index)
+
+
+def fact_of_line(ctx: CallContext, index: int) -> Fact | None:
+    """The fact a line's keywords name; when they tie between facts of different topics (no
+    keyword shared: «сетка… на одно окно» names the net's and the window's), the one whose topic
+    the line is nearest to in meaning. Facts of one family (two deliveries) stay tied: the line
+    asks about what the knowledge base lacks («доставка в Тверь»)."""
+    text, kb = ctx.texts[index], ctx.standard.knowledge_base
+    fact = fact_for_question(text, kb)
+    tied = candidate_facts(text, kb) if fact is None else []
+    if len(tied) < 2 or not fact_keywords_found(tied[0], text) or _share_a_keyword(tied):
+        return fact
+    index_ = topic_index(ctx.standard)
+    sims = ctx.meaning.similarities(index_, index)
+    if not sims.size:
+        return None
+    best = {f.id: float(max((row[j] for row in sims for j, label in enumerate(index_.labels) if label == f.id),
+                             default=-1.0)) for f in tied}
+    return max(tied, key=lambda f: best[f.id])
+
+
+def _share_a_keyword(facts: list[Fact]) -> bool:
+    keys = [set(f.keywords) for f in facts]
+    return any(a & b for i, a in enumerate(keys) for b in keys[i + 1:])
 
 
 def fact_by_meaning(ctx: CallContext, index: int) -> Fact | None:
@@ -144,7 +168,7 @@ def _judged_facts(ctx: CallContext, question: int, answer: int) -> Iterator[Fact
     q, a = ctx.texts[question], ctx.texts[answer]
 
     def candidates() -> Iterator[Fact | None]:  # lazily: most replies are judged on the first
-        yield fact_for_question(a, kb)
+        yield fact_of_line(ctx, answer)
         yield question_fact(ctx, question)
         yield fact_for_exchange(q, a, kb)
         yield text_fact_in_reply(a, kb)
@@ -255,7 +279,7 @@ def _named_fact(ctx: CallContext, index: int) -> Fact | None:
     """The fact a line names by itself: every keyword said («доставка… Подольск»), or one
     keyword beside a value only that fact can have («на большие объёмы делаем три процента»)."""
     text, kb = ctx.texts[index], ctx.standard.knowledge_base
-    fact = fact_for_question(text, kb)
+    fact = fact_of_line(ctx, index)
     if fact is None:
         return None
     if fact_keywords_found(fact, text) >= min(2, len(fact.keywords)) or _value_of_its_own(fact, text, kb):
