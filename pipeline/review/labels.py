@@ -41,7 +41,7 @@ ACTION_TITLES: dict[str, str] = {
     "stage_present": "этап есть", "stage_absent": "этапа нет", "override_score": "балл исправлен",
     "mark_reviewed": "проверено",
 }
-SPEAKER_TITLES: dict[str, str] = {"seller": "Продавец", "client": "Клиент", "any": "любой"}
+SPEAKER_TITLES: dict[str, str] = {"seller": "Продавец", "client": "Клиент", "any": "любой", "unknown": "не определён"}
 ROLE_TITLES: dict[str, str] = {"qa_lead": "руководитель ОКК", "admin": "администратор", "coach": "тренер",
                                "seller": "продавец"}
 # (code, title): used when the standard names no `dismiss_reasons` of its own

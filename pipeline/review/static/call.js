@@ -224,6 +224,14 @@
         }),
         plugins: [regions]
       });
+      const legend = document.getElementById("legend");
+      if (legend && data.channels.length === 1) {  // a mono mix: one waveform for both speakers
+        legend.innerHTML = "";
+        const only = document.createElement("span");
+        only.className = "chan chan-0";
+        only.textContent = "одна дорожка: продавец и клиент вместе";
+        legend.appendChild(only);
+      }
       const callWide = new WeakSet();
       function addRegions() {
         if (regions.getRegions().length) return;
