@@ -31,7 +31,8 @@ def test_analyze_json_follows_the_documented_shape(demo_truths, tmp_path, monkey
     name = next(iter(demo_truths))
     result = runner.invoke(app, ["analyze", str(SAMPLES / name), "--json"])
     assert result.exit_code == 0, result.output
-    assert [line.split()[0] for line in trace.read_text(encoding="utf-8").splitlines()] == ["ready", "done"]
+    assert [line.split()[0] for line in trace.read_text(encoding="utf-8").splitlines()] == [
+        "ready", "transcribed", "loaded", "done"]
     data = json.loads(result.stdout)
     assert JSON_KEYS <= set(data)
     assert 0 <= data["score"] <= 100 and isinstance(data["flagged"], bool)
