@@ -126,3 +126,20 @@ def test_queue_exports_open_in_openpyxl_and_csv_and_hold_the_decisions(review_cl
     # the default export is the default queue: the reviewed call is not in it
     default = load_workbook(io.BytesIO(review_client.get("/api/queue/export.xlsx").content), read_only=True)
     assert aid not in [r[0] for r in default["Очередь"].iter_rows(min_row=2, values_only=True)]
+
+
+def test_exported_text_that_looks_like_a_formula_stays_text() -> None:
+    """A seller's appeal «=HYPERLINK(...)» must not become a live formula in the QA lead's spreadsheet."""
+    import io as _io
+
+    from openpyxl import load_workbook
+
+    from pipeline.review.export import Table, to_csv, to_xlsx
+
+    evil = '=HYPERLINK("http://x","клик")'
+    table = Table("Решения", ("Звонок", "Комментарий", "Балл"), ((1, evil, -5.0), (2, "+7 916", 80)))
+    sheet = load_workbook(_io.BytesIO(to_xlsx([table])))["Решения"]
+    assert sheet["B2"].data_type == "s" and sheet["B2"].value == "'" + evil
+    assert sheet["B3"].value == "'+7 916"
+    assert sheet["C2"].value == -5.0  # numbers stay numbers
+    assert "'=HYPERLINK" in to_csv(table).decode("utf-8-sig")

@@ -76,11 +76,27 @@ def _decisions(session: Session, ids: Sequence[int], info: StandardInfo) -> tupl
         for aid, when, who, kind, ftype, stage, score, reason, comment in found)
 
 
+# A cell starting with one of these is a formula to Excel and LibreOffice, in CSV and XLSX alike: a
+# seller's appeal «=HYPERLINK(...)» would run in the QA lead's spreadsheet (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(value: Any) -> Any:
+    """A string cell as inert text (a leading apostrophe, as spreadsheets themselves write it); numbers kept."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _inert(row: Sequence[Any]) -> list[Any]:
+    return [as_text(v) for v in row]
+
+
 def to_csv(table: Table) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(table.columns)
-    writer.writerows(table.rows)
+    writer.writerows(_inert(row) for row in table.rows)
     return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8 instead of cp1251
 
 
@@ -91,11 +107,11 @@ def to_xlsx(tables: Sequence[Table]) -> bytes:
         sheet = book.create_sheet(table.name)
         sheet.append(table.columns)
         for row in table.rows:
-            sheet.append(list(row))
+            sheet.append(_inert(row))
         sheet.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-__all__ = ["DECISION_COLUMNS", "MAX_EXPORT", "QUEUE_COLUMNS", "Table", "export_tables", "to_csv", "to_xlsx"]
+__all__ = ["DECISION_COLUMNS", "as_text", "MAX_EXPORT", "QUEUE_COLUMNS", "Table", "export_tables", "to_csv", "to_xlsx"]
