@@ -834,6 +834,10 @@ def test_bulk_assign_mark_reviewed_and_the_mine_filter(review_client, review_db_
     assert [r["analysis_id"] for r in api_rows(review_client, mine="true")] == flagged[:2]
     assert post("/api/queue/assign", json={"analysis_ids": flagged[:1], "assignee": "coach"}).status_code == 422
     assert post("/api/queue/assign", json={"analysis_ids": flagged[:1]}, headers={}).status_code == 403  # no CSRF
+    # an unknown call refuses the whole request: the call before it is not marked either
+    assert post("/api/queue/reviewed", json={"analysis_ids": [flagged[0], 999_999]}).status_code == 404
+    assert post("/api/queue/reviewed", json={"analysis_ids": [2**63]}).status_code == 422
+    assert page_rows(review_client.get("/queue")) == flagged
     assert post("/api/queue/reviewed", json={"analysis_ids": flagged[:2]}).json() == {"reviewed": 2}
     assert page_rows(review_client.get("/queue")) == flagged[2:]  # reviewed: out of the default queue
     assert page_rows(review_client.get("/queue?reviewed=yes")) == flagged[:2]

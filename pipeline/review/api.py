@@ -40,7 +40,7 @@ from pipeline.review.web import (
 from pipeline.serialize import to_jsonable
 from pipeline.storage.assignments import assign
 from pipeline.storage.models import REVIEW_KINDS, AnalysisRow, ScoreRow
-from pipeline.storage.reviews import MAX_COMMENT, can_review, review_state
+from pipeline.storage.reviews import MAX_COMMENT, can_review, record_action, review_state
 
 router = APIRouter(prefix="/api", tags=["review"])
 Who = Annotated[SignedIn, Depends(signed)]
@@ -63,10 +63,11 @@ class ActionIn(BaseModel):
 
 
 MAX_BULK = 500  # calls in one bulk request
+MAX_ID = 2**31 - 1  # beyond any stored id, and within every database's integer (a larger one was a 500 on SQLite)
 
 
 class BulkIn(BaseModel):
-    analysis_ids: list[int] = Field(min_length=1, max_length=MAX_BULK)
+    analysis_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(min_length=1, max_length=MAX_BULK)
     assignee: str | None = Field(None, max_length=200, description="assign: the reviewer's name; null takes the calls back")
 
 
@@ -184,8 +185,14 @@ def api_mark_reviewed(request: Request, body: BulkIn, who: Who,
                       x_csrf_token: Annotated[str | None, Header(alias=CSRF_HEADER)] = None) -> dict[str, Any]:
     check_csrf(who, x_csrf_token)
     _lead(who)
-    done = [act(request, who, aid, "mark_reviewed").id for aid in sorted(set(body.analysis_ids))]
-    return {"reviewed": len(done)}
+    ids = sorted(set(body.analysis_ids))
+    # one transaction: an unknown or hidden call refuses the whole request, not the calls after it
+    with settings(request).sessions.begin() as session:
+        for aid in ids:
+            visible_call(session, who, aid)
+        for aid in ids:
+            record_action(session, who.user, aid, "mark_reviewed")
+    return {"reviewed": len(ids)}
 
 
 @router.get("/queue/export.{fmt}", summary="The queue (every page) and its decisions as CSV or XLSX")
@@ -211,9 +218,9 @@ def api_export(request: Request, fmt: Literal["csv", "xlsx"], who: Who,
 
 @router.get("/calls/{analysis_id}/peaks", summary="Waveform peaks per channel for the call page")
 def api_peaks(request: Request, analysis_id: int, who: Who) -> dict[str, Any]:
-    path, _ = call_recording(request, who, analysis_id)
+    path, sha256 = call_recording(request, who, analysis_id)
     try:
-        channels, duration = peaks(path)
+        channels, duration = peaks(path, sha256)
     except AudioError as exc:
         raise audio_missing(exc) from None
     return {"duration": duration, "channels": channels}

@@ -22,6 +22,8 @@ Why it is built this way:
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import hashlib
 import os
 import stat
@@ -183,8 +185,13 @@ def playable(stored_path: str, sha256: str, cache_dir: Path) -> Playable:
     return Playable(cached, "audio/wav")
 
 
-def peaks(stored_path: str, buckets: int = PEAKS_PER_CHANNEL) -> tuple[list[list[float]], float]:
-    """Per channel, the loudest sample of each of `buckets` equal slices; and the duration in seconds."""
+@lru_cache(maxsize=256)
+def peaks(stored_path: str, sha256: str, buckets: int = PEAKS_PER_CHANNEL) -> tuple[list[list[float]], float]:
+    """Per channel, the loudest sample of each of `buckets` equal slices; and the duration in seconds.
+
+    Cached by the verified audio's sha256: decoding an hour-long call takes seconds and
+    gigabytes, and every opening of the call page asks again.
+    """
     audio = _stored_call_audio(Path(stored_path))
     out = []
     for ch in audio.channels:
