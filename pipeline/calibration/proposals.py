@@ -32,7 +32,7 @@ import numpy as np
 from checks.dialogue.questions import is_question
 from checks.dialogue.stages import candidate_indices, detect_stages
 from checks.meaning.calls import stage_index
-from checks.meaning.index import COUNTER, MARGIN, MeaningIndex, clean, units
+from checks.meaning.index import COUNTER, MARGIN, MeaningIndex, clean
 from checks.registry import CallContext
 from checks.standard import Stage, Standard
 from pipeline.calibration.labels import ReviewedCall

@@ -66,16 +66,6 @@ def load_call_view(session: Session, analysis_id: int) -> CallView:
                     found[4], review_state(session, analysis_id))
 
 
-def stored_audio(session: Session, analysis_id: int) -> tuple[str, str]:
-    """(the path the call was analysed from, its audio's sha256): all the audio routes need, per range request."""
-    found = session.execute(select(AnalysisRow.recording_path, RecordingRow.sha256)
-                            .join(RecordingRow, RecordingRow.id == AnalysisRow.recording_id)
-                            .where(AnalysisRow.id == analysis_id)).first()
-    if found is None:
-        raise LookupError(f"analysis_id {analysis_id}: no such call")
-    return found[0], found[1]
-
-
 def call_to_json(view: CallView) -> dict[str, Any]:
     """The API's call: the documented analysis JSON, the call's metadata and the review state.
 
@@ -161,4 +151,4 @@ def truth_file_name(view: CallView) -> str:
     return f"{view.analysis_id}-{stem}.truth.json"
 
 
-__all__ = ["export_reviewed", "stored_audio", "truth_file_name", "CallView", "action_to_json", "call_to_json", "labelled_truth", "load_call_view"]
+__all__ = ["export_reviewed", "truth_file_name", "CallView", "action_to_json", "call_to_json", "labelled_truth", "load_call_view"]

@@ -39,7 +39,7 @@ from pipeline.review.labels import (
 )
 from pipeline.review.queue import NulInFilter, filter_choices, queue_page
 from pipeline.review.queueform import queue_filters
-from pipeline.review.standards import StandardInfo, any_standard, reason_problem, standard_info
+from pipeline.review.standards import any_standard, reason_problem, standard_info
 from pipeline.review.web import (
     LoginRequired,
     act,

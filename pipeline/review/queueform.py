@@ -1,7 +1,7 @@
 """The queue's filters as the pages and the exports read them from a URL.
 
-Why not `web.filters_from`: the QA lead's day needs more than the API's
-plain fields: the default is «not yet reviewed», a seller's default is all
+Why a module of its own: the QA lead's day needs more than plain fields:
+the default is «not yet reviewed», a seller's default is all
 their own calls, dates are typed the Russian way (05.12.2026), and
 «апелляции» and «мои» are inboxes of their own.
 """

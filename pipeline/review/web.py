@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
-from typing import Any
 
 from fastapi import HTTPException, Request, Response
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,7 +25,6 @@ from pipeline.review.auth import (
 from pipeline.audio import AudioError
 from pipeline.review.audio import PUBLIC_REASONS, stored_recording, verified_call
 from pipeline.review.callview import CallView, load_call_view
-from pipeline.review.queue import QueueFilters
 from pipeline.settings import DEFAULT_RECORDINGS
 from pipeline.storage.reviews import ReviewAction, can_see, record_action, seller_of_analysis, verify_password
 
@@ -169,34 +166,6 @@ def parse_number(name: str, raw: str | None) -> float | None:
         raise ValueError(f"{name} {raw!r}: expected a number") from None
 
 
-def _day(name: str, raw: str | None) -> date | None:
-    if raw is None or not raw.strip():
-        return None
-    try:
-        return date.fromisoformat(raw.strip())
-    except ValueError:
-        raise ValueError(f"{name} {raw!r}: expected a date as YYYY-MM-DD") from None
-
-
-def filters_from(params: Any) -> QueueFilters:
-    """Queue filters from query parameters; empty fields (as HTML forms send them) mean «any».
-
-    ValueError names the offending parameter.
-    """
-    def text(name: str) -> str | None:
-        value = (params.get(name) or "").strip()
-        return value or None
-
-    page_raw = text("page") or "1"
-    if not (page_raw.isdecimal() and len(page_raw) <= len(str(MAX_PAGE)) and 1 <= int(page_raw) <= MAX_PAGE):
-        raise ValueError(f"page {page_raw!r}: expected a whole number from 1 to {MAX_PAGE}")
-    return QueueFilters(
-        seller=text("seller"), date_from=_day("date_from", text("date_from")),
-        date_to=_day("date_to", text("date_to")), finding=text("finding"), missing_stage=text("missing_stage"),
-        score_min=parse_number("score_min", text("score_min")), score_max=parse_number("score_max", text("score_max")),
-        reviewed=text("reviewed") or "any", everything=text("all") in ("1", "on", "true"), page=int(page_raw))
-
-
 __all__ = ["CSRF_HEADER", "MAX_ID", "MAX_PAGE", "LoginAttempt", "LoginRequired", "ReviewSettings", "act", "audio_missing",
-           "attempt_login", "call_recording", "call_view", "check_csrf", "filters_from", "parse_number", "set_session_cookie",
+           "attempt_login", "call_recording", "call_view", "check_csrf", "parse_number", "set_session_cookie",
            "settings", "signed", "visible_call"]
