@@ -143,3 +143,12 @@ def test_a_reset_password_ends_the_old_sessions(small_review: SmallReview) -> No
         assert anna.get("/api/me").status_code == 401
         assert anna.post("/api/login", json={"name": "anna", "password": PASSWORDS["anna"]}).status_code == 401
         assert anna.post("/api/login", json={"name": "anna", "password": GOOD}).status_code == 200
+
+
+def test_invisible_format_characters_are_removed_from_typed_text() -> None:
+    """A zero-width space, word joiner, BOM or soft hyphen would make «lead\u200b» look like «lead»."""
+    from pipeline.storage.sanitize import clean_text, has_hidden_characters
+
+    assert clean_text("lead\u200b\u2060\ufeff\u00ad") == "lead"
+    assert has_hidden_characters("le\u200bad")
+    assert clean_text("Ольга, строка\nвторая\tтаб") == "Ольга, строка\nвторая\tтаб"  # ordinary text untouched

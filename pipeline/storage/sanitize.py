@@ -20,11 +20,13 @@ LINE_BREAKS = {"\r\n": "\n", "\r": "\n", "\u2028": "\n", "\u2029": "\n", "\x85":
 def _kept(char: str) -> bool:
     if char in KEPT_CONTROLS:
         return True
-    return char not in BIDI_CONTROLS and unicodedata.category(char) != "Cc"
+    # Cf: the invisible format characters (zero-width space, word joiner, BOM, soft hyphen...),
+    # which make «lead\u200b» look like «lead» in the audit trail
+    return char not in BIDI_CONTROLS and unicodedata.category(char) not in ("Cc", "Cf")
 
 
 def clean_text(text: str) -> str:
-    """`text` with line breaks made plain and control and bidi characters removed."""
+    """`text` with line breaks made plain and control, format and bidi characters removed."""
     for odd, plain in LINE_BREAKS.items():
         text = text.replace(odd, plain)
     return "".join(c for c in text if _kept(c))
