@@ -99,7 +99,7 @@ def test_a_missing_sentence_encoder_stops_the_run_at_start_naming_the_package(tm
 
 
 @pytest.mark.parametrize("variable, value", [("CALLQA_SETTLE_S", "soon"), ("CALLQA_CLAIM_LEASE_S", "0"),
-                                             ("CALLQA_PREFECT_STARTUP_S", "-5")])
+                                             ("CALLQA_PREFECT_STARTUP_S", "-5"), ("CALLQA_CPU_BATCH", "eight")])
 def test_a_bad_batch_setting_stops_the_run_at_start_naming_it(tmp_path, monkeypatch, variable, value):
     monkeypatch.setenv(variable, value)
     result = runner.invoke(app, ["run", "--recordings", str(tmp_path)])

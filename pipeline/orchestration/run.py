@@ -13,10 +13,12 @@ from pipeline.orchestration.signals import stop_on_signals
 def check_settings() -> None:
     """The batch's own settings, read once at the start: a typo stops the command with the
     variable's name (ValueError), not every call in the middle of the night."""
+    from pipeline.engines.faster import cpu_batch_size
     from pipeline.reports.links import review_url_from_env
     from pipeline.stable import settle_seconds
     from pipeline.storage.claims import claim_lease
 
+    cpu_batch_size()
     settle_seconds()
     claim_lease()
     startup_timeout_s()
