@@ -309,22 +309,25 @@ def scenarios(lead: User, seller_user: User) -> list[tuple[str, Scenario]]:
     week_from = (FIRST_DAY + timedelta(days=40)).date()
     week_to = week_from + timedelta(days=6)  # date_to is inclusive: 7 days
     seller = SELLERS[3]
+    # every view but the opening page looks at reviewed and unreviewed calls alike, as before the
+    # queue's default became «not yet reviewed»
     return [
-        ("default, page 1", _page(lead, QueueFilters())),
-        ("page 50", _page(lead, QueueFilters(page=50))),
-        ("page 500 (deep offset)", _page(lead, QueueFilters(page=500))),
-        ("seller", _page(lead, QueueFilters(seller=seller))),
-        ("7-day window", _page(lead, QueueFilters(date_from=week_from, date_to=week_to))),
-        ("finding wrong_answer", _page(lead, QueueFilters(finding="wrong_answer"))),
-        ("missing meeting_proposal", _page(lead, QueueFilters(missing_stage="meeting_proposal"))),
-        ("score 40-60", _page(lead, QueueFilters(score_min=40, score_max=60))),
+        # the QA lead's opening page: calls nobody has reviewed (QueueFilters' default)
+        ("default, page 1", _page(lead, QueueFilters(reviewed="no"))),
+        ("page 50", _page(lead, QueueFilters(page=50, reviewed="any"))),
+        ("page 500 (deep offset)", _page(lead, QueueFilters(page=500, reviewed="any"))),
+        ("seller", _page(lead, QueueFilters(seller=seller, reviewed="any"))),
+        ("7-day window", _page(lead, QueueFilters(date_from=week_from, date_to=week_to, reviewed="any"))),
+        ("finding wrong_answer", _page(lead, QueueFilters(finding="wrong_answer", reviewed="any"))),
+        ("missing meeting_proposal", _page(lead, QueueFilters(missing_stage="meeting_proposal", reviewed="any"))),
+        ("score 40-60", _page(lead, QueueFilters(score_min=40, score_max=60, reviewed="any"))),
         ("reviewed=no", _page(lead, QueueFilters(reviewed="no"))),
         ("reviewed=yes", _page(lead, QueueFilters(reviewed="yes"))),
         ("seller + finding + 7 days", _page(lead, QueueFilters(
-            seller=seller, finding="wrong_answer", date_from=week_from, date_to=week_to))),
-        ("everything", _page(lead, QueueFilters(everything=True))),
-        ("everything, page 50", _page(lead, QueueFilters(everything=True, page=50))),
-        ("seller user's own view", _page(seller_user, QueueFilters())),
+            seller=seller, finding="wrong_answer", date_from=week_from, date_to=week_to, reviewed="any"))),
+        ("everything", _page(lead, QueueFilters(everything=True, reviewed="any"))),
+        ("everything, page 50", _page(lead, QueueFilters(everything=True, page=50, reviewed="any"))),
+        ("seller user's own view", _page(seller_user, QueueFilters(reviewed="any"))),  # all their own calls
         ("filter_choices", _choices(lead)),
     ]
 
