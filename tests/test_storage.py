@@ -430,3 +430,20 @@ def test_analysis_id_for_finds_exactly_its_key(db_session: Session) -> None:
     key = ("faster-whisper", "large-v3", "stroydom")
     assert repo.analysis_id_for(db_session, SHA, *key, "1.0") == saved
     assert repo.analysis_id_for(db_session, SHA, *key, "2.0") is None
+
+
+def test_a_diarized_call_round_trips_with_how_its_speakers_were_found(db_session: Session, demo_standard) -> None:
+    """The review app and `callqa calibrate` read stored analyses: a mono call must come back as diarized,
+    with each line's confidence, or the checks re-run on it would treat it as two channels."""
+    from checks.analyze import analyze_transcript
+    from tests.test_mono import _diarized
+
+    add_recording(db_session)
+    analysis = analyze_transcript(_diarized(), demo_standard, "call.wav")
+    analysis_id = repo.save_analysis(db_session, SHA, analysis)
+    db_session.expire_all()
+    loaded = repo.load_analysis(db_session, analysis_id)
+    assert loaded.transcript.speaker_source == "diarization"
+    assert loaded.transcript.speaker_note == "two voices found (similarity 0.77)"
+    assert [u.speaker_confidence for u in loaded.transcript.utterances] == [0.93, 0.88, 0.1]
+    assert loaded.transcript == analysis.transcript

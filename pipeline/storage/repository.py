@@ -10,7 +10,7 @@ needs for ids), results go in and come out as the frozen dataclasses from
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from sqlalchemy import func, select
@@ -350,8 +350,15 @@ def load_analysis(session: Session, analysis_id: int) -> CallAnalysis:
         raise LookupError(f"no analysis with id {analysis_id}")
     if row.score is None:
         raise LookupError(f"analysis {analysis_id} has no score row")
+    attributes = dict(row.attributes or {})
+    # a diarized call keeps how its speakers were found in attributes["speakers"], one turn per utterance
+    speakers = attributes.get("speakers") or {}
+    turns = speakers.get("turns") or []
+    utterances = tuple(_utterance(u) for u in row.utterances)
+    if len(turns) == len(utterances):
+        utterances = tuple(replace(u, speaker_confidence=t.get("confidence")) for u, t in zip(utterances, turns))
     transcript = Transcript(
-        utterances=tuple(_utterance(u) for u in row.utterances),
+        utterances=utterances,
         duration_s=row.duration_s,
         channels=row.channels,
         language=row.language,
@@ -361,6 +368,8 @@ def load_analysis(session: Session, analysis_id: int) -> CallAnalysis:
             tuple((float(a), float(b)) for a, b in ch) for ch in row.speech_regions
         ),
         channel_roles=tuple(cast(Speaker, r) for r in row.channel_roles),
+        speaker_source=speakers.get("source", "channels"),
+        speaker_note=speakers.get("note", ""),
     )
     return CallAnalysis(
         recording=row.recording_path,
@@ -373,7 +382,7 @@ def load_analysis(session: Session, analysis_id: int) -> CallAnalysis:
         standard_id=row.standard_id,
         standard_version=row.standard_version,
         metrics=dict(row.metrics or {}),
-        attributes=dict(row.attributes or {}),
+        attributes=attributes,
     )
 
 
