@@ -8,6 +8,7 @@ words it came from, so a match can be traced back to the exact seconds.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
@@ -58,12 +59,22 @@ def make_lemmatizer(nlp: Language, name: str, mode: str, overwrite: bool) -> Bes
     return BestParseLemmatizer(nlp.vocab, None, name, mode=mode, overwrite=overwrite)
 
 
+_NLP_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=1)
-def nlp() -> Language:
+def _build_nlp() -> Language:
     pipeline = spacy.blank("ru")
     pipeline.add_pipe("callqa_lemmatizer")
     pipeline.initialize()
     return pipeline
+
+
+def nlp() -> Language:
+    """The one spaCy pipeline. Locked: `callqa analyze` builds it in a background thread while the
+    main thread may ask for it, and lru_cache alone would let both build it at once."""
+    with _NLP_LOCK:
+        return _build_nlp()
 
 
 @lru_cache(maxsize=4096)

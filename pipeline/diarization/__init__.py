@@ -1,0 +1,1 @@
+"""Telling the seller from the client in a mono recording: speech windows, voice prints, two voices, turns."""
