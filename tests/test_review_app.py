@@ -855,3 +855,19 @@ def test_the_api_shows_no_server_path(review_client, review_db_url) -> None:
     assert data["analysis"]["recording"] == Path(calls[mine].path).name
     assert calls[mine].path not in review_client.get(f"/api/calls/{mine}").text
     assert all("/" not in r["recording"] for r in api_rows(review_client, all=1))
+
+
+def test_a_mono_call_page_says_its_voices_were_separated_with_each_lines_confidence(review_client, review_db_url) -> None:
+    """Issue 16: the app shows how a call's speakers were found, and how sure each line's speaker is."""
+    calls = stored_calls(review_db_url)
+    mono = next(c for c in calls.values() if c.path.endswith(".wav") and "20261107" in c.path)
+    stereo = next(c for c in calls.values() if c.path.endswith(".flac"))
+    login(review_client, "lead")
+    page = review_client.get(f"/call/{mono.id}").text
+    assert "моно: продавец и клиент разделены по голосам автоматически" in page
+    assert "одна дорожка: продавец и клиент вместе" in page
+    assert re.search(r'class="conf" title="уверенность в говорящем">\d+%<', page)
+    data = review_client.get(f"/api/calls/{mono.id}").json()
+    assert data["analysis"]["speaker_source"] == "diarization"
+    plain = review_client.get(f"/call/{stereo.id}").text
+    assert "моно:" not in plain and 'class="conf"' not in plain
