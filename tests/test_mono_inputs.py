@@ -79,3 +79,30 @@ def test_client_shift_option_is_checked(generator):
 def test_the_mono_mix_sums_the_channels(generator):
     stereo = np.array([[0.1, 0.2], [0.6, 0.6], [-0.7, -0.5]], dtype=np.float32)
     assert np.allclose(generator.mono_mix(stereo), [0.3, 0.98, -0.98])
+
+
+def test_without_the_speaker_encoder_a_mono_call_is_one_stream_with_the_reason(tmp_path, demo_stereo, monkeypatch):
+    """An install without resemblyzer (no `openai` extra) analyses mono calls as before diarization,
+    one `unknown` stream, and says why, instead of failing every mono call of the night."""
+    from pipeline.diarization import mono
+    from pipeline.diarization.encoder import EncoderMissing
+    from pipeline.records import Utterance
+    from pipeline.settings import TranscriptionOptions
+    from pipeline.transcribe import ChannelText
+
+    def missing() -> None:
+        raise EncoderMissing("diarization of mono calls needs the package resemblyzer==0.1.4")
+
+    def fake_channel(samples, channel, regions, options) -> ChannelText:
+        assert regions, "the call's speech regions go to the recogniser"
+        return ChannelText(channel, (Utterance("unknown", regions[0][0], regions[0][1], "алло", channel=channel),), 0)
+
+    monkeypatch.setattr(mono, "weights_path", missing)
+    monkeypatch.setattr(mono, "transcribe_channel", fake_channel)
+    stereo, rate = demo_stereo
+    sf.write(tmp_path / "mono.wav", stereo.mean(axis=1), rate, subtype="PCM_16")
+    audio = load_call_audio(tmp_path / "mono.wav")
+    transcript = mono.transcribe_mono(mono.mono_source(audio), audio.duration_s, TranscriptionOptions())
+    assert transcript.speaker_source == "channels" and transcript.channels == 1
+    assert transcript.speaker_note.startswith("not diarized: diarization of mono calls needs the package resemblyzer")
+    assert [u.speaker for u in transcript.utterances] == ["unknown"]

@@ -10,6 +10,7 @@ the call stays one stream with speaker `unknown`, as before, and the note says s
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -18,11 +19,14 @@ import numpy as np
 from pipeline.audio import SAMPLE_RATE, DecodedAudio
 from pipeline.audio_stream import StreamedCall
 from pipeline.diarization.diarize import Diarization, diarize
+from pipeline.diarization.encoder import EncoderMissing, weights_path
 from pipeline.diarization.fake_stereo import CORRELATION_S, SAME_MIX_CORRELATION, correlation, silent_channel
 from pipeline.records import Transcript, Utterance
 from pipeline.settings import TranscriptionOptions
 from pipeline.transcribe import ChannelText, transcribe_channel
-from pipeline.vad import Region, overlap_s, speech_regions
+from pipeline.vad import overlap_s, speech_regions
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,14 @@ def _head(audio: DecodedAudio | StreamedCall, channel: int, samples: int) -> np.
 def transcribe_mono(source: MonoSource, duration_s: float, options: TranscriptionOptions) -> Transcript:
     """The transcript of a one-stream call, roles not yet given (`with_roles` does that)."""
     voice = speech_regions(source.samples)
+    try:
+        weights_path()
+    except EncoderMissing as exc:  # an install without the speaker encoder: the call as one stream, as before diarization
+        log.warning("%s", exc)
+        only = transcribe_channel(source.samples, 0, voice, options)
+        return Transcript(utterances=only.utterances, duration_s=duration_s, channels=1, language=options.language,
+                          engine=options.engine, model=options.model, speech_regions=(voice,),
+                          speaker_note=f"not diarized: {exc}")
     found = diarize(source.samples, regions=voice)
     streams = [found.regions(0), found.regions(1), found.regions(-1)] if found.voices == 2 else [voice]
     jobs = [(source.samples, i, regions, options) for i, regions in enumerate(streams) if regions or i < 2]
