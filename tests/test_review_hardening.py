@@ -110,6 +110,12 @@ def test_a_recording_changed_since_its_analysis_is_refused(small_review: SmallRe
     assert audio(client, small_review).status_code == 404
     stored.write_bytes(original)
     assert audio(client, small_review).status_code == 200
+    # same size and the old mtime put back (touch -r): the file's ctime still tells it changed
+    before = stored.stat()
+    stored.write_bytes(original[:-4] + b"YYYY")
+    os.utime(stored, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert audio(client, small_review).status_code == 404
+    stored.write_bytes(original)
     stored.unlink()
     missing = audio(client, small_review)
     assert missing.status_code == 404 and "Запись недоступна: файла нет на диске" in missing.text

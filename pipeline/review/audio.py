@@ -96,14 +96,15 @@ def _call_files(stored: Path) -> CallFiles | None:
     return None
 
 
-# the files' (device, inode, size, mtime) -> sha256 of their bytes in order
-_verified: dict[tuple[tuple[int, int, int, int], ...], str] = {}
+# the files' (device, inode, size, mtime, ctime) -> sha256 of their bytes in order; ctime too, because
+# whoever can write a recording can put its mtime back (touch -r), but not its ctime
+_verified: dict[tuple[tuple[int, int, int, int, int], ...], str] = {}
 _verified_lock = threading.Lock()
 
 
 def _digest(files: tuple[Path, ...], stats: list[os.stat_result]) -> str:
     """SHA-256 of the files' bytes in order, as `pipeline.batch.fingerprint`; remembered per file version."""
-    version = tuple((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) for st in stats)
+    version = tuple((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns) for st in stats)
     with _verified_lock:
         known = _verified.get(version)
     if known is not None:
