@@ -20,8 +20,8 @@ from pipeline.review.audio import peaks, recording_name
 from pipeline.review.auth import SignedIn
 from pipeline.review.callview import action_to_json, call_to_json
 from pipeline.review.export import export_tables, to_csv, to_xlsx
-from pipeline.review.queue import NulInFilter, QueueFilters, queue_page
-from pipeline.review.queueform import queue_filters
+from pipeline.review.queue import QueueFilters, queue_page
+from pipeline.review.queueform import filter_errors, queue_filters
 from pipeline.review.standards import StandardInfo, any_standard, reason_problem, standard_info
 from pipeline.review.web import (
     CSRF_HEADER,
@@ -99,13 +99,9 @@ def api_queue(request: Request, who: Who, seller: str | None = None, date_from: 
               page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
               page_size: Annotated[int, Query(ge=1, le=200)] = 50,
               appeals: bool = False, mine: bool = False) -> dict[str, Any]:
-    try:
+    with filter_errors():
         filters = QueueFilters(seller, date_from, date_to, finding, missing_stage, score_min, score_max,
                                reviewed, all, page, appeals, who.user.id if mine else None)
-    except NulInFilter as exc:
-        raise HTTPException(400, str(exc)) from None
-    except ValueError as exc:
-        raise HTTPException(422, str(exc)) from None
     with settings(request).sessions.begin() as session:
         result = queue_page(session, who.user, filters, page_size)
     return to_jsonable({"total": result.total, "page": result.page, "pages": result.pages,
@@ -199,12 +195,8 @@ def api_mark_reviewed(request: Request, body: BulkIn, who: Who,
 def api_export(request: Request, fmt: Literal["csv", "xlsx"], who: Who,
                table: Literal["queue", "decisions"] = "queue") -> Response:
     """The same filters as the queue page; CSV holds one table (`table=`), XLSX both as sheets."""
-    try:
+    with filter_errors():
         filters = queue_filters(request.query_params, who)
-    except NulInFilter as exc:
-        raise HTTPException(400, str(exc)) from None
-    except ValueError as exc:
-        raise HTTPException(422, str(exc)) from None
     with settings(request).sessions.begin() as session:
         tables = export_tables(session, who.user, filters, any_standard())
     if fmt == "xlsx":

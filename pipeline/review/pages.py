@@ -37,8 +37,8 @@ from pipeline.review.labels import (
     ru_day,
     zone_label,
 )
-from pipeline.review.queue import NulInFilter, filter_choices, queue_page
-from pipeline.review.queueform import queue_filters
+from pipeline.review.queue import filter_choices, queue_page
+from pipeline.review.queueform import filter_errors, queue_filters
 from pipeline.review.standards import any_standard, reason_problem, standard_info
 from pipeline.review.web import (
     LoginRequired,
@@ -148,12 +148,8 @@ def home(who: Who) -> RedirectResponse:
 
 @router.get("/queue")
 def queue(request: Request, who: Who) -> HTMLResponse:
-    try:
+    with filter_errors():
         filters = queue_filters(request.query_params, who)
-    except NulInFilter as exc:
-        raise HTTPException(400, str(exc)) from None
-    except ValueError as exc:
-        raise HTTPException(422, str(exc)) from None
     with settings(request).sessions.begin() as session:
         result = queue_page(session, who.user, filters)
         choices = filter_choices(session, who.user)

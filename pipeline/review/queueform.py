@@ -8,7 +8,11 @@ their own calls, dates are typed the Russian way (05.12.2026), and
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from fastapi import HTTPException
 
 from pipeline.review.auth import SignedIn
 from pipeline.review.labels import parse_day
@@ -44,4 +48,15 @@ def queue_filters(params: Any, who: SignedIn) -> QueueFilters:
         assigned_to=who.user.id if (text("mine") or "") in ON else None)
 
 
-__all__ = ["queue_filters"]
+@contextmanager
+def filter_errors() -> Iterator[None]:
+    """Bad queue filters as the routes answer them: 400 for a NUL, 422 naming the parameter otherwise."""
+    try:
+        yield
+    except NulInFilter as exc:
+        raise HTTPException(400, str(exc)) from None
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+__all__ = ["filter_errors", "queue_filters"]
