@@ -55,3 +55,28 @@ def test_model_writes_nothing_on_a_channel_without_speech(make):
     # the remaining guards must drop what Whisper invents there
     forced = transcribe_channel(samples, 0, ((0.0, 30.0),), options)
     assert forced.utterances == (), [u.text for u in forced.utterances]
+
+
+# what the model wrote on line silence once voice activity was forced over it (CI, 2026-12-05)
+_INVENTED_WORDS = ((1.40, 0.25), (0.0, 0.02), (0.0, 0.005), (0.0, 0.115))
+
+
+def test_words_the_model_cannot_place_or_trust_are_rejected():
+    assert rejection_reason("Товарищи, это у вас?", 26.38, 27.78, ((0.0, 30.0),), 0.1, -0.3, 1.2,
+                            words=_INVENTED_WORDS) is not None
+
+
+@pytest.mark.parametrize("words, reason", [
+    (((0.3, 0.1), (0.4, 0.15), (0.2, 0.12)), "words almost surely wrong"),
+    (((1.0, 0.45), (0.0, 0.4), (0.0, 0.45)), "words the recogniser could not place in time"),
+])
+def test_each_word_guard_alone(words, reason):
+    assert rejection_reason("Какой-то текст здесь.", 0.0, 2.0, ((0.0, 2.0),), 0.1, -0.3, 1.2, words=words) == reason
+
+
+def test_unsure_but_timed_speech_and_a_sure_timing_slip_are_kept():
+    # the least sure real segment of the demo calls: words timed, mean probability 0.54
+    garbled = ((0.3, 0.5), (0.25, 0.55), (0.4, 0.6), (0.3, 0.5))
+    assert rejection_reason("Что вы с тройцей?", 0.0, 2.0, ((0.0, 2.0),), 0.18, -0.48, 1.2, words=garbled) is None
+    slip = ((0.4, 0.9), (0.0, 0.85), (0.0, 0.9))
+    assert rejection_reason("Спасибо, до свидания.", 0.0, 2.0, ((0.0, 2.0),), 0.1, -0.3, 1.2, words=slip) is None
