@@ -209,6 +209,7 @@ def transcribe_channel(
         reason = rejection_reason(
             seg.text, seg.start, seg.end, guard_voice or ((seg.start, seg.end),), seg.no_speech_prob, seg.avg_logprob,
             seg.compression_ratio, prompt_words=prompt_words,
+            words=tuple((w.end - w.start, w.probability) for w in seg.words if w.text.strip()),
         )
         if reason:
             log.debug("channel %d %.1f-%.1f dropped (%s): %s", channel, seg.start, seg.end, reason, seg.text)
