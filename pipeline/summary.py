@@ -4,6 +4,7 @@ missed calls per seller and hour, and clients two sellers worked in parallel."""
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -59,9 +60,13 @@ def parallel_table(outcomes: Sequence[Outcome]) -> Table | None:
         table.add_column(col)
     for o, f in found:
         d = f.details
-        later = f"{o.metadata.seller}, {o.metadata.call_id}" if o.metadata else Path(o.path).name
-        table.add_row(str(d["client_number"]), f"{d['other_seller']}, {d['other_call']}", escape(later),
-                      f"{d['gap_days']} days")
+        # a QA lead finds a call by its seller and time; the CDR's uniqueid means nothing to them
+        earlier = f"{d['other_seller']}, {datetime.fromisoformat(d['other_started_at']):%Y-%m-%d %H:%M}"
+        later = Path(o.path).name
+        if o.metadata:
+            later = f"{o.metadata.seller}, {o.metadata.started_at:%Y-%m-%d %H:%M}" if o.metadata.started_at \
+                else f"{o.metadata.seller}, {o.metadata.call_id}"
+        table.add_row(str(d["client_number"]), earlier, escape(later), f"{d['gap_days']} days")
     return table
 
 
