@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import jiwer
@@ -36,11 +38,16 @@ class Config:
     parallel_channels: bool = True  # a call's two channels side by side
     workers: int = 1  # processes, each on its own share of the calls (two calls at once when 2)
     cpu_batch: int = 0  # CALLQA_CPU_BATCH: a channel's windows decoded this many at a time (0: in turn)
+    without_timestamps: bool = False  # CALLQA_WITHOUT_TIMESTAMPS (the batched pipeline always is)
+    # "native": this row runs on every instruction the CPU has, whatever `--cpu-isa` says, so
+    # one invocation compares the two (issue 20); None: the invocation's `--cpu-isa`
+    isa: str | None = None
 
     def options(self) -> TranscriptionOptions:
         return TranscriptionOptions(
             engine=self.engine, compute_type=self.compute_type, beam_size=self.beam_size, cpu_threads=self.threads,
             parallel_channels=self.parallel_channels, speech_regions_only=self.speech_regions_only,
+            cpu_batch=self.cpu_batch, without_timestamps=self.without_timestamps,
         )
 
 
@@ -56,6 +63,12 @@ CONFIGS = (
     Config("int8 two calls at once (1 thread each)", threads=1, parallel_channels=False, workers=2),
     Config("int8 batched ×8", cpu_batch=8),
     Config("int8 batched ×8, channels one after the other", parallel_channels=False, cpu_batch=8),
+    # issue 20's candidates for an AVX2-only CPU (`--cpu-isa AVX2`), beside the default
+    Config("int8 (default), all the CPU's instructions", isa="native"),
+    Config("int8 without timestamp tokens", without_timestamps=True),
+    Config("int8 batched ×4, channels one after the other", parallel_channels=False, cpu_batch=4),
+    Config("int8 batched ×8 greedy, channels one after the other", parallel_channels=False, cpu_batch=8,
+           beam_size=1),
 )
 
 
@@ -63,6 +76,7 @@ CONFIGS = (
 # these, so an AVX-512 machine answers for an AVX2-only one (issue 20). CTranslate2's own
 # kernels, MKL's GEMMs (int8 included) and oneDNN's each read their own variable at load.
 ISAS = ("AVX2", "AVX512")
+NATIVE = "native"  # a row's own `isa`: no limit
 
 
 def check_isa(isa: str) -> None:
@@ -71,6 +85,9 @@ def check_isa(isa: str) -> None:
 
 
 def isa_env(isa: str) -> dict[str, str]:
+    """The variables that limit the libraries to `isa` (none for "native")."""
+    if isa == NATIVE:
+        return {}
     check_isa(isa)
     onednn = {"AVX2": "AVX2", "AVX512": "AVX512_CORE_AMX"}[isa]
     return {"CT2_FORCE_CPU_ISA": isa, "MKL_ENABLE_INSTRUCTIONS": isa, "ONEDNN_MAX_CPU_ISA": onednn,
@@ -86,6 +103,7 @@ class Row:
     peak_rss_mb: float  # all workers together
     wer_seller: float | None
     wer_client: float | None
+    isa_in_force: str = "?"  # the libraries' own report (`isa_in_force`)
 
     @property
     def rtf(self) -> float:
@@ -103,10 +121,8 @@ def _worker(config: Config, folder: Path, standard: Path) -> dict[str, object]:
     import_spacy()  # without torch, where the engine does not need it: it would count in the peak RSS
     from checks.standard import load_standard
     from pipeline.engines import engine_for
-    from pipeline.engines.faster import CPU_BATCH_ENV
     from pipeline.evaluate import evaluate_folder
 
-    os.environ[CPU_BATCH_ENV] = str(config.cpu_batch)  # this worker process's own setting
     options = config.options()
     engine_for(options).warm_up(options)
     report = evaluate_folder(folder, load_standard(standard), options)
@@ -130,8 +146,44 @@ def _shares(folder: Path, workers: int, into: Path) -> list[Path]:
     return [s for s in shares if s.exists()]
 
 
+def _probe_isa() -> None:
+    """In a process started by `isa_in_force`: load the model and decode 2 s, so that
+    CTranslate2 and oneDNN each log the instruction set they dispatch to."""
+    import numpy as np
+
+    from pipeline.engines.faster import load_model
+
+    segments, _info = load_model("base", "cpu", "int8", 1).transcribe(
+        np.random.default_rng(0).normal(0, 0.1, 32000).astype(np.float32), language="ru", beam_size=1)
+    list(segments)
+
+
+@lru_cache(maxsize=4)
+def isa_in_force(limit: str | None) -> str:
+    """«CTranslate2 AVX2, int8 GEMM DNNL; oneDNN Intel AVX-512 …», as the libraries themselves
+    report it under `limit`: CTranslate2 picks AVX-512 kernels only on Intel CPUs, while
+    oneDNN, which runs its GEMMs on AMD, uses whatever the CPU has (measured, issue 20)."""
+    env = _isa_limited_env(limit)
+    env.update(CT2_VERBOSE="1", ONEDNN_VERBOSE="1")
+    done = subprocess.run([sys.executable, "-m", "pipeline.bench_engines", "--probe-isa"],
+                          capture_output=True, text=True, check=False, env=env)
+    log = done.stdout + done.stderr
+    found = [re.search(pattern, log) for pattern in
+             (r"Selected ISA: (\S+)", r"GEMM_S8 backend: (\S+)", r"onednn_verbose,info,cpu,isa:([^\n]+)")]
+    ct2, gemm, onednn = (m.group(1).strip() if m else "?" for m in found)
+    return f"CTranslate2 {ct2}, int8 GEMM {gemm}" + (f"; oneDNN {onednn}" if gemm == "DNNL" else "")
+
+
+def _isa_limited_env(limit: str | None) -> dict[str, str]:
+    """This process's environment with no ISA limit but `limit`."""
+    env = {k: v for k, v in os.environ.items() if k not in isa_env("AVX2")}
+    env.update(isa_env(limit) if limit else {})
+    return env
+
+
 def run_config(config: Config, folder: Path, standard: Path, isa: str | None = None) -> Row:
-    env = dict(os.environ, **isa_env(isa)) if isa else None
+    limit = config.isa or isa
+    env = _isa_limited_env(limit)
     with tempfile.TemporaryDirectory() as tmp:
         shares = _shares(folder, config.workers, Path(tmp))
 
@@ -157,7 +209,7 @@ def run_config(config: Config, folder: Path, standard: Path, isa: str | None = N
 
     return Row(config, sum(int(r["calls"]) for r in results), sum(float(r["audio_s"]) for r in results),
                max(float(r["wall_s"]) for r in results), sum(float(r["rss_mb"]) for r in results),
-               wer("seller"), wer("client"))
+               wer("seller"), wer("client"), isa_in_force(limit))
 
 
 # within this much of the best WER counts as no worse (1 point)
@@ -195,11 +247,17 @@ def header(isa: str | None = None) -> str:
     """Printed before the first configuration runs, so each row can follow as it is measured."""
     limited = f"; CTranslate2, MKL and oneDNN limited to {isa} (--cpu-isa)" if isa else ""
     return "\n".join([
-        f"Machine: {cpu_line()}{limited}; {time.strftime('%Y-%m-%d')}",
+        f"Machine: {cpu_line()}{limited}; {time.strftime('%Y-%m-%d')}; load average {_load()}",
         "",
-        "| configuration | engine | compute | beam | audio | threads × workers | RTF | calls/h | peak RSS MB | WER seller % | WER client % |",
-        "|---|---|---|---:|---|---|---:|---:|---:|---:|---:|",
+        "| configuration | engine | compute | beam | audio | threads × workers | ISA in force | RTF | calls/h "
+        "| peak RSS MB | WER seller % | WER client % |",
+        "|---|---|---|---:|---|---|---|---:|---:|---:|---:|---:|",
     ])
+
+
+def _load() -> str:
+    """The 1-minute load average: a shared machine's RTF means little without it."""
+    return f"{os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "?"
 
 
 def row_line(r: Row) -> str:
@@ -210,8 +268,9 @@ def row_line(r: Row) -> str:
     layout = "side by side" if c.parallel_channels and c.threads >= 2 else "one after the other"
     return (f"| {c.label} | {c.engine} | {c.compute_type} | {c.beam_size} | "
             f"{'speech regions' if c.speech_regions_only else 'whole channel'}"
-            f"{f', batched ×{c.cpu_batch}' if c.cpu_batch else ''} | {c.threads} × {c.workers} "
-            f"(channels {layout}) | {r.rtf:.3f} | {r.calls_per_hour:.0f} | {r.peak_rss_mb:.0f} | "
+            f"{f', batched ×{c.cpu_batch}' if c.cpu_batch else ''}"
+            f"{', no timestamp tokens' if c.without_timestamps else ''} | {c.threads} × {c.workers} "
+            f"(channels {layout}) | {r.isa_in_force} | {r.rtf:.3f} | {r.calls_per_hour:.0f} | {r.peak_rss_mb:.0f} | "
             f"{pct(r.wer_seller)} | {pct(r.wer_client)} |")
 
 
@@ -223,7 +282,9 @@ def footer(rows: list[Row]) -> str:
             f"By the rule (the fastest one-worker configuration, {rule}): **{chosen.config.label}**.")
 
 
-if __name__ == "__main__":  # one worker, started by `run_config`
+if __name__ == "__main__" and sys.argv[1:] == ["--probe-isa"]:  # started by `isa_in_force`
+    _probe_isa()
+elif __name__ == "__main__":  # one worker, started by `run_config`
     config_json, share, standard_path = sys.argv[1:4]
     result = _worker(Config(**json.loads(config_json)), Path(share), Path(standard_path))
     sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")

@@ -24,6 +24,9 @@ ENGINES = ("faster-whisper", "openai-whisper")
 _OPENAI_COMPUTE_TYPES = ("float32", "float16")
 
 
+CPU_BATCH_ENV = "CALLQA_CPU_BATCH"
+
+
 @dataclass(frozen=True)
 class TranscriptionOptions:
     engine: str = "faster-whisper"
@@ -46,6 +49,12 @@ class TranscriptionOptions:
     parallel_channels: bool = True
     # decode only the speech regions, joined by short silences (False: the whole channel)
     speech_regions_only: bool = True
+    # CALLQA_CPU_BATCH: a channel's 30 s windows decoded this many at a time on the CPU through
+    # faster-whisper's BatchedInferencePipeline (0: one after the other; a GPU always batches 8)
+    cpu_batch: int = 0
+    # CALLQA_WITHOUT_TIMESTAMPS: decode without Whisper's timestamp tokens (words are still
+    # timed, by cross-attention alignment); the batched pipeline always does
+    without_timestamps: bool = False
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -64,15 +73,43 @@ class TranscriptionOptions:
             raise ValueError(f"CALLQA_VOCABULARY_BIAS: {self.vocabulary_bias!r}; expected off, hotwords or prompt")
         if self.beam_size < 1 or self.cpu_threads < 1:
             raise ValueError("CALLQA_BEAM_SIZE and CALLQA_THREADS must be at least 1")
+        if self.cpu_batch < 0:
+            raise ValueError(f"{CPU_BATCH_ENV}: {self.cpu_batch} is negative; expected 0 (off) or a batch size")
 
     def cache_key(self) -> str:
-        """Identifies the options that change the words; threads and roles don't."""
+        """Identifies the options that change the words; threads and roles don't.
+
+        Options added since the cache began count only when they differ from their default,
+        so the transcripts cached with the defaults keep their key."""
         relevant = {k: v for k, v in asdict(self).items()
-                    if k not in ("cpu_threads", "channel_roles", "parallel_channels")}
+                    if k not in ("cpu_threads", "channel_roles", "parallel_channels")
+                    and not (k in _KEYED_WHEN_SET and v == _KEYED_WHEN_SET[k])}
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
     def with_hotwords(self, hotwords: str) -> "TranscriptionOptions":
         return replace(self, hotwords=hotwords)
+
+
+# fields that change the words but joined the cache key later: in the key only when not
+# these defaults (the GPU's batching is already told apart by `device`)
+_KEYED_WHEN_SET: dict[str, object] = {"cpu_batch": 0, "without_timestamps": False}
+
+
+def cpu_batch_from_env() -> int:
+    """`CALLQA_CPU_BATCH`, validated: a typo must not silently fall back to sequential decoding."""
+    raw = os.environ.get(CPU_BATCH_ENV, "0").strip() or "0"
+    try:
+        size = int(raw)
+    except ValueError:
+        raise ValueError(f"{CPU_BATCH_ENV}: {raw!r} is not a whole number; expected 0 (off) or a batch size") from None
+    if size < 0:
+        raise ValueError(f"{CPU_BATCH_ENV}: {size} is negative; expected 0 (off) or a batch size")
+    return size
+
+
+def _flag_env(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    return default if raw == "" else raw not in ("0", "false", "no")
 
 
 def _int_env(name: str, default: int) -> int:
@@ -122,4 +159,6 @@ def options_from_env() -> TranscriptionOptions:
         vocabulary_bias=env("CALLQA_VOCABULARY_BIAS", "off"),
         parallel_channels=env("CALLQA_PARALLEL_CHANNELS", "1") not in ("0", "false", "no"),
         speech_regions_only=env("CALLQA_SPEECH_REGIONS_ONLY", "1") not in ("0", "false", "no"),
+        cpu_batch=cpu_batch_from_env(),
+        without_timestamps=_flag_env("CALLQA_WITHOUT_TIMESTAMPS", False),
     )

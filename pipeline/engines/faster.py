@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from typing import Any
 
@@ -11,16 +10,15 @@ import numpy as np
 from pipeline.audio import SAMPLE_RATE
 from pipeline.engines.common import DecodedSegment, DecodedWord
 from pipeline.model_store import resolve_model
-from pipeline.settings import TranscriptionOptions
+from pipeline.settings import CPU_BATCH_ENV, TranscriptionOptions, cpu_batch_from_env
+
+__all__ = ["CPU_BATCH_ENV", "ENGINE", "FasterWhisper", "batch_size_for", "cpu_batch_size", "windows"]
+# `callqa run` checks CALLQA_CPU_BATCH at start through this name
+cpu_batch_size = cpu_batch_from_env
 
 # the batched pipeline decodes windows of at most this length side by side
 _WINDOW_S = 30.0
 _GPU_BATCH = 8
-# CALLQA_CPU_BATCH=N decodes a channel's windows N at a time on the CPU too (0: one after the
-# other, the default). An engine option, not a `TranscriptionOptions` field, while it is
-# measured (docs/speed.md «Batched decoding on the CPU»); set it for a whole cache's life,
-# as the transcription cache's key does not see it.
-CPU_BATCH_ENV = "CALLQA_CPU_BATCH"
 # a zero run this long is a joining silence, not a zero crossing inside speech
 _MIN_CUT_S = 0.1
 
@@ -64,21 +62,10 @@ def windows(samples: np.ndarray, max_s: float = _WINDOW_S) -> list[dict[str, flo
     return out
 
 
-def cpu_batch_size() -> int:
-    """`CALLQA_CPU_BATCH`, validated: a typo must not silently fall back to sequential decoding."""
-    raw = os.environ.get(CPU_BATCH_ENV, "0").strip() or "0"
-    try:
-        size = int(raw)
-    except ValueError:
-        raise ValueError(f"{CPU_BATCH_ENV}: {raw!r} is not a whole number; expected 0 (off) or a batch size") from None
-    if size < 0:
-        raise ValueError(f"{CPU_BATCH_ENV}: {size} is negative; expected 0 (off) or a batch size")
-    return size
-
-
 def batch_size_for(options: TranscriptionOptions) -> int:
-    """Windows decoded at once: always on a GPU, on the CPU only when asked (0: not batched)."""
-    return _GPU_BATCH if options.device == "cuda" else cpu_batch_size()
+    """Windows decoded at once: always on a GPU, on the CPU only when asked (0: not batched).
+    `options.cpu_batch` is in the transcription cache's key when set (settings.py)."""
+    return _GPU_BATCH if options.device == "cuda" else options.cpu_batch
 
 
 class FasterWhisper:
@@ -105,7 +92,7 @@ class FasterWhisper:
             segments, _info = BatchedInferencePipeline(model).transcribe(
                 samples, clip_timestamps=windows(samples), batch_size=batch, **kwargs)
         else:
-            segments, _info = model.transcribe(samples, **kwargs)
+            segments, _info = model.transcribe(samples, without_timestamps=options.without_timestamps, **kwargs)
         return [
             DecodedSegment(
                 s.start, s.end, s.text, s.no_speech_prob, s.avg_logprob, s.compression_ratio,
