@@ -57,6 +57,7 @@ import soundfile as sf
 
 sys.dont_write_bytecode = True  # recordings/ is the pipeline's inbox: leave no __pycache__ there
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import personal_data as pdata  # noqa: E402
 import phrasebank as pb  # noqa: E402
 
 VOICE = "msu_ru_nsh_clunits"
@@ -65,6 +66,8 @@ STAGE_IDS = ["greeting", "needs_discovery", "presentation", "meeting_proposal", 
 STAGE_ORDER = {"greeting": 1, "needs_discovery": 2, "presentation": 3, "meeting_proposal": 4, "farewell": 5}
 ELEMENTS = ["company_name", "seller_name", "offer_help"]
 MIN_LEN, MAX_LEN = 40.0, 90.0
+PD_MAX_LEN = 130.0  # a call with planted personal data has three or four more exchanges
+PIECE_GAP_S = 0.08  # between the pieces of a line spoken piece by piece (--personal-data)
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_STANDARD = REPO / "scripts_ref" / "stroydom.yaml"  # the demo bank's (banks/stroydom.py)
 
@@ -79,14 +82,9 @@ OUTCOMES = {"correct": 0.42, "wrong": 0.18, "evasive": 0.07, "ignored": 0.10,
 
 # --- numbers as words (Festival's voice cannot read digits) ---------------------------
 
-_UNITS = {"m": ["", "один", "два", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять"],
-          "f": ["", "одна", "две", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять"]}
-_TEENS = ["десять", "одиннадцать", "двенадцать", "тринадцать", "четырнадцать", "пятнадцать",
-          "шестнадцать", "семнадцать", "восемнадцать", "девятнадцать"]
-_TENS = ["", "", "двадцать", "тридцать", "сорок", "пятьдесят", "шестьдесят", "семьдесят",
-         "восемьдесят", "девяносто"]
-_HUNDREDS = ["", "сто", "двести", "триста", "четыреста", "пятьсот", "шестьсот", "семьсот",
-             "восемьсот", "девятьсот"]
+# one list of Russian number words for the generator (personal_data.py dictates numbers with them)
+_UNITS = {"m": pdata.UNITS, "f": ["", "одна", "две", *pdata.UNITS[3:]]}
+_TEENS, _TENS, _HUNDREDS = pdata.TEENS, pdata.TENS, pdata.HUNDREDS
 
 
 def plural(n: int, one: str, few: str, many: str) -> str:
@@ -128,6 +126,9 @@ class Turn:
     finding: dict | None = None  # a finding whose span is this turn
     start: float = 0.0
     end: float = 0.0
+    # personal data said in this turn (--personal-data): {"type", "text", "source"}, in order of
+    # speech; the turn is then spoken piece by piece so each item gets its own seconds
+    personal: list[dict] | None = None
 
 
 @dataclass
@@ -231,10 +232,13 @@ class Builder:
     """Turns a Plan into concrete turns, drawing phrasings from one split's banks."""
 
     def __init__(self, plan: Plan, rng: random.Random, split: str, ctx: dict[str, str],
-                 bank: self.b.CompanyBank | None = None):
+                 bank: pb.CompanyBank | None = None, personal: tuple[random.Random, int] | None = None):
         self.plan, self.rng, self.split, self.ctx = plan, rng, split, ctx
         self.b = bank or pb.default_bank()
         self.used: set[str] = set()
+        # (its own random stream, exchanges a call): planted personal data; its own stream keeps
+        # every other draw of the call as it is without --personal-data
+        self.personal = personal
 
     def say(self, bank: pb.Bank, cap: bool = True, **extra: str) -> str:
         """A phrasing from the bank, preferring one this call has not used yet."""
@@ -369,6 +373,20 @@ class Builder:
             return [self.seller(self.say(self.b.RESUME))]
         return []
 
+    def planted(self) -> list[list[Turn]]:
+        """Exchanges in which the client says planted personal data (--personal-data)."""
+        assert self.personal is not None
+        prng, count = self.personal
+        group = pdata.GROUP_OF_SPLIT[self.split]
+        blocks = []
+        for kind in pdata.pick_kinds(prng, count):
+            question, pieces = pdata.exchange(kind, group, prng)
+            text = "".join(p if isinstance(p, str) else p[1] for p in pieces)
+            items = [{"type": p[0], "text": p[1], "source": "planted"} for p in pieces if not isinstance(p, str)]
+            answer = self.client(text, personal=items)
+            blocks.append(([self.seller(self.fill(question))] if question else []) + [answer])
+        return blocks
+
     def build(self) -> list[Turn]:
         p = self.plan
         blocks = {"needs": self.needs() if p.needs else [],
@@ -385,6 +403,9 @@ class Builder:
             slots[self.rng.choices(range(len(slots)), weights)[0]].append(self.qa(spec))
         if p.dispatch in ("absent_no_callback", "absent_callback"):
             slots[self.rng.randrange(len(slots))].append(self.absent())
+        if self.personal is not None:  # anywhere after the opening, as the seller takes an order
+            for block in self.planted():
+                slots[self.personal[0].randrange(len(slots))].append(block)
         turns = self.opening()
         for i in range(len(body) + 1):
             for qa in slots[i]:
@@ -478,23 +499,92 @@ def with_client_shift(voices: dict[str, Voice], cents: float) -> dict[str, Voice
     return {**voices, "client": replace(voices["client"], pitch=pitch)}
 
 
+def personal_ranges(turn: Turn) -> list[tuple[int, int, dict]]:
+    """Where each personal data item of a turn is in its text, in order."""
+    out, pos = [], 0
+    for item in turn.personal or []:
+        said = check_text(item["text"])
+        at = turn.text.find(said, pos)
+        if at < 0:
+            raise ValueError(f"personal data {said!r} is not in the line {turn.text!r}")
+        out.append((at, at + len(said), item))
+        pos = at + len(said)
+    return out
+
+
+def text_pieces(turn: Turn) -> list[tuple[str, dict | None]]:
+    """A turn's text cut at its personal data: (text, item or None); punctuation alone goes with
+    the piece before it (Festival says nothing for it)."""
+    pieces: list[tuple[str, dict | None]] = []
+    pos = 0
+    for a, b, item in personal_ranges(turn):
+        pieces += [(turn.text[pos:a], None), (turn.text[a:b], item)]
+        pos = b
+    pieces.append((turn.text[pos:], None))
+    out: list[tuple[str, dict | None]] = []
+    for text, item in pieces:
+        if not re.search(r"[А-Яа-я]", text):
+            if out and text.strip():
+                out[-1] = (out[-1][0] + text.strip(), out[-1][1])
+            continue
+        out.append((text.strip().lstrip(",.;:!? "), item))  # Festival fails on a leading comma
+    return out
+
+
+# bank lines say personal data too: the client's {client_name}, a town ({city_in}), a phone in words
+_NUMBER_WORD = r"(?:ноль|один|два|три|четыре|пять|шесть|семь|восемь|девять|десять|[а-я]+надцать|[а-я]+дцать|сорок|[а-я]+десят|девяносто|сто|двести|триста|[а-я]+ста|[а-я]+сот|плюс)"
+_SPOKEN_PHONE = re.compile(rf"(?<![а-яА-Я]){_NUMBER_WORD}(?:[ ,]+{_NUMBER_WORD}){{5,}}", re.IGNORECASE)
+
+
+def bank_personal(turn: Turn, ctx: dict[str, str]) -> list[dict]:
+    """Personal data a client's bank line says (with --personal-data it is in the truth too)."""
+    found: list[tuple[int, dict]] = []
+    name = re.search(rf"(?<![А-Яа-я]){re.escape(ctx['client_name'])}(?![а-я])", turn.text)
+    if name:
+        found.append((name.start(), {"type": "name", "text": name.group(), "source": "bank"}))
+    town = ctx["city_in"].split()[-1]
+    at = turn.text.find(town)
+    if at >= 0:
+        found.append((at, {"type": "place", "text": town, "source": "bank"}))
+    for m in _SPOKEN_PHONE.finditer(turn.text):
+        found.append((m.start(), {"type": "phone", "text": m.group(), "source": "bank"}))
+    return [item for _, item in sorted(found, key=lambda f: f[0])]
+
+
 class Renderer:
     """Synthesises and voices lines, memoised per call (texts repeat across attempts)."""
 
     def __init__(self, voices: dict[str, Voice], cache: Path, jobs: int):
         self.voices, self.cache, self.jobs = voices, cache, jobs
         self.audio: dict[tuple[str, str], np.ndarray] = {}
+        # a line spoken piece by piece: each personal data item's (start, end) seconds in it
+        self.offsets: dict[tuple[str, str], list[tuple[float, float]]] = {}
 
     def render(self, turns: list[Turn]) -> None:
+        pieced = {(t.speaker, t.text): text_pieces(t) for t in turns if t.personal}
         todo = sorted({(t.speaker, t.text) for t in turns} - set(self.audio))
+        lines = sorted({(sp, text) for sp, tx in todo for text, _ in pieced.get((sp, tx), [(tx, None)])})
 
         def work(item: tuple[str, str]) -> np.ndarray:
             v = self.voices[item[0]]
             return voiced(synthesize(item[1], self.cache), v.pitch, v.tempo)
 
         with ThreadPoolExecutor(self.jobs) as pool:
-            for item, audio in zip(todo, pool.map(work, todo)):
-                self.audio[item] = audio
+            voiced_lines = dict(zip(lines, pool.map(work, lines)))
+        gap = np.zeros(int(PIECE_GAP_S * RATE), dtype=np.float32)
+        for speaker, text in todo:
+            if (speaker, text) not in pieced:
+                self.audio[(speaker, text)] = voiced_lines[(speaker, text)]
+                continue
+            parts, offsets, t = [], [], 0.0
+            for piece, item in pieced[(speaker, text)]:
+                audio = voiced_lines[(speaker, piece)]
+                if item is not None:
+                    offsets.append((t, t + len(audio) / RATE))
+                parts += [audio, gap]
+                t += (len(audio) + len(gap)) / RATE
+            self.audio[(speaker, text)] = np.concatenate(parts[:-1])
+            self.offsets[(speaker, text)] = offsets
 
     def duration(self, t: Turn) -> float:
         return len(self.audio[(t.speaker, t.text)]) / RATE
@@ -552,6 +642,19 @@ def write_flac(audio: np.ndarray, path: Path) -> None:
 
 
 # --- truth -------------------------------------------------------------------------------
+
+def personal_truth(turns: list[Turn], r: Renderer) -> list[dict]:
+    """Each personal data item said, with its seconds on the call's timeline."""
+    out = []
+    for i, t in enumerate(turns):
+        if not t.personal:
+            continue
+        for (a, b), item in zip(r.offsets[(t.speaker, t.text)], t.personal):
+            out.append({"type": item["type"], "text": check_text(item["text"]), "speaker": t.speaker,
+                        "source": item["source"], "turn": i,
+                        "start": round(t.start + a, 2), "end": round(t.start + b, 2)})
+    return out
+
 
 def truth(name: str, split: str, plan: Plan, turns: list[Turn], seller_name: str) -> dict:
     findings, holds = [], []
@@ -638,7 +741,7 @@ def adjust(plan: Plan, length: float, rng: random.Random, bank: pb.CompanyBank |
 
 def generate_call(name: str, split: str, seed: int, index: int, scenario: str, out: Path,
                   cache: Path, jobs: int, bank: pb.CompanyBank | None = None,
-                  client_shift: float | None = None, mono: Path | None = None) -> dict:
+                  client_shift: float | None = None, mono: Path | None = None, personal: int = 0) -> dict:
     b = bank or pb.default_bank()
     # another company's calls get their own random streams (the demo bank's stay as they were)
     stream = split if b.NAME == pb.DEFAULT_BANK else f"{b.NAME}:{split}"
@@ -653,18 +756,22 @@ def generate_call(name: str, split: str, seed: int, index: int, scenario: str, o
     else:
         noise_db = rng.uniform(-44, -36) if rng.random() < 0.25 else rng.uniform(-60, -46)
     renderer = Renderer(voices, cache, jobs)
+    max_len = PD_MAX_LEN if personal else MAX_LEN
     for attempt in range(12):
         arng = random.Random(f"callqa:{stream}:{seed}:{index}:{attempt}")
-        turns = Builder(plan, arng, split, ctx, b).build()
+        planted = (random.Random(f"callqa:personal:{stream}:{seed}:{index}:{attempt}"), personal) if personal else None
+        turns = Builder(plan, arng, split, ctx, b, planted).build()
         for t in turns:
             t.text = check_text(t.text)
+            if personal and t.speaker == "client" and not t.personal:
+                t.personal = bank_personal(t, ctx) or None
         renderer.render(turns)
         length = layout(turns, renderer, arng)
-        if MIN_LEN <= length <= MAX_LEN:
+        if MIN_LEN <= length <= max_len:
             break
         plan = adjust(plan, length, arng, b)
     else:
-        raise RuntimeError(f"{name}: could not fit the call into {MIN_LEN}-{MAX_LEN} s (last {length} s)")
+        raise RuntimeError(f"{name}: could not fit the call into {MIN_LEN}-{max_len} s (last {length} s)")
     seed_int = int(hashlib.sha1(f"{stream}:{seed}:{index}".encode()).hexdigest()[:8], 16)
     audio = mix(turns, renderer, length, plan.seller_channel, noise_db, seed_int)
     write_flac(audio, out / f"{name}.flac")
@@ -674,6 +781,8 @@ def generate_call(name: str, split: str, seed: int, index: int, scenario: str, o
                 **dict(list(data.items())[3:])}
     if client_shift is not None:
         data["client_shift_cents"] = round(abs(voices["client"].pitch - voices["seller"].pitch))
+    if personal:
+        data["personal_data"] = personal_truth(turns, renderer)
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     (out / f"{name}.truth.json").write_text(text, encoding="utf-8")
     if mono is not None:  # the same call as a mono PBX records it, with the same truth (the stereo timeline's)
@@ -791,6 +900,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mono", type=Path, default=None, metavar="DIR",
                     help="also write each call's mono mix, with the same truth, to this folder "
                          "(keep it outside --out: callqa eval reads a folder's subfolders too)")
+    ap.add_argument("--personal-data", type=int, nargs="?", const=3, default=0, metavar="N",
+                    help="plant N exchanges (default 3) in which the client says a name, a phone "
+                         "number, an address, a card or a passport number; the truth lists them "
+                         "with their seconds under personal_data (docs/personal-data.md)")
     args = ap.parse_args(argv)
 
     try:
@@ -827,7 +940,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             shift = args.client_shift[i % len(args.client_shift)] if args.client_shift else None
             data = generate_call(name, args.split, args.seed, i, scenario, args.out, args.cache,
-                                 args.jobs, b, client_shift=shift, mono=args.mono)
+                                 args.jobs, b, client_shift=shift, mono=args.mono,
+                                 personal=args.personal_data)
         except RuntimeError as exc:  # one plan that cannot fit must not cost the rest of the set
             print(f"[{i + 1}/{args.count}] skipped: {exc}", file=sys.stderr, flush=True)
             failed += 1
