@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import re
 
+from checks.dialogue.invitations import invitation_span, tells_of_coming
 from checks.dialogue.questions import DAY_LEMMAS, is_question, seller_asks
 from checks.text.matching import PhraseMatch, best_match, evidence_for, reference_keys
 from checks.meaning.calls import as_phrase_match, counter_example_wins, stage_index
 from checks.registry import CallContext
 from checks.standard import Element, Stage, Standard
-from checks.text.normalise import NormText, is_first_name
+from checks.text.normalise import NormText, is_first_name, is_second_person_verb, normalise_text
 from pipeline.records import StageHit
 
 # how many of the speaker's utterances count as the start or the end of a call
@@ -144,13 +145,48 @@ def _line_match(ctx: CallContext, stage: Stage, i: int, cutoff: float) -> Phrase
     by_words = best_match(stage.phrases, ctx.texts[i], cutoff)
     if by_words and _claimed_by_another_stage(ctx, stage, i, by_words, cutoff):
         by_words = None
+    if by_words and _proposes_time(stage) and tells_of_coming(
+            normalise_text(by_words.reference), ctx.texts[i], by_words.token_start, by_words.token_end):
+        by_words = None
     found = ctx.meaning.match(index, i, stage.id)
     if found and not _free_for_meaning(ctx, stage, i, cutoff):
         found = None
     by_meaning = as_phrase_match(found, ctx.texts[i], cutoff) if found else None
     if by_words and (by_meaning is None or by_words.score >= by_meaning.score):
         return by_words
-    return by_meaning
+    return by_meaning or _invitation(ctx, stage, i, cutoff)
+
+
+def _proposal_form(ctx: CallContext, stage: Stage, i: int) -> bool:
+    """A stage that proposes a time is found by its elements alone only in a line that asks or
+    invites: «в пятницу в три вам удобно?» proposes; «офис открыт до семи вечера, так что успеете»
+    names a time and «успеете» and tells the opening hours."""
+    if not _proposes_time(stage):
+        return True
+    utt, text = ctx.transcript.utterances[i], ctx.texts[i]
+    return (is_question(utt, text) or seller_asks(text)
+            or invitation_span(text, any(is_second_person_verb(t.text) for t in text.tokens)) is not None)
+
+
+def _proposes_time(stage: Stage) -> bool:
+    """A stage that requires a concrete time or day proposes one (a meeting, a visit)."""
+    return any(el.kind == "time_or_day" for el in stage.elements)
+
+
+def _invitation(ctx: CallContext, stage: Stage, i: int, cutoff: float) -> PhraseMatch | None:
+    """A stage that proposes a time (it requires a `time_or_day` element) is also present in an
+    invitation to come or meet, told by its grammar, that names the time or says another of its
+    elements: «Приходите в пятницу к шести, идёт?» shares no word with «давайте встретимся» and
+    is no nearer to it in meaning than «подождите, я посмотрю» is. It is the weakest evidence
+    there is (the cutoff), so a stage's phrases or meaning elsewhere are preferred to it."""
+    if not _proposes_time(stage):
+        return None
+    text = ctx.texts[i]
+    addresses = any(is_second_person_verb(t.text) for t in text.tokens)
+    span = invitation_span(text, addresses)
+    if span is None or not any(_element_found(el, text, ctx.standard, cutoff) for el in stage.elements):
+        return None
+    return PhraseMatch(cutoff, span[0], span[1], f"an invitation to come, with a time: «{text.tokens[span[0]].text}»")
 
 
 def detect_stage(ctx: CallContext, stage: Stage) -> StageHit:
@@ -168,7 +204,8 @@ def detect_stage(ctx: CallContext, stage: Stage) -> StageHit:
         # stage that opens the call, one will do («Да, магазин СтройДом…»)
         for n, i in enumerate(candidate_indices(ctx, stage)):
             found = [el.id for el in stage.elements if _element_found(el, ctx.texts[i], ctx.standard, cutoff)]
-            if len(found) >= (1 if n == 0 and stage.window == "start" else max(2, len(stage.elements) / 2)):
+            if len(found) >= (1 if n == 0 and stage.window == "start" else max(2, len(stage.elements) / 2)) \
+                    and _proposal_form(ctx, stage, i):
                 best = (i, PhraseMatch(cutoff, 0, len(ctx.texts[i].tokens), "elements: " + ", ".join(found)))
                 break
     if best is None and stage.any_question:

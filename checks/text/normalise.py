@@ -85,6 +85,13 @@ def is_first_name(word: str) -> bool:
 
 
 @lru_cache(maxsize=8192)
+def morph_parses(word: str) -> tuple[Any, ...]:
+    """Every pymorphy3 reading of a word form, most probable first (for checks that read grammar)."""
+    lemmatizer = nlp().get_pipe("callqa_lemmatizer")
+    return tuple(lemmatizer._morph.parse(word))  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=8192)
 def is_second_person_verb(word: str) -> bool:
     """«забираете», «работаете»: a verb that can only say what «вы» do or will do; «переводите»
     may also ask the listener to do it (imperative), and is left out."""

@@ -1,0 +1,88 @@
+"""An invitation to come or to meet, told by its grammar rather than its words.
+
+A seller proposes a meeting in endless wordings («приходите в пятницу», «может, заглянете к десяти?»,
+«подъедете завтра после обеда?»), and the sentence encoder places such short imperatives nearer to
+«подождите, я посмотрю» than to any example of the stage: the verb of coming carries the meaning
+and the encoder hardly weighs it. What they share is a structure: a verb of coming or meeting,
+in a form that speaks to the client («приходите», «заглянете», «сможете подъехать», «давайте
+встретимся»). A statement about others («клиенты к нам приходят», «мастер приедет») or about
+the past («соседи тоже к нам пошли») has the verb and is no invitation.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from checks.text.normalise import NormText, is_known_word, morph_parses
+
+# verbs of coming, visiting and meeting (infinitives, both aspects): a closed class of Russian,
+# not any company's wording
+COMING_VERBS = frozenset("""
+    прийти приходить приехать приезжать подъехать подъезжать заехать заезжать зайти заходить
+    заглянуть заглядывать подойти подходить забежать забегать заскочить заскакивать подскочить
+    наведаться посетить посещать прибыть подъехать съездить
+    встретиться встречаться увидеться видеться пересечься пересекаться
+""".split())
+# verbs whose first person plural proposes to meet on its own («встретимся в пятницу?»)
+MEETING_VERBS = frozenset("встретиться встречаться увидеться видеться пересечься пересекаться".split())
+# words after which a bare infinitive of coming is put to the client («давайте подъехать»,
+# «удобно заехать», «предлагаю встретиться», «приглашаю зайти»)
+_PROPOSING = frozenset("давайте давай удобно предлагаю приглашаю можно получится".split())
+
+
+@lru_cache(maxsize=8192)
+def _addressed_coming(word: str) -> str | None:
+    """How a word of coming speaks: 'you' (imperative or second person: «приходите», «заглянете»),
+    'we' (first person plural of a meeting verb: «встретимся»), 'inf' (the infinitive), or None
+    (no verb of coming, or one that tells of someone else or of the past)."""
+    kinds: set[str] = set()
+    for parse in morph_parses(word):
+        tag = parse.tag
+        if tag.POS not in ("VERB", "INFN") or parse.normal_form.replace("ё", "е") not in COMING_VERBS:
+            continue
+        if tag.POS == "INFN":
+            kinds.add("inf")
+        elif tag.mood == "impr" or (tag.person == "2per" and tag.tense != "past"):
+            kinds.add("you")
+        elif tag.person == "1per" and tag.number == "plur" and parse.normal_form in MEETING_VERBS:
+            kinds.add("we")
+    for kind in ("you", "we", "inf"):
+        if kind in kinds:
+            return kind
+    return None
+
+
+def invitation_span(text: NormText, addresses_client: bool) -> tuple[int, int] | None:
+    """The token span of an invitation to come or meet, or None. `addresses_client`: the line
+    also has a verb in the second person («сможете», «хотите»), which puts a bare infinitive
+    of coming to the client («сможете подъехать?»)."""
+    words = [t.text for t in text.tokens]
+    for i, word in enumerate(words):
+        kind = _addressed_coming(word)
+        if kind in ("you", "we"):
+            return i, i + 1
+        if kind == "inf" and (addresses_client or _PROPOSING & set(words[max(0, i - 3):i])):
+            return i, i + 1
+    return None
+
+
+@lru_cache(maxsize=8192)
+def _announces_a_visit(word: str) -> bool:
+    """«приедет», «подъедем»: a verb of coming in the future announces a visit («замерщик к вам
+    приедет в четверг»), which a standard may count as the meeting; the present («приходят») and
+    the past («пошли») tell of what others do or did."""
+    return any(p.tag.POS == "VERB" and p.tag.tense == "futr" and p.normal_form.replace("ё", "е") in COMING_VERBS
+               for p in morph_parses(word))
+
+
+def tells_of_coming(phrase: NormText, text: NormText, start: int, end: int) -> bool:
+    """A phrase with a verb of coming («приехать к нам») matched words that tell, not invite:
+    «многие клиенты приходят к нам», «соседи по подъезду тоже к нам пошли» (the key of «подъезд» is
+    that of «подъехать»). True when the phrase has such a verb, no word of the matched stretch
+    invites or announces a visit, and every one of them is a real word: a garbled one may be the invitation misheard."""
+    if not any(t.lemma in COMING_VERBS for t in phrase.tokens):
+        return False
+    said = text.tokens[start:end]
+    if any(_addressed_coming(t.text) or _announces_a_visit(t.text) for t in said):
+        return False
+    return all(not t.text.isalpha() or is_known_word(t.text) for t in said)
