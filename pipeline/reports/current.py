@@ -7,8 +7,13 @@ anyone who wants the files without running a batch.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from collections.abc import Mapping
+from dataclasses import fields, is_dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,11 +30,13 @@ from pipeline.reports.queries import (
     seller_scorecard,
     team_report,
 )
-from pipeline.reports.render import Format, write_report
+from pipeline.reports.render import Format, Report, write_report
 from pipeline.storage.reviews import DATABASE_REVIEWS
 
 DEFAULT_REPORTS_DIR = Path("reports")  # relative to the current directory, like callqa.db
 NIGHTLY_FORMATS: tuple[Format, ...] = ("html", "pdf")
+# in each week's folder: file name -> the key of what that file shows (`content_key`)
+MANIFEST = ".callqa-keys.json"
 
 
 def stage_titles(standard: Standard | None) -> dict[str, str]:
@@ -53,8 +60,9 @@ def write_current_reports(sessions: sessionmaker[Session], reports_dir: Path = D
                           reviews: ReviewSource = DATABASE_REVIEWS, review_url: str | None = None) -> list[Path]:
     """Write this week's scorecards (every known seller, and any seller with calls) and the team report.
 
-    Files go to `reports_dir/<ISO week>/<seller>.<fmt>` and `team.<fmt>`; a rerun
-    the same night overwrites them. `today` defaults to today in the company's
+    Files go to `reports_dir/<ISO week>/<seller>.<fmt>` and `team.<fmt>`; a rerun the same
+    night redraws only the reports whose figures changed (`content_key`), and returns every
+    one of the week's paths, redrawn or already current. `today` defaults to today in the company's
     time zone. Findings the QA lead dismissed are counted out (`reviews`). The calls to hear link to
     the review app at `review_url` (default: $CALLQA_REVIEW_URL; none without it). Returns the paths written.
     """
@@ -71,8 +79,67 @@ def write_current_reports(sessions: sessionmaker[Session], reports_dir: Path = D
         sellers = sorted((set(known_sellers(session)) | set(data.sellers)) - {UNKNOWN_SELLER})
         cards = [seller_scorecard(session, data, s, min_calls=min_calls, reviews=reviews) for s in sellers]
     team = team_report(data, previous, min_calls=min_calls)
+    keys = _read_manifest(folder)
     for fmt in formats:
-        written.append(write_report(team, fmt, folder / f"team.{fmt}", titles))
-        written += [write_report(card, fmt, folder / f"{file_stem(card.seller)}.{fmt}", titles, review_url)
-                    for card in cards]
+        for report, name, url in [(team, "team", None), *((c, file_stem(c.seller), review_url) for c in cards)]:
+            out = folder / f"{name}.{fmt}"
+            key = content_key(report, fmt, titles, url)
+            # drawing the charts and embedding the PDF fonts took about 10 s a night for 6 sellers
+            # (issue 20): a report whose figures have not changed since it was written is kept
+            if not (out.is_file() and keys.get(out.name) == key):
+                write_report(report, fmt, out, titles, url)
+                keys[out.name] = key
+                _write_manifest(folder, keys)
+            written.append(out)
     return written
+
+
+@lru_cache(maxsize=1)
+def _renderer_fingerprint() -> bytes:
+    """The code and library that draw a report: a new version redraws every report."""
+    import matplotlib
+
+    from pipeline.reports import charts, render
+
+    code = b"".join(Path(m.__file__).read_bytes() for m in (charts, render))  # type: ignore[arg-type]
+    return hashlib.sha256(code + matplotlib.__version__.encode()).digest()
+
+
+def content_key(report: Report, fmt: Format, titles: Mapping[str, str], review_url: str | None) -> str:
+    """What a report file shows: its figures (every field of the report's dataclasses), the
+    stage titles, the links' address, the format and the renderer. Any change gives a new key;
+    an unchanged key means the file on disk would be drawn the same."""
+    shown = repr(_canonical((fmt, report, titles, review_url))).encode()
+    return hashlib.sha256(_renderer_fingerprint() + shown).hexdigest()[:32]
+
+
+def _canonical(value: object) -> object:
+    """`value` as nested tuples in one order: a set's repr follows string hashing, which
+    differs from process to process, and the key must not."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__name__, *((f.name, _canonical(getattr(value, f.name))) for f in fields(value)))
+    if isinstance(value, Mapping):
+        # in its own order, which the report shows
+        return ("map", *((_canonical(k), _canonical(v)) for k, v in value.items()))
+    if isinstance(value, (set, frozenset)):
+        return ("set", *sorted((_canonical(v) for v in value), key=repr))
+    if isinstance(value, (list, tuple)):
+        return tuple(_canonical(v) for v in value)
+    return value
+
+
+def _read_manifest(folder: Path) -> dict[str, str]:
+    """The keys of the reports already in `folder`; none (all redrawn) if unreadable."""
+    try:
+        keys = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in keys.items()} if isinstance(keys, dict) else {}
+
+
+def _write_manifest(folder: Path, keys: dict[str, str]) -> None:
+    """Written after each report, through a temporary file: a night stopped half way leaves
+    keys only for the files that were finished."""
+    tmp = folder / f"{MANIFEST}.tmp"
+    tmp.write_text(json.dumps(keys, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    tmp.replace(folder / MANIFEST)
