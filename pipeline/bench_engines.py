@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import jiwer
 
@@ -104,10 +105,16 @@ class Row:
     wer_seller: float | None
     wer_client: float | None
     isa_in_force: str = "?"  # the libraries' own report (`isa_in_force`)
+    cpu_s: float = 0.0  # CPU seconds of the transcription, all workers' threads together
 
     @property
     def rtf(self) -> float:
         return self.wall_s / self.audio_s
+
+    @property
+    def cpu_per_audio_s(self) -> float:
+        """CPU seconds per second of audio; on an idle machine of N cores the RTF is about this / N."""
+        return self.cpu_s / self.audio_s
 
     @property
     def calls_per_hour(self) -> float:
@@ -123,13 +130,32 @@ def _worker(config: Config, folder: Path, standard: Path) -> dict[str, object]:
     from pipeline.engines import engine_for
     from pipeline.evaluate import evaluate_folder
 
+    from pipeline.batch import transcribe_file
+
     options = config.options()
     engine_for(options).warm_up(options)
-    report = evaluate_folder(folder, load_standard(standard), options)
-    return {"calls": report.calls, "audio_s": report.audio_s, "wall_s": report.transcribe_s,
+    rules = load_standard(standard)
+    cpu_s = 0.0
+
+    def timed(path: Path) -> tuple[Any, bool]:
+        """Transcribe, counting the CPU seconds of every thread: on a shared machine the wall
+        time follows the other jobs, the CPU time much less (issue 20)."""
+        nonlocal cpu_s
+        before = _cpu_s()
+        transcript = transcribe_file(path, options, rules)
+        cpu_s += _cpu_s() - before
+        return transcript, False
+
+    report = evaluate_folder(folder, rules, options, transcript_for=timed)
+    return {"calls": report.calls, "audio_s": report.audio_s, "wall_s": report.transcribe_s, "cpu_s": cpu_s,
             "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "errors": report.errors,
             "refs": {s: getattr(report, f"{s}_refs") for s in ("seller", "client")},
             "hyps": {s: getattr(report, f"{s}_hyps") for s in ("seller", "client")}}
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _shares(folder: Path, workers: int, into: Path) -> list[Path]:
@@ -209,7 +235,7 @@ def run_config(config: Config, folder: Path, standard: Path, isa: str | None = N
 
     return Row(config, sum(int(r["calls"]) for r in results), sum(float(r["audio_s"]) for r in results),
                max(float(r["wall_s"]) for r in results), sum(float(r["rss_mb"]) for r in results),
-               wer("seller"), wer("client"), isa_in_force(limit))
+               wer("seller"), wer("client"), isa_in_force(limit), sum(float(r["cpu_s"]) for r in results))
 
 
 # within this much of the best WER counts as no worse (1 point)
@@ -249,9 +275,9 @@ def header(isa: str | None = None) -> str:
     return "\n".join([
         f"Machine: {cpu_line()}{limited}; {time.strftime('%Y-%m-%d')}; load average {_load()}",
         "",
-        "| configuration | engine | compute | beam | audio | threads × workers | ISA in force | RTF | calls/h "
-        "| peak RSS MB | WER seller % | WER client % |",
-        "|---|---|---|---:|---|---|---|---:|---:|---:|---:|---:|",
+        "| configuration | engine | compute | beam | audio | threads × workers | ISA in force | RTF | CPU s per audio s "
+        "| calls/h | peak RSS MB | WER seller % | WER client % | load |",
+        "|---|---|---|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ])
 
 
@@ -270,8 +296,8 @@ def row_line(r: Row) -> str:
             f"{'speech regions' if c.speech_regions_only else 'whole channel'}"
             f"{f', batched ×{c.cpu_batch}' if c.cpu_batch else ''}"
             f"{', no timestamp tokens' if c.without_timestamps else ''} | {c.threads} × {c.workers} "
-            f"(channels {layout}) | {r.isa_in_force} | {r.rtf:.3f} | {r.calls_per_hour:.0f} | {r.peak_rss_mb:.0f} | "
-            f"{pct(r.wer_seller)} | {pct(r.wer_client)} |")
+            f"(channels {layout}) | {r.isa_in_force} | {r.rtf:.3f} | {r.cpu_per_audio_s:.3f} | "
+            f"{r.calls_per_hour:.0f} | {r.peak_rss_mb:.0f} | {pct(r.wer_seller)} | {pct(r.wer_client)} | {_load()} |")
 
 
 def footer(rows: list[Row]) -> str:

@@ -83,8 +83,9 @@ def test_a_native_row_runs_unlimited_whatever_the_invocation_or_the_shell_says(m
     native = next(c for c in CONFIGS if c.isa == NATIVE)
     assert "CT2_FORCE_CPU_ISA" not in _isa_limited_env(native.isa)
     assert _isa_limited_env("AVX2")["ONEDNN_MAX_CPU_ISA"] == "AVX2"
-    line = row_line(Row(native, 6, 400.0, 20.0, 900.0, 0.2, 0.25, "CTranslate2 AVX512, int8 GEMM MKL"))
-    assert "| CTranslate2 AVX512, int8 GEMM MKL | 0.050 |" in line
+    line = row_line(Row(native, 6, 400.0, 20.0, 900.0, 0.2, 0.25, "CTranslate2 AVX512, int8 GEMM MKL", cpu_s=36.0))
+    # the RTF, then the CPU seconds per second of audio (all threads): 36 / 400
+    assert "| CTranslate2 AVX512, int8 GEMM MKL | 0.050 | 0.090 |" in line
 
 
 @pytest.mark.model
