@@ -900,6 +900,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mono", type=Path, default=None, metavar="DIR",
                     help="also write each call's mono mix, with the same truth, to this folder "
                          "(keep it outside --out: callqa eval reads a folder's subfolders too)")
+    ap.add_argument("--first", type=int, default=0, metavar="I",
+                    help="index of the first call (default 0): a set made by several processes, each "
+                         "--first I --count N, is the set one process would make")
     ap.add_argument("--personal-data", type=int, nargs="?", const=3, default=0, metavar="N",
                     help="plant N exchanges (default 3) in which the client says a name, a phone "
                          "number, an address, a card or a passport number; the truth lists them "
@@ -934,8 +937,8 @@ def main(argv: list[str] | None = None) -> int:
     args.cache.mkdir(parents=True, exist_ok=True)
     prefix = args.split if b.NAME == pb.DEFAULT_BANK else f"{b.NAME}_{args.split}"
     failed = 0
-    for i in range(args.count):
-        scenario = scenarios[i]
+    for i in range(args.first, args.first + args.count):
+        scenario = scenarios[i] if i < len(scenarios) else "random"
         name = f"{prefix}_{i + 1:02d}" + (f"_{scenario}" if scenario != "random" else "")
         try:
             shift = args.client_shift[i % len(args.client_shift)] if args.client_shift else None
@@ -948,7 +951,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         kinds = ", ".join(f["type"] for f in data["findings"]) or "no findings"
         missing = [s for s, v in data["stages"].items() if not v and s != "transfer"]
-        print(f"[{i + 1}/{args.count}] {name}.flac {data['_length']:.1f} s, seller ch{data['channels']['seller']}, "
+        print(f"[{i + 1}/{args.first + args.count}] {name}.flac {data['_length']:.1f} s, seller ch{data['channels']['seller']}, "
               f"{kinds}, holds {len(data['holds'])}, missing {missing or '-'}"
               f"{', order broken' if data['stage_order_broken'] else ''}", flush=True)
     return 1 if failed and failed == args.count else 0

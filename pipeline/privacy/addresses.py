@@ -18,7 +18,7 @@ from pipeline.privacy.morph import cannot_be_name, lemma
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, gap, tokenize
 
-DETECTOR = "address@2"
+DETECTOR = "address@3"
 
 _STREET = re.compile(
     r"ул|улиц[аеуыи]|улицей|проспект[аеу]?|пр-т|переул(?:ок|ке|ка|ку)|шоссе|бульвар[аеу]?|набережн(?:ая|ой|ую)"
@@ -30,6 +30,13 @@ _SETTLEMENT = re.compile(
 _HOUSE = re.compile(
     r"дом[ау]?|д|квартир[аеуы]|кв|корпус[аеу]?|корп|к|строени[еяю]|стр|участ(?:ок|ке|ка|ку)|подъезд|этаж|владени[еяю]|вл"
 )
+# Whisper glues a street word to its name («бульварсадовый») or splits «улица» («У лица Ленина»)
+_GLUED_STREET = re.compile(r"(?:улиц[аеуы]|проспект|переул(?:ок|ке)|бульвар|шоссе)[а-я]{3,}")
+# the seller asked for an address, or the line says it is one («адрес такой…»): a house alone is one
+_ADDRESS_CUE = re.compile(r"(?<![а-яё])адрес", re.IGNORECASE)
+# words that end the stretch before a house that an address cue makes an address: the cue itself
+# and the carrier's words («адрес такой», «пишите»); pymorphy3 stops verbs, pronouns, particles…
+_NOT_ADDRESS = frozenset({"адрес", "адреса", "такой", "такая", "вот", "это", "значит", "доставки", "доставка"})
 _OURS = frozenset({"наш", "наша", "наше", "нашего", "нашей", "нашем", "нас"})
 _ADJ_END = re.compile(r".+(?:ск|цк|ов|ев|ин)(?:ая|ой|ий|ый|ом|ую|ое|ого|ее|ей)$")
 
@@ -47,15 +54,28 @@ def _named(tok: Token) -> bool:
     return tok.raw[:1].isupper() or tok.raw[:1].isdigit()
 
 
+def _is_street_word(tokens: list[Token], i: int) -> bool:
+    tok = tokens[i].text
+    return bool(_STREET.fullmatch(tok) or _GLUED_STREET.fullmatch(tok)) or (
+        tok == "лица" and i > 0 and tokens[i - 1].text == "у")
+
+
 def _street(text: str, tokens: list[Token], i: int) -> tuple[int, int] | None:
     """A street word at i with its name: «улица Садовая», «Ленинградской улице»."""
+    if _GLUED_STREET.fullmatch(tokens[i].text):
+        return i, i  # «бульварсадовый»: the name is inside
+    first = i - 1 if tokens[i].text == "лица" else i  # «У лица Ленина»
     j = i
     while j + 1 < len(tokens) and j - i < 3 and _named(tokens[j + 1]) and _joined(text, tokens, j, j + 1):
         j += 1
     if j > i:
-        return i, j
-    # a name in lower case counts when a house follows: «проспект мира, дом 120», «улица молодежная 46»
-    while j + 1 < len(tokens) and j - i < 2 and tokens[j + 1].text.isalpha() and _joined(text, tokens, j, j + 1) \
+        return first, j
+    if first < i:
+        return None  # «у лица» alone is a face
+    # a name in lower case counts when a house follows: «проспект мира, дом 120», «улица молодежная 46»,
+    # and then a comma may stand after the street word: «переулок, березовый дом 96»
+    while j + 1 < len(tokens) and j - i < 2 and tokens[j + 1].text.isalpha() \
+            and gap(text, tokens[j], tokens[j + 1]).strip() in ("", ",") \
             and not _HOUSE.fullmatch(tokens[j + 1].text) and not cannot_be_name(tokens[j + 1].raw):
         j += 1
     if j > i and j + 1 < len(tokens) and (_HOUSE.fullmatch(tokens[j + 1].text) or _is_number(tokens[j + 1])):
@@ -98,7 +118,7 @@ def _pieces(text: str, tokens: list[Token]) -> list[tuple[int, int, bool]]:
     i = 0
     while i < len(tokens):
         tok = tokens[i].text
-        named = _street(text, tokens, i) if _STREET.fullmatch(tok) else None
+        named = _street(text, tokens, i) if _is_street_word(tokens, i) else None
         named = named or (_settlement(text, tokens, i) if _SETTLEMENT.fullmatch(tok) else None)
         if named is not None:
             first, last = named
@@ -134,18 +154,45 @@ def _companys(tokens: list[Token], ignore: Sequence[str]) -> bool:
     return bool(names) and any(names <= _street_words(tokenize(term)) for term in ignore)
 
 
-def find_address_spans(text: str, ignore: Sequence[str] = ()) -> list[TextSpan]:
-    """Addresses in a line; `ignore` holds the company's own (any text from the standard will do)."""
-    tokens = tokenize(text)
+def _address_like(tok: Token) -> bool:
+    return tok.text not in _NOT_ADDRESS and not cannot_be_name(tok.raw) and tok.text != "у"
+
+
+def _extend_left(text: str, tokens: list[Token], first: int) -> int:
+    """After an address cue, the words just before a house that Whisper did not write as a street
+    («деревьевановка, бульварсадовый, дом 56»): up to four, back to a carrier word or a sentence's end."""
+    k = first
+    while k > 0 and first - k < 4 and not re.search(r"[.!?]", gap(text, tokens[k - 1], tokens[k])) \
+            and _address_like(tokens[k - 1]):
+        k -= 1
+    return k
+
+
+def _merge(text: str, tokens: list[Token], pieces: list[tuple[int, int, bool]]) -> list[tuple[int, int, bool]]:
+    """Pieces with only punctuation between them, or one word of a letter or two that Whisper made
+    of a street's ending («улица Водгазальна я, дом 10»), are one address."""
     merged: list[tuple[int, int, bool]] = []
-    for first, last, named in _pieces(text, tokens):
-        if merged and merged[-1][1] == first - 1:  # only punctuation between: one address
+    for first, last, named in pieces:
+        between = tokens[merged[-1][1] + 1:first] if merged else []
+        if merged and (not between or (len(between) == 1 and len(between[0].text) <= 2 and between[0].text.isalpha())):
             merged[-1] = (merged[-1][0], last, merged[-1][2] or named)
         else:
             merged.append((first, last, named))
-    return [
-        TextSpan("address", tokens[first].start, tokens[last].end, DETECTOR)
-        for first, last, named in merged
-        if (named or sum(bool(_HOUSE.fullmatch(t.text)) for t in tokens[first:last + 1]) >= 2)
-        and not _ours(tokens, first) and not _companys(tokens[first:last + 1], ignore)
-    ]
+    return merged
+
+
+def find_address_spans(text: str, ignore: Sequence[str] = (), before: str = "") -> list[TextSpan]:
+    """Addresses in a line; `ignore` holds the company's own (any text from the standard will do);
+    `before` is the line before it: after «Адрес доставки какой?» a house alone is an address, with
+    the words before it."""
+    tokens = tokenize(text)
+    found = []
+    for first, last, named in _merge(text, tokens, _pieces(text, tokens)):
+        houses = sum(bool(_HOUSE.fullmatch(t.text)) for t in tokens[first:last + 1])
+        cued = bool(_ADDRESS_CUE.search(before) or _ADDRESS_CUE.search(text[:tokens[first].start]))
+        if not (named or houses >= 2 or cued) or _ours(tokens, first) or _companys(tokens[first:last + 1], ignore):
+            continue
+        if cued:
+            first = _extend_left(text, tokens, first)
+        found.append(TextSpan("address", tokens[first].start, tokens[last].end, DETECTOR))
+    return found

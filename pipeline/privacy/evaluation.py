@@ -246,7 +246,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("folder", type=Path, help="calls made by generate_calls.py --personal-data")
     ap.add_argument("--standard", type=Path, default=None, help="the company's standard (default: the demo's)")
     ap.add_argument("--db", default=None,
-                    help="SQLite database whose transcript cache is used and filled (default FOLDER/transcripts.sqlite)")
+                    help="database whose transcript cache is used and filled (default: transcripts.sqlite "
+                         "in each call's folder, so parts of a set transcribed by several processes keep theirs)")
     ap.add_argument("--transcribe-only", action="store_true", help="fill the transcript cache, score nothing")
     ap.add_argument("--show", action="store_true", help="print each miss and false span (development sets only)")
     ap.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -261,8 +262,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.folder.is_dir():
         raise SystemExit(f"{args.folder}: not a folder")
     standard = load_standard(args.standard or DEFAULT_STANDARD)
-    db = args.db or f"sqlite:///{(args.folder / 'transcripts.sqlite').resolve()}"
-    transcript_for = cached_transcriber(options_from_env(), standard, open_database(db))
+    options = options_from_env()
+    by_db: dict[str, Callable[[Path], tuple[Transcript, bool]]] = {}
+
+    def transcript_for(audio: Path) -> tuple[Transcript, bool]:
+        db = args.db or f"sqlite:///{(audio.parent / 'transcripts.sqlite').resolve()}"
+        if db not in by_db:
+            by_db[db] = cached_transcriber(options, standard, open_database(db))
+        return by_db[db](audio)
+
     results = evaluate_calls(args.folder, transcript_for, lambda seller: standard_ignore_terms(standard, [seller]),
                              progress=lambda m: print(m, file=sys.stderr, flush=True),
                              score=not args.transcribe_only)

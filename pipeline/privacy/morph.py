@@ -37,6 +37,12 @@ def cannot_be_name(word: str) -> bool:
     return _morph().parse(word)[0].tag.POS in _NOT_NAMES
 
 
+@lru_cache(maxsize=8192)
+def in_dictionary(word: str) -> bool:
+    """pymorphy3 knows the word (it is not a guess from its ending): Whisper's garble is not."""
+    return bool(_morph().word_is_known(word.lower()))
+
+
 def lemmas(text: str) -> tuple[str, ...]:
     """The dictionary forms of a phrase's words, so «Анной» and «Анна» compare equal."""
     return tuple(lemma(w) for w in re.findall(r"[а-яёa-z0-9]+", text.lower()))

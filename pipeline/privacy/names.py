@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from pipeline.privacy.morph import cannot_be_name, lemmas, person_tag
+from pipeline.privacy.morph import cannot_be_name, in_dictionary, lemmas, person_tag
 from pipeline.privacy.spans import TextSpan
 
 NER_DETECTOR = "natasha-ner@1.6.0"
@@ -49,11 +49,20 @@ def ner_spans(texts: Sequence[str]) -> list[list[tuple[str, int, int]]]:
     return out
 
 
+def _dictionary_tag(word: str) -> str | None:
+    """A capitalised word's person tag (not an acronym: «ИНН» reads as the plural of «Инна»); a
+    first name or patronymic must be in the dictionary, not guessed from its ending as pymorphy3
+    does for Whisper's garble («Адрич»); a surname may be guessed, it counts only by a name."""
+    if not word[0].isupper() or word.isupper():
+        return None
+    tag = person_tag(word)
+    return None if tag in ("Name", "Patr") and not in_dictionary(word) else tag
+
+
 def _dictionary_names(text: str) -> list[tuple[int, int]]:
     """Runs of capitalised words that pymorphy3 reads as first names, patronymics, surnames."""
     words = list(_WORD_RE.finditer(text))
-    # capitalised, not an acronym («ИНН» reads as the plural of «Инна»)
-    tags = [person_tag(m.group()) if m.group()[0].isupper() and not m.group().isupper() else None for m in words]
+    tags = [_dictionary_tag(m.group()) for m in words]
     runs: list[tuple[int, int]] = []
     for i, (m, tag) in enumerate(zip(words, tags)):
         if tag is None:
@@ -78,6 +87,8 @@ _STAFF_BEFORE = re.compile(
     re.IGNORECASE)
 _STAFF_AFTER = re.compile(r"^[\s,]*(?:сегодня\s+|сейчас\s+)?(?:работает|на месте|свободн|к телефону|на связи|(?:он|она) у нас)",
                           re.IGNORECASE)
+# «по Москве», «по области»: where the company delivers or works, not where the client lives
+_AREA_BEFORE = re.compile(r"(?<![а-яё])по\s+$", re.IGNORECASE)
 _SENTENCE_START = re.compile(r"(?:^|[.!?…]\s*)$")
 
 
@@ -107,7 +118,7 @@ def find_name_spans(text: str, speaker: str, ignore: Iterable[tuple[str, ...]] =
             continue
         if kind == "PER":
             found.append(TextSpan("name", start, stop, NER_DETECTOR))
-        elif kind == "LOC" and speaker != "seller":
+        elif kind == "LOC" and speaker != "seller" and not _AREA_BEFORE.search(text[:start]):
             found.append(TextSpan("place", start, stop, NER_DETECTOR))
     taken = [(s.char_start, s.char_end) for s in found]
     found += [
@@ -124,4 +135,12 @@ def find_name_spans(text: str, speaker: str, ignore: Iterable[tuple[str, ...]] =
 def _not_the_clients(text: str, span: TextSpan, speaker: str) -> bool:
     a, b = span.char_start, span.char_end
     own_intro = speaker == "seller" and bool(_SELF_INTRO.search(text[:a]))
-    return own_intro or _staff(text, a, b) or (span.detector == NER_DETECTOR and _capitalised_word(text, a, b))
+    return own_intro or _staff(text, a, b) or (span.detector == NER_DETECTOR and (
+        _capitalised_word(text, a, b) or (speaker == "seller" and _garbled_word(text[a:b]))))
+
+
+def _garbled_word(word: str) -> bool:
+    """One word no dictionary knows, in the seller's line: Whisper's mishearing («Адрич» for
+    «Адрес», «Крубами»), which natasha tags as a person for its capital; a client's name the
+    seller repeats is a first name pymorphy3 knows."""
+    return " " not in word.strip() and not in_dictionary(word.strip())

@@ -29,7 +29,7 @@ from pipeline.privacy.checksums import inn_ok, luhn_ok, snils_ok
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, gap, tokenize
 
-DETECTOR = "numbers@2"
+DETECTOR = "numbers@3"
 
 # words that may stand between two groups of one number: «серия 46 12, номер 345678»
 _CONNECTORS = frozenset({"номер", "№", "тире", "дефис"})
@@ -87,15 +87,22 @@ def _groups(text: str, tokens: list[Token]) -> list[_Group]:
     return groups
 
 
+def _bridges(between: list[Token]) -> bool:
+    """What may stand between two groups of one number: nothing, a connector («номер»), or one
+    short word Whisper heard in place of a number word («восемь девять сад шестнадцать» for «…сот…»,
+    «ну двадцать» for «ноль двадцать»); a run still needs its cue or its shape to be anything."""
+    if not between:
+        return True
+    return len(between) == 1 and (between[0].text in _CONNECTORS or (between[0].text.isalpha() and len(between[0].text) <= 3))
+
+
 def _runs(tokens: list[Token], groups: list[_Group]) -> list[list[_Group]]:
-    """Groups with nothing between them but punctuation or a connector word."""
+    """Groups with nothing between them but punctuation or what `_bridges` lets stand there."""
     runs: list[list[_Group]] = []
     for group in groups:
-        if runs:
-            between = tokens[runs[-1][-1].last + 1:group.first]
-            if all(t.text in _CONNECTORS for t in between) and len(between) <= 1:
-                runs[-1].append(group)
-                continue
+        if runs and _bridges(tokens[runs[-1][-1].last + 1:group.first]):
+            runs[-1].append(group)
+            continue
         runs.append([group])
     return runs
 
