@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,53 @@ def live_review(review_app) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+# --- personal data planted in a demo call (issue 18) -----------------------------------------------
+# No committed demo call has a client saying a phone number, and the recordings stay as they are:
+# one client line of the test's own database copy is rewritten, word by word over its seconds.
+PLANTED_LINE = "Спасибо, Анна. Меня зовут Ольга Петрова, мой номер 8 916 555-12-34."
+PLANTED_PHONE = "8 916 555-12-34"
+PLANTED_NAME = "Ольга Петрова"
+
+
+@dataclass(frozen=True)
+class Planted:
+    analysis_id: int
+    utterance: int  # its index in the call
+    line_start: float  # seconds
+    phone_start: float  # seconds of the phone number's words
+    phone_end: float
+
+
+def plant_personal_data(db_url: str, seller: str = "Анна") -> Planted:
+    """`seller`'s first call gets PLANTED_LINE in place of its longest client line (3 s or more)."""
+    from sqlalchemy import select
+
+    from pipeline.storage.db import open_database
+    from pipeline.storage.models import AnalysisRow, RecordingRow, SellerRow, UtteranceRow
+
+    sessions = open_database(db_url)
+    with sessions.begin() as session:
+        aid = session.scalars(select(AnalysisRow.id).join(RecordingRow, RecordingRow.id == AnalysisRow.recording_id)
+                              .join(SellerRow, SellerRow.id == RecordingRow.seller_id)
+                              .where(SellerRow.name == seller).order_by(AnalysisRow.id)).first()
+        rows = session.scalars(select(UtteranceRow).where(UtteranceRow.analysis_id == aid,
+                                                          UtteranceRow.speaker == "client")).all()
+        row = max(rows, key=lambda r: r.end - r.start)
+        assert row.end - row.start >= 3.0, f"call {aid}: no client line of 3 s to plant personal data in"
+        tokens = PLANTED_LINE.split()
+        step = (row.end - row.start) / len(tokens)
+        row.words = [{"start": row.start + i * step, "end": row.start + (i + 1) * step, "text": " " + t,
+                      "probability": 0.9} for i, t in enumerate(tokens)]
+        row.text = PLANTED_LINE
+        first = len(PLANTED_LINE[:PLANTED_LINE.index(PLANTED_PHONE)].split())
+        last = first + len(PLANTED_PHONE.split())
+        planted = Planted(aid, row.idx, row.start, row.start + first * step, row.start + last * step)
+    sessions.kw["bind"].dispose()
+    return planted
+
+
+@pytest.fixture
+def planted(review_db_url: str) -> Planted:
+    return plant_personal_data(review_db_url)
