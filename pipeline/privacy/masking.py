@@ -6,23 +6,27 @@ call keeps their own name (the seller of the call, passed in): it is theirs, not
 
 Evidence quotes and JSON strings are not tied to character offsets, so they are masked by the words
 the spans cover: each span's text, as written and in the number reader's lower-case form, is replaced
-wherever it occurs.
+wherever it occurs. What the phone system wrote (the client's number in a file name, in a finding's
+details) is no span: a Russian number as the phone system writes it is masked there (`mask_phone_numbers`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
 from pipeline.privacy.morph import lemmas
 from pipeline.privacy.spans import LABELS, PersonalSpan
 from pipeline.privacy.timing import word_offsets
-from pipeline.records import Transcript, Utterance, Word
+from pipeline.records import CallAnalysis, Finding, StageHit, Transcript, Utterance, Word
 
 CLEAR_ROLES: frozenset[str] = frozenset({"qa_lead", "admin"})
 MASKED_ROLES: frozenset[str] = frozenset({"coach", "seller"})
+# a phone number as the phone system writes it: «89161112233», «+79035556677», «9161112233» (file
+# names, CDR fields); not the PBX's unique id «1793604615.11» nor a date «20261102»
+PBX_PHONE = re.compile(r"(?<!\d)(?:\+?[78]\d{10}|9\d{9})(?!\d)")
 
 
 def spans_to_mask(spans: Iterable[PersonalSpan], transcript: Transcript, role: str,
@@ -92,22 +96,57 @@ def mask_text(text: str, transcript: Transcript, spans: Sequence[PersonalSpan]) 
     return text
 
 
-def mask_json(data: Any, transcript: Transcript, spans: Sequence[PersonalSpan]) -> Any:
-    """A copy of an analysis JSON (`pipeline.report.analysis_to_json`) with every string masked."""
+def text_masker(transcript: Transcript, spans: Sequence[PersonalSpan]) -> Callable[[Any], Any]:
+    """A function masking any JSON-like value: every string in it, keys left alone."""
     rules = _replacements(transcript, spans)
 
     def walk(value: Any) -> Any:
         if isinstance(value, str):
             for pattern, label in rules:
                 value = pattern.sub(label, value)
-            return value
+            return mask_phone_numbers(value)
         if isinstance(value, dict):
             return {k: walk(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [walk(v) for v in value]
+        if isinstance(value, (list, tuple)):
+            return type(value)(walk(v) for v in value)
         return value
 
-    return walk(data)
+    return walk
+
+
+def mask_json(data: Any, transcript: Transcript, spans: Sequence[PersonalSpan]) -> Any:
+    """A copy of an analysis JSON (`pipeline.report.analysis_to_json`) with every string masked."""
+    return text_masker(transcript, spans)(data)
+
+
+def mask_phone_numbers(text: str) -> str:
+    """Phone numbers as the phone system writes them (the client's number in a PBX file name or a CDR
+    field), «89161112233», «+79035556677», as «[телефон]»."""
+    return PBX_PHONE.sub(LABELS["phone"], text)
+
+
+def _mask_stage(hit: StageHit, walk: Callable[[Any], Any]) -> StageHit:
+    if hit.evidence is None:
+        return hit
+    return replace(hit, evidence=replace(hit.evidence, quote=walk(hit.evidence.quote),
+                                         reference=walk(hit.evidence.reference)))
+
+
+def _mask_finding(finding: Finding, walk: Callable[[Any], Any]) -> Finding:
+    return replace(finding, evidence=walk(finding.evidence), reference=walk(finding.reference),
+                   details=walk(finding.details))
+
+
+def mask_analysis(analysis: CallAnalysis, spans: Sequence[PersonalSpan]) -> CallAnalysis:
+    """A copy of a stored call with `spans` masked everywhere a reader meets its words: the
+    transcript, the stages' and findings' quotes, the findings' details, the attributes, and the
+    recording's path (the phone system names files after the client's number)."""
+    walk = text_masker(analysis.transcript, spans)
+    return replace(analysis, recording=mask_phone_numbers(analysis.recording),
+                   transcript=mask_transcript(analysis.transcript, spans),
+                   stages=tuple(_mask_stage(h, walk) for h in analysis.stages),
+                   findings=tuple(_mask_finding(f, walk) for f in analysis.findings),
+                   attributes=walk(analysis.attributes))
 
 
 def mask_for_role(transcript: Transcript, spans: Sequence[PersonalSpan], role: str,

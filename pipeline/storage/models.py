@@ -197,6 +197,8 @@ class AnalysisRow(Base):
     speech_regions: Mapped[list[Any]]
     channel_roles: Mapped[list[Any]]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # set by `callqa purge`: the transcript, quotes, audio path and personal data spans are gone
+    purged_at: Mapped[datetime | None]
 
     recording: Mapped[RecordingRow] = relationship(back_populates="analyses")
     utterances: Mapped[list[UtteranceRow]] = relationship(
@@ -433,12 +435,41 @@ class PersonalSpanRow(Base):
     detector: Mapped[str] = mapped_column(String(100))
 
 
+class PersonalScanRow(Base):
+    """That personal data detection ran over an analysis, and with which detectors: a call with no
+    spans and no scan was never looked at, which is not the same as a call with nothing in it."""
+
+    __tablename__ = "personal_data_scans"
+
+    analysis_id: Mapped[int] = mapped_column(ForeignKey("analyses.id", ondelete="CASCADE"), primary_key=True)
+    detectors: Mapped[str] = mapped_column(String(400))
+    spans: Mapped[int] = mapped_column(Integer)
+    scanned_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccessLogRow(Base):
+    """Who saw personal data in clear, when, of which call: append-only (triggers of migration 0010
+    refuse UPDATE and DELETE), with no foreign keys, so it outlives users, purges and analyses."""
+
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32))
+    analysis_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
 __all__ = [
+    "AccessLogRow",
     "AnalysisRow",
     "AssignmentRow",
     "Base",
     "FailureRow",
     "FindingRow",
+    "PersonalScanRow",
     "PersonalSpanRow",
     "RECORDING_STATUSES",
     "RecordingRow",

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from pipeline.privacy.spans import PersonalSpan
-from pipeline.storage.models import AnalysisRow, PersonalSpanRow
+from pipeline.storage.models import AnalysisRow, PersonalScanRow, PersonalSpanRow, utcnow
 
 
 def save_personal_spans(session: Session, analysis_id: int, spans: Sequence[PersonalSpan]) -> None:
@@ -26,7 +26,18 @@ def save_personal_spans(session: Session, analysis_id: int, spans: Sequence[Pers
                         char_start=s.char_start, char_end=s.char_end, start=s.start, end=s.end, detector=s.detector)
         for i, s in enumerate(spans)
     )
+    detectors = ",".join(sorted({s.detector for s in spans})) or "none found"
+    scan = session.get(PersonalScanRow, analysis_id)
+    if scan is None:
+        session.add(PersonalScanRow(analysis_id=analysis_id, detectors=detectors, spans=len(spans)))
+    else:
+        scan.detectors, scan.spans, scan.scanned_at = detectors, len(spans), utcnow()
     session.flush()
+
+
+def scanned(session: Session, analysis_id: int) -> bool:
+    """Whether detection has run over this analysis (its spans, none included, are what it found)."""
+    return session.get(PersonalScanRow, analysis_id) is not None
 
 
 def load_personal_spans(session: Session, analysis_id: int) -> list[PersonalSpan]:
