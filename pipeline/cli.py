@@ -652,14 +652,20 @@ def review(
 def review_export(
     out: Path = typer.Argument(..., help="Folder for the labelled sidecars (<id>-<name>.truth.json)."),
     db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: $CALLQA_DATABASE_URL or sqlite:///callqa.db)."),
+    clear: bool = typer.Option(False, "--clear", help="Recording paths in clear (they hold clients' numbers); written to the access log."),
 ) -> None:
     """Write every reviewed call as a `callqa eval` sidecar: the QA leads' corrections as the calibration set."""
     _import_spacy()  # the export names the checks
     from pipeline.review.callview import export_reviewed
+    from pipeline.storage.access_log import record_access
     from pipeline.storage.db import open_database
 
     with open_database(db).begin() as session:
-        written = export_reviewed(session, out)
+        pairs = export_reviewed(session, out, clear)
+        if clear:  # whoever holds the database's credentials on this machine: logged by their login
+            record_access(session, _os_user(), "cli", "export_sidecar", [aid for aid, _ in pairs],
+                          f"callqa review-export --clear {out}")
+    written = [path for _, path in pairs]
     console.print(f"{len(written)} reviewed call(s) written to {out}; "
                   f"compare with `callqa eval {out} --db {db or '<same database>'}`", markup=False)
 
@@ -694,6 +700,68 @@ def calibrate(
         return
     console.print(f"version {result.version} written to {result.out}; the input {standard} is unchanged. "
                   f"Read it, then run callqa with --standard {result.out}", markup=False, soft_wrap=True)
+
+
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (a container without a passwd entry)
+        return f"uid {os.getuid()}"
+
+
+@app.command()
+def purge(
+    older_than: Optional[str] = typer.Option(
+        None, "--older-than", help="Retention period: 180d, 26w, 1y (default: $CALLQA_RETENTION or 180d)."),
+    db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: $CALLQA_DATABASE_URL or sqlite:///callqa.db)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only count the calls that would be purged."),
+) -> None:
+    """Delete transcripts, quotes, audio paths and personal data of calls older than the retention period; keep scores and findings."""
+    from datetime import timezone
+
+    from pipeline.privacy.retention import parse_period, retention_period
+    from pipeline.storage.db import open_database
+    from pipeline.storage.purge import purge_before
+
+    try:
+        period = parse_period(older_than) if older_than else retention_period()
+    except ValueError as exc:
+        err.print(str(exc), markup=False, style="red")
+        raise typer.Exit(2) from None
+    cutoff = datetime.now(timezone.utc) - period
+    with open_database(db).begin() as session:
+        result = purge_before(session, cutoff, dry_run)
+    day = cutoff.strftime("%Y-%m-%d")
+    if dry_run:
+        console.print(f"{len(result.analyses)} call(s) started before {day} would be purged", markup=False)
+        return
+    console.print(f"purged {len(result.analyses)} call(s) started before {day}: {result.utterances} transcript lines, "
+                  f"{result.cached_transcripts} cached transcripts, {result.spans} personal data spans; "
+                  f"{result.missed_calls} missed calls lost their client's number. Scores and findings are kept.",
+                  markup=False, soft_wrap=True)
+
+
+@app.command("access-log")
+def access_log(
+    db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: $CALLQA_DATABASE_URL or sqlite:///callqa.db)."),
+    call: Optional[int] = typer.Option(None, "--call", help="Only this call (analysis id)."),
+    user: Optional[str] = typer.Option(None, "--user", help="Only this user."),
+    last: Optional[int] = typer.Option(None, "--last", min=1, help="Only the newest N entries."),
+) -> None:
+    """Who saw personal data in clear, when, of which call: unmasked views, audio streams and exports."""
+    from pipeline.storage.access_log import read_access_log
+    from pipeline.storage.db import open_database
+
+    with open_database(db).begin() as session:
+        entries = read_access_log(session, call, user, limit=last)
+    if not entries:
+        console.print("the access log is empty" + (" for this filter" if call or user else ""), markup=False)
+        return
+    for e in entries:
+        console.print(f"{e.at:%Y-%m-%d %H:%M:%S} UTC  {e.user} ({e.role})  {e.action}  "
+                      f"call {e.analysis_id if e.analysis_id is not None else '-'}  {e.detail}", markup=False, soft_wrap=True)
 
 
 def main() -> None:
