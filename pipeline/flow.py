@@ -42,6 +42,7 @@ from pipeline.phone.cdr import SkippedRow
 from pipeline.phone.context import PhoneContext, load_phone_context
 from pipeline.phone.missed import MissedCall, missed_calls
 from pipeline.orchestration.run import usable_cores
+from pipeline.privacy.stored import scan_analysis
 from pipeline.progress import CallProgress
 from pipeline.reports.current import DEFAULT_REPORTS_DIR, write_current_reports
 from pipeline.settings import TranscriptionOptions, options_from_env
@@ -119,7 +120,22 @@ def process_task(call: CallFiles, standard: Standard, options: TranscriptionOpti
         return Outcome(str(call.path), "skipped", unfinished, metadata=facts.metadata)
     # transcription happens inside process_recording (a cached call holds the slot briefly too)
     with gpu_slot(options):
-        return process_recording(call, standard, options, sessions_for(url), facts, wait_s=wait_s)
+        outcome = process_recording(call, standard, options, sessions_for(url), facts, wait_s=wait_s)
+    if outcome.status == "analysed" and outcome.analysis_id is not None:
+        scan_personal_data(outcome.analysis_id, standard, url)
+    return outcome
+
+
+def scan_personal_data(analysis_id: int, standard: Standard, url: str) -> None:
+    """Find and store the call's personal data (names, numbers, addresses), so the review app masks
+    it for coaches and sellers. A failure here costs no result: the app scans a call that has no
+    scan the first time someone who must not see it in clear opens it."""
+    try:
+        with sessions_for(url).begin() as session:
+            scan_analysis(session, analysis_id, standard)
+    except Exception as exc:  # noqa: BLE001 - the analysis is stored; the scan can wait for the app
+        get_run_logger().warning("analysis %s: personal data not scanned (%s: %s); the review app will scan it "
+                                 "when it is first opened masked", analysis_id, type(exc).__name__, exc)
 
 
 @task(cache_policy=NONE, task_run_name="transcribe {call.path.name}")

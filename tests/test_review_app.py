@@ -32,6 +32,7 @@ from pipeline.storage.models import (
     UserRow,
     UtteranceRow,
 )
+from pipeline.privacy.masking import mask_phone_numbers
 from tests.conftest_review import ROLE_USERS, login
 
 pytestmark = pytest.mark.model  # the seed database comes from the real Whisper model
@@ -423,9 +424,11 @@ def test_labelled_sidecar_reflects_dismissals_and_stage_corrections(review_clien
 
     sessions = _sessions(review_db_url)
     with sessions.begin() as s:
-        written = export_reviewed(s, tmp_path / "labelled")
+        written = [path for _, path in export_reviewed(s, tmp_path / "labelled")]
     sessions.kw["bind"].dispose()
-    assert [p.name for p in written] == [f"{missing.id}-{Path(missing.path).name.split('.')[0]}.truth.json"]
+    # masked, as the page's sidecar: the client's number in the file name is «[телефон]» (issue 18)
+    stem = mask_phone_numbers(Path(missing.path).name.split(".")[0])
+    assert [p.name for p in written] == [f"{missing.id}-{stem}.truth.json"]
     assert json.loads(written[0].read_text(encoding="utf-8")) == after
 
 
@@ -852,7 +855,8 @@ def test_the_api_shows_no_server_path(review_client, review_db_url) -> None:
     login(review_client, "anna")
     mine = next(aid for aid, c in calls.items() if c.seller == ANNA)
     data = review_client.get(f"/api/calls/{mine}").json()
-    assert data["analysis"]["recording"] == Path(calls[mine].path).name
+    # the file's name only, and the client's number in it masked for a seller (issue 18)
+    assert data["analysis"]["recording"] == mask_phone_numbers(Path(calls[mine].path).name)
     assert calls[mine].path not in review_client.get(f"/api/calls/{mine}").text
     assert all("/" not in r["recording"] for r in api_rows(review_client, all=1))
 

@@ -616,3 +616,69 @@ def test_seller_sees_only_their_calls_and_is_refused_another_sellers(open_tab, r
     lead.goto("/queue?all=1")
     assert {r.analysis_id for r in queue_rows(lead)} == {c.analysis_id for c in calls}
     assert_clean(lead)
+
+
+# --- issue 18: personal data masked by role, toned in the audio, clear views logged --------------------------
+
+# The tone where the phone number was, as the browser itself decodes the file its player plays:
+# zero crossings of the first channel over 0.2 s (a 1 kHz sine crosses 2000 times a second) and the peak.
+TONE_AT = """async ([at]) => {
+    const player = document.getElementById('player');
+    const body = await (await fetch(player.currentSrc || player.src)).arrayBuffer();
+    const audio = await new OfflineAudioContext(1, 1, 16000).decodeAudioData(body);
+    const data = audio.getChannelData(0), rate = audio.sampleRate;
+    const a = Math.floor((at - 0.1) * rate), b = Math.floor((at + 0.1) * rate);
+    let crossings = 0, peak = 0;
+    for (let i = a + 1; i < b; i++) {
+        if ((data[i - 1] < 0) !== (data[i] < 0)) crossings++;
+        peak = Math.max(peak, Math.abs(data[i]));
+    }
+    return [crossings / 2 / ((b - a) / rate), peak];
+}"""
+
+
+def _planted_line(tab: Tab, planted) -> str:
+    return tab.page.locator("#lines li.utt").nth(planted.utterance).locator(".text").inner_text()
+
+
+def test_seller_and_coach_see_masked_text_and_hear_a_tone_lead_sees_clear_text_logged(open_tab, review_app,
+                                                                                      planted) -> None:
+    from pipeline.privacy.tone import TONE_HZ
+    from pipeline.storage.access_log import read_access_log
+    from tests.conftest_review import PLANTED_NAME, PLANTED_PHONE
+
+    url = f"/call/{planted.analysis_id}"
+    middle = (planted.phone_start + planted.phone_end) / 2
+    for name in ("anna", "coach"):
+        tab = open_tab()
+        sign_in(tab, name)
+        tab.goto(url)
+        page = tab.page
+        assert _planted_line(tab, planted) == "Спасибо, Анна. Меня зовут [имя], мой номер [телефон]."
+        assert page.locator("#masked-note").is_visible()
+        html = page.content()
+        assert PLANTED_PHONE not in html and PLANTED_NAME not in html and "89035556677" not in html
+        # the line plays from its second, and what plays there is the tone, not the number
+        wait_for_metadata(tab)
+        line = page.locator("#lines li.utt").nth(planted.utterance)
+        seek_by_click(tab, line, float(line.get_attribute("data-seek")))
+        hz, peak = page.evaluate(TONE_AT, [middle])
+        assert abs(hz - TONE_HZ) < 25 and abs(peak - 0.2) < 0.02, (name, hz, peak)
+        before_hz, _ = page.evaluate(TONE_AT, [planted.line_start - 1.0])
+        assert abs(before_hz - TONE_HZ) >= 25, (name, before_hz)  # the call itself outside the spans
+        assert_clean(tab)
+
+    sessions = review_app.state.review.sessions
+    with sessions.begin() as session:
+        assert read_access_log(session) == []  # nothing was shown in clear yet
+    lead = open_tab()
+    sign_in(lead, "lead")
+    lead.goto(url)
+    assert PLANTED_PHONE in _planted_line(lead, planted) and lead.page.locator("#masked-note").count() == 0
+    wait_for_metadata(lead)
+    with sessions.begin() as session:
+        entries = read_access_log(session, analysis_id=planted.analysis_id)
+    assert ("lead", "view_call") in [(e.user, e.action) for e in entries]
+    assert ("lead", "stream_audio") in [(e.user, e.action) for e in entries]  # the player's first request
+    assert {e.user for e in entries} == {"lead"}
+    assert_clean(lead)

@@ -20,6 +20,7 @@ from pipeline.review.audio import peaks, recording_name
 from pipeline.review.auth import SignedIn
 from pipeline.review.callview import action_to_json, call_to_json
 from pipeline.review.export import export_tables, to_csv, to_xlsx
+from pipeline.review.privacy import clear_export, log_clear, masks, shown_call, shown_rows
 from pipeline.review.queue import QueueFilters, queue_page
 from pipeline.review.queueform import filter_errors, queue_filters
 from pipeline.review.standards import StandardInfo, any_standard, reason_problem, standard_info
@@ -30,7 +31,6 @@ from pipeline.review.web import (
     attempt_login,
     audio_missing,
     call_recording,
-    call_view,
     check_csrf,
     set_session_cookie,
     settings,
@@ -104,26 +104,27 @@ def api_queue(request: Request, who: Who, seller: str | None = None, date_from: 
                                reviewed, all, page, appeals, who.user.id if mine else None)
     with settings(request).sessions.begin() as session:
         result = queue_page(session, who.user, filters, page_size)
+    rows = shown_rows(who, result.rows, clear=not masks(who))
     return to_jsonable({"total": result.total, "page": result.page, "pages": result.pages,
                         "page_size": result.page_size, "calls": [{**row.__dict__, "recording": recording_name(row.recording)}
-                                                              for row in result.rows]})
+                                                              for row in rows]})
 
 
 @router.get("/calls/{analysis_id}", summary="One call: transcript, stages, findings, score, review state and trail")
 def api_call(request: Request, analysis_id: int, who: Who) -> dict[str, Any]:
-    return call_to_json(call_view(request, who, analysis_id))
+    return call_to_json(shown_call(request, who, analysis_id))
 
 
 @router.get("/calls/{analysis_id}/findings", summary="The call's findings with their latest review decision")
 def api_findings(request: Request, analysis_id: int, who: Who) -> list[dict[str, Any]]:
-    data = call_to_json(call_view(request, who, analysis_id))
+    data = call_to_json(shown_call(request, who, analysis_id))
     decisions = data["review"]["findings"]
     return [{"idx": i, **f, "review": decisions.get(str(i))} for i, f in enumerate(data["analysis"]["findings"])]
 
 
 @router.get("/calls/{analysis_id}/actions", summary="The call's audit trail, oldest first")
 def api_actions(request: Request, analysis_id: int, who: Who) -> list[dict[str, Any]]:
-    return [action_to_json(a) for a in call_view(request, who, analysis_id).review.trail]
+    return [action_to_json(a) for a in shown_call(request, who, analysis_id, log=False).review.trail]
 
 
 @router.post("/calls/{analysis_id}/actions", status_code=201,
@@ -193,12 +194,16 @@ def api_mark_reviewed(request: Request, body: BulkIn, who: Who,
 
 @router.get("/queue/export.{fmt}", summary="The queue (every page) and its decisions as CSV or XLSX")
 def api_export(request: Request, fmt: Literal["csv", "xlsx"], who: Who,
-               table: Literal["queue", "decisions"] = "queue") -> Response:
-    """The same filters as the queue page; CSV holds one table (`table=`), XLSX both as sheets."""
+               table: Literal["queue", "decisions"] = "queue", clear: bool = False) -> Response:
+    """The same filters as the queue page; CSV holds one table (`table=`), XLSX both as sheets.
+    Clients' numbers masked, unless an admin asks with `clear=1` (logged, one entry per call)."""
+    clear = clear_export(who, clear)
     with filter_errors():
         filters = queue_filters(request.query_params, who)
     with settings(request).sessions.begin() as session:
-        tables = export_tables(session, who.user, filters, any_standard())
+        tables = export_tables(session, who.user, filters, any_standard(), clear)
+    if clear:
+        log_clear(request, who, "export_queue", [row[0] for row in tables[0].rows])
     if fmt == "xlsx":
         body, media = to_xlsx(tables), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         name = "callqa-queue.xlsx"

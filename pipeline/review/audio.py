@@ -18,6 +18,9 @@ Why it is built this way:
   stereo 16-bit WAV in the cache folder, named by the audio's sha256.
 - The waveform is drawn from peaks computed here, so it appears at once and
   looks the same whatever the codec.
+- A coach or a seller gets the call with a tone over each personal data span
+  (`toned_playable`): a WAV made once per recording and set of spans, in the
+  same cache folder; the original is never sent to them.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import os
 import stat
 import threading
 import wave
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +42,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.audio import SAMPLE_RATE, AudioError, DecodedAudio, load_audio, load_legs, probe
 from pipeline.batch import CallFiles, group_calls
+from pipeline.privacy.tone import tone_over
 from pipeline.storage.models import AnalysisRow, RecordingRow
 
 PLAYABLE_SUFFIXES = frozenset({".flac", ".mp3", ".ogg", ".opus", ".oga"})
@@ -163,8 +168,10 @@ def _browser_plays(path: Path) -> bool:
     return suffix == ".wav" and probe(path)[2] in PLAYABLE_WAV_CODECS
 
 
-def _write_wav(audio: DecodedAudio, out: Path) -> None:
+def _write_wav(audio: DecodedAudio, out: Path, toned: Sequence[tuple[float, float]] = ()) -> None:
     pcm = np.stack([np.clip(ch, -1.0, 1.0) for ch in audio.channels], axis=1)
+    if toned:
+        pcm = tone_over(pcm, SAMPLE_RATE, toned)
     tmp = out.with_suffix(".part")
     with wave.open(str(tmp), "wb") as fh:
         fh.setnchannels(len(audio.channels))
@@ -186,6 +193,21 @@ def playable(stored_path: str, sha256: str, cache_dir: Path) -> Playable:
     return Playable(cached, "audio/wav")
 
 
+TONE_PAD_S = 0.15  # Whisper's word times are a little off: a tone a bit wider than the words leaks none
+
+
+def toned_playable(stored_path: str, sha256: str, cache_dir: Path, spans: Sequence[tuple[float, float]]) -> Playable:
+    """The recording as a stereo WAV with a tone over each (start, end) second, padded by TONE_PAD_S;
+    made once per recording and set of spans (a seller keeps their own name, a coach does not)."""
+    padded = sorted((max(0.0, a - TONE_PAD_S), b + TONE_PAD_S) for a, b in spans)
+    key = hashlib.sha256(repr([(round(a, 3), round(b, 3)) for a, b in padded]).encode()).hexdigest()[:16]
+    cached = cache_dir / "toned" / f"{sha256}-{key}.wav"
+    if not cached.is_file():
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        _write_wav(_stored_call_audio(Path(stored_path)), cached, padded)
+    return Playable(cached, "audio/wav")
+
+
 @lru_cache(maxsize=256)
 def peaks(stored_path: str, sha256: str, buckets: int = PEAKS_PER_CHANNEL) -> tuple[list[list[float]], float]:
     """Per channel, the loudest sample of each of `buckets` equal slices; and the duration in seconds.
@@ -203,4 +225,4 @@ def peaks(stored_path: str, sha256: str, buckets: int = PEAKS_PER_CHANNEL) -> tu
 
 
 __all__ = ["PUBLIC_REASONS", "Playable", "StoredRecording", "audio_available", "peaks", "playable", "recording_name", "stored_recording",
-           "verified_call"]
+           "toned_playable", "verified_call"]

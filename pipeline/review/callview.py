@@ -9,7 +9,7 @@ lead's corrections become the calibration set of `callqa eval`.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checks.registry import all_checks
+from pipeline.privacy.masking import mask_phone_numbers
 from pipeline.records import CallAnalysis
 from pipeline.report import analysis_to_json
 from pipeline.review.audio import recording_name
@@ -37,6 +38,13 @@ class CallView:
     started_at: datetime | None
     client_number: str | None
     review: ReviewState
+    masked: bool = False  # personal data masked for a coach or a seller (pipeline.review.privacy)
+
+    @property
+    def file_name(self) -> str:
+        """The recording's file name as shown; masked, the client's number in it is «[телефон]»."""
+        name = recording_name(self.recording_path)
+        return mask_phone_numbers(name) if self.masked else name
 
     @property
     def score(self) -> float:
@@ -79,7 +87,8 @@ def call_to_json(view: CallView) -> dict[str, Any]:
         "started_at": view.started_at,
         "client_number": view.client_number,
         "score": view.score,
-        "analysis": {**analysis_to_json(view.analysis), "recording": recording_name(view.recording_path)},
+        "analysis": {**analysis_to_json(view.analysis), "recording": view.file_name},
+        "personal_data_masked": view.masked,
         "review": {
             "reviewed": state.reviewed,
             "score_override": ({"score": state.score_override.score, "reason": state.score_override.comment,
@@ -104,8 +113,12 @@ def _needs_phone(check: str) -> bool:
     return spec is not None and (spec.needs_seller or spec.needs_thread)
 
 
-def labelled_truth(view: CallView) -> dict[str, Any]:
+def labelled_truth(view: CallView, clear: bool = False) -> dict[str, Any]:
     """The call as reviewed, in `callqa eval`'s sidecar format (README «Ground-truth sidecars»).
+
+    Its one piece of personal data is the recording's path, which the phone system names after the
+    client's number: masked («[телефон]») unless `clear`, which an admin asks for and the access log
+    records (`callqa eval` needs the real path, or file names without numbers).
 
     Stages: the reviewer's correction, else the detection. Findings: every
     automatic one the reviewer did not dismiss (an unanswered appeal keeps it).
@@ -121,7 +134,8 @@ def labelled_truth(view: CallView) -> dict[str, Any]:
             stages[stage] = True  # «it was not missing» says the stage was there
     roles = analysis.transcript.channel_roles
     return {
-        "recording": str(Path(view.recording_path).resolve()),
+        "recording": str(Path(view.recording_path).resolve()) if clear else mask_phone_numbers(
+            str(Path(view.recording_path).resolve())),
         "channels": {role: ch for ch, role in enumerate(roles) if role in ("seller", "client")},
         "stages": stages,
         "stage_order_broken": any(f.type == "stage_order" for f in kept),
@@ -134,20 +148,21 @@ def labelled_truth(view: CallView) -> dict[str, Any]:
     }
 
 
-def export_reviewed(session: Session, out: Path) -> list[Path]:
-    """Every reviewed call's latest analysis as `<id>-<name>.truth.json` under `out`."""
+def export_reviewed(session: Session, out: Path, clear: bool = False) -> list[tuple[int, Path]]:
+    """Every reviewed call's latest analysis as `<id>-<name>.truth.json` under `out`: (analysis id,
+    file) pairs. Masked unless `clear` (the caller logs a clear export)."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for analysis_id in session.scalars(DATABASE_REVIEWS.reviewed_analyses().order_by(None)):
-        view = load_call_view(session, analysis_id)
+        view = replace(load_call_view(session, analysis_id), masked=not clear)
         target = out / truth_file_name(view)
-        target.write_text(json.dumps(labelled_truth(view), ensure_ascii=False, indent=2), encoding="utf-8")
-        written.append(target)
+        target.write_text(json.dumps(labelled_truth(view, clear), ensure_ascii=False, indent=2), encoding="utf-8")
+        written.append((analysis_id, target))
     return written
 
 
 def truth_file_name(view: CallView) -> str:
-    stem = Path(view.recording_path).name.split(".")[0] or "call"
+    stem = view.file_name.split(".")[0] or "call"
     return f"{view.analysis_id}-{stem}.truth.json"
 
 

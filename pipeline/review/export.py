@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,8 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pipeline.privacy.masking import mask_phone_numbers
+from pipeline.privacy.spans import LABELS
 from pipeline.review.labels import ACTION_TITLES, SEVERITY_TITLES, clock_time, finding_title, local_time
 from pipeline.review.queue import QueueFilters, queue_page
 from pipeline.review.standards import StandardInfo
@@ -45,20 +47,27 @@ def _yes(value: bool) -> str:
     return "да" if value else "нет"
 
 
-def export_tables(session: Session, user: User, filters: QueueFilters, info: StandardInfo) -> tuple[Table, Table]:
-    """(the queue, its decisions) for every call the filters match, not only one page."""
+def export_tables(session: Session, user: User, filters: QueueFilters, info: StandardInfo,
+                  clear: bool = False) -> tuple[Table, Table]:
+    """(the queue, its decisions) for every call the filters match, not only one page.
+
+    Masked unless `clear` (an admin's logged request): the client's number and the file name named
+    after it read «[телефон]», and so does a phone number in a reviewer's comment."""
     result = queue_page(session, user, QueueFilters(**{**filters.__dict__, "page": 1}), MAX_EXPORT)
+    hide = (lambda text: text) if clear else mask_phone_numbers
     queue = tuple(
-        (r.analysis_id, Path(r.recording).name, clock_time(r.started_at), r.seller or "", r.client_number or "",
+        (r.analysis_id, hide(Path(r.recording).name), clock_time(r.started_at), r.seller or "",
+         hide(r.client_number or "") if clear or not r.client_number else LABELS["phone"],
          round(r.duration_s or 0.0, 1), r.score, r.automatic_score, SEVERITY_TITLES.get(r.severity, r.severity),
          ", ".join(finding_title(t) for t in r.finding_types), r.confirmed, r.dismissed, _yes(r.reviewed),
          _yes(r.appealed), r.assignee or "")
         for r in result.rows)
     return (Table("Очередь", QUEUE_COLUMNS, queue),
-            Table("Решения", DECISION_COLUMNS, _decisions(session, [r.analysis_id for r in result.rows], info)))
+            Table("Решения", DECISION_COLUMNS, _decisions(session, [r.analysis_id for r in result.rows], info, hide)))
 
 
-def _decisions(session: Session, ids: Sequence[int], info: StandardInfo) -> tuple[tuple[Any, ...], ...]:
+def _decisions(session: Session, ids: Sequence[int], info: StandardInfo,
+               hide: Callable[[str], str]) -> tuple[tuple[Any, ...], ...]:
     if not ids:
         return ()
     a = ReviewActionRow
@@ -72,7 +81,7 @@ def _decisions(session: Session, ids: Sequence[int], info: StandardInfo) -> tupl
     return tuple(
         (aid, local_time(when, info.timezone), who, ACTION_TITLES.get(kind, kind),
          finding_title(ftype) if ftype else "", info.stage_title(stage) if stage else "",
-         score if score is not None else "", reason or "", reasons.get(reason or "", ""), comment or "")
+         score if score is not None else "", reason or "", reasons.get(reason or "", ""), hide(comment or ""))
         for aid, when, who, kind, ftype, stage, score, reason, comment in found)
 
 

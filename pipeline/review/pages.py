@@ -6,6 +6,7 @@ only from /static (the Content-Security-Policy forbids inline ones).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,9 +19,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipeline.audio import AudioError
+from pipeline.privacy.masking import mask_phone_numbers
 from pipeline.reports.period import Period, period_between
 from pipeline.reports.queries import SellerScorecard, load_period, seller_scorecard
-from pipeline.review.audio import audio_available, playable
+from pipeline.review.audio import audio_available, playable, toned_playable
 from pipeline.review.auth import SESSION_COOKIE, SignedIn, end_session
 from pipeline.review.callview import labelled_truth, truth_file_name
 from pipeline.review.labels import (
@@ -37,6 +39,7 @@ from pipeline.review.labels import (
     ru_day,
     zone_label,
 )
+from pipeline.review.privacy import clear_export, log_clear, masks, role_spans, shown_call, shown_rows
 from pipeline.review.queue import filter_choices, queue_page
 from pipeline.review.queueform import filter_errors, queue_filters
 from pipeline.review.standards import any_standard, reason_problem, standard_info
@@ -80,7 +83,7 @@ TEMPLATES.env.filters.update(
     action_label=lambda kind: ACTION_TITLES.get(kind, kind), severity_label=lambda s: SEVERITY_TITLES.get(s, s),
     speaker_label=lambda speaker: SPEAKER_TITLES.get(speaker, speaker), finding_title=finding_title,
     role_label=lambda role: ROLE_TITLES.get(role, role), flag_reason=flag_reason, ru_day=ru_day,
-    evidence=evidence_text, clock=clock_time)
+    evidence=evidence_text, clock=clock_time, phone_masked=mask_phone_numbers)
 router = APIRouter(include_in_schema=False)
 Who = Annotated[SignedIn, Depends(signed)]
 
@@ -152,6 +155,7 @@ def queue(request: Request, who: Who) -> HTMLResponse:
         filters = queue_filters(request.query_params, who)
     with settings(request).sessions.begin() as session:
         result = queue_page(session, who.user, filters)
+        result = replace(result, rows=shown_rows(who, result.rows, clear=not masks(who)))
         choices = filter_choices(session, who.user)
         team = [r.name for r in reviewers(session)] if can_review(who.user) else []
     base = {k: v for k, v in request.query_params.items() if k != "page" and v}
@@ -180,7 +184,7 @@ def _tab(params: Any) -> str:
 
 @router.get("/call/{analysis_id}")
 def call_page(request: Request, analysis_id: int, who: Who, t: float | None = None) -> HTMLResponse:
-    view = call_view(request, who, analysis_id)
+    view = shown_call(request, who, analysis_id)
     audio_ok = audio_available(view.recording_path)
     info = standard_info(view.analysis.standard_id)
     with settings(request).sessions.begin() as session:
@@ -222,21 +226,37 @@ def call_action(request: Request, analysis_id: int, who: Who, kind: Annotated[st
 
 @router.get("/call/{analysis_id}/audio")
 def call_audio(request: Request, analysis_id: int, who: Who) -> Response:
+    """The recording: with a tone over personal data for a coach or a seller; in clear for a QA
+    lead or an admin, logged once per playback (the browser's first request, from byte 0)."""
     path, sha256 = call_recording(request, who, analysis_id)
     try:
-        found = playable(path, sha256, settings(request).cache_dir)
+        spans = []
+        if masks(who):
+            view = call_view(request, who, analysis_id)
+            with settings(request).sessions.begin() as session:
+                spans = role_spans(session, who, view)
+        if spans:
+            found = toned_playable(path, sha256, settings(request).cache_dir, [(s.start, s.end) for s in spans])
+        else:  # nothing to hide from this reader: the recording as it is
+            found = playable(path, sha256, settings(request).cache_dir)
     except AudioError as exc:
         raise audio_missing(exc) from None
+    if not masks(who) and request.headers.get("range", "bytes=0-").replace(" ", "").startswith("bytes=0-"):
+        log_clear(request, who, "stream_audio", [analysis_id])
     return FileResponse(found.path, media_type=found.media_type)  # answers Range requests with 206
 
 
 @router.get("/call/{analysis_id}/truth.json")
-def call_truth(request: Request, analysis_id: int, who: Who) -> JSONResponse:
-    """The reviewed call as a `callqa eval` sidecar (QA leads, admins and coaches)."""
+def call_truth(request: Request, analysis_id: int, who: Who, clear: bool = False) -> JSONResponse:
+    """The reviewed call as a `callqa eval` sidecar (QA leads, admins and coaches): masked, or in
+    clear for an admin who asks (`clear=1`), logged."""
     if who.user.role == "seller":
         raise HTTPException(403, "the labelled export is for QA leads, admins and coaches")
-    view = call_view(request, who, analysis_id)
-    return JSONResponse(labelled_truth(view), headers={
+    clear = clear_export(who, clear)
+    view = replace(call_view(request, who, analysis_id), masked=not clear)
+    if clear:
+        log_clear(request, who, "export_sidecar", [analysis_id])
+    return JSONResponse(labelled_truth(view, clear), headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(truth_file_name(view))}"})
 
 
@@ -255,7 +275,7 @@ def scorecards(request: Request, who: Who, date_from: str = "", date_to: str = "
             names = [who.user.seller] if who.user.role == "seller" else sorted({c.seller for c in data.calls if c.seller})
             cards = [seller_scorecard(session, data, name, reviews=DATABASE_REVIEWS) for name in names if name]
     return page(request, "scorecards.html", who, cards=cards, period=period, info=info,
-                own=who.user.role == "seller")
+                own=who.user.role == "seller", masked=masks(who))
 
 
 def _period(session: Session, first: date | None, last: date | None) -> Period | None:

@@ -69,15 +69,26 @@ def _info(standard: Standard) -> StandardInfo:
 
 
 @lru_cache(maxsize=1)
-def _known(folder: Path = STANDARDS_DIR) -> dict[str, StandardInfo]:
-    out: dict[str, StandardInfo] = {}
+def _standards(folder: Path = STANDARDS_DIR) -> dict[str, Standard]:
+    out: dict[str, Standard] = {}
     for path in sorted(folder.glob("*.yaml")):
         try:
             standard = load_standard(path)
         except StandardError:
             continue  # `callqa check-standard` reports a broken file; the app shows ids instead
-        out.setdefault(standard.standard.id, _info(standard))
+        out.setdefault(standard.standard.id, standard)
     return out
+
+
+@lru_cache(maxsize=1)
+def _known() -> dict[str, StandardInfo]:
+    return {key: _info(standard) for key, standard in _standards().items()}
+
+
+def standard_by_id(standard_id: str) -> Standard | None:
+    """The standard a call was scored with, when `scripts_ref/` has it (personal data detection
+    takes the company's own names from it)."""
+    return _standards().get(standard_id)
 
 
 def standard_info(standard_id: str | None) -> StandardInfo:
@@ -94,4 +105,4 @@ def any_standard() -> StandardInfo:
                         known[0].dismiss_reasons)
 
 
-__all__ = ["DEFAULT_TIMEZONE", "StandardInfo", "any_standard", "reason_problem", "standard_info"]
+__all__ = ["DEFAULT_TIMEZONE", "StandardInfo", "any_standard", "reason_problem", "standard_by_id", "standard_info"]
