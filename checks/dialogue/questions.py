@@ -19,7 +19,16 @@ from checks.dialogue.holds import hold_announced
 from checks.text.matching import keyword_found
 from checks.registry import CallContext
 from checks.standard import Fact
-from checks.text.normalise import NormText, Token, fold, is_known_word, is_second_person_verb, match_key, normalise_text
+from checks.text.normalise import (
+    NormText,
+    Token,
+    fold,
+    is_known_word,
+    is_second_person_verb,
+    match_key,
+    morph_parses,
+    normalise_text,
+)
 from pipeline.records import Utterance
 
 # «как», «есть», «можно» open statements too («у нас есть», «можно приехать»),
@@ -52,6 +61,8 @@ _AS_SOON_AS_POSSIBLE = re.compile(r"^как можно \w+(ее|ей|ше|же|�
 AMOUNT_WORDS = frozenset(match_key(w) for w in "сколько доскольки почем когда цена стоимость стоить во время".split())
 _AMOUNT_QUESTION_WORDS = ("сколько", "доскольки")
 _DISCOURSE_VERBS = frozenset("знать понимать слышать видеть представлять смотреть слушать".split())
+# verbs of expecting: said in the past, they report a hope that was not met («я думал, подскажете»)
+_EXPECTING_VERBS = frozenset("думать надеяться рассчитывать ожидать полагать считать".split())
 # «во что обойдётся?» asks a price; Whisper splits «почём» in two and writes «насколько» for «на
 # сколько» (whole words: its five-letter key is that of «наскоро»)
 AMOUNT_PHRASES = ("по чем", "во что", "насколько")
@@ -171,7 +182,16 @@ def _tells_the_seller_what_they_do(text: NormText) -> bool:
     """«Поддоны потом забираете», «в Химки возите»: a client does not tell the company what it
     does, so such a line asks, though recognition lost its «?». «Знаете», «понимаете» are mere
     discourse markers."""
+    if reports_an_expectation(text):
+        return False
     return any(is_second_person_verb(t.text) and t.lemma not in _DISCOURSE_VERBS for t in text.tokens)
+
+
+def reports_an_expectation(text: NormText) -> bool:
+    """«Жаль, я думала, подскажете»: a verb of expecting in the past reports what the client had
+    hoped for; the «вы» verb after it is the hope, not a question."""
+    return any(t.lemma in _EXPECTING_VERBS and any(p.tag.tense == "past" for p in morph_parses(t.text))
+               for t in text.tokens if t.text.isalpha())
 
 
 def opens_a_question(text: NormText) -> bool:

@@ -36,6 +36,8 @@ from checks.dialogue.questions import (
     opens_a_question,
     sentence_words,
     stated_values,
+    text_contradiction,
+    text_fact_mentioned,
 )
 from checks.dialogue.holds import hold_announced
 from checks.meaning.calls import nearness, words_or_meaning
@@ -43,16 +45,24 @@ from checks.registry import CallContext, CheckResult, register
 from checks.rules.dispatching import DEFAULTS, says_colleague_absent
 from checks.text.matching import best_match
 from checks.standard import Fact
-from checks.text.normalise import NormText, match_key, normalise_text
+from checks.text.normalise import NormText, is_first_name, match_key, names_a_person, normalise_text
 from pipeline.records import Finding
 
 # «Алло, вы там?» after a silence asks for attention, not for an answer
 ATTENTION_CHECKS = ("вы тут", "вы там", "вы здесь", "слышите меня", "есть кто", "куда пропали", "куда делись",
                     "вы на связи", "меня слышно")
 ATTENTION_OPENERS = ("алло", "ау", "эй")
+# Russian word order is free: «вы меня слышите вообще?» says «слышите меня»; «вы тут» is left in
+# its order, as «а тут вы доставляете?» asks about a place
+_ATTENTION_FORMS = tuple(dict.fromkeys(
+    [*ATTENTION_CHECKS, *(" ".join(reversed(c.split())) for c in ATTENTION_CHECKS if not c.startswith("вы "))]))
 # what a client calls about: «интересует кирпич», «хотела бы приобрести газобетон», «я насчёт балкона»
 _REQUEST_KEYS = frozenset(match_key(w) for w in
-                          "интересовать нужный нужно надо хотеть искать подсказать приобрести купить заказать насчет повод".split())
+                          "интересовать нужный нужно надо хотеть искать подсказать приобрести купить заказать насчет повод "
+                          # «звоню узнать про…», «мне бы сетку сделать»: why one calls
+                          "узнать спросить уточнить бы".split())
+
+_HE_SHE = frozenset("он она его ее ему ей него нее".split())
 
 # unit words that say a value of that kind was stated, even when recognition lost its number
 _UNIT_WORDS: dict[str, frozenset[str]] = {
@@ -73,7 +83,7 @@ ANSWER_OPENERS = ("конечно", "разумеется", "без пробле
 YES_NO_OPENERS = ("да", "нет", "можно", "нельзя", "есть", "нету", "не получится", "получится")
 
 
-@register("ignored_question", "6", needs_roles=True)
+@register("ignored_question", "7", needs_roles=True)
 def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     turns = int(params.get("answer_turns", 2))
     min_words = int(params.get("min_words", 3))
@@ -169,6 +179,8 @@ def _on_topic(question: NormText, answer: NormText, facts: list[Fact], kb: list[
 def _answers_with_a_value(answer: NormText, fact: Fact, first_reply: bool) -> bool:
     """A value of the fact's unit; once the seller has moved on, «в четверг часа в три заедете?»
     proposes a meeting, it does not tell the opening hours."""
+    if fact.unit == "text":  # «мы на проспекте Мира, дом пять» answers «какой адрес?», wrongly (wrong_answer)
+        return text_fact_mentioned(fact, answer) or text_contradiction(fact, answer) is not None
     return bool(stated_values(answer, fact.unit)) if first_reply else states_its_value(answer, fact)
 
 
@@ -190,7 +202,17 @@ def _first_reply_answers(ctx: CallContext, question: NormText, a: int, facts: li
             # часа… в салоне?» (the address's keyword) — «мы открыты до восьми вечера»
             or any(unit in said_units or stated_values(answer, unit) for unit in _units_named(question))
             or _same_verb_under_a_prefix(question, answer)
+            or _speaks_of_the_person_asked_for(question, answer)
             or _replies_by_form(ctx, question, a, evasive))
+
+
+def _speaks_of_the_person_asked_for(question: NormText, answer: NormText) -> bool:
+    """«А Зинаида сегодня работает?» — «этот сотрудник сейчас на объекте»: a question that names
+    someone is taken up by a reply about a person (a noun for a person, «он», «она», a name);
+    whether the seller then offered a call-back is poor_dispatching's to judge."""
+    return (any(is_first_name(t.text) for t in question.tokens if t.text.isalpha())
+            and any(t.text in _HE_SHE or is_first_name(t.text) or names_a_person(t.text)
+                    for t in answer.tokens if t.text.isalpha()))
 
 
 def _names_a_value_word(fact: Fact, answer: NormText) -> bool:
@@ -267,7 +289,7 @@ def _attention_check(ctx: CallContext, q: int) -> bool:
     text = ctx.texts[q]
     hails = (any(t.text in ATTENTION_OPENERS for t in text.tokens[:2])  # «Хм, алло, …?»
              and not text.key_set & QUESTION_WORDS)
-    return ((hails or any(f" {c} " in f" {text.surface} " for c in ATTENTION_CHECKS))
+    return ((hails or any(f" {c} " in f" {text.surface} " for c in _ATTENTION_FORMS))
             and not candidate_facts(text, ctx.standard.knowledge_base))
 
 

@@ -92,6 +92,13 @@ def morph_parses(word: str) -> tuple[Any, ...]:
 
 
 @lru_cache(maxsize=8192)
+def names_a_person(word: str) -> bool:
+    """A noun for a person in its most probable reading: «сотрудник», «менеджера», «мастер»."""
+    best = morph_parses(word)[0] if morph_parses(word) else None
+    return best is not None and best.tag.POS == "NOUN" and best.tag.animacy == "anim"
+
+
+@lru_cache(maxsize=8192)
 def is_second_person_verb(word: str) -> bool:
     """«забираете», «работаете»: a verb that can only say what «вы» do or will do; «переводите»
     may also ask the listener to do it (imperative), and is left out."""

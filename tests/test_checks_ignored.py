@@ -1,0 +1,68 @@
+"""ignored_question's false findings on lines that are no real question, or that the seller took up
+in other words (v9). The lines are written for this test, not taken from any phrase bank."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from checks.analyze import analyze_transcript
+from checks.dialogue.questions import reports_an_expectation
+from checks.standard import load_standard
+from checks.text.normalise import normalise_text
+from tests.helpers import call
+
+DEMO = Path(__file__).resolve().parent.parent / "scripts_ref" / "stroydom.yaml"
+GREETING = ("seller", 0.0, "Добрый день, компания СтройДом, меня зовут Ирина, чем могу помочь?")
+
+
+@pytest.fixture(scope="module")
+def standard():
+    return load_standard(DEMO)
+
+
+def ignored(standard, *lines) -> list:
+    result = analyze_transcript(call(GREETING, *lines), standard)
+    return [f for f in result.findings if f.type == "ignored_question"]
+
+
+def test_a_check_of_the_line_in_another_word_order_asks_for_no_answer(standard):
+    assert ignored(standard, ("client", 5.0, "Нужен газобетон на гараж."),
+                   ("seller", 9.0, "Так, записала, газобетон на гараж."),
+                   ("client", 30.0, "Девушка, вы меня слышите вообще?"),
+                   ("seller", 33.0, "Извините, на секунду отошла."),
+                   ("seller", 36.0, "Так, газобетон есть на складе.")) == []
+
+
+def test_a_first_line_that_says_why_the_client_calls_is_no_question(standard):
+    assert ignored(standard, ("client", 5.0, "Я вам звоню узнать про доставку в Подольск, соседи посоветовали."),
+                   ("seller", 10.0, "Отлично, а что строите?")) == []
+    assert ignored(standard, ("client", 5.0, "Мне бы доставку в Подольск организовать, на той неделе."),
+                   ("seller", 10.0, "Хорошо, а что везем?")) == []
+
+
+def test_a_hope_reported_in_the_past_is_no_question(standard):
+    assert reports_an_expectation(normalise_text("Эх, а я надеялся, посоветуете что-нибудь."))
+    assert not reports_an_expectation(normalise_text("Посоветуете что-нибудь?"))
+    assert ignored(standard, ("client", 5.0, "Какой газобетон лучше взять на баню?"),
+                   ("seller", 9.0, "Не знаю, честно, я в этом не разбираюсь."),
+                   ("client", 13.0, "Эх, а я надеялся, посоветуете что-нибудь."),
+                   ("seller", 17.0, "А какой у вас бюджет?")) == []
+
+
+def test_an_address_stated_wrongly_is_an_answer_not_an_ignored_question(standard):
+    result = analyze_transcript(call(GREETING, ("client", 5.0, "А офис ваш где находится?"),
+                                     ("seller", 9.0, "Мы на Лесной, дом три.")), standard)
+    kinds = [f.type for f in result.findings]
+    assert "wrong_answer" in kinds and "ignored_question" not in kinds
+
+
+def test_a_question_for_a_colleague_by_name_is_taken_up_by_a_reply_about_them(standard):
+    assert ignored(standard, ("client", 5.0, "А Геннадия можно к телефону?"),
+                   ("seller", 9.0, "Этот менеджер в командировке до пятницы, оставьте номер, перезвоним.")) == []
+    # a reply about something else still leaves it unanswered
+    assert len(ignored(standard, ("client", 5.0, "А Геннадия можно к телефону?"),
+                       ("seller", 9.0, "Давайте сначала определимся, что вы строите."),
+                       ("client", 13.0, "Дом."),
+                       ("seller", 15.0, "Хорошо, какой объем газобетона нужен?"))) == 1
