@@ -154,6 +154,11 @@ def test_a_short_misheard_word_between_number_groups_does_not_break_the_number()
         [("phone", "8 926 ну 44 17 20")]
     assert found("Двадцать два ноль ноль, пятнадцать да тридцать четыре, семьдесят семь, ноль на 9, 12 81.",
                  before="Назовите номер карты, пожалуйста.")[0][0] == "card"
+    # a word no dictionary knows, of any length, in place of number words («ноль ноль», «девятьсот три»)
+    assert found("Так, 4276 прыльмоли 38 01, 55 19 23.", before="Номер карты назовите.") == \
+        [("card", "4276 прыльмоли 38 01, 55 19 23")]
+    assert found("Мой номер девяносто тривель шестьсот сорок, двенадцать, ноль один.") == \
+        [("phone", "девяносто тривель шестьсот сорок, двенадцать, ноль один")]
 
 
 @pytest.mark.parametrize("text", [
@@ -169,6 +174,7 @@ def test_short_words_between_small_numbers_make_no_personal_data(text: str) -> N
     ("Так, у лица Гагарина, дом 3, квартира 40.", "у лица Гагарина, дом 3, квартира 40"),  # «улица» split
     ("Это проспект, солнечный 14.", "проспект, солнечный 14"),  # a comma after the street word
     ("Записывайте, бульвар Кленовый е, дом 15.", "бульвар Кленовый е, дом 15"),  # a letter between pieces
+    ("Улица Зеленая, дом в 47, квартира 3.", "Улица Зеленая, дом в 47, квартира 3"),  # «дом сорок семь» heard so
 ])
 def test_addresses_as_whisper_writes_them(text: str, address: str) -> None:
     assert found(text) == [("address", address)]
@@ -184,8 +190,11 @@ def test_after_an_address_question_a_house_with_the_words_before_it_is_an_addres
     assert found("Дом 5 этажей, говорю же.") == []  # no address asked for: a house alone is none
 
 
-def test_a_delivery_area_is_not_the_clients_place() -> None:
+def test_a_delivery_area_and_whispers_garble_are_not_the_clients_place() -> None:
     assert found("А по Москве доставка сколько стоит?") == []
+    assert found("Если в черте Твери, то сколько выйдет?") == []
+    # natasha tags garble as a place («ищу металлочерепицу» heard as «из Чумидова Черепицов»)
+    assert [t for t, _ in found("Короче, из Брымидова Шарепицов у нас заказ.")] == []
     assert found("Мы сами из Серпухова.") == [("place", "Серпухова")]
 
 
@@ -195,3 +204,13 @@ def test_a_word_no_dictionary_knows_is_no_name_in_the_sellers_line() -> None:
     assert found("Хорошо, Пурзель доставим завтра.", speaker="seller") == []
     assert found("Хорошо, Тамара, записала.", speaker="seller") == [("name", "Тамара")]
     assert found("Меня зовут Эвелина Шестакова.") == [("name", "Эвелина Шестакова")]
+
+
+def test_a_name_takes_the_garbled_surname_beside_it() -> None:
+    """Whisper writes a surname it did not know as lower-case garble next to the first name."""
+    assert found("Оформляйте на меня, дробыхин Аркадий.") == [("name", "дробыхин Аркадий")]
+    assert found("Да, Аркадий, слушаю вас.") == [("name", "Аркадий")]  # known words stay outside
+
+
+def test_the_seller_on_the_line_is_not_a_client() -> None:
+    assert found("Строй Дом, на связи Варя, слушаю вас.", speaker="seller") == []

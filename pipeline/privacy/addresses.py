@@ -104,6 +104,9 @@ def _house_parts(tokens: list[Token], i: int, after_street: bool) -> int:
             k_end = k
         elif _HOUSE.fullmatch(tokens[k].text) and k + 1 < len(tokens) and _is_number(tokens[k + 1]):
             k_end = k + 1
+        elif _HOUSE.fullmatch(tokens[k].text) and k + 2 < len(tokens) and len(tokens[k + 1].text) == 1 \
+                and tokens[k + 1].text.isalpha() and tokens[k + 2].text[:1].isdigit():
+            k_end = k + 2  # «дом в 83»: Whisper's «дом восемьдесят три»
         else:
             break
         while k_end + 1 < len(tokens) and _is_number(tokens[k_end + 1]) and not tokens[k_end + 1].text[:1].isdigit():

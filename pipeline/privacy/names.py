@@ -27,7 +27,7 @@ MORPH_DETECTOR = "pymorphy3-names@1"
 
 _WORD_RE = re.compile(r"[А-ЯЁа-яё]+(?:-[А-ЯЁа-яё]+)?")
 # the seller introducing themselves: that name is the seller's, never the client's personal data
-_SELF_INTRO = re.compile(r"(?:меня зовут|с вами|вас приветствует|компания\s+[«\"]?[\w -]+[»\"]?,)\s*$",
+_SELF_INTRO = re.compile(r"(?:меня зовут|с вами|на связи|вас приветствует|компания\s+[«\"]?[\w -]+[»\"]?,)\s*$",
                          re.IGNORECASE)
 
 
@@ -88,7 +88,7 @@ _STAFF_BEFORE = re.compile(
 _STAFF_AFTER = re.compile(r"^[\s,]*(?:сегодня\s+|сейчас\s+)?(?:работает|на месте|свободн|к телефону|на связи|(?:он|она) у нас)",
                           re.IGNORECASE)
 # «по Москве», «по области»: where the company delivers or works, not where the client lives
-_AREA_BEFORE = re.compile(r"(?<![а-яё])по\s+$", re.IGNORECASE)
+_AREA_BEFORE = re.compile(r"(?<![а-яё])(?:по|в пределах|в черте|за)\s+$", re.IGNORECASE)
 _SENTENCE_START = re.compile(r"(?:^|[.!?…]\s*)$")
 
 
@@ -118,7 +118,8 @@ def find_name_spans(text: str, speaker: str, ignore: Iterable[tuple[str, ...]] =
             continue
         if kind == "PER":
             found.append(TextSpan("name", start, stop, NER_DETECTOR))
-        elif kind == "LOC" and speaker != "seller" and not _AREA_BEFORE.search(text[:start]):
+        elif kind == "LOC" and speaker != "seller" and not _AREA_BEFORE.search(text[:start]) \
+                and any(in_dictionary(w) for w in _WORD_RE.findall(text[start:stop])):  # not Whisper's garble
             found.append(TextSpan("place", start, stop, NER_DETECTOR))
     taken = [(s.char_start, s.char_end) for s in found]
     found += [
@@ -126,10 +127,26 @@ def find_name_spans(text: str, speaker: str, ignore: Iterable[tuple[str, ...]] =
         if not any(a < e and s < b for s, e in taken)
     ]
     return [
-        s for s in found
+        _with_garbled_neighbours(text, s) if s.type == "name" else s for s in found
         if lemmas(text[s.char_start:s.char_end]) not in ignored
         and not (s.type == "name" and _not_the_clients(text, s, speaker))
     ]
+
+
+_WORD_BEFORE = re.compile(r"([А-ЯЁа-яё]{3,}) +$")
+_WORD_AFTER = re.compile(r"^ +([А-ЯЁа-яё]{3,})")
+
+
+def _with_garbled_neighbours(text: str, span: TextSpan) -> TextSpan:
+    """A name with the word right beside it that no dictionary knows: Whisper writes a surname it
+    did not know as garble, often in lower case («На меня карбав Владимир»)."""
+    a, b = span.char_start, span.char_end
+    before, after = _WORD_BEFORE.search(text[:a]), _WORD_AFTER.match(text[b:])
+    if before and not in_dictionary(before.group(1)):
+        a = before.start(1)
+    if after and not in_dictionary(after.group(1)):
+        b += after.end(1)
+    return TextSpan(span.type, a, b, span.detector)
 
 
 def _not_the_clients(text: str, span: TextSpan, speaker: str) -> bool:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from checks.text.numbers import find_numbers
 from pipeline.privacy.checksums import inn_ok, luhn_ok, snils_ok
+from pipeline.privacy.morph import in_dictionary
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, gap, tokenize
 
@@ -89,11 +90,13 @@ def _groups(text: str, tokens: list[Token]) -> list[_Group]:
 
 def _bridges(between: list[Token]) -> bool:
     """What may stand between two groups of one number: nothing, a connector («номер»), or one
-    short word Whisper heard in place of a number word («восемь девять сад шестнадцать» for «…сот…»,
-    «ну двадцать» for «ноль двадцать»); a run still needs its cue or its shape to be anything."""
+    word Whisper heard in place of number words: a short one («восемь девять сад шестнадцать» for
+    «…сот…», «ну двадцать» for «ноль двадцать») or one no dictionary knows («22 ныльмали, 72» for
+    «ноль ноль»); a run still needs its cue or its shape to be anything."""
     if not between:
         return True
-    return len(between) == 1 and (between[0].text in _CONNECTORS or (between[0].text.isalpha() and len(between[0].text) <= 3))
+    word = between[0].text
+    return len(between) == 1 and (word in _CONNECTORS or (word.isalpha() and (len(word) <= 3 or not in_dictionary(word))))
 
 
 def _runs(tokens: list[Token], groups: list[_Group]) -> list[list[_Group]]:
