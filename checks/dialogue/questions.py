@@ -274,6 +274,19 @@ def fact_for_exchange(question: NormText, reply: NormText, facts: Sequence[Fact]
     return tied[0] if len(tied) == 1 else None
 
 
+# before a clock time these say when, not how long: «в шесть часов», «к трём часам», «до восьми»
+_AT_A_TIME = frozenset("в во к до с со после около".split())
+
+
+def _whole_hours(toks: Sequence[Token], i: int) -> float | None:
+    """«длится шесть часов» is normalised to the clock time «06:00»; asked how long something
+    takes, it is six hours. Not after a word that makes it a time of day («в шесть часов»)."""
+    tok = toks[i]
+    if not _TIME.match(tok.text) or not tok.text.endswith(":00") or (i > 0 and toks[i - 1].text in _AT_A_TIME):
+        return None
+    return float(int(tok.text.split(":")[0]))
+
+
 def stated_values(text: NormText, unit: str) -> list[StatedValue]:
     """Values of the fact's kind that a line states."""
     out: list[StatedValue] = []
@@ -282,6 +295,9 @@ def stated_values(text: NormText, unit: str) -> list[StatedValue]:
         if unit == "rub" and (thousands := _thousands_of_a_garble(toks, i)):
             out.append(thousands)
         if _in_range(toks, i):
+            continue
+        if unit == "hours" and (hours_long := _whole_hours(toks, i)) is not None:
+            out.append(StatedValue(hours_long, tok.text, i, i + 1))
             continue
         if unit == "time":
             if _TIME.match(tok.text):
