@@ -152,7 +152,7 @@ def test_a_short_misheard_word_between_number_groups_does_not_break_the_number()
     groups keeps them one number; alone, the pieces would be too short to be anything."""
     assert found("Пишите: 8 926 ну 44 17 20.", before="Оставьте номер для связи.") == \
         [("phone", "8 926 ну 44 17 20")]
-    assert found("Двадцать два ноль ноль, пятнадцать да тридцать четыре, семьдесят семь, ноль на 9, 12 81.",
+    assert found("Двадцать два ноль ноль, пятнадцать да тридцать четыре, семьдесят семь, ноль ну 9, 12 81.",
                  before="Назовите номер карты, пожалуйста.")[0][0] == "card"
     # a word no dictionary knows, of any length, in place of number words («ноль ноль», «девятьсот три»)
     assert found("Так, 4276 прыльмоли 38 01, 55 19 23.", before="Номер карты назовите.") == \
@@ -164,6 +164,7 @@ def test_a_short_misheard_word_between_number_groups_does_not_break_the_number()
 @pytest.mark.parametrize("text", [
     "Приеду в 10 или 11, до 18 буду на месте.",
     "Взяли 5 кубов по 4500 и 20 мешков по 300.",
+    "Блоки шестьсот на двести пятьдесят на триста, 625 на 250 на 400 тоже есть.",  # sizes
 ])
 def test_short_words_between_small_numbers_make_no_personal_data(text: str) -> None:
     assert found(text) == []

@@ -43,6 +43,13 @@ def in_dictionary(word: str) -> bool:
     return bool(_morph().word_is_known(word.lower()))
 
 
+@lru_cache(maxsize=8192)
+def joins_words(word: str) -> bool:
+    """A preposition or a conjunction («на», «по», «до», «или»): between numbers it means
+    something («600 на 250», «с 9 до 18»), it is no misheard digit."""
+    return _morph().parse(word)[0].tag.POS in ("PREP", "CONJ")
+
+
 def lemmas(text: str) -> tuple[str, ...]:
     """The dictionary forms of a phrase's words, so «Анной» and «Анна» compare equal."""
     return tuple(lemma(w) for w in re.findall(r"[а-яёa-z0-9]+", text.lower()))

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from checks.text.numbers import find_numbers
 from pipeline.privacy.checksums import inn_ok, luhn_ok, snils_ok
-from pipeline.privacy.morph import in_dictionary
+from pipeline.privacy.morph import in_dictionary, joins_words
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, gap, tokenize
 
@@ -92,11 +92,14 @@ def _bridges(between: list[Token]) -> bool:
     """What may stand between two groups of one number: nothing, a connector («номер»), or one
     word Whisper heard in place of number words: a short one («восемь девять сад шестнадцать» for
     «…сот…», «ну двадцать» for «ноль двадцать») or one no dictionary knows («22 ныльмали, 72» for
-    «ноль ноль»); a run still needs its cue or its shape to be anything."""
+    «ноль ноль»), but no preposition or conjunction («600 на 250 на 300» are sizes); a run still
+    needs its cue or its shape to be anything."""
     if not between:
         return True
     word = between[0].text
-    return len(between) == 1 and (word in _CONNECTORS or (word.isalpha() and (len(word) <= 3 or not in_dictionary(word))))
+    if len(between) != 1 or not word.isalpha():
+        return False
+    return word in _CONNECTORS or not in_dictionary(word) or (len(word) <= 3 and not joins_words(word))
 
 
 def _runs(tokens: list[Token], groups: list[_Group]) -> list[list[_Group]]:
