@@ -232,9 +232,7 @@ def call_audio(request: Request, analysis_id: int, who: Who) -> Response:
     try:
         spans = []
         if masks(who):
-            view = call_view(request, who, analysis_id)
-            with settings(request).sessions.begin() as session:
-                spans = role_spans(session, who, view)
+            spans = role_spans(request, who, call_view(request, who, analysis_id))
         if spans:
             found = toned_playable(path, sha256, settings(request).cache_dir, [(s.start, s.end) for s in spans])
         else:  # nothing to hide from this reader: the recording as it is

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from fastapi import HTTPException, Request
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import IntegrityError
 
 from pipeline.privacy.masking import MASKED_ROLES, mask_analysis, mask_phone_numbers, spans_to_mask, text_masker
 from pipeline.privacy.spans import LABELS, PersonalSpan
@@ -25,6 +25,7 @@ from pipeline.review.queue import QueueRow
 from pipeline.review.standards import standard_by_id
 from pipeline.review.web import call_view, settings
 from pipeline.storage.access_log import record_access
+from pipeline.storage.personal_data import load_personal_spans
 from pipeline.storage.reviews import ReviewAction, ReviewState
 
 CLEAR_EXPORT_ROLE = "admin"  # the one role that may take personal data out of the app in clear
@@ -34,9 +35,15 @@ def masks(who: SignedIn) -> bool:
     return who.user.role in MASKED_ROLES
 
 
-def role_spans(session: Session, who: SignedIn, view: CallView) -> list[PersonalSpan]:
+def role_spans(request: Request, who: SignedIn, view: CallView) -> list[PersonalSpan]:
     """The spans `who` must not read or hear (a call never scanned is scanned now)."""
-    spans = spans_of(session, view.analysis_id, standard_by_id)
+    sessions = settings(request).sessions
+    try:
+        with sessions.begin() as session:
+            spans = spans_of(session, view.analysis_id, standard_by_id)
+    except IntegrityError:  # another request scanned the call at the same moment: read what it stored
+        with sessions.begin() as session:
+            spans = load_personal_spans(session, view.analysis_id)
     own = who.user.seller if who.user.role == "seller" else None
     return spans_to_mask(spans, view.analysis.transcript, who.user.role, own)
 
@@ -74,9 +81,7 @@ def shown_call(request: Request, who: SignedIn, analysis_id: int, log: bool = Tr
         if log:
             log_clear(request, who, "view_call", [analysis_id])
         return view
-    with settings(request).sessions.begin() as session:
-        spans = role_spans(session, who, view)
-    return masked_view(view, spans)
+    return masked_view(view, role_spans(request, who, view))
 
 
 def shown_rows(who: SignedIn, rows: Iterable[QueueRow], clear: bool = False) -> tuple[QueueRow, ...]:
