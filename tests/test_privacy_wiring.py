@@ -131,8 +131,10 @@ def test_exports_are_masked_unless_an_admin_asks_and_that_is_logged(review_clien
     sidecar = review_client.get(f"/call/{planted.analysis_id}/truth.json").json()
     assert "[телефон]" in sidecar["recording"] and not any(n in sidecar["recording"] for n in numbers)
     assert _log(review_db_url) == []
+    assert 'id="export-clear"' not in review_client.get("/queue").text
 
     login(review_client, "admin")
+    assert 'id="export-clear"' in review_client.get("/queue").text  # the admin's one way to a clear export
     rows = _csv(review_client.get("/api/queue/export.csv?all=1&clear=1").content)
     header, body = rows[0], rows[1:]
     shown = {row[header.index("Номер клиента")].lstrip("'") for row in body}  # «'+7…»: kept text in Excel
