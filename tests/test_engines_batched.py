@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import jiwer
@@ -72,7 +73,9 @@ def test_batched_decoding_hears_what_sequential_decoding_hears():
     engine = FasterWhisper()
     in_turn = engine.decode(samples, TranscriptionOptions())
     batched = engine.decode(samples, TranscriptionOptions(cpu_batch=4))
-    text = [" ".join(s.text for s in segments).lower() for segments in (in_turn, batched)]
+    # words, not punctuation: the batched pipeline cuts segments at its windows, so a comma
+    # becomes a full stop here and there
+    text = [" ".join(re.findall(r"\w+", " ".join(s.text for s in segments).lower())) for segments in (in_turn, batched)]
     assert text[0].strip() and jiwer.wer(text[0], text[1]) < 0.3
     words = [w for s in batched for w in s.words]
     assert words and all(0 <= w.start <= w.end <= 60.5 for w in words)
