@@ -3,6 +3,9 @@
     .venv/bin/python -m pipeline.diarization.evaluation STEREO_DIR MONO_DIR --out results.jsonl
     .venv/bin/python -m pipeline.diarization.evaluation --table results.jsonl
 
+`--cache DIR` keeps each stereo transcript (and what it cost) as JSON, so a rerun after a change
+to diarization transcribes only the mono mixes; `--stereo-only` fills that cache and stops.
+
 `recordings/generate_calls.py --mono DIR --client-shift ...` writes both folders. Each call
 is analysed twice, from its stereo file and from its mono mix, and scored against the
 same truth; one JSON line per call is appended as it is done, so a long run can be
@@ -27,6 +30,7 @@ from checks.standard import Standard, load_standard
 from pipeline.batch import transcribe_file
 from pipeline.evaluate import Counts, EvalReport, score_call
 from pipeline.records import Transcript
+from pipeline.serialize import to_jsonable, transcript_from_dict
 from pipeline.settings import DEFAULT_STANDARD, options_from_env
 
 FINDINGS = ("wrong_answer", "ignored_question", "multitasking_pause")
@@ -56,18 +60,31 @@ def _counts(report: EvalReport) -> dict[str, Any]:
     return out
 
 
-def score_pair(stereo: Path, mono: Path, standard: Standard) -> dict[str, Any]:
+def _transcribe(path: Path, standard: Standard, cache: Path | None) -> tuple[Transcript, float]:
+    """The transcript and the seconds it took; a stereo file's from `cache` when it is there."""
+    kept = cache / f"{path.stem}.stereo.json" if cache else None
+    if kept and kept.exists():
+        data = json.loads(kept.read_text(encoding="utf-8"))
+        return transcript_from_dict(data["transcript"]), data["seconds"]
+    began = time.perf_counter()
+    transcript = transcribe_file(path, options_from_env(), standard)
+    seconds = round(time.perf_counter() - began, 2)
+    if kept:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(json.dumps({"seconds": seconds, "transcript": to_jsonable(transcript)}, ensure_ascii=False),
+                        encoding="utf-8")
+    return transcript, seconds
+
+
+def score_pair(stereo: Path, mono: Path, standard: Standard, cache: Path | None = None) -> dict[str, Any]:
     truth_path = mono.with_suffix(".truth.json")
     try:
         truth = json.loads(truth_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise SystemExit(f"{truth_path}: cannot read the call's truth: {exc}") from None
-    options = options_from_env()
     row: dict[str, Any] = {"call": mono.stem, "shift": truth.get("client_shift_cents"), "duration_s": None}
     for label, path in (("stereo", stereo), ("mono", mono)):
-        began = time.perf_counter()
-        transcript = transcribe_file(path, options, standard)
-        row[f"{label}_s"] = round(time.perf_counter() - began, 2)
+        transcript, row[f"{label}_s"] = _transcribe(path, standard, cache if label == "stereo" else None)
         row["duration_s"] = round(transcript.duration_s, 2)
         report = EvalReport()
         score_call(report, truth, analyze_transcript(transcript, standard, str(path)), standard)
@@ -79,14 +96,20 @@ def score_pair(stereo: Path, mono: Path, standard: Standard) -> dict[str, Any]:
     return row
 
 
-def run(stereo_dir: Path, mono_dir: Path, out: Path, standard: Standard) -> None:
+def fill_cache(stereo_dir: Path, mono_dir: Path, standard: Standard, cache: Path) -> None:
+    for mono in sorted(mono_dir.glob("*.flac")):
+        _transcribe(stereo_dir / mono.name, standard, cache)
+        print(f"{mono.stem}: stereo transcript in {cache}", file=sys.stderr, flush=True)
+
+
+def run(stereo_dir: Path, mono_dir: Path, out: Path, standard: Standard, cache: Path | None = None) -> None:
     done = {json.loads(line)["call"] for line in out.read_text(encoding="utf-8").splitlines() if line.strip()} \
         if out.exists() else set()
     monos = sorted(mono_dir.glob("*.flac"))
     for i, mono in enumerate(monos, 1):
         if mono.stem in done:
             continue
-        row = score_pair(stereo_dir / mono.name, mono, standard)
+        row = score_pair(stereo_dir / mono.name, mono, standard, cache)
         with out.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
         print(f"[{i}/{len(monos)}] {mono.stem} shift {row['shift']}: right role "
@@ -132,14 +155,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, help="JSON lines, one per call, appended (a rerun skips the calls in it)")
     ap.add_argument("--standard", type=Path, default=DEFAULT_STANDARD)
     ap.add_argument("--table", type=Path, help="print the table of a results file and stop")
+    ap.add_argument("--cache", type=Path, help="a folder keeping the stereo transcripts (and their cost) between runs")
+    ap.add_argument("--stereo-only", action="store_true", help="fill --cache with the stereo transcripts and stop")
     args = ap.parse_args(argv)
     if args.table:
         rows = [json.loads(line) for line in args.table.read_text(encoding="utf-8").splitlines() if line.strip()]
         print(table(rows))
         return 0
+    if args.stereo_only and args.stereo and args.mono and args.cache:
+        fill_cache(args.stereo, args.mono, load_standard(args.standard), args.cache)
+        return 0
     if not (args.stereo and args.mono and args.out):
-        ap.error("give STEREO_DIR MONO_DIR --out FILE, or --table FILE")
-    run(args.stereo, args.mono, args.out, load_standard(args.standard))
+        ap.error("give STEREO_DIR MONO_DIR --out FILE, or STEREO_DIR MONO_DIR --cache DIR --stereo-only, or --table FILE")
+    run(args.stereo, args.mono, args.out, load_standard(args.standard), args.cache)
     return 0
 
 
