@@ -17,7 +17,7 @@ import re
 from checks.dialogue.invitations import invitation_span, tells_of_coming
 from checks.dialogue.questions import DAY_LEMMAS, is_question, seller_asks
 from checks.text.matching import PhraseMatch, best_match, evidence_for, reference_keys
-from checks.meaning.calls import as_phrase_match, counter_example_wins, stage_index
+from checks.meaning.calls import as_phrase_match, counter_example_wins, nearer_to_neutral, stage_index
 from checks.registry import CallContext
 from checks.standard import Element, Stage, Standard
 from checks.text.normalise import NormText, is_first_name, is_second_person_verb, normalise_text
@@ -29,6 +29,8 @@ WINDOW_UTTERANCES = 3
 MIN_QUESTION_WORDS = 3
 # a match this much weaker than the stage's best match is not taken as its evidence
 CLEAR_MATCH_MARGIN = 10.0
+# a phrase matched word for word; a weaker match must not mean something else (`nearer_to_neutral`)
+EXACT = 100.0
 _TIME = re.compile(r"^\d{1,2}:\d{2}$")
 _HOUR_LEMMAS = frozenset(("час", "утро", "вечер", "день"))
 
@@ -148,6 +150,9 @@ def _line_match(ctx: CallContext, stage: Stage, i: int, cutoff: float) -> Phrase
     if by_words and _proposes_time(stage) and tells_of_coming(
             normalise_text(by_words.reference), ctx.texts[i], by_words.token_start, by_words.token_end):
         by_words = None
+    if by_words and by_words.score < EXACT and nearer_to_neutral(
+            index, ctx.meaning, i, stage.id, [t.text for t in ctx.texts[i].tokens[by_words.token_start:by_words.token_end]]):
+        by_words = None  # words near the phrase, a meaning far from it: «спасибо за ожидание»
     found = ctx.meaning.match(index, i, stage.id)
     if found and not _free_for_meaning(ctx, stage, i, cutoff):
         found = None

@@ -14,7 +14,7 @@ import numpy as np
 
 from checks.text.matching import PhraseMatch, best_match, match_phrase
 from checks.meaning.encoder import get_encoder
-from checks.meaning.index import MARGIN, NEUTRAL_QUANTILE, MeaningIndex, MeaningMatch, build_index, clean, units
+from checks.meaning.index import MARGIN, NEUTRAL, NEUTRAL_QUANTILE, MeaningIndex, MeaningMatch, build_index, clean, units
 from checks.meaning.neutral import NEUTRAL_LINES
 from checks.standard import Standard
 from checks.text.normalise import NormText
@@ -201,3 +201,20 @@ def counter_example_wins(index: MeaningIndex, lines: LineVectors, line: int, lab
         if row[best_counter] >= index.thresholds[label] and row[best_counter] > np.where(own, row, -np.inf).max():
             return index.texts[best_counter]
     return None
+
+
+def nearer_to_neutral(index: MeaningIndex, lines: LineVectors, line: int, label: str, said: Sequence[str]) -> bool:
+    """The sentence holding the words `said` is an everyday line of a call: as near to one as few
+    examples of any label are (`MeaningIndex.neutral_bar`), and nearer to it than to any example
+    of `label`. «Спасибо за ожидание» shares two words with «спасибо за звонок» and is «спасибо, что
+    подождали». False when the sentence is too short to compare."""
+    units_of_line = lines.units[line]
+    if not units_of_line or label not in index.thresholds:
+        return False
+    words = set(clean(" ".join(said)).split())
+    # the sentence that holds most of the words; the whole line (the last unit) only when it is all
+    best = max(range(len(units_of_line)), key=lambda k: (len(words & set(units_of_line[k].split())), -len(units_of_line[k])))
+    row = lines.similarities(index, line)[best]
+    labels = index.label_array
+    neutral = float(np.where(labels == NEUTRAL, row, -np.inf).max())
+    return neutral >= index.neutral_bar and neutral > float(np.where(labels == label, row, -np.inf).max())

@@ -29,6 +29,9 @@ from checks.meaning.encoder import Encoder
 NEUTRAL_QUANTILE = 0.95
 # and this much above the quantile, or the nearest counter-example
 MARGIN = 0.01
+# a sentence nearer to a neutral line than 90% of the examples are is taken for that everyday line
+# (`MeaningIndex.neutral_bar`); 95% kept «спасибо за ожидание» in
+NEUTRAL_BAR_QUANTILE = 0.90
 NEUTRAL = ""  # the label of the neutral lines
 COUNTER = "!"  # prefix of a label's counter-examples
 _PUNCT = re.compile(r"[^\w\s-]+")
@@ -107,6 +110,18 @@ class MeaningIndex:
             if label not in best or sim - threshold > best[label].similarity - threshold:
                 best[label] = MeaningMatch(label, sim, threshold, self.texts[int(nearest)], unit)
         return best
+
+    @cached_property
+    def neutral_bar(self) -> float:
+        """The similarity to the nearest neutral line that NEUTRAL_BAR_QUANTILE of the labels'
+        examples stay under: a sentence this near to an everyday line is that line."""
+        labels = self.label_array
+        neutral = labels == NEUTRAL
+        examples = ~neutral & np.array([not label.startswith(COUNTER) for label in self.labels], dtype=bool)
+        if not neutral.any() or not examples.any():
+            return float("inf")
+        to_neutral = (self.vectors[examples] @ self.vectors[neutral].T).max(axis=1)
+        return float(np.quantile(to_neutral, NEUTRAL_BAR_QUANTILE)) + MARGIN
 
     @cached_property
     def label_array(self) -> np.ndarray:
