@@ -1,6 +1,6 @@
 """A stage's phrase matched by some of its words in a sentence that is, by meaning, an everyday line
 of a call is not the stage (`checks.meaning.calls.nearer_to_neutral`). The lines are written for
-this test."""
+this test. Nor is a phrase matched by a comparative's lemma («лучше всех» for «всего хорошего»)."""
 
 from __future__ import annotations
 
@@ -45,3 +45,10 @@ def test_a_farewell_in_near_words_stays_one(standard, line):
 def test_the_bar_is_calibrated_from_the_examples(standard):
     bar = stage_index(standard).neutral_bar
     assert 0.0 < bar < 1.0
+
+
+def test_a_comparative_is_not_the_adjective_of_a_phrase(standard):
+    # «лучше всех» has the lemmas of «всего хорошего»
+    line = ("seller", 9.0, "Сейчас соединю с Олегом, он в кровле понимает лучше всех, подождите.")
+    assert not _farewell(standard, line).present
+    assert _farewell(standard, ("seller", 9.0, "Всего хорошего, звоните, если что.")).present

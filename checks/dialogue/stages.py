@@ -20,7 +20,7 @@ from checks.text.matching import PhraseMatch, best_match, evidence_for, referenc
 from checks.meaning.calls import as_phrase_match, counter_example_wins, nearer_to_neutral, stage_index
 from checks.registry import CallContext
 from checks.standard import Element, Stage, Standard
-from checks.text.normalise import NormText, is_first_name, is_second_person_verb, normalise_text
+from checks.text.normalise import NormText, is_comparative, is_first_name, is_second_person_verb, normalise_text
 from pipeline.records import StageHit
 
 # how many of the speaker's utterances count as the start or the end of a call
@@ -150,6 +150,8 @@ def _line_match(ctx: CallContext, stage: Stage, i: int, cutoff: float) -> Phrase
     if by_words and _proposes_time(stage) and tells_of_coming(
             normalise_text(by_words.reference), ctx.texts[i], by_words.token_start, by_words.token_end):
         by_words = None
+    if by_words and _compares_what_the_phrase_describes(by_words, ctx.texts[i]):
+        by_words = None
     if by_words and by_words.score < EXACT and nearer_to_neutral(
             index, ctx.meaning, i, stage.id, [t.text for t in ctx.texts[i].tokens[by_words.token_start:by_words.token_end]]):
         by_words = None  # words near the phrase, a meaning far from it: «спасибо за ожидание»
@@ -160,6 +162,14 @@ def _line_match(ctx: CallContext, stage: Stage, i: int, cutoff: float) -> Phrase
     if by_words and (by_meaning is None or by_words.score >= by_meaning.score):
         return by_words
     return by_meaning or _invitation(ctx, stage, i, cutoff)
+
+
+def _compares_what_the_phrase_describes(match: PhraseMatch, text: NormText) -> bool:
+    """A comparative has its adjective's lemma: «разбирается лучше всех» has the lemmas of «всего
+    хорошего» and says nothing of the kind. A phrase that does not compare is not matched by one."""
+    said = text.tokens[match.token_start:match.token_end]
+    return (any(is_comparative(t.text) for t in said if t.text.isalpha())
+            and not any(is_comparative(t.text) for t in normalise_text(match.reference).tokens if t.text.isalpha()))
 
 
 def _proposal_form(ctx: CallContext, stage: Stage, i: int) -> bool:

@@ -92,6 +92,13 @@ def morph_parses(word: str) -> tuple[Any, ...]:
 
 
 @lru_cache(maxsize=8192)
+def is_comparative(word: str) -> bool:
+    """«лучше», «дешевле» in their most probable reading: lemmatised to «хороший», «дешёвый»."""
+    parses = morph_parses(word)
+    return bool(parses) and parses[0].tag.POS == "COMP"
+
+
+@lru_cache(maxsize=8192)
 def names_a_person(word: str) -> bool:
     """A noun for a person in its most probable reading: «сотрудник», «менеджера», «мастер»."""
     best = morph_parses(word)[0] if morph_parses(word) else None
