@@ -58,7 +58,7 @@ def detect_lines(lines: Sequence[tuple[str, str, str]], ignore: Iterable[str] = 
     found: list[list[TextSpan]] = []
     for (text, speaker, before), named in zip(lines, ner):
         spans = find_number_spans(text, before, speaker) + find_email_spans(text) + find_address_spans(text, ignore, before)
-        spans += find_name_spans(text, speaker, keys, named)
+        spans += find_name_spans(text, speaker, keys, named, before)
         found.append(_resolve(spans))
     return found
 

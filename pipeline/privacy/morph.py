@@ -50,6 +50,21 @@ def joins_words(word: str) -> bool:
     return _morph().parse(word)[0].tag.POS in ("PREP", "CONJ")
 
 
+@lru_cache(maxsize=8192)
+def readings(word: str) -> frozenset[str]:
+    """Which of "Name", "Patr", "Surn" any dictionary reading of the word has: «роман» is a
+    novel first and a first name too; a guess from the ending («зигор») counts for nothing."""
+    if not in_dictionary(word):
+        return frozenset()
+    return frozenset(g for p in _morph().parse(word) for g in ("Name", "Patr", "Surn") if g in p.tag)
+
+
+@lru_cache(maxsize=8192)
+def case_of(word: str) -> str | None:
+    """The grammatical case of the word's likeliest reading («Москву»: "accs")."""
+    return _morph().parse(word)[0].tag.case
+
+
 def lemmas(text: str) -> tuple[str, ...]:
     """The dictionary forms of a phrase's words, so «Анной» and «Анна» compare equal."""
     return tuple(lemma(w) for w in re.findall(r"[а-яёa-z0-9]+", text.lower()))

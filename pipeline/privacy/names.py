@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from pipeline.privacy.morph import cannot_be_name, in_dictionary, lemmas, person_tag
+from pipeline.privacy.morph import cannot_be_name, case_of, in_dictionary, lemmas, person_tag, readings
 from pipeline.privacy.spans import TextSpan
 
 NER_DETECTOR = "natasha-ner@1.6.0"
@@ -89,6 +89,21 @@ _STAFF_AFTER = re.compile(r"^[\s,]*(?:сегодня\s+|сейчас\s+)?(?:ра
                           re.IGNORECASE)
 # «по Москве», «по области»: where the company delivers or works, not where the client lives
 _AREA_BEFORE = re.compile(r"(?<![а-яё])(?:по|в пределах|в черте|за)\s+$", re.IGNORECASE)
+_ADDRESS_AFTER = re.compile(r"[\s,]+(?:ул|улиц|проспект|пр-т|переул|шоссе|бульвар|набережн|дом|д\.|мкр|микрорайон)",
+                            re.IGNORECASE)
+_TO_BEFORE = re.compile(r"(?<![а-яё])(в|во|до)\s+$", re.IGNORECASE)
+
+
+def _destination(text: str, start: int, stop: int) -> bool:
+    """«доставите в Москву?», «сколько до Подольска?»: where the goods go (accusative after «в»,
+    genitive after «до»), not where the client lives («живу в Подольске»)."""
+    m = _TO_BEFORE.search(text[:start])
+    if m is None or _ADDRESS_AFTER.match(text[stop:]):  # «Везите в Домодедово, улица Советская…»: an address
+        return False
+    case = {"в": "accs", "во": "accs", "до": "gent"}[m.group(1).lower()]
+    return case_of(text[start:stop].split()[0]) == case
+
+
 _SENTENCE_START = re.compile(r"(?:^|[.!?…]\s*)$")
 
 
@@ -107,10 +122,34 @@ def ignore_key(term: str) -> tuple[str, ...]:
     return lemmas(term)
 
 
+# the seller asked for the client's name, or the client is giving it: a first name in lower case is one
+_NAME_ASKED = re.compile(r"зовут|зовите|обращаться|имя|имени|фамили|как (?:вас|к вам) запис", re.IGNORECASE)
+_LOWER_WORD = re.compile(r"(?<![А-ЯЁа-яё-])[а-яё]{3,}(?![А-ЯЁа-яё-])")
+
+
+def _lower_case_names(text: str, before: str) -> list[tuple[int, int]]:
+    """Names Whisper wrote in lower case («зовите анатолий покровский»), where natasha finds nothing:
+    a word with a first-name reading (or a surname as its likeliest) after the name was asked for,
+    or a first name beside a surname reading; it takes the surnames and patronymics beside it."""
+    words = list(_LOWER_WORD.finditer(text))
+    tags = [readings(m.group()) for m in words]
+    asked = bool(_NAME_ASKED.search(before) or _NAME_ASKED.search(text))
+    runs: list[tuple[int, int]] = []
+    for i, m in enumerate(words):
+        # a first name; or, once the name was asked for, a word whose likeliest reading is a surname
+        if not ("Name" in tags[i] or (asked and person_tag(m.group()) == "Surn")) or (runs and runs[-1][1] >= i):
+            continue
+        beside = [k for k in (i - 1, i + 1) if 0 <= k < len(words) and tags[k] & {"Surn", "Patr"}
+                  and not text[min(words[k].end(), m.end()):max(words[k].start(), m.start())].strip()]
+        if asked or beside:
+            runs.append((min([i, *beside]), max([i, *beside])))
+    return [(words[a].start(), words[b].end()) for a, b in runs]
+
+
 def find_name_spans(text: str, speaker: str, ignore: Iterable[tuple[str, ...]] = (),
-                    ner: Sequence[tuple[str, int, int]] | None = None) -> list[TextSpan]:
+                    ner: Sequence[tuple[str, int, int]] | None = None, before: str = "") -> list[TextSpan]:
     """Names («[имя]») in a line and, in the client's lines, places («[место]»); `ner` is the line's
-    `ner_spans` when the caller ran them for the whole call."""
+    `ner_spans` when the caller ran them for the whole call; `before` is the line before it."""
     ignored = set(ignore)
     found: list[TextSpan] = []
     for kind, start, stop in ner_spans([text])[0] if ner is None else ner:
@@ -119,6 +158,7 @@ def find_name_spans(text: str, speaker: str, ignore: Iterable[tuple[str, ...]] =
         if kind == "PER":
             found.append(TextSpan("name", start, stop, NER_DETECTOR))
         elif kind == "LOC" and speaker != "seller" and not _AREA_BEFORE.search(text[:start]) \
+                and not _destination(text, start, stop) \
                 and any(in_dictionary(w) for w in _WORD_RE.findall(text[start:stop])):  # not Whisper's garble
             found.append(TextSpan("place", start, stop, NER_DETECTOR))
     taken = [(s.char_start, s.char_end) for s in found]
@@ -126,6 +166,10 @@ def find_name_spans(text: str, speaker: str, ignore: Iterable[tuple[str, ...]] =
         TextSpan("name", a, b, MORPH_DETECTOR) for a, b in _dictionary_names(text)
         if not any(a < e and s < b for s, e in taken)
     ]
+    if speaker != "seller":
+        taken = [(s.char_start, s.char_end) for s in found]
+        found += [TextSpan("name", a, b, MORPH_DETECTOR) for a, b in _lower_case_names(text, before)
+                  if not any(a < e and s < b for s, e in taken)]
     return [
         _with_garbled_neighbours(text, s) if s.type == "name" else s for s in found
         if lemmas(text[s.char_start:s.char_end]) not in ignored

@@ -113,12 +113,15 @@ def _runs(tokens: list[Token], groups: list[_Group]) -> list[list[_Group]]:
     return runs
 
 
-def _nearest_cue(context: str) -> str | None:
+def _nearest_cue(context: str, line_start: int = 0) -> str | None:
+    """The cue nearest before a run; `context` is the line before, then the line up to the run,
+    which starts at `line_start`. A bare «номер» in the line is a phone even when the line before
+    ended on another kind's cue («Куда прислать смс с номером заказа?» — «На этот же номер, …»)."""
     last, last_end = None, -1000
     for m in _CUE_RE.finditer(context):
         if m.lastgroup != "number":
             last = m.lastgroup
-        elif last is None or m.start() - last_end > 20:
+        elif last is None or m.start() - last_end > 20 or (m.start() >= line_start > last_end):
             last = "phone"
         last_end = m.end()
     return last
@@ -169,7 +172,7 @@ def _span(text: str, tokens: list[Token], ctx: tuple[str, bool], run: list[_Grou
         first -= 1
     if seller and _OURS_RE.search(text[:tokens[first].start]):
         return None
-    cue = _nearest_cue(before + "\n" + text[:tokens[first].start])
+    cue = _nearest_cue(before + "\n" + text[:tokens[first].start], len(before) + 1)
     kind = classify("".join(g.digits for g in run), cue, fallback)
     return None if kind is None else TextSpan(kind, tokens[first].start, tokens[run[-1].last].end, DETECTOR)
 
