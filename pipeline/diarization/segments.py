@@ -5,8 +5,10 @@ partials' prints, half overlapping; a region's print is taken the same way (the 
 its windows, `diarize.region_prints_of`). On 16 generated calls (seed 1701, 100-400 cents
 between the voices) k-means of such region prints, centred on the call's mean, put 84%
 (100 cents) to 98% (400 cents) of the regions' speech on the right voice, where k-means of
-the windows themselves put 72% to 98%; and 1.6 s every 0.8 s is two thirds of the encoder's
-work of 1.2 s every 0.4 s (each second of speech passes through it `length_s / hop_s` times).
+the windows themselves put 72% to 98%. Each second of speech passes through the encoder
+`length_s / hop_s` times (2 here, 3 with 1.2 s every 0.4 s), but the LSTM's time follows the
+windows' length as much as their number: on three calls the two cost 13.0 and 11.1 s per
+minute of audio (2026-12-05, the shared 2-core machine at load 7).
 The windows also place a change of speaker inside a region (to within `hop_s`). A region
 shorter than a window gets one print of its own length.
 """
