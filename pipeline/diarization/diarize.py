@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from pipeline.audio import SAMPLE_RATE
-from pipeline.diarization.clustering import ClusterOptions, Clusters, centred, normed, two_speakers
+from pipeline.diarization.clustering import ClusterOptions, two_speakers
 from pipeline.diarization.encoder import embed_spans
-from pipeline.diarization.segments import Segment, SegmentOptions, segments_of
+from pipeline.diarization.segments import SegmentOptions, segments_of
 from pipeline.diarization.turns import SpeakerTurn, TurnOptions, turns_of
 from pipeline.vad import Region, speech_regions
 
@@ -32,10 +32,6 @@ class DiarizationOptions:
     segments: SegmentOptions = SegmentOptions()
     clusters: ClusterOptions = ClusterOptions()
     turns: TurnOptions = TurnOptions()
-    # a window's lean is this much its own and the rest its region's: one window of a close
-    # voice is too weak to go against its region, a run of them (a change of speaker with
-    # hardly a pause, inside one region) is not
-    window_weight: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -71,34 +67,10 @@ def _diarize(samples: np.ndarray, options: DiarizationOptions, regions: tuple[Re
     regions = speech_regions(samples, options.segments.vad) if regions is None else regions
     segments = segments_of(regions, options.segments)
     prints = embed_spans(samples, list(regions), [(s.region, s.start, s.end) for s in segments])
-    printed, region_prints, weights = region_prints_of(regions, segments, prints)
-    clusters = two_speakers(region_prints, options.clusters, weights)
+    clusters = two_speakers(prints, options.clusters)
     if clusters.voices < 2:
         turns = tuple(SpeakerTurn(a, b, -1 if clusters.voices == 0 else 0, 1.0) for a, b in regions)
         return Diarization(turns, clusters.voices, clusters.centroid_similarity, time.perf_counter() - began)
-    windows = window_clusters(segments, prints, printed, clusters, options.window_weight)
-    turns = turns_of(regions, segments, windows, windows.margin, len(samples) / SAMPLE_RATE, options.turns)
+    turns = turns_of(regions, segments, clusters, clusters.margin, len(samples) / SAMPLE_RATE, options.turns)
     return Diarization(turns, 2, clusters.centroid_similarity, time.perf_counter() - began)
-
-
-def region_prints_of(regions: tuple[Region, ...], segments: list[Segment],
-                     prints: np.ndarray) -> tuple[list[int], np.ndarray, np.ndarray]:
-    """(the regions that have windows, one print each: the mean of its windows', each region's seconds)."""
-    index = np.array([s.region for s in segments], dtype=int)
-    printed = sorted(set(index.tolist()))
-    means = np.stack([normed(prints[index == r].mean(axis=0)) for r in printed]) if printed else prints[:0]
-    weights = np.array([regions[r][1] - regions[r][0] for r in printed])
-    return printed, means, weights
-
-
-def window_clusters(segments: list[Segment], prints: np.ndarray, printed: list[int], clusters: Clusters,
-                    window_weight: float) -> Clusters:
-    """The region clusters carried to the windows: each window takes its region's label, and a
-    lean that is `window_weight` its own (centred, as the regions were) and the rest its region's."""
-    assert clusters.centre is not None and clusters.centroids is not None
-    row = {r: i for i, r in enumerate(printed)}
-    own = [row[s.region] for s in segments]
-    sims = centred(prints, clusters.centre) @ clusters.centroids.T
-    lean = window_weight * (sims[:, 0] - sims[:, 1]) + (1 - window_weight) * clusters.margin[own]
-    return replace(clusters, labels=clusters.labels[own], margin=lean)
 

@@ -1,16 +1,11 @@
-"""The stretches a voice print is taken from: windows inside the speech regions.
+"""The stretches a voice print is taken from: windows of about a second inside the speech regions.
 
-The encoder was trained on 1.6 s partials and gives an utterance the mean of its
-partials' prints, half overlapping; a region's print is taken the same way (the mean of
-its windows, `diarize.region_prints_of`). On 16 generated calls (seed 1701, 100-400 cents
-between the voices) k-means of such region prints, centred on the call's mean, put 84%
-(100 cents) to 98% (400 cents) of the regions' speech on the right voice, where k-means of
-the windows themselves put 72% to 98%. Each second of speech passes through the encoder
-`length_s / hop_s` times (2 here, 3 with 1.2 s every 0.4 s), but the LSTM's time follows the
-windows' length as much as their number: on three calls the two cost 13.0 and 11.1 s per
-minute of audio (2026-12-05, the shared 2-core machine at load 7).
-The windows also place a change of speaker inside a region (to within `hop_s`). A region
-shorter than a window gets one print of its own length.
+The encoder needs about a second of voice to tell two voices apart (prints of shorter
+pieces split a call by anything but the speaker), so every print is taken over
+`length_s`, and windows step by `hop_s` so that a change of speaker inside a region,
+where the two talk with hardly a pause, is placed to within that step. A region
+shorter than a window gets one print of its own length. The step sets the cost:
+each second of speech passes through the encoder `length_s / hop_s` times.
 """
 
 from __future__ import annotations
@@ -25,8 +20,8 @@ from pipeline.vad import Region, VadOptions
 
 @dataclass(frozen=True)
 class SegmentOptions:
-    length_s: float = 1.6
-    hop_s: float = 0.8
+    length_s: float = 1.2
+    hop_s: float = 0.4
     # shorter regions hold too little voice to place: they take their neighbours' speaker
     min_s: float = 0.3
     # the transcription's own regions: a finer detector (pauses from 0.15 s) cut them into pieces

@@ -25,10 +25,8 @@ STEP_S = 0.1
 @dataclass(frozen=True)
 class TurnOptions:
     min_turn_s: float = 0.6
-    # a lean of this much centred similarity (or more) is a sure assignment, confidence 1: on 16
-    # generated calls (seed 1701) regions leaning 0.5 or more were all on the right voice (178 of
-    # 178), 0.3-0.5 91% (11), under 0.3 55% (12); most of those under 0.6 s long
-    sure_lean: float = 0.5
+    # a lean of this much similarity (or more) is a sure assignment, confidence 1
+    sure_lean: float = 0.12
     min_confidence: float = 0.35
 
 
