@@ -150,3 +150,22 @@ def test_an_unsure_hello_on_the_wrong_voice_does_not_swap_the_roles():
     # a voice with no sure line still counts from its first one
     unsure = ChannelText(1, (Utterance("unknown", 0.8, 1.3, "Алло", channel=1, speaker_confidence=0.38),), 0)
     assert diarized_roles([seller, unsure], lambda _t: 0.0) == ("client", "seller")
+
+
+def test_the_evaluation_keeps_stereo_transcripts_in_its_cache(tmp_path, monkeypatch):
+    """A rerun after a diarization change transcribes only the mono mixes: the stereo transcript
+    (and what it cost) is read back from --cache, the same as it was made."""
+    from pipeline.diarization import evaluation
+    from pipeline.records import Transcript, Utterance
+
+    made = Transcript(utterances=(Utterance("seller", 0.5, 2.0, "Добрый день", channel=0),), duration_s=3.0,
+                      channels=2, speech_regions=(((0.5, 2.0),), ()), channel_roles=("seller", "client"))
+    calls: list[str] = []
+    monkeypatch.setattr(evaluation, "transcribe_file", lambda path, options, standard: calls.append(path.name) or made)
+    first, _ = evaluation._transcribe(tmp_path / "call.flac", None, tmp_path / "cache")
+    again, seconds = evaluation._transcribe(tmp_path / "call.flac", None, tmp_path / "cache")
+    assert calls == ["call.flac"] and (tmp_path / "cache" / "call.stereo.json").exists()
+    assert again.utterances[0].text == "Добрый день" and again.speech_regions == made.speech_regions
+    assert again.channel_roles == made.channel_roles and seconds >= 0
+    evaluation._transcribe(tmp_path / "call.flac", None, None)  # no cache: transcribed every time
+    assert calls == ["call.flac", "call.flac"]
