@@ -178,7 +178,6 @@ def queue_rows(tab: Tab) -> list[ShownRow]:
     out = []
     for i in range(rows.count()):
         row = rows.nth(i)
-        cells = row.locator("td")
         out.append(ShownRow(int(row.get_attribute("data-analysis")), row.locator("td.seller").inner_text().strip(),
                             tuple(row.locator("td.findings .tag").evaluate_all("els => els.map(e => e.dataset.type)")),
                             row.locator("td.num").inner_text().strip()))
