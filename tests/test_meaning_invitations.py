@@ -58,13 +58,13 @@ def test_telling_of_coming_is_no_meeting_proposal(standard, line):
 
 
 def test_an_invitation_is_told_by_the_verbs_form():
-    def span(text: str, addresses: bool = False):
-        return invitation_span(normalise_text(text), addresses)
+    def span(text: str):
+        return invitation_span(normalise_text(text))
 
     assert span("приходите в пятницу") == (0, 1)
     assert span("может подъедете к двум") is not None
     assert span("клиенты подъезжают к двум") is None  # the third person tells
-    assert span("вы тогда сможете подъехать", addresses=True) is not None  # «сможете» puts it to the client
+    assert span("вы тогда сможете подъехать") is not None  # «сможете» puts it to the client
     assert span("мастер может подъехать") is None  # nothing puts the infinitive to the client
     assert span("у подъезда в пятницу") is None  # a noun with the verb's root
 

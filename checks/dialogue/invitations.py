@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from checks.text.normalise import NormText, is_known_word, morph_parses
+from checks.text.normalise import NormText, is_known_word, is_second_person_verb, morph_parses
 
 # verbs of coming, visiting and meeting (infinitives, both aspects): a closed class of Russian,
 # not any company's wording
@@ -52,11 +52,12 @@ def _addressed_coming(word: str) -> str | None:
     return None
 
 
-def invitation_span(text: NormText, addresses_client: bool) -> tuple[int, int] | None:
-    """The token span of an invitation to come or meet, or None. `addresses_client`: the line
-    also has a verb in the second person («сможете», «хотите»), which puts a bare infinitive
-    of coming to the client («сможете подъехать?»)."""
+def invitation_span(text: NormText) -> tuple[int, int] | None:
+    """The token span of an invitation to come or meet, or None. A bare infinitive of coming is
+    put to the client by a word of proposing before it, or by a verb in the second person anywhere
+    in the line («сможете», «хотите»: «сможете подъехать?»)."""
     words = [t.text for t in text.tokens]
+    addresses_client = any(is_second_person_verb(w) for w in words)
     for i, word in enumerate(words):
         kind = _addressed_coming(word)
         if kind in ("you", "we"):

@@ -20,7 +20,7 @@ from checks.text.matching import PhraseMatch, best_match, evidence_for, referenc
 from checks.meaning.calls import as_phrase_match, counter_example_wins, nearer_to_neutral, stage_index
 from checks.registry import CallContext
 from checks.standard import Element, Stage, Standard
-from checks.text.normalise import NormText, is_comparative, is_first_name, is_second_person_verb, normalise_text
+from checks.text.normalise import NormText, is_comparative, is_first_name, normalise_text
 from pipeline.records import StageHit
 
 # how many of the speaker's utterances count as the start or the end of a call
@@ -180,7 +180,7 @@ def _proposal_form(ctx: CallContext, stage: Stage, i: int) -> bool:
         return True
     utt, text = ctx.transcript.utterances[i], ctx.texts[i]
     return (is_question(utt, text) or seller_asks(text)
-            or invitation_span(text, any(is_second_person_verb(t.text) for t in text.tokens)) is not None)
+            or invitation_span(text) is not None)
 
 
 def _proposes_time(stage: Stage) -> bool:
@@ -197,8 +197,7 @@ def _invitation(ctx: CallContext, stage: Stage, i: int, cutoff: float) -> Phrase
     if not _proposes_time(stage):
         return None
     text = ctx.texts[i]
-    addresses = any(is_second_person_verb(t.text) for t in text.tokens)
-    span = invitation_span(text, addresses)
+    span = invitation_span(text)
     if span is None or not any(_element_found(el, text, ctx.standard, cutoff) for el in stage.elements):
         return None
     return PhraseMatch(cutoff, span[0], span[1], f"an invitation to come, with a time: «{text.tokens[span[0]].text}»")
