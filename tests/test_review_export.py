@@ -40,7 +40,7 @@ def test_reviewed_calls_export_and_eval_reports_agreement(review_db_url: str, tm
                                   if f.type == "missing_stage")
         record_action(session, lead, missing, "dismiss_finding", finding_idx=missing_idx, comment="it was said")
         record_action(session, lead, missing, "mark_reviewed")
-        truth = labelled_truth(load_call_view(session, missing), clear=True)
+        truth = labelled_truth(load_call_view(session, missing))  # a view loaded as it is: in clear
         written = [path for _, path in export_reviewed(session, tmp_path / "labels", clear=True)]
 
     assert truth["stages"][stage] is True  # «not missing» means the stage was there

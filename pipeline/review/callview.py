@@ -113,12 +113,12 @@ def _needs_phone(check: str) -> bool:
     return spec is not None and (spec.needs_seller or spec.needs_thread)
 
 
-def labelled_truth(view: CallView, clear: bool = False) -> dict[str, Any]:
+def labelled_truth(view: CallView) -> dict[str, Any]:
     """The call as reviewed, in `callqa eval`'s sidecar format (README «Ground-truth sidecars»).
 
     Its one piece of personal data is the recording's path, which the phone system names after the
-    client's number: masked («[телефон]») unless `clear`, which an admin asks for and the access log
-    records (`callqa eval` needs the real path, or file names without numbers).
+    client's number: masked («[телефон]») when the view is, in clear for an admin who asks, which the
+    access log records (`callqa eval` needs the real path, or file names without numbers).
 
     Stages: the reviewer's correction, else the detection. Findings: every
     automatic one the reviewer did not dismiss (an unanswered appeal keeps it).
@@ -133,9 +133,9 @@ def labelled_truth(view: CallView, clear: bool = False) -> dict[str, Any]:
         if i in dismissed and f.type == "missing_stage" and stage in stages and stage not in view.review.stages:
             stages[stage] = True  # «it was not missing» says the stage was there
     roles = analysis.transcript.channel_roles
+    path = str(Path(view.recording_path).resolve())
     return {
-        "recording": str(Path(view.recording_path).resolve()) if clear else mask_phone_numbers(
-            str(Path(view.recording_path).resolve())),
+        "recording": mask_phone_numbers(path) if view.masked else path,
         "channels": {role: ch for ch, role in enumerate(roles) if role in ("seller", "client")},
         "stages": stages,
         "stage_order_broken": any(f.type == "stage_order" for f in kept),
@@ -156,7 +156,7 @@ def export_reviewed(session: Session, out: Path, clear: bool = False) -> list[tu
     for analysis_id in session.scalars(DATABASE_REVIEWS.reviewed_analyses().order_by(None)):
         view = replace(load_call_view(session, analysis_id), masked=not clear)
         target = out / truth_file_name(view)
-        target.write_text(json.dumps(labelled_truth(view, clear), ensure_ascii=False, indent=2), encoding="utf-8")
+        target.write_text(json.dumps(labelled_truth(view), ensure_ascii=False, indent=2), encoding="utf-8")
         written.append((analysis_id, target))
     return written
 

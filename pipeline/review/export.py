@@ -57,7 +57,7 @@ def export_tables(session: Session, user: User, filters: QueueFilters, info: Sta
     hide = (lambda text: text) if clear else mask_phone_numbers
     queue = tuple(
         (r.analysis_id, hide(Path(r.recording).name), clock_time(r.started_at), r.seller or "",
-         hide(r.client_number or "") if clear or not r.client_number else LABELS["phone"],
+         (r.client_number or "") if clear or not r.client_number else LABELS["phone"],
          round(r.duration_s or 0.0, 1), r.score, r.automatic_score, SEVERITY_TITLES.get(r.severity, r.severity),
          ", ".join(finding_title(t) for t in r.finding_types), r.confirmed, r.dismissed, _yes(r.reviewed),
          _yes(r.appealed), r.assignee or "")

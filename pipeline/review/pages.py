@@ -155,7 +155,7 @@ def queue(request: Request, who: Who) -> HTMLResponse:
         filters = queue_filters(request.query_params, who)
     with settings(request).sessions.begin() as session:
         result = queue_page(session, who.user, filters)
-        result = replace(result, rows=shown_rows(who, result.rows, clear=not masks(who)))
+        result = replace(result, rows=shown_rows(who, result.rows))
         choices = filter_choices(session, who.user)
         team = [r.name for r in reviewers(session)] if can_review(who.user) else []
     base = {k: v for k, v in request.query_params.items() if k != "page" and v}
@@ -254,7 +254,7 @@ def call_truth(request: Request, analysis_id: int, who: Who, clear: bool = False
     view = replace(call_view(request, who, analysis_id), masked=not clear)
     if clear:
         log_clear(request, who, "export_sidecar", [analysis_id])
-    return JSONResponse(labelled_truth(view, clear), headers={
+    return JSONResponse(labelled_truth(view), headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(truth_file_name(view))}"})
 
 

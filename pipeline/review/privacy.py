@@ -84,9 +84,10 @@ def shown_call(request: Request, who: SignedIn, analysis_id: int, log: bool = Tr
     return masked_view(view, role_spans(request, who, view))
 
 
-def shown_rows(who: SignedIn, rows: Iterable[QueueRow], clear: bool = False) -> tuple[QueueRow, ...]:
-    """Queue rows with the client's number and the file name masked, unless `clear`."""
-    if clear:
+def shown_rows(who: SignedIn, rows: Iterable[QueueRow]) -> tuple[QueueRow, ...]:
+    """Queue rows as `who` may read them: the client's number and the file name masked for a coach
+    or a seller."""
+    if not masks(who):
         return tuple(rows)
     return tuple(replace(r, recording=mask_phone_numbers(r.recording),
                          client_number=LABELS["phone"] if r.client_number else None) for r in rows)
