@@ -1,5 +1,5 @@
 SPLITS = ("fresh",)
-STANDARD = None  # or "scripts_ref/pitomnik.yaml" once someone writes the company's standard
+STANDARD = "scripts_ref/pitomnik.yaml"
 
 # A garden nursery: saplings, shrubs, roll lawn and hedges, sold on site.
 COMPANY = "Зеленая Роща"

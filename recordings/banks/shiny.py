@@ -1,5 +1,5 @@
 SPLITS = ("fresh",)
-STANDARD = None  # or "scripts_ref/shiny.yaml" once someone writes the company's standard
+STANDARD = "scripts_ref/shiny.yaml"
 
 # A tyre and wheel shop with its own fitting bays, «Ровная Дорога»: sells tyres, wheels
 # and batteries to drivers and fits them on the spot. Written blind (see SPEC.md).
