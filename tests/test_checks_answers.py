@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from checks.analyze import analyze_transcript
-from checks.dialogue.questions import stated_values
+from checks.dialogue.questions import stated_values, text_contradiction
 from checks.standard import load_standard
 from checks.text.normalise import normalise_text
 from tests.helpers import call
@@ -42,3 +42,43 @@ def test_a_wrong_duration_in_words_is_a_wrong_answer(standard):
     found = _wrong(standard, "Монтаж одного окна у нас идет пять часов.")
     assert len(found) == 1 and found[0].details["stated"] == "5 ч"
     assert _wrong(standard, "Монтаж одного окна у нас идет три часа.") == []
+
+
+# v10: the lines below are written for these tests, not taken from any phrase bank
+DEMO = Path(__file__).resolve().parent.parent / "scripts_ref" / "stroydom.yaml"
+GREETING = ("seller", 0.0, "Добрый день, компания СтройДом, меня зовут Ирина.")
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return load_standard(DEMO)
+
+
+def _found(standard, kind: str, *lines) -> list:
+    return [f for f in analyze_transcript(call(GREETING, *lines), standard).findings if f.type == kind]
+
+
+def test_an_interruption_before_the_value_is_no_evasive_answer(demo):
+    asked = ("client", 4.0, "А по Москве доставка сколько стоит?")
+    answered = _found(demo, "evasive_answer", asked, ("seller", 8.0, "Ой, не знаю, где-то тут было, секунду."),
+                      ("seller", 12.0, "Вот, по Москве привезем за полторы тысячи."))
+    assert answered == []
+    # without the value after it the same line still evades
+    assert len(_found(demo, "evasive_answer", asked, ("seller", 8.0, "Ой, не знаю, где-то тут было, секунду."),
+                      ("seller", 12.0, "А что строите, если не секрет?"))) == 1
+
+
+@pytest.mark.parametrize("reply", [
+    "А строите что, если не секрет?",            # a verb sharing its first letters with «Строителей»
+    "Такие окна и шум с улицы отсекают, и тепло держат.",  # «улица» followed by a verb, not a name
+])
+def test_a_word_that_only_looks_like_the_address_is_no_wrong_address(demo, reply):
+    address = next(f for f in demo.knowledge_base if f.id == "office_address")  # улица Строителей дом двенадцать
+    assert text_contradiction(address, normalise_text(reply)) is None
+
+
+@pytest.mark.parametrize("reply", ["Мы на улице Садовой, дом двенадцать.", "Улица Строителей, дом двадцать."])
+def test_another_street_or_house_is_still_a_wrong_address(demo, reply):
+    address = next(f for f in demo.knowledge_base if f.id == "office_address")
+    assert text_contradiction(address, normalise_text(reply)) is not None
+    assert len(_found(demo, "wrong_answer", ("client", 4.0, "А офис ваш где находится?"), ("seller", 8.0, reply))) == 1

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from checks.analyze import analyze_transcript
-from checks.dialogue.questions import reports_an_expectation
+from checks.dialogue.questions import is_question, reports_an_expectation
 from checks.standard import load_standard
 from checks.text.normalise import normalise_text
-from tests.helpers import call
+from tests.helpers import call, utt
 
 DEMO = Path(__file__).resolve().parent.parent / "scripts_ref" / "stroydom.yaml"
 GREETING = ("seller", 0.0, "Добрый день, компания СтройДом, меня зовут Ирина, чем могу помочь?")
@@ -66,3 +66,21 @@ def test_a_question_for_a_colleague_by_name_is_taken_up_by_a_reply_about_them(st
                        ("seller", 9.0, "Давайте сначала определимся, что вы строите."),
                        ("client", 13.0, "Дом."),
                        ("seller", 15.0, "Хорошо, какой объем газобетона нужен?"))) == 1
+
+
+def test_a_shared_preposition_is_no_shared_topic(standard):
+    # v10: «под» is in both lines and says nothing of what either is about
+    found = ignored(standard, ("client", 5.0, "А под заказ сколько ждать придется?"),
+                    ("seller", 9.0, "Скажите, как к вам обращаться?"),
+                    ("client", 12.0, "Павел."),
+                    ("seller", 14.0, "Павел, подберем материал под ваш бюджет."))
+    assert len(found) == 1 and found[0].start == 5.0
+
+
+def test_a_saying_with_a_thou_verb_is_no_question(standard):
+    # v10: a client addresses the company as «вы»; «поделаешь» is the generic «ты» of a saying
+    line = "Жаль, ну ничего не поделаешь."
+    assert not is_question(utt("client", 5.0, line), normalise_text(line), standard.knowledge_base)
+    assert is_question(utt("client", 5.0, "А поддоны потом забираете"), normalise_text("А поддоны потом забираете"),
+                       standard.knowledge_base)
+    assert ignored(standard, ("client", 5.0, line), ("seller", 8.0, "Всего доброго, до свидания!")) == []

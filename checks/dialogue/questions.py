@@ -184,7 +184,15 @@ def _tells_the_seller_what_they_do(text: NormText) -> bool:
     discourse markers."""
     if reports_an_expectation(text):
         return False
-    return any(is_second_person_verb(t.text) and t.lemma not in _DISCOURSE_VERBS for t in text.tokens)
+    return any(is_second_person_verb(t.text) and _plural(t.text) and t.lemma not in _DISCOURSE_VERBS
+               for t in text.tokens)
+
+
+def _plural(word: str) -> bool:
+    """A client speaks to the company as «вы»; a «ты» form is the generic one of a saying
+    («ничего не поделаешь», «никогда не знаешь»), which asks nothing."""
+    parses = morph_parses(word)
+    return bool(parses) and parses[0].tag.number == "plur"
 
 
 def reports_an_expectation(text: NormText) -> bool:
@@ -274,6 +282,8 @@ def fact_for_exchange(question: NormText, reply: NormText, facts: Sequence[Fact]
     return tied[0] if len(tied) == 1 else None
 
 
+# the parts of speech a value of a text fact is said in: a street's name, a house number
+_NAMING_POS = frozenset(("NOUN", "ADJF", "ADJS", "NUMR"))
 # before a clock time these say when, not how long: «в шесть часов», «к трём часам», «до восьми»
 _AT_A_TIME = frozenset("в во к до с со после около".split())
 
@@ -363,7 +373,7 @@ def text_contradiction(fact: Fact, answer: NormText) -> StatedValue | None:
         anchor = expected[k]
         for i in range(len(toks) - 1):
             said = toks[i + 1]
-            if toks[i].key != anchor.key or said.key in _FUNCTION_KEYS:
+            if toks[i].key != anchor.key or said.key in _FUNCTION_KEYS or not _same_part_of_speech(toks[i], anchor):
                 continue
             house_number_only = _is_number(said) and not _is_number(expected[k + 1])  # «Строителей, 12»
             want = _next_number(expected, k + 1) if house_number_only else expected[k + 1]
@@ -390,7 +400,26 @@ def _contradicts(said: Token, want: Token) -> bool:
         # only a number tells another house number («…дом 12. Для дома я бы взял…» does not), and
         # one holding the expected digits among others («1112» for 12) is a garble
         return _is_number(said) and want.text not in said.text
-    return _is_number(said) or is_known_word(said.text)  # «улице Страичный» is a garble
+    # «улице Страичный» is a garble; «шум с улицы отсекает» goes on with a verb, not a street name
+    return _is_number(said) or (is_known_word(said.text) and _pos(said) in _NAMING_POS)
+
+
+def _same_part_of_speech(said: Token, anchor: Token) -> bool:
+    """«А строите что?» shares its first letters with «Строителей» but is a verb, no anchor of an
+    address; a garbled word (not in the dictionary) may still be one."""
+    if not (is_known_word(said.text) and is_known_word(anchor.text)):
+        return True
+    return _pos(said) == _pos(anchor)
+
+
+def _pos(tok: Token) -> str | None:
+    return part_of_speech(tok.text)
+
+
+def part_of_speech(word: str) -> str | None:
+    """pymorphy3's part of speech of the word's likeliest reading («PREP», «VERB», «NOUN»…)."""
+    parses = morph_parses(word)
+    return str(parses[0].tag.POS) if parses and parses[0].tag.POS else None
 
 
 def _is_number(tok: Token) -> bool:

@@ -206,7 +206,7 @@ def finding_at(kind: str, severity: str, ctx: CallContext, index: int, evidence:
                    speaker=u.speaker, evidence=evidence, reference=reference, check=check, details=details)
 
 
-@register("wrong_answer", "7", requires=("knowledge_base",), needs_roles=True)
+@register("wrong_answer", "8", requires=("knowledge_base",), needs_roles=True)
 def wrong_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     """Seller lines that state a knowledge-base value and contradict it.
 
@@ -332,7 +332,7 @@ def _show(value: float | str, unit: str) -> str:
     return f"{value}{suffix}"
 
 
-@register("evasive_answer", "4", requires=("knowledge_base",), needs_roles=True)
+@register("evasive_answer", "5", requires=("knowledge_base",), needs_roles=True)
 def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     phrases = list(params.get("phrases", DEFAULT_EVASIVE))
     turns = int(params.get("answer_turns", 2))
@@ -344,11 +344,12 @@ def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckRe
         fact = question_fact(ctx, q) if u.speaker == "client" else None
         if fact is None:
             continue
-        for a in answer_window(ctx, q, turns):
+        window = answer_window(ctx, q, turns)
+        for k, a in enumerate(window):
             if stated_values(ctx.texts[a], fact.unit):
                 break
             found = _evasive(ctx, a, phrases, cutoff) if a not in judged else None
-            if found:
+            if found and not any(_gives_the_fact(ctx, later, fact) for later in window[k + 1:]):
                 judged.add(a)
                 ev = evidence_for(ctx.transcript.utterances[a], ctx.texts[a], found)
                 findings.append(finding_at(
@@ -360,6 +361,13 @@ def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckRe
                 ))
                 break
     return CheckResult(findings=tuple(findings))
+
+
+def _gives_the_fact(ctx: CallContext, a: int, fact: Fact) -> bool:
+    """The seller's line states the fact after all: «прошу прощения, коллега подошёл» — «срок
+    четырнадцать дней» is an interruption, not an evasion, however near in meaning the first line
+    is to one («затрудняюсь ответить»). A wrong value is wrong_answer's to judge."""
+    return _verdict(ctx, a, fact) is not None
 
 
 def _evasive(ctx: CallContext, a: int, phrases: list[str], cutoff: float) -> PhraseMatch | None:

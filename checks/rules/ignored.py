@@ -34,6 +34,7 @@ from checks.dialogue.questions import (
     is_question,
     misheard_question_word,
     opens_a_question,
+    part_of_speech,
     sentence_words,
     stated_values,
     text_contradiction,
@@ -45,7 +46,13 @@ from checks.registry import CallContext, CheckResult, register
 from checks.rules.dispatching import DEFAULTS, says_colleague_absent
 from checks.text.matching import best_match
 from checks.standard import Fact
-from checks.text.normalise import NormText, is_first_name, match_key, names_a_person, normalise_text
+from checks.text.normalise import (
+    NormText,
+    is_first_name,
+    match_key,
+    names_a_person,
+    normalise_text,
+)
 from pipeline.records import Finding
 
 # «Алло, вы там?» after a silence asks for attention, not for an answer
@@ -63,6 +70,8 @@ _REQUEST_KEYS = frozenset(match_key(w) for w in
                           "узнать спросить уточнить бы".split())
 
 _HE_SHE = frozenset("он она его ее ему ей него нее".split())
+# parts of speech that carry no topic (pymorphy3's tags)
+_FUNCTION_POS = frozenset(("PREP", "CONJ", "PRCL", "NPRO", "INTJ"))
 
 # unit words that say a value of that kind was stated, even when recognition lost its number
 _UNIT_WORDS: dict[str, frozenset[str]] = {
@@ -83,7 +92,7 @@ ANSWER_OPENERS = ("конечно", "разумеется", "без пробле
 YES_NO_OPENERS = ("да", "нет", "можно", "нельзя", "есть", "нету", "не получится", "получится")
 
 
-@register("ignored_question", "7", needs_roles=True)
+@register("ignored_question", "8", needs_roles=True)
 def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     turns = int(params.get("answer_turns", 2))
     min_words = int(params.get("min_words", 3))
@@ -125,9 +134,15 @@ def _reply_not_heard(ctx: CallContext, q: int) -> bool:
 
 
 def _content_keys(text: NormText) -> set[str]:
-    """Words that say what a line is about; a unit word («часа в три», «до которого часа») does not."""
-    return {k for k in text.keys.split() if k not in STOP_KEYS and k not in _ALL_UNIT_WORDS
-            and not k[:1].isdigit() and len(k) > 2}
+    """Words that say what a line is about; a unit word («часа в три», «до которого часа») does not,
+    nor a word of grammar: «под заказ сколько ждать?» and «подобрать под любую дорогу» share no topic."""
+    return {t.key for t in text.tokens if t.key not in STOP_KEYS and t.key not in _ALL_UNIT_WORDS
+            and not t.key[:1].isdigit() and len(t.key) > 2 and not _function_word(t.text)}
+
+
+def _function_word(word: str) -> bool:
+    """A preposition, conjunction, particle, pronoun or interjection in the word's likeliest reading."""
+    return part_of_speech(word) in _FUNCTION_POS
 
 
 def _same_verb_under_a_prefix(question: NormText, answer: NormText) -> bool:
