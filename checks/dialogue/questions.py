@@ -363,7 +363,8 @@ def text_contradiction(fact: Fact, answer: NormText) -> StatedValue | None:
 
     The value «улица Строителей дом двенадцать» is read as anchors and what
     follows them: «на улице Садовой» or «дом двадцать» contradict it. A function
-    word after the anchor («на улице в …») is a recognition gap, not a claim; a
+    word after the anchor («на улице в …») is a recognition gap, not a claim, unless the
+    number wanted comes right after it («дом в 8»); a
     number right after «Строителей» is the house number with «дом» lost
     (`_contradicts` tells a claim from a garble).
     """
@@ -372,7 +373,8 @@ def text_contradiction(fact: Fact, answer: NormText) -> StatedValue | None:
     for k in range(len(expected) - 1):
         anchor = expected[k]
         for i in range(len(toks) - 1):
-            said = toks[i + 1]
+            end = _value_end(toks, i, expected[k + 1])
+            said = toks[end - 1]
             if toks[i].key != anchor.key or said.key in _FUNCTION_KEYS or not _same_part_of_speech(toks[i], anchor):
                 continue
             house_number_only = _is_number(said) and not _is_number(expected[k + 1])  # «Строителей, 12»
@@ -388,8 +390,18 @@ def text_contradiction(fact: Fact, answer: NormText) -> StatedValue | None:
                     return StatedValue(f"{before.text} {toks[i].text}", f"{before.text} {toks[i].text}", i - 1, i + 1)
                 continue
             if _contradicts(said, want):
-                return StatedValue(f"{toks[i].text} {said.text}", f"{toks[i].text} {said.text}", i, i + 2)
+                words = " ".join(t.text for t in toks[i:end])
+                return StatedValue(words, words, i, end)
     return None
+
+
+def _value_end(toks: Sequence[Token], i: int, want: Token) -> int:
+    """Where the value said after the anchor at i ends: the next token, or, for a number, the
+    number after a lone function word the recogniser slipped in («дом в 8»)."""
+    if (_is_number(want) and i + 2 < len(toks) and toks[i + 1].key in _FUNCTION_KEYS
+            and _is_number(toks[i + 2])):
+        return i + 3
+    return i + 2
 
 
 def _contradicts(said: Token, want: Token) -> bool:
