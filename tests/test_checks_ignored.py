@@ -84,3 +84,13 @@ def test_a_saying_with_a_thou_verb_is_no_question(standard):
     assert is_question(utt("client", 5.0, "А поддоны потом забираете"), normalise_text("А поддоны потом забираете"),
                        standard.knowledge_base)
     assert ignored(standard, ("client", 5.0, line), ("seller", 8.0, "Всего доброго, до свидания!")) == []
+
+
+def test_a_later_line_asking_the_client_answers_only_with_a_value(standard):
+    # v10: the seller moved on, then invites to the office asked about without saying where it is
+    asked = ("client", 5.0, "А офис ваш где находится?")
+    moved_on = [("seller", 8.0, "А вы для себя берете или для фирмы?"), ("client", 11.0, "Для себя.")]
+    found = ignored(standard, asked, *moved_on, ("seller", 13.0, "Может, заглянете к нам в офис в пятницу?"))
+    assert len(found) == 1 and found[0].start == 5.0
+    assert ignored(standard, asked, *moved_on,
+                   ("seller", 13.0, "Мы на улице Строителей, дом двенадцать, заглянете в пятницу?")) == []

@@ -35,6 +35,7 @@ from checks.dialogue.questions import (
     misheard_question_word,
     opens_a_question,
     part_of_speech,
+    seller_asks,
     sentence_words,
     stated_values,
     text_contradiction,
@@ -170,8 +171,17 @@ def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[
     kb = ctx.standard.knowledge_base
     together = fact_for_exchange(question, answer, kb)
     facts = [fact] if fact else candidate_facts(question, kb) + ([together] if together else [])
+    if not first_reply and _asks_the_client(ctx, a):
+        # «может, заглянете к нам в офис в субботу?» names the office asked about and tells nothing
+        # of where it is: a later line that asks the client answers only with a value
+        return any(_answers_with_a_value(answer, f, False) for f in facts) or text_fact_in_reply(answer, kb) is not None
     return (_on_topic(question, answer, facts, kb, first_reply)
             or (first_reply and (_near_in_meaning(ctx, q, a) or _first_reply_answers(ctx, question, a, facts, evasive))))
+
+
+def _asks_the_client(ctx: CallContext, a: int) -> bool:
+    """The seller's line asks the client something, whether or not recognition kept its «?»."""
+    return is_question(ctx.transcript.utterances[a], ctx.texts[a]) or seller_asks(ctx.texts[a])
 
 
 def _near_in_meaning(ctx: CallContext, q: int, a: int) -> bool:
