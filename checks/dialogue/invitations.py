@@ -7,6 +7,12 @@ and the encoder hardly weighs it. What they share is a structure: a verb of comi
 in a form that speaks to the client («приходите», «заглянете», «сможете подъехать», «давайте
 встретимся»). A statement about others («клиенты к нам приходят», «мастер приедет») or about
 the past («соседи тоже к нам пошли») has the verb and is no invitation.
+
+A time booked for the client, or the client awaited, is the same proposal in other verbs: «давайте
+я вас запишу на четверг», «могу забронировать для вас утро», «ждём вас в пятницу», «запишитесь на
+субботу». The seller books or awaits (first person, or an infinitive) with the client as its
+object («вас», «вам»), or asks the client to sign up; «записывайте адрес» (the client writes),
+«записала вас» (done) and «ожидайте на линии» (a hold) book nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +29,11 @@ COMING_VERBS = frozenset("""
     наведаться посетить посещать прибыть подъехать съездить
     встретиться встречаться увидеться видеться пересечься пересекаться
 """.split())
+# the client signing up is put to the client as coming is («запишитесь», «можете записаться»)
+SIGN_UP_VERBS = frozenset("записаться записываться".split())
+# the seller booking a time or awaiting the client: first person or infinitive, with the client as object
+BOOKING_VERBS = frozenset("записать записывать забронировать бронировать ждать ожидать".split())
+_CLIENT_AS_OBJECT = frozenset("вас вам".split())
 # verbs whose first person plural proposes to meet on its own («встретимся в пятницу?»)
 MEETING_VERBS = frozenset("встретиться встречаться увидеться видеться пересечься пересекаться".split())
 # words after which a bare infinitive of coming is put to the client («давайте подъехать»,
@@ -38,7 +49,7 @@ def _addressed_coming(word: str) -> str | None:
     kinds: set[str] = set()
     for parse in morph_parses(word):
         tag = parse.tag
-        if tag.POS not in ("VERB", "INFN") or parse.normal_form.replace("ё", "е") not in COMING_VERBS:
+        if tag.POS not in ("VERB", "INFN") or parse.normal_form.replace("ё", "е") not in COMING_VERBS | SIGN_UP_VERBS:
             continue
         if tag.POS == "INFN":
             kinds.add("inf")
@@ -53,9 +64,9 @@ def _addressed_coming(word: str) -> str | None:
 
 
 def invitation_span(text: NormText) -> tuple[int, int] | None:
-    """The token span of an invitation to come or meet, or None. A bare infinitive of coming is
-    put to the client by a word of proposing before it, or by a verb in the second person anywhere
-    in the line («сможете», «хотите»: «сможете подъехать?»)."""
+    """The token span of an invitation to come or meet, or of a time booked for the client, or None.
+    A bare infinitive of coming is put to the client by a word of proposing before it, or by a verb
+    in the second person anywhere in the line («сможете», «хотите»: «сможете подъехать?»)."""
     words = [t.text for t in text.tokens]
     addresses_client = any(is_second_person_verb(w) for w in words)
     for i, word in enumerate(words):
@@ -64,7 +75,24 @@ def invitation_span(text: NormText) -> tuple[int, int] | None:
             return i, i + 1
         if kind == "inf" and (addresses_client or _PROPOSING & set(words[max(0, i - 3):i])):
             return i, i + 1
+    if _CLIENT_AS_OBJECT & set(words):
+        for i, word in enumerate(words):
+            if _books(word):
+                return i, i + 1
     return None
+
+
+@lru_cache(maxsize=8192)
+def _books(word: str) -> bool:
+    """«запишу», «забронируем», «ждём», «записать»: the seller books or awaits, now or next, or is to."""
+    for parse in morph_parses(word):
+        tag = parse.tag
+        if parse.normal_form.replace("ё", "е") not in BOOKING_VERBS:
+            continue
+        if tag.POS == "INFN" or (tag.POS == "VERB" and tag.person == "1per" and tag.tense != "past"
+                                 and tag.mood != "impr"):
+            return True
+    return False
 
 
 @lru_cache(maxsize=8192)

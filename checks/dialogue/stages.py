@@ -17,11 +17,11 @@ import re
 from checks.dialogue.invitations import invitation_span, tells_of_coming
 from checks.dialogue.questions import DAY_LEMMAS, is_question, seller_asks
 from checks.text.matching import PhraseMatch, best_match, evidence_for, reference_keys
-from checks.meaning.calls import as_phrase_match, counter_example_wins, nearer_to_neutral, stage_index
+from checks.meaning.calls import as_phrase_match, asks_for_the_record, counter_example_wins, nearer_to_neutral, stage_index
 from checks.registry import CallContext
 from checks.standard import Element, Stage, Standard
-from checks.text.normalise import NormText, is_comparative, is_first_name, normalise_text
-from pipeline.records import StageHit
+from checks.text.normalise import NormText, is_comparative, is_first_name, is_known_word, normalise_text
+from pipeline.records import StageHit, Utterance
 
 # how many of the speaker's utterances count as the start or the end of a call
 WINDOW_UTTERANCES = 3
@@ -32,7 +32,14 @@ CLEAR_MATCH_MARGIN = 10.0
 # a phrase matched word for word; a weaker match must not mean something else (`nearer_to_neutral`)
 EXACT = 100.0
 _TIME = re.compile(r"^\d{1,2}:\d{2}$")
+_SENTENCES = re.compile(r"[^.?!…]+[.?!…]*")
+_WORDS = re.compile(r"[\w-]+")
 _HOUR_LEMMAS = frozenset(("час", "утро", "вечер", "день"))
+# a line whose words Whisper gave a mean probability under this is unsure (`_unsure`); on the
+# shiny_dev calls a quarter of the seller's lines were under 0.72, half under 0.80
+UNSURE_PROBABILITY = 0.7
+# the dictionary takes «в воскресенье» for «воскресение»: in a call it is the day
+_DAYS = DAY_LEMMAS | {"воскресение"}
 
 
 def candidate_indices(ctx: CallContext, stage: Stage) -> list[int]:
@@ -50,11 +57,14 @@ def candidate_indices(ctx: CallContext, stage: Stage) -> list[int]:
 
 
 def _has_time_or_day(text: NormText) -> bool:
+    """A clock time, a day, or an hour said by its number next to «час», «утра», «вечера», either
+    side («в 5 вечера», «часов в 12»: the number reader makes a time of the first only)."""
     toks = text.tokens
     for i, tok in enumerate(toks):
-        if _TIME.match(tok.text) or tok.lemma in DAY_LEMMAS:
+        if _TIME.match(tok.text) or tok.lemma in _DAYS:
             return True
-        if tok.text.isdigit() and i + 1 < len(toks) and toks[i + 1].lemma in _HOUR_LEMMAS:
+        if tok.text.isdigit() and int(tok.text) <= 24 and any(
+                t.lemma in _HOUR_LEMMAS for t in (*toks[i + 1:i + 2], *toks[max(0, i - 2):i])):
             return True
     return False
 
@@ -92,14 +102,43 @@ def _elements(ctx: CallContext, stage: Stage, index: int, cutoff: float) -> dict
 
 
 def _first_free_question(ctx: CallContext, stage: Stage, cutoff: float) -> tuple[int, PhraseMatch] | None:
-    """The speaker's first question that is not another stage's phrase («вам удобно?» is not discovery)."""
-    others = _other_phrases(ctx.standard, stage)
-    others += [p for s in ctx.standard.stages for el in s.elements for p in el.phrases]
+    """The speaker's first question that is not another stage's (`_claimed_by_other_stages`: «вам
+    удобно?» is not discovery) nor an everyday question of a call (`_everyday_question`)."""
     for i in candidate_indices(ctx, stage):
         utt, text = ctx.transcript.utterances[i], ctx.texts[i]
-        if len(text.tokens) >= MIN_QUESTION_WORDS and is_question(utt, text) and not best_match(others, text, cutoff):
+        if (len(text.tokens) >= MIN_QUESTION_WORDS and is_question(utt, text) and _asks_in_words(utt.text)
+                and not _claimed_by_other_stages(ctx, stage, i, cutoff, elements=True)
+                and not _everyday_question(ctx, stage, i)):
             return i, PhraseMatch(cutoff, 0, len(text.tokens), "a question by the seller")
     return None
+
+
+def _asks_in_words(raw: str) -> bool:
+    """A line whose «?» stands after a word or two asks for attention, not about needs: «Честно?
+    Даже не представляю.» A line with no «?» (recognition drops them) is left to `is_question`."""
+    asked = [_WORDS.findall(sentence) for sentence in _SENTENCES.findall(raw) if sentence.rstrip().endswith("?")]
+    return not asked or any(len(words) >= MIN_QUESTION_WORDS for words in asked)
+
+
+def _claimed_by_other_stages(ctx: CallContext, stage: Stage, i: int, cutoff: float, *, elements: bool) -> bool:
+    """A line that says another stage's phrase, invites the client or books a time for them, or holds
+    enough of another stage's elements to be it by them («замер завтра к шести, как вам такое
+    время?»), is that stage's, whatever else it asks. `elements`: one element's phrase is enough
+    («вам удобно?»), for a line that has nothing but its question mark to be the stage by."""
+    text = ctx.texts[i]
+    others = _other_phrases(ctx.standard, stage)
+    if elements:
+        others += [p for s in ctx.standard.stages if s.id != stage.id for el in s.elements for p in el.phrases]
+    if best_match(others, text, cutoff) is not None or invitation_span(text) is not None:
+        return True
+    return any(_enough_elements(ctx, other, i, cutoff, first=False) for other in ctx.standard.stages
+               if other.id != stage.id and len(other.elements) >= 2)
+
+
+def _everyday_question(ctx: CallContext, stage: Stage, i: int) -> bool:
+    """A question that is, by meaning, one of the everyday lines of a call («как вас зовут?», «вы у
+    нас раньше брали?», «откуда о нас узнали?»): the client's details, not the client's need."""
+    return asks_for_the_record(stage_index(ctx.standard), ctx.meaning, i, stage.id)
 
 
 def _free_for_meaning(ctx: CallContext, stage: Stage, i: int, cutoff: float) -> bool:
@@ -114,6 +153,8 @@ def _free_for_meaning(ctx: CallContext, stage: Stage, i: int, cutoff: float) -> 
         return False
     if stage.elements and not any(_elements(ctx, stage, i, cutoff).values()):
         return False
+    if stage.any_question:
+        return not _claimed_by_other_stages(ctx, stage, i, cutoff, elements=False)
     return not best_match(_other_phrases(ctx.standard, stage), ctx.texts[i], cutoff)
 
 
@@ -190,9 +231,10 @@ def _proposes_time(stage: Stage) -> bool:
 
 def _invitation(ctx: CallContext, stage: Stage, i: int, cutoff: float) -> PhraseMatch | None:
     """A stage that proposes a time (it requires a `time_or_day` element) is also present in an
-    invitation to come or meet, told by its grammar, that names the time or says another of its
-    elements: «Приходите в пятницу к шести, идёт?» shares no word with «давайте встретимся» and
-    is no nearer to it in meaning than «подождите, я посмотрю» is. It is the weakest evidence
+    invitation to come or meet, or a time booked for the client («давайте я вас запишу на среду»),
+    told by its grammar, that names the time or says another of its elements: «Приходите в пятницу
+    к шести, идёт?» shares no word with «давайте встретимся» and is no nearer to it in meaning than
+    «подождите, я посмотрю» is. It is the weakest evidence
     there is (the cutoff), so a stage's phrases or meaning elsewhere are preferred to it."""
     if not _proposes_time(stage):
         return None
@@ -200,7 +242,57 @@ def _invitation(ctx: CallContext, stage: Stage, i: int, cutoff: float) -> Phrase
     span = invitation_span(text)
     if span is None or not any(_element_found(el, text, ctx.standard, cutoff) for el in stage.elements):
         return None
-    return PhraseMatch(cutoff, span[0], span[1], f"an invitation to come, with a time: «{text.tokens[span[0]].text}»")
+    return PhraseMatch(cutoff, span[0], span[1],
+                       f"an invitation to come or a time booked, with its elements: «{text.tokens[span[0]].text}»")
+
+
+def _enough_elements(ctx: CallContext, stage: Stage, i: int, cutoff: float, *, first: bool) -> list[str]:
+    """The stage's elements in line `i`, when they are enough for the stage without its phrases:
+    half of them, two at least, in a line of the right form (`_proposal_form`); in the very first
+    line of a stage that opens the call one will do. Empty when not enough."""
+    found = [el.id for el in stage.elements if _element_found(el, ctx.texts[i], ctx.standard, cutoff)]
+    needed = 1 if first and stage.window == "start" else max(2, len(stage.elements) / 2)
+    return found if len(found) >= needed and _proposal_form(ctx, stage, i) else []
+
+
+def _answered_by_goodbye(ctx: CallContext, stage: Stage, cutoff: float) -> tuple[int, PhraseMatch] | None:
+    """A closing stage (`window: end`) in the speaker's last line that recognition garbled, told by its
+    place: the client's goodbye answers it, as the call's last line, and it follows the client's
+    closing words rather than a question. «Удачи на дорогах, до свидания!» came out of Whisper as
+    «уточен на дорогах со всеми до Анирия», and the client's «до свидания» after it is what is left
+    to tell it by. The client's goodbye is the stage by its own phrases or meaning; the line must be
+    unsure (`_unsure`: a word no dictionary knows, or Whisper's own doubt), no question and no other
+    stage's, so a clear line that is something else (an answer, a hold) is never taken."""
+    utterances = ctx.transcript.utterances
+    if stage.window != "end" or stage.speaker == "any" or len(utterances) < 3:
+        return None
+    bye, said, before = len(utterances) - 1, len(utterances) - 2, len(utterances) - 3
+    if (utterances[bye].speaker == stage.speaker or utterances[bye].speaker == "unknown"
+            or utterances[said].speaker != stage.speaker or utterances[before].speaker != utterances[bye].speaker):
+        return None
+    if is_question(utterances[before], ctx.texts[before]) or is_question(utterances[said], ctx.texts[said]):
+        return None
+    if not _unsure(utterances[said]) or _claimed_by_other_stages(ctx, stage, said, cutoff, elements=False):
+        return None
+    goodbye = best_match(stage.phrases, ctx.texts[bye], cutoff)
+    by_meaning = ctx.meaning.match(stage_index(ctx.standard), bye, stage.id)
+    if goodbye is None and by_meaning is None:
+        return None
+    answer = utterances[bye].text.strip()
+    return said, PhraseMatch(cutoff, 0, len(ctx.texts[said].tokens),
+                             f"the client's goodbye answers it: «{answer}» (the line itself was misheard)")
+
+
+def _unsure(utt: Utterance) -> bool:
+    """Recognition doubted the line: a word no dictionary knows, or words Whisper itself gave little
+    probability (a mean under UNSURE_PROBABILITY). A line from a transcript with no word
+    probabilities (the truth's own words) is sure."""
+    if not utt.words:
+        return False
+    words = [w.text.strip(".,!?…-«»").lower() for w in utt.words]
+    if any(w.isalpha() and not is_known_word(w) for w in words):
+        return True
+    return sum(w.probability for w in utt.words) / len(utt.words) < UNSURE_PROBABILITY
 
 
 def detect_stage(ctx: CallContext, stage: Stage) -> StageHit:
@@ -217,13 +309,14 @@ def detect_stage(ctx: CallContext, stage: Stage) -> StageHit:
         # in one utterance make the stage present too; in the very first words of a
         # stage that opens the call, one will do («Да, магазин СтройДом…»)
         for n, i in enumerate(candidate_indices(ctx, stage)):
-            found = [el.id for el in stage.elements if _element_found(el, ctx.texts[i], ctx.standard, cutoff)]
-            if len(found) >= (1 if n == 0 and stage.window == "start" else max(2, len(stage.elements) / 2)) \
-                    and _proposal_form(ctx, stage, i):
+            found = _enough_elements(ctx, stage, i, cutoff, first=n == 0)
+            if found:
                 best = (i, PhraseMatch(cutoff, 0, len(ctx.texts[i].tokens), "elements: " + ", ".join(found)))
                 break
     if best is None and stage.any_question:
         best = _first_free_question(ctx, stage, cutoff)
+    if best is None:
+        best = _answered_by_goodbye(ctx, stage, cutoff)
     if best is None:
         return StageHit(stage.id, present=False, score=0.0, check="stages")
     index, match = best

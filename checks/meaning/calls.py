@@ -15,7 +15,7 @@ import numpy as np
 from checks.text.matching import PhraseMatch, best_match, match_phrase
 from checks.meaning.encoder import get_encoder
 from checks.meaning.index import MARGIN, NEUTRAL, NEUTRAL_QUANTILE, MeaningIndex, MeaningMatch, build_index, clean, units
-from checks.meaning.neutral import NEUTRAL_LINES
+from checks.meaning.neutral import NEUTRAL_LINES, RECORD_QUESTIONS
 from checks.standard import Standard
 from checks.text.normalise import NormText
 from pipeline.records import Transcript
@@ -218,3 +218,29 @@ def nearer_to_neutral(index: MeaningIndex, lines: LineVectors, line: int, label:
     labels = index.label_array
     neutral = float(np.where(labels == NEUTRAL, row, -np.inf).max())
     return neutral >= index.neutral_bar and neutral > float(np.where(labels == label, row, -np.inf).max())
+
+
+
+_RECORD_MATRIX: list[np.ndarray] = []
+
+
+def _record_matrix() -> np.ndarray:
+    if not _RECORD_MATRIX:
+        _RECORD_MATRIX.append(get_encoder().encode(list(dict.fromkeys(clean(t) for t in RECORD_QUESTIONS))))
+    return _RECORD_MATRIX[0]
+
+
+def asks_for_the_record(index: MeaningIndex, lines: LineVectors, line: int, label: str) -> bool:
+    """Every sentence of the line is a question for the client's record or another everyday line of
+    a call: as near to one (`RECORD_QUESTIONS`, the neutral lines) as few examples of any label are
+    to the neutral lines (`MeaningIndex.neutral_bar`), and nearer to it than to any example of
+    `label`. «Откуда вы о нас узнали?» asks, and asks for no need. False when the line is too short
+    to compare."""
+    if not lines.units[line] or label not in index.thresholds:
+        return False
+    labels = index.label_array
+    sims = lines.similarities(index, line)
+    everyday = np.maximum(np.where(labels == NEUTRAL, sims, -np.inf).max(axis=1),
+                          (lines.rows(line) @ _record_matrix().T).max(axis=1))
+    own = np.where(labels == label, sims, -np.inf).max(axis=1)
+    return bool(((everyday >= index.neutral_bar) & (everyday > own)).all())

@@ -40,3 +40,12 @@ NEUTRAL_LINES: tuple[str, ...] = (
     "Погода сегодня ужасная.", "Пробки сейчас страшные.", "Понедельник день тяжелый.",
     "Сезон начался, все строятся.", "Весной всегда много заказов.",
 )
+
+# The seller's questions for the client's record, not about the client's need: a stage that takes
+# any question (discovery) must not take these (`checks.meaning.calls.asks_for_the_record`). Kept
+# apart from NEUTRAL_LINES, whose every line moves the calibrated thresholds of every stage.
+RECORD_QUESTIONS: tuple[str, ...] = (
+    "Подскажите, как вас по имени-отчеству?", "На чье имя оформляем?", "Оставьте, пожалуйста, телефон для связи.",
+    "По какому номеру с вами связаться?", "Вы раньше у нас что-нибудь покупали?", "Вы уже были нашим клиентом?",
+    "Откуда вы про нас узнали?", "Вы нас в интернете нашли или по рекомендации?", "У вас есть наша дисконтная карта?",
+)
