@@ -16,7 +16,8 @@ from typing import Any
 from fastapi import HTTPException, Request
 from sqlalchemy.exc import IntegrityError
 
-from pipeline.privacy.masking import MASKED_ROLES, mask_analysis, mask_phone_numbers, spans_to_mask, text_masker
+from pipeline.privacy.masking import (MASKED_ROLES, PBX_PHONE, mask_analysis, mask_phone_numbers, spans_to_mask,
+                                      text_masker)
 from pipeline.privacy.spans import LABELS, PersonalSpan
 from pipeline.privacy.stored import spans_of
 from pipeline.review.auth import SignedIn
@@ -84,11 +85,20 @@ def shown_call(request: Request, who: SignedIn, analysis_id: int, log: bool = Tr
     return masked_view(view, role_spans(request, who, view))
 
 
+def number_tail(text: str) -> str:
+    """Each phone number in `text` cut to its last four digits, «+79161112233» as «…2233»: enough to
+    tell two clients apart in a list, not to call one. A list of 50 calls is no view of each call,
+    so what it shows a QA lead in clear must be no personal data; the call page shows the number
+    and logs the view."""
+    return PBX_PHONE.sub(lambda number: "…" + number.group()[-4:], text)
+
+
 def shown_rows(who: SignedIn, rows: Iterable[QueueRow]) -> tuple[QueueRow, ...]:
     """Queue rows as `who` may read them: the client's number and the file name masked for a coach
-    or a seller."""
+    or a seller, cut to the number's last digits for a QA lead or an admin."""
     if not masks(who):
-        return tuple(rows)
+        return tuple(replace(r, recording=number_tail(r.recording),
+                             client_number=number_tail(r.client_number) if r.client_number else None) for r in rows)
     return tuple(replace(r, recording=mask_phone_numbers(r.recording),
                          client_number=LABELS["phone"] if r.client_number else None) for r in rows)
 
@@ -100,5 +110,5 @@ def clear_export(who: SignedIn, asked: bool) -> bool:
     return asked
 
 
-__all__ = ["CLEAR_EXPORT_ROLE", "clear_export", "log_clear", "masked_view", "masks", "role_spans", "shown_call",
-           "shown_rows"]
+__all__ = ["CLEAR_EXPORT_ROLE", "clear_export", "log_clear", "masked_view", "masks", "number_tail", "role_spans",
+           "shown_call", "shown_rows"]
