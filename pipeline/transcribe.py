@@ -270,7 +270,8 @@ def transcribe(
 
     mono = mono_source(audio)  # a mono file, or a stereo one that is really mono: diarized
     if mono is not None:
-        return with_roles(transcribe_mono(mono, audio.duration_s, options), options.channel_roles, greeting_score)
+        return with_roles(transcribe_mono(mono, audio.duration_s, options, greeting_score),
+                          options.channel_roles, greeting_score)
     if isinstance(audio, StreamedCall):  # measured in one pass; each channel is read again as it is transcribed
         voice = audio.voice()
         sources: list[ChannelSamples] = [audio.reader(i) for i in range(len(audio.channels))]

@@ -25,7 +25,9 @@ class ClusterOptions:
 @dataclass(frozen=True)
 class Clusters:
     labels: np.ndarray  # per print: 0, 1, or -1 (neither main speaker)
-    margin: np.ndarray  # per print: similarity to centroid 0 minus to centroid 1 (0 with one voice)
+    # per print: similarity to centroid 0 minus to centroid 1. With one voice it is the forced
+    # split's: too weak to cut turns, but what a call says can still find it consistent
+    margin: np.ndarray
     centroid_similarity: float
     voices: int  # 1 or 2
 
@@ -71,10 +73,12 @@ def two_speakers(prints: np.ndarray, options: ClusterOptions = ClusterOptions())
                             key=lambda lc: float(np.mean(np.sum(prints * lc[1][lc[0]], axis=1))))
     sims = prints @ centroids.T
     similarity = float(centroids[0] @ centroids[1])
-    if similarity >= options.one_voice_similarity or min(np.sum(labels == 0), np.sum(labels == 1)) == 0:
-        return Clusters(np.zeros(n, dtype=int), np.zeros(n), similarity, 1)
-    own = sims[np.arange(n), labels]
     # signed towards cluster 0, so that a print far from both still says which it is nearer
     margin = sims[:, 0] - sims[:, 1]
+    if min(np.sum(labels == 0), np.sum(labels == 1)) == 0:
+        return Clusters(np.zeros(n, dtype=int), np.zeros(n), similarity, 1)
+    if similarity >= options.one_voice_similarity:
+        return Clusters(np.zeros(n, dtype=int), margin, similarity, 1)
+    own = sims[np.arange(n), labels]
     labels = np.where(own < options.min_similarity, -1, labels)
     return Clusters(labels, margin, similarity, 2)

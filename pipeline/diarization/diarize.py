@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -11,7 +11,7 @@ from pipeline.audio import SAMPLE_RATE
 from pipeline.diarization.clustering import ClusterOptions, two_speakers
 from pipeline.diarization.encoder import embed_spans
 from pipeline.diarization.segments import SegmentOptions, segments_of
-from pipeline.diarization.turns import SpeakerTurn, TurnOptions, turns_of
+from pipeline.diarization.turns import STEP_S, SpeakerTurn, TurnOptions, step_leans, turns_of
 from pipeline.vad import Region, speech_regions
 
 
@@ -40,6 +40,12 @@ class Diarization:
     voices: int  # 0, 1 or 2 main voices found
     centroid_similarity: float
     seconds: float  # what it cost, for `callqa bench`
+    # per STEP_S of the call: the voice prints' lean towards voice 0 (positive) or 1, NaN where no
+    # print covers it; with one voice, the forced split's (`roles_by_turn` weighs it against the words)
+    leans: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # the windows' voice prints and their (start, end), so that the words can re-place the voices
+    prints: np.ndarray = field(default_factory=lambda: np.zeros((0, 256), dtype=np.float32))
+    windows: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
 
     def regions(self, speaker: int) -> tuple[Region, ...]:
         return tuple((t.start, t.end) for t in self.turns if t.speaker == speaker)
@@ -68,9 +74,13 @@ def _diarize(samples: np.ndarray, options: DiarizationOptions, regions: tuple[Re
     segments = segments_of(regions, options.segments)
     prints = embed_spans(samples, list(regions), [(s.region, s.start, s.end) for s in segments])
     clusters = two_speakers(prints, options.clusters)
+    duration_s = len(samples) / SAMPLE_RATE
+    leans = step_leans(segments, clusters, clusters.margin, int(np.ceil(duration_s / STEP_S)) + 1)[0]
+    windows = np.array([(s.start, s.end) for s in segments]).reshape(-1, 2)
     if clusters.voices < 2:
         turns = tuple(SpeakerTurn(a, b, -1 if clusters.voices == 0 else 0, 1.0) for a, b in regions)
-        return Diarization(turns, clusters.voices, clusters.centroid_similarity, time.perf_counter() - began)
-    turns = turns_of(regions, segments, clusters, clusters.margin, len(samples) / SAMPLE_RATE, options.turns)
-    return Diarization(turns, 2, clusters.centroid_similarity, time.perf_counter() - began)
+        return Diarization(turns, clusters.voices, clusters.centroid_similarity, time.perf_counter() - began, leans,
+                           prints, windows)
+    turns = turns_of(regions, segments, clusters, clusters.margin, duration_s, options.turns)
+    return Diarization(turns, 2, clusters.centroid_similarity, time.perf_counter() - began, leans, prints, windows)
 

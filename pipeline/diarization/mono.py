@@ -1,30 +1,32 @@
-"""Transcribe a call whose speakers share one stream: diarize it, then transcribe each
-voice's turns as if they were a channel of their own.
+"""Transcribe a call whose speakers share one stream: voice prints, Whisper once over the
+stream, then each line's role from the voice, the words and the dialogue (`by_turn`).
 
-Each voice's turns go through the same `transcribe_channel` as a stereo channel (the
-speech compacted, Whisper in chunks, word timestamps, the hallucination guard), so a
-mono call differs from a stereo one only in where the turns came from. Turns no voice
-was sure of are transcribed as a third stream with speaker `unknown`. With one voice
-the call stays one stream with speaker `unknown`, as before, and the note says so.
+The stream goes through the same `transcribe_channel` as a stereo channel (the speech
+compacted, Whisper in chunks, word timestamps, the hallucination guard). The transcript
+then has the seller's lines as stream 0, the client's as stream 1 and the lines no one was
+sure of as stream 2 (speaker `unknown`). With one voice (and no words to the contrary the
+prints confirm) the call stays one stream with speaker `unknown`, and the note says so.
 """
 
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from pipeline.audio import SAMPLE_RATE, DecodedAudio
 from pipeline.audio_stream import StreamedCall
+from pipeline.diarization.by_turn import CLIENT, SELLER, UNKNOWN, RoleWeights, give_roles, role_lines, role_regions
 from pipeline.diarization.diarize import Diarization, diarize
 from pipeline.diarization.encoder import EncoderMissing, weights_path
 from pipeline.diarization.fake_stereo import CORRELATION_S, SAME_MIX_CORRELATION, correlation, silent_channel
+from pipeline.diarization.text_roles import seller_likeness
 from pipeline.records import Transcript, Utterance
 from pipeline.settings import TranscriptionOptions
-from pipeline.transcribe import ChannelText, transcribe_channel
-from pipeline.vad import overlap_s, speech_regions
+from pipeline.transcribe import transcribe_channel
+from pipeline.vad import Region, overlap_s, speech_regions
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +66,9 @@ def _head(audio: DecodedAudio | StreamedCall, channel: int, samples: int) -> np.
     return audio.channels[channel][:samples]
 
 
-def transcribe_mono(source: MonoSource, duration_s: float, options: TranscriptionOptions) -> Transcript:
-    """The transcript of a one-stream call, roles not yet given (`with_roles` does that)."""
+def transcribe_mono(source: MonoSource, duration_s: float, options: TranscriptionOptions,
+                    greeting_score: Callable[[str], float] = lambda _text: 0.0) -> Transcript:
+    """The transcript of a one-stream call, each line given seller, client or `unknown`."""
     voice = speech_regions(source.samples)
     try:
         weights_path()
@@ -76,21 +79,34 @@ def transcribe_mono(source: MonoSource, duration_s: float, options: Transcriptio
                           engine=options.engine, model=options.model, speech_regions=(voice,),
                           speaker_note=f"not diarized: {exc}")
     found = diarize(source.samples, regions=voice)
-    streams = [found.regions(0), found.regions(1), found.regions(-1)] if found.voices == 2 else [voice]
-    jobs = [(source.samples, i, regions, options) for i, regions in enumerate(streams) if regions or i < 2]
-    if options.parallel_channels and len(jobs) > 1:
-        with ThreadPoolExecutor(len(jobs)) as pool:
-            per_stream: list[ChannelText] = list(pool.map(lambda job: transcribe_channel(*job), jobs))
-    else:
-        per_stream = [transcribe_channel(*job) for job in jobs]
-    utterances = sorted((_with_confidence(u, found) for ch in per_stream for u in ch.utterances),
-                        key=lambda u: (u.start, u.channel))
-    note = "; ".join(n for n in (source.note, found.note) if n)
-    return Transcript(
-        utterances=tuple(utterances), duration_s=duration_s, channels=len(jobs), language=options.language,
-        engine=options.engine, model=options.model, speech_regions=tuple(job[2] for job in jobs),
-        speaker_source="diarization", speaker_note=note,
-    )
+    # Whisper hears the whole stream once, as one channel: the words then say, with the voice,
+    # who said each line (a turn cut by the prints alone splits close voices at random)
+    heard = transcribe_channel(source.samples, 0, voice, options)
+    return mono_transcript(heard.utterances, voice, found, duration_s, options, source.note, greeting_score)
+
+
+def mono_transcript(lines: Sequence[Utterance], voice: tuple[Region, ...], found: Diarization, duration_s: float,
+                    options: TranscriptionOptions, source_note: str = "",
+                    greeting_score: Callable[[str], float] = lambda _text: 0.0,
+                    weights: RoleWeights = RoleWeights()) -> Transcript:
+    """Whisper's lines of the whole stream and the voice prints into a transcript whose
+    streams are the seller's (0), the client's (1) and the lines no one was sure of (2)."""
+    roles = give_roles(lines, found.leans, found.voices, found.centroid_similarity,
+                       lambda texts: seller_likeness(texts, greeting_score), weights, found.prints, found.windows)
+    made = dict(duration_s=duration_s, language=options.language, engine=options.engine, model=options.model,
+                speaker_source="diarization")
+    if roles.voices < 2:
+        note = "; ".join(n for n in (source_note, found.note, roles.note) if n)
+        utterances = tuple(_with_confidence(replace(u, channel=0), found) for u in lines)
+        return Transcript(utterances=utterances, channels=1, speech_regions=(voice,), speaker_note=note, **made)
+    regions = role_regions(roles, voice, fill_gap_s=weights.fill_gap_s)
+    utterances = tuple(role_lines(roles))
+    streams = (regions[SELLER], regions[CLIENT], regions[UNKNOWN])
+    channels = 3 if streams[2] or any(u.channel == 2 for u in utterances) else 2
+    voices_note = found.note if found.voices == 2 else roles.note
+    note = "; ".join(n for n in (source_note, voices_note) if n)
+    return Transcript(utterances=utterances, channels=channels, speech_regions=streams[:channels],
+                      channel_roles=("seller", "client", "unknown")[:channels], speaker_note=note, **made)
 
 
 def _with_confidence(utterance: Utterance, found: Diarization) -> Utterance:

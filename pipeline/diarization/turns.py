@@ -38,10 +38,10 @@ class SpeakerTurn:
     confidence: float  # 0..1
 
 
-def _step_leans(regions: tuple[Region, ...], segments: list[Segment], clusters: Clusters,
-                leans: np.ndarray, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per step: the mean lean towards cluster 0 (positive) or 1, and the share of covering
-    windows that belong to neither."""
+def step_leans(segments: list[Segment], clusters: Clusters, leans: np.ndarray,
+               n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per step: the mean lean towards cluster 0 (positive) or 1 (NaN where no window covers
+    it), and the share of covering windows that belong to neither."""
     total, count, other = np.zeros(n_steps), np.zeros(n_steps), np.zeros(n_steps)
     for seg, lean, label in zip(segments, leans, clusters.labels):
         a, b = int(round(seg.start / STEP_S)), max(int(round(seg.end / STEP_S)), int(round(seg.start / STEP_S)) + 1)
@@ -62,7 +62,7 @@ def _runs(labels: np.ndarray) -> list[tuple[int, int, int]]:
 def turns_of(regions: tuple[Region, ...], segments: list[Segment], clusters: Clusters, leans: np.ndarray,
              duration_s: float, options: TurnOptions = TurnOptions()) -> tuple[SpeakerTurn, ...]:
     n_steps = int(np.ceil(duration_s / STEP_S)) + 1
-    lean, other = _step_leans(regions, segments, clusters, leans, n_steps)
+    lean, other = step_leans(segments, clusters, leans, n_steps)
     turns: list[SpeakerTurn] = []
     for start, end in regions:
         a, b = int(round(start / STEP_S)), max(int(round(end / STEP_S)), int(round(start / STEP_S)) + 1)
