@@ -120,7 +120,7 @@ def test_spans_get_seconds_from_the_words_and_the_line_before_from_the_call() ->
     t = call(("seller", 0.0, "Продиктуйте номер карты."), ("client", 2.0, "4276 3801 2345 6789, и всё."))
     spans = detect_personal_data(t, COMPANY)
     words = t.utterances[1].words
-    assert spans == [PersonalSpan("card", 1, 0, 19, words[0].start, words[3].end, "numbers@3")]
+    assert spans == [PersonalSpan("card", 1, 0, 19, words[0].start, words[3].end, "numbers@4")]
 
 
 @pytest.mark.parametrize("text", [

@@ -41,6 +41,13 @@ _OURS = frozenset({"наш", "наша", "наше", "нашего", "нашей
 _ADJ_END = re.compile(r".+(?:ск|цк|ов|ев|ин)(?:ая|ой|ий|ый|ом|ую|ое|ого|ее|ей)$")
 
 
+def is_place_word(word: str) -> bool:
+    """A street, settlement or house word («улица», «деревня», «дом», «квартира»), lower case."""
+    word = word.lower()
+    return bool(_STREET.fullmatch(word) or _SETTLEMENT.fullmatch(word) or _HOUSE.fullmatch(word)
+                or _GLUED_STREET.fullmatch(word))
+
+
 def _is_number(tok: Token) -> bool:
     return tok.text[:1].isdigit() or bool(find_numbers([tok.text]))
 

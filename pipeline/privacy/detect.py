@@ -8,11 +8,14 @@ so no character either one found is left in clear.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from checks.standard import Standard
 from pipeline.privacy.addresses import find_address_spans
+from pipeline.privacy.dialogue import Line, find_dialogue_spans
 from pipeline.privacy.emails import find_email_spans
+from pipeline.privacy.morph import lemma
 from pipeline.privacy.names import find_name_spans, ignore_key, ner_spans
 from pipeline.privacy.numbers import find_number_spans
 from pipeline.privacy.spans import PersonalSpan, TextSpan
@@ -50,22 +53,49 @@ def _resolve(spans: list[TextSpan]) -> list[TextSpan]:
     return sorted(kept, key=lambda s: s.char_start)
 
 
-def detect_lines(lines: Sequence[tuple[str, str, str]], ignore: Iterable[str] = ()) -> list[list[TextSpan]]:
-    """Personal data in each (text, speaker, line before) of a call, the NER run once for all."""
+def _dialogue(lines: Sequence[tuple[str, str, str]], keys: set[tuple[str, ...]], call: bool) -> list[list[TextSpan]]:
+    """The dialogue detector's spans: over the call in order, or, for lines that are no call (a
+    labelled set), each line after its `before`, said by the other side."""
+    if call:
+        return find_dialogue_spans([Line(text, speaker) for text, speaker, _ in lines], keys)
+    other = {"client": "seller", "seller": "client"}
+    return [find_dialogue_spans([Line(before, other.get(speaker, "seller")), Line(text, speaker)], keys)[1]
+            for text, speaker, before in lines]
+
+
+def _echoed(found: list[list[TextSpan]], lines: Sequence[tuple[str, str, str]]) -> list[list[TextSpan]]:
+    """In a call, a name in the seller's line is masked when the client said it: the seller
+    repeating the client's name. Any other name a seller says is their own, a colleague's, or
+    Whisper's garble at a capital («Афис» for «Офис»), and none is the client's personal data."""
+    said = {lemma(w) for (text, speaker, _), spans in zip(lines, found) if speaker != "seller"
+            for s in spans if s.type == "name" for w in re.findall(r"[а-яё]+", text[s.char_start:s.char_end].lower())}
+    return [
+        [s for s in spans if speaker != "seller" or s.type != "name"
+         or {lemma(w) for w in re.findall(r"[а-яё]+", text[s.char_start:s.char_end].lower())} & said]
+        for (text, speaker, _), spans in zip(lines, found)
+    ]
+
+
+def detect_lines(lines: Sequence[tuple[str, str, str]], ignore: Iterable[str] = (), call: bool = True) -> list[list[TextSpan]]:
+    """Personal data in each (text, speaker, line before) of a call, the NER run once for all.
+    With `call`, the lines are one call in order: the dialogue detector reads the reply after a
+    request, and a name in a seller's line counts when the client said it; without, each line
+    stands alone with its line before (a labelled set of lines)."""
     ignore = tuple(ignore)
     keys = {ignore_key(t) for t in ignore}
     ner = ner_spans([text for text, _, _ in lines])
+    dialogue = _dialogue(lines, keys, call)
     found: list[list[TextSpan]] = []
-    for (text, speaker, before), named in zip(lines, ner):
+    for (text, speaker, before), named, replied in zip(lines, ner, dialogue):
         spans = find_number_spans(text, before, speaker) + find_email_spans(text) + find_address_spans(text, ignore, before)
-        spans += find_name_spans(text, speaker, keys, named, before)
+        spans += find_name_spans(text, speaker, keys, named, before) + replied
         found.append(_resolve(spans))
-    return found
+    return _echoed(found, lines) if call else found
 
 
 def detect_line(text: str, speaker: str, before: str = "", ignore: Iterable[str] = ()) -> list[TextSpan]:
     """Personal data in one line of a call; `before` is the line before it."""
-    return detect_lines([(text, speaker, before)], ignore)[0]
+    return detect_lines([(text, speaker, before)], ignore, call=False)[0]
 
 
 def detect_personal_data(transcript: Transcript, ignore: Iterable[str] = ()) -> list[PersonalSpan]:

@@ -216,15 +216,31 @@ def show(results: Sequence[CallResult]) -> str:
     return "\n".join(out)
 
 
+def parse_calls(text: str) -> tuple[int, int]:
+    """«1-20» → (1, 20): which calls of a set, 1-based in name order, so a set can be cut into the
+    calls developed on and the calls kept unseen."""
+    first, sep, last = text.partition("-")
+    try:
+        a, b = int(first), int(last) if sep else int(first)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--calls wants FIRST-LAST, such as 1-20, not {text!r}") from None
+    if not 1 <= a <= b:
+        raise argparse.ArgumentTypeError(f"--calls {text!r}: want 1 <= FIRST <= LAST")
+    return a, b
+
+
 def evaluate_calls(folder: Path, transcript_for: Callable[[Path], tuple[Transcript, bool]],
                    ignore_for: Callable[[str], Sequence[str]], progress: Callable[[str], None] = lambda _m: None,
-                   score: bool = True) -> list[CallResult]:
-    """Transcribe (through `transcript_for`), detect and score every call with a truth sidecar."""
+                   score: bool = True, calls: tuple[int, int] | None = None) -> list[CallResult]:
+    """Transcribe (through `transcript_for`), detect and score every call with a truth sidecar
+    (with `calls`, only those, 1-based and inclusive, in name order)."""
     from pipeline.privacy.detect import detect_personal_data
     from pipeline.privacy.masking import spans_to_mask
 
     results = []
     truths = sorted(folder.rglob("*.truth.json"))
+    if calls is not None:
+        truths = truths[calls[0] - 1:calls[1]]
     for i, path in enumerate(truths, 1):
         data = json.loads(path.read_text(encoding="utf-8"))
         items = load_truth_items(path)
@@ -248,6 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--db", default=None,
                     help="database whose transcript cache is used and filled (default: transcripts.sqlite "
                          "in each call's folder, so parts of a set transcribed by several processes keep theirs)")
+    ap.add_argument("--calls", type=parse_calls, default=None, metavar="FIRST-LAST",
+                    help="only these calls, 1-based in name order (1-20: the ones developed on)")
     ap.add_argument("--transcribe-only", action="store_true", help="fill the transcript cache, score nothing")
     ap.add_argument("--show", action="store_true", help="print each miss and false span (development sets only)")
     ap.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -273,7 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     results = evaluate_calls(args.folder, transcript_for, lambda seller: standard_ignore_terms(standard, [seller]),
                              progress=lambda m: print(m, file=sys.stderr, flush=True),
-                             score=not args.transcribe_only)
+                             score=not args.transcribe_only, calls=args.calls)
     if args.transcribe_only:
         return 0
     summary = summarise(results)

@@ -38,6 +38,21 @@ def cannot_be_name(word: str) -> bool:
 
 
 @lru_cache(maxsize=8192)
+def pos(word: str) -> str | None:
+    """The part of speech of the word's likeliest reading ("VERB", "PRCL", …)."""
+    return _morph().parse(word)[0].tag.POS
+
+
+@lru_cache(maxsize=8192)
+def addresses_listener(word: str) -> bool:
+    """A verb that speaks to the listener or of the speaker («пишите», «запишите», «диктую»,
+    «звоните»), or an infinitive: the words that lead into what a client dictates. A past form
+    («дымил») is no such word: in a reply it is more likely Whisper's garble of a name."""
+    tag = _morph().parse(word)[0].tag
+    return tag.POS == "INFN" or (tag.POS == "VERB" and (tag.mood == "impr" or tag.person in ("1per", "2per")))
+
+
+@lru_cache(maxsize=8192)
 def in_dictionary(word: str) -> bool:
     """pymorphy3 knows the word (it is not a guess from its ending): Whisper's garble is not."""
     return bool(_morph().word_is_known(word.lower()))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any
 
@@ -170,11 +171,28 @@ def find_name_spans(text: str, speaker: str, ignore: Iterable[tuple[str, ...]] =
         taken = [(s.char_start, s.char_end) for s in found]
         found += [TextSpan("name", a, b, MORPH_DETECTOR) for a, b in _lower_case_names(text, before)
                   if not any(a < e and s < b for s, e in taken)]
-    return [
+    kept = [
         _with_garbled_neighbours(text, s) if s.type == "name" else s for s in found
         if lemmas(text[s.char_start:s.char_end]) not in ignored
         and not (s.type == "name" and _not_the_clients(text, s, speaker))
     ]
+    return [s for s in kept if not _garbled_ignored(text[s.char_start:s.char_end], ignored)]
+
+
+# how close Whisper's garble of a product or the company is to it (difflib's ratio of the letters);
+# a dictionary name is never taken for one («Кирилл» is 0.67 from «кирпич»)
+_GARBLE_RATIO = 0.6
+
+
+def _garbled_ignored(span: str, ignored: Iterable[tuple[str, ...]]) -> bool:
+    """Whisper's garble of a product or the company («Миталла черепиться» for «металлочерепица»,
+    «Рой том» for «СтройДом»): no word of it is a name in the dictionary, and its letters are close
+    to an ignore term's."""
+    words = _WORD_RE.findall(span)
+    if not words or any(readings(w) for w in words):
+        return False
+    letters = "".join(words).lower()
+    return any(SequenceMatcher(None, letters, "".join(term)).ratio() >= _GARBLE_RATIO for term in ignored)
 
 
 _WORD_BEFORE = re.compile(r"([А-ЯЁа-яё]{3,}) +$")

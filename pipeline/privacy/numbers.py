@@ -30,7 +30,7 @@ from pipeline.privacy.morph import in_dictionary, joins_words
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, gap, tokenize
 
-DETECTOR = "numbers@3"
+DETECTOR = "numbers@4"
 
 # words that may stand between two groups of one number: «серия 46 12, номер 345678»
 _CONNECTORS = frozenset({"номер", "№", "тире", "дефис"})
@@ -165,6 +165,18 @@ def classify(digits: str, cue: str | None, fallback: bool = False) -> str | None
     return None
 
 
+# a client dictating: three groups or more with nothing between them, seven digits or more, are a
+# number whatever its length (Whisper drops a digit: «8 916 12 34 5»); prices, times, sizes and
+# quantities come as one group or with words between
+_DICTATED_GROUPS, _DICTATED_DIGITS = 3, 7
+
+
+def _dictated(run: list[_Group], digits: str, cue: str | None) -> str | None:
+    if cue == "other" or len(run) < _DICTATED_GROUPS or len(digits) < _DICTATED_DIGITS:
+        return None
+    return "card" if len(digits) > 12 else "phone"
+
+
 def _span(text: str, tokens: list[Token], ctx: tuple[str, bool], run: list[_Group], fallback: bool = False) -> TextSpan | None:
     before, seller = ctx
     first = run[0].first
@@ -173,7 +185,8 @@ def _span(text: str, tokens: list[Token], ctx: tuple[str, bool], run: list[_Grou
     if seller and _OURS_RE.search(text[:tokens[first].start]):
         return None
     cue = _nearest_cue(before + "\n" + text[:tokens[first].start], len(before) + 1)
-    kind = classify("".join(g.digits for g in run), cue, fallback)
+    digits = "".join(g.digits for g in run)
+    kind = classify(digits, cue, fallback) or (_dictated(run, digits, cue) if fallback and not seller else None)
     return None if kind is None else TextSpan(kind, tokens[first].start, tokens[run[-1].last].end, DETECTOR)
 
 

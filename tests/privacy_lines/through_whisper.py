@@ -71,7 +71,7 @@ def main() -> None:
     ap.add_argument("--show", action="store_true", help="print the lines where detection differs")
     args = ap.parse_args()
     pairs = heard(load_lines(ROOT / "tests" / "privacy_lines" / f"{args.name}.yaml"), Path("/tmp/callqa-tts"))
-    found = detect_lines([(text, line.speaker, line.before) for line, text in pairs], COMPANY)
+    found = detect_lines([(text, line.speaker, line.before) for line, text in pairs], COMPANY, call=False)
     planted, covered, extra = Counter(), Counter(), Counter()
     for (line, text), spans in zip(pairs, found):
         want = Counter(family(s.type) for s in line.spans)

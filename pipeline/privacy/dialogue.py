@@ -1,0 +1,342 @@
+"""Personal data found by the dialogue's structure, whatever Whisper made of the words.
+
+Whisper garbles what a client dictates: a name it does not know becomes ordinary words («дымил с
+облиф» for «Даниил Соболев»), a number loses digits or gains a word. The dictionary and NER
+detectors then miss it, but the call still says where it is, as redaction systems for call centres
+use: when the seller asks for something personal (a name, a phone, an address, a card, a passport)
+the client's reply that follows carries it; and a client who offers it says so first («меня зовут…»,
+«мой телефон…», «живу на…», «карта…»). So:
+
+- a **request** is a seller's line that asks (a question mark, a request verb such as «подскажите»,
+  «продиктуйте», «оставьте», or a question word) about a topic, told by dictionary forms: «имя»,
+  «звать», «обращаться» are a name; «телефон», «мобильный», «перезвонить», «номер» (with no order or
+  contract by it) a phone; «адрес», or «куда» with a verb of delivery, an address; «карта» a card;
+  «паспорт», «серия» a passport; «почта» an e-mail;
+- the **reply** is the client's lines after it, up to the seller's next line longer than a
+  backchannel («Так», «Записываю»); a **cue** is a topic word in the client's own line;
+- the **value** is what follows the reply's lead-in («Да, конечно, пишите,» «На меня,» «Мой номер»:
+  particles, conjunctions, pronouns, verbs, the topic's own words) to the end of the sentence, and,
+  for a number or an address, on into the next sentence or line while that one goes on with digits
+  or house words;
+- a value counts only when it looks like its type: a number has three digits or more, a name is a
+  few words with a name reading or a word no dictionary knows, an address has a number, a street
+  word, a capital or an unknown word. «Сейчас посмотрю» or «А зачем?» after a request is nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from checks.text.numbers import find_numbers
+from pipeline.privacy.addresses import is_place_word
+from pipeline.privacy.morph import addresses_listener, in_dictionary, lemma, lemmas, pos, readings
+from pipeline.privacy.spans import TextSpan
+from pipeline.privacy.tokens import Token, gap, tokenize
+
+DETECTOR = "dialogue@1"
+
+# the topic of a request or a cue, by dictionary form; the first type whose words a line has wins,
+# so «номер карты» is a card and «номер телефона» a phone
+_TOPICS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("passport", frozenset({"паспорт", "паспортный", "серия"})),
+    ("card", frozenset({"карта", "карточка"})),
+    ("email", frozenset({"почта", "email", "мейл", "имейл", "емейл", "электронка"})),
+    ("phone", frozenset({"телефон", "мобильный", "сотовый", "перезвонить", "позвонить", "связаться", "смс",
+                         "номерок"})),
+    ("address", frozenset({"адрес"})),
+    ("name", frozenset({"имя", "звать", "обращаться", "фамилия", "отчество", "представиться", "фио"})),
+)
+# a number tied to these is no personal data: «номер заказа», «номер договора»
+_OTHER_NUMBER = frozenset({"заказ", "заявка", "договор", "счёт", "счет", "артикул", "накладная", "чек", "код",
+                           "промокод", "квартира", "дом", "офис"})
+# «куда» with one of these asks where the goods go: an address
+_DELIVERY = frozenset({"доставить", "доставлять", "доставка", "везти", "привезти", "отвезти", "подъехать",
+                       "приехать", "выехать", "отправить", "доставляем"})
+_ASKING = frozenset({"подсказать", "сказать", "назвать", "продиктовать", "диктовать", "оставить", "уточнить",
+                     "записать", "дать", "написать", "сообщить", "напомнить", "нужный", "нужно", "надо"})
+_QUESTION = frozenset({"какой", "куда", "как", "кто", "чей", "где"})
+# words that lead into a value without being part of it, beyond what their part of speech says
+_LEAD_LEMMAS = frozenset({"номер", "данные", "такой", "вот", "значит", "ладно", "окей", "ок", "хорошо",
+                          "пожалуйста", "сейчас", "минутка", "секунда", "секундочка", "момент", "записать",
+                          } | {w for _, ws in _TOPICS for w in ws})
+_LEAD_POS = frozenset({"PRCL", "CONJ", "INTJ", "PREP", "NPRO", "PRED", "ADVB", "ADJS"})
+_NUMERIC = frozenset({"phone", "card", "passport"})
+# the seller's line that does not end the client's reply: «Так.», «Угу, записываю.»
+_BACKCHANNEL_WORDS = 3
+_REPLY_LINES = 3
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    speaker: str
+
+
+def _lemmas(tokens: Sequence[Token]) -> list[str]:
+    return [lemma(t.text) if t.text.isalpha() else t.text for t in tokens]
+
+
+def topic(text: str) -> str | None:
+    """What personal data a line is about, by its words' dictionary forms, or None."""
+    words = set(_lemmas(tokenize(text)))
+    if "номер" in words and words & _OTHER_NUMBER and not words & {"телефон", "мобильный", "смс", "карта", "паспорт"}:
+        return None  # «номер заказа», «номер договора»
+    for kind, stems in _TOPICS:
+        if words & stems:
+            return kind
+    if "кто" in words:
+        return "name"  # «На кого оформляем заказ?», «Кто будет принимать?»: a person
+    if "куда" in words and words & _DELIVERY:
+        return "address"
+    if "номер" in words:
+        return "phone"  # «На какой номер вам перезвонить?», «Какой номер?» with nothing else by it
+    return None
+
+
+def request(text: str) -> str | None:
+    """The type of personal data a seller's line asks for, or None: it must ask (a question mark, a
+    request verb, a question word) and have a topic; «меня зовут Анна» introduces the seller."""
+    kind = topic(text)
+    if kind is None:
+        return None
+    tokens = tokenize(text)
+    words = _lemmas(tokens)
+    if kind == "name" and any(a == "я" and b == "звать" for a, b in zip(words, words[1:])):
+        return None
+    # Whisper drops question marks and garbles the verb («продиктумите ваши мобильные»): «ваш»
+    # by the topic asks too
+    asks = "?" in text or bool(set(words) & (_ASKING | _QUESTION | {"ваш"}))
+    return kind if asks else None
+
+
+def _is_number(tok: Token) -> bool:
+    return tok.is_digits or bool(find_numbers([tok.text]))
+
+
+def _digits(tokens: Sequence[Token]) -> int:
+    """How many digits the tokens say, in figures or in words («сто двадцать три» is three)."""
+    count, words = 0, []
+    for t in [*tokens, None]:
+        if t is not None and not t.is_digits and t.text.isalpha():
+            words.append(t.text)
+            continue
+        count += sum(len(s.text) for s in find_numbers(words) if s.kind == "number" and s.text.isdigit())
+        words = []
+        if t is not None and t.is_digits:
+            count += len(t.text)
+    return count
+
+
+def _lead_in(tok: Token) -> bool:
+    """A word that leads into a value: «да», «конечно», «пишите», «на меня», «мой номер»."""
+    if _is_number(tok) or not tok.text.isalpha() or tok.text == "плюс":
+        return False
+    if lemma(tok.text) in _LEAD_LEMMAS or tok.text in ("мой", "моя", "мое", "свой", "наш", "этот", "же"):
+        return True
+    return in_dictionary(tok.text) and (pos(tok.text) in _LEAD_POS or addresses_listener(tok.text))
+
+
+def _sentences(text: str, tokens: list[Token]) -> list[list[int]]:
+    """Token indices cut where a sentence ends (. ! ? …)."""
+    out: list[list[int]] = [[]]
+    for i, tok in enumerate(tokens):
+        if out[-1] and any(c in ".!?…" for c in gap(text, tokens[out[-1][-1]], tok)):
+            out.append([])
+        out[-1].append(i)
+    return [s for s in out if s]
+
+
+def _question(text: str, tokens: list[Token], last: int) -> bool:
+    """Whether the sentence ending at token `last` ends with a question mark."""
+    after = text[tokens[last].end:tokens[last + 1].start if last + 1 < len(tokens) else len(text)]
+    return "?" in after
+
+
+def _continues(kind: str, tokens: Sequence[Token]) -> bool:
+    """Whether a sentence goes on with a value of this kind: a number or an address's next part."""
+    first = [t for t in tokens if not _lead_in(t) or lemma(t.text) in ("номер", "серия")][:2 if kind in _NUMERIC else 1]
+    if not first:
+        return False
+    if kind in _NUMERIC:
+        # the number goes on, maybe after a word Whisper made of its first digits («Мали девять»)
+        return any(_is_number(t) or lemma(t.text) in ("номер", "серия") for t in first)
+    if kind == "address":
+        return _is_number(first[0]) or _place_word(first[0].text)
+    return False
+
+
+def _place_word(word: str) -> bool:
+    return len(word) > 1 and is_place_word(word)
+
+
+def _plausible(kind: str, tokens: Sequence[Token], asked: bool) -> bool:
+    """Whether the words look like a value of this kind at all. A name asked for may be any
+    noun-like words (Whisper writes a name it does not know as ordinary ones: «крыло» for
+    «Крылова»); a name after a client's own cue needs a name reading or a word no dictionary knows."""
+    if kind in _NUMERIC:
+        return _digits(tokens) >= 3
+    words = [t for t in tokens if t.text.isalpha()]
+    if kind == "name":
+        if not 0 < len(tokens) <= 5 or not words:
+            return False
+        if asked:
+            return any(not in_dictionary(t.text) or pos(t.text) not in _LEAD_POS for t in words)
+        return any(readings(t.text) or not in_dictionary(t.text) for t in words)
+    if kind == "address":
+        return any(_is_number(t) or _place_word(t.text) or t.raw[:1].isupper() or not in_dictionary(t.text)
+                   for t in tokens)
+    if kind == "email":
+        return any(t.text in ("собака", "точка") or not in_dictionary(t.text) for t in tokens)
+    return False
+
+
+def _carrier(tok: Token) -> bool:
+    """A word of the sentence that carries a number, not Whisper's garble of its first digits:
+    «пишите», «мой номер», «да»; a conjunction or a preposition right before the digits («Запишите
+    или струк 29…» for «…девятьсот двадцать девять…») is more likely garble."""
+    return _lead_in(tok) and not (in_dictionary(tok.text) and pos(tok.text) in ("CONJ", "PREP"))
+
+
+def _from_number(text: str, body: list[Token], k: int) -> list[Token]:
+    """A number's value starts at its first digit, with up to two words right before it that are
+    no carrier words and no punctuation apart: Whisper's garble of the first digits."""
+    first = next((j for j in range(k, len(body)) if _is_number(body[j]) or body[j].text == "плюс"), k)
+    start = first
+    while start > 0 and first - start < 2 and not gap(text, body[start - 1], body[start]).strip() \
+            and not _carrier(body[start - 1]):
+        start -= 1
+    return body[start:]
+
+
+def _trim(kind: str, text: str, tokens: list[Token]) -> list[Token]:
+    """The value's own words: a number ends at its last digit or garbled word («…45 67, это
+    мобильный» stops at 67); a name stops at a comma that a lead-in word follows («Андрей, а
+    когда…») and takes four words at most."""
+    if kind in _NUMERIC:
+        last = max((i for i, t in enumerate(tokens) if _is_number(t) or not in_dictionary(t.text)), default=-1)
+        if 0 <= last < len(tokens) - 1 and len(tokens[last + 1].text) <= 3 and tokens[last + 1].text.isalpha() \
+                and not gap(text, tokens[last], tokens[last + 1]).strip():
+            last += 1  # «…36, 74 на»: a short word right after the last digits is Whisper's last digit
+        return tokens[:last + 1]
+    if kind == "name":
+        out = tokens[:1]
+        for prev, t in zip(tokens, tokens[1:]):
+            if "," in gap(text, prev, t) and _lead_in(t) or _is_number(t):
+                break
+            out.append(t)
+        return out[:4]
+    return tokens
+
+
+@dataclass
+class _Value:
+    """A value being read: its type and whether it may go on in the next line."""
+
+    kind: str
+    open: bool = False
+
+
+def _value_in(kind: str, text: str, tokens: list[Token], start: int, asked: bool) -> tuple[TextSpan | None, bool]:
+    """The value from token `start` on: skip the lead-in, take the sentence (and the sentences that
+    go on with it). Returns the span and whether it ran to the line's end (it may go on in the
+    next line)."""
+    sentences = [[i for i in s if i >= start] for s in _sentences(text, tokens)]
+    sentences = [s for s in sentences if s]
+    for n, sent in enumerate(sentences):
+        body = [tokens[i] for i in sent]
+        if _question(text, tokens, sent[-1]):
+            continue  # «А доставка на дом бесплатная?»: the client asks back, no value
+        k = next((j for j, t in enumerate(body) if not _lead_in(t)), None)
+        if k is None:
+            continue  # «Да, конечно.»: the value is in the next sentence
+        value = _from_number(text, body, k) if kind in _NUMERIC else body[k:]
+        for nxt in sentences[n + 1:]:
+            if not _continues(kind, [tokens[i] for i in nxt]):
+                break
+            value += [tokens[i] for i in nxt]
+        value = _trim(kind, text, value)
+        if not value or not _plausible(kind, value, asked):
+            return None, False
+        if kind == "address" and not any(_is_number(t) or _place_word(t.text) for t in value):
+            kind = "place"  # «живу в Подольске»: a town, no street or house
+        return TextSpan(kind, value[0].start, value[-1].end, DETECTOR), value[-1] is tokens[-1]
+    return None, False
+
+
+def _continuation(kind: str, text: str, tokens: list[Token]) -> TextSpan | None:
+    """The start of a line that goes on with a number or an address the line before left open."""
+    if not _continues(kind, tokens[:3]):
+        return None
+    return _value_in(kind, text, tokens, 0, asked=True)[0]
+
+
+def _cued(text: str, tokens: list[Token]) -> list[TextSpan]:
+    """A client's own cue in a line and the value after it: «меня зовут…», «мой телефон…»,
+    «живу на…», «карта…»."""
+    found: list[TextSpan] = []
+    words = _lemmas(tokens)
+    i = 0
+    while i < len(tokens):
+        kind = None
+        if words[i] == "жить" and i + 1 < len(tokens) and words[i + 1] in ("на", "в"):
+            kind = "address"
+        elif words[i] == "звать" and i > 0 and words[i - 1] == "я":
+            kind = "name"
+        elif words[i] not in ("звать", "имя", "обращаться", "представиться"):
+            # a topic word, but not «имя» on its own: «на имя» is no cue without a name after it
+            kind = next((k for k, stems in _TOPICS if words[i] in stems), None)
+            if kind is None and words[i] == "номер" and not (set(words[i + 1:i + 3]) & _OTHER_NUMBER):
+                kind = "phone"
+        if kind is None:
+            i += 1
+            continue
+        span, _ = _value_in(kind, text, tokens, i + 1, asked=False)
+        if span is not None:
+            found.append(span)
+            i = next((j for j, t in enumerate(tokens) if t.start >= span.char_end), len(tokens))
+        else:
+            i += 1
+    return found
+
+
+def _backchannel(text: str, tokens: Sequence[Token]) -> bool:
+    """A seller's line that lets the client go on: «Так.», «Угу, записываю.», not a new question."""
+    return len(tokens) <= _BACKCHANNEL_WORDS and "?" not in text and all(_lead_in(t) for t in tokens)
+
+
+def find_dialogue_spans(lines: Sequence[Line], ignore: Iterable[tuple[str, ...]] = ()) -> list[list[TextSpan]]:
+    """Personal data in each line of a call found by the dialogue: the reply to a seller's request,
+    and what follows a client's own cue. `ignore` holds the dictionary forms of what is never
+    personal data (the company, its products, its sellers)."""
+    ignored = set(ignore)
+    found: list[list[TextSpan]] = [[] for _ in lines]
+    asked: str | None = None  # the open request
+    replies = 0
+    value: _Value | None = None
+    for idx, line in enumerate(lines):
+        tokens = tokenize(line.text)
+        if line.speaker == "seller":
+            kind = request(line.text)
+            if kind is not None:
+                asked, replies, value = kind, 0, None
+            elif not _backchannel(line.text, tokens):
+                asked, value = None, None
+            continue
+        spans: list[TextSpan] = []
+        if value is not None and value.open:
+            cont = _continuation(value.kind, line.text, tokens)
+            value = None
+            if cont is not None:
+                spans.append(cont)
+        if asked is not None and replies < _REPLY_LINES and not spans:
+            span, open_end = _value_in(asked, line.text, tokens, 0, asked=True)
+            replies += 1
+            if span is not None:
+                spans.append(span)
+                value = _Value(asked, open_end and asked in (*_NUMERIC, "address"))
+                asked = None
+        taken = [(s.char_start, s.char_end) for s in spans]
+        spans += [s for s in _cued(line.text, tokens) if not any(a < s.char_end and s.char_start < b for a, b in taken)]
+        found[idx] = [s for s in spans if lemmas(line.text[s.char_start:s.char_end]) not in ignored]
+    return found

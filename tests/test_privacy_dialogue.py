@@ -1,0 +1,116 @@
+"""The dialogue detector: the client's reply to a seller's request for personal data, and what
+follows a client's own cue, masked whatever Whisper made of the words; and what it leaves alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.privacy.detect import detect_personal_data, ignore_terms
+from pipeline.privacy.dialogue import Line, find_dialogue_spans, request
+from pipeline.privacy.masking import spans_to_mask
+from tests.helpers import call
+
+COMPANY = ignore_terms("СтройДом", ["строй дом"], ["газобетон", "кирпич", "металлочерепица"])
+
+
+def replies(*lines: tuple[str, str]) -> list[list[tuple[str, str]]]:
+    found = find_dialogue_spans([Line(text, speaker) for speaker, text in lines])
+    return [[(s.type, text[s.char_start:s.char_end]) for s in spans] for (_, text), spans in zip(lines, found)]
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("Как к вам обращаться?", "name"),
+    ("На кого оформляем заказ?", "name"),
+    ("Оставьте, пожалуйста, номер телефона для связи.", "phone"),
+    ("продиктумите ваши мобильные", "phone"),  # Whisper's garbled verb, no question mark
+    ("На какой номер вам перезвонить?", "phone"),
+    ("Куда везти, продиктуйте адрес.", "address"),
+    ("Продиктуйте номер карты.", "card"),
+    ("Назовите, пожалуйста, серию и номер паспорта.", "passport"),
+])
+def test_a_request_is_told_by_its_words_dictionary_forms(text: str, kind: str) -> None:
+    assert request(text) == kind
+
+
+@pytest.mark.parametrize("text", [
+    "Меня зовут Анна, компания СтройДом, чем могу помочь?",  # the seller introducing themselves
+    "Подскажите номер заказа.",  # a number, but no personal data
+    "Доставка по Москве бесплатная.",
+    "Я вам перезвоню завтра.",  # about a phone, but asks nothing
+])
+def test_what_is_no_request(text: str) -> None:
+    assert request(text) is None
+
+
+def test_a_garbled_name_after_the_name_was_asked_is_masked_without_the_lead_in() -> None:
+    """Whisper wrote «Даниил Соболев» as ordinary words; the reply carries it all the same, and the
+    «Да, конечно» before it is not masked."""
+    assert replies(("seller", "Как к вам обращаться?"), ("client", "Да, конечно, дымил с облиф."))[1] == [
+        ("name", "дымил с облиф")]
+
+
+def test_a_number_with_words_whisper_put_in_it_runs_to_its_last_digit() -> None:
+    got = replies(("seller", "Продиктуйте номер карты."), ("client", "Пишите, 42 76, 38 ну 01, 12 44 56 78, это сбербанк."))
+    assert got[1] == [("card", "42 76, 38 ну 01, 12 44 56 78")]
+
+
+def test_a_number_goes_on_in_the_clients_next_line_and_after_a_backchannel() -> None:
+    got = replies(("seller", "На какой номер вам перезвонить?"), ("client", "Пишите, 8 916."),
+                  ("seller", "Угу."), ("client", "123 45 67."))
+    assert got[1] == [("phone", "8 916")] and got[3] == [("phone", "123 45 67")]
+
+
+def test_an_address_reply_stops_at_the_sentence_and_skips_a_question_back() -> None:
+    got = replies(("seller", "Адрес доставки какой будет?"),
+                  ("client", "Периолог полевой, дом в 83, квартира 12. А когда привезёте?"))
+    assert got[1] == [("address", "Периолог полевой, дом в 83, квартира 12")]
+    assert replies(("seller", "Назовите адрес доставки."), ("client", "А доставка на дом бесплатная?"))[1] == []
+
+
+@pytest.mark.parametrize("reply", ["Сейчас посмотрю.", "А зачем?", "Да, конечно.", "Ну, потом скажу."])
+def test_a_reply_with_nothing_of_the_kind_is_not_masked(reply: str) -> None:
+    assert replies(("seller", "На какой номер вам перезвонить?"), ("client", reply))[1] == []
+
+
+def test_a_new_question_of_the_seller_closes_the_request() -> None:
+    got = replies(("seller", "На какой номер вам перезвонить?"), ("client", "А зачем?"),
+                  ("seller", "Подскажите номер заказа."), ("client", "12345."))
+    assert got[3] == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Если что, мой телефон 8 916 12 34 5, это мобильный.", ("phone", "8 916 12 34 5")),
+    ("Меня зовут зигор шестаков, я по поводу кирпича.", ("name", "зигор шестаков")),
+    ("Я живу на улице садовой, дом 5.", ("address", "улице садовой, дом 5")),
+    ("Я живу в Подольске.", ("place", "Подольске")),
+    ("Адрес такой. Ужица мира. Дом 26 квартира, 20 ,8.", ("address", "Ужица мира. Дом 26 квартира, 20 ,8")),
+])
+def test_a_clients_own_cue_and_the_value_after_it(text: str, expected: tuple[str, str]) -> None:
+    assert replies(("client", text))[0] == [expected]
+
+
+@pytest.mark.parametrize("text", ["Карта у меня Сбербанка.", "Оплачу картой.", "Номер заказа 12345."])
+def test_a_cue_with_no_value_after_it_is_nothing(text: str) -> None:
+    assert replies(("client", text))[0] == []
+
+
+def test_in_a_call_a_seller_masks_a_name_only_when_the_client_said_it() -> None:
+    """The seller repeating the client's name is masked; their own name, a colleague's, or a
+    garbled word at a capital is not the client's personal data."""
+    t = call(("seller", 0.0, "Как к вам обращаться?"), ("client", 2.0, "Тамара."),
+             ("seller", 4.0, "Тамара, записала. Афис открыт до восьми."))
+    found = [(s.utterance, s.type, t.utterances[s.utterance].text[s.char_start:s.char_end])
+             for s in detect_personal_data(t, COMPANY)]
+    assert found == [(1, "name", "Тамара"), (2, "name", "Тамара")]
+
+
+def test_whispers_garble_of_a_product_is_no_name() -> None:
+    t = call(("client", 0.0, "Миталла черепиться на какой срок гарантирована?"))
+    assert detect_personal_data(t, COMPANY) == []
+
+
+def test_the_sellers_own_name_in_a_reply_stays_for_that_seller() -> None:
+    t = call(("seller", 0.0, "Как к вам обращаться?"), ("client", 2.0, "Анна Петрова."))
+    spans = detect_personal_data(t, COMPANY)
+    assert [s.type for s in spans] == ["name"]
+    assert spans_to_mask(spans, t, "seller", own_name="Анна") == spans  # «Петрова» is not the seller's
