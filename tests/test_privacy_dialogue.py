@@ -89,7 +89,8 @@ def test_a_clients_own_cue_and_the_value_after_it(text: str, expected: tuple[str
     assert replies(("client", text))[0] == [expected]
 
 
-@pytest.mark.parametrize("text", ["Карта у меня Сбербанка.", "Оплачу картой.", "Номер заказа 12345."])
+@pytest.mark.parametrize("text", ["Карта у меня Сбербанка.", "Оплачу картой.", "Номер заказа 12345.",
+                                  "Номер накладной 000123-45, посмотрите, где машина."])
 def test_a_cue_with_no_value_after_it_is_nothing(text: str) -> None:
     assert replies(("client", text))[0] == []
 
