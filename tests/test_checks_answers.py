@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from checks.analyze import analyze_transcript
 from checks.dialogue.questions import stated_values, text_contradiction
 from checks.standard import load_standard
 from checks.text.normalise import normalise_text
-from tests.helpers import call
+from tests.helpers import call, utt
 
 OKNA = Path(__file__).resolve().parent.parent / "scripts_ref" / "okna.yaml"  # install_hours: 3 hours
 
@@ -83,3 +84,27 @@ def test_another_street_or_house_is_still_a_wrong_address(demo, reply):
     address = next(f for f in demo.knowledge_base if f.id == "office_address")
     assert text_contradiction(address, normalise_text(reply)) is not None
     assert len(_found(demo, "wrong_answer", ("client", 4.0, "А офис ваш где находится?"), ("seller", 8.0, reply))) == 1
+
+
+def _heard(speaker: str, start: float, text: str, unsure: str, probability: float):
+    """A line as Whisper gives it, the word `unsure` written with `probability`."""
+    line = utt(speaker, start, text)
+    return replace(line, words=tuple(replace(w, probability=probability) if w.text.strip(".,") == unsure else w
+                                     for w in line.words))
+
+
+def _wrong_heard(standard, reply: str, unsure: str, probability: float) -> list:
+    lines = (utt(*GREETING), utt("client", 4.0, "Сколько стоит доставка в Подольск?"),
+             _heard("seller", 8.0, reply, unsure, probability))
+    transcript = replace(call(GREETING, ("client", 4.0, "Сколько стоит доставка в Подольск?"),
+                              ("seller", 8.0, reply)), utterances=lines)
+    return [f for f in analyze_transcript(transcript, standard).findings if f.type == "wrong_answer"]
+
+
+def test_an_unsure_number_one_digit_off_the_fact_is_taken_for_misheard(demo):
+    # 9500 for 2500 (one number word), written unsure: not a wrong answer
+    assert _wrong_heard(demo, "В Подольск привезем за 9500 рублей.", "9500", 0.4) == []
+    # heard surely, the same value is the seller's
+    assert len(_wrong_heard(demo, "В Подольск привезем за 9500 рублей.", "9500", 0.9)) == 1
+    # unsure, but no slip of one word: 4000 for 2500 is said wrong
+    assert len(_wrong_heard(demo, "В Подольск привезем за 4000 рублей.", "4000", 0.3)) == 1

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from checks.analyze import analyze_transcript
-from checks.dialogue.questions import is_question, reports_an_expectation
+from checks.dialogue.questions import asks_by_word, is_question, reports_an_expectation
 from checks.standard import load_standard
 from checks.text.normalise import normalise_text
 from tests.helpers import call, utt
@@ -94,3 +94,19 @@ def test_a_later_line_asking_the_client_answers_only_with_a_value(standard):
     assert len(found) == 1 and found[0].start == 5.0
     assert ignored(standard, asked, *moved_on,
                    ("seller", 13.0, "Мы на улице Строителей, дом двенадцать, заглянете в пятницу?")) == []
+
+
+@pytest.mark.parametrize("line, asks", [
+    ("Есть ли у вас доставка в Подольск", True),
+    ("Успеете ли к пятнице", True),
+    ("Я насчет ли их блоков", False),      # «ли» after a preposition: a garble, not a question
+    ("Хотел бы взять у вас ли это", False),  # after a pronoun
+])
+def test_li_asks_only_after_a_word_with_a_meaning(line, asks):
+    assert asks_by_word(normalise_text(line)) is asks
+
+
+def test_an_opening_request_with_a_garbled_li_is_no_ignored_question(standard):
+    assert ignored(standard, ("client", 5.0, "Добрый день, я насчет ли их блоков, хочу подобрать на гараж."),
+                   ("seller", 10.0, "Как рассчитываться планируете?"),
+                   ("client", 13.0, "Наличными.")) == []

@@ -76,6 +76,8 @@ _DASHED = re.compile(r"^-\d")
 # prepositions and particles: after an anchor word they mean the value was lost
 _FUNCTION_KEYS = frozenset(match_key(w) for w in "в на с к у о по за до от из и а но же ну вот это".split())
 _LI = match_key("ли")
+# parts of speech that ask about nothing by themselves (pymorphy3's tags)
+GRAMMAR_POS = frozenset(("PREP", "CONJ", "PRCL", "NPRO", "INTJ"))
 DAY_LEMMAS = frozenset(
     "понедельник вторник среда четверг пятница суббота воскресенье завтра послезавтра сегодня".split()
 )
@@ -214,13 +216,19 @@ def _ends_in_thanks(raw: str) -> bool:
 
 
 def asks_by_word(text: NormText) -> bool:
-    """A question word; «ли» only after the word it asks about («есть ли»), never after a
-    conjunction: «а ли это» is a garble of «года», not a question."""
+    """A question word; «ли» only after the word it asks about («есть ли»), which is a word with
+    a meaning of its own: after a conjunction, a preposition or a pronoun («а ли это», «насчёт ли
+    их», «у вас ли это») it is a garble of another word («года», «летних»), not a question."""
     keys = text.keys.split()
     for i, key in enumerate(keys):
-        if key in QUESTION_WORDS and (key != _LI or (i > 0 and keys[i - 1] not in _FUNCTION_KEYS)):
+        if key in QUESTION_WORDS and (key != _LI or (i > 0 and _asks_about(text.tokens[i - 1]))):
             return True
     return False
+
+
+def _asks_about(tok: Token) -> bool:
+    """The word before «ли» may be what it asks about: not a word of grammar."""
+    return tok.key not in _FUNCTION_KEYS and part_of_speech(tok.text) not in GRAMMAR_POS
 
 
 def asks_amount(text: NormText) -> bool:

@@ -23,6 +23,7 @@ from checks.rules.answers import (
     text_fact_in_reply,
 )
 from checks.dialogue.questions import (
+    GRAMMAR_POS,
     QUESTION_WORDS,
     UNIT_KEYS,
     answer_window,
@@ -71,8 +72,6 @@ _REQUEST_KEYS = frozenset(match_key(w) for w in
                           "узнать спросить уточнить бы".split())
 
 _HE_SHE = frozenset("он она его ее ему ей него нее".split())
-# parts of speech that carry no topic (pymorphy3's tags)
-_FUNCTION_POS = frozenset(("PREP", "CONJ", "PRCL", "NPRO", "INTJ"))
 
 # unit words that say a value of that kind was stated, even when recognition lost its number
 _UNIT_WORDS: dict[str, frozenset[str]] = {
@@ -143,7 +142,7 @@ def _content_keys(text: NormText) -> set[str]:
 
 def _function_word(word: str) -> bool:
     """A preposition, conjunction, particle, pronoun or interjection in the word's likeliest reading."""
-    return part_of_speech(word) in _FUNCTION_POS
+    return part_of_speech(word) in GRAMMAR_POS
 
 
 def _same_verb_under_a_prefix(question: NormText, answer: NormText) -> bool:
