@@ -66,11 +66,13 @@ def _tree_rss_mb(root: int) -> float:
     return sum(rss.get(pid, 0) for pid in tree) / 1024
 
 
-def run_measured(command: Sequence[str], env: dict[str, str]) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+def run_measured(command: Sequence[str], env: dict[str, str],
+                 cwd: Path | None = None) -> tuple[float, float, subprocess.CompletedProcess[str]]:
     """(wall seconds, peak MB of the process tree, the finished process)."""
     peak = 0.0
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               cwd=cwd)
     done = threading.Event()
 
     def sample() -> None:
@@ -87,18 +89,28 @@ def run_measured(command: Sequence[str], env: dict[str, str]) -> tuple[float, fl
     return wall, peak, subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
-def _env() -> dict[str, str]:
+def batch_env(tmp: Path | None = None) -> dict[str, str]:
+    """The environment of a measured command: no configured Prefect server (the run starts its
+    own, as on a machine without one), no settling wait, no analytics; with `tmp`, Prefect's
+    client settings there rather than in the user's home."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
     env.update(CALLQA_SETTLE_S="0", PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1")
+    if tmp is not None:
+        env["PREFECT_HOME"] = str(tmp / "prefect")
     return env
+
+
+def run_command(inbox: Path, standard: Path, tmp: Path, workers: int = 1) -> list[str]:
+    """`callqa run` into a fresh database in `tmp`; run it with `tmp` as the working folder,
+    so that the scorecards go to `tmp/reports`, not the caller's."""
+    return [*CALLQA, "run", "-r", str(inbox), "-s", str(standard), "--db", f"sqlite:///{tmp}/callqa.db",
+            "--workers", str(workers), "--json"]
 
 
 def bench_workers(inbox: Path, workers: int, standard: Path) -> BatchRun:
     with tempfile.TemporaryDirectory(prefix="callqa-bench-batch-") as tmp:
-        env = _env() | {"PREFECT_HOME": str(Path(tmp) / "prefect")}
-        command = [*CALLQA, "run", "-r", str(inbox), "-s", str(standard), "--db", f"sqlite:///{tmp}/callqa.db",
-                   "--workers", str(workers), "--json"]
-        wall, peak, done = run_measured(command, env)
+        wall, peak, done = run_measured(run_command(inbox.resolve(), standard.resolve(), Path(tmp), workers),
+                                        batch_env(Path(tmp)), cwd=Path(tmp))
     if done.returncode != 0:
         raise RuntimeError(f"callqa run --workers {workers} exited {done.returncode}:\n{done.stderr[-3000:]}")
     calls = [c for c in json.loads(done.stdout)["calls"] if c["status"] == "analysed"]
@@ -124,7 +136,7 @@ def bench_long_call(sources: Sequence[Path], minutes: float, standard: Path) -> 
     """(audio seconds, wall seconds, peak MB) of `callqa analyze` on one long call."""
     with tempfile.TemporaryDirectory(prefix="callqa-bench-long-") as tmp:
         path = long_call(sources, minutes, Path(tmp) / "long.flac")
-        wall, peak, done = run_measured([*CALLQA, "analyze", str(path), "-s", str(standard), "--json"], _env())
+        wall, peak, done = run_measured([*CALLQA, "analyze", str(path), "-s", str(standard), "--json"], batch_env())
         if done.returncode != 0:
             raise RuntimeError(f"callqa analyze of a {minutes:g}-minute call exited {done.returncode}:\n"
                                f"{done.stderr[-3000:]}")

@@ -20,6 +20,8 @@ from pipeline.settings import DEFAULT_RECORDINGS, DEFAULT_STANDARD, options_from
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from pipeline.orchestration.server import LocalServer
+
     from checks.standard import Standard
 
 T = TypeVar("T")
@@ -86,7 +88,21 @@ def run(
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Calls transcribed at once (a local Dask cluster, the cores shared among them)."),
 ) -> None:
     """Run the nightly batch once over a folder of recordings."""
+    from pipeline.orchestration.server import early_server
+    from pipeline.startup import mark
+
+    # the batch's Prefect server boots in its own process while this one loads (issue 20)
+    with early_server() as server:
+        _run_batch_command(recordings, standard, db, cdr, sellers, as_json, workers, server)
+    mark("server-gone")
+
+
+def _run_batch_command(recordings: Path, standard: Path, db: Optional[str], cdr: Optional[Path],
+                       sellers: Optional[Path], as_json: bool, workers: int, server: LocalServer | None) -> None:
+    from pipeline.startup import mark
+
     _standard_or_exit(standard)
+    mark("standard")
     from pipeline.flow import sessions_for
     from pipeline.orchestration.run import check_settings, run_batch, too_many_workers, usable_cores
     from pipeline.orchestration.server import PrefectServerError
@@ -103,7 +119,7 @@ def run(
     if note := too_many_workers(workers, usable_cores()):
         err.print(f"warning: {note}", markup=False, style="yellow")
     try:
-        result = run_batch(recordings, standard, db, cdr, sellers, workers)
+        result = run_batch(recordings, standard, db, cdr, sellers, workers, server)
     except (MetadataError, DatabaseNotWritable, PrefectServerError) as exc:
         err.print(str(exc), markup=False, style="red")
         raise typer.Exit(2) from None
@@ -111,6 +127,7 @@ def run(
         err.print(f"{exc}: the calls finished before it are stored; the next run goes on from there",
                   markup=False, style="red")
         raise typer.Exit(128 + exc.signum) from None
+    mark("batch-returned")
     for error in result.errors:
         err.print(error, markup=False, style="red")
     if as_json:
@@ -395,6 +412,7 @@ def bench(
     repeats: int = typer.Option(5, "--repeats", help="Passes of analysis alone over the transcripts."),
     startup_runs: int = typer.Option(3, "--startup-runs", help="Runs of each start-up timing (the median is shown)."),
     only: Optional[str] = typer.Option(None, "--only", help="One section: calls or startup (default: both)."),
+    batch: bool = typer.Option(True, "--batch/--no-batch", help="In the start-up section, time the folder as one `callqa run` against its per-call times."),
 ) -> None:
     """Time every stage of the pipeline per call, then analysis alone, then start-up; print Markdown."""
     if only not in (None, "calls", "startup"):
@@ -404,12 +422,19 @@ def bench(
     from pipeline.bench import render_markdown, run_benchmark
     from pipeline.bench_startup import render_startup, run_startup, smallest_call
 
+    options = options_from_env()
+    calls = None
     if only != "startup":
-        options = options_from_env()
-        print(render_markdown(run_benchmark(folder, std, options, repeats), options), flush=True)
+        calls = run_benchmark(folder, std, options, repeats)
+        print(render_markdown(calls, options), flush=True)
     if only != "calls" and startup_runs > 0:
+        if batch and calls is None:
+            # the batch is compared with these calls' per-call times, measured here as the calls section does
+            calls = run_benchmark(folder, std, options, repeats=0)
+        per_call = (folder, sum(t.wall_s for t in calls.calls), len(calls.calls)) if batch and calls else None
         # after the calls: the model and the audio are in the page cache, as on a working machine
-        print(("\n" if only is None else "") + render_startup(run_startup(smallest_call(folder), standard, startup_runs)))
+        print(("\n" if only is None else "")
+              + render_startup(run_startup(smallest_call(folder), standard, startup_runs, per_call)))
 
 
 @app.command("bench-batch")

@@ -48,6 +48,7 @@ from pipeline.reports.current import DEFAULT_REPORTS_DIR, write_current_reports
 from pipeline.settings import TranscriptionOptions, options_from_env
 from pipeline.storage.calls import save_missed_calls
 from pipeline.stable import settle_seconds, unfinished_reason
+from pipeline.startup import mark
 from pipeline.storage.db import DatabaseNotWritable, check_writable, database_url, open_database
 
 T = TypeVar("T")
@@ -116,13 +117,16 @@ def gpu_slot(options: TranscriptionOptions) -> Iterator[None]:
 @task(cache_policy=NONE, task_run_name="analyse {call.path.name}")
 def process_task(call: CallFiles, standard: Standard, options: TranscriptionOptions, url: str,
                  facts: PhoneFacts, settle_s: float, wait_s: float = 0.0) -> Outcome:
+    mark("task-body")
     if unfinished := unfinished_reason(call.files, settle_s):
         return Outcome(str(call.path), "skipped", unfinished, metadata=facts.metadata)
     # transcription happens inside process_recording (a cached call holds the slot briefly too)
     with gpu_slot(options):
         outcome = process_recording(call, standard, options, sessions_for(url), facts, wait_s=wait_s)
+    mark("task-processed")
     if outcome.status == "analysed" and outcome.analysis_id is not None:
         scan_personal_data(outcome.analysis_id, standard, url)
+    mark("task-scanned")
     return outcome
 
 
@@ -158,6 +162,24 @@ def writable_sessions(url: str) -> sessionmaker[Session]:
         raise DatabaseNotWritable(f"{make_url(url).render_as_string(hide_password=True)}: "
                                   f"cannot store results: {getattr(exc, 'orig', None) or exc}") from None
     return sessions
+
+
+def prepare_batch(db_url: str | None, workers: int) -> None:
+    """Load now what the first call would load: the database (migrated and proven writable),
+    the text pipeline, and with one worker the model, which then transcribes in this process.
+
+    `run_batch` calls it while the Prefect server boots in its own process (issue 20), so these
+    seconds overlap instead of adding up; the flow finds each of them loaded.
+    """
+    from checks.text.normalise import nlp
+    from pipeline.engines import engine_for
+
+    writable_sessions(db_url or database_url())
+    nlp()
+    if workers == 1:
+        options = options_from_env()
+        engine_for(options).warm_up(options)
+    mark("prepared")
 
 
 @task(cache_policy=NONE)
@@ -212,7 +234,9 @@ def analyse_in_order(calls: list[tuple[CallFiles, PhoneFacts]], standard: Standa
         for i, (call, facts) in enumerate(calls):
             if pending:
                 pending[i].wait()
+            mark("task-call")
             outcome = process_task(call, standard, options, url, facts, settle_s, wait_s)
+            mark("task-returned")
             outcomes.append(outcome)
             detail = f"score {outcome.analysis.score.score:g}" if outcome.analysis else outcome.reason
             log.info("[%d/%d] %s: %s (%s)", i + 1, len(calls), call.path, outcome.status, detail)
@@ -242,6 +266,7 @@ def nightly_flow(
     """The night's batch. With `workers` > 1 the flow runs under a Dask task runner
     (`pipeline.orchestration.run`): transcription goes to its workers, side by side."""
     log = get_run_logger()
+    mark("flow-body")
     started = time.perf_counter()
     standard = load_checked_standard(standard_path)
     # a broken sellers.yaml stops the run here: every call would go to the wrong seller
@@ -259,11 +284,15 @@ def nightly_flow(
     log.info("%d calls in %s; standard %s v%s; model %s", len(calls), recordings, *standard.key, options.model)
     if not calls:
         log.warning("no recordings in %s: a night without calls, or a share that is not mounted?", recordings)
+    mark("calls-start")
     outcomes = analyse_in_order(calls, standard, options, url, settle_s, workers)
+    mark("calls-done")
     errors: list[str] = []
     # after the calls, a database or disk that fails costs these steps, not the night's results
     missed = _or_error(lambda: missed_calls_task(phone, standard, url), "storing the missed calls", errors)
+    mark("missed-done")
     reports = _or_error(lambda: reports_task(outcomes, standard, url), "writing the scorecards", errors)
+    mark("reports-done")
     log.info("scorecards written: %s", ", ".join(sorted({str(p.parent) for p in reports})) or "none")
     return BatchResult(tuple(outcomes), url, time.perf_counter() - started, tuple(missed),
                        phone.cdr.skipped if phone.cdr else (), tuple(reports), tuple(errors))

@@ -49,3 +49,26 @@ def test_marks_are_written_only_when_a_benchmark_asks(tmp_path, monkeypatch):
     mark("done")
     events = [line.split()[0] for line in trace.read_text(encoding="utf-8").splitlines()]
     assert events == ["ready", "done"]
+
+
+def test_startup_section_compares_the_batch_with_its_per_call_sum():
+    from pipeline.bench_startup import AnalyzeRun, BatchTiming, StartupResult, render_startup
+
+    marks = {"server-started": 0.4, "prepared": 6.0, "server-up": 7.5, "flow-call": 7.6, "calls-start": 9.0,
+             "calls-done": 40.0, "reports-done": 44.0}
+    batch = BatchTiming(7, 46.0, 35.0, marks)
+    text = render_startup(StartupResult([0.2], Path("short.flac"), [AnalyzeRun(6.0, 1.5, 0.1)], batch))
+    assert "7 calls as one `callqa run`" in text
+    assert "46.0 s, against 35.0 s of per-call work" in text and "**1.31×** (target at most 1.3×: not met)" in text
+    assert "| process start to the first call: imports, standard and models, the Prefect server " \
+           "(booting meanwhile) | 9.00 |" in text
+    assert "| — of which waiting for the Prefect server after the models loaded | 1.50 |" in text
+    assert "| the calls, each a Prefect task (analysed, stored, personal data scanned) | 31.00 |" in text
+    assert "| missed calls and scorecards (drawn for the first time) | 4.00 |" in text
+    assert "| server stopped, summary printed, exit | 2.00 |" in text
+    # a server that was up before the models: no wait, not a negative one
+    quick = BatchTiming(7, 45.0, 35.0, marks | {"server-up": 5.0})
+    assert "after the models loaded | 0.00 |" in render_startup(
+        StartupResult([0.2], Path("short.flac"), [AnalyzeRun(6.0, 1.5, 0.1)], quick))
+    assert "target at most 1.3×: met" in render_startup(
+        StartupResult([0.2], Path("short.flac"), [AnalyzeRun(6.0, 1.5, 0.1)], BatchTiming(7, 45.0, 35.0, marks)))

@@ -215,3 +215,70 @@ def test_more_workers_than_the_cores_can_feed_are_named_with_the_reason() -> Non
     note = too_many_workers(2, 2)
     assert note is not None and "--workers 2 on 2 core(s)" in note and "use --workers 1" in note
     assert "use --workers 4" in (too_many_workers(5, 8) or "")
+
+
+def test_a_batch_server_starts_from_a_migrated_copy_once_one_exists(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 20: the first batch's server migrates a fresh database and leaves it as the template;
+    the next ones start from a copy, skip the migrations, and still serve the whole API."""
+    import httpx
+
+    from pipeline.orchestration.server import start_server, template_path
+
+    monkeypatch.setenv("CALLQA_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    first = start_server()
+    try:
+        assert not first.from_template and not template_path().exists()
+        first.wait(240)
+        assert template_path().is_file()
+    finally:
+        first.stop()
+    assert first.private_home is not None and not first.private_home.exists()
+    second = start_server()
+    try:
+        assert second.from_template
+        second.wait(240)
+        # tables the migrations made answer: the copy is a whole database, not an empty file
+        assert httpx.post(f"{second.url}/flows/filter", json={}, timeout=30).json() == []
+        block_types = httpx.post(f"{second.url}/block_types/filter", json={}, timeout=30).json()
+        assert any(b["slug"] == "local-file-system" for b in block_types)
+    finally:
+        second.stop()
+
+
+def test_no_server_is_started_early_where_one_is_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.orchestration.server import early_server
+
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    with early_server() as server:
+        assert server is None
+
+
+def test_a_run_that_stops_before_its_flow_leaves_no_server_behind(tmp_path: Path) -> None:
+    """The server boots from the command's first line: a broken standard must still end it."""
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("stages: [", encoding="utf-8")
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "tmp").mkdir()
+    env = callqa_env(tmp_path, TMPDIR=str(tmp_path / "tmp"))
+    done = subprocess.run([*CALLQA, "run", "-r", str(tmp_path / "inbox"), "-s", str(broken)], env=env,
+                          capture_output=True, text=True, timeout=240)
+    assert done.returncode == 2 and "broken standard" in done.stderr
+    assert not list((tmp_path / "tmp").glob("callqa-prefect-*")), "the server's private home was left"
+    for _ in range(50):  # the server ends on its SIGTERM a moment after callqa has exited
+        servers = [p for p in Path("/proc").glob("[0-9]*") if _runs_server_in(p, tmp_path)]
+        if not servers:
+            break
+        time.sleep(0.2)
+    assert not servers, "a Prefect server outlived the run"
+
+
+def _runs_server_in(proc: Path, tmp_path: Path) -> bool:
+    try:
+        cmdline = (proc / "cmdline").read_bytes()
+        environ = (proc / "environ").read_bytes()
+    except OSError:
+        return False
+    return b"prefect.server.api.server:create_app" in cmdline and str(tmp_path).encode() in environ and alive(
+        int(proc.name))

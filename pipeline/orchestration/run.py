@@ -6,7 +6,7 @@ import logging
 import os
 from pathlib import Path
 
-from pipeline.orchestration.server import configured_api_url, prefect_api, startup_timeout_s
+from pipeline.orchestration.server import LocalServer, configured_api_url, prefect_api, startup_timeout_s
 from pipeline.orchestration.signals import stop_on_signals
 
 
@@ -54,17 +54,25 @@ class NoSchedulerError(RuntimeError):
 
 
 def run_batch(recordings: Path, standard: Path, db: str | None, cdr: Path | None, sellers: Path | None,
-              workers: int = 1):  # -> BatchResult
+              workers: int = 1, server: LocalServer | None = None):  # -> BatchResult
     """The nightly flow once, on the configured Prefect server or a local one started for it.
 
     `workers` > 1 transcribes that many calls at once in a local Dask cluster, one process each.
+    `server` is a local server already booting (`early_server`): the database, the text pipeline
+    and the model load meanwhile.
     """
-    from pipeline.flow import nightly_flow
+    from pipeline.flow import nightly_flow, prepare_batch
+    from pipeline.startup import mark
 
+    mark("flow-imported")
     flow = nightly_flow.with_options(task_runner=dask_runner(workers)) if workers > 1 else nightly_flow
-    with stop_on_signals(), prefect_api():
-        return flow(str(recordings), str(standard), db, str(cdr) if cdr else None,
-                    str(sellers) if sellers else None, workers=workers)
+    with stop_on_signals():
+        if server is not None:
+            prepare_batch(db, workers)
+        with prefect_api(started=server):
+            mark("flow-call")
+            return flow(str(recordings), str(standard), db, str(cdr) if cdr else None,
+                        str(sellers) if sellers else None, workers=workers)
 
 
 def dask_runner(workers: int):  # -> DaskTaskRunner
