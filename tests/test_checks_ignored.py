@@ -110,3 +110,15 @@ def test_an_opening_request_with_a_garbled_li_is_no_ignored_question(standard):
     assert ignored(standard, ("client", 5.0, "Добрый день, я насчет ли их блоков, хочу подобрать на гараж."),
                    ("seller", 10.0, "Как рассчитываться планируете?"),
                    ("client", 13.0, "Наличными.")) == []
+
+
+def test_a_question_run_on_from_the_opening_request_is_judged(standard):
+    # v10: recognition ran the request and the question into one line, and misheard «подскажите»
+    found = ignored(standard, ("client", 5.0, "Здравствуйте, хотела бы взять газобетон на гараж. Порскажите ваш адрес."),
+                    ("seller", 10.0, "А вы о нас откуда узнали?"),
+                    ("client", 13.0, "Знакомые посоветовали."),
+                    ("seller", 15.0, "Как рассчитываться планируете?"))
+    assert len(found) == 1 and found[0].start == 5.0
+    # the request alone asks for the call
+    assert ignored(standard, ("client", 5.0, "Здравствуйте, хотела бы взять газобетон на гараж."),
+                   ("seller", 10.0, "А вы о нас откуда узнали?")) == []

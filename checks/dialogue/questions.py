@@ -68,6 +68,8 @@ _EXPECTING_VERBS = frozenset("думать надеяться рассчитыв
 AMOUNT_PHRASES = ("по чем", "во что", "насколько")
 # after «а у вас» / «скажите» a plain statement is a question in speech
 QUESTION_OPENERS = ("скажите", "подскажите", "а у вас", "у вас есть", "интересует", "хотел узнать", "хотела узнать")
+# the openers long enough to be recognised misheard, as the question words are
+_OPENER_WORDS = ("скажите", "подскажите")
 _TIME = re.compile(r"^\d{1,2}:\d{2}$")
 _SENTENCE_END = re.compile(r"[^.?!…]+[.?!…]*")
 _WORD = re.compile(r"[\w-]+")
@@ -205,8 +207,10 @@ def reports_an_expectation(text: NormText) -> bool:
 
 
 def opens_a_question(text: NormText) -> bool:
-    """«Скажите…», «а у вас…»: after these a plain statement asks."""
-    return any(text.surface.startswith(opener) or f" {opener}" in text.surface for opener in QUESTION_OPENERS)
+    """«Скажите…», «а у вас…»: after these a plain statement asks; also «подскажите» misheard
+    («порскажите»), as the question words are."""
+    return (any(text.surface.startswith(opener) or f" {opener}" in text.surface for opener in QUESTION_OPENERS)
+            or misheard_question_word(text, _OPENER_WORDS))
 
 
 def _ends_in_thanks(raw: str) -> bool:

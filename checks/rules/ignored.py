@@ -327,11 +327,13 @@ def _opening_request(ctx: CallContext, q: int) -> bool:
     keys = text.key_set
     # a sentence saying what the client needs names its topic without asking about it: «нужно
     # остекление балкона, хочу узнать подробнее» asks for the call; «такие у вас часы работы в будни»
-    # (a «какие» misheard) beside it asks about the hours
-    names_a_fact = any(
-        not sentence.key_set & _REQUEST_KEYS and any(fact_keywords_found(f, sentence) >= 2 for f in ctx.standard.knowledge_base)
+    # (a «какие» misheard) beside it asks about the hours, and so does «подскажите ваш адрес», which
+    # recognition ran on from the request
+    asks_beside = any(
+        not sentence.key_set & _REQUEST_KEYS
+        and (opens_a_question(sentence) or any(fact_keywords_found(f, sentence) >= 2 for f in ctx.standard.knowledge_base))
         for sentence in (normalise_text(" ".join(words)) for words in sentence_words(utterances[q].text)))
-    specific = keys & QUESTION_WORDS or asks_amount(text) or names_a_fact or misheard_question_word(text)
+    specific = keys & QUESTION_WORDS or asks_amount(text) or asks_beside or misheard_question_word(text)
     return q == first_client and bool(keys & _REQUEST_KEYS) and not specific
 
 
