@@ -159,7 +159,7 @@ def give_roles(lines: Sequence[Utterance], leans: np.ndarray, voices: int, simil
         if chance > weights.max_chance:
             # one voice, and the words' split of it is no truer to the prints than chance: one speaker
             return Roles(tuple(pieces), (UNKNOWN,) * len(pieces), (0.0,) * len(pieces), 1,
-                         f"the words' split of the lines is as far from the voice prints as {chance:.0%} "
+                         f"the words' split of the lines parts the voice prints no better than {chance:.0%} "
                          "of random splits: one speaker")
         note = f"the words split the call, and the voice prints follow that split (chance {chance:.1%}): two voices"
     role = np.where(posterior >= weights.min_posterior, role, UNKNOWN)
