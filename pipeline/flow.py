@@ -117,16 +117,13 @@ def gpu_slot(options: TranscriptionOptions) -> Iterator[None]:
 @task(cache_policy=NONE, task_run_name="analyse {call.path.name}")
 def process_task(call: CallFiles, standard: Standard, options: TranscriptionOptions, url: str,
                  facts: PhoneFacts, settle_s: float, wait_s: float = 0.0) -> Outcome:
-    mark("task-body")
     if unfinished := unfinished_reason(call.files, settle_s):
         return Outcome(str(call.path), "skipped", unfinished, metadata=facts.metadata)
     # transcription happens inside process_recording (a cached call holds the slot briefly too)
     with gpu_slot(options):
         outcome = process_recording(call, standard, options, sessions_for(url), facts, wait_s=wait_s)
-    mark("task-processed")
     if outcome.status == "analysed" and outcome.analysis_id is not None:
         scan_personal_data(outcome.analysis_id, standard, url)
-    mark("task-scanned")
     return outcome
 
 
@@ -234,9 +231,7 @@ def analyse_in_order(calls: list[tuple[CallFiles, PhoneFacts]], standard: Standa
         for i, (call, facts) in enumerate(calls):
             if pending:
                 pending[i].wait()
-            mark("task-call")
             outcome = process_task(call, standard, options, url, facts, settle_s, wait_s)
-            mark("task-returned")
             outcomes.append(outcome)
             detail = f"score {outcome.analysis.score.score:g}" if outcome.analysis else outcome.reason
             log.info("[%d/%d] %s: %s (%s)", i + 1, len(calls), call.path, outcome.status, detail)
