@@ -101,10 +101,10 @@ def _wrong_heard(standard, reply: str, unsure: str, probability: float) -> list:
     return [f for f in analyze_transcript(transcript, standard).findings if f.type == "wrong_answer"]
 
 
-def test_an_unsure_number_one_digit_off_the_fact_is_taken_for_misheard(demo):
-    # 9500 for 2500 (one number word), written unsure: not a wrong answer
-    assert _wrong_heard(demo, "В Подольск привезем за 9500 рублей.", "9500", 0.4) == []
-    # heard surely, the same value is the seller's
-    assert len(_wrong_heard(demo, "В Подольск привезем за 9500 рублей.", "9500", 0.9)) == 1
-    # unsure, but no slip of one word: 4000 for 2500 is said wrong
-    assert len(_wrong_heard(demo, "В Подольск привезем за 4000 рублей.", "4000", 0.3)) == 1
+def test_a_number_one_digit_off_the_fact_is_judged_however_unsure_whisper_was(demo):
+    # a seller's stale price or a warranty of 10 years for 15 is one digit off the knowledge base:
+    # dropping such numbers when Whisper was unsure (wrong_answer@8) lost 4 of 19 true wrong
+    # answers on final22, so Whisper's «9500» for «две тысячи пятьсот» stays a finding to dismiss
+    assert len(_wrong_heard(demo, "В Подольск привезем за 3500 рублей.", "3500", 0.4)) == 1
+    assert len(_wrong_heard(demo, "В Подольск привезем за 9500 рублей.", "9500", 0.4)) == 1
+    assert len(_wrong_heard(demo, "В Подольск привезем за 2500 рублей.", "2500", 0.4)) == 0

@@ -8,7 +8,7 @@ with it; a fact the knowledge base lacks is never judged.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from checks.dialogue.questions import (
@@ -34,7 +34,7 @@ from checks.meaning.calls import fact_index, topic_index, words_or_meaning
 from checks.registry import CallContext, CheckResult, register
 from checks.standard import Fact
 from checks.text.normalise import NormText, match_key
-from pipeline.records import Finding, Word
+from pipeline.records import Finding
 
 DEFAULT_EVASIVE = ["не знаю", "понятия не имею", "без понятия", "это не ко мне", "перезвоните позже",
                    "не могу сказать", "не подскажу", "не в курсе", "уточните сами"]
@@ -51,10 +51,6 @@ STOP_KEYS = frozenset(
 ) | frozenset(match_key(w) for w in ACKNOWLEDGEMENTS)  # «Хорошо?» in both lines is no topic
 # a stated number this many times off the knowledge base or more is misheard, not misinformed
 PLAUSIBLE_RATIO = 10.0
-# Whisper's probability under which a number it wrote is often misheard: on the shiny dev set and
-# the demo calls end to end (2026-12-06), 6 of the 32 numbers of seller lines written below it were
-# not what was said, against 1 of the 56 written above it
-UNSURE_NUMBER_PROBABILITY = 0.5
 # a time after these opens the day or makes an appointment: it is no closing time
 _NOT_CLOSING = frozenset("с со в во к на около после".split())
 # a client saying what may be done asks whether it may: «оформить можно по телефону»
@@ -210,7 +206,7 @@ def finding_at(kind: str, severity: str, ctx: CallContext, index: int, evidence:
                    speaker=u.speaker, evidence=evidence, reference=reference, check=check, details=details)
 
 
-@register("wrong_answer", "8", requires=("knowledge_base",), needs_roles=True)
+@register("wrong_answer", "9", requires=("knowledge_base",), needs_roles=True)
 def wrong_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     """Seller lines that state a knowledge-base value and contradict it.
 
@@ -310,14 +306,11 @@ def closing_times(text: NormText, times: list[StatedValue]) -> list[StatedValue]
 
 
 def _wrong(ctx: CallContext, q: int | None, a: int, fact: Fact, stated: StatedValue,
-           params: Mapping[str, Any]) -> Finding | None:
-    """The finding, or None when the stated value is more likely misheard than misinformed."""
+           params: Mapping[str, Any]) -> Finding:
     text: NormText = ctx.texts[a]
     u = ctx.transcript.utterances[a]
     words = u.words[text.tokens[stated.token_start].word_start: text.tokens[stated.token_end - 1].word_end]
     expected = expected_value(fact)
-    if fact.unit != "text" and _likely_misheard(text, u.words, stated, expected):
-        return None
     question = ctx.transcript.utterances[q] if q is not None else None
     return finding_at(
         "wrong_answer", params.get("severity", "major"), ctx, a,
@@ -330,34 +323,6 @@ def _wrong(ctx: CallContext, q: int | None, a: int, fact: Fact, stated: StatedVa
                  "question_start": question.start if question else None},
         start=words[0].start if words else None, end=words[-1].end if words else None,
     )
-
-
-def _likely_misheard(text: NormText, words: Sequence[Word], stated: StatedValue, expected: float | str) -> bool:
-    """Whisper wrote the number unsure of it, and it is one digit away from the knowledge base's
-    («9500» heard at 0.46 for «две тысячи пятьсот»): one number word misheard. A seller who
-    misinforms says a value heard as surely as the rest; the truth's own words carry no
-    probabilities (1.0) and are always believed."""
-    digits = [w for t in text.tokens[stated.token_start:stated.token_end] if t.text[:1].isdigit()
-              for w in words[t.word_start:t.word_end]]
-    if not digits or min(w.probability for w in digits) >= UNSURE_NUMBER_PROBABILITY:
-        return False
-    return _one_digit_apart(_digits(stated.value), _digits(expected))
-
-
-def _digits(value: float | str) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return "".join(ch for ch in str(value) if ch.isdigit())
-
-
-def _one_digit_apart(a: str, b: str) -> bool:
-    """One digit changed, added or dropped: the trace of one number word misheard."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b)) == 1
-    short, long_ = sorted((a, b), key=len)
-    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 def _show(value: float | str, unit: str) -> str:
