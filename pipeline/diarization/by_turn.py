@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.records import Utterance, Word
-from pipeline.diarization.turns import STEP_S
+from pipeline.diarization.turns import STEP_S, step_span
 from pipeline.vad import Region
 
 SELLER, CLIENT, UNKNOWN = 0, 1, -1
@@ -100,7 +100,7 @@ def piece_leans(pieces: Sequence[Piece], leans: np.ndarray) -> tuple[np.ndarray,
     """Per piece: the mean lean towards voice 0 over its steps, and the seconds that have prints."""
     mean, seconds = np.zeros(len(pieces)), np.zeros(len(pieces))
     for i, p in enumerate(pieces):
-        a, b = int(round(p.start / STEP_S)), max(int(round(p.end / STEP_S)), int(round(p.start / STEP_S)) + 1)
+        a, b = step_span(p.start, p.end)
         part = leans[a:b] if a < len(leans) else np.zeros(0)
         part = part[~np.isnan(part)]
         if len(part):

@@ -47,9 +47,6 @@ class Diarization:
     prints: np.ndarray = field(default_factory=lambda: np.zeros((0, 256), dtype=np.float32))
     windows: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
 
-    def regions(self, speaker: int) -> tuple[Region, ...]:
-        return tuple((t.start, t.end) for t in self.turns if t.speaker == speaker)
-
     @property
     def note(self) -> str:
         if self.voices == 2:

@@ -38,13 +38,19 @@ class SpeakerTurn:
     confidence: float  # 0..1
 
 
+def step_span(start: float, end: float) -> tuple[int, int]:
+    """The steps a stretch of the call covers: its first and one past its last, at least one."""
+    first = int(round(start / STEP_S))
+    return first, max(int(round(end / STEP_S)), first + 1)
+
+
 def step_leans(segments: list[Segment], clusters: Clusters, leans: np.ndarray,
                n_steps: int) -> tuple[np.ndarray, np.ndarray]:
     """Per step: the mean lean towards cluster 0 (positive) or 1 (NaN where no window covers
     it), and the share of covering windows that belong to neither."""
     total, count, other = np.zeros(n_steps), np.zeros(n_steps), np.zeros(n_steps)
     for seg, lean, label in zip(segments, leans, clusters.labels):
-        a, b = int(round(seg.start / STEP_S)), max(int(round(seg.end / STEP_S)), int(round(seg.start / STEP_S)) + 1)
+        a, b = step_span(seg.start, seg.end)
         total[a:b] += lean
         count[a:b] += 1
         other[a:b] += label < 0
@@ -65,7 +71,7 @@ def turns_of(regions: tuple[Region, ...], segments: list[Segment], clusters: Clu
     lean, other = step_leans(segments, clusters, leans, n_steps)
     turns: list[SpeakerTurn] = []
     for start, end in regions:
-        a, b = int(round(start / STEP_S)), max(int(round(end / STEP_S)), int(round(start / STEP_S)) + 1)
+        a, b = step_span(start, end)
         region_lean = lean[a:b]
         if np.all(np.isnan(region_lean)):  # too short for a window («да», «угу»): no guess
             turns.append(SpeakerTurn(start, end, -1, 0.0))

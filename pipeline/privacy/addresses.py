@@ -13,10 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from checks.text.numbers import find_numbers
 from pipeline.privacy.morph import cannot_be_name, lemma
 from pipeline.privacy.spans import TextSpan
-from pipeline.privacy.tokens import Token, gap, tokenize
+from pipeline.privacy.tokens import Token, gap, is_number, tokenize
 
 DETECTOR = "address@3"
 
@@ -46,10 +45,6 @@ def is_place_word(word: str) -> bool:
     word = word.lower()
     return bool(_STREET.fullmatch(word) or _SETTLEMENT.fullmatch(word) or _HOUSE.fullmatch(word)
                 or _GLUED_STREET.fullmatch(word))
-
-
-def _is_number(tok: Token) -> bool:
-    return tok.text[:1].isdigit() or bool(find_numbers([tok.text]))
 
 
 def _joined(text: str, tokens: list[Token], i: int, j: int) -> bool:
@@ -85,7 +80,7 @@ def _street(text: str, tokens: list[Token], i: int) -> tuple[int, int] | None:
             and gap(text, tokens[j], tokens[j + 1]).strip() in ("", ",") \
             and not _HOUSE.fullmatch(tokens[j + 1].text) and not cannot_be_name(tokens[j + 1].raw):
         j += 1
-    if j > i and j + 1 < len(tokens) and (_HOUSE.fullmatch(tokens[j + 1].text) or _is_number(tokens[j + 1])):
+    if j > i and j + 1 < len(tokens) and (_HOUSE.fullmatch(tokens[j + 1].text) or is_number(tokens[j + 1])):
         return i, j
     prev = tokens[i - 1] if i > 0 else None
     if prev and _joined(text, tokens, i - 1, i) and (prev.raw[:1].isupper() or _ADJ_END.match(prev.text)) \
@@ -107,16 +102,16 @@ def _house_parts(tokens: list[Token], i: int, after_street: bool) -> int:
     bare_ok = after_street
     while last + 1 < len(tokens):
         k = last + 1
-        if bare_ok and _is_number(tokens[k]):
+        if bare_ok and is_number(tokens[k]):
             k_end = k
-        elif _HOUSE.fullmatch(tokens[k].text) and k + 1 < len(tokens) and _is_number(tokens[k + 1]):
+        elif _HOUSE.fullmatch(tokens[k].text) and k + 1 < len(tokens) and is_number(tokens[k + 1]):
             k_end = k + 1
         elif _HOUSE.fullmatch(tokens[k].text) and k + 2 < len(tokens) and len(tokens[k + 1].text) == 1 \
                 and tokens[k + 1].text.isalpha() and tokens[k + 2].text[:1].isdigit():
             k_end = k + 2  # «дом в 83»: Whisper's «дом восемьдесят три»
         else:
             break
-        while k_end + 1 < len(tokens) and _is_number(tokens[k_end + 1]) and not tokens[k_end + 1].text[:1].isdigit():
+        while k_end + 1 < len(tokens) and is_number(tokens[k_end + 1]) and not tokens[k_end + 1].text[:1].isdigit():
             k_end += 1  # «сто двадцать»
         last, bare_ok = k_end, False
     return last
@@ -153,7 +148,7 @@ def _street_words(tokens: list[Token]) -> set[str]:
     """The dictionary forms of an address's names, without its street and house words and numbers."""
     return {
         lemma(t.text) for t in tokens
-        if t.text.isalpha() and len(t.text) > 1 and not _is_number(t)
+        if t.text.isalpha() and len(t.text) > 1 and not is_number(t)
         and not (_STREET.fullmatch(t.text) or _SETTLEMENT.fullmatch(t.text) or _HOUSE.fullmatch(t.text))
     }
 

@@ -32,7 +32,7 @@ from checks.text.numbers import find_numbers
 from pipeline.privacy.addresses import is_place_word
 from pipeline.privacy.morph import addresses_listener, in_dictionary, lemma, lemmas, pos, readings
 from pipeline.privacy.spans import TextSpan
-from pipeline.privacy.tokens import Token, gap, tokenize
+from pipeline.privacy.tokens import Token, cut, gap, is_number, tokenize
 
 DETECTOR = "dialogue@1"
 
@@ -110,10 +110,6 @@ def request(text: str) -> str | None:
     return kind if asks else None
 
 
-def _is_number(tok: Token) -> bool:
-    return tok.is_digits or bool(find_numbers([tok.text]))
-
-
 def _digits(tokens: Sequence[Token]) -> int:
     """How many digits the tokens say, in figures or in words («сто двадцать три» is three)."""
     count, words = 0, []
@@ -130,7 +126,7 @@ def _digits(tokens: Sequence[Token]) -> int:
 
 def _lead_in(tok: Token) -> bool:
     """A word that leads into a value: «да», «конечно», «пишите», «на меня», «мой номер»."""
-    if _is_number(tok) or not tok.text.isalpha() or tok.text == "плюс":
+    if is_number(tok) or not tok.text.isalpha() or tok.text == "плюс":
         return False
     if lemma(tok.text) in _LEAD_LEMMAS or tok.text in ("мой", "моя", "мое", "свой", "наш", "этот", "же"):
         return True
@@ -139,12 +135,7 @@ def _lead_in(tok: Token) -> bool:
 
 def _sentences(text: str, tokens: list[Token]) -> list[list[int]]:
     """Token indices cut where a sentence ends (. ! ? …)."""
-    out: list[list[int]] = [[]]
-    for i, tok in enumerate(tokens):
-        if out[-1] and any(c in ".!?…" for c in gap(text, tokens[out[-1][-1]], tok)):
-            out.append([])
-        out[-1].append(i)
-    return [s for s in out if s]
+    return cut(text, tokens, lambda between: any(c in ".!?…" for c in between))
 
 
 def _question(text: str, tokens: list[Token], last: int) -> bool:
@@ -160,9 +151,9 @@ def _continues(kind: str, tokens: Sequence[Token]) -> bool:
         return False
     if kind in _NUMERIC:
         # the number goes on, maybe after a word Whisper made of its first digits («Мали девять»)
-        return any(_is_number(t) or lemma(t.text) in ("номер", "серия") for t in first)
+        return any(is_number(t) or lemma(t.text) in ("номер", "серия") for t in first)
     if kind == "address":
-        return _is_number(first[0]) or _place_word(first[0].text)
+        return is_number(first[0]) or _place_word(first[0].text)
     return False
 
 
@@ -184,7 +175,7 @@ def _plausible(kind: str, tokens: Sequence[Token], asked: bool) -> bool:
             return any(not in_dictionary(t.text) or pos(t.text) not in _LEAD_POS for t in words)
         return any(readings(t.text) or not in_dictionary(t.text) for t in words)
     if kind == "address":
-        return any(_is_number(t) or _place_word(t.text) or t.raw[:1].isupper() or not in_dictionary(t.text)
+        return any(is_number(t) or _place_word(t.text) or t.raw[:1].isupper() or not in_dictionary(t.text)
                    for t in tokens)
     if kind == "email":
         return any(t.text in ("собака", "точка") or not in_dictionary(t.text) for t in tokens)
@@ -201,7 +192,7 @@ def _carrier(tok: Token) -> bool:
 def _from_number(text: str, body: list[Token], k: int) -> list[Token]:
     """A number's value starts at its first digit, with up to two words right before it that are
     no carrier words and no punctuation apart: Whisper's garble of the first digits."""
-    first = next((j for j in range(k, len(body)) if _is_number(body[j]) or body[j].text == "плюс"), k)
+    first = next((j for j in range(k, len(body)) if is_number(body[j]) or body[j].text == "плюс"), k)
     start = first
     while start > 0 and first - start < 2 and not gap(text, body[start - 1], body[start]).strip() \
             and not _carrier(body[start - 1]):
@@ -214,7 +205,7 @@ def _trim(kind: str, text: str, tokens: list[Token]) -> list[Token]:
     мобильный» stops at 67); a name stops at a comma that a lead-in word follows («Андрей, а
     когда…») and takes four words at most."""
     if kind in _NUMERIC:
-        last = max((i for i, t in enumerate(tokens) if _is_number(t) or not in_dictionary(t.text)), default=-1)
+        last = max((i for i, t in enumerate(tokens) if is_number(t) or not in_dictionary(t.text)), default=-1)
         if 0 <= last < len(tokens) - 1 and len(tokens[last + 1].text) <= 3 and tokens[last + 1].text.isalpha() \
                 and not gap(text, tokens[last], tokens[last + 1]).strip():
             last += 1  # «…36, 74 на»: a short word right after the last digits is Whisper's last digit
@@ -222,7 +213,7 @@ def _trim(kind: str, text: str, tokens: list[Token]) -> list[Token]:
     if kind == "name":
         out = tokens[:1]
         for prev, t in zip(tokens, tokens[1:]):
-            if "," in gap(text, prev, t) and _lead_in(t) or _is_number(t):
+            if "," in gap(text, prev, t) and _lead_in(t) or is_number(t):
                 break
             out.append(t)
         return out[:4]
@@ -258,7 +249,7 @@ def _value_in(kind: str, text: str, tokens: list[Token], start: int, asked: bool
         value = _trim(kind, text, value)
         if not value or not _plausible(kind, value, asked):
             return None, False
-        if kind == "address" and not any(_is_number(t) or _place_word(t.text) for t in value):
+        if kind == "address" and not any(is_number(t) or _place_word(t.text) for t in value):
             kind = "place"  # «живу в Подольске»: a town, no street or house
         return TextSpan(kind, value[0].start, value[-1].end, DETECTOR), value[-1] is tokens[-1]
     return None, False

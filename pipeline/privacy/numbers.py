@@ -28,7 +28,7 @@ from checks.text.numbers import find_numbers
 from pipeline.privacy.checksums import inn_ok, luhn_ok, snils_ok
 from pipeline.privacy.morph import in_dictionary, joins_words
 from pipeline.privacy.spans import TextSpan
-from pipeline.privacy.tokens import Token, gap, tokenize
+from pipeline.privacy.tokens import Token, cut, tokenize
 
 DETECTOR = "numbers@4"
 
@@ -62,12 +62,7 @@ class _Group:
 
 def _chunks(text: str, tokens: list[Token]) -> list[list[int]]:
     """Token indices cut at every punctuation mark, so each chunk is read as numbers on its own."""
-    chunks: list[list[int]] = [[]]
-    for i, tok in enumerate(tokens):
-        if chunks[-1] and gap(text, tokens[chunks[-1][-1]], tok).strip():
-            chunks.append([])
-        chunks[-1].append(i)
-    return [c for c in chunks if c]
+    return cut(text, tokens, lambda between: bool(between.strip()))
 
 
 def _groups(text: str, tokens: list[Token]) -> list[_Group]:

@@ -7,7 +7,10 @@ detectors need to know which characters each word came from, and which punctuati
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from checks.text.numbers import find_numbers
 
 # a digit group keeps a clock's colon («10:30») but comes apart at a dash, a bracket, a comma or a
 # point: Whisper writes a dictated number «8,915,777,3322» or «112.233.445.955» as readily as
@@ -38,3 +41,18 @@ def tokenize(text: str) -> list[Token]:
 def gap(text: str, left: Token, right: Token) -> str:
     """What lies between two tokens: spaces and punctuation."""
     return text[left.end:right.start]
+
+
+def is_number(tok: Token) -> bool:
+    """A token the number reader reads as a number: digits («12», «5а», «10:30») or a number word."""
+    return tok.text[:1].isdigit() or bool(find_numbers([tok.text]))
+
+
+def cut(text: str, tokens: list[Token], at: Callable[[str], bool]) -> list[list[int]]:
+    """Token indices in runs, a new run wherever what lies between two tokens satisfies `at`."""
+    runs: list[list[int]] = [[]]
+    for i, tok in enumerate(tokens):
+        if runs[-1] and at(gap(text, tokens[runs[-1][-1]], tok)):
+            runs.append([])
+        runs[-1].append(i)
+    return [r for r in runs if r]
