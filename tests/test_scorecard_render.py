@@ -3,6 +3,7 @@ the nightly reports folder and the `callqa scorecard` command."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 import subprocess
@@ -242,3 +243,27 @@ def test_a_bad_review_url_stops_the_commands_at_start(seeded: tuple[str, session
     assert not (tmp_path / "a.html").exists()
     with pytest.raises(ValueError, match="CALLQA_REVIEW_URL"):
         check_settings()  # `callqa run` checks it before the first call, not when the night's reports are due
+
+
+def test_the_calls_to_hear_carry_no_client_number(seeded: tuple[str, sessionmaker[Session]], tmp_path: Path) -> None:
+    """The phone system names a recording after the client's number; a report travels, so every
+    format names the call with that number masked, and the call page's link still leads to it."""
+    _, sessions = seeded
+    with sessions.begin() as session:
+        card = load_seller_scorecard(session, "Анна", NOV)
+    client, line = "89161112233", "74951234567"
+    pbx = f"/var/spool/asterisk/monitor/2026/11/02/in-{line}-{client}-20261102-093015-1793604615.11.flac"
+    card = dataclasses.replace(card, best=tuple(dataclasses.replace(p, path=pbx) for p in card.best),
+                               worst=tuple(dataclasses.replace(p, path=pbx) for p in card.worst))
+    pick = card.worst[0]
+
+    html = seller_html(card, {}, "https://qa.example")
+    assert "in-[телефон]-[телефон]-20261102-093015-1793604615.11.flac" in html
+    assert f'href="https://qa.example/call/{pick.analysis_id}?t={pick.second}"' in html
+    drawn_texts = [t.get_text() for t in seller_page(card, {}, "https://qa.example").findobj(Text)]
+    pdf_text = subprocess.run(["pdftotext", str(write_report(card, "pdf", tmp_path / "a.pdf")), "-"],
+                              capture_output=True, text=True, check=True).stdout
+    assert f"звонок {pick.analysis_id}" in pdf_text
+    for shown in (html, *drawn_texts, pdf_text):
+        for number in (client, line, client[1:], client[-7:]):
+            assert number not in shown

@@ -11,6 +11,10 @@ points, the talk table sizes its columns to their texts, and the legends
 stand beside the charts (tests/test_scorecard_render.py checks the drawn
 boxes). The calls to hear link to the review app's call page at the second
 to hear, when its address is configured (`pipeline.reports.links`).
+
+A report is a file that travels (mailed to a seller, printed for a coach), so it names a call's
+recording with the phone numbers in its file name masked, as the app's exports do: the phone
+system names the file after the client's number. The link to the call page is the way to hear it.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
+from pipeline.privacy.masking import mask_phone_numbers
 from pipeline.reports import charts
 from pipeline.reports.links import call_link
 from pipeline.reports.queries import CallPick, ReviewStatus, SellerScorecard, TalkFigures, TeamReport
@@ -286,8 +291,8 @@ def _html_link(url: str | None) -> str:
 
 
 def _html_picks(card: SellerScorecard, review_url: str | None) -> str:
-    rows = [(html.escape(_pick_text(k, p)), _html_link(_pick_link(p, review_url)), html.escape(Path(p.path).name))
-            for k, p in _pick_rows(card)]
+    rows = [(html.escape(_pick_text(k, p)), _html_link(_pick_link(p, review_url)),
+             html.escape(mask_phone_numbers(Path(p.path).name))) for k, p in _pick_rows(card)]
     return "<h2>Звонки для прослушивания</h2>" + _html_table(rows, ("звонок", "открыть", "запись"))
 
 
