@@ -232,13 +232,15 @@ class Builder:
     """Turns a Plan into concrete turns, drawing phrasings from one split's banks."""
 
     def __init__(self, plan: Plan, rng: random.Random, split: str, ctx: dict[str, str],
-                 bank: pb.CompanyBank | None = None, personal: tuple[random.Random, int] | None = None):
+                 bank: pb.CompanyBank | None = None, personal: tuple[random.Random, int] | None = None,
+                 carriers: str | None = None):
         self.plan, self.rng, self.split, self.ctx = plan, rng, split, ctx
         self.b = bank or pb.default_bank()
         self.used: set[str] = set()
         # (its own random stream, exchanges a call): planted personal data; its own stream keeps
         # every other draw of the call as it is without --personal-data
         self.personal = personal
+        self.carriers = carriers  # personal_data.py's carrier group; None: the split's
 
     def say(self, bank: pb.Bank, cap: bool = True, **extra: str) -> str:
         """A phrasing from the bank, preferring one this call has not used yet."""
@@ -377,7 +379,7 @@ class Builder:
         """Exchanges in which the client says planted personal data (--personal-data)."""
         assert self.personal is not None
         prng, count = self.personal
-        group = pdata.GROUP_OF_SPLIT[self.split]
+        group = self.carriers or pdata.GROUP_OF_SPLIT[self.split]
         blocks = []
         for kind in pdata.pick_kinds(prng, count):
             question, pieces = pdata.exchange(kind, group, prng)
@@ -741,7 +743,8 @@ def adjust(plan: Plan, length: float, rng: random.Random, bank: pb.CompanyBank |
 
 def generate_call(name: str, split: str, seed: int, index: int, scenario: str, out: Path,
                   cache: Path, jobs: int, bank: pb.CompanyBank | None = None,
-                  client_shift: float | None = None, mono: Path | None = None, personal: int = 0) -> dict:
+                  client_shift: float | None = None, mono: Path | None = None, personal: int = 0,
+                  carriers: str | None = None) -> dict:
     b = bank or pb.default_bank()
     # another company's calls get their own random streams (the demo bank's stay as they were)
     stream = split if b.NAME == pb.DEFAULT_BANK else f"{b.NAME}:{split}"
@@ -760,7 +763,7 @@ def generate_call(name: str, split: str, seed: int, index: int, scenario: str, o
     for attempt in range(12):
         arng = random.Random(f"callqa:{stream}:{seed}:{index}:{attempt}")
         planted = (random.Random(f"callqa:personal:{stream}:{seed}:{index}:{attempt}"), personal) if personal else None
-        turns = Builder(plan, arng, split, ctx, b, planted).build()
+        turns = Builder(plan, arng, split, ctx, b, planted, carriers).build()
         for t in turns:
             t.text = check_text(t.text)
             if personal and t.speaker == "client" and not t.personal:
@@ -907,6 +910,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="plant N exchanges (default 3) in which the client says a name, a phone "
                          "number, an address, a card or a passport number; the truth lists them "
                          "with their seconds under personal_data (docs/personal-data.md)")
+    ap.add_argument("--carriers", choices=sorted(pdata.CARRIERS), default=None,
+                    help="the carrier sentences of --personal-data (default: A for the demo and "
+                         "heldout splits, B for fresh; C was written blind, for a held-out set)")
     args = ap.parse_args(argv)
 
     try:
@@ -944,7 +950,7 @@ def main(argv: list[str] | None = None) -> int:
             shift = args.client_shift[i % len(args.client_shift)] if args.client_shift else None
             data = generate_call(name, args.split, args.seed, i, scenario, args.out, args.cache,
                                  args.jobs, b, client_shift=shift, mono=args.mono,
-                                 personal=args.personal_data)
+                                 personal=args.personal_data, carriers=args.carriers)
         except RuntimeError as exc:  # one plan that cannot fit must not cost the rest of the set
             print(f"[{i + 1}/{args.count}] skipped: {exc}", file=sys.stderr, flush=True)
             failed += 1

@@ -8,8 +8,10 @@ series and number, an address with a street, a house and often a flat.  Festival
 reads no digits, so every number is written in words, in the ways people dictate them: digit by
 digit, in groups («девятьсот шестнадцать, сто двадцать три…»), or mixed.
 
-Two carrier groups, ``A`` and ``B``, share no sentence: detectors are tuned on calls made with
-``A`` (the bank's demo and heldout splits) and scored on calls made with ``B`` (the fresh split).
+Three carrier groups share no sentence: detectors are tuned on calls made with ``A`` (the bank's
+demo and heldout splits) and scored on calls made with ``B`` (the fresh split); ``C``
+(`carriers_blind.py`) was written by someone who had seen only A and B, never the detectors, and is
+chosen with ``generate_calls.py --carriers C``.
 
 An answer template is a list of pieces: plain text, or ``(type, value)`` for the personal data; the
 generator speaks the pieces one by one, so the truth gets each value's seconds from the TTS
@@ -20,6 +22,8 @@ from __future__ import annotations
 
 import random
 from typing import Union
+
+from carriers_blind import CARRIERS_C
 
 Piece = Union[str, tuple[str, str]]  # text, or (type, the personal data as said)
 
@@ -225,6 +229,7 @@ CARRIERS: dict[str, dict[str, list[tuple[str, str]]]] = {
                      ("Продиктуйте паспортные данные, пожалуйста.", "Так, серия {s}, номер {n}.")],
     },
 }
+CARRIERS["C"] = CARRIERS_C
 TYPE_WEIGHTS = {"name": 0.25, "phone": 0.3, "address": 0.2, "card": 0.12, "passport": 0.13}
 GROUP_OF_SPLIT = {"demo": "A", "heldout": "A", "fresh": "B"}
 

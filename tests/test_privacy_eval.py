@@ -134,10 +134,22 @@ def test_planted_values_vary_and_speakable() -> None:
 
 
 def test_carrier_groups_share_no_sentence() -> None:
-    """Detectors are tuned on calls with group A and scored on group B."""
+    """Detectors are tuned on calls with group A and scored on groups B and C."""
     def sentences(group: str) -> set[str]:
         return {s for pairs in pdata.CARRIERS[group].values() for pair in pairs for s in pair if s}
     assert not sentences("A") & sentences("B")
+    assert not (sentences("A") | sentences("B")) & sentences("C")
+
+
+def test_every_carrier_group_makes_each_kind() -> None:
+    """Each group's answers hold the value's place once, so the truth finds it in the line."""
+    rng = random.Random(5)
+    for group in pdata.CARRIERS:
+        for kind in pdata.TYPE_WEIGHTS:
+            for _ in range(20):
+                _, pieces = pdata.exchange(kind, group, rng)
+                assert [p[0] for p in pieces if not isinstance(p, str)] == [kind], (group, pieces)
+                gc.check_text("".join(p if isinstance(p, str) else p[1] for p in pieces))
 
 
 def test_one_exchange_per_kind_in_a_call() -> None:
