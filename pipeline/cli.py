@@ -768,6 +768,54 @@ def purge(
                   markup=False, soft_wrap=True)
 
 
+@app.command("privacy-rescan")
+def privacy_rescan(
+    db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: $CALLQA_DATABASE_URL or sqlite:///callqa.db)."),
+    standard: Optional[Path] = typer.Option(
+        None, "--standard", "-s", help="The standard of calls scored with one not in scripts_ref/ (matched by its id)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only count the calls that would be rescanned."),
+) -> None:
+    """Scan for personal data again every call whose scan is by other detectors' versions, or was never made."""
+    from collections import Counter
+
+    from pipeline.privacy.stored import SCANNED_BY, Rescanned, rescan_analysis, stale_scans
+    from pipeline.progress import CallProgress
+    from pipeline.review.standards import standard_by_id
+    from pipeline.storage.db import open_database
+
+    given = _standard_or_exit(standard) if standard else None
+
+    def standard_for(standard_id: str) -> Standard | None:
+        return given if given is not None and given.standard.id == standard_id else standard_by_id(standard_id)
+
+    sessions = open_database(db)
+    with sessions.begin() as session:
+        stale = stale_scans(session)
+    by = Counter("never scanned" if d is None else f"by {d}" for d in stale.values())
+    console.print(f"{len(stale)} call(s) to rescan with {SCANNED_BY}"
+                  + "".join(f"; {n} {what}" for what, n in sorted(by.items())), markup=False, soft_wrap=True)
+    if dry_run or not stale:
+        return
+    done: list[Rescanned] = []
+    failed: list[str] = []
+    with CallProgress(len(stale), "privacy-rescan") as progress:
+        for aid in stale:
+            progress.start(f"call {aid}")  # the id, never the file name: it carries the client's number
+            try:
+                with sessions.begin() as session:  # each call committed: a stopped rescan keeps what it did
+                    done.append(rescan_analysis(session, aid, standard_for))
+            except Exception as exc:  # noqa: BLE001 - one call's failure must not stop the others
+                failed.append(f"call {aid}: {type(exc).__name__}: {exc}")
+    before = sum(r.before or 0 for r in done)
+    console.print(f"rescanned {len(done)} call(s): {before} personal data spans before, {sum(r.after for r in done)} "
+                  f"now; {sum(r.changed for r in done)} call(s) changed, "
+                  f"{sum(r.before is None for r in done)} never scanned before", markup=False, soft_wrap=True)
+    for line in failed:
+        err.print(line, markup=False, style="red")
+    if failed:
+        raise typer.Exit(1)
+
+
 @app.command("access-log")
 def access_log(
     db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: $CALLQA_DATABASE_URL or sqlite:///callqa.db)."),
