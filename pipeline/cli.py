@@ -747,6 +747,8 @@ def purge(
     from datetime import timezone
 
     from pipeline.privacy.retention import parse_period, retention_period
+    from pipeline.privacy.stored import spans_of
+    from pipeline.review.standards import standard_by_id
     from pipeline.storage.db import open_database
     from pipeline.storage.purge import purge_before
 
@@ -757,13 +759,15 @@ def purge(
         raise typer.Exit(2) from None
     cutoff = datetime.now(timezone.utc) - period
     with open_database(db).begin() as session:
-        result = purge_before(session, cutoff, dry_run)
+        # a call never scanned is scanned before its transcript goes: its spans mask the reviewers' comments
+        result = purge_before(session, cutoff, dry_run, lambda s, aid: spans_of(s, aid, standard_by_id))
     day = cutoff.strftime("%Y-%m-%d")
     if dry_run:
         console.print(f"{len(result.analyses)} call(s) started before {day} would be purged", markup=False)
         return
     console.print(f"purged {len(result.analyses)} call(s) started before {day}: {result.utterances} transcript lines, "
                   f"{result.cached_transcripts} cached transcripts, {result.spans} personal data spans; "
+                  f"{result.comments} reviewers' comments masked; "
                   f"{result.missed_calls} missed calls lost their client's number. Scores and findings are kept.",
                   markup=False, soft_wrap=True)
 

@@ -2,7 +2,7 @@
 path and personal data; its score, findings and the scorecards' figures stay as they were.
 
 On the demo calls as the real batch stored them (tests/conftest_review.py), three of them dated
-before the cut-off, with a planted phone number scanned and stored.
+before the cut-off, with a planted phone number scanned and stored; on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from pipeline.storage.models import (
     FindingRow,
     PersonalSpanRow,
     RecordingRow,
+    ReviewActionRow,
     ScoreRow,
     SellerRow,
     StageResultRow,
@@ -34,8 +35,9 @@ from pipeline.storage.models import (
     UtteranceRow,
 )
 from pipeline.storage.purge import PURGED_PATH, purge_before
-from pipeline.storage.reviews import DATABASE_REVIEWS
-from tests.conftest_review import Planted, login
+from pipeline.storage.reviews import DATABASE_REVIEWS, get_user, record_action
+from tests.conftest_review import PLANTED_NAME, PLANTED_PHONE, Planted, login, plant_personal_data
+from tests.review_backends import review_db_url  # noqa: F401  (the demo calls on both backends)
 
 CUTOFF = datetime(2026, 11, 5, tzinfo=timezone.utc)  # the demo calls of 2 and 3 November are older
 PERIOD = period_between(date(2026, 11, 1), date(2026, 11, 30))
@@ -144,6 +146,53 @@ def test_cli_purge_takes_its_period_from_the_option_or_the_settings(review_db_ur
     assert result.exit_code == 0 and "7 call(s)" in result.output, result.output
     bad = runner.invoke(app, ["purge", "--older-than", "half a year", "--db", review_db_url])
     assert bad.exit_code == 2 and "--older-than 'half a year'" in bad.output
+
+
+# a reviewer's note quoting the client as the transcript has it, and a number from the phone system
+COMMENT = f"Клиентка {PLANTED_NAME} просит перезвонить на {PLANTED_PHONE} или на 89161112233, не продавать доставку"
+MASKED = "Клиентка [имя] просит перезвонить на [телефон] или на [телефон], не продавать доставку"
+
+
+def _comment_on(db_url: str, analysis_id: int) -> None:
+    sessions = open_database(db_url)
+    with sessions.begin() as session:
+        record_action(session, get_user(session, "lead"), analysis_id, "mark_reviewed", comment=COMMENT)
+    sessions.kw["bind"].dispose()
+
+
+def _comments(session, analysis_id: int) -> list[str | None]:
+    return list(session.scalars(select(ReviewActionRow.comment).where(ReviewActionRow.analysis_id == analysis_id)))
+
+
+def test_purge_masks_the_reviewers_comments_of_the_calls_it_purges(review_db_url: str, planted: Planted) -> None:
+    """What remains after the retention period holds no personal data: a comment quoting the client
+    is masked with the call's spans, before they go, and any phone number in it."""
+    old = plant_personal_data(review_db_url, seller="Ирина")  # her call of 2 November is past the cut-off
+    for call in (old, planted):
+        _comment_on(review_db_url, call.analysis_id)
+    sessions = open_database(review_db_url)
+    with sessions.begin() as session:
+        assert {s.type for s in spans_of(session, old.analysis_id, standard_by_id)} >= {"name", "phone"}
+        result = purge_before(session, CUTOFF)
+    assert old.analysis_id in result.analyses and planted.analysis_id not in result.analyses
+    assert result.comments == 1
+    with sessions.begin() as session:
+        assert _comments(session, old.analysis_id) == [MASKED]  # the action and its words stay
+        assert _comments(session, planted.analysis_id) == [COMMENT]  # not due: as written
+    sessions.kw["bind"].dispose()
+
+
+def test_cli_purge_scans_a_call_never_scanned_to_mask_its_comments(review_db_url: str) -> None:
+    old = plant_personal_data(review_db_url, seller="Ирина")
+    _comment_on(review_db_url, old.analysis_id)
+    result = CliRunner().invoke(app, ["purge", "--older-than", "1d", "--db", review_db_url])
+    assert result.exit_code == 0, result.output
+    assert "purged 7 call(s)" in result.output and "1 reviewers' comments masked" in result.output
+    sessions = open_database(review_db_url)
+    with sessions.begin() as session:
+        assert _comments(session, old.analysis_id) == [MASKED]
+        assert session.scalar(select(func.count()).select_from(PersonalSpanRow)) == 0  # the scan's spans went too
+    sessions.kw["bind"].dispose()
 
 
 @pytest.mark.parametrize(("text", "days"), [("180d", 180), ("26w", 182), ("1y", 365), ("90", 90)])
