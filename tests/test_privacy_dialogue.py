@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.privacy.detect import detect_personal_data, ignore_terms
+from pipeline.privacy.detect import detect_lines, detect_personal_data, ignore_terms
 from pipeline.privacy.dialogue import Line, find_dialogue_spans, request
 from pipeline.privacy.masking import spans_to_mask
+from pipeline.privacy.requests import requests_by_meaning
 from tests.helpers import call
 
 COMPANY = ignore_terms("СтройДом", ["строй дом"], ["газобетон", "кирпич", "металлочерепица"])
@@ -115,3 +116,19 @@ def test_the_sellers_own_name_in_a_reply_stays_for_that_seller() -> None:
     spans = detect_personal_data(t, COMPANY)
     assert [s.type for s in spans] == ["name"]
     assert spans_to_mask(spans, t, "seller", own_name="Анна") == spans  # «Петрова» is not the seller's
+
+
+def test_a_request_whose_words_name_no_topic_is_told_by_meaning() -> None:
+    """«Где мастеру вас искать?» asks for an address with no topic word the dialogue lists; the
+    company's own contacts and a question about the order are no request."""
+    lines = ["Где мастеру вас искать?", "Наш телефон есть на сайте.", "Сколько вам нужно кубов?"]
+    assert [request(t) for t in lines] == [None, None, None]
+    assert requests_by_meaning(lines) == ["address", None, None]
+
+
+def test_the_reply_to_a_request_by_meaning_is_masked() -> None:
+    found = detect_lines([("Курьер как вас найдёт, куда ему ехать?", "seller", ""),
+                          ("Садовая, двенадцать, второй подъезд.", "client", "")])
+    assert [(s.type, s.detector) for s in found[1]] == [("address", "dialogue@2")]
+    asked_else = detect_lines([("Сколько вам нужно кубов?", "seller", ""), ("Двенадцать, может пятнадцать.", "client", "")])
+    assert asked_else == [[], []]

@@ -18,6 +18,7 @@ from pipeline.privacy.emails import find_email_spans
 from pipeline.privacy.morph import lemma
 from pipeline.privacy.names import find_name_spans, ignore_key, ner_spans
 from pipeline.privacy.numbers import find_number_spans
+from pipeline.privacy.requests import requests_by_meaning
 from pipeline.privacy.spans import PersonalSpan, TextSpan
 from pipeline.privacy.timing import span_seconds
 from pipeline.records import Transcript
@@ -57,10 +58,12 @@ def _dialogue(lines: Sequence[tuple[str, str, str]], keys: set[tuple[str, ...]],
     """The dialogue detector's spans: over the call in order, or, for lines that are no call (a
     labelled set), each line after its `before`, said by the other side."""
     if call:
-        return find_dialogue_spans([Line(text, speaker) for text, speaker, _ in lines], keys)
+        meant = requests_by_meaning([text if speaker == "seller" else "" for text, speaker, _ in lines])
+        return find_dialogue_spans([Line(text, speaker) for text, speaker, _ in lines], keys, meant)
     other = {"client": "seller", "seller": "client"}
-    return [find_dialogue_spans([Line(before, other.get(speaker, "seller")), Line(text, speaker)], keys)[1]
-            for text, speaker, before in lines]
+    meant = requests_by_meaning([before if speaker != "seller" else "" for _, speaker, before in lines])
+    return [find_dialogue_spans([Line(before, other.get(speaker, "seller")), Line(text, speaker)], keys, [asked])[1]
+            for (text, speaker, before), asked in zip(lines, meant)]
 
 
 def _echoed(found: list[list[TextSpan]], lines: Sequence[tuple[str, str, str]]) -> list[list[TextSpan]]:

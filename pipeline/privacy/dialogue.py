@@ -34,7 +34,7 @@ from pipeline.privacy.morph import addresses_listener, in_dictionary, lemma, lem
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, cut, gap, is_number, tokenize
 
-DETECTOR = "dialogue@1"
+DETECTOR = "dialogue@2"
 
 # the topic of a request or a cue, by dictionary form; the first type whose words a line has wins,
 # so «номер карты» is a card and «номер телефона» a phone
@@ -296,10 +296,12 @@ def _backchannel(text: str, tokens: Sequence[Token]) -> bool:
     return len(tokens) <= _BACKCHANNEL_WORDS and "?" not in text and all(_lead_in(t) for t in tokens)
 
 
-def find_dialogue_spans(lines: Sequence[Line], ignore: Iterable[tuple[str, ...]] = ()) -> list[list[TextSpan]]:
+def find_dialogue_spans(lines: Sequence[Line], ignore: Iterable[tuple[str, ...]] = (),
+                        meant: Sequence[str | None] = ()) -> list[list[TextSpan]]:
     """Personal data in each line of a call found by the dialogue: the reply to a seller's request,
     and what follows a client's own cue. `ignore` holds the dictionary forms of what is never
-    personal data (the company, its products, its sellers)."""
+    personal data (the company, its products, its sellers); `meant`, per line, the type a seller's
+    line asks for by meaning (`pipeline.privacy.requests`), for requests whose words name no topic."""
     ignored = set(ignore)
     found: list[list[TextSpan]] = [[] for _ in lines]
     asked: str | None = None  # the open request
@@ -308,7 +310,7 @@ def find_dialogue_spans(lines: Sequence[Line], ignore: Iterable[tuple[str, ...]]
     for idx, line in enumerate(lines):
         tokens = tokenize(line.text)
         if line.speaker == "seller":
-            kind = request(line.text)
+            kind = request(line.text) or (meant[idx] if idx < len(meant) else None)
             if kind is not None:
                 asked, replies, value = kind, 0, None
             elif not _backchannel(line.text, tokens):
