@@ -4,7 +4,9 @@ masked unless an admin asks, every clear view logged, and the flow's scan stored
 The demo calls have no client saying a phone number, so one client line of Анна's first call is
 rewritten in the test's database copy (`tests.conftest_review.plant_personal_data`); the recording is
 the committed one. That call was stored by the real batch without a scan, as a call analysed before
-this change: the app scans it the first time a coach or a seller opens it.
+this change: the app scans it the first time a coach or a seller opens it. Each test runs on SQLite and
+on PostgreSQL (the same rows, `tests/review_backends.py`): the scans, the access log and its triggers
+are the database's.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
+from pipeline.privacy.stored import SCANNED_BY
 from pipeline.privacy.tone import TONE_HZ
 from pipeline.storage.access_log import read_access_log
 from pipeline.storage.db import open_database
 from pipeline.storage.models import PersonalScanRow, RecordingRow
 from pipeline.storage.personal_data import load_personal_spans, scanned
 from tests.conftest_review import PLANTED_NAME, PLANTED_PHONE, Planted, login
+from tests.review_backends import review_db_url  # noqa: F401  (the demo calls on both backends)
 
 pytestmark = pytest.mark.usefixtures("planted")
 
@@ -165,6 +169,7 @@ def test_the_flow_scan_stores_spans_and_a_scan_record(review_db_url: str, plante
         spans = load_personal_spans(session, planted.analysis_id)
         scan = session.get(PersonalScanRow, planted.analysis_id)
         assert scan is not None and scan.spans == len(spans)
+        assert scan.detectors == SCANNED_BY  # every detector that ran: `callqa privacy-rescan` compares it
         phone = next(s for s in spans if s.type == "phone")
     assert phone.utterance == planted.utterance
     assert phone.start == pytest.approx(planted.phone_start, abs=0.05)
