@@ -108,3 +108,31 @@ def test_a_number_one_digit_off_the_fact_is_judged_however_unsure_whisper_was(de
     assert len(_wrong_heard(demo, "В Подольск привезем за 3500 рублей.", "3500", 0.4)) == 1
     assert len(_wrong_heard(demo, "В Подольск привезем за 9500 рублей.", "9500", 0.4)) == 1
     assert len(_wrong_heard(demo, "В Подольск привезем за 2500 рублей.", "2500", 0.4)) == 0
+
+
+# v10 of wrong_answer's fact linking: written for these tests, not taken from any phrase bank
+KUHNYA = Path(__file__).resolve().parent.parent / "scripts_ref" / "kuhnya.yaml"  # removal_price: 700
+
+
+@pytest.fixture(scope="module")
+def kuhnya():
+    return load_standard(KUHNYA)
+
+
+def _kuhnya_found(standard, kind: str, reply: str) -> list:
+    lines = (("seller", 0.0, "Добрый день, магазин техники, меня зовут Анна."),
+             ("client", 4.0, "А сколько стоит забрать старый холодильник?"),
+             ("seller", 8.0, reply))
+    return [f for f in analyze_transcript(call(*lines), standard).findings if f.type == kind]
+
+
+def test_a_keyword_only_one_tied_fact_has_names_the_fact(kuhnya):
+    # «стоит» is a keyword of two prices; «забрать старый» only of the removal's
+    found = _kuhnya_found(kuhnya, "wrong_answer", "Это обойдётся вам в полторы тысячи.")
+    assert [f.details["fact"] for f in found] == ["removal_price"]
+    assert _kuhnya_found(kuhnya, "wrong_answer", "Это обойдётся вам в семьсот рублей.") == []
+
+
+def test_a_transfer_is_no_evasive_answer(kuhnya):
+    assert _kuhnya_found(kuhnya, "evasive_answer", "Это лучше к Геннадию, он всё знает, соединяю.") == []
+    assert _kuhnya_found(kuhnya, "evasive_answer", "Без понятия, это не ко мне.") != []

@@ -122,3 +122,53 @@ def test_a_question_run_on_from_the_opening_request_is_judged(standard):
     # the request alone asks for the call
     assert ignored(standard, ("client", 5.0, "Здравствуйте, хотела бы взять газобетон на гараж."),
                    ("seller", 10.0, "А вы о нас откуда узнали?")) == []
+
+
+# v9: the lines below are written for these tests, not taken from any phrase bank
+
+def test_a_reply_that_asks_back_takes_up_nothing_by_its_stray_words(standard):
+    # «давайте» is «давать» under no prefix of «выдаёте»: the seller asked for the name instead
+    assert [f.start for f in ignored(standard, ("client", 5.0, "А сертификаты на блоки вы выдаёте?"),
+                                     ("seller", 9.0, "Давайте сначала запишу, как вас зовут?"),
+                                     ("client", 13.0, "Ольга."),
+                                     ("seller", 15.0, "Так, а объём какой нужен?"))] == [5.0]
+
+
+def test_a_reply_that_asks_back_on_the_topic_takes_it_up(standard):
+    assert ignored(standard, ("client", 5.0, "А сертификаты на блоки вы выдаёте?"),
+                   ("seller", 9.0, "Сертификаты вам на какую партию нужны?")) == []
+
+
+def test_a_later_line_on_what_the_question_was_of_is_not_on_its_topic(standard):
+    # «на блоки» says of what; a later line about the blocks says nothing of the certificates
+    assert [f.start for f in ignored(standard, ("client", 5.0, "А сертификаты на блоки вы выдаёте?"),
+                                     ("seller", 9.0, "Скажите, а вы у нас раньше покупали?"),
+                                     ("client", 13.0, "Нет, первый раз."),
+                                     ("seller", 16.0, "Блоки у нас ровные, кладка идёт быстро."))] == [5.0]
+    assert ignored(standard, ("client", 5.0, "А сертификаты на блоки вы выдаёте?"),
+                   ("seller", 9.0, "Скажите, а вы у нас раньше покупали?"),
+                   ("client", 13.0, "Нет, первый раз."),
+                   ("seller", 16.0, "Сертификаты кладём в каждую машину.")) == []
+
+
+def test_a_line_after_dead_air_asks_whether_the_seller_is_there(standard):
+    assert ignored(standard, ("client", 5.0, "Нужен газобетон на гараж."),
+                   ("seller", 8.0, "Так, сейчас гляну."),
+                   ("client", 25.0, "Девушка, вы ещё со мной?"),
+                   ("seller", 27.0, "Простите, отвлеклась.")) == []
+
+
+def test_a_question_on_a_topic_after_dead_air_is_still_judged(standard):
+    assert [f.start for f in ignored(standard, ("client", 5.0, "Нужен газобетон на гараж."),
+                                     ("seller", 8.0, "Так, сейчас гляну."),
+                                     ("client", 25.0, "А доставка в Подольск сколько стоит?"),
+                                     ("seller", 28.0, "Простите, отвлеклась. Вы у нас уже покупали?"))] == [25.0]
+
+
+def test_a_question_that_asks_for_someone_is_taken_up_by_a_reply_about_a_person(standard):
+    assert ignored(standard, ("client", 5.0, "Позовите, пожалуйста, прораба?"),
+                   ("seller", 8.0, "Этот работник сегодня в отъезде.")) == []
+    # a person after a preposition is whom the question is about, not whom it asks for
+    assert [f.start for f in ignored(standard, ("client", 5.0, "А скидка для пенсионеров у вас бывает?"),
+                                     ("seller", 9.0, "Наши мастера работают аккуратно."),
+                                     ("seller", 13.0, "Вы у нас раньше покупали?"))] == [5.0]

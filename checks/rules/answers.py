@@ -29,9 +29,10 @@ from checks.dialogue.questions import (
     text_fact_mentioned,
 )
 from checks.dialogue.holds import hold_announced
-from checks.text.matching import PhraseMatch, evidence_for, keyword_found, reference_lemmas
+from checks.text.matching import PhraseMatch, best_match, evidence_for, keyword_found, reference_lemmas
 from checks.meaning.calls import fact_index, topic_index, words_or_meaning
 from checks.registry import CallContext, CheckResult, register
+from checks.rules.dispatching import DEFAULTS as DISPATCH_DEFAULTS
 from checks.standard import Fact
 from checks.text.normalise import NormText, match_key
 from pipeline.records import Finding
@@ -115,6 +116,8 @@ def fact_of_line(ctx: CallContext, index: int) -> Fact | None:
     text, kb = ctx.texts[index], ctx.standard.knowledge_base
     fact = fact_for_question(text, kb)
     tied = candidate_facts(text, kb) if fact is None else []
+    if len(tied) >= 2 and (own := _only_one_with_a_keyword_of_its_own(tied, text)) is not None:
+        return own
     if len(tied) < 2 or not fact_keywords_found(tied[0], text) or _share_a_keyword(tied):
         return fact
     index_ = topic_index(ctx.standard)
@@ -124,6 +127,17 @@ def fact_of_line(ctx: CallContext, index: int) -> Fact | None:
     best = {f.id: float(max((row[j] for row in sims for j, label in enumerate(index_.labels) if label == f.id),
                              default=-1.0)) for f in tied}
     return max(tied, key=lambda f: best[f.id])
+
+
+def _only_one_with_a_keyword_of_its_own(tied: list[Fact], text: NormText) -> Fact | None:
+    """The one tied fact the line names by a keyword no other tied fact has: «сколько стоит вывезти
+    старую технику?» says «стоит», which the prices of delivery and of fitting share, and «старая
+    техника», which only removal has. A keyword several facts share does not tell them apart."""
+    def own(f: Fact) -> bool:
+        others = {k for g in tied if g is not f for k in g.keywords}
+        return any(k not in others and keyword_found(k, text) for k in f.keywords)
+    found = [f for f in tied if own(f)]
+    return found[0] if len(found) == 1 else None
 
 
 def _share_a_keyword(facts: list[Fact]) -> bool:
@@ -206,7 +220,7 @@ def finding_at(kind: str, severity: str, ctx: CallContext, index: int, evidence:
                    speaker=u.speaker, evidence=evidence, reference=reference, check=check, details=details)
 
 
-@register("wrong_answer", "9", requires=("knowledge_base",), needs_roles=True)
+@register("wrong_answer", "10", requires=("knowledge_base",), needs_roles=True)
 def wrong_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     """Seller lines that state a knowledge-base value and contradict it.
 
@@ -332,7 +346,7 @@ def _show(value: float | str, unit: str) -> str:
     return f"{value}{suffix}"
 
 
-@register("evasive_answer", "5", requires=("knowledge_base",), needs_roles=True)
+@register("evasive_answer", "6", requires=("knowledge_base",), needs_roles=True)
 def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     phrases = list(params.get("phrases", DEFAULT_EVASIVE))
     turns = int(params.get("answer_turns", 2))
@@ -348,7 +362,7 @@ def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckRe
         for k, a in enumerate(window):
             if stated_values(ctx.texts[a], fact.unit):
                 break
-            found = _evasive(ctx, a, phrases, cutoff) if a not in judged else None
+            found = _evasive(ctx, a, phrases, cutoff) if a not in judged and not _transfers(ctx, a, cutoff) else None
             if found and not any(_gives_the_fact(ctx, later, fact) for later in window[k + 1:]):
                 judged.add(a)
                 ev = evidence_for(ctx.transcript.utterances[a], ctx.texts[a], found)
@@ -368,6 +382,13 @@ def _gives_the_fact(ctx: CallContext, a: int, fact: Fact) -> bool:
     четырнадцать дней» is an interruption, not an evasion, however near in meaning the first line
     is to one («затрудняюсь ответить»). A wrong value is wrong_answer's to judge."""
     return _verdict(ctx, a, fact) is not None
+
+
+def _transfers(ctx: CallContext, a: int, cutoff: float) -> bool:
+    """«Это лучше к Геннадию, он по установке всё знает, соединяю»: the seller hands the question
+    on, which is near «это не ко мне» in meaning and no evasion; poor_dispatching judges how well."""
+    phrases = ctx.standard.check_params("poor_dispatching").get("transfer_phrases", DISPATCH_DEFAULTS["transfer_phrases"])
+    return best_match(list(phrases), ctx.texts[a], cutoff) is not None
 
 
 def _evasive(ctx: CallContext, a: int, phrases: list[str], cutoff: float) -> PhraseMatch | None:

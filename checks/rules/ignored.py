@@ -52,6 +52,7 @@ from checks.text.normalise import (
     NormText,
     is_first_name,
     match_key,
+    morph_parses,
     names_a_person,
     normalise_text,
 )
@@ -72,6 +73,8 @@ _REQUEST_KEYS = frozenset(match_key(w) for w in
                           "узнать спросить уточнить бы".split())
 
 _HE_SHE = frozenset("он она его ее ему ей него нее".split())
+# the words that may stand between a preposition and its noun («на старую технику»)
+_NOUN_MODIFIERS = frozenset(("ADJF", "PRTF", "NUMR", "NPRO"))
 
 # unit words that say a value of that kind was stated, even when recognition lost its number
 _UNIT_WORDS: dict[str, frozenset[str]] = {
@@ -92,7 +95,7 @@ ANSWER_OPENERS = ("конечно", "разумеется", "без пробле
 YES_NO_OPENERS = ("да", "нет", "можно", "нельзя", "есть", "нету", "не получится", "получится")
 
 
-@register("ignored_question", "8", needs_roles=True)
+@register("ignored_question", "9", needs_roles=True)
 def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     turns = int(params.get("answer_turns", 2))
     min_words = int(params.get("min_words", 3))
@@ -174,8 +177,17 @@ def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[
         # «может, заглянете к нам в офис в субботу?» names the office asked about and tells nothing
         # of where it is: a later line that asks the client answers only with a value
         return any(_answers_with_a_value(answer, f, False) for f in facts) or text_fact_in_reply(answer, kb) is not None
-    return (_on_topic(question, answer, facts, kb, first_reply)
-            or (first_reply and (_near_in_meaning(ctx, q, a) or _first_reply_answers(ctx, question, a, facts, evasive))))
+    topic = _content_keys(question) if first_reply else _head_keys(question)
+    if _on_topic(topic, answer, facts, kb, first_reply):
+        return True
+    if not first_reply:
+        return False
+    if is_question(ctx.transcript.utterances[a], answer):
+        # a reply that asks back («а как вас зовут?», «какой номер?») has moved on at once: its stray
+        # words («давайте» under «выдаёте», «раньше») take nothing up, and two questions are near each
+        # other in meaning whatever they ask («монтаж зимой делаете?» — «сколько у вас окон?»)
+        return _replies_by_form(ctx, question, a, evasive)
+    return _near_in_meaning(ctx, q, a) or _first_reply_answers(ctx, question, a, facts, evasive)
 
 
 def _asks_the_client(ctx: CallContext, a: int) -> bool:
@@ -185,19 +197,36 @@ def _asks_the_client(ctx: CallContext, a: int) -> bool:
 
 def _near_in_meaning(ctx: CallContext, q: int, a: int) -> bool:
     """A first reply close in meaning to the question answers it in other words («сетку на зиму
-    снять можно?» — «она снимается без инструмента»). Not a question back: two questions are near
-    each other to the encoder whatever they ask («монтаж зимой делаете?» — «сколько у вас окон?»);
-    nor a later line, once the seller has moved on: «в четверг к десяти заедете?» is near a
-    question about opening hours and does not answer it."""
+    снять можно?» — «она снимается без инструмента»). Not a later line, once the seller has moved
+    on: «в четверг к десяти заедете?» is near a question about opening hours and does not answer it."""
     found = nearness(ctx.meaning, q, a)
-    return found is not None and found.close and not is_question(ctx.transcript.utterances[a], ctx.texts[a])
+    return found is not None and found.close
 
 
-def _on_topic(question: NormText, answer: NormText, facts: list[Fact], kb: list[Fact], first_reply: bool) -> bool:
+def _on_topic(topic: set[str], answer: NormText, facts: list[Fact], kb: list[Fact], first_reply: bool) -> bool:
     if any(_answers_with_a_value(answer, f, first_reply) or fact_keywords_found(f, answer) for f in facts):
         return True
     # an address or another text value of the knowledge base answers «куда к вам подъехать?»
-    return bool(text_fact_in_reply(answer, kb) or _content_keys(question) & _content_keys(answer))
+    return bool(text_fact_in_reply(answer, kb) or topic & _content_keys(answer))
+
+
+def _head_keys(question: NormText) -> set[str]:
+    """The question's words outside its prepositional phrases: «документы на материал даёте?» asks
+    about documents, and «на материал» says of what; a later «такой материал проверен временем»
+    speaks of the goods, not of the documents. A question whose every word is in such a phrase
+    keeps them all («а по субботам?»)."""
+    toks, governed, inside = question.tokens, set(), False
+    for i, t in enumerate(toks):
+        pos = part_of_speech(t.text)
+        if pos == "PREP":
+            inside = True
+        elif inside:
+            governed.add(i)
+            # «на старую технику»: the phrase runs through its adjectives to its noun
+            inside = pos in _NOUN_MODIFIERS
+    asked = _content_keys(question)
+    heads = {t.key for i, t in enumerate(toks) if i not in governed} & asked
+    return heads or asked
 
 
 def _answers_with_a_value(answer: NormText, fact: Fact, first_reply: bool) -> bool:
@@ -231,12 +260,27 @@ def _first_reply_answers(ctx: CallContext, question: NormText, a: int, facts: li
 
 
 def _speaks_of_the_person_asked_for(question: NormText, answer: NormText) -> bool:
-    """«А Зинаида сегодня работает?» — «этот сотрудник сейчас на объекте»: a question that names
-    someone is taken up by a reply about a person (a noun for a person, «он», «она», a name);
-    whether the seller then offered a call-back is poor_dispatching's to judge."""
-    return (any(is_first_name(t.text) for t in question.tokens if t.text.isalpha())
+    """«А Зинаида сегодня работает?», «позовите мастера» — «этот сотрудник сейчас на объекте»: a
+    question that names someone, or asks for someone, is taken up by a reply about a person (a noun
+    for a person, «он», «она», a name); whether the seller then offered a call-back is
+    poor_dispatching's to judge."""
+    return (_names_someone(question)
             and any(t.text in _HE_SHE or is_first_name(t.text) or names_a_person(t.text)
                     for t in answer.tokens if t.text.isalpha()))
+
+
+def _names_someone(question: NormText) -> bool:
+    """A first name, or a person as what is asked for: a noun for a person as the object of no
+    preposition («позовите мастера», «можно менеджера?»); «скидка для пенсионеров» asks for none."""
+    toks = question.tokens
+    return any(t.text.isalpha() and (is_first_name(t.text) or (
+        names_a_person(t.text) and _object_case(t.text) and not (i and part_of_speech(toks[i - 1].text) == "PREP")))
+        for i, t in enumerate(toks))
+
+
+def _object_case(word: str) -> bool:
+    parses = morph_parses(word)
+    return bool(parses) and parses[0].tag.case in ("accs", "gent")
 
 
 def _names_a_value_word(fact: Fact, answer: NormText) -> bool:
@@ -313,8 +357,20 @@ def _attention_check(ctx: CallContext, q: int) -> bool:
     text = ctx.texts[q]
     hails = (any(t.text in ATTENTION_OPENERS for t in text.tokens[:2])  # «Хм, алло, …?»
              and not text.key_set & QUESTION_WORDS)
-    return ((hails or any(f" {c} " in f" {text.surface} " for c in _ATTENTION_FORMS))
+    return ((hails or any(f" {c} " in f" {text.surface} " for c in _ATTENTION_FORMS)
+             or (_after_dead_air(ctx, q) and not asks_amount(text) and question_fact(ctx, q) is None))
             and not candidate_facts(text, ctx.standard.knowledge_base))
+
+
+def _after_dead_air(ctx: CallContext, q: int) -> bool:
+    """The line breaks a silence as long as dead air (multitasking_pause's `dead_air_s`): a client
+    who has waited that long asks whether the seller is still there («вы ещё на линии?»), in
+    whatever words, unless the line names something to be told."""
+    utterances = ctx.transcript.utterances
+    if q == 0:
+        return False
+    dead_air = float(ctx.standard.check_params("multitasking_pause").get("dead_air_s", 10.0))
+    return utterances[q].start - max(u.end for u in utterances[:q]) >= dead_air
 
 
 def _opening_request(ctx: CallContext, q: int) -> bool:
