@@ -7,6 +7,7 @@ import pytest
 
 from pipeline.privacy.checksums import inn_ok, luhn_ok, snils_ok
 from pipeline.privacy.detect import detect_line, detect_personal_data, ignore_terms
+from pipeline.privacy.numbers import DETECTOR as NUMBERS
 from pipeline.privacy.numbers import classify
 from pipeline.privacy.spans import PersonalSpan
 from tests.helpers import call
@@ -120,7 +121,7 @@ def test_spans_get_seconds_from_the_words_and_the_line_before_from_the_call() ->
     t = call(("seller", 0.0, "Продиктуйте номер карты."), ("client", 2.0, "4276 3801 2345 6789, и всё."))
     spans = detect_personal_data(t, COMPANY)
     words = t.utterances[1].words
-    assert spans == [PersonalSpan("card", 1, 0, 19, words[0].start, words[3].end, "numbers@4")]
+    assert spans == [PersonalSpan("card", 1, 0, 19, words[0].start, words[3].end, NUMBERS)]
 
 
 @pytest.mark.parametrize("text", [
@@ -241,3 +242,13 @@ def test_a_town_the_goods_go_to_is_not_the_clients_place() -> None:
     assert found("Сколько до Серпухова будет стоить?") == []
     assert found("Мы живём в Туле.") == [("place", "Туле")]
     assert found("Везите в Чехов, улица Лесная, дом 4.") == [("place", "Чехов"), ("address", "улица Лесная, дом 4")]
+
+
+def test_groups_left_after_a_number_are_the_same_dictation() -> None:
+    """Whisper doubles or splits a digit: «…58, 99, 96» is one card read as 14 digits; the phone it
+    holds as its longest stretch is masked with the group after it."""
+    assert found("55, 36, 19, 30, 58, 99, 96.", before="Продиктуйте номер.") == [("phone", "55, 36, 19, 30, 58, 99, 96")]
+
+
+def test_a_street_name_before_its_word_in_lower_case_with_a_house_after() -> None:
+    assert found("Привезти надо на полевой проспект 25 квартиру 91.") == [("address", "полевой проспект 25 квартиру 91")]

@@ -132,3 +132,33 @@ def test_the_reply_to_a_request_by_meaning_is_masked() -> None:
     assert [(s.type, s.detector) for s in found[1]] == [("address", "dialogue@2")]
     asked_else = detect_lines([("Сколько вам нужно кубов?", "seller", ""), ("Двенадцать, может пятнадцать.", "client", "")])
     assert asked_else == [[], []]
+
+
+def test_a_number_short_of_digits_takes_the_words_whisper_made_of_the_rest() -> None:
+    """A passport heard with 8 of its 10 digits: the words straight after it are the rest garbled;
+    a phone short of a digit ends at a comma («…34 5, это мобильный»)."""
+    assert replies(("seller", "Нужен ваш паспорт, серия и номер."), ("client", "Паспорт серии 45 -17 номер 580. Один на лесе"))[1] \
+        == [("passport", "45 -17 номер 580. Один на лесе")]
+    assert replies(("seller", "Продиктуйте телефон."), ("client", "Мой номер сделаю 26, 3, 4, 2, 5, 5, 4, 1."))[1] \
+        == [("phone", "сделаю 26, 3, 4, 2, 5, 5, 4, 1")]
+
+
+def test_a_garbled_name_goes_on_past_a_comma_until_it_has_a_name() -> None:
+    assert replies(("seller", "Как к вам обращаться?"), ("client", "завитие, лисить сентябр,"))[1] \
+        == [("name", "завитие, лисить сентябр")]
+    assert replies(("seller", "Как к вам обращаться?"), ("client", "Андрей, пишите."))[1] == [("name", "Андрей")]
+
+
+def test_a_name_after_na_imya_and_a_flat_number_are_cues() -> None:
+    assert replies(("client", "Оформляйте на имя Зинаидов -Фамина."),)[0] == [("name", "Зинаидов -Фамина")]
+    assert replies(("client", "Премести надно, уголь не на 70, квартира 76."),)[0] \
+        == [("address", "Премести надно, уголь не на 70, квартира 76")]
+    assert replies(("client", "Квартира 50 метров, нам на всю площадь надо."),)[0] == []
+
+
+def test_a_request_about_an_orders_number_is_not_read_by_meaning() -> None:
+    """«Куда прислать смс с номером заказа?» is near an address request by meaning, but says it is
+    about the order's number; the client's own «номер» then says the reply is a phone."""
+    lines = [Line("Куда прислать смс с номером заказа?", "seller"), Line("На этот же номер, 985 321 44 23.", "client")]
+    found = find_dialogue_spans(lines, (), ["address", None])
+    assert [(s.type, lines[1].text[s.char_start:s.char_end]) for s in found[1]] == [("phone", "985 321 44 23")]

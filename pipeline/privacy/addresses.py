@@ -17,7 +17,7 @@ from pipeline.privacy.morph import cannot_be_name, lemma
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, gap, is_number, tokenize
 
-DETECTOR = "address@3"
+DETECTOR = "address@4"
 
 _STREET = re.compile(
     r"ул|улиц[аеуыи]|улицей|проспект[аеу]?|пр-т|переул(?:ок|ке|ка|ку)|шоссе|бульвар[аеу]?|набережн(?:ая|ой|ую)"
@@ -47,6 +47,12 @@ def is_place_word(word: str) -> bool:
                 or _GLUED_STREET.fullmatch(word))
 
 
+def names_a_street(word: str) -> bool:
+    """A street or settlement word («улица», «проспект», «деревня»), glued to its name or not."""
+    word = word.lower()
+    return bool(_STREET.fullmatch(word) or _SETTLEMENT.fullmatch(word) or _GLUED_STREET.fullmatch(word))
+
+
 def _joined(text: str, tokens: list[Token], i: int, j: int) -> bool:
     """Nothing but spaces between tokens i and j (adjacent)."""
     return not gap(text, tokens[i], tokens[j]).strip()
@@ -62,6 +68,14 @@ def _is_street_word(tokens: list[Token], i: int) -> bool:
         tok == "лица" and i > 0 and tokens[i - 1].text == "у")
 
 
+def _name_before(text: str, tokens: list[Token], i: int) -> bool:
+    """The word right before the street word at i is its name: «Ленинградской улице», «полевой
+    проспект 25»; «На улице» is no street name."""
+    prev = tokens[i - 1] if i > 0 else None
+    return bool(prev and _joined(text, tokens, i - 1, i) and (prev.raw[:1].isupper() or _ADJ_END.match(prev.text))
+                and not cannot_be_name(prev.raw))
+
+
 def _street(text: str, tokens: list[Token], i: int) -> tuple[int, int] | None:
     """A street word at i with its name: «улица Садовая», «Ленинградской улице»."""
     if _GLUED_STREET.fullmatch(tokens[i].text):
@@ -71,7 +85,8 @@ def _street(text: str, tokens: list[Token], i: int) -> tuple[int, int] | None:
     while j + 1 < len(tokens) and j - i < 3 and _named(tokens[j + 1]) and _joined(text, tokens, j, j + 1):
         j += 1
     if j > i:
-        return first, j
+        # «полевой проспект 25»: a house number after the street word, its name before it
+        return (first - 1 if first == i and _name_before(text, tokens, i) else first), j
     if first < i:
         return None  # «у лица» alone is a face
     # a name in lower case counts when a house follows: «проспект мира, дом 120», «улица молодежная 46»,
@@ -82,11 +97,7 @@ def _street(text: str, tokens: list[Token], i: int) -> tuple[int, int] | None:
         j += 1
     if j > i and j + 1 < len(tokens) and (_HOUSE.fullmatch(tokens[j + 1].text) or is_number(tokens[j + 1])):
         return i, j
-    prev = tokens[i - 1] if i > 0 else None
-    if prev and _joined(text, tokens, i - 1, i) and (prev.raw[:1].isupper() or _ADJ_END.match(prev.text)) \
-            and not cannot_be_name(prev.raw):  # «На улице» is no street name
-        return i - 1, i
-    return None
+    return (i - 1, i) if _name_before(text, tokens, i) else None
 
 
 def _settlement(text: str, tokens: list[Token], i: int) -> tuple[int, int] | None:

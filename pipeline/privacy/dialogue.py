@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from checks.text.numbers import find_numbers
-from pipeline.privacy.addresses import is_place_word
+from pipeline.privacy.addresses import is_place_word, names_a_street
 from pipeline.privacy.morph import addresses_listener, in_dictionary, lemma, lemmas, pos, readings
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, cut, gap, is_number, tokenize
@@ -62,6 +62,13 @@ _LEAD_LEMMAS = frozenset({"номер", "данные", "такой", "вот", 
                           } | {w for _, ws in _TOPICS for w in ws})
 _LEAD_POS = frozenset({"PRCL", "CONJ", "INTJ", "PREP", "NPRO", "PRED", "ADVB", "ADJS"})
 _NUMERIC = frozenset({"phone", "card", "passport"})
+# digits a number of each kind has at least (a phone without its 8, a card with one dropped)
+_FULL_DIGITS = {"phone": 10, "card": 15, "passport": 10}
+# what a number counts when it is no flat's: «квартира 50 метров»
+_MEASURES = frozenset({"метр", "квадрат", "квадратный", "кв", "этаж", "комната", "градус", "рубль", "тысяча",
+                       "процент", "штука", "год"})
+# words right after a number short of digits that may be those digits garbled
+_GARBLED_DIGIT_WORDS = 3
 # the seller's line that does not end the client's reply: «Так.», «Угу, записываю.»
 _BACKCHANNEL_WORDS = 3
 _REPLY_LINES = 3
@@ -77,11 +84,17 @@ def _lemmas(tokens: Sequence[Token]) -> list[str]:
     return [lemma(t.text) if t.text.isalpha() else t.text for t in tokens]
 
 
+def other_number(text: str) -> bool:
+    """Whether a line is about a number that is no personal data: «номер заказа», «номер договора»."""
+    words = set(_lemmas(tokenize(text)))
+    return "номер" in words and bool(words & _OTHER_NUMBER) and not words & {"телефон", "мобильный", "смс", "карта", "паспорт"}
+
+
 def topic(text: str) -> str | None:
     """What personal data a line is about, by its words' dictionary forms, or None."""
+    if other_number(text):
+        return None
     words = set(_lemmas(tokenize(text)))
-    if "номер" in words and words & _OTHER_NUMBER and not words & {"телефон", "мобильный", "смс", "карта", "паспорт"}:
-        return None  # «номер заказа», «номер договора»
     for kind, stems in _TOPICS:
         if words & stems:
             return kind
@@ -189,15 +202,29 @@ def _carrier(tok: Token) -> bool:
     return _lead_in(tok) and not (in_dictionary(tok.text) and pos(tok.text) in ("CONJ", "PREP"))
 
 
-def _from_number(text: str, body: list[Token], k: int) -> list[Token]:
+def _short(kind: str, tokens: Sequence[Token]) -> bool:
+    """Fewer digits than a number of this kind has: Whisper heard some of them as words."""
+    return _digits(tokens) < _FULL_DIGITS[kind]
+
+
+def _from_number(text: str, body: list[Token], k: int, kind: str) -> list[Token]:
     """A number's value starts at its first digit, with up to two words right before it that are
-    no carrier words and no punctuation apart: Whisper's garble of the first digits."""
+    no carrier words and no punctuation apart: Whisper's garble of the first digits. When the
+    number is short of digits, a carrier-like word right before it («номер сделаю 26, 3…» for
+    «…девять два шесть…») is more likely those digits than a carrier."""
     first = next((j for j in range(k, len(body)) if is_number(body[j]) or body[j].text == "плюс"), k)
     start = first
+    short = _short(kind, body[first:])
     while start > 0 and first - start < 2 and not gap(text, body[start - 1], body[start]).strip() \
-            and not _carrier(body[start - 1]):
+            and not (_carrier(body[start - 1]) and not (short and start == first and _garble_like(body[start - 1]))):
         start -= 1
     return body[start:]
+
+
+def _garble_like(tok: Token) -> bool:
+    """A word that may be Whisper's garble of digits: no lead-in by its dictionary form, no
+    preposition or conjunction."""
+    return lemma(tok.text) not in _LEAD_LEMMAS and pos(tok.text) not in ("CONJ", "PREP", "NPRO", "PRCL")
 
 
 def _trim(kind: str, text: str, tokens: list[Token]) -> list[Token]:
@@ -209,11 +236,20 @@ def _trim(kind: str, text: str, tokens: list[Token]) -> list[Token]:
         if 0 <= last < len(tokens) - 1 and len(tokens[last + 1].text) <= 3 and tokens[last + 1].text.isalpha() \
                 and not gap(text, tokens[last], tokens[last + 1]).strip():
             last += 1  # «…36, 74 на»: a short word right after the last digits is Whisper's last digit
+        if last >= 0 and _short(kind, tokens[:last + 1]):
+            # «…номер 580. Один на лесе»: words that go straight on are the missing digits garbled;
+            # after a comma («…34 5, это мобильный») the client says something else
+            limit = last + _GARBLED_DIGIT_WORDS
+            while last < min(limit, len(tokens) - 1) and not gap(text, tokens[last], tokens[last + 1]).strip():
+                last += 1
         return tokens[:last + 1]
     if kind == "name":
         out = tokens[:1]
         for prev, t in zip(tokens, tokens[1:]):
-            if "," in gap(text, prev, t) and _lead_in(t) or is_number(t):
+            # «Андрей, а когда…» ends at the comma; «завитие, лисить сентябр» (for «Зовите, Лисицын
+            # Пётр») has no name yet, so what follows the comma is still the garbled name
+            named = any(readings(w.text) for w in out)
+            if "," in gap(text, prev, t) and _lead_in(t) and named or is_number(t):
                 break
             out.append(t)
         return out[:4]
@@ -241,7 +277,7 @@ def _value_in(kind: str, text: str, tokens: list[Token], start: int, asked: bool
         k = next((j for j, t in enumerate(body) if not _lead_in(t)), None)
         if k is None:
             continue  # «Да, конечно.»: the value is in the next sentence
-        value = _from_number(text, body, k) if kind in _NUMERIC else body[k:]
+        value = _from_number(text, body, k, kind) if kind in _NUMERIC else body[k:]
         for nxt in sentences[n + 1:]:
             if not _continues(kind, [tokens[i] for i in nxt]):
                 break
@@ -274,6 +310,19 @@ def _cued(text: str, tokens: list[Token]) -> list[TextSpan]:
             kind = "address"
         elif words[i] == "звать" and i > 0 and words[i - 1] == "я":
             kind = "name"
+        elif words[i] == "квартира" and _flat_number(tokens, i) is not None:
+            # a flat's number says the sentence up to it is an address, whatever Whisper made of the
+            # street («Премести надно, уголь не на 70, квартира 76» for «Привезти надо на бульвар…»)
+            last = _flat_number(tokens, i)
+            start = next(s[0] for s in _sentences(text, tokens) if i in s)
+            span, _ = _value_in("address", text, tokens, start, asked=False)
+            heard_street = any(names_a_street(t.text) for t in tokens[start:i])  # the address detector's
+            if span is not None and span.char_start <= tokens[i].start and not heard_street:
+                found.append(TextSpan("address", span.char_start, tokens[last].end, DETECTOR))
+            i = last + 1
+            continue
+        elif words[i] == "имя" and i > 0 and words[i - 1] == "на":
+            kind = "name"  # «оформляйте на имя …»: what follows is checked to look like a name
         elif words[i] not in ("звать", "имя", "обращаться", "представиться"):
             # a topic word, but not «имя» on its own: «на имя» is no cue without a name after it
             kind = next((k for k, stems in _TOPICS if words[i] in stems), None)
@@ -289,6 +338,17 @@ def _cued(text: str, tokens: list[Token]) -> list[TextSpan]:
         else:
             i += 1
     return found
+
+
+def _flat_number(tokens: Sequence[Token], i: int) -> int | None:
+    """The last token of the number after «квартира» at i, or None: no number, or a measure after
+    it («квартира 50 метров» is a size)."""
+    last = i
+    while last + 1 < len(tokens) and is_number(tokens[last + 1]):
+        last += 1
+    if last == i or (last + 1 < len(tokens) and lemma(tokens[last + 1].text) in _MEASURES):
+        return None
+    return last
 
 
 def _backchannel(text: str, tokens: Sequence[Token]) -> bool:
@@ -310,7 +370,9 @@ def find_dialogue_spans(lines: Sequence[Line], ignore: Iterable[tuple[str, ...]]
     for idx, line in enumerate(lines):
         tokens = tokenize(line.text)
         if line.speaker == "seller":
-            kind = request(line.text) or (meant[idx] if idx < len(meant) else None)
+            kind = request(line.text)
+            if kind is None and idx < len(meant) and not other_number(line.text):
+                kind = meant[idx]
             if kind is not None:
                 asked, replies, value = kind, 0, None
             elif not _backchannel(line.text, tokens):

@@ -22,7 +22,7 @@ before (docs/personal-data.md).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from checks.text.numbers import find_numbers
 from pipeline.privacy.checksums import inn_ok, luhn_ok, snils_ok
@@ -30,7 +30,7 @@ from pipeline.privacy.morph import in_dictionary, joins_words
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, cut, tokenize
 
-DETECTOR = "numbers@4"
+DETECTOR = "numbers@5"
 
 # words that may stand between two groups of one number: «серия 46 12, номер 345678»
 _CONNECTORS = frozenset({"номер", "№", "тире", "дефис"})
@@ -202,7 +202,11 @@ def _in_run(text: str, tokens: list[Token], ctx: tuple[str, bool], run: list[_Gr
             i += 1
     if not found:
         span = _span(text, tokens, ctx, run, fallback=True)
-        found = [span] if span is not None else []
+        return [span] if span is not None else []
+    # groups left over after the last one are the same dictation: Whisper doubled or split a
+    # digit («…58, 99, 96» for «…пятьдесят восемь ноль девять, девяносто шестнадцать»); a word
+    # before the first («ещё один номер: …») may be no digit at all
+    found[-1] = replace(found[-1], char_end=tokens[run[-1].last].end)
     return found
 
 
