@@ -3,6 +3,7 @@ in other words (v9). The lines are written for this test, not taken from any phr
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -165,10 +166,38 @@ def test_a_question_on_a_topic_after_dead_air_is_still_judged(standard):
                                      ("seller", 28.0, "Простите, отвлеклась. Вы у нас уже покупали?"))] == [25.0]
 
 
-def test_a_question_that_asks_for_someone_is_taken_up_by_a_reply_about_a_person(standard):
-    assert ignored(standard, ("client", 5.0, "Позовите, пожалуйста, прораба?"),
-                   ("seller", 8.0, "Этот работник сегодня в отъезде.")) == []
-    # a person after a preposition is whom the question is about, not whom it asks for
-    assert [f.start for f in ignored(standard, ("client", 5.0, "А скидка для пенсионеров у вас бывает?"),
-                                     ("seller", 9.0, "Наши мастера работают аккуратно."),
-                                     ("seller", 13.0, "Вы у нас раньше покупали?"))] == [5.0]
+def _heard(lines: list[tuple[str, float, str]], unsure: dict[str, float]):
+    """The call as Whisper gives it: the words in `unsure` written with their probability."""
+    transcript = call(GREETING, *lines)
+    heard = tuple(replace(u, words=tuple(replace(w, probability=unsure.get(w.text.strip(".,?"), w.probability))
+                                          for w in u.words)) for u in transcript.utterances)
+    return replace(transcript, utterances=heard)
+
+
+def _ignored_heard(standard, lines, unsure: dict[str, float]) -> list:
+    return [f for f in analyze_transcript(_heard(lines, unsure), standard).findings if f.type == "ignored_question"]
+
+
+def test_an_unsure_question_word_in_a_reply_to_the_seller_asks_nothing(standard):
+    # «где-то шестьдесят» heard as «где до шестьдесят»: the «где» Whisper was unsure of
+    lines = [("seller", 4.0, "Сколько вам блоков посчитать, хотя бы примерно?"),
+             ("client", 8.0, "Да где до шестьдесят штук, с запасом."),
+             ("seller", 12.0, "Так, понял, а сроки какие?")]
+    assert _ignored_heard(standard, lines, {"где": 0.3}) == []
+    assert [f.start for f in _ignored_heard(standard, lines, {})] == [8.0]
+
+
+def test_a_reply_telling_a_fact_answers_a_question_garbled_beyond_any_fact(standard):
+    # the question word and the topic were lost («доскарки»); the reply tells the hours by word and value
+    lines = [("client", 5.0, "Слушайте, а подбуднем доскарки к вам?"),
+             ("seller", 9.0, "Мы открыты по будням до восьми вечера.")]
+    assert _ignored_heard(standard, lines, {"подбуднем": 0.3, "доскарки": 0.4}) == []
+    assert [f.start for f in _ignored_heard(standard, lines, {})] == [5.0]  # heard sure, it asked what was not told
+
+
+def test_a_garbled_word_is_no_verb_said_to_the_company(standard):
+    # «оформляйте» heard as «оформуляете»: a word the dictionary lacks is no «вы» form, so the name
+    # given in reply to the seller is no question
+    assert ignored(standard, ("seller", 4.0, "Начьи ими вформить доставку."),
+                   ("client", 8.0, "Оформуляете на имя Леонид Борисов."),
+                   ("seller", 12.0, "По времени у вас какие рамки.")) == []

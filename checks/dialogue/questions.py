@@ -70,6 +70,8 @@ AMOUNT_PHRASES = ("по чем", "во что", "насколько")
 QUESTION_OPENERS = ("скажите", "подскажите", "а у вас", "у вас есть", "интересует", "хотел узнать", "хотела узнать")
 # the openers long enough to be recognised misheard, as the question words are
 _OPENER_WORDS = ("скажите", "подскажите")
+# Whisper's probability of a word under which it was more guessed than heard
+UNSURE_PROBABILITY = 0.5
 _TIME = re.compile(r"^\d{1,2}:\d{2}$")
 _SENTENCE_END = re.compile(r"[^.?!…]+[.?!…]*")
 _WORD = re.compile(r"[\w-]+")
@@ -188,8 +190,10 @@ def _tells_the_seller_what_they_do(text: NormText) -> bool:
     discourse markers."""
     if reports_an_expectation(text):
         return False
-    return any(is_second_person_verb(t.text) and _plural(t.text) and t.lemma not in _DISCOURSE_VERBS
-               for t in text.tokens)
+    # a word the dictionary lacks is a garble whose «вы» form the parser only guessed: «оформуляете»
+    # for «оформляйте», said in reply to «на чьё имя оформить?»
+    return any(is_second_person_verb(t.text) and is_known_word(t.text) and _plural(t.text)
+               and t.lemma not in _DISCOURSE_VERBS for t in text.tokens)
 
 
 def _plural(word: str) -> bool:
@@ -204,6 +208,20 @@ def reports_an_expectation(text: NormText) -> bool:
     hoped for; the «вы» verb after it is the hope, not a question."""
     return any(t.lemma in _EXPECTING_VERBS and any(p.tag.tense == "past" for p in morph_parses(t.text))
                for t in text.tokens if t.text.isalpha())
+
+
+def heard_unsure(utt: Utterance) -> bool:
+    """The recogniser was unsure of a word of the line: what it wrote may not be what was said."""
+    return any(w.probability < UNSURE_PROBABILITY for w in utt.words)
+
+
+def sure_text(utt: Utterance, text: NormText) -> NormText:
+    """The line without the words the recogniser was unsure of: «да где до шестидесяти упаковок»
+    was «да, где-то шестьдесят», and its «где» (probability 0.36) asks nothing. The line itself
+    when every word was sure, or when it has no word timings (the truth's own turns)."""
+    if not heard_unsure(utt):
+        return text
+    return normalise_text(" ".join(w.text for w in utt.words if w.probability >= UNSURE_PROBABILITY))
 
 
 def opens_a_question(text: NormText) -> bool:

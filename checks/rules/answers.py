@@ -186,7 +186,7 @@ def _judged_facts(ctx: CallContext, question: int, answer: int) -> Iterator[Fact
         yield question_fact(ctx, question)
         yield fact_for_exchange(q, a, kb)
         yield text_fact_in_reply(a, kb)
-        yield _fact_of_a_word_and_value(a, kb)
+        yield fact_of_a_word_and_value(a, kb)
 
     seen: set[int] = set()
     for fact in candidates():
@@ -195,7 +195,7 @@ def _judged_facts(ctx: CallContext, question: int, answer: int) -> Iterator[Fact
             yield fact
 
 
-def _fact_of_a_word_and_value(reply: NormText, kb: list[Fact]) -> Fact | None:
+def fact_of_a_word_and_value(reply: NormText, kb: list[Fact]) -> Fact | None:
     found = [f for f in kb if f.unit != "text" and states_its_value(reply, f) and names_a_keyword_word(f, reply)]
     return found[0] if len(found) == 1 else None
 

@@ -15,6 +15,7 @@ from checks.rules.answers import (
     DEFAULT_EVASIVE,
     STOP_KEYS,
     client_questions,
+    fact_of_a_word_and_value,
     finding_at,
     names_a_keyword_word,
     question_fact,
@@ -32,6 +33,7 @@ from checks.dialogue.questions import (
     candidate_facts,
     fact_for_exchange,
     fact_keywords_found,
+    heard_unsure,
     is_question,
     misheard_question_word,
     opens_a_question,
@@ -39,6 +41,7 @@ from checks.dialogue.questions import (
     seller_asks,
     sentence_words,
     stated_values,
+    sure_text,
     text_contradiction,
     text_fact_mentioned,
 )
@@ -52,7 +55,6 @@ from checks.text.normalise import (
     NormText,
     is_first_name,
     match_key,
-    morph_parses,
     names_a_person,
     normalise_text,
 )
@@ -187,7 +189,7 @@ def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[
         # words («давайте» under «выдаёте», «раньше») take nothing up, and two questions are near each
         # other in meaning whatever they ask («монтаж зимой делаете?» — «сколько у вас окон?»)
         return _replies_by_form(ctx, question, a, evasive)
-    return _near_in_meaning(ctx, q, a) or _first_reply_answers(ctx, question, a, facts, evasive)
+    return _near_in_meaning(ctx, q, a) or _first_reply_answers(ctx, q, a, facts, evasive)
 
 
 def _asks_the_client(ctx: CallContext, a: int) -> bool:
@@ -237,14 +239,13 @@ def _answers_with_a_value(answer: NormText, fact: Fact, first_reply: bool) -> bo
     return bool(stated_values(answer, fact.unit)) if first_reply else states_its_value(answer, fact)
 
 
-def _first_reply_answers(ctx: CallContext, question: NormText, a: int, facts: list[Fact],
-                         evasive: list[str]) -> bool:
+def _first_reply_answers(ctx: CallContext, q: int, a: int, facts: list[Fact], evasive: list[str]) -> bool:
     """Signs too weak for a later line: a number for «сколько?»; one word of a keyword («в рабочие
     … трудимся» for «рабочие дни»); a word of the address asked for; the question's verb under a
     prefix («даёте?» — «выдаём»); or the reply's form («конечно…», «не знаю», «соединяю»). What
     recognition garbled in one call or another (a sum with its first word lost, «с кинембеть
     процентов», a question that lost its topic) is left to the reply's meaning (`_near_in_meaning`)."""
-    answer = ctx.texts[a]
+    question, answer = ctx.texts[q], ctx.texts[a]
     said_units = _units_named(answer)
     return (any(names_a_keyword_word(f, answer) or _names_a_value_word(f, answer) for f in facts)
             # a number answers «сколько?» about something the knowledge base does not know; for a
@@ -254,33 +255,22 @@ def _first_reply_answers(ctx: CallContext, question: NormText, a: int, facts: li
             # a value in the unit the question asks in, whatever fact it was linked to: «до которого
             # часа… в салоне?» (the address's keyword) — «мы открыты до восьми вечера»
             or any(unit in said_units or stated_values(answer, unit) for unit in _units_named(question))
+            # a question the recogniser garbled beyond any fact («а подбуднем доскарки»), and a reply
+            # that tells a fact by its word and value («мы открыты по будням до восьми вечера»)
+            or (not facts and heard_unsure(ctx.transcript.utterances[q])
+                and fact_of_a_word_and_value(answer, ctx.standard.knowledge_base) is not None)
             or _same_verb_under_a_prefix(question, answer)
             or _speaks_of_the_person_asked_for(question, answer)
             or _replies_by_form(ctx, question, a, evasive))
 
 
 def _speaks_of_the_person_asked_for(question: NormText, answer: NormText) -> bool:
-    """«А Зинаида сегодня работает?», «позовите мастера» — «этот сотрудник сейчас на объекте»: a
-    question that names someone, or asks for someone, is taken up by a reply about a person (a noun
-    for a person, «он», «она», a name); whether the seller then offered a call-back is
-    poor_dispatching's to judge."""
-    return (_names_someone(question)
+    """«А Зинаида сегодня работает?» — «этот сотрудник сейчас на объекте»: a question that names
+    someone is taken up by a reply about a person (a noun for a person, «он», «она», a name);
+    whether the seller then offered a call-back is poor_dispatching's to judge."""
+    return (any(is_first_name(t.text) for t in question.tokens if t.text.isalpha())
             and any(t.text in _HE_SHE or is_first_name(t.text) or names_a_person(t.text)
                     for t in answer.tokens if t.text.isalpha()))
-
-
-def _names_someone(question: NormText) -> bool:
-    """A first name, or a person as what is asked for: a noun for a person as the object of no
-    preposition («позовите мастера», «можно менеджера?»); «скидка для пенсионеров» asks for none."""
-    toks = question.tokens
-    return any(t.text.isalpha() and (is_first_name(t.text) or (
-        names_a_person(t.text) and _object_case(t.text) and not (i and part_of_speech(toks[i - 1].text) == "PREP")))
-        for i, t in enumerate(toks))
-
-
-def _object_case(word: str) -> bool:
-    parses = morph_parses(word)
-    return bool(parses) and parses[0].tag.case in ("accs", "gent")
 
 
 def _names_a_value_word(fact: Fact, answer: NormText) -> bool:
@@ -342,7 +332,9 @@ def _answers_the_seller(ctx: CallContext, q: int) -> bool:
         return False
     if _asks_yes_or_no(text):
         return False  # «оплатить картой получится?» asks by intonation alone
-    return not (asks_by_word(text) or misheard_question_word(text) or asks_amount(text) or opens_a_question(text)
+    # a question word the recogniser was unsure of may be another word misheard («где-то»)
+    sure = sure_text(utterances[q], text)
+    return not (asks_by_word(sure) or misheard_question_word(text) or asks_amount(text) or opens_a_question(text)
                 or candidate_facts(text, ctx.standard.knowledge_base))
 
 
