@@ -211,7 +211,7 @@ def test_a_word_no_dictionary_knows_is_no_name_in_the_sellers_line() -> None:
 def test_a_name_takes_the_garbled_surname_beside_it() -> None:
     """Whisper writes a surname it did not know as lower-case garble next to the first name."""
     assert found("Оформляйте на меня, дробыхин Аркадий.") == [("name", "дробыхин Аркадий")]
-    assert found("Да, Аркадий, слушаю вас.") == [("name", "Аркадий")]  # known words stay outside
+    assert found("Да, это Аркадий, слушаю вас.") == [("name", "Аркадий")]  # known words stay outside
 
 
 def test_the_seller_on_the_line_is_not_a_client() -> None:
@@ -252,3 +252,28 @@ def test_groups_left_after_a_number_are_the_same_dictation() -> None:
 
 def test_a_street_name_before_its_word_in_lower_case_with_a_house_after() -> None:
     assert found("Привезти надо на полевой проспект 25 квартиру 91.") == [("address", "полевой проспект 25 квартиру 91")]
+
+
+def test_a_garbled_street_name_between_its_word_and_the_house() -> None:
+    assert found("Привести надо на улице, вот к зельно я, дом 35.") == [("address", "улице, вот к зельно я, дом 35")]
+    assert found("На улице холодно, дом утеплять надо.") == []
+
+
+def test_the_companys_address_garbled_by_whisper_is_not_personal_data() -> None:
+    """The seller saying the office's address with its street garbled: the same house number with a
+    street word is the company's (a client's address with the office's house number and another
+    street is still masked)."""
+    from checks.standard import load_standard
+    from pipeline.privacy.detect import standard_ignore_terms
+
+    terms = standard_ignore_terms(load_standard("scripts_ref/stroydom.yaml"))  # «улица Строителей дом двенадцать»
+    assert detect_line("Мы располагаемся на улице Фрайтере, в дом 12.", "seller", "", terms) == []
+    assert detect_line("Нашлось, адрес такой: на улице в строительный дом 12.", "seller", "", terms) == []
+    assert [s.type for s in detect_line("Везите на улицу Садовая, дом 12.", "client", "", terms)] == ["address"]
+
+
+def test_a_name_set_off_by_commas_unasked_is_the_seller_addressed() -> None:
+    """«Слушайте, Глаздавка, во что обойдётся»: the client addresses the seller; after a request
+    for the name, «Андрей, записывайте» is the client's."""
+    assert found("Слушайте, Глаздавка, во что обойдется?") == []
+    assert found("Андрей, записывайте.", before="Как вас зовут?") == [("name", "Андрей")]

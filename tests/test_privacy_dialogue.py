@@ -162,3 +162,8 @@ def test_a_request_about_an_orders_number_is_not_read_by_meaning() -> None:
     lines = [Line("Куда прислать смс с номером заказа?", "seller"), Line("На этот же номер, 985 321 44 23.", "client")]
     found = find_dialogue_spans(lines, (), ["address", None])
     assert [(s.type, lines[1].text[s.char_start:s.char_end]) for s in found[1]] == [("phone", "985 321 44 23")]
+
+
+def test_a_whole_sentence_with_no_name_after_a_name_request_is_none() -> None:
+    assert replies(("seller", "Алло, это кто?"), ("client", "Добрый вечер, я бы хотела приобрести и бы забедон подскажите."))[1] == []
+    assert replies(("seller", "Как вас зовут?"), ("client", "Добрый день, меня зовут Ирина Соколова."))[1] == [("name", "Ирина Соколова")]

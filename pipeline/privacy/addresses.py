@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from difflib import SequenceMatcher
+
+from checks.text.numbers import find_numbers
 
 from pipeline.privacy.morph import cannot_be_name, lemma
 from pipeline.privacy.spans import TextSpan
@@ -37,6 +40,10 @@ _ADDRESS_CUE = re.compile(r"(?<![а-яё])адрес", re.IGNORECASE)
 # and the carrier's words («адрес такой», «пишите»); pymorphy3 stops verbs, pronouns, particles…
 _NOT_ADDRESS = frozenset({"адрес", "адреса", "такой", "такая", "вот", "это", "значит", "доставки", "доставка"})
 _OURS = frozenset({"наш", "наша", "наше", "нашего", "нашей", "нашем", "нас"})
+# how close a garbled street name is to the company's (difflib's ratio of the letters)
+_GARBLE_RATIO = 0.6
+# words between a street word and a house that may be its name garbled
+_GARBLED_NAME_WORDS = 4
 _ADJ_END = re.compile(r".+(?:ск|цк|ов|ев|ин)(?:ая|ой|ий|ый|ом|ую|ое|ого|ее|ей)$")
 
 
@@ -97,7 +104,16 @@ def _street(text: str, tokens: list[Token], i: int) -> tuple[int, int] | None:
         j += 1
     if j > i and j + 1 < len(tokens) and (_HOUSE.fullmatch(tokens[j + 1].text) or is_number(tokens[j + 1])):
         return i, j
-    return (i - 1, i) if _name_before(text, tokens, i) else None
+    if _name_before(text, tokens, i):
+        return i - 1, i
+    # a name Whisper garbled into several words («на улице, вот к зельно я, дом 35» for «…Вокзальная…»):
+    # a house follows within a few words of the same sentence
+    for h in range(i + 2, min(len(tokens) - 1, i + 2 + _GARBLED_NAME_WORDS)):
+        if re.search(r"[.!?]", gap(text, tokens[h - 1], tokens[h])):
+            break
+        if _HOUSE.fullmatch(tokens[h].text) and is_number(tokens[h + 1]):
+            return i, h - 1
+    return None
 
 
 def _settlement(text: str, tokens: list[Token], i: int) -> tuple[int, int] | None:
@@ -164,10 +180,25 @@ def _street_words(tokens: list[Token]) -> set[str]:
     }
 
 
-def _companys(tokens: list[Token], ignore: Sequence[str]) -> bool:
-    """The address of the company (a text fact of the standard: «улица Строителей дом двенадцать»)."""
+def _house_numbers(tokens: list[Token]) -> tuple[float, ...]:
+    return tuple(n.value for n in find_numbers([t.text for t in tokens]) if n.kind == "number")
+
+
+def _companys(tokens: list[Token], ignore: Sequence[str], seller: bool) -> bool:
+    """The address of the company (a text fact of the standard: «улица Строителей дом двенадцать»):
+    its street's words, or, as Whisper garbles a street name («на улице в строительный дом 12»), its
+    house numbers with a street word close to the company's or said by the seller."""
     names = _street_words(tokens)
-    return bool(names) and any(names <= _street_words(tokenize(term)) for term in ignore)
+    numbers = _house_numbers(tokens)
+    for term in ignore:
+        term_tokens = tokenize(term)
+        own = _street_words(term_tokens)
+        if names and names <= own:
+            return True
+        if numbers and numbers == _house_numbers(term_tokens) and any(_is_street_word(term_tokens, i) for i in range(len(term_tokens))) \
+                and (seller or any(SequenceMatcher(None, a, b).ratio() >= _GARBLE_RATIO for a in names for b in own)):
+            return True
+    return False
 
 
 def _address_like(tok: Token) -> bool:
@@ -197,7 +228,7 @@ def _merge(text: str, tokens: list[Token], pieces: list[tuple[int, int, bool]]) 
     return merged
 
 
-def find_address_spans(text: str, ignore: Sequence[str] = (), before: str = "") -> list[TextSpan]:
+def find_address_spans(text: str, ignore: Sequence[str] = (), before: str = "", speaker: str = "client") -> list[TextSpan]:
     """Addresses in a line; `ignore` holds the company's own (any text from the standard will do);
     `before` is the line before it: after «Адрес доставки какой?» a house alone is an address, with
     the words before it."""
@@ -206,7 +237,8 @@ def find_address_spans(text: str, ignore: Sequence[str] = (), before: str = "") 
     for first, last, named in _merge(text, tokens, _pieces(text, tokens)):
         houses = sum(bool(_HOUSE.fullmatch(t.text)) for t in tokens[first:last + 1])
         cued = bool(_ADDRESS_CUE.search(before) or _ADDRESS_CUE.search(text[:tokens[first].start]))
-        if not (named or houses >= 2 or cued) or _ours(tokens, first) or _companys(tokens[first:last + 1], ignore):
+        if not (named or houses >= 2 or cued) or _ours(tokens, first) \
+                or _companys(tokens[first:last + 1], ignore, speaker == "seller"):
             continue
         if cued:
             first = _extend_left(text, tokens, first)

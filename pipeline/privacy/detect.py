@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from checks.standard import Standard
 from pipeline.privacy.addresses import find_address_spans
-from pipeline.privacy.dialogue import Line, find_dialogue_spans
+from pipeline.privacy.dialogue import Line, find_dialogue_spans, request
 from pipeline.privacy.emails import find_email_spans
 from pipeline.privacy.morph import lemma
 from pipeline.privacy.names import find_name_spans, ignore_key, ner_spans
@@ -79,6 +79,18 @@ def _echoed(found: list[list[TextSpan]], lines: Sequence[tuple[str, str, str]]) 
     ]
 
 
+_VOCATIVE_BEFORE = re.compile(r"(?:^|,)\s*$")
+_VOCATIVE_AFTER = re.compile(r"^\s*[,!?]")
+
+
+def _addressed(text: str, span: TextSpan) -> bool:
+    """A one-word name set off by commas in a client's line, not asked for: the client addressing
+    the seller («Анна, скажите…», «Слушайте, Глаздавка, во что обойдётся»), not their own name."""
+    said = text[span.char_start:span.char_end]
+    return span.type == "name" and len(said.split()) == 1 and bool(
+        _VOCATIVE_BEFORE.search(text[:span.char_start]) and _VOCATIVE_AFTER.match(text[span.char_end:]))
+
+
 def detect_lines(lines: Sequence[tuple[str, str, str]], ignore: Iterable[str] = (), call: bool = True) -> list[list[TextSpan]]:
     """Personal data in each (text, speaker, line before) of a call, the NER run once for all.
     With `call`, the lines are one call in order: the dialogue detector reads the reply after a
@@ -90,9 +102,11 @@ def detect_lines(lines: Sequence[tuple[str, str, str]], ignore: Iterable[str] = 
     dialogue = _dialogue(lines, keys, call)
     found: list[list[TextSpan]] = []
     for (text, speaker, before), named, replied in zip(lines, ner, dialogue):
-        spans = find_number_spans(text, before, speaker) + find_email_spans(text) + find_address_spans(text, ignore, before)
-        spans += find_name_spans(text, speaker, keys, named, before) + replied
-        found.append(_resolve(spans))
+        spans = find_number_spans(text, before, speaker) + find_email_spans(text) + find_address_spans(text, ignore, before, speaker)
+        names = find_name_spans(text, speaker, keys, named, before)
+        if speaker != "seller" and request(before) != "name":
+            names = [n for n in names if not _addressed(text, n)]
+        found.append(_resolve(spans + names + replied))
     return _echoed(found, lines) if call else found
 
 

@@ -59,7 +59,7 @@ _QUESTION = frozenset({"какой", "куда", "как", "кто", "чей", "
 # words that lead into a value without being part of it, beyond what their part of speech says
 _LEAD_LEMMAS = frozenset({"номер", "данные", "такой", "вот", "значит", "ладно", "окей", "ок", "хорошо",
                           "пожалуйста", "сейчас", "минутка", "секунда", "секундочка", "момент", "записать",
-                          } | {w for _, ws in _TOPICS for w in ws})
+                          "алло", "добрый", "день", "вечер", "утро", "привет"} | {w for _, ws in _TOPICS for w in ws})
 _LEAD_POS = frozenset({"PRCL", "CONJ", "INTJ", "PREP", "NPRO", "PRED", "ADVB", "ADJS"})
 _NUMERIC = frozenset({"phone", "card", "passport"})
 # digits a number of each kind has at least (a phone without its 8, a card with one dropped)
@@ -71,6 +71,8 @@ _MEASURES = frozenset({"метр", "квадрат", "квадратный", "к
 _GARBLED_DIGIT_WORDS = 3
 # the seller's line that does not end the client's reply: «Так.», «Угу, записываю.»
 _BACKCHANNEL_WORDS = 3
+# words after its lead-in beyond which a reply with no name in it is a sentence, not a name
+_NAME_SENTENCE_WORDS = 4
 _REPLY_LINES = 3
 
 
@@ -195,6 +197,14 @@ def _plausible(kind: str, tokens: Sequence[Token], asked: bool) -> bool:
     return False
 
 
+def _says_something_else(name: Sequence[Token], sentence_words: int) -> bool:
+    """A reply that goes on for a whole sentence with no name reading and no word a dictionary does
+    not know in its first words («Добрый вечер, я бы хотела приобрести…» after «Алло, это кто?») is
+    about something else; a garbled name is short («крыло, оригина») or has garble in it."""
+    return sentence_words > _NAME_SENTENCE_WORDS and all(in_dictionary(t.text) and not readings(t.text)
+                                                         for t in name if t.text.isalpha())
+
+
 def _carrier(tok: Token) -> bool:
     """A word of the sentence that carries a number, not Whisper's garble of its first digits:
     «пишите», «мой номер», «да»; a conjunction or a preposition right before the digits («Запишите
@@ -282,8 +292,9 @@ def _value_in(kind: str, text: str, tokens: list[Token], start: int, asked: bool
             if not _continues(kind, [tokens[i] for i in nxt]):
                 break
             value += [tokens[i] for i in nxt]
+        whole = len(value)
         value = _trim(kind, text, value)
-        if not value or not _plausible(kind, value, asked):
+        if not value or not _plausible(kind, value, asked) or kind == "name" and _says_something_else(value, whole):
             return None, False
         if kind == "address" and not any(is_number(t) or _place_word(t.text) for t in value):
             kind = "place"  # «живу в Подольске»: a town, no street or house
