@@ -277,3 +277,14 @@ def test_a_name_set_off_by_commas_unasked_is_the_seller_addressed() -> None:
     for the name, «Андрей, записывайте» is the client's."""
     assert found("Слушайте, Глаздавка, во что обойдется?") == []
     assert found("Андрей, записывайте.", before="Как вас зовут?") == [("name", "Андрей")]
+
+
+def test_a_number_short_of_digits_takes_the_words_straight_after_it() -> None:
+    """«…2, 4 на ли семь» for «…два четыре, ноль семь»: a phone from 7 with 9 digits."""
+    assert found("Плюс 7 ,9 ,1 ,5 ,4 ,2 ,6 ,2 ,4 на ли семь. А", before="Телефон подскажите.") \
+        == [("phone", "Плюс 7 ,9 ,1 ,5 ,4 ,2 ,6 ,2 ,4 на ли семь")]
+
+
+def test_a_line_opening_with_a_capitalised_garble_has_no_name() -> None:
+    assert found("Вформить все можно по телефону не приедзжая,") == []
+    assert found("Соболев беспокоит, я вчера звонил.") == [("name", "Соболев")]

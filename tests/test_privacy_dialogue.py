@@ -167,3 +167,9 @@ def test_a_request_about_an_orders_number_is_not_read_by_meaning() -> None:
 def test_a_whole_sentence_with_no_name_after_a_name_request_is_none() -> None:
     assert replies(("seller", "Алло, это кто?"), ("client", "Добрый вечер, я бы хотела приобрести и бы забедон подскажите."))[1] == []
     assert replies(("seller", "Как вас зовут?"), ("client", "Добрый день, меня зовут Ирина Соколова."))[1] == [("name", "Ирина Соколова")]
+
+
+def test_the_seller_saying_their_own_name_asks_for_none() -> None:
+    assert request("Компания СтройДом, моё имя Евгений, рассказывайте, что нужно.") is None
+    assert replies(("client", "а пармуляет темно имя улья намельникова"),)[0] == [("name", "улья намельникова")]
+    assert replies(("client", "Счёт на имя компании, конечно."),)[0] == []

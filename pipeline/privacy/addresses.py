@@ -187,7 +187,7 @@ def _house_numbers(tokens: list[Token]) -> tuple[float, ...]:
 def _companys(tokens: list[Token], ignore: Sequence[str], seller: bool) -> bool:
     """The address of the company (a text fact of the standard: «улица Строителей дом двенадцать»):
     its street's words, or, as Whisper garbles a street name («на улице в строительный дом 12»), its
-    house numbers with a street word close to the company's or said by the seller."""
+    house numbers and a street close to the company's (said by the seller: either)."""
     names = _street_words(tokens)
     numbers = _house_numbers(tokens)
     for term in ignore:
@@ -195,8 +195,13 @@ def _companys(tokens: list[Token], ignore: Sequence[str], seller: bool) -> bool:
         own = _street_words(term_tokens)
         if names and names <= own:
             return True
-        if numbers and numbers == _house_numbers(term_tokens) and any(_is_street_word(term_tokens, i) for i in range(len(term_tokens))) \
-                and (seller or any(SequenceMatcher(None, a, b).ratio() >= _GARBLE_RATIO for a in names for b in own)):
+        if not any(_is_street_word(term_tokens, i) for i in range(len(term_tokens))):
+            continue  # no address
+        same_house = bool(numbers) and numbers == _house_numbers(term_tokens)
+        close_street = any(SequenceMatcher(None, a, b).ratio() >= _GARBLE_RATIO for a in names for b in own)
+        # Whisper garbles the seller's office address («на улице в строительник, дом 2» for
+        # «…Строителей, дом 12»): the seller's is the company's by its house or by its street
+        if (same_house or close_street) if seller else (same_house and close_street):
             return True
     return False
 

@@ -15,7 +15,7 @@ from checks.standard import Standard
 from pipeline.privacy.addresses import find_address_spans
 from pipeline.privacy.dialogue import Line, find_dialogue_spans, request
 from pipeline.privacy.emails import find_email_spans
-from pipeline.privacy.morph import lemma
+from pipeline.privacy.morph import lemma, readings
 from pipeline.privacy.names import find_name_spans, ignore_key, ner_spans
 from pipeline.privacy.numbers import find_number_spans
 from pipeline.privacy.requests import requests_by_meaning
@@ -84,11 +84,15 @@ _VOCATIVE_AFTER = re.compile(r"^\s*[,!?]")
 
 
 def _addressed(text: str, span: TextSpan) -> bool:
-    """A one-word name set off by commas in a client's line, not asked for: the client addressing
-    the seller («Анна, скажите…», «Слушайте, Глаздавка, во что обойдётся»), not their own name."""
+    """A one-word name in a client's line, not asked for, that is no client's: set off by commas,
+    the client addressing the seller («Анна, скажите…», «Слушайте, Глаздавка, во что обойдётся»);
+    opening the line with no name reading, Whisper's garble at a capital («Вформить все можно…»)."""
     said = text[span.char_start:span.char_end]
-    return span.type == "name" and len(said.split()) == 1 and bool(
-        _VOCATIVE_BEFORE.search(text[:span.char_start]) and _VOCATIVE_AFTER.match(text[span.char_end:]))
+    if span.type != "name" or len(said.split()) != 1:
+        return False
+    opens = not text[:span.char_start].strip()
+    return bool(_VOCATIVE_BEFORE.search(text[:span.char_start]) and _VOCATIVE_AFTER.match(text[span.char_end:])) \
+        or opens and not readings(said.strip(".,!?"))
 
 
 def detect_lines(lines: Sequence[tuple[str, str, str]], ignore: Iterable[str] = (), call: bool = True) -> list[list[TextSpan]]:

@@ -117,8 +117,8 @@ def request(text: str) -> str | None:
         return None
     tokens = tokenize(text)
     words = _lemmas(tokens)
-    if kind == "name" and any(a == "я" and b == "звать" for a, b in zip(words, words[1:])):
-        return None
+    if kind == "name" and any((a, b) in (("я", "звать"), ("мой", "имя")) for a, b in zip(words, words[1:])):
+        return None  # «меня зовут Анна», «моё имя Евгений»: the seller introduces themselves
     # Whisper drops question marks and garbles the verb («продиктумите ваши мобильные»): «ваш»
     # by the topic asks too
     asks = "?" in text or bool(set(words) & (_ASKING | _QUESTION | {"ваш"}))
@@ -332,9 +332,9 @@ def _cued(text: str, tokens: list[Token]) -> list[TextSpan]:
                 found.append(TextSpan("address", span.char_start, tokens[last].end, DETECTOR))
             i = last + 1
             continue
-        elif words[i] == "имя" and i > 0 and words[i - 1] == "на":
-            kind = "name"  # «оформляйте на имя …»: what follows is checked to look like a name
-        elif words[i] not in ("звать", "имя", "обращаться", "представиться"):
+        elif words[i] == "имя":
+            kind = "name"  # «оформляйте на имя …»: what follows must look like a name, «имя компании» does not
+        elif words[i] not in ("звать", "обращаться", "представиться"):
             # a topic word, but not «имя» on its own: «на имя» is no cue without a name after it
             kind = next((k for k, stems in _TOPICS if words[i] in stems), None)
             if kind is None and words[i] == "номер" and not (set(words[i + 1:i + 3]) & _OTHER_NUMBER):

@@ -28,13 +28,15 @@ from checks.text.numbers import find_numbers
 from pipeline.privacy.checksums import inn_ok, luhn_ok, snils_ok
 from pipeline.privacy.morph import in_dictionary, joins_words
 from pipeline.privacy.spans import TextSpan
-from pipeline.privacy.tokens import Token, cut, tokenize
+from pipeline.privacy.tokens import Token, cut, gap, tokenize
 
 DETECTOR = "numbers@5"
 
 # words that may stand between two groups of one number: «серия 46 12, номер 345678»
 _CONNECTORS = frozenset({"номер", "№", "тире", "дефис"})
 _PLUS = frozenset({"+", "плюс"})
+# words right after a number short of digits that may be those digits garbled
+_GARBLED_DIGIT_WORDS = 3
 # the nearest of these before a run says what it is; stems, matched at a word's start
 _CUES: tuple[tuple[str, str], ...] = (
     ("phone", r"телефон|тел|мобильн|сотов|городск|рабоч|позвон|перезвон|звонит|набер|номерок|связ"),
@@ -206,8 +208,21 @@ def _in_run(text: str, tokens: list[Token], ctx: tuple[str, bool], run: list[_Gr
     # groups left over after the last one are the same dictation: Whisper doubled or split a
     # digit («…58, 99, 96» for «…пятьдесят восемь ноль девять, девяносто шестнадцать»); a word
     # before the first («ещё один номер: …») may be no digit at all
-    found[-1] = replace(found[-1], char_end=tokens[run[-1].last].end)
+    last = run[-1].last
+    if _short_of_digits(found[-1].type, "".join(g.digits for g in run)):
+        # «…2, 4 на ли семь»: words straight after a number short of digits are the rest garbled
+        limit = last + _GARBLED_DIGIT_WORDS
+        while last < min(limit, len(tokens) - 1) and not gap(text, tokens[last], tokens[last + 1]).strip() \
+                and tokens[last + 1].text.isalpha():
+            last += 1
+    found[-1] = replace(found[-1], char_end=tokens[last].end)
     return found
+
+
+def _short_of_digits(kind: str, digits: str) -> bool:
+    """Fewer digits than a number of this kind has: a phone from 7 or 8 has 11, any other 10."""
+    full = {"phone": 11 if digits[:1] in "78" else 10, "card": 16, "passport": 10}.get(kind)
+    return full is not None and len(digits) < full
 
 
 def find_number_spans(text: str, before: str = "", speaker: str = "client") -> list[TextSpan]:
