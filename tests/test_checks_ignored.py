@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from checks.analyze import analyze_transcript
-from checks.dialogue.questions import asks_by_word, is_question, reports_an_expectation
+from checks.dialogue.questions import asks_by_word, is_question, only_asks, reports_an_expectation
 from checks.standard import load_standard
 from checks.text.normalise import normalise_text
 from tests.helpers import call, utt
@@ -133,6 +133,20 @@ def test_a_reply_that_asks_back_takes_up_nothing_by_its_stray_words(standard):
                                      ("seller", 9.0, "Давайте сначала запишу, как вас зовут?"),
                                      ("client", 13.0, "Ольга."),
                                      ("seller", 15.0, "Так, а объём какой нужен?"))] == [5.0]
+
+
+def test_a_reply_that_asks_back_names_no_fact_by_a_word_spelt_near_its_keyword(standard):
+    # «заказывали» is spelt near «закрываетесь», a keyword of the opening hours
+    assert [f.start for f in ignored(standard, ("client", 5.0, "Вечером до которого часа вы открыты?"),
+                                     ("seller", 9.0, "А заказывали у нас уже когда-нибудь?"),
+                                     ("client", 13.0, "Нет, впервые."),
+                                     ("seller", 15.0, "Понял. Какой объём нужен?"))] == [5.0]
+
+
+def test_a_reply_that_tells_something_before_it_asks_does_not_only_ask():
+    assert only_asks("Ага. А номер для связи продиктуете?")
+    assert not only_asks("Да. Проверил. Идёт по шесть тысяч за куб. Куда прислать?")
+    assert not only_asks("Доставим в субботу.")
 
 
 def test_a_reply_that_asks_back_on_the_topic_takes_it_up(standard):

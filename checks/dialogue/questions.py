@@ -127,6 +127,14 @@ def sentence_words(raw: str) -> list[list[str]]:
     return [words for sentence in _SENTENCE_END.findall(raw) if (words := _WORD.findall(fold(sentence)))]
 
 
+def only_asks(raw: str) -> bool:
+    """Every sentence of the line asks, but for a word or two of assent («Ага. А номер для связи
+    продиктуете?»): a line that goes on to tell something («Да. Проверил. Идёт по шесть тысяч за куб.
+    Куда прислать?») does more than ask."""
+    return any(s.rstrip().endswith("?") for s in _SENTENCE_END.findall(raw)) and all(
+        s.rstrip().endswith("?") or len(_WORD.findall(s)) <= 2 for s in _SENTENCE_END.findall(raw))
+
+
 def _asks_by_mark(raw: str) -> bool:
     """A sentence ending in «?» that is more than an acknowledgement («Понятно? Хорошо.» asks
     nothing) or a request to repeat."""

@@ -7,7 +7,7 @@ once the seller has moved on, a later line must be on the question's topic.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -36,6 +36,7 @@ from checks.dialogue.questions import (
     heard_unsure,
     is_question,
     misheard_question_word,
+    only_asks,
     opens_a_question,
     part_of_speech,
     seller_asks,
@@ -49,7 +50,7 @@ from checks.dialogue.holds import hold_announced
 from checks.meaning.calls import nearness, words_or_meaning
 from checks.registry import CallContext, CheckResult, register
 from checks.rules.dispatching import DEFAULTS, says_colleague_absent
-from checks.text.matching import best_match
+from checks.text.matching import best_match, reference_lemmas
 from checks.standard import Fact
 from checks.text.normalise import (
     NormText,
@@ -180,14 +181,16 @@ def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[
         # of where it is: a later line that asks the client answers only with a value
         return any(_answers_with_a_value(answer, f, False) for f in facts) or text_fact_in_reply(answer, kb) is not None
     topic = _content_keys(question) if first_reply else _head_keys(question)
-    if _on_topic(topic, answer, facts, kb, first_reply):
+    # a reply that only asks back («а как вас зовут?», «какой номер?») has moved on at once: its stray
+    # words take nothing up («давайте» under «выдаёте»), nor a word spelt near a keyword («подскажите»
+    # near «заказать»), and two questions are near each other in meaning whatever they ask
+    # («монтаж зимой делаете?» — «сколько у вас окон?»)
+    asks_back = first_reply and _only_asks(ctx, a)
+    if _on_topic(topic, answer, facts, kb, first_reply, _says_a_keyword if asks_back else fact_keywords_found):
         return True
     if not first_reply:
         return False
-    if is_question(ctx.transcript.utterances[a], answer):
-        # a reply that asks back («а как вас зовут?», «какой номер?») has moved on at once: its stray
-        # words («давайте» under «выдаёте», «раньше») take nothing up, and two questions are near each
-        # other in meaning whatever they ask («монтаж зимой делаете?» — «сколько у вас окон?»)
+    if asks_back:
         return _replies_by_form(ctx, question, a, evasive)
     return _near_in_meaning(ctx, q, a) or _first_reply_answers(ctx, q, a, facts, evasive)
 
@@ -205,11 +208,25 @@ def _near_in_meaning(ctx: CallContext, q: int, a: int) -> bool:
     return found is not None and found.close
 
 
-def _on_topic(topic: set[str], answer: NormText, facts: list[Fact], kb: list[Fact], first_reply: bool) -> bool:
-    if any(_answers_with_a_value(answer, f, first_reply) or fact_keywords_found(f, answer) for f in facts):
+def _on_topic(topic: set[str], answer: NormText, facts: list[Fact], kb: list[Fact], first_reply: bool,
+              names_it: Callable[[Fact, NormText], object]) -> bool:
+    if any(_answers_with_a_value(answer, f, first_reply) or names_it(f, answer) for f in facts):
         return True
     # an address or another text value of the knowledge base answers «куда к вам подъехать?»
     return bool(text_fact_in_reply(answer, kb) or topic & _content_keys(answer))
+
+
+def _only_asks(ctx: CallContext, a: int) -> bool:
+    """The line asks and tells nothing; asked by its words alone when recognition lost every «?»."""
+    utt = ctx.transcript.utterances[a]
+    return only_asks(utt.text) if "?" in utt.text else is_question(utt, ctx.texts[a])
+
+
+def _says_a_keyword(fact: Fact, answer: NormText) -> bool:
+    """A keyword of the fact said as itself, each of its words by lemma or key: «доставку вам куда?»
+    names delivery, «заказывали» is only spelt near «закрываетесь»."""
+    return any(all(any(t.lemma == lemma or t.key == key for t in answer.tokens) for lemma, key in reference_lemmas(k))
+               for k in fact.keywords)
 
 
 def _head_keys(question: NormText) -> set[str]:
