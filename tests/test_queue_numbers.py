@@ -40,3 +40,10 @@ def test_a_qa_lead_reads_number_tails_in_the_queue_and_the_full_number_on_the_lo
         assert [(e.user, e.action, e.analysis_id) for e in read_access_log(session, None)] == [
             ("lead", "view_call", planted.analysis_id)]
     sessions.kw["bind"].dispose()
+
+
+def test_the_scorecards_page_shows_a_qa_lead_number_tails_too(review_client) -> None:
+    """Its calls to hear are a list like the queue: file names with the numbers cut to their tails."""
+    login(review_client, "lead")
+    page = review_client.get("/scorecards").text
+    assert "in-…" in page and not FULL_NUMBER.search(page)

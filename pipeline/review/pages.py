@@ -39,7 +39,7 @@ from pipeline.review.labels import (
     ru_day,
     zone_label,
 )
-from pipeline.review.privacy import clear_export, log_clear, masks, role_spans, shown_call, shown_rows
+from pipeline.review.privacy import clear_export, log_clear, masks, number_tail, role_spans, shown_call, shown_rows
 from pipeline.review.queue import filter_choices, queue_page
 from pipeline.review.queueform import filter_errors, queue_filters
 from pipeline.review.standards import any_standard, reason_problem, standard_info
@@ -83,7 +83,7 @@ TEMPLATES.env.filters.update(
     action_label=lambda kind: ACTION_TITLES.get(kind, kind), severity_label=lambda s: SEVERITY_TITLES.get(s, s),
     speaker_label=lambda speaker: SPEAKER_TITLES.get(speaker, speaker), finding_title=finding_title,
     role_label=lambda role: ROLE_TITLES.get(role, role), flag_reason=flag_reason, ru_day=ru_day,
-    evidence=evidence_text, clock=clock_time, phone_masked=mask_phone_numbers)
+    evidence=evidence_text, clock=clock_time, phone_masked=mask_phone_numbers, number_tail=number_tail)
 router = APIRouter(include_in_schema=False)
 Who = Annotated[SignedIn, Depends(signed)]
 
