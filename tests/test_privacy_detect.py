@@ -288,3 +288,25 @@ def test_a_number_short_of_digits_takes_the_words_straight_after_it() -> None:
 def test_a_line_opening_with_a_capitalised_garble_has_no_name() -> None:
     assert found("Вформить все можно по телефону не приедзжая,") == []
     assert found("Соболев беспокоит, я вчера звонил.") == [("name", "Соболев")]
+
+
+def test_another_numbers_cue_holds_only_in_its_sentence() -> None:
+    """«квартира 218» is a cue for a flat, not for the phone said two sentences later; after
+    «Продиктуйте номер заказа.» the reply's first sentence is still the order's."""
+    text = "Дом 69, квартира 218, там ворота зеленая. Все пришлите на плюс 7 ,9 ,1 ,6 ,5 ,5 ,5 ,1 ,2 ,3 ,4."
+    assert ("phone", "плюс 7 ,9 ,1 ,6 ,5 ,5 ,5 ,1 ,2 ,3 ,4") in found(text)
+    assert found("12 34 56 78 90.", before="Продиктуйте номер заказа.") == []
+
+
+def test_a_number_short_of_digits_takes_two_words_before_it_but_not_its_cue() -> None:
+    assert found("но вы теперь 99 49 68 93") == [("phone", "вы теперь 99 49 68 93")]
+    assert found("Мой номер 916 123 45 6.") == [("phone", "916 123 45 6")]
+
+
+def test_the_seller_introducing_themselves_asks_for_no_name() -> None:
+    assert found("Спишите сами, а то приложение не открывается.", before="Строй дом, моё имя Артём, слушаю вас.") == []
+
+
+def test_a_name_in_apposition_is_the_clients_own() -> None:
+    """Set off by commas but in no question: «отметьте у себя, Матвей, …» names the client."""
+    assert found("Отметьте у себя, Матвелий, а то меня перепутали.") == [("name", "Матвелий")]

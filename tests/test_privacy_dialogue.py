@@ -173,3 +173,9 @@ def test_the_seller_saying_their_own_name_asks_for_none() -> None:
     assert request("Компания СтройДом, моё имя Евгений, рассказывайте, что нужно.") is None
     assert replies(("client", "а пармуляет темно имя улья намельникова"),)[0] == [("name", "улья намельникова")]
     assert replies(("client", "Счёт на имя компании, конечно."),)[0] == []
+
+
+def test_a_farewell_and_a_line_that_gives_a_number_are_no_request_by_meaning() -> None:
+    assert requests_by_meaning(["Обращайтесь. Всегда рады, до свидания.",
+                                "Адрес такой: на улице Строителей, дом 12."]) == [None, None]
+    assert request("Контактный для курьера какой у вас будет?") == "phone"

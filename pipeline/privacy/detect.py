@@ -81,18 +81,22 @@ def _echoed(found: list[list[TextSpan]], lines: Sequence[tuple[str, str, str]]) 
 
 _VOCATIVE_BEFORE = re.compile(r"(?:^|,)\s*$")
 _VOCATIVE_AFTER = re.compile(r"^\s*[,!?]")
+_SENTENCE_START = re.compile(r"(?:^|[.!?])\s*$")
+_QUESTION_WORD = re.compile(r"(?<![а-яё])(?:как\w*|что|сколько|когда|где|куда|почему|зачем|кто|почем)(?![а-яё])", re.IGNORECASE)
 
 
 def _addressed(text: str, span: TextSpan) -> bool:
-    """A one-word name in a client's line, not asked for, that is no client's: set off by commas,
-    the client addressing the seller («Анна, скажите…», «Слушайте, Глаздавка, во что обойдётся»);
-    opening the line with no name reading, Whisper's garble at a capital («Вформить все можно…»)."""
+    """A one-word name in a client's line, not asked for, that is no client's: set off by commas in
+    a question, the client addressing the seller («Анна, скажите, сколько…», «Слушайте, Глаздавка,
+    во что обойдётся»; «…отметьте у себя, Матвей, …» is the client's own); opening a sentence with
+    no name reading, Whisper's garble at a capital («Вформить все можно…»)."""
     said = text[span.char_start:span.char_end]
     if span.type != "name" or len(said.split()) != 1:
         return False
-    opens = not text[:span.char_start].strip()
-    return bool(_VOCATIVE_BEFORE.search(text[:span.char_start]) and _VOCATIVE_AFTER.match(text[span.char_end:])) \
-        or opens and not readings(said.strip(".,!?"))
+    opens = _SENTENCE_START.search(text[:span.char_start])
+    asking = "?" in text or _QUESTION_WORD.search(text)
+    return bool(asking and _VOCATIVE_BEFORE.search(text[:span.char_start]) and _VOCATIVE_AFTER.match(text[span.char_end:])) \
+        or bool(opens) and not readings(said.strip(".,!?"))
 
 
 def detect_lines(lines: Sequence[tuple[str, str, str]], ignore: Iterable[str] = (), call: bool = True) -> list[list[TextSpan]]:

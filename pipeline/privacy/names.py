@@ -125,6 +125,8 @@ def ignore_key(term: str) -> tuple[str, ...]:
 
 # the seller asked for the client's name, or the client is giving it: a first name in lower case is one
 _NAME_ASKED = re.compile(r"зовут|зовите|обращаться|имя|имени|фамили|как (?:вас|к вам) запис", re.IGNORECASE)
+# the seller introducing themselves («моё имя Артём», «меня зовут Анна») asks for no name
+_OWN_NAME = re.compile(r"мо[её] имя|меня зовут", re.IGNORECASE)
 _LOWER_WORD = re.compile(r"(?<![А-ЯЁа-яё-])[а-яё]{3,}(?![А-ЯЁа-яё-])")
 
 
@@ -134,7 +136,7 @@ def _lower_case_names(text: str, before: str) -> list[tuple[int, int]]:
     or a first name beside a surname reading; it takes the surnames and patronymics beside it."""
     words = list(_LOWER_WORD.finditer(text))
     tags = [readings(m.group()) for m in words]
-    asked = bool(_NAME_ASKED.search(before) or _NAME_ASKED.search(text))
+    asked = bool(_NAME_ASKED.search(_OWN_NAME.sub("", before)) or _NAME_ASKED.search(text))
     runs: list[tuple[int, int]] = []
     for i, m in enumerate(words):
         # a first name; or, once the name was asked for, a word whose likeliest reading is a surname

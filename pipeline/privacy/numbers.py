@@ -51,6 +51,7 @@ _CUES: tuple[tuple[str, str], ...] = (
 )
 # the seller giving the company's own number («Наш бесплатный номер 8 800…», «у нас телефон…»)
 _OURS_RE = re.compile(r"(?<![а-яё])(?:наш[а-яё]*|у нас)(?![а-яё])[^.!?]{0,30}$", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?]")
 _CUE_RE = re.compile(r"(?<![а-яё])(?:" + "|".join(f"(?P<{kind}>{stems})" for kind, stems in _CUES) + ")",
                      re.IGNORECASE)
 
@@ -121,6 +122,10 @@ def _nearest_cue(context: str, line_start: int = 0) -> str | None:
         elif last is None or m.start() - last_end > 20 or (m.start() >= line_start > last_end):
             last = "phone"
         last_end = m.end()
+    if last == "other" and _SENTENCE_END.search(context[max(last_end, line_start):]):
+        # «…квартира 218. Пришлите на плюс 7…»: another number's cue holds for the sentence it is in,
+        # or, said in the line before, for the reply's first sentence
+        return None
     return last
 
 
@@ -204,17 +209,26 @@ def _in_run(text: str, tokens: list[Token], ctx: tuple[str, bool], run: list[_Gr
             i += 1
     if not found:
         span = _span(text, tokens, ctx, run, fallback=True)
-        return [span] if span is not None else []
+        if span is None:
+            return []
+        found = [span]
     # groups left over after the last one are the same dictation: Whisper doubled or split a
     # digit («…58, 99, 96» for «…пятьдесят восемь ноль девять, девяносто шестнадцать»); a word
     # before the first («ещё один номер: …») may be no digit at all
-    last = run[-1].last
+    first, last = run[0].first, run[-1].last
     if _short_of_digits(found[-1].type, "".join(g.digits for g in run)):
-        # «…2, 4 на ли семь»: words straight after a number short of digits are the rest garbled
+        # words straight after a number short of digits are the rest garbled («…2, 4 на ли семь»),
+        # and up to two straight before it its first digits («вы теперь 99 49 68 93»)
         limit = last + _GARBLED_DIGIT_WORDS
         while last < min(limit, len(tokens) - 1) and not gap(text, tokens[last], tokens[last + 1]).strip() \
                 and tokens[last + 1].text.isalpha():
             last += 1
+        limit = first - 2
+        while first > max(limit, 0) and not gap(text, tokens[first - 1], tokens[first]).strip() \
+                and tokens[first - 1].text.isalpha() and tokens[first - 1].text not in _PLUS \
+                and not _CUE_RE.match(tokens[first - 1].text):  # «мой номер 99…» keeps its cue in clear
+            first -= 1
+        found[0] = replace(found[0], char_start=min(found[0].char_start, tokens[first].start))
     found[-1] = replace(found[-1], char_end=tokens[last].end)
     return found
 

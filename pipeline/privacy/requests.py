@@ -14,9 +14,11 @@ generated calls that score the detector.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 
+from checks.meaning.calls import MIN_UNIT_WORDS
 from checks.meaning.encoder import get_encoder
 from checks.meaning.index import MeaningIndex, build_index, units
 from checks.meaning.neutral import NEUTRAL_LINES
@@ -59,7 +61,12 @@ NOT_REQUESTS: tuple[str, ...] = (
     "Куда вам удобнее, в офис или на объект?", "Кто вам нас посоветовал?", "Как вы о нас узнали?",
     "Что вас интересует?", "Какой объем вам нужен?", "Когда вам удобно встретиться?",
     "Доставка вам нужна?", "Привезти или заберете сами?", "Когда вам удобно принять машину?",
+    "Обращайтесь, всегда рады.", "До свидания, хорошего дня.", "Спасибо за звонок.", "Звоните, если что.",
+    "Будем ждать вашего звонка.",
 )
+
+
+_GIVES = re.compile(r"\d")
 
 
 @lru_cache(maxsize=1)
@@ -68,8 +75,10 @@ def request_index() -> MeaningIndex:
 
 
 def requests_by_meaning(texts: Sequence[str]) -> list[str | None]:
-    """The type of personal data each line asks for by meaning, or None ("" for a line not to try)."""
-    per_line = [units(t) if t else () for t in texts]
+    """The type of personal data each line asks for by meaning, or None ("" for a line not to try).
+    A line with a number in it gives something («адрес такой: …, дом 12») rather than asks."""
+    per_line = [tuple(u for u in units(t) if len(u.split()) >= MIN_UNIT_WORDS) if t and not _GIVES.search(t) else ()
+                for t in texts]
     flat = [u for line in per_line for u in line]
     if not flat:
         return [None] * len(texts)
