@@ -223,7 +223,7 @@ def test_the_seller_on_the_line_is_not_a_client() -> None:
 def test_a_name_in_lower_case_after_the_name_was_asked_for() -> None:
     """Whisper writes a name in lower case now and then; natasha then finds nothing."""
     assert found("зовите, виктория.", before="А как мне вас записать?") == [("name", "виктория")]
-    assert found("Да, оформляйте на полякову.", before="На чью фамилию оформить?") == [("name", "полякову")]
+    assert found("Да, оформляйте на полякову.", before="На чью фамилию оформить?") == [("name", "на полякову")]
     assert found("пишите егор соколов.") == [("name", "егор соколов")]  # a first name by a surname
     assert found("Роман интересный, но длинный.") == []  # no name asked, nothing beside it
     # the reply to a request for the name by meaning is masked up to its sentence's end (dialogue@2)
@@ -310,3 +310,25 @@ def test_the_seller_introducing_themselves_asks_for_no_name() -> None:
 def test_a_name_in_apposition_is_the_clients_own() -> None:
     """Set off by commas but in no question: «отметьте у себя, Матвей, …» names the client."""
     assert found("Отметьте у себя, Матвелий, а то меня перепутали.") == [("name", "Матвелий")]
+
+
+def test_groups_before_a_number_joined_by_commas_are_the_same_dictation() -> None:
+    assert found("Но вы теперь двадцать, девять, пятьсот, 30 ,68 ,50") == [("phone", "двадцать, девять, пятьсот, 30 ,68 ,50")]
+    # dictated digit by digit, the last digit garbled after its comma
+    [(kind, said)] = found("Пусть на мобильный звонит плюс 7 ,9, 0 ,3, 0 ,5, 2, 0 ,2, 7, беть.")
+    assert kind == "phone" and said.endswith("плюс 7 ,9, 0 ,3, 0 ,5, 2, 0 ,2, 7, беть")
+
+
+def test_a_lower_case_first_name_takes_a_surname_shaped_garble_beside_it() -> None:
+    assert found("Отметьте у себя астровский александр.") == [("name", "астровский александр")]
+
+
+def test_a_street_adjective_before_its_word_in_lower_case() -> None:
+    assert found("Но участок шткольная улица, домы 11, корпус 3, квартира 271.") \
+        == [("address", "шткольная улица, домы 11, корпус 3, квартира 271")]
+
+
+def test_a_name_before_the_number_asked_for_is_its_garbled_carrier() -> None:
+    """«Серега у меня 23, 23, номер…» for «Серия…» after a request for the passport."""
+    assert [t for t, _ in found("Серега у меня 23, 23, номер 1, 8, 1, 6, 6.", before="Продиктуйте паспорт, серию и номер.")] \
+        == ["passport"]

@@ -179,3 +179,8 @@ def test_a_farewell_and_a_line_that_gives_a_number_are_no_request_by_meaning() -
     assert requests_by_meaning(["Обращайтесь. Всегда рады, до свидания.",
                                 "Адрес такой: на улице Строителей, дом 12."]) == [None, None]
     assert request("Контактный для курьера какой у вас будет?") == "phone"
+
+
+def test_a_garbled_name_takes_the_syllables_whisper_split_off_it() -> None:
+    assert replies(("seller", "Кого водителю спросить на месте, имя подскажите?"), ("client", "А на стасе рябого я на месте и буду."))[1] \
+        == [("name", "А на стасе рябого")]

@@ -44,7 +44,8 @@ _OURS = frozenset({"наш", "наша", "наше", "нашего", "нашей
 _GARBLE_RATIO = 0.6
 # words between a street word and a house that may be its name garbled
 _GARBLED_NAME_WORDS = 4
-_ADJ_END = re.compile(r".+(?:ск|цк|ов|ев|ин)(?:ая|ой|ий|ый|ом|ую|ое|ого|ее|ей)$")
+# a street's name said before its word is an adjective («Ленинградской», «шткольная» for «Школьная»)
+_ADJ_END = re.compile(r".{3,}(?:ая|яя|ой|ий|ый|ом|ую|ое|ого|ее|ей)$")
 
 
 def is_place_word(word: str) -> bool:
@@ -103,7 +104,7 @@ def _street(text: str, tokens: list[Token], i: int) -> tuple[int, int] | None:
             and not _HOUSE.fullmatch(tokens[j + 1].text) and not cannot_be_name(tokens[j + 1].raw):
         j += 1
     if j > i and j + 1 < len(tokens) and (_HOUSE.fullmatch(tokens[j + 1].text) or is_number(tokens[j + 1])):
-        return i, j
+        return (i - 1 if _name_before(text, tokens, i) else i), j
     if _name_before(text, tokens, i):
         return i - 1, i
     # a name Whisper garbled into several words («на улице, вот к зельно я, дом 35» for «…Вокзальная…»):

@@ -99,6 +99,14 @@ def _addressed(text: str, span: TextSpan) -> bool:
         or bool(opens) and not readings(said.strip(".,!?"))
 
 
+_NUMERIC = ("phone", "card", "passport")
+
+
+def _same_sentence_before(text: str, span: TextSpan, number: TextSpan) -> bool:
+    """The span comes before the number in the same sentence."""
+    return span.char_end <= number.char_start and not re.search(r"[.!?]", text[span.char_end:number.char_start])
+
+
 def detect_lines(lines: Sequence[tuple[str, str, str]], ignore: Iterable[str] = (), call: bool = True) -> list[list[TextSpan]]:
     """Personal data in each (text, speaker, line before) of a call, the NER run once for all.
     With `call`, the lines are one call in order: the dialogue detector reads the reply after a
@@ -112,8 +120,12 @@ def detect_lines(lines: Sequence[tuple[str, str, str]], ignore: Iterable[str] = 
     for (text, speaker, before), named, replied in zip(lines, ner, dialogue):
         spans = find_number_spans(text, before, speaker) + find_email_spans(text) + find_address_spans(text, ignore, before, speaker)
         names = find_name_spans(text, speaker, keys, named, before)
-        if speaker != "seller" and request(before) != "name":
+        asked = request(before)
+        if speaker != "seller" and asked != "name":
             names = [n for n in names if not _addressed(text, n)]
+        if asked in _NUMERIC:  # «Серега у меня 61 ,14 номер 239» for «Серия…»: the number's own words garbled
+            numbers = [s for s in spans + replied if s.type in _NUMERIC]
+            names = [n for n in names if not any(_same_sentence_before(text, n, s) for s in numbers)]
         found.append(_resolve(spans + names + replied))
     return _echoed(found, lines) if call else found
 

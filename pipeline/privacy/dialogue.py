@@ -205,6 +205,17 @@ def _says_something_else(name: Sequence[Token], sentence_words: int) -> bool:
                                                          for t in name if t.text.isalpha())
 
 
+def _with_split_syllables(text: str, body: Sequence[Token], k: int) -> int:
+    """Where a name starts, with up to two words of a letter or two right before it that Whisper
+    split off it («А на стасе рябого» for «Анастасия Рябова»); a preposition before a name heard
+    whole («на Полякову») is masked with it, which hides nothing the seller needs."""
+    start = k
+    while start > 0 and k - start < 2 and len(body[start - 1].text) <= 2 and body[start - 1].text.isalpha() \
+            and not gap(text, body[start - 1], body[start]).strip():
+        start -= 1
+    return start
+
+
 def _carrier(tok: Token) -> bool:
     """A word of the sentence that carries a number, not Whisper's garble of its first digits:
     «пишите», «мой номер», «да»; a conjunction or a preposition right before the digits («Запишите
@@ -287,6 +298,8 @@ def _value_in(kind: str, text: str, tokens: list[Token], start: int, asked: bool
         k = next((j for j, t in enumerate(body) if not _lead_in(t)), None)
         if k is None:
             continue  # «Да, конечно.»: the value is in the next sentence
+        if kind == "name":
+            k = _with_split_syllables(text, body, k)
         value = _from_number(text, body, k, kind) if kind in _NUMERIC else body[k:]
         for nxt in sentences[n + 1:]:
             if not _continues(kind, [tokens[i] for i in nxt]):

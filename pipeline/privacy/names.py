@@ -27,6 +27,7 @@ NER_DETECTOR = "natasha-ner@1.6.0"
 MORPH_DETECTOR = "pymorphy3-names@1"
 
 _WORD_RE = re.compile(r"[А-ЯЁа-яё]+(?:-[А-ЯЁа-яё]+)?")
+_SURNAME_END = re.compile(r"(?:ов|ев|ёв|ин|ын|ский|цкий|ова|ева|ина|ына|ская|цкая)$")
 # the seller introducing themselves: that name is the seller's, never the client's personal data
 _SELF_INTRO = re.compile(r"(?:меня зовут|с вами|на связи|вас приветствует|компания\s+[«\"]?[\w -]+[»\"]?,)\s*$",
                          re.IGNORECASE)
@@ -130,6 +131,12 @@ _OWN_NAME = re.compile(r"мо[её] имя|меня зовут", re.IGNORECASE)
 _LOWER_WORD = re.compile(r"(?<![А-ЯЁа-яё-])[а-яё]{3,}(?![А-ЯЁа-яё-])")
 
 
+def _surname_like(word: str, tags: frozenset[str]) -> bool:
+    """A surname or patronymic reading, or a word no dictionary knows with a surname's ending
+    («астровский» for «Островский»)."""
+    return bool(tags & {"Surn", "Patr"}) or (not in_dictionary(word) and bool(_SURNAME_END.search(word)))
+
+
 def _lower_case_names(text: str, before: str) -> list[tuple[int, int]]:
     """Names Whisper wrote in lower case («зовите анатолий покровский»), where natasha finds nothing:
     a word with a first-name reading (or a surname as its likeliest) after the name was asked for,
@@ -142,7 +149,7 @@ def _lower_case_names(text: str, before: str) -> list[tuple[int, int]]:
         # a first name; or, once the name was asked for, a word whose likeliest reading is a surname
         if not ("Name" in tags[i] or (asked and person_tag(m.group()) == "Surn")) or (runs and runs[-1][1] >= i):
             continue
-        beside = [k for k in (i - 1, i + 1) if 0 <= k < len(words) and tags[k] & {"Surn", "Patr"}
+        beside = [k for k in (i - 1, i + 1) if 0 <= k < len(words) and _surname_like(words[k].group(), tags[k])
                   and not text[min(words[k].end(), m.end()):max(words[k].start(), m.start())].strip()]
         if asked or beside:
             runs.append((min([i, *beside]), max([i, *beside])))

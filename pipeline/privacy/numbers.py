@@ -213,15 +213,25 @@ def _in_run(text: str, tokens: list[Token], ctx: tuple[str, bool], run: list[_Gr
             return []
         found = [span]
     # groups left over after the last one are the same dictation: Whisper doubled or split a
-    # digit («…58, 99, 96» for «…пятьдесят восемь ноль девять, девяносто шестнадцать»); a word
-    # before the first («ещё один номер: …») may be no digit at all
+    # digit («…58, 99, 96» for «…пятьдесят восемь ноль девять, девяносто шестнадцать»); so are
+    # groups before the first with only punctuation between («двадцать, девять, пятьсот…»), but
+    # not a word before a connector («ещё один номер: …»), which may be no digit at all
+    lead = next(g for g in run if tokens[g.first].start >= found[0].char_start)
+    k = run.index(lead)
+    while k > 0 and not tokens[run[k - 1].last + 1:run[k].first] \
+            and gap(text, tokens[run[k - 1].last], tokens[run[k].first]).strip() in ("", ",", "-"):
+        k -= 1
+    found[0] = replace(found[0], char_start=min(found[0].char_start, tokens[run[k].first].start))
     first, last = run[0].first, run[-1].last
     if _short_of_digits(found[-1].type, "".join(g.digits for g in run)):
-        # words straight after a number short of digits are the rest garbled («…2, 4 на ли семь»),
+        # words straight after a number short of digits are the rest garbled («…2, 4 на ли семь»;
+        # one word after a comma where the digits were dictated one by one: «…0 ,2, 7, беть»),
         # and up to two straight before it its first digits («вы теперь 99 49 68 93»)
         limit = last + _GARBLED_DIGIT_WORDS
-        while last < min(limit, len(tokens) - 1) and not gap(text, tokens[last], tokens[last + 1]).strip() \
-                and tokens[last + 1].text.isalpha():
+        by_digit = all(len(g.digits) == 1 for g in run[-3:])
+        while last < min(limit, len(tokens) - 1) and tokens[last + 1].text.isalpha() and (
+                not gap(text, tokens[last], tokens[last + 1]).strip()
+                or by_digit and last == run[-1].last and gap(text, tokens[last], tokens[last + 1]).strip() == ","):
             last += 1
         limit = first - 2
         while first > max(limit, 0) and not gap(text, tokens[first - 1], tokens[first]).strip() \
