@@ -309,7 +309,16 @@ def test_the_seller_introducing_themselves_asks_for_no_name() -> None:
 
 def test_a_name_in_apposition_is_the_clients_own() -> None:
     """Set off by commas but in no question: «отметьте у себя, Матвей, …» names the client."""
-    assert found("Отметьте у себя, Матвелий, а то меня перепутали.") == [("name", "Матвелий")]
+    assert found("Отметьте у себя, Матвей, а то меня перепутали.") == [("name", "Матвей")]
+
+
+def test_a_capitalised_word_no_dictionary_knows_is_a_name_only_when_something_says_so() -> None:
+    assert found("Здравствуйте, мы тут в дачу Затейли и нам нужны пиломатериалы.") == []
+    assert found("Запишите, Шмыгуль.") == [("name", "Шмыгуль")]
+
+
+def test_a_cue_in_the_line_asks_for_the_words_after_it_only() -> None:
+    assert ("name", "рит") not in found("Первые четыре рит цифры, номер вы с имя 182, 99, 19.")
 
 
 def test_groups_before_a_number_joined_by_commas_are_the_same_dictation() -> None:

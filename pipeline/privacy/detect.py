@@ -15,7 +15,7 @@ from checks.standard import Standard
 from pipeline.privacy.addresses import find_address_spans
 from pipeline.privacy.dialogue import Line, find_dialogue_spans, request
 from pipeline.privacy.emails import find_email_spans
-from pipeline.privacy.morph import lemma, readings
+from pipeline.privacy.morph import in_dictionary, lemma, readings
 from pipeline.privacy.names import find_name_spans, ignore_key, ner_spans
 from pipeline.privacy.numbers import find_number_spans
 from pipeline.privacy.requests import requests_by_meaning
@@ -81,6 +81,8 @@ def _echoed(found: list[list[TextSpan]], lines: Sequence[tuple[str, str, str]]) 
 
 _VOCATIVE_BEFORE = re.compile(r"(?:^|,)\s*$")
 _VOCATIVE_AFTER = re.compile(r"^\s*[,!?]")
+_NAME_CUE_BEFORE = re.compile(r"(?<![а-яё])(?:это|я|зовут|звать|фамилия|имя|запишите|записывайте)[\s,:—-]*$",
+                              re.IGNORECASE)
 _SENTENCE_START = re.compile(r"(?:^|[.!?])\s*$")
 _QUESTION_WORD = re.compile(r"(?<![а-яё])(?:как\w*|что|сколько|когда|где|куда|почему|зачем|кто|почем)(?![а-яё])", re.IGNORECASE)
 
@@ -89,10 +91,14 @@ def _addressed(text: str, span: TextSpan) -> bool:
     """A one-word name in a client's line, not asked for, that is no client's: set off by commas in
     a question, the client addressing the seller («Анна, скажите, сколько…», «Слушайте, Глаздавка,
     во что обойдётся»; «…отметьте у себя, Матвей, …» is the client's own); opening a sentence with
-    no name reading, Whisper's garble at a capital («Вформить все можно…»)."""
+    no name reading, Whisper's garble at a capital («Вформить все можно…»); a word no dictionary
+    knows that nothing before it says is a name («мы тут в дачу Затейли»: «это», «я», «зовут»,
+    «фамилия» would)."""
     said = text[span.char_start:span.char_end]
     if span.type != "name" or len(said.split()) != 1:
         return False
+    if not in_dictionary(said.strip(".,!?-")) and not _NAME_CUE_BEFORE.search(text[:span.char_start]):
+        return True  # a word no dictionary knows, named by nothing before it: «мы тут в дачу Затейли»
     opens = _SENTENCE_START.search(text[:span.char_start])
     asking = "?" in text or _QUESTION_WORD.search(text)
     return bool(asking and _VOCATIVE_BEFORE.search(text[:span.char_start]) and _VOCATIVE_AFTER.match(text[span.char_end:])) \

@@ -143,9 +143,13 @@ def _lower_case_names(text: str, before: str) -> list[tuple[int, int]]:
     or a first name beside a surname reading; it takes the surnames and patronymics beside it."""
     words = list(_LOWER_WORD.finditer(text))
     tags = [readings(m.group()) for m in words]
-    asked = bool(_NAME_ASKED.search(_OWN_NAME.sub("", before)) or _NAME_ASKED.search(text))
+    asked_before = bool(_NAME_ASKED.search(_OWN_NAME.sub("", before)))
+    cues = [c.end() for c in _NAME_ASKED.finditer(text)]
     runs: list[tuple[int, int]] = []
     for i, m in enumerate(words):
+        # the line's own cue counts for the words after it in its sentence («…номер вы с имя 182»
+        # asks nothing of «рит» before it)
+        asked = asked_before or any(c <= m.start() and not re.search(r"[.!?]", text[c:m.start()]) for c in cues)
         # a first name; or, once the name was asked for, a word whose likeliest reading is a surname
         if not ("Name" in tags[i] or (asked and person_tag(m.group()) == "Surn")) or (runs and runs[-1][1] >= i):
             continue
