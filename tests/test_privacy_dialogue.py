@@ -184,3 +184,9 @@ def test_a_farewell_and_a_line_that_gives_a_number_are_no_request_by_meaning() -
 def test_a_garbled_name_takes_the_syllables_whisper_split_off_it() -> None:
     assert replies(("seller", "Кого водителю спросить на месте, имя подскажите?"), ("client", "А на стасе рябого я на месте и буду."))[1] \
         == [("name", "А на стасе рябого")]
+
+
+def test_who_receives_the_goods_is_a_name_cue() -> None:
+    """«забирать будет Варвара Николаевна»: a client names the person who receives, unasked."""
+    assert replies(("client", "Запомните, что забирать будет варвара Николаевна."),)[0] == [("name", "варвара Николаевна")]
+    assert replies(("client", "Принимать будет бригада, они на месте."),)[0] == []

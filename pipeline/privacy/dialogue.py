@@ -50,6 +50,8 @@ _TOPICS: tuple[tuple[str, frozenset[str]], ...] = (
 # a number tied to these is no personal data: «номер заказа», «номер договора»
 _OTHER_NUMBER = frozenset({"заказ", "заявка", "договор", "счёт", "счет", "артикул", "накладная", "накладный", "чек", "код",
                            "промокод", "квартира", "дом", "офис"})
+# «… будет» with one of these names who receives the goods: a person
+_RECEIVING = frozenset({"забирать", "забрать", "получать", "получить", "принимать", "принять", "встречать"})
 # «куда» with one of these asks where the goods go: an address
 _DELIVERY = frozenset({"доставить", "доставлять", "доставка", "везти", "привезти", "отвезти", "подъехать",
                        "приехать", "выехать", "отправить", "доставляем"})
@@ -334,6 +336,10 @@ def _cued(text: str, tokens: list[Token]) -> list[TextSpan]:
             kind = "address"
         elif words[i] == "звать" and i > 0 and words[i - 1] == "я":
             kind = "name"
+        elif words[i] in _RECEIVING and i + 1 < len(tokens) and words[i + 1] == "быть" \
+                or words[i] == "быть" and i + 1 < len(tokens) and words[i + 1] in _RECEIVING:
+            # «забирать будет Варвара Николаевна», «будет получать Зоя»: who receives the goods
+            kind, i = "name", i + 1
         elif words[i] == "квартира" and _flat_number(tokens, i) is not None:
             # a flat's number says the sentence up to it is an address, whatever Whisper made of the
             # street («Премести надно, уголь не на 70, квартира 76» for «Привезти надо на бульвар…»)
