@@ -912,7 +912,7 @@ def main(argv: list[str] | None = None) -> int:
                          "with their seconds under personal_data (docs/personal-data.md)")
     ap.add_argument("--carriers", choices=sorted(pdata.CARRIERS), default=None,
                     help="the carrier sentences of --personal-data (default: A for the demo and "
-                         "heldout splits, B for fresh; C and D were written blind, for held-out sets)")
+                         "heldout splits, B for fresh; C, D and E were written blind, for held-out sets)")
     args = ap.parse_args(argv)
 
     try:

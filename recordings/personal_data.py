@@ -10,8 +10,9 @@ digit, in groups («девятьсот шестнадцать, сто двадц
 
 Three carrier groups share no sentence: detectors are tuned on calls made with ``A`` (the bank's
 demo and heldout splits) and scored on calls made with ``B`` (the fresh split); ``C``
-(`carriers_blind.py`) and ``D`` (`carriers_blind_d.py`) were written by two people who had seen only A
-and B, never the detectors nor each other's, and are chosen with ``generate_calls.py --carriers C``.
+(`carriers_blind.py`), ``D`` (`carriers_blind_d.py`) and ``E`` (`carriers_blind_e.py`) were written by
+three people who had seen only A and B, never the detectors nor each other's, and are chosen with
+``generate_calls.py --carriers C``.
 
 An answer template is a list of pieces: plain text, or ``(type, value)`` for the personal data; the
 generator speaks the pieces one by one, so the truth gets each value's seconds from the TTS
@@ -25,6 +26,7 @@ from typing import Union
 
 from carriers_blind import CARRIERS_C
 from carriers_blind_d import CARRIERS_D
+from carriers_blind_e import CARRIERS_E
 
 Piece = Union[str, tuple[str, str]]  # text, or (type, the personal data as said)
 
@@ -232,6 +234,7 @@ CARRIERS: dict[str, dict[str, list[tuple[str, str]]]] = {
 }
 CARRIERS["C"] = CARRIERS_C
 CARRIERS["D"] = CARRIERS_D
+CARRIERS["E"] = CARRIERS_E
 TYPE_WEIGHTS = {"name": 0.25, "phone": 0.3, "address": 0.2, "card": 0.12, "passport": 0.13}
 GROUP_OF_SPLIT = {"demo": "A", "heldout": "A", "fresh": "B"}
 
