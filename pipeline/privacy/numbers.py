@@ -33,7 +33,7 @@ from pipeline.privacy.tokens import Token, cut, gap, tokenize
 DETECTOR = "numbers@5"
 
 # words that may stand between two groups of one number: «серия 46 12, номер 345678»
-_CONNECTORS = frozenset({"номер", "№", "тире", "дефис"})
+_CONNECTORS = frozenset({"номер", "номера", "номером", "№", "тире", "дефис"})
 _PLUS = frozenset({"+", "плюс"})
 # words right after a number short of digits that may be those digits garbled
 _GARBLED_DIGIT_WORDS = 3
@@ -122,10 +122,14 @@ def _nearest_cue(context: str, line_start: int = 0) -> str | None:
         elif last is None or m.start() - last_end > 20 or (m.start() >= line_start > last_end):
             last = "phone"
         last_end = m.end()
-    if last == "other" and _SENTENCE_END.search(context[max(last_end, line_start):]):
-        # «…квартира 218. Пришлите на плюс 7…»: another number's cue holds for the sentence it is in,
-        # or, said in the line before, for the reply's first sentence
-        return None
+    if last == "other":
+        # «…квартира 218. Пришлите на плюс 7…»: another number's cue holds for the sentence it is in;
+        # said in the line before, only when its sentence ended that line, and for the reply's first
+        # sentence («Продиктуйте номер заказа.» — «12 34 56…»)
+        in_line_before = last_end < line_start
+        rest_of_its_line = context[last_end:line_start - 1] if in_line_before else ""
+        if _SENTENCE_END.search(context[max(last_end, line_start):]) or re.search(r"[.!?]\s*\S", rest_of_its_line):
+            return None
     return last
 
 
