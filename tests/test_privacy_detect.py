@@ -341,3 +341,14 @@ def test_a_name_before_the_number_asked_for_is_its_garbled_carrier() -> None:
     """«Серега у меня 23, 23, номер…» for «Серия…» after a request for the passport."""
     assert [t for t, _ in found("Серега у меня 23, 23, номер 1, 8, 1, 6, 6.", before="Продиктуйте паспорт, серию и номер.")] \
         == ["passport"]
+
+
+def test_a_cue_in_an_earlier_sentence_of_the_line_before_names_no_number() -> None:
+    assert found("Понятно, 68 -14, номер 145 -155.", before="Мы на улице Садовой дом 12 напротив заправки. Нужен документ.") \
+        == [("phone", "68 -14, номер 145 -155")]
+    assert found("Паспорт 50 -16 номера, 45 -1980.") == [("passport", "50 -16 номера, 45 -1980")]
+
+
+def test_a_street_word_whisper_misheard_is_still_one() -> None:
+    assert found("Везите на праспект Мира, дом 5.") == [("address", "праспект Мира, дом 5")]
+    assert found("Во дворе курица ходит, дом 5 этажей.") == []  # a dictionary word is not misheard

@@ -16,7 +16,7 @@ from difflib import SequenceMatcher
 
 from checks.text.numbers import find_numbers
 
-from pipeline.privacy.morph import cannot_be_name, lemma
+from pipeline.privacy.morph import cannot_be_name, in_dictionary, lemma
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, gap, is_number, tokenize
 
@@ -40,6 +40,10 @@ _ADDRESS_CUE = re.compile(r"(?<![а-яё])адрес", re.IGNORECASE)
 # and the carrier's words («адрес такой», «пишите»); pymorphy3 stops verbs, pronouns, particles…
 _NOT_ADDRESS = frozenset({"адрес", "адреса", "такой", "такая", "вот", "это", "значит", "доставки", "доставка"})
 _OURS = frozenset({"наш", "наша", "наше", "нашего", "нашей", "нашем", "нас"})
+# the words Whisper garbles («уница», «праспект»): an unknown word this close to one is one
+_STREET_WORDS = ("улица", "проспект", "переулок", "бульвар", "шоссе", "набережная", "площадь", "проезд")
+_SETTLEMENT_WORDS = ("деревня", "поселок", "посёлок", "село", "станица")
+_MISHEARD_RATIO = 0.75
 # how close a garbled street name is to the company's (difflib's ratio of the letters)
 _GARBLE_RATIO = 0.6
 # words between a street word and a house that may be its name garbled
@@ -73,7 +77,14 @@ def _named(tok: Token) -> bool:
 def _is_street_word(tokens: list[Token], i: int) -> bool:
     tok = tokens[i].text
     return bool(_STREET.fullmatch(tok) or _GLUED_STREET.fullmatch(tok)) or (
-        tok == "лица" and i > 0 and tokens[i - 1].text == "у")
+        tok == "лица" and i > 0 and tokens[i - 1].text == "у") or _misheard_as(tok, _STREET_WORDS)
+
+
+def _misheard_as(word: str, forms: tuple[str, ...]) -> bool:
+    """A word no dictionary knows, close in its letters to one of `forms`: Whisper's garble of a
+    street or settlement word («уница» for «улица», «деревница» for «деревня»)."""
+    return len(word) >= 4 and word.isalpha() and not in_dictionary(word) \
+        and any(SequenceMatcher(None, word, form).ratio() >= _MISHEARD_RATIO for form in forms)
 
 
 def _name_before(text: str, tokens: list[Token], i: int) -> bool:
@@ -152,7 +163,8 @@ def _pieces(text: str, tokens: list[Token]) -> list[tuple[int, int, bool]]:
     while i < len(tokens):
         tok = tokens[i].text
         named = _street(text, tokens, i) if _is_street_word(tokens, i) else None
-        named = named or (_settlement(text, tokens, i) if _SETTLEMENT.fullmatch(tok) else None)
+        named = named or (_settlement(text, tokens, i)
+                          if _SETTLEMENT.fullmatch(tok) or _misheard_as(tok, _SETTLEMENT_WORDS) else None)
         if named is not None:
             first, last = named
             last = max(last, _house_parts(tokens, last + 1, after_street=True))
