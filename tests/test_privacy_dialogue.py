@@ -190,3 +190,8 @@ def test_who_receives_the_goods_is_a_name_cue() -> None:
     """«забирать будет Варвара Николаевна»: a client names the person who receives, unasked."""
     assert replies(("client", "Запомните, что забирать будет варвара Николаевна."),)[0] == [("name", "варвара Николаевна")]
     assert replies(("client", "Принимать будет бригада, они на месте."),)[0] == []
+
+
+def test_a_long_reply_with_no_name_reading_after_a_name_request_is_none() -> None:
+    assert replies(("seller", "Алло, это кто?"), ("client", "Здравствуйте! Мы тут коттедж в зателе, и нам нужны пилы материалы."))[1] == []
+    assert replies(("seller", "Как к вам обращаться?"), ("client", "Запишите на меня, дымил с облиф."))[1] == [("name", "дымил с облиф")]

@@ -75,6 +75,8 @@ _GARBLED_DIGIT_WORDS = 3
 _BACKCHANNEL_WORDS = 3
 # words after its lead-in beyond which a reply with no name in it is a sentence, not a name
 _NAME_SENTENCE_WORDS = 4
+# beyond this, a reply with no name reading at all, garbled words or not, says something else
+_LONG_SENTENCE_WORDS = 7
 _REPLY_LINES = 3
 
 
@@ -202,9 +204,12 @@ def _plausible(kind: str, tokens: Sequence[Token], asked: bool) -> bool:
 def _says_something_else(name: Sequence[Token], sentence_words: int) -> bool:
     """A reply that goes on for a whole sentence with no name reading and no word a dictionary does
     not know in its first words («Добрый вечер, я бы хотела приобрести…» after «Алло, это кто?») is
-    about something else; a garbled name is short («крыло, оригина») or has garble in it."""
-    return sentence_words > _NAME_SENTENCE_WORDS and all(in_dictionary(t.text) and not readings(t.text)
-                                                         for t in name if t.text.isalpha())
+    about something else; a garbled name is short («крыло, оригина») or has garble in it, and a long
+    sentence with no name reading is about something else whatever its garble."""
+    words = [t for t in name if t.text.isalpha()]
+    if sentence_words > _LONG_SENTENCE_WORDS:  # «Мы тут коттедж в зателе, и нам нужны пилы материалы»
+        return not any(readings(t.text) for t in words)
+    return sentence_words > _NAME_SENTENCE_WORDS and all(in_dictionary(t.text) and not readings(t.text) for t in words)
 
 
 def _with_split_syllables(text: str, body: Sequence[Token], k: int) -> int:
