@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from checks.text.numbers import find_numbers
 from pipeline.privacy.addresses import is_place_word, names_a_street
 from pipeline.privacy.morph import addresses_listener, in_dictionary, lemma, lemmas, pos, readings
+from pipeline.privacy.numbers import garbled_tail, short_of_digits
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, cut, gap, is_number, tokenize
 
@@ -64,13 +65,9 @@ _LEAD_LEMMAS = frozenset({"номер", "данные", "такой", "вот", 
                           "алло", "добрый", "день", "вечер", "утро", "привет"} | {w for _, ws in _TOPICS for w in ws})
 _LEAD_POS = frozenset({"PRCL", "CONJ", "INTJ", "PREP", "NPRO", "PRED", "ADVB", "ADJS"})
 _NUMERIC = frozenset({"phone", "card", "passport"})
-# digits a number of each kind has at least (a phone without its 8, a card with one dropped)
-_FULL_DIGITS = {"phone": 10, "card": 15, "passport": 10}
 # what a number counts when it is no flat's: «квартира 50 метров»
 _MEASURES = frozenset({"метр", "квадрат", "квадратный", "кв", "этаж", "комната", "градус", "рубль", "тысяча",
                        "процент", "штука", "год"})
-# words right after a number short of digits that may be those digits garbled
-_GARBLED_DIGIT_WORDS = 3
 # the seller's line that does not end the client's reply: «Так.», «Угу, записываю.»
 _BACKCHANNEL_WORDS = 3
 # words after its lead-in beyond which a reply with no name in it is a sentence, not a name
@@ -231,8 +228,7 @@ def _carrier(tok: Token) -> bool:
 
 
 def _short(kind: str, tokens: Sequence[Token]) -> bool:
-    """Fewer digits than a number of this kind has: Whisper heard some of them as words."""
-    return _digits(tokens) < _FULL_DIGITS[kind]
+    return short_of_digits(kind, _digits(tokens))
 
 
 def _from_number(text: str, body: list[Token], k: int, kind: str) -> list[Token]:
@@ -267,9 +263,7 @@ def _trim(kind: str, text: str, tokens: list[Token]) -> list[Token]:
         if last >= 0 and _short(kind, tokens[:last + 1]):
             # «…номер 580. Один на лесе»: words that go straight on are the missing digits garbled;
             # after a comma («…34 5, это мобильный») the client says something else
-            limit = last + _GARBLED_DIGIT_WORDS
-            while last < min(limit, len(tokens) - 1) and not gap(text, tokens[last], tokens[last + 1]).strip():
-                last += 1
+            last = garbled_tail(text, tokens, last)
         return tokens[:last + 1]
     if kind == "name":
         out = tokens[:1]

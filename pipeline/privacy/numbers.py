@@ -22,6 +22,7 @@ before (docs/personal-data.md).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from checks.text.numbers import find_numbers
@@ -36,7 +37,7 @@ DETECTOR = "numbers@5"
 _CONNECTORS = frozenset({"номер", "номера", "номером", "№", "тире", "дефис"})
 _PLUS = frozenset({"+", "плюс"})
 # words right after a number short of digits that may be those digits garbled
-_GARBLED_DIGIT_WORDS = 3
+GARBLED_DIGIT_WORDS = 3
 # the nearest of these before a run says what it is; stems, matched at a word's start
 _CUES: tuple[tuple[str, str], ...] = (
     ("phone", r"телефон|тел|мобильн|сотов|городск|рабоч|позвон|перезвон|звонит|набер|номерок|связ"),
@@ -227,16 +228,12 @@ def _in_run(text: str, tokens: list[Token], ctx: tuple[str, bool], run: list[_Gr
         k -= 1
     found[0] = replace(found[0], char_start=min(found[0].char_start, tokens[run[k].first].start))
     first, last = run[0].first, run[-1].last
-    if _short_of_digits(found[-1].type, "".join(g.digits for g in run)):
+    digits = "".join(g.digits for g in run)
+    if short_of_digits(found[-1].type, len(digits), digits[:1]):
         # words straight after a number short of digits are the rest garbled («…2, 4 на ли семь»;
-        # one word after a comma where the digits were dictated one by one: «…0 ,2, 7, беть»),
-        # and up to two straight before it its first digits («вы теперь 99 49 68 93»)
-        limit = last + _GARBLED_DIGIT_WORDS
-        by_digit = all(len(g.digits) == 1 for g in run[-3:])
-        while last < min(limit, len(tokens) - 1) and tokens[last + 1].text.isalpha() and (
-                not gap(text, tokens[last], tokens[last + 1]).strip()
-                or by_digit and last == run[-1].last and gap(text, tokens[last], tokens[last + 1]).strip() == ","):
-            last += 1
+        # «…0 ,2, 7, беть» where the digits were dictated one by one), and up to two straight
+        # before it its first digits («вы теперь 99 49 68 93»)
+        last = garbled_tail(text, tokens, last, after_comma=all(len(g.digits) == 1 for g in run[-3:]))
         limit = first - 2
         while first > max(limit, 0) and not gap(text, tokens[first - 1], tokens[first]).strip() \
                 and tokens[first - 1].text.isalpha() and tokens[first - 1].text not in _PLUS \
@@ -247,10 +244,24 @@ def _in_run(text: str, tokens: list[Token], ctx: tuple[str, bool], run: list[_Gr
     return found
 
 
-def _short_of_digits(kind: str, digits: str) -> bool:
-    """Fewer digits than a number of this kind has: a phone from 7 or 8 has 11, any other 10."""
-    full = {"phone": 11 if digits[:1] in "78" else 10, "card": 16, "passport": 10}.get(kind)
-    return full is not None and len(digits) < full
+def short_of_digits(kind: str, count: int, leading: str = "") -> bool:
+    """Fewer digits than a number of this kind has (a phone from 7 or 8: 11, any other 10; a card
+    16; a passport 10): Whisper heard some of them as words."""
+    full = {"phone": 11 if leading and leading in "78" else 10, "card": 16, "passport": 10}.get(kind)
+    return full is not None and count < full
+
+
+def garbled_tail(text: str, tokens: Sequence[Token], last: int, after_comma: bool = False) -> int:
+    """The last token of a number short of digits, with up to GARBLED_DIGIT_WORDS words straight
+    after it that are those digits garbled; with `after_comma` the first may follow a comma."""
+    limit = min(last + GARBLED_DIGIT_WORDS, len(tokens) - 1)
+    start = last
+    while last < limit and tokens[last + 1].text.isalpha():
+        between = gap(text, tokens[last], tokens[last + 1]).strip()
+        if between and not (after_comma and last == start and between == ","):
+            break
+        last += 1
+    return last
 
 
 def find_number_spans(text: str, before: str = "", speaker: str = "client") -> list[TextSpan]:
