@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from checks.standard import Standard
 from pipeline.privacy.addresses import find_address_spans
-from pipeline.privacy.dialogue import Line, find_dialogue_spans, request
+from pipeline.privacy.dialogue import NUMERIC_KINDS, Line, find_dialogue_spans, request
 from pipeline.privacy.emails import find_email_spans
 from pipeline.privacy.morph import in_dictionary, lemma, readings
 from pipeline.privacy.names import find_name_spans, ignore_key, ner_spans
@@ -105,9 +105,6 @@ def _addressed(text: str, span: TextSpan) -> bool:
         or bool(opens) and not readings(said.strip(".,!?"))
 
 
-_NUMERIC = ("phone", "card", "passport")
-
-
 def _same_sentence_before(text: str, span: TextSpan, number: TextSpan) -> bool:
     """The span comes before the number in the same sentence."""
     return span.char_end <= number.char_start and not re.search(r"[.!?]", text[span.char_end:number.char_start])
@@ -129,8 +126,8 @@ def detect_lines(lines: Sequence[tuple[str, str, str]], ignore: Iterable[str] = 
         asked = request(before)
         if speaker != "seller" and asked != "name":
             names = [n for n in names if not _addressed(text, n)]
-        if asked in _NUMERIC:  # «Серега у меня 61 ,14 номер 239» for «Серия…»: the number's own words garbled
-            numbers = [s for s in spans + replied if s.type in _NUMERIC]
+        if asked in NUMERIC_KINDS:  # «Серега у меня 61 ,14 номер 239» for «Серия…»: the number's own words garbled
+            numbers = [s for s in spans + replied if s.type in NUMERIC_KINDS]
             names = [n for n in names if not any(_same_sentence_before(text, n, s) for s in numbers)]
         found.append(_resolve(spans + names + replied))
     return _echoed(found, lines) if call else found

@@ -64,7 +64,7 @@ _LEAD_LEMMAS = frozenset({"номер", "данные", "такой", "вот", 
                           "пожалуйста", "сейчас", "минутка", "секунда", "секундочка", "момент", "записать",
                           "алло", "добрый", "день", "вечер", "утро", "привет"} | {w for _, ws in _TOPICS for w in ws})
 _LEAD_POS = frozenset({"PRCL", "CONJ", "INTJ", "PREP", "NPRO", "PRED", "ADVB", "ADJS"})
-_NUMERIC = frozenset({"phone", "card", "passport"})
+NUMERIC_KINDS = frozenset({"phone", "card", "passport"})  # the kinds read as numbers
 # what a number counts when it is no flat's: «квартира 50 метров»
 _MEASURES = frozenset({"метр", "квадрат", "квадратный", "кв", "этаж", "комната", "градус", "рубль", "тысяча",
                        "процент", "штука", "год"})
@@ -162,10 +162,10 @@ def _question(text: str, tokens: list[Token], last: int) -> bool:
 
 def _continues(kind: str, tokens: Sequence[Token]) -> bool:
     """Whether a sentence goes on with a value of this kind: a number or an address's next part."""
-    first = [t for t in tokens if not _lead_in(t) or lemma(t.text) in ("номер", "серия")][:2 if kind in _NUMERIC else 1]
+    first = [t for t in tokens if not _lead_in(t) or lemma(t.text) in ("номер", "серия")][:2 if kind in NUMERIC_KINDS else 1]
     if not first:
         return False
-    if kind in _NUMERIC:
+    if kind in NUMERIC_KINDS:
         # the number goes on, maybe after a word Whisper made of its first digits («Мали девять»)
         return any(is_number(t) or lemma(t.text) in ("номер", "серия") for t in first)
     if kind == "address":
@@ -181,7 +181,7 @@ def _plausible(kind: str, tokens: Sequence[Token], asked: bool) -> bool:
     """Whether the words look like a value of this kind at all. A name asked for may be any
     noun-like words (Whisper writes a name it does not know as ordinary ones: «крыло» for
     «Крылова»); a name after a client's own cue needs a name reading or a word no dictionary knows."""
-    if kind in _NUMERIC:
+    if kind in NUMERIC_KINDS:
         return _digits(tokens) >= 3
     words = [t for t in tokens if t.text.isalpha()]
     if kind == "name":
@@ -255,7 +255,7 @@ def _trim(kind: str, text: str, tokens: list[Token]) -> list[Token]:
     """The value's own words: a number ends at its last digit or garbled word («…45 67, это
     мобильный» stops at 67); a name stops at a comma that a lead-in word follows («Андрей, а
     когда…») and takes four words at most."""
-    if kind in _NUMERIC:
+    if kind in NUMERIC_KINDS:
         last = max((i for i, t in enumerate(tokens) if is_number(t) or not in_dictionary(t.text)), default=-1)
         if 0 <= last < len(tokens) - 1 and len(tokens[last + 1].text) <= 3 and tokens[last + 1].text.isalpha() \
                 and not gap(text, tokens[last], tokens[last + 1]).strip():
@@ -301,7 +301,7 @@ def _value_in(kind: str, text: str, tokens: list[Token], start: int, asked: bool
             continue  # «Да, конечно.»: the value is in the next sentence
         if kind == "name":
             k = _with_split_syllables(text, body, k)
-        value = _from_number(text, body, k, kind) if kind in _NUMERIC else body[k:]
+        value = _from_number(text, body, k, kind) if kind in NUMERIC_KINDS else body[k:]
         for nxt in sentences[n + 1:]:
             if not _continues(kind, [tokens[i] for i in nxt]):
                 break
@@ -418,7 +418,7 @@ def find_dialogue_spans(lines: Sequence[Line], ignore: Iterable[tuple[str, ...]]
             replies += 1
             if span is not None:
                 spans.append(span)
-                value = _Value(asked, open_end and asked in (*_NUMERIC, "address"))
+                value = _Value(asked, open_end and asked in (*NUMERIC_KINDS, "address"))
                 asked = None
         taken = [(s.char_start, s.char_end) for s in spans]
         spans += [s for s in _cued(line.text, tokens) if not any(a < s.char_end and s.char_start < b for a, b in taken)]
