@@ -149,6 +149,12 @@ def test_a_reply_that_tells_something_before_it_asks_does_not_only_ask():
     assert not only_asks("Доставим в субботу.")
 
 
+def test_a_reply_that_tells_a_number_then_asks_without_a_question_mark_is_judged(standard):
+    """Whisper lost the «?»: the reply still tells the share asked for before it asks back."""
+    assert ignored(standard, ("client", 5.0, "Вы с предоплатой работаете, какой процент?"),
+                   ("seller", 9.0, "А у нас составляет 50 % от суммы заказа, сколько вам нужно, в каком объеме.")) == []
+
+
 def test_a_reply_that_asks_back_on_the_topic_takes_it_up(standard):
     assert ignored(standard, ("client", 5.0, "А сертификаты на блоки вы выдаёте?"),
                    ("seller", 9.0, "Сертификаты вам на какую партию нужны?")) == []

@@ -51,6 +51,7 @@ from checks.meaning.calls import nearness, words_or_meaning
 from checks.registry import CallContext, CheckResult, register
 from checks.rules.dispatching import DEFAULTS, says_colleague_absent
 from checks.text.matching import best_match, reference_lemmas
+from checks.text.numbers import find_numbers
 from checks.standard import Fact
 from checks.text.normalise import (
     NormText,
@@ -217,9 +218,14 @@ def _on_topic(topic: set[str], answer: NormText, facts: list[Fact], kb: list[Fac
 
 
 def _only_asks(ctx: CallContext, a: int) -> bool:
-    """The line asks and tells nothing; asked by its words alone when recognition lost every «?»."""
+    """The line asks and tells nothing; asked by its words alone when recognition lost every «?»,
+    and then a number in it tells something («А вас составлять 50 % от суммы заказа, сколько вам
+    нужно…», «…открыт до 8 вечера, бюджет у вас какой» answer, then ask)."""
     utt = ctx.transcript.utterances[a]
-    return only_asks(utt.text) if "?" in utt.text else is_question(utt, ctx.texts[a])
+    if "?" in utt.text:
+        return only_asks(utt.text)
+    says_a_number = bool(find_numbers([t.text for t in ctx.texts[a].tokens]))  # a sum, a time, a share
+    return is_question(utt, ctx.texts[a]) and not says_a_number
 
 
 def _says_a_keyword(fact: Fact, answer: NormText) -> bool:
