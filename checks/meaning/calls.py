@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from checks.text.matching import PhraseMatch, best_match, match_phrase
-from checks.meaning.encoder import get_encoder
+from checks.meaning.encoder import DIM, get_encoder
 from checks.meaning.index import MARGIN, NEUTRAL, NEUTRAL_QUANTILE, MeaningIndex, MeaningMatch, build_index, clean, units
 from checks.meaning.neutral import NEUTRAL_LINES, RECORD_QUESTIONS
 from checks.standard import Standard
@@ -59,8 +59,14 @@ class LineVectors:
 
 
 def line_vectors(transcript: Transcript) -> LineVectors:
-    per_line = [tuple(u for u in units(utt.text) if len(u.split()) >= MIN_UNIT_WORDS) for utt in transcript.utterances]
-    matrix = get_encoder().encode([u for line in per_line for u in line])
+    return text_vectors([utt.text for utt in transcript.utterances])
+
+
+def text_vectors(texts: Sequence[str]) -> LineVectors:
+    """`LineVectors` of lines given as text; no line long enough to compare loads no encoder."""
+    per_line = [tuple(u for u in units(text) if len(u.split()) >= MIN_UNIT_WORDS) for text in texts]
+    flat = [u for line in per_line for u in line]
+    matrix = get_encoder().encode(flat) if flat else np.zeros((0, DIM), dtype=np.float32)
     spans: list[tuple[int, int]] = []
     for line in per_line:
         start = spans[-1][1] if spans else 0

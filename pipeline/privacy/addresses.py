@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from checks.text.numbers import find_numbers
-
 from pipeline.privacy.morph import cannot_be_name, in_dictionary, lemma
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, gap, is_number, tokenize
@@ -54,9 +54,7 @@ _ADJ_END = re.compile(r".{3,}(?:ая|яя|ой|ий|ый|ом|ую|ое|ого|�
 
 def is_place_word(word: str) -> bool:
     """A street, settlement or house word («улица», «деревня», «дом», «квартира»), lower case."""
-    word = word.lower()
-    return bool(_STREET.fullmatch(word) or _SETTLEMENT.fullmatch(word) or _HOUSE.fullmatch(word)
-                or _GLUED_STREET.fullmatch(word))
+    return names_a_street(word) or bool(_HOUSE.fullmatch(word.lower()))
 
 
 def names_a_street(word: str) -> bool:
@@ -197,6 +195,15 @@ def _house_numbers(tokens: list[Token]) -> tuple[float, ...]:
     return tuple(n.value for n in find_numbers([t.text for t in tokens]) if n.kind == "number")
 
 
+@lru_cache(maxsize=1024)
+def _term_address(term: str) -> tuple[frozenset[str], tuple[float, ...], bool]:
+    """An ignore term's street words and house numbers, and whether it names a street: the same
+    few terms are read for every address a night's calls hold."""
+    tokens = tokenize(term)
+    return (frozenset(_street_words(tokens)), _house_numbers(tokens),
+            any(_is_street_word(tokens, i) for i in range(len(tokens))))
+
+
 def _companys(tokens: list[Token], ignore: Sequence[str], seller: bool) -> bool:
     """The address of the company (a text fact of the standard: «улица Строителей дом двенадцать»):
     its street's words, or, as Whisper garbles a street name («на улице в строительный дом 12»), its
@@ -204,13 +211,12 @@ def _companys(tokens: list[Token], ignore: Sequence[str], seller: bool) -> bool:
     names = _street_words(tokens)
     numbers = _house_numbers(tokens)
     for term in ignore:
-        term_tokens = tokenize(term)
-        own = _street_words(term_tokens)
+        own, own_numbers, is_address = _term_address(term)
         if names and names <= own:
             return True
-        if not any(_is_street_word(term_tokens, i) for i in range(len(term_tokens))):
-            continue  # no address
-        same_house = bool(numbers) and numbers == _house_numbers(term_tokens)
+        if not is_address:
+            continue
+        same_house = bool(numbers) and numbers == own_numbers
         close_street = any(SequenceMatcher(None, a, b).ratio() >= _GARBLE_RATIO for a in names for b in own)
         # Whisper garbles the seller's office address («на улице в строительник, дом 2» for
         # «…Строителей, дом 12»): the seller's is the company's by its house or by its street

@@ -18,9 +18,9 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from checks.meaning.calls import MIN_UNIT_WORDS
+from checks.meaning.calls import text_vectors
 from checks.meaning.encoder import get_encoder
-from checks.meaning.index import MeaningIndex, build_index, units
+from checks.meaning.index import MeaningIndex, build_index
 from checks.meaning.neutral import NEUTRAL_LINES
 
 REQUEST_EXAMPLES: dict[str, tuple[str, ...]] = {
@@ -77,17 +77,8 @@ def request_index() -> MeaningIndex:
 def requests_by_meaning(texts: Sequence[str]) -> list[str | None]:
     """The type of personal data each line asks for by meaning, or None ("" for a line not to try).
     A line with a number in it gives something («адрес такой: …, дом 12») rather than asks."""
-    per_line = [tuple(u for u in units(t) if len(u.split()) >= MIN_UNIT_WORDS) if t and not _GIVES.search(t) else ()
-                for t in texts]
-    flat = [u for line in per_line for u in line]
-    if not flat:
+    lines = text_vectors(["" if _GIVES.search(t) else t for t in texts])
+    if not any(lines.units):
         return [None] * len(texts)
     index = request_index()
-    vectors = get_encoder().encode(flat)
-    out: list[str | None] = []
-    at = 0
-    for line in per_line:
-        found = index.match(vectors[at:at + len(line)], line) if line else None
-        at += len(line)
-        out.append(found.label if found else None)
-    return out
+    return [found.label if (found := lines.match(index, i)) else None for i in range(len(texts))]

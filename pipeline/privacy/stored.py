@@ -43,12 +43,9 @@ def scan_analysis(session: Session, analysis_id: int, standard: Standard | None)
     sellers = [seller] if seller else []
     ignore = standard_ignore_terms(standard, sellers) if standard is not None else ignore_terms("", sellers=sellers)
     spans = detect_personal_data(analysis.transcript, ignore)
-    save_personal_spans(session, analysis_id, spans)
     # the record names every detector that ran, not only those that found something: a call with
     # nothing found is then told from one that a newer detector never read
-    scan = session.get(PersonalScanRow, analysis_id)
-    assert scan is not None  # written by save_personal_spans
-    scan.detectors = SCANNED_BY
+    save_personal_spans(session, analysis_id, spans, detectors=SCANNED_BY)
     return spans
 
 

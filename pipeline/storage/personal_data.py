@@ -16,8 +16,10 @@ from pipeline.privacy.spans import PersonalSpan
 from pipeline.storage.models import AnalysisRow, PersonalScanRow, PersonalSpanRow, utcnow
 
 
-def save_personal_spans(session: Session, analysis_id: int, spans: Sequence[PersonalSpan]) -> None:
-    """Store an analysis's spans in place of any stored before; the caller commits."""
+def save_personal_spans(session: Session, analysis_id: int, spans: Sequence[PersonalSpan],
+                        detectors: str | None = None) -> None:
+    """Store an analysis's spans in place of any stored before, and the scan record: `detectors`,
+    those that ran (by default those the spans name); the caller commits."""
     if session.get(AnalysisRow, analysis_id) is None:
         raise LookupError(f"no analysis with id {analysis_id}: personal data spans need a stored analysis")
     session.execute(delete(PersonalSpanRow).where(PersonalSpanRow.analysis_id == analysis_id))
@@ -26,7 +28,7 @@ def save_personal_spans(session: Session, analysis_id: int, spans: Sequence[Pers
                         char_start=s.char_start, char_end=s.char_end, start=s.start, end=s.end, detector=s.detector)
         for i, s in enumerate(spans)
     )
-    detectors = ",".join(sorted({s.detector for s in spans})) or "none found"
+    detectors = detectors or ",".join(sorted({s.detector for s in spans})) or "none found"
     scan = session.get(PersonalScanRow, analysis_id)
     if scan is None:
         session.add(PersonalScanRow(analysis_id=analysis_id, detectors=detectors, spans=len(spans)))
