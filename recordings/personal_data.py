@@ -10,8 +10,8 @@ digit, in groups («девятьсот шестнадцать, сто двадц
 
 Three carrier groups share no sentence: detectors are tuned on calls made with ``A`` (the bank's
 demo and heldout splits) and scored on calls made with ``B`` (the fresh split); ``C``
-(`carriers_blind.py`), ``D`` (`carriers_blind_d.py`) and ``E`` (`carriers_blind_e.py`) were written by
-three people who had seen only A and B, never the detectors nor each other's, and are chosen with
+(`carriers_blind.py`), ``D`` (`carriers_blind_d.py`), ``E`` (`carriers_blind_e.py`) and ``F`` (`carriers_blind_f.py`) were
+written by four people who had seen only A and B, never the detectors nor each other's, and are chosen with
 ``generate_calls.py --carriers C``.
 
 An answer template is a list of pieces: plain text, or ``(type, value)`` for the personal data; the
@@ -27,6 +27,7 @@ from typing import Union
 from carriers_blind import CARRIERS_C
 from carriers_blind_d import CARRIERS_D
 from carriers_blind_e import CARRIERS_E
+from carriers_blind_f import CARRIERS_F
 
 Piece = Union[str, tuple[str, str]]  # text, or (type, the personal data as said)
 
@@ -235,6 +236,7 @@ CARRIERS: dict[str, dict[str, list[tuple[str, str]]]] = {
 CARRIERS["C"] = CARRIERS_C
 CARRIERS["D"] = CARRIERS_D
 CARRIERS["E"] = CARRIERS_E
+CARRIERS["F"] = CARRIERS_F
 TYPE_WEIGHTS = {"name": 0.25, "phone": 0.3, "address": 0.2, "card": 0.12, "passport": 0.13}
 GROUP_OF_SPLIT = {"demo": "A", "heldout": "A", "fresh": "B"}
 
