@@ -1,5 +1,5 @@
 SPLITS = ("fresh",)
-STANDARD = None  # or "scripts_ref/lodki.yaml" once someone writes the company's standard
+STANDARD = "scripts_ref/lodki.yaml"
 
 # A boat and outboard-motor shop: inflatable boats, motors, trailers, life vests,
 # pumps; motor servicing in its own workshop; trailer rental.
