@@ -74,6 +74,11 @@ class CallContext:
         return line_vectors(self.transcript)
 
     @cached_property
+    def question_fact_memo(self) -> dict[int, Fact | None]:
+        """line → the fact a client line asks about (`checks.rules.answers.question_fact`); asked by three checks."""
+        return {}
+
+    @cached_property
     def fact_memo(self) -> dict[int, Fact | None]:
         """line → the fact it asks about by meaning (`checks.rules.answers.fact_by_meaning`); asked for many times."""
         return {}

@@ -16,7 +16,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from checks.dialogue.holds import hold_announced
-from checks.text.matching import keyword_found
+from checks.text.matching import keyword_found, keyword_words
 from checks.registry import CallContext
 from checks.standard import Fact
 from checks.text.normalise import (
@@ -96,6 +96,21 @@ UNIT_KEYS: dict[str, frozenset[str]] = {
     "hours": frozenset(match_key(w) for w in ("час",)),
 }
 
+# what a question asks for, by its words, per knowledge-base unit: «во сколько обойдётся
+# привезти?» asks a price, «за сколько дней привезёте?» a delay, though both name delivery
+_ASKED_UNIT_KEYS: dict[str, frozenset[str]] = {
+    "rub": frozenset(match_key(w) for w in "стоить стоимость цена почем обойтись рубль деньги платный бесплатно".split()),
+    "days": frozenset(match_key(w) for w in "день неделя срок быстро долго".split()),
+    "time": frozenset(match_key(w) for w in "час закрываться открыться открытый вечер утро".split()),
+    "years": frozenset(match_key(w) for w in "год лет служить".split()),
+    "percent": frozenset(match_key(w) for w in "процент".split()),
+}
+
+
+def asked_units(text: NormText) -> frozenset[str]:
+    """The knowledge-base units a line asks for by its words (none, one or several)."""
+    return frozenset(unit for unit, keys in _ASKED_UNIT_KEYS.items() if keys & text.key_set)
+
 
 @dataclass(frozen=True)
 class StatedValue:
@@ -113,13 +128,25 @@ class StatedValue:
 
 
 def fact_keywords_found(fact: Fact, text: NormText) -> int:
-    """How many of the fact's keywords the line contains."""
-    return sum(1 for keyword in fact.keywords if keyword_found(keyword, text))
+    """How many of the fact's keywords the line contains, each in words of its own: «стоит» is
+    both the keyword «стоит» and the keyword «стоимость», and names the fact once."""
+    claimed: set[int] = set()
+    count = 0
+    for words in sorted((keyword_words(k, text) for k in fact.keywords), key=len):
+        if words and not words <= claimed:
+            count += 1
+            claimed |= words
+    return count
 
 
 def only_acknowledges(words: Sequence[str]) -> bool:
     return (any(w in ACKNOWLEDGEMENTS for w in words)
             and all(w in ACKNOWLEDGEMENTS or w in _ACK_COMPANIONS for w in words))
+
+
+def sentence_texts(raw: str) -> list[str]:
+    """The sentences of a recognised line, as written."""
+    return [s for s in _SENTENCE_END.findall(raw) if s.strip()]
 
 
 def sentence_words(raw: str) -> list[list[str]]:

@@ -9,13 +9,17 @@ with it; a fact the knowledge base lacks is never judged.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
+
+import numpy as np
 
 from checks.dialogue.questions import (
     ACKNOWLEDGEMENTS,
     DAY_LEMMAS,
     StatedValue,
     answer_window,
+    asked_units,
     candidate_facts,
     expected_value,
     fact_for_exchange,
@@ -23,18 +27,20 @@ from checks.dialogue.questions import (
     fact_keywords_found,
     is_question,
     seller_asks,
+    sentence_texts,
     sentence_words,
     stated_values,
     text_contradiction,
     text_fact_mentioned,
 )
 from checks.dialogue.holds import hold_announced
-from checks.text.matching import PhraseMatch, best_match, evidence_for, keyword_found, reference_lemmas
+from checks.text.matching import PhraseMatch, best_match, evidence_for, keyword_found, keyword_words, reference_lemmas
 from checks.meaning.calls import fact_index, topic_index, words_or_meaning
+from checks.meaning.index import MeaningIndex, MeaningMatch, clean
 from checks.registry import CallContext, CheckResult, register
 from checks.rules.dispatching import DEFAULTS as DISPATCH_DEFAULTS
 from checks.standard import Fact
-from checks.text.normalise import NormText, match_key
+from checks.text.normalise import NormText, match_key, normalise_text
 from pipeline.records import Finding
 
 DEFAULT_EVASIVE = ["не знаю", "понятия не имею", "без понятия", "это не ко мне", "перезвоните позже",
@@ -50,6 +56,10 @@ STOP_KEYS = frozenset(
         "слушать смотреть знать понимать кстати вообще просто узнать"
     ).split()
 ) | frozenset(match_key(w) for w in ACKNOWLEDGEMENTS)  # «Хорошо?» in both lines is no topic
+# how much nearer in meaning a line must be to one of the facts its keywords tie on than to the
+# others: «доставка в Тверь» is 0.02–0.05 nearer to one delivery than to the other, «яблоки по
+# какой цене?» 0.19 nearer to the apples' price than to the thujas'
+TIE_MARGIN = 0.1
 # a stated number this many times off the knowledge base or more is misheard, not misinformed
 PLAUSIBLE_RATIO = 10.0
 # a time after these opens the day or makes an appointment: it is no closing time
@@ -104,8 +114,49 @@ def topic_lines(ctx: CallContext) -> list[int]:
 
 def question_fact(ctx: CallContext, index: int) -> Fact | None:
     """The fact a client line asks about: by its keywords, else by meaning, when the fact has
-    example questions («а привезти во сколько обойдётся?» names no keyword of delivery)."""
-    return fact_of_line(ctx, index) or fact_by_meaning(ctx, index)
+    example questions («а привезти во сколько обойдётся?» names no keyword of delivery).
+
+    Whisper runs a client's turns together: «Мне нужны саженцы яблони. А вечером вы до скольки?»
+    asks about the hours in its last sentence, though its first names the apple trees. So a line
+    that tells before it asks is asked about in its asking sentence first."""
+    memo = ctx.question_fact_memo
+    if index not in memo:
+        asked = _asking_sentence(ctx, index)
+        fact = _fact_of_sentence(ctx, index, asked) if asked is not None else None
+        memo[index] = fact or fact_of_line(ctx, index) or fact_by_meaning(ctx, index)
+    return memo[index]
+
+
+def _asking_sentence(ctx: CallContext, index: int) -> str | None:
+    """The last sentence that asks, of a line whose other sentences do not all ask; else None."""
+    utt = ctx.transcript.utterances[index]
+    sentences = [s.strip() for s in sentence_texts(utt.text)]
+    if len(sentences) < 2:
+        return None
+    kb = ctx.standard.knowledge_base
+    asks = [is_question(replace(utt, text=s), normalise_text(s), kb) for s in sentences]
+    if all(asks) or not any(asks):
+        return None
+    return next(s for s, a in zip(reversed(sentences), reversed(asks)) if a)
+
+
+def _fact_of_sentence(ctx: CallContext, index: int, sentence: str) -> Fact | None:
+    """The fact one sentence of line `index` names by keywords, else by meaning (the sentence is
+    one of the line's units when it has words enough)."""
+    kb = ctx.standard.knowledge_base
+    text = normalise_text(sentence)
+    fact = fact_for_question(text, kb)
+    tied = candidate_facts(text, kb) if fact is None else []
+    if fact is not None or (len(tied) >= 2 and (fact := _one_of_the_tied(tied, text))):
+        return fact
+    unit = clean(sentence)
+    if unit not in ctx.meaning.units[index] or not any(f.example_questions for f in kb):
+        return None
+    k = ctx.meaning.units[index].index(unit)
+    index_ = fact_index(ctx.standard)
+    found = index_.matches([unit], ctx.meaning.similarities(index_, index)[k:k + 1])
+    best = max(found.values(), key=lambda m: m.similarity - m.threshold, default=None)
+    return _meaning_within_keywords(best, tied, kb, index_, ctx.meaning.similarities(index_, index)[k])
 
 
 def fact_of_line(ctx: CallContext, index: int) -> Fact | None:
@@ -116,7 +167,7 @@ def fact_of_line(ctx: CallContext, index: int) -> Fact | None:
     text, kb = ctx.texts[index], ctx.standard.knowledge_base
     fact = fact_for_question(text, kb)
     tied = candidate_facts(text, kb) if fact is None else []
-    if len(tied) >= 2 and (own := _only_one_with_a_keyword_of_its_own(tied, text)) is not None:
+    if len(tied) >= 2 and (own := _one_of_the_tied(tied, text)) is not None:
         return own
     if len(tied) < 2 or not fact_keywords_found(tied[0], text) or _share_a_keyword(tied):
         return fact
@@ -129,13 +180,26 @@ def fact_of_line(ctx: CallContext, index: int) -> Fact | None:
     return max(tied, key=lambda f: best[f.id])
 
 
+def _one_of_the_tied(tied: list[Fact], text: NormText) -> Fact | None:
+    """The one tied fact the line names by a keyword of its own, else the one whose unit it asks
+    for: «во сколько обойдётся привезти?» names the delivery's price and its delay, and asks a price."""
+    own = _only_one_with_a_keyword_of_its_own(tied, text)
+    if own is not None:
+        return own
+    units = asked_units(text)
+    of_unit = [f for f in tied if f.unit in units]
+    return of_unit[0] if len(of_unit) == 1 else None
+
+
 def _only_one_with_a_keyword_of_its_own(tied: list[Fact], text: NormText) -> Fact | None:
     """The one tied fact the line names by a keyword no other tied fact has: «сколько стоит вывезти
     старую технику?» says «стоит», which the prices of delivery and of fitting share, and «старая
     техника», which only removal has. A keyword several facts share does not tell them apart."""
     def own(f: Fact) -> bool:
         others = {k for g in tied if g is not f for k in g.keywords}
-        return any(k not in others and keyword_found(k, text) for k in f.keywords)
+        shared_words = set().union(*(keyword_words(k, text) for k in f.keywords if k in others))
+        # «стоит» is the shared «стоит» and delivery's own «стоимость» in one word: not its own
+        return any(k not in others and not keyword_words(k, text) <= shared_words for k in f.keywords)
     found = [f for f in tied if own(f)]
     return found[0] if len(found) == 1 else None
 
@@ -159,13 +223,31 @@ def _fact_by_meaning(ctx: CallContext, index: int) -> Fact | None:
     if found is None:
         return None
     utt, text = ctx.transcript.utterances[index], ctx.texts[index]
-    if candidate_facts(text, kb) or not is_question(utt, text, kb):
-        # keywords found but tied («доставка в Тверь» names delivery, and no fact's place): the
-        # question is about what the knowledge base lacks, and meaning, blind to the place, would
-        # take the nearest delivery for it; a line with no keyword must at least ask («нам нужен
-        # утеплитель» names no fact)
+    if not is_question(utt, text, kb):
+        return None  # a line with no keyword must at least ask («нам нужен утеплитель» names no fact)
+    index_ = fact_index(ctx.standard)
+    row = ctx.meaning.similarities(index_, index).max(axis=0)
+    return _meaning_within_keywords(found, candidate_facts(text, kb), kb, index_, row)
+
+
+def _meaning_within_keywords(found: MeaningMatch | None, tied: list[Fact], kb: list[Fact],
+                             index: MeaningIndex, sims: np.ndarray) -> Fact | None:
+    """The fact meaning found, where the line's keywords leave room for it. With no keyword, any.
+    When keywords tie between facts («яблоки по какой цене?» says the «цена» of every price),
+    the tied fact meaning puts clearly first: «доставка в Тверь» names delivery and no fact's
+    place, and is about as near to delivery to Moscow as to Podolsk; it asks what the knowledge
+    base lacks, and stays unlinked."""
+    if found is None:
         return None
-    return next((f for f in kb if f.id == found.label), None)
+    fact = next((f for f in kb if f.id == found.label), None)
+    if not tied:
+        return fact
+    if fact not in tied:
+        return None
+    labels = index.label_array
+    runner_up = max((float(np.where(labels == f.id, sims, -np.inf).max()) for f in tied if f is not fact),
+                    default=-np.inf)
+    return fact if found.similarity - runner_up >= TIE_MARGIN else None
 
 
 def _judged_facts(ctx: CallContext, question: int, answer: int) -> Iterator[Fact]:

@@ -25,6 +25,9 @@ SHORT_CUTOFF = 90.0
 LEMMA_CUTOFF = 76.0
 # ...unless it is this short: then only the same lemma or key will do
 SHORT_KEYWORD = 4
+# the words of a keyword of several may stand this many words further apart than side by side
+# («часы у вас работы какие»), in any order
+KEYWORD_GAP = 2
 # a word of a reference phrase is present when a word's key is this close to its own
 WORD_CUTOFF = 70.0
 # phrases of at most this many words are also found in another word order
@@ -161,18 +164,37 @@ def reference_lemmas(phrase: str) -> tuple[tuple[str, str], ...]:
 
 
 def keyword_found(keyword: str, text: NormText) -> bool:
-    """Every word of the keyword is somewhere in the text, by root or by a close lemma.
+    """Every word of the keyword is in the text, by root or by a close lemma; the words of a
+    keyword of several close together («до скольки» is not «до конца месяца… во сколько»).
 
     Word by word on whole lemmas: «подельские» is a misheard «Подольск», while
     «гараж» is not «гарантия», though their five-letter keys are as close.
     """
+    return bool(keyword_words(keyword, text))
+
+
+def keyword_words(keyword: str, text: NormText) -> frozenset[int]:
+    """The positions of the line's words a keyword was found in; none when it was not found. A
+    preposition glued back to its word (`NormText.rejoined`) is at the preposition's position."""
     memo = text.keyword_memo
     found = memo.get(keyword)
     if found is None:
-        found = memo[keyword] = all(
-            any(_word_matches(lemma, key, t.text, t.lemma, t.key) for t in text.tokens)
-            or any(_word_matches(lemma, key, w, w, match_key(w)) for w in text.rejoined)
-            for lemma, key in reference_lemmas(keyword))
+        toks = text.tokens
+        per_word = [
+            {i for i, t in enumerate(toks) if _word_matches(lemma, key, t.text, t.lemma, t.key)}
+            | {i for i, w in text.rejoined if _word_matches(lemma, key, w, w, match_key(w))}
+            for lemma, key in reference_lemmas(keyword)]
+        if not all(per_word):
+            found = frozenset()
+        elif len(per_word) == 1:
+            found = frozenset(per_word[0])
+        else:
+            reach = len(per_word) + KEYWORD_GAP
+            found = frozenset(
+                p for start in per_word[0]
+                if all(any(abs(p - start) <= reach for p in word) for word in per_word[1:])
+                for word in per_word for p in word if abs(p - start) <= reach)
+        memo[keyword] = found
     return found
 
 

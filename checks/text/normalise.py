@@ -182,17 +182,19 @@ class NormText:
         return frozenset(self.keys.split())
 
     @cached_property
-    def rejoined(self) -> tuple[str, ...]:
+    def rejoined(self) -> tuple[tuple[int, str], ...]:
         """A preposition and the word after it written together, where that word is not in the
-        dictionary: Whisper splits a name as well as it glues one («по дольску» for «Подольску»)."""
+        dictionary, with the preposition's position: Whisper splits a name as well as it glues one
+        («по дольску» for «Подольску»)."""
         toks = self.tokens
-        return tuple(toks[i].text + toks[i + 1].text for i in range(len(toks) - 1)
+        return tuple((i, toks[i].text + toks[i + 1].text) for i in range(len(toks) - 1)
                      if toks[i].text in GLUED_PREPOSITIONS and toks[i + 1].text.isalpha()
                      and not is_known_word(toks[i + 1].text))
 
     @cached_property
-    def keyword_memo(self) -> dict[str, bool]:
-        """keyword → found in this text: the answer checks ask one line about the same keywords many times."""
+    def keyword_memo(self) -> dict[str, frozenset[int]]:
+        """keyword → the positions of the words it was found in (`checks.text.matching.keyword_words`):
+        the answer checks ask one line about the same keywords many times."""
         return {}
 
     @cached_property
