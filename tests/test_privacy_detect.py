@@ -141,8 +141,10 @@ def test_the_company_address_from_the_standard_is_not_personal_data() -> None:
     standard = load_standard("scripts_ref/stroydom.yaml")
     office = next(f.value for f in standard.knowledge_base if f.id == "office_address")  # «улица Строителей дом двенадцать»
     terms = standard_ignore_terms(standard)
-    assert [s.type for s in detect_line(f"Мы находимся: {office}.", "seller")] == ["address"]
-    assert detect_line(f"Мы находимся: {office}.", "seller", "", terms) == []
+    assert [s.type for s in detect_line(f"Приезжайте: {office}.", "seller")] == ["address"]
+    assert detect_line(f"Приезжайте: {office}.", "seller", "", terms) == []
+    # «мы» in the seller's line is the company, whatever the standard says (address@5)
+    assert detect_line("Мы располагаемся на улице Садовой, дом 5.", "seller") == []
     assert [s.type for s in detect_line("Мне на улицу Садовая, дом 5.", "client", "", terms)] == ["address"]
 
 
@@ -344,11 +346,40 @@ def test_a_name_before_the_number_asked_for_is_its_garbled_carrier() -> None:
 
 
 def test_a_cue_in_an_earlier_sentence_of_the_line_before_names_no_number() -> None:
+    # masked all the same; its «<series> номер <number>» shape says what it is (numbers@6)
     assert found("Понятно, 68 -14, номер 145 -155.", before="Мы на улице Садовой дом 12 напротив заправки. Нужен документ.") \
-        == [("phone", "68 -14, номер 145 -155")]
+        == [("passport", "68 -14, номер 145 -155")]
     assert found("Паспорт 50 -16 номера, 45 -1980.") == [("passport", "50 -16 номера, 45 -1980")]
 
 
 def test_a_street_word_whisper_misheard_is_still_one() -> None:
     assert found("Везите на праспект Мира, дом 5.") == [("address", "праспект Мира, дом 5")]
     assert found("Во дворе курица ходит, дом 5 этажей.") == []  # a dictionary word is not misheard
+
+
+# --- numbers@6 and address@5 ---
+
+@pytest.mark.parametrize("text, passport", [
+    ("Давайте сразу 45 -12, номер 3, 418 -097.", "45 -12, номер 3, 418 -097"),
+    ("Ну вот, 71 на лешень, номер 2, 3, 5, 0, 9, 1.", "71 на лешень, номер 2, 3, 5, 0, 9, 1"),
+    ("Ну раз надо 33 ,18 номера хвыс и поля 61, но 12.", "33 ,18 номера хвыс и поля 61, но 12"),
+])
+def test_a_series_the_word_nomer_and_a_number_are_a_passport_without_a_cue(text: str, passport: str) -> None:
+    assert found(text) == [("passport", passport)]
+
+
+@pytest.mark.parametrize("text", ["Дом 12 корп 3, номер квартиры 45.", "В 2023 году, номер 5 был.", "Заказ 123, номер 45678."])
+def test_what_has_no_passports_shape(text: str) -> None:
+    assert [t for t, _ in found(text)] != ["passport"]
+
+
+def test_a_garbled_word_before_the_digits_found_is_the_same_dictation() -> None:
+    """The groups before a stretch that is a number, with one word no dictionary knows between
+    (digits Whisper garbled), are its first digits."""
+    assert found("Записывайте, 15 нельмали 916 123 45 67.") == [("phone", "15 нельмали 916 123 45 67")]
+    assert found("Ещё один номер: 916 123 45 67.") == [("phone", "916 123 45 67")]
+
+
+def test_a_settlement_name_in_lower_case_before_the_street() -> None:
+    assert found("Значит, деревня сосновка. Улица Мира, дом 7.") == [("address", "деревня сосновка. Улица Мира, дом 7")]
+    assert found("У нас деревня маленькая, все друг друга знают.") == []

@@ -129,7 +129,7 @@ def test_a_request_whose_words_name_no_topic_is_told_by_meaning() -> None:
 def test_the_reply_to_a_request_by_meaning_is_masked() -> None:
     found = detect_lines([("Курьер как вас найдёт, куда ему ехать?", "seller", ""),
                           ("Садовая, двенадцать, второй подъезд.", "client", "")])
-    assert [(s.type, s.detector) for s in found[1]] == [("address", "dialogue@2")]
+    assert [(s.type, s.detector) for s in found[1]] == [("address", "dialogue@3")]
     asked_else = detect_lines([("Сколько вам нужно кубов?", "seller", ""), ("Двенадцать, может пятнадцать.", "client", "")])
     assert asked_else == [[], []]
 
@@ -195,3 +195,76 @@ def test_who_receives_the_goods_is_a_name_cue() -> None:
 def test_a_long_reply_with_no_name_reading_after_a_name_request_is_none() -> None:
     assert replies(("seller", "Алло, это кто?"), ("client", "Здравствуйте! Мы тут коттедж в зателе, и нам нужны пилы материалы."))[1] == []
     assert replies(("seller", "Как к вам обращаться?"), ("client", "Запишите на меня, дымил с облиф."))[1] == [("name", "дымил с облиф")]
+
+
+# --- dialogue@3: who the client names and how, found by structure and morphology ---
+
+def test_a_client_says_who_is_speaking_before_na_svyazi_or_bespokoit() -> None:
+    """«<name> на связи», «<name> вас беспокоит»: the words before the cue, back to a comma, without
+    the greeting, are the client's own name however Whisper wrote it."""
+    assert replies(("client", "Алло, добрый вечер, Олег Сорокин на связи, я насчёт забора."),)[0] == [("name", "Олег Сорокин")]
+    assert replies(("client", "Здравствуйте, ливер тасов, на связи."),)[0] == [("name", "ливер тасов")]
+    assert replies(("client", "Это Марина вас беспокоит по поводу окон."),)[0] == [("name", "Марина")]
+    assert replies(("client", "Я всегда на связи, звоните."),)[0] == []
+
+
+def test_a_name_set_off_after_a_person_noun_is_the_apposition() -> None:
+    """«на мужа, <name>, он…», «Да, хозяйка, <name>»: the words after the person noun to the clause's end."""
+    got = replies(("seller", "На кого договор оформим?"), ("client", "Оформляйте на мужа, от ветров сила, он приедет подписать, ну и всё пока."))
+    assert got[1] == [("name", "от ветров сила")]
+    assert replies(("client", "Да, хозяйка, Ларгиса."),)[0] == [("name", "Ларгиса")]
+    assert replies(("seller", "На кого договор оформим?"), ("client", "На мужа, он приедет подписать."))[1] == []
+    assert replies(("client", "Муж, в общем, против."),)[0] == []
+
+
+def test_a_surname_ending_tells_a_garbled_name_from_a_sentence() -> None:
+    """A word no dictionary knows with a surname's ending makes the reply a name however long the
+    sentence goes on after it, and the name stops at the comma before the next clause."""
+    got = replies(("seller", "Как к вам обращаться?"), ("client", "Да, пожалуйста, лорик сташкевичева, ну всё, я подумаю и перезвоню."))
+    assert got[1] == [("name", "лорик сташкевичева")]
+
+
+def test_a_pronoun_opens_the_clause_after_a_name_and_the_client_introduces_themselves() -> None:
+    got = replies(("client", "Кстати, я не представился, семён зубров я вам вчера писал насчёт бруса."),)
+    assert got[0] == [("name", "семён зубров")]
+
+
+def test_who_receives_the_goods_whatever_whisper_wrote_of_a_short_name() -> None:
+    """After «забирать будет», a word in a case no subject has («зоне» for «Зоя») is the name garbled."""
+    assert replies(("client", "Имейте в виду, встречать будет зоне, я на работе."),)[0] == [("name", "зоне")]
+    assert replies(("client", "Встречать будет водитель, он в курсе."),)[0] == []
+
+
+def test_an_imperative_to_introduce_oneself_asks_for_the_name() -> None:
+    assert request("Представьтесь, пожалуйста, для договора.") == "name"
+    assert request("Представьте, пожалуйста, для договора.") == "name"  # Whisper dropped «-сь»
+    assert request("Представьте себе, какая экономия.") is None
+
+
+def test_the_last_question_of_a_line_says_what_is_asked() -> None:
+    """«Адрес пришлю сообщением. Как платить будете?»: the seller moved on; the reply is no address."""
+    assert request("Адрес я записала, пришлю сообщением. Как платить будете, наличными или переводом?") is None
+    got = replies(("seller", "Адрес я записала. Какой объём нужен?"), ("client", "Думаю, 40 кубов хватит."))
+    assert got[1] == []
+    assert request("Адрес я записала. Телефон какой?") == "phone"
+
+
+def test_a_reply_that_says_what_someone_wants_is_no_name() -> None:
+    assert replies(("seller", "Алло, это кто?"), ("client", "Добрый день, интересует газоблок, хочу узнать цену."))[1] == []
+
+
+def test_a_place_value_needs_a_word_that_may_name_a_place() -> None:
+    assert replies(("client", "Адрес подскажется потом."),)[0] == []
+    assert replies(("seller", "Какой адрес доставки?"), ("client", "Аформляйте на дачу, там разберёмся."))[1] == []
+    assert replies(("seller", "Куда доставить?"), ("client", "В Подольске."))[1] == [("place", "Подольске")]
+
+
+def test_a_line_that_agrees_and_says_only_a_first_name_gives_the_name() -> None:
+    assert replies(("seller", "Скажите, блин, для заявки."), ("client", "Да, конечно, надежда. А когда привезёте?"))[1] \
+        == [("name", "надежда")]
+    assert replies(("client", "Есть надежда, что успеете?"),)[0] == []
+
+
+def test_a_number_word_whisper_garbled_goes_on_with_the_number() -> None:
+    got = replies(("seller", "Какой номер дать водителю?"), ("client", "Пишите, 9 16. 4 5. Восемнель, он дома."))
+    assert got[1] and got[1][0][1].startswith("9 16. 4 5. Восемнель")

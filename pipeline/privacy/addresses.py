@@ -20,7 +20,7 @@ from pipeline.privacy.morph import cannot_be_name, in_dictionary, lemma
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, gap, is_number, tokenize
 
-DETECTOR = "address@4"
+DETECTOR = "address@5"
 
 _STREET = re.compile(
     r"ул|улиц[аеуыи]|улицей|проспект[аеу]?|пр-т|переул(?:ок|ке|ка|ку)|шоссе|бульвар[аеу]?|набережн(?:ая|ой|ую)"
@@ -127,8 +127,11 @@ def _street(text: str, tokens: list[Token], i: int) -> tuple[int, int] | None:
 
 
 def _settlement(text: str, tokens: list[Token], i: int) -> tuple[int, int] | None:
+    """A settlement word at i with its name: «деревня Ивановка», and its name Whisper wrote in lower
+    case as a word no dictionary knows («Деревница сновка» for «деревня Сосновка»)."""
     j = i
-    while j + 1 < len(tokens) and j - i < 2 and tokens[j + 1].raw[:1].isupper() and _joined(text, tokens, j, j + 1):
+    while j + 1 < len(tokens) and j - i < 2 and _joined(text, tokens, j, j + 1) and (
+            tokens[j + 1].raw[:1].isupper() or j == i and tokens[j + 1].text.isalpha() and not in_dictionary(tokens[j + 1].text)):
         j += 1
     return (i, j) if j > i else None
 
@@ -169,6 +172,12 @@ def _pieces(text: str, tokens: list[Token]) -> list[tuple[int, int, bool]]:
             pieces.append((first, last, True))
             i = last + 1
             continue
+        if _settlement_in_lower_case(text, tokens, i):
+            # «Деревница сновка. Проспект мира, дом 73»: its name Whisper heard as a common word; an
+            # address only when a street or a house goes on from it
+            pieces.append((i, i + 1, False))
+            i += 2
+            continue
         last = _house_parts(tokens, i, after_street=False)
         if last > i:
             pieces.append((i, last, False))
@@ -178,8 +187,19 @@ def _pieces(text: str, tokens: list[Token]) -> list[tuple[int, int, bool]]:
     return pieces
 
 
-def _ours(tokens: list[Token], first: int) -> bool:
-    return any(t.text in _OURS for t in tokens[max(0, first - 4):first])
+def _settlement_in_lower_case(text: str, tokens: list[Token], i: int) -> bool:
+    """A settlement word at i with a lower-case word that may be its name after it (no verb, no
+    adverb by its form)."""
+    tok = tokens[i].text
+    return (bool(_SETTLEMENT.fullmatch(tok)) or _misheard_as(tok, _SETTLEMENT_WORDS)) and i + 1 < len(tokens) \
+        and _joined(text, tokens, i, i + 1) and tokens[i + 1].text.isalpha() and len(tokens[i + 1].text) > 2 \
+        and not cannot_be_name(tokens[i + 1].raw)
+
+
+def _ours(tokens: list[Token], first: int, seller: bool) -> bool:
+    """«наш офис на…», and in the seller's line «мы» too: «Мы располагаемся на улице…» is the company."""
+    ours = _OURS | {"мы"} if seller else _OURS
+    return any(t.text in ours for t in tokens[max(0, first - 4):first])
 
 
 def _street_words(tokens: list[Token]) -> set[str]:
@@ -261,7 +281,7 @@ def find_address_spans(text: str, ignore: Sequence[str] = (), before: str = "", 
     for first, last, named in _merge(text, tokens, _pieces(text, tokens)):
         houses = sum(bool(_HOUSE.fullmatch(t.text)) for t in tokens[first:last + 1])
         cued = bool(_ADDRESS_CUE.search(before) or _ADDRESS_CUE.search(text[:tokens[first].start]))
-        if not (named or houses >= 2 or cued) or _ours(tokens, first) \
+        if not (named or houses >= 2 or cued) or _ours(tokens, first, speaker == "seller") \
                 or _companys(tokens[first:last + 1], ignore, speaker == "seller"):
             continue
         if cued:

@@ -25,17 +25,18 @@ the client's reply that follows carries it; and a client who offers it says so f
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from checks.text.numbers import find_numbers
 from pipeline.privacy.addresses import is_place_word, names_a_street
-from pipeline.privacy.morph import addresses_listener, in_dictionary, lemma, lemmas, pos, readings
-from pipeline.privacy.numbers import garbled_tail, short_of_digits
+from pipeline.privacy.morph import (addresses_listener, cannot_be_name, case_of, finite_verb, garbled_person_name, geographic,
+                                    imperative, in_dictionary, lemma, lemmas, pos, readings)
+from pipeline.privacy.numbers import garbled_number_word, garbled_tail, said_digits, short_of_digits
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, cut, gap, is_number, tokenize
 
-DETECTOR = "dialogue@2"
+DETECTOR = "dialogue@3"
 
 # the topic of a request or a cue, by dictionary form; the first type whose words a line has wins,
 # so «номер карты» is a card and «номер телефона» a phone
@@ -75,6 +76,26 @@ _NAME_SENTENCE_WORDS = 4
 # beyond this, a reply with no name reading at all, garbled words or not, says something else
 _LONG_SENTENCE_WORDS = 7
 _REPLY_LINES = 3
+# who a client names a person as before the name («на жену, Анну Петрову», «да, хозяйка, Ирина»):
+# the name is the apposition after it
+_PERSON_NOUNS = frozenset({"жена", "муж", "супруг", "супруга", "брат", "сестра", "сын", "дочь", "дочка", "мама",
+                           "мать", "папа", "отец", "тёща", "теща", "свекровь", "зять", "невестка", "сосед", "соседка",
+                           "хозяин", "хозяйка", "владелец", "владелица", "покупатель", "получатель", "друг",
+                           "подруга", "бабушка", "дедушка", "родственник", "родственница"})
+# a pronoun in the nominative starts a new clause: no name goes on into it («…фантон я вам звонила»)
+_PRONOUNS = frozenset({"я", "ты", "он", "она", "оно", "мы", "вы", "они"})
+# words of a name at most, where only the dialogue's structure says where it is
+_NAME_WORDS = 4
+# words a client's line says after their own name to say who is speaking: «Тамара на связи», «Иван
+# вас беспокоит»
+_SELF_AFTER = frozenset({"беспокоить"})
+_CLAUSE_END = re.compile(r"[,.!?…;:]")
+_SENTENCE_START_RE = re.compile(r"(?:^|[.!?…])\s*$")
+# verbs that ask the listener for their name without a question mark: «Представьтесь», and
+# «Представьте, пожалуйста» where Whisper dropped its «-сь»
+_INTRODUCE = frozenset({"представиться", "представить"})
+# a reply that opens with these agrees to what was asked
+_AGREEING = frozenset({"да", "конечно", "хорошо", "ага", "угу", "пожалуйста", "давайте", "ладно", "окей", "ок"})
 
 
 @dataclass(frozen=True)
@@ -101,6 +122,8 @@ def topic(text: str) -> str | None:
     for kind, stems in _TOPICS:
         if words & stems:
             return kind
+    if any(lemma(t.text) in _INTRODUCE and imperative(t.text) for t in tokenize(text)) and "себя" not in words:
+        return "name"  # «Представьте, пожалуйста, для заявки»: Whisper's «Представьтесь» without «-сь»
     if "кто" in words:
         return "name"  # «На кого оформляем заказ?», «Кто будет принимать?»: a person
     if "куда" in words and words & _DELIVERY:
@@ -122,22 +145,18 @@ def request(text: str) -> str | None:
         return None  # «меня зовут Анна», «моё имя Евгений»: the seller introduces themselves
     # Whisper drops question marks and garbles the verb («продиктумите ваши мобильные»): «ваш»
     # by the topic asks too
-    asks = "?" in text or bool(set(words) & (_ASKING | _QUESTION | {"ваш"}))
-    return kind if asks else None
+    asks = "?" in text or bool(set(words) & (_ASKING | _QUESTION | {"ваш"})) \
+        or any(w in _INTRODUCE and imperative(t.text) for w, t in zip(words, tokens))
+    return kind if asks and not _moves_on(text, tokens, words) else None
 
 
-def _digits(tokens: Sequence[Token]) -> int:
-    """How many digits the tokens say, in figures or in words («сто двадцать три» is three)."""
-    count, words = 0, []
-    for t in [*tokens, None]:
-        if t is not None and not t.is_digits and t.text.isalpha():
-            words.append(t.text)
-            continue
-        count += sum(len(s.text) for s in find_numbers(words) if s.kind == "number" and s.text.isdigit())
-        words = []
-        if t is not None and t.is_digits:
-            count += len(t.text)
-    return count
+def _moves_on(text: str, tokens: list[Token], words: list[str]) -> bool:
+    """The line's last question names no topic: the seller has moved on to something else
+    («Адрес пришлю сообщением. Объём какой нужен?», «…адрес запишу. Как будете платить, наличкой?»)."""
+    for sent in reversed(_sentences(text, tokens)):
+        if _question(text, tokens, sent[-1]) or {words[i] for i in sent} & _QUESTION:
+            return topic(text[tokens[sent[0]].start:tokens[sent[-1]].end]) is None
+    return False
 
 
 def _lead_in(tok: Token) -> bool:
@@ -147,6 +166,19 @@ def _lead_in(tok: Token) -> bool:
     if lemma(tok.text) in _LEAD_LEMMAS or tok.text in ("мой", "моя", "мое", "свой", "наш", "этот", "же"):
         return True
     return in_dictionary(tok.text) and (pos(tok.text) in _LEAD_POS or addresses_listener(tok.text))
+
+
+def _initial(text: str, tok: Token) -> bool:
+    """The token opens its sentence (a capital there says nothing)."""
+    return bool(_SENTENCE_START_RE.search(text[:tok.start]))
+
+
+def _name_like(text: str, tok: Token) -> bool:
+    """A word that reads as a person's name: a name reading in the dictionary, a word no dictionary
+    knows with a surname's or patronymic's ending («трявцева», «териламдерамич»), or a word no
+    dictionary knows with a capital inside its sentence («хозяйка, Зинист»)."""
+    return bool(readings(tok.text)) or garbled_person_name(tok.text) or (
+        tok.raw[:1].isupper() and not in_dictionary(tok.text) and not _initial(text, tok))
 
 
 def _sentences(text: str, tokens: list[Token]) -> list[list[int]]:
@@ -166,8 +198,9 @@ def _continues(kind: str, tokens: Sequence[Token]) -> bool:
     if not first:
         return False
     if kind in NUMERIC_KINDS:
-        # the number goes on, maybe after a word Whisper made of its first digits («Мали девять»)
-        return any(is_number(t) or lemma(t.text) in ("номер", "серия") for t in first)
+        # the number goes on, maybe after a word Whisper made of its first digits («Мали девять»),
+        # or with a number word Whisper garbled («Шестьдесят. Восемнель…» for «…восемь ноль»)
+        return any(is_number(t) or garbled_number_word(t) or lemma(t.text) in ("номер", "серия") for t in first)
     if kind == "address":
         return is_number(first[0]) or _place_word(first[0].text)
     return False
@@ -182,11 +215,11 @@ def _plausible(kind: str, tokens: Sequence[Token], asked: bool) -> bool:
     noun-like words (Whisper writes a name it does not know as ordinary ones: «крыло» for
     «Крылова»); a name after a client's own cue needs a name reading or a word no dictionary knows."""
     if kind in NUMERIC_KINDS:
-        return _digits(tokens) >= 3
+        return said_digits(tokens) >= 3
     words = [t for t in tokens if t.text.isalpha()]
     if kind == "name":
-        if not 0 < len(tokens) <= 5 or not words:
-            return False
+        if not 0 < len(tokens) <= 5 or not words or finite_verb(words[0].text):
+            return False  # «меня интересует утеплитель» after «Алло, это кто?» says what, not who
         if asked:
             return any(not in_dictionary(t.text) or pos(t.text) not in _LEAD_POS for t in words)
         return any(readings(t.text) or not in_dictionary(t.text) for t in words)
@@ -198,14 +231,14 @@ def _plausible(kind: str, tokens: Sequence[Token], asked: bool) -> bool:
     return False
 
 
-def _says_something_else(name: Sequence[Token], sentence_words: int) -> bool:
+def _says_something_else(text: str, name: Sequence[Token], sentence_words: int) -> bool:
     """A reply that goes on for a whole sentence with no name reading and no word a dictionary does
     not know in its first words («Добрый вечер, я бы хотела приобрести…» after «Алло, это кто?») is
     about something else; a garbled name is short («крыло, оригина») or has garble in it, and a long
     sentence with no name reading is about something else whatever its garble."""
     words = [t for t in name if t.text.isalpha()]
     if sentence_words > _LONG_SENTENCE_WORDS:  # «Мы тут коттедж в зателе, и нам нужны пилы материалы»
-        return not any(readings(t.text) for t in words)
+        return not any(_name_like(text, t) for t in words)
     return sentence_words > _NAME_SENTENCE_WORDS and all(in_dictionary(t.text) and not readings(t.text) for t in words)
 
 
@@ -228,7 +261,7 @@ def _carrier(tok: Token) -> bool:
 
 
 def _short(kind: str, tokens: Sequence[Token]) -> bool:
-    return short_of_digits(kind, _digits(tokens))
+    return short_of_digits(kind, said_digits(tokens))
 
 
 def _from_number(text: str, body: list[Token], k: int, kind: str) -> list[Token]:
@@ -236,7 +269,8 @@ def _from_number(text: str, body: list[Token], k: int, kind: str) -> list[Token]
     no carrier words and no punctuation apart: Whisper's garble of the first digits. When the
     number is short of digits, a carrier-like word right before it («номер сделаю 26, 3…» for
     «…девять два шесть…») is more likely those digits than a carrier."""
-    first = next((j for j in range(k, len(body)) if is_number(body[j]) or body[j].text == "плюс"), k)
+    first = next((j for j in range(k, len(body))
+                  if is_number(body[j]) or garbled_number_word(body[j]) or body[j].text == "плюс"), k)
     start = first
     short = _short(kind, body[first:])
     while start > 0 and first - start < 2 and not gap(text, body[start - 1], body[start]).strip() \
@@ -270,9 +304,9 @@ def _trim(kind: str, text: str, tokens: list[Token]) -> list[Token]:
         for prev, t in zip(tokens, tokens[1:]):
             # «Андрей, а когда…» ends at the comma; «завитие, лисить сентябр» (for «Зовите, Лисицын
             # Пётр») has no name yet, so what follows the comma is still the garbled name
-            named = any(readings(w.text) for w in out)
-            if "," in gap(text, prev, t) and _lead_in(t) and named or is_number(t):
-                break
+            named = any(_name_like(text, w) for w in out)
+            if "," in gap(text, prev, t) and _lead_in(t) and named or is_number(t) or t.text in _PRONOUNS:
+                break  # «…, она платить будет», «грегория фантон я вам звонила»: the next clause
             out.append(t)
         return out[:4]
     return tokens
@@ -300,6 +334,9 @@ def _value_in(kind: str, text: str, tokens: list[Token], start: int, asked: bool
         if k is None:
             continue  # «Да, конечно.»: the value is in the next sentence
         if kind == "name":
+            named = _apposition(text, tokens, sent[k], asked)
+            if named is not None:
+                return TextSpan(kind, named[0].start, named[-1].end, DETECTOR), False
             k = _with_split_syllables(text, body, k)
         value = _from_number(text, body, k, kind) if kind in NUMERIC_KINDS else body[k:]
         for nxt in sentences[n + 1:]:
@@ -308,12 +345,95 @@ def _value_in(kind: str, text: str, tokens: list[Token], start: int, asked: bool
             value += [tokens[i] for i in nxt]
         whole = len(value)
         value = _trim(kind, text, value)
-        if not value or not _plausible(kind, value, asked) or kind == "name" and _says_something_else(value, whole):
+        if not value or not _plausible(kind, value, asked) or kind == "name" and _says_something_else(text, value, whole):
             return None, False
         if kind == "address" and not any(is_number(t) or _place_word(t.text) for t in value):
+            if not any(_proper(text, t) for t in value):
+                return None, False  # «адрес подскажется», «Оформляйте на дачу»: no place named
             kind = "place"  # «живу в Подольске»: a town, no street or house
         return TextSpan(kind, value[0].start, value[-1].end, DETECTOR), value[-1] is tokens[-1]
     return None, False
+
+
+def _proper(text: str, tok: Token) -> bool:
+    """A word that may name a place: a town by the dictionary, or a word with a capital inside its
+    sentence or that no dictionary knows, which is no verb by its form («подскажется»)."""
+    return geographic(tok.text) or (
+        (not in_dictionary(tok.text) or tok.raw[:1].isupper() and not _initial(text, tok)) and not cannot_be_name(tok.raw))
+
+
+def _clause(text: str, tokens: Sequence[Token], start: int) -> list[Token]:
+    """The words from `start` to the clause's end (a comma, a sentence's end, a pronoun that opens
+    the next clause), at most _NAME_WORDS."""
+    out: list[Token] = []
+    for k in range(start, min(start + _NAME_WORDS, len(tokens))):
+        if tokens[k].text in _PRONOUNS or out and _CLAUSE_END.search(gap(text, tokens[k - 1], tokens[k])):
+            break
+        out.append(tokens[k])
+    return out
+
+
+def _apposition(text: str, tokens: Sequence[Token], at: int, asked: bool) -> list[Token] | None:
+    """«Выписывайте на жену, Анну Петрову, она платить будет», «Да, хозяйка, Ирина»: a person noun
+    at `at` set off by a comma or a sentence's end, and the words after it to the clause's end are
+    the name, however Whisper garbled them («на жену, и над ними дведев»). They must look like one:
+    asked for, some word no lead-in or a capital inside the sentence; unasked, a word that reads
+    as a name or no dictionary knows. None when no apposition («на жену, она платить будет»)."""
+    if lemma(tokens[at].text) not in _PERSON_NOUNS or at + 1 >= len(tokens) \
+            or not re.search(r"[,.!…]", gap(text, tokens[at], tokens[at + 1])):
+        return None
+    name = _clause(text, tokens, at + 1)
+    if not name or is_number(name[0]) or lemma(name[0].text) in _PERSON_NOUNS:
+        return None
+    if asked:
+        looks = any(not _lead_in(t) or t.raw[:1].isupper() and not _initial(text, t) for t in name)
+    else:
+        looks = any(_name_like(text, t) or not in_dictionary(t.text) for t in name)
+    return name if looks else None
+
+
+def _name_before(text: str, tokens: Sequence[Token], at: int) -> TextSpan | None:
+    """«Алло, добрый день, Георгий, на связи», «Это Иван вас беспокоит»: the words before the cue
+    at `at` back to a comma or a sentence's end, at most three, without lead-ins at either end
+    («добрый день», «вас»), are the client's own name, however Whisper garbled it («медведя
+    ввозили на связи»)."""
+    end = at - 1
+    if end < 0 or re.search(r"[.!?…]", gap(text, tokens[end], tokens[at])):
+        return None
+    while end >= 0 and _lead_in(tokens[end]) and not _CLAUSE_END.search(gap(text, tokens[end], tokens[end + 1])):
+        end -= 1
+    if end < 0:
+        return None
+    start = end
+    while start > 0 and end - start < 2 and not _CLAUSE_END.search(gap(text, tokens[start - 1], tokens[start])):
+        start -= 1
+    while start <= end and (_lead_in(tokens[start]) or tokens[start].text in _PRONOUNS):
+        start += 1
+    if start > end or is_number(tokens[end]):
+        return None
+    return TextSpan("name", tokens[start].start, tokens[end].end, DETECTOR)
+
+
+def _receiver(text: str, tokens: Sequence[Token], start: int) -> TextSpan | None:
+    """«забирать будет Зоя», «встречать будет Анна, это мой брат»: after who receives the goods the
+    clause names the person, whatever Whisper wrote of a short name («зоне», «не на»); no pronoun
+    («…будет я»), a person noun alone («…будет муж») or words that only say how («…будет проще»)."""
+    name = _clause(text, tokens, start)
+    if not name or is_number(name[0]):
+        return None
+    if all(in_dictionary(t.text) and pos(t.text) in ("ADVB", "COMP", "PRED", "ADJS", "VERB", "INFN") for t in name):
+        return None
+    said = next((t for t in name if not _lead_in(t)), None)
+    if said is not None and _common_noun_subject(said):
+        return None  # «Принимать будет бригада», «…будет муж»: a person told by what they are
+    return TextSpan("name", name[0].start, name[-1].end, DETECTOR)
+
+
+def _common_noun_subject(tok: Token) -> bool:
+    """A noun the dictionary knows, in the nominative, with no name reading: the subject said as
+    what it is («бригада», «водитель»); a noun in another case after «будет» («зоне» for «Зоя»)
+    cannot be its subject and is Whisper's garble of a name."""
+    return in_dictionary(tok.text) and pos(tok.text) == "NOUN" and case_of(tok.text) == "nomn" and not readings(tok.text)
 
 
 def _continuation(kind: str, text: str, tokens: list[Token]) -> TextSpan | None:
@@ -338,7 +458,22 @@ def _cued(text: str, tokens: list[Token]) -> list[TextSpan]:
         elif words[i] in _RECEIVING and i + 1 < len(tokens) and words[i + 1] == "быть" \
                 or words[i] == "быть" and i + 1 < len(tokens) and words[i + 1] in _RECEIVING:
             # «забирать будет Варвара Николаевна», «будет получать Зоя»: who receives the goods
-            kind, i = "name", i + 1
+            span = _receiver(text, tokens, i + 2)
+            if span is not None:
+                found.append(span)
+            i += 2
+            continue
+        elif (words[i] == "на" and i + 1 < len(tokens) and words[i + 1] == "связь"
+              and not re.search(r"[,.!?…]", gap(text, tokens[i], tokens[i + 1]))) or words[i] in _SELF_AFTER:
+            span = _name_before(text, tokens, i)
+            if span is not None and not any(s.char_start < span.char_end and span.char_start < s.char_end for s in found):
+                found.append(span)
+            i += 1
+            continue
+        elif words[i] in _PERSON_NOUNS and (named := _apposition(text, tokens, i, asked=False)) is not None:
+            found.append(TextSpan("name", named[0].start, named[-1].end, DETECTOR))
+            i = tokens.index(named[-1]) + 1
+            continue
         elif words[i] == "квартира" and _flat_number(tokens, i) is not None:
             # a flat's number says the sentence up to it is an address, whatever Whisper made of the
             # street («Премести надно, уголь не на 70, квартира 76» for «Привезти надо на бульвар…»)
@@ -352,7 +487,7 @@ def _cued(text: str, tokens: list[Token]) -> list[TextSpan]:
             continue
         elif words[i] == "имя":
             kind = "name"  # «оформляйте на имя …»: what follows must look like a name, «имя компании» does not
-        elif words[i] not in ("звать", "обращаться", "представиться"):
+        elif words[i] not in ("звать", "обращаться"):
             # a topic word, but not «имя» on its own: «на имя» is no cue without a name after it
             kind = next((k for k, stems in _TOPICS if words[i] in stems), None)
             if kind is None and words[i] == "номер" and not (set(words[i + 1:i + 3]) & _OTHER_NUMBER):
@@ -366,7 +501,23 @@ def _cued(text: str, tokens: list[Token]) -> list[TextSpan]:
             i = next((j for j, t in enumerate(tokens) if t.start >= span.char_end), len(tokens))
         else:
             i += 1
-    return found
+    return found + [s for s in _bare_first_names(text, tokens)
+                    if not any(f.char_start < s.char_end and s.char_start < f.char_end for f in found)]
+
+
+def _bare_first_names(text: str, tokens: list[Token]) -> list[TextSpan]:
+    """A line that opens agreeing and then says nothing but a first name («Да, конечно, Надежда.»,
+    in lower case where Whisper wrote it so): the client giving their name to a request Whisper
+    garbled. A question says none («Да, Вера?»)."""
+    sentences = _sentences(text, tokens)
+    if not sentences or _question(text, tokens, sentences[0][-1]):
+        return []
+    sent = [tokens[i] for i in sentences[0]]
+    said = [t for t in sent if not _lead_in(t)]
+    agrees = any(lemma(t.text) in _AGREEING for t in sent[:sent.index(said[0])]) if said else False
+    if len(said) == 1 and agrees and "Name" in readings(said[0].text):
+        return [TextSpan("name", said[0].start, said[0].end, DETECTOR)]
+    return []
 
 
 def _flat_number(tokens: Sequence[Token], i: int) -> int | None:

@@ -83,3 +83,34 @@ def case_of(word: str) -> str | None:
 def lemmas(text: str) -> tuple[str, ...]:
     """The dictionary forms of a phrase's words, so «Анной» and «Анна» compare equal."""
     return tuple(lemma(w) for w in re.findall(r"[а-яёa-z0-9]+", text.lower()))
+
+
+@lru_cache(maxsize=8192)
+def finite_verb(word: str) -> bool:
+    """A verb in the present or future a dictionary knows («интересует», «хочу»): it says what
+    someone does; no name starts with one (a past form may be Whisper's garble of one: «дымил»)."""
+    tag = _morph().parse(word)[0].tag
+    return in_dictionary(word) and tag.POS == "VERB" and tag.tense in ("pres", "futr")
+
+
+# a surname's or a patronymic's ending, which Whisper keeps when it garbles the rest («трявцева» for
+# «Кудрявцева», «териламдерамич» for «Кирилл Андреевич»)
+_PERSON_NAME_END = re.compile(r"(?:ов|ев|ёв|ин|ын|ский|цкий|ова|ева|ёва|ина|ына|ская|цкая|вич|вна|ична)$")
+
+
+@lru_cache(maxsize=8192)
+def garbled_person_name(word: str) -> bool:
+    """A word no dictionary knows with a surname's or a patronymic's ending."""
+    return len(word) > 3 and not in_dictionary(word) and bool(_PERSON_NAME_END.search(word.lower()))
+
+
+@lru_cache(maxsize=8192)
+def imperative(word: str) -> bool:
+    """A verb in the imperative («представьтесь», «продиктуйте»): it asks the listener."""
+    return _morph().parse(word)[0].tag.mood == "impr"
+
+
+@lru_cache(maxsize=8192)
+def geographic(word: str) -> bool:
+    """A town, a river, a region by the dictionary («Подольске»)."""
+    return any("Geox" in p.tag for p in _morph().parse(word))

@@ -27,11 +27,11 @@ from dataclasses import dataclass, replace
 
 from checks.text.numbers import find_numbers
 from pipeline.privacy.checksums import inn_ok, luhn_ok, snils_ok
-from pipeline.privacy.morph import in_dictionary, joins_words
+from pipeline.privacy.morph import in_dictionary, joins_words, lemma
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, cut, gap, tokenize
 
-DETECTOR = "numbers@5"
+DETECTOR = "numbers@6"
 
 # words that may stand between two groups of one number: «серия 46 12, номер 345678»
 _CONNECTORS = frozenset({"номер", "номера", "номером", "№", "тире", "дефис"})
@@ -219,12 +219,12 @@ def _in_run(text: str, tokens: list[Token], ctx: tuple[str, bool], run: list[_Gr
         found = [span]
     # groups left over after the last one are the same dictation: Whisper doubled or split a
     # digit («…58, 99, 96» for «…пятьдесят восемь ноль девять, девяносто шестнадцать»); so are
-    # groups before the first with only punctuation between («двадцать, девять, пятьсот…»), but
-    # not a word before a connector («ещё один номер: …»), which may be no digit at all
+    # groups before the first with only punctuation between («двадцать, девять, пятьсот…») or a
+    # word no dictionary knows, digits garbled («22 нельмали 34 74…» for «…ноль ноль…»), but not
+    # a word before a connector («ещё один номер: …»), which may be no digit at all
     lead = next(g for g in run if tokens[g.first].start >= found[0].char_start)
     k = run.index(lead)
-    while k > 0 and not tokens[run[k - 1].last + 1:run[k].first] \
-            and gap(text, tokens[run[k - 1].last], tokens[run[k].first]).strip() in ("", ",", "-"):
+    while k > 0 and _same_dictation(text, tokens, run[k - 1], run[k]):
         k -= 1
     found[0] = replace(found[0], char_start=min(found[0].char_start, tokens[run[k].first].start))
     first, last = run[0].first, run[-1].last
@@ -242,6 +242,28 @@ def _in_run(text: str, tokens: list[Token], ctx: tuple[str, bool], run: list[_Gr
         found[0] = replace(found[0], char_start=min(found[0].char_start, tokens[first].start))
     found[-1] = replace(found[-1], char_end=tokens[last].end)
     return found
+
+
+def _same_dictation(text: str, tokens: list[Token], left: _Group, right: _Group) -> bool:
+    """Two groups of a run that are one number dictated: only punctuation between them, or one
+    word no dictionary knows (digits Whisper garbled)."""
+    between = tokens[left.last + 1:right.first]
+    if not between:
+        return gap(text, tokens[left.last], tokens[right.first]).strip() in ("", ",", "-")
+    return len(between) == 1 and between[0].text.isalpha() and not in_dictionary(between[0].text)
+
+
+# the stems of number words; a word no dictionary knows that starts with one is a number word
+# Whisper garbled («восемьдеть», «Восемнель» for «восемь ноль»)
+_NUMBER_STEMS = ("ноль", "один", "одна", "двен", "двад", "двух", "двест", "трин", "трид", "трех", "трёх", "трист",
+                 "четыр", "пять", "пятн", "пятьд", "пятьс", "шест", "семь", "семн", "восем", "девят", "девян",
+                 "десят", "сорок")
+
+
+def garbled_number_word(tok: Token) -> bool:
+    """A word no dictionary knows that starts as a number word does: digits Whisper garbled."""
+    word = tok.text
+    return word.isalpha() and not in_dictionary(word) and word.startswith(_NUMBER_STEMS)
 
 
 def short_of_digits(kind: str, count: int, leading: str = "") -> bool:
@@ -264,9 +286,88 @@ def garbled_tail(text: str, tokens: Sequence[Token], last: int, after_comma: boo
     return last
 
 
+def said_digits(tokens: Sequence[Token]) -> int:
+    """How many digits the tokens say, in figures or in words («сто двадцать три» is three)."""
+    count, words = 0, []
+    for t in [*tokens, None]:
+        if t is not None and not t.is_digits and t.text.isalpha():
+            words.append(t.text)
+            continue
+        count += sum(len(s.text) for s in find_numbers(words) if s.kind == "number" and s.text.isdigit())
+        words = []
+        if t is not None and t.is_digits:
+            count += len(t.text)
+    return count
+
+
+# a passport is dictated «серия 46 12, номер 345 678»: two to four digits, the word «номер», then
+# the number. That shape says passport whatever Whisper made of its cue («пас партли») and of some
+# digits («33 на ледейн, номер 7, 9, 7…», «91 ,24 номера быся и места 94…»)
+_SERIES_WORDS = 4  # tokens of the series as heard, digits and garble
+_SERIES_DIGITS = (2, 5)  # a digit dropped or doubled
+_PASSPORT_NUMBER_DIGITS = 3
+# what «номер» is of when a word right after it says: no passport's number («номер квартиры 5»)
+_NUMBER_OF = re.compile(r"телефон|мобильн|сотов|карт|заказ|заявк|договор|сч[её]т|артикул|накладн|чек|код"
+                        r"|квартир|дом|корпус|офис|машин|рейс|пропуск")
+
+
+def _garble(tok: Token) -> bool:
+    """A word inside a dictated number that is more likely its digits misheard than a word said:
+    a short one («на», «или» for «ноль») or one no dictionary knows («ледейн»)."""
+    return tok.text.isalpha() and (len(tok.text) <= 3 or not in_dictionary(tok.text))
+
+
+def _number_like(tok: Token) -> bool:
+    return tok.is_digits or bool(find_numbers([tok.text]))
+
+
+def _passport_shapes(text: str, tokens: list[Token]) -> list[TextSpan]:
+    """«<series> номер <number>» in one sentence: the series is up to four tokens before «номер»
+    that start with a number and hold two to five digits (digits, and words Whisper made of
+    some); the number, what follows «номер» while it is digits or such words (one dictionary word
+    right before digits too), with three digits or more. No other number's cue («дом 12, номер
+    квартиры 5», «заказ 123, номер…») and no type named after «номер»."""
+    found: list[TextSpan] = []
+    for i, tok in enumerate(tokens):
+        if lemma(tok.text) != "номер" or i + 1 >= len(tokens) or _NUMBER_OF.match(tokens[i + 1].text):
+            continue
+        j = i
+        while j > 0 and i - j < _SERIES_WORDS and not _SENTENCE_END.search(gap(text, tokens[j - 1], tokens[j])) \
+                and (_number_like(tokens[j - 1]) or _garble(tokens[j - 1])):
+            j -= 1
+        while j < i and not _number_like(tokens[j]):
+            j += 1  # the series starts at its first digits
+        series = tokens[j:i]
+        if not series or not _SERIES_DIGITS[0] <= said_digits(series) <= _SERIES_DIGITS[1] \
+                or _nearest_cue(text[:tokens[j].start]) == "other":
+            continue
+        k, last, dictionary_word = i, None, False
+        while k + 1 < len(tokens) and not _SENTENCE_END.search(gap(text, tokens[k], tokens[k + 1])):
+            nxt = tokens[k + 1]
+            if _number_like(nxt):
+                last = k + 1
+            elif not _garble(nxt):
+                if dictionary_word or not (k + 2 < len(tokens) and _number_like(tokens[k + 2])):
+                    break
+                dictionary_word = True  # «номера быся и места 94»: one word Whisper heard whole
+            k += 1
+        if last is None or said_digits(tokens[i + 1:last + 1]) < _PASSPORT_NUMBER_DIGITS:
+            continue
+        found.append(TextSpan("passport", tokens[j].start, tokens[last].end, DETECTOR))
+    return found
+
+
 def find_number_spans(text: str, before: str = "", speaker: str = "client") -> list[TextSpan]:
     """Numbers that are personal data in one line; `before` is the previous line of the call. The
-    company's own number, said by its seller as ours, is none."""
+    company's own number, said by its seller as ours, is none. A passport's «<series> номер
+    <number>» is one whatever its cue and its runs say; where it overlaps a run's span, the two
+    make one passport span."""
     tokens = tokenize(text)
     ctx = (before, speaker == "seller")
-    return [span for run in _runs(tokens, _groups(text, tokens)) for span in _in_run(text, tokens, ctx, run)]
+    spans = [span for run in _runs(tokens, _groups(text, tokens)) for span in _in_run(text, tokens, ctx, run)]
+    for shape in _passport_shapes(text, tokens):
+        hit = [s for s in spans if s.char_start < shape.char_end and shape.char_start < s.char_end]
+        spans = [s for s in spans if s not in hit]
+        spans.append(TextSpan("passport", min([shape.char_start, *(s.char_start for s in hit)]),
+                              max([shape.char_end, *(s.char_end for s in hit)]), DETECTOR))
+    return sorted(spans, key=lambda s: s.char_start)
