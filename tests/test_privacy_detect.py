@@ -383,3 +383,19 @@ def test_a_garbled_word_before_the_digits_found_is_the_same_dictation() -> None:
 def test_a_settlement_name_in_lower_case_before_the_street() -> None:
     assert found("Значит, деревня сосновка. Улица Мира, дом 7.") == [("address", "деревня сосновка. Улица Мира, дом 7")]
     assert found("У нас деревня маленькая, все друг друга знают.") == []
+
+
+def test_a_town_whisper_wrote_in_lower_case_where_the_client_is() -> None:
+    """pymorphy3-names@2: a place name by the dictionary in the case its preposition takes for where
+    one is; where goods go, or a common word after «в», is none."""
+    assert found("Баню строим в коломне, участок уже есть.") == [("place", "коломне")]
+    assert found("Мы сами из серпухова.") == [("place", "серпухова")]
+    assert found("А вы в коломну возите?") == []
+    assert found("Лучший кирпич в мире, говорят.") == []
+    assert found("Баню строим в коломне.", speaker="seller") == []
+
+
+def test_a_town_whose_accusative_is_its_nominative_is_where_goods_go() -> None:
+    """«в Подольск» reads as the nominative first; its accusative reading says where the goods go."""
+    assert found("Слушайте, а в Подольск вы возите?") == []
+    assert found("Мы живём в Подольске.") == [("place", "Подольске")]

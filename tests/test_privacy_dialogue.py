@@ -239,6 +239,7 @@ def test_an_imperative_to_introduce_oneself_asks_for_the_name() -> None:
     assert request("Представьтесь, пожалуйста, для договора.") == "name"
     assert request("Представьте, пожалуйста, для договора.") == "name"  # Whisper dropped «-сь»
     assert request("Представьте себе, какая экономия.") is None
+    assert request("Представьте, какая экономия выйдет?") is None
 
 
 def test_the_last_question_of_a_line_says_what_is_asked() -> None:

@@ -122,8 +122,10 @@ def topic(text: str) -> str | None:
     for kind, stems in _TOPICS:
         if words & stems:
             return kind
-    if any(lemma(t.text) in _INTRODUCE and imperative(t.text) for t in tokenize(text)) and "себя" not in words:
-        return "name"  # «Представьте, пожалуйста, для заявки»: Whisper's «Представьтесь» without «-сь»
+    if "пожалуйста" in words and any(lemma(t.text) == "представить" and imperative(t.text) for t in tokenize(text)):
+        # «Представьте, пожалуйста, для заявки»: Whisper's «Представьтесь» without its «-сь»; a
+        # polite request, not «Представьте, какая экономия»
+        return "name"
     if "кто" in words:
         return "name"  # «На кого оформляем заказ?», «Кто будет принимать?»: a person
     if "куда" in words and words & _DELIVERY:

@@ -80,6 +80,13 @@ def case_of(word: str) -> str | None:
     return _morph().parse(word)[0].tag.case
 
 
+@lru_cache(maxsize=8192)
+def may_be_in_case(word: str, case: str) -> bool:
+    """Some reading of the word is in this case: «Подольск» is the nominative first, and the
+    accusative after «в» («а в Подольск вы возите?»)."""
+    return any(p.tag.case == case for p in _morph().parse(word))
+
+
 def lemmas(text: str) -> tuple[str, ...]:
     """The dictionary forms of a phrase's words, so «Анной» and «Анна» compare equal."""
     return tuple(lemma(w) for w in re.findall(r"[а-яёa-z0-9]+", text.lower()))
@@ -114,3 +121,11 @@ def imperative(word: str) -> bool:
 def geographic(word: str) -> bool:
     """A town, a river, a region by the dictionary («Подольске»)."""
     return any("Geox" in p.tag for p in _morph().parse(word))
+
+
+@lru_cache(maxsize=8192)
+def town_in_case(word: str, case: str) -> bool:
+    """The word's likeliest reading is a place name the dictionary knows («троицке»: Троицк), and
+    one of its place readings is in this case («loct» for «в троицке»); «в мире», «в поле» are none."""
+    parses = _morph().parse(word)
+    return in_dictionary(word) and "Geox" in parses[0].tag and any("Geox" in p.tag and p.tag.case == case for p in parses)

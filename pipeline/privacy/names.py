@@ -20,11 +20,11 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any
 
-from pipeline.privacy.morph import cannot_be_name, case_of, in_dictionary, lemmas, person_tag, readings
+from pipeline.privacy.morph import cannot_be_name, in_dictionary, lemmas, may_be_in_case, person_tag, readings, town_in_case
 from pipeline.privacy.spans import TextSpan
 
 NER_DETECTOR = "natasha-ner@1.6.0"
-MORPH_DETECTOR = "pymorphy3-names@1"
+MORPH_DETECTOR = "pymorphy3-names@2"
 
 _WORD_RE = re.compile(r"[А-ЯЁа-яё]+(?:-[А-ЯЁа-яё]+)?")
 _SURNAME_END = re.compile(r"(?:ов|ев|ёв|ин|ын|ский|цкий|ова|ева|ина|ына|ская|цкая)$")
@@ -103,7 +103,7 @@ def _destination(text: str, start: int, stop: int) -> bool:
     if m is None or _ADDRESS_AFTER.match(text[stop:]):  # «Везите в Домодедово, улица Советская…»: an address
         return False
     case = {"в": "accs", "во": "accs", "до": "gent"}[m.group(1).lower()]
-    return case_of(text[start:stop].split()[0]) == case
+    return may_be_in_case(text[start:stop].split()[0], case)
 
 
 _SENTENCE_START = re.compile(r"(?:^|[.!?…]\s*)$")
@@ -160,6 +160,24 @@ def _lower_case_names(text: str, before: str) -> list[tuple[int, int]]:
     return [(words[a].start(), words[b].end()) for a, b in runs]
 
 
+# where the client is: a town after these in the case they take («в троицке», «из коломны», «под
+# серпуховом»); «по», «до», «за» and «в» with the accusative say where goods go, not where one is
+_WHERE = {"в": "loct", "во": "loct", "из": "gent", "под": "ablt"}
+_AFTER_WHERE = re.compile(r"(?<![а-яё])(в|во|из|под)\s+([а-яё]{3,})(?![а-яё-])")
+
+
+def _lower_case_towns(text: str) -> list[tuple[int, int]]:
+    """Towns Whisper wrote in lower case («дом строим в троицке»), where natasha finds nothing: a
+    word whose likeliest pymorphy3 reading is a place name, in the case its preposition takes for
+    where one is."""
+    found = []
+    for m in _AFTER_WHERE.finditer(text):
+        word = m.group(2)
+        if town_in_case(word, _WHERE[m.group(1)]):
+            found.append((m.start(2), m.end(2)))
+    return found
+
+
 def find_name_spans(text: str, speaker: str, ignore: Iterable[tuple[str, ...]] = (),
                     ner: Sequence[tuple[str, int, int]] | None = None, before: str = "") -> list[TextSpan]:
     """Names («[имя]») in a line and, in the client's lines, places («[место]»); `ner` is the line's
@@ -183,6 +201,9 @@ def find_name_spans(text: str, speaker: str, ignore: Iterable[tuple[str, ...]] =
     if speaker != "seller":
         taken = [(s.char_start, s.char_end) for s in found]
         found += [TextSpan("name", a, b, MORPH_DETECTOR) for a, b in _lower_case_names(text, before)
+                  if not any(a < e and s < b for s, e in taken)]
+        taken = [(s.char_start, s.char_end) for s in found]
+        found += [TextSpan("place", a, b, MORPH_DETECTOR) for a, b in _lower_case_towns(text)
                   if not any(a < e and s < b for s, e in taken)]
     kept = [
         _with_garbled_neighbours(text, s) if s.type == "name" else s for s in found
