@@ -47,7 +47,8 @@ def _addressed_coming(word: str) -> str | None:
     'we' (first person plural of a meeting verb: «встретимся»), 'inf' (the infinitive), or None
     (no verb of coming, or one that tells of someone else or of the past)."""
     kinds: set[str] = set()
-    for parse in morph_parses(word):
+    other = _other_ending(word)
+    for parse in (*morph_parses(word), *(morph_parses(other) if other else ())):
         tag = parse.tag
         if tag.POS not in ("VERB", "INFN") or parse.normal_form.replace("ё", "е") not in COMING_VERBS | SIGN_UP_VERBS:
             continue
@@ -61,6 +62,16 @@ def _addressed_coming(word: str) -> str | None:
         if kind in kinds:
             return kind
     return None
+
+
+def _other_ending(word: str) -> str:
+    """The word with its unstressed ending «-ете» written «-ите», or the other way: both sound alike,
+    and Whisper writes «приедите», «подъедите» (of «есть», to eat) for «приедете», «подъедете»."""
+    if word.endswith("ете"):
+        return word[:-3] + "ите"
+    if word.endswith("ите"):
+        return word[:-3] + "ете"
+    return ""
 
 
 def invitation_span(text: NormText) -> tuple[int, int] | None:

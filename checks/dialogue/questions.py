@@ -98,13 +98,17 @@ UNIT_KEYS: dict[str, frozenset[str]] = {
 
 # what a question asks for, by its words, per knowledge-base unit: «во сколько обойдётся
 # привезти?» asks a price, «за сколько дней привезёте?» a delay, though both name delivery
-_ASKED_UNIT_KEYS: dict[str, frozenset[str]] = {
-    "rub": frozenset(match_key(w) for w in "стоить стоимость цена почем обойтись рубль деньги платный бесплатно".split()),
-    "days": frozenset(match_key(w) for w in "день неделя срок быстро долго".split()),
-    "time": frozenset(match_key(w) for w in "час закрываться открыться открытый вечер утро".split()),
-    "years": frozenset(match_key(w) for w in "год лет служить".split()),
-    "percent": frozenset(match_key(w) for w in "процент".split()),
+_ASKED_UNIT_WORDS = {
+    "rub": "стоить стоимость цена почем обойтись рубль деньги денег платный бесплатно",
+    "days": "день неделя срок быстро долго",
+    "time": "час закрываться открыться открытый вечер утро",
+    "years": "год лет служить",
+    "percent": "процент",
 }
+# a line's word has the key of its lemma («денег» of «деньга»): the keys are taken the same way
+_ASKED_UNIT_KEYS: dict[str, frozenset[str]] = {
+    unit: frozenset(key for w in words.split() for key in (match_key(w), *(t.key for t in normalise_text(w).tokens)))
+    for unit, words in _ASKED_UNIT_WORDS.items()}
 
 
 def asked_units(text: NormText) -> frozenset[str]:

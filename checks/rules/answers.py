@@ -17,6 +17,7 @@ import numpy as np
 from checks.dialogue.questions import (
     ACKNOWLEDGEMENTS,
     DAY_LEMMAS,
+    UNSURE_PROBABILITY,
     StatedValue,
     answer_window,
     asked_units,
@@ -55,7 +56,8 @@ STOP_KEYS = frozenset(
         # discourse markers open any line: «Слушайте, а…», «Знаете, …», «хочу узнать»
         "слушать смотреть знать понимать кстати вообще просто узнать"
     ).split()
-) | frozenset(match_key(w) for w in ACKNOWLEDGEMENTS)  # «Хорошо?» in both lines is no topic
+) | frozenset(  # «Хорошо?» in both lines is no topic; a line's «ладно» has the key of its lemma «ладный»
+    key for w in ACKNOWLEDGEMENTS for key in (match_key(w), *(t.key for t in normalise_text(w).tokens)))
 # how much nearer in meaning a line must be to one of the facts its keywords tie on than to the
 # others: «доставка в Тверь» is 0.02–0.05 nearer to one delivery than to the other, «яблоки по
 # какой цене?» 0.19 nearer to the apples' price than to the thujas'
@@ -269,12 +271,21 @@ def _judged_facts(ctx: CallContext, question: int, answer: int) -> Iterator[Fact
         yield fact_for_exchange(q, a, kb)
         yield text_fact_in_reply(a, kb)
         yield fact_of_a_word_and_value(a, kb)
+        yield _only_fact_of_the_unit_asked(q, kb)
 
     seen: set[int] = set()
     for fact in candidates():
         if fact is not None and id(fact) not in seen:
             seen.add(id(fact))
             yield fact
+
+
+def _only_fact_of_the_unit_asked(question: NormText, kb: list[Fact]) -> Fact | None:
+    """«Выды каркова часа открыты» asks an hour; when the knowledge base has one fact told in
+    hours, the reply's hour is judged on it, whatever recognition made of the question's words."""
+    units = asked_units(question)
+    found = [f for f in kb if f.unit in units]
+    return found[0] if len(found) == 1 else None
 
 
 def fact_of_a_word_and_value(reply: NormText, kb: list[Fact]) -> Fact | None:
@@ -342,7 +353,8 @@ def _verdict(ctx: CallContext, a: int, fact: Fact) -> StatedValue | None:
         wrong = text_contradiction(fact, text)
         return wrong or (_AGREES if text_fact_mentioned(fact, text) else None)
     expected = expected_value(fact)
-    values = [v for v in stated_values(text, fact.unit) if _plausible(v.value, expected)]
+    values = [v for v in stated_values(text, fact.unit)
+              if _plausible(v.value, expected) and not _lost_or_gained_its_lead(ctx, a, v, expected)]
     if fact.unit == "time":
         # «до семи вечера… приедете в понедельник к десяти»: the hours are the closing time
         values = closing_times(text, values)
@@ -356,6 +368,22 @@ def _plausible(stated: float | str, expected: float | str) -> bool:
     if isinstance(stated, str) or isinstance(expected, str) or not stated or not expected:
         return True
     return 1 / PLAUSIBLE_RATIO < float(stated) / float(expected) < PLAUSIBLE_RATIO
+
+
+def _lost_or_gained_its_lead(ctx: CallContext, a: int, stated: StatedValue, expected: float | str) -> bool:
+    """«задуирцы на петече 400» for «за туи цена тысяча четыреста», «1250» for «у нас двести
+    пятьдесят»: the digits of one are the end of the other's, and recognition was unsure of the
+    number or of the word before it. Whisper lost or made up the number's first word; a seller who
+    is wrong says another sum («2500» for 1500), not the right one's tail."""
+    if isinstance(stated.value, str) or isinstance(expected, str) or not stated.value or not expected:
+        return False
+    said, right = str(int(stated.value)), str(int(expected))
+    if said == right or not (said.endswith(right) or right.endswith(said)):
+        return False
+    text, words = ctx.texts[a], ctx.transcript.utterances[a].words
+    first = text.tokens[stated.token_start].word_start
+    last = text.tokens[stated.token_end - 1].word_end
+    return any(w.probability < UNSURE_PROBABILITY for w in words[max(0, first - 1):last])
 
 
 def _replies(ctx: CallContext, q: int, turns: int) -> list[int]:

@@ -225,7 +225,8 @@ def _only_asks(ctx: CallContext, a: int) -> bool:
     if "?" in utt.text:
         return only_asks(utt.text)
     says_a_number = bool(find_numbers([t.text for t in ctx.texts[a].tokens]))  # a sum, a time, a share
-    return is_question(utt, ctx.texts[a]) and not says_a_number
+    # «Кстати, как вам обращаться.»: a seller's «как» asks, though «как» is no question word in general
+    return _asks_the_client(ctx, a) and not says_a_number
 
 
 def _says_a_keyword(fact: Fact, answer: NormText) -> bool:
@@ -281,7 +282,10 @@ def _first_reply_answers(ctx: CallContext, q: int, a: int, facts: list[Fact], ev
             # a question the recogniser garbled beyond any fact («а подбуднем доскарки»), and a reply
             # that tells a fact by its word and value («мы открыты по будням до восьми вечера»)
             or (not facts and heard_unsure(ctx.transcript.utterances[q])
-                and fact_of_a_word_and_value(answer, ctx.standard.knowledge_base) is not None)
+                and (fact_of_a_word_and_value(answer, ctx.standard.knowledge_base) is not None
+                     # or a value in its unit («за дуирцы на 10400 рублей» after «какая ацена насаженницей»):
+                     # a sum or a term told at once answers what was asked, whatever that was
+                     or bool(said_units)))
             or _same_verb_under_a_prefix(question, answer)
             or _speaks_of_the_person_asked_for(question, answer)
             or _replies_by_form(ctx, question, a, evasive))

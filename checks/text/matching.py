@@ -189,7 +189,7 @@ def keyword_words(keyword: str, text: NormText) -> frozenset[int]:
         elif len(per_word) == 1:
             found = frozenset(per_word[0])
         else:
-            reach = len(per_word) + KEYWORD_GAP
+            reach = len(per_word) - 1 + KEYWORD_GAP
             found = frozenset(
                 p for start in per_word[0]
                 if all(any(abs(p - start) <= reach for p in word) for word in per_word[1:])
