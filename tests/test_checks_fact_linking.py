@@ -129,3 +129,9 @@ def test_a_garbled_question_answered_with_a_sum_is_taken_up(nursery):
 def test_a_coming_verb_spelt_with_the_other_unstressed_ending_invites(line):
     # «-ите» and «-ете» sound alike unstressed; «подъедите» is also a word (of «подъесть»)
     assert invitation_span(normalise_text(line)) is not None
+
+
+def test_asking_whether_the_seller_is_there_asks_about_no_fact(nursery):
+    # «вы куда пропали?» is near «куда к вам ехать?» in meaning, and asks about the phone line
+    assert _found(nursery, "evasive_answer", ("client", 4.0, "Вы куда пропали?"),
+                  ("seller", 8.0, "Да, я здесь, прошу прощения.")) == []

@@ -70,6 +70,14 @@ AMOUNT_PHRASES = ("по чем", "во что", "насколько")
 QUESTION_OPENERS = ("скажите", "подскажите", "а у вас", "у вас есть", "интересует", "хотел узнать", "хотела узнать")
 # the openers long enough to be recognised misheard, as the question words are
 _OPENER_WORDS = ("скажите", "подскажите")
+# «Алло, вы там?» after a silence asks for attention, not for an answer
+ATTENTION_CHECKS = ("вы тут", "вы там", "вы здесь", "слышите меня", "есть кто", "куда пропали", "куда делись",
+                    "вы на связи", "меня слышно")
+ATTENTION_OPENERS = ("алло", "ау", "эй")
+# Russian word order is free: «вы меня слышите вообще?» says «слышите меня»; «вы тут» is left in
+# its order, as «а тут вы доставляете?» asks about a place
+_ATTENTION_FORMS = tuple(dict.fromkeys(
+    [*ATTENTION_CHECKS, *(" ".join(reversed(c.split())) for c in ATTENTION_CHECKS if not c.startswith("вы "))]))
 # Whisper's probability of a word under which it was more guessed than heard
 UNSURE_PROBABILITY = 0.5
 _TIME = re.compile(r"^\d{1,2}:\d{2}$")
@@ -248,6 +256,12 @@ def reports_an_expectation(text: NormText) -> bool:
     return any(t.lemma in _EXPECTING_VERBS and any(p.tag.tense == "past" for p in morph_parses(t.text))
                for t in text.tokens if t.text.isalpha())
 
+
+def hails_attention(text: NormText) -> bool:
+    """«Алло, вы там?», «вы куда пропали?»: the phone line, not a topic, is asked about."""
+    hails = (any(t.text in ATTENTION_OPENERS for t in text.tokens[:2])  # «Хм, алло, …?»
+             and not text.key_set & QUESTION_WORDS)
+    return hails or any(f" {c} " in f" {text.surface} " for c in _ATTENTION_FORMS)
 
 def heard_unsure(utt: Utterance) -> bool:
     """The recogniser was unsure of a word of the line: what it wrote may not be what was said."""

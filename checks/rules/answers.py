@@ -26,6 +26,7 @@ from checks.dialogue.questions import (
     fact_for_exchange,
     fact_for_question,
     fact_keywords_found,
+    hails_attention,
     is_question,
     seller_asks,
     sentence_texts,
@@ -152,7 +153,7 @@ def _fact_of_sentence(ctx: CallContext, index: int, sentence: str) -> Fact | Non
     if fact is not None or (len(tied) >= 2 and (fact := _one_of_the_tied(tied, text))):
         return fact
     unit = clean(sentence)
-    if unit not in ctx.meaning.units[index] or not any(f.example_questions for f in kb):
+    if unit not in ctx.meaning.units[index] or not any(f.example_questions for f in kb) or hails_attention(text):
         return None
     k = ctx.meaning.units[index].index(unit)
     index_ = fact_index(ctx.standard)
@@ -225,8 +226,10 @@ def _fact_by_meaning(ctx: CallContext, index: int) -> Fact | None:
     if found is None:
         return None
     utt, text = ctx.transcript.utterances[index], ctx.texts[index]
-    if not is_question(utt, text, kb):
-        return None  # a line with no keyword must at least ask («нам нужен утеплитель» names no fact)
+    # a line with no keyword must at least ask («нам нужен утеплитель» names no fact), and of more
+    # than the phone line («вы куда пропали?» is near «куда к вам ехать?» and asks no address)
+    if not is_question(utt, text, kb) or hails_attention(text):
+        return None
     index_ = fact_index(ctx.standard)
     row = ctx.meaning.similarities(index_, index).max(axis=0)
     return _meaning_within_keywords(found, candidate_facts(text, kb), kb, index_, row)

@@ -33,6 +33,7 @@ from checks.dialogue.questions import (
     candidate_facts,
     fact_for_exchange,
     fact_keywords_found,
+    hails_attention,
     heard_unsure,
     is_question,
     misheard_question_word,
@@ -62,14 +63,6 @@ from checks.text.normalise import (
 )
 from pipeline.records import Finding
 
-# «Алло, вы там?» after a silence asks for attention, not for an answer
-ATTENTION_CHECKS = ("вы тут", "вы там", "вы здесь", "слышите меня", "есть кто", "куда пропали", "куда делись",
-                    "вы на связи", "меня слышно")
-ATTENTION_OPENERS = ("алло", "ау", "эй")
-# Russian word order is free: «вы меня слышите вообще?» says «слышите меня»; «вы тут» is left in
-# its order, as «а тут вы доставляете?» asks about a place
-_ATTENTION_FORMS = tuple(dict.fromkeys(
-    [*ATTENTION_CHECKS, *(" ".join(reversed(c.split())) for c in ATTENTION_CHECKS if not c.startswith("вы "))]))
 # what a client calls about: «интересует кирпич», «хотела бы приобрести газобетон», «я насчёт балкона»
 _REQUEST_KEYS = frozenset(match_key(w) for w in
                           "интересовать нужный нужно надо хотеть искать подсказать приобрести купить заказать насчет повод "
@@ -374,9 +367,7 @@ def _asks_yes_or_no(text: NormText) -> bool:
 def _attention_check(ctx: CallContext, q: int) -> bool:
     """«Алло, вы тут?» after a silence: the phone line, not a topic, is asked about."""
     text = ctx.texts[q]
-    hails = (any(t.text in ATTENTION_OPENERS for t in text.tokens[:2])  # «Хм, алло, …?»
-             and not text.key_set & QUESTION_WORDS)
-    return ((hails or any(f" {c} " in f" {text.surface} " for c in _ATTENTION_FORMS)
+    return ((hails_attention(text)
              or (_after_dead_air(ctx, q) and not asks_amount(text) and question_fact(ctx, q) is None))
             and not candidate_facts(text, ctx.standard.knowledge_base))
 
