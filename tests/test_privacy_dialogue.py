@@ -269,3 +269,8 @@ def test_a_line_that_agrees_and_says_only_a_first_name_gives_the_name() -> None:
 def test_a_number_word_whisper_garbled_goes_on_with_the_number() -> None:
     got = replies(("seller", "Какой номер дать водителю?"), ("client", "Пишите, 9 16. 4 5. Восемнель, он дома."))
     assert got[1] and got[1][0][1].startswith("9 16. 4 5. Восемнель")
+
+
+def test_na_svyaz_going_to_be_in_touch_names_no_one() -> None:
+    """«на связи» (the locative: who is speaking) is the cue, not «выйдет на связь»."""
+    assert replies(("client", "Он выйдет на связь завтра утром."),)[0] == []

@@ -21,6 +21,15 @@ the client's reply that follows carries it; and a client who offers it says so f
 - a value counts only when it looks like its type: a number has three digits or more, a name is a
   few words with a name reading or a word no dictionary knows, an address has a number, a street
   word, a capital or an unknown word. «Сейчас посмотрю» or «А зачем?» after a request is nothing.
+
+Who a client names, by structure and morphology rather than by the words Whisper heard (dialogue@3):
+the words before «на связи» or «вас беспокоит» are the speaker's own name; the words after a
+person noun set off by a comma («на жену, …», «да, хозяйка, …») are that person's name; after «…
+будет забирать/встречать» the clause is the receiver's name unless it is a common noun in the
+nominative («бригада»); a word no dictionary knows with a surname's or a patronymic's ending, or
+with a capital inside its sentence, reads as a name, and a nominative pronoun ends one; a line that
+agrees and says only a first name gives it. A request is decided by the line's last question (the
+seller may have moved on), and a name never starts with a verb in the present.
 """
 
 from __future__ import annotations
@@ -465,7 +474,7 @@ def _cued(text: str, tokens: list[Token]) -> list[TextSpan]:
                 found.append(span)
             i += 2
             continue
-        elif (words[i] == "на" and i + 1 < len(tokens) and words[i + 1] == "связь"
+        elif (words[i] == "на" and i + 1 < len(tokens) and tokens[i + 1].text == "связи"
               and not re.search(r"[,.!?…]", gap(text, tokens[i], tokens[i + 1]))) or words[i] in _SELF_AFTER:
             span = _name_before(text, tokens, i)
             if span is not None and not any(s.char_start < span.char_end and span.char_start < s.char_end for s in found):
