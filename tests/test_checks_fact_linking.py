@@ -12,7 +12,7 @@ import pytest
 
 from checks.analyze import analyze_transcript
 from checks.dialogue.invitations import invitation_span
-from checks.dialogue.questions import fact_keywords_found
+from checks.dialogue.questions import asks_without_its_mark, fact_keywords_found
 from checks.registry import CallContext
 from checks.rules.answers import question_fact
 from checks.rules.ignored import _only_asks
@@ -135,3 +135,24 @@ def test_asking_whether_the_seller_is_there_asks_about_no_fact(nursery):
     # «вы куда пропали?» is near «куда к вам ехать?» in meaning, and asks about the phone line
     assert _found(nursery, "evasive_answer", ("client", 4.0, "Вы куда пропали?"),
                   ("seller", 8.0, "Да, я здесь, прошу прощения.")) == []
+
+
+@pytest.mark.parametrize("line, asks", [
+    ("А что за стройка у вас, расскажите.", True),
+    ("Сроки поджимают или время терпит.", True),
+    ("Слушайте, а по финансам на что ориентируетесь.", True),
+    ("По времени как, не горит.", True),
+    ("Извините, что долго.", False),                      # «что» joining a clause
+    ("Спасибо, что подождали, вот.", False),
+    ("Для дачи у нас как раз хороший выбор.", False),     # tells of the company, «как раз»
+    ("Клиенты говорят, что зимой теплее.", False),
+])
+def test_a_sellers_question_that_lost_its_mark(line, asks):
+    assert asks_without_its_mark(normalise_text(line)) is asks
+
+
+def test_needs_discovery_asked_without_a_question_mark(nursery):
+    lines = (GREETING, ("client", 4.0, "Мне нужны туи для живой изгороди."),
+             ("seller", 8.0, "А что за участок у вас, расскажите."), ("client", 12.0, "Дача, шесть соток."))
+    hit = next(h for h in analyze_transcript(call(*lines), nursery).stages if h.stage_id == "needs_discovery")
+    assert hit.present

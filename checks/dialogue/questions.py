@@ -78,6 +78,13 @@ ATTENTION_OPENERS = ("алло", "ау", "эй")
 # its order, as «а тут вы доставляете?» asks about a place
 _ATTENTION_FORMS = tuple(dict.fromkeys(
     [*ATTENTION_CHECKS, *(" ".join(reversed(c.split())) for c in ATTENTION_CHECKS if not c.startswith("вы "))]))
+# a seller's line with these asks though its «?» was lost (`asks_without_its_mark`), unless it tells
+# of the company or the word stands in a phrase that asks nothing
+_INTERROGATIVES = frozenset(("что", "как", "или"))
+_TELLS_OF_US = frozenset(("мы", "нас", "наш", "наши", "нам"))
+_CLAUSE_OPENERS = frozenset(("а", "и", "ну", "так"))
+_NOT_ASKING = frozenset(("как раз", "так как", "как и", "как будто", "как только", "как можно", "потому что",
+                         "так что", "что бы", "то что", "или нет"))
 # Whisper's probability of a word under which it was more guessed than heard
 UNSURE_PROBABILITY = 0.5
 _TIME = re.compile(r"^\d{1,2}:\d{2}$")
@@ -208,6 +215,25 @@ _SELLER_ASKS = frozenset(match_key(w) for w in "как кто чем или по
 def seller_asks(text: NormText) -> bool:
     """A seller's line that asks the client by its words, whether or not recognition kept its «?»."""
     return bool(_SELLER_ASKS & text.key_set)
+
+
+def asks_without_its_mark(text: NormText) -> bool:
+    """«А что за стройка у вас, расскажите», «сроки поджимают или время терпит»: a seller's «что»,
+    «как» or «или» asks, its «?» lost, in a line that tells nothing of the company («мы», «у нас»)
+    and outside the phrases where these words ask nothing («как раз», «потому что»)."""
+    words = [t.text for t in text.tokens]
+    if _TELLS_OF_US & set(words):
+        return False
+    for i, word in enumerate(words):
+        after = words[i + 1] if i + 1 < len(words) else ""
+        before = words[i - 1] if i else ""
+        if word not in _INTERROGATIVES or f"{word} {after}" in _NOT_ASKING or f"{before} {word}" in _NOT_ASKING:
+            continue
+        # «что» after a verb joins a clause («извините, что долго», «рассказывайте, что нужно»); it
+        # asks where a clause begins («а что за стройка») or after its preposition («на что»)
+        if word != "что" or not before or before in _CLAUSE_OPENERS or part_of_speech(before) == "PREP":
+            return True
+    return False
 
 
 def is_question(utt: Utterance, text: NormText, facts: Sequence[Fact] = ()) -> bool:

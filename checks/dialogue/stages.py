@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from checks.dialogue.invitations import invitation_span, tells_of_coming
-from checks.dialogue.questions import DAY_LEMMAS, is_question, seller_asks
+from checks.dialogue.questions import DAY_LEMMAS, asks_without_its_mark, is_question, seller_asks
 from checks.text.matching import PhraseMatch, best_match, evidence_for, reference_keys
 from checks.meaning.calls import as_phrase_match, asks_for_the_record, counter_example_wins, nearer_to_neutral, stage_index
 from checks.registry import CallContext
@@ -106,7 +106,8 @@ def _first_free_question(ctx: CallContext, stage: Stage, cutoff: float) -> tuple
     удобно?» is not discovery) nor an everyday question of a call (`_everyday_question`)."""
     for i in candidate_indices(ctx, stage):
         utt, text = ctx.transcript.utterances[i], ctx.texts[i]
-        if (len(text.tokens) >= MIN_QUESTION_WORDS and is_question(utt, text) and _asks_in_words(utt.text)
+        asks = is_question(utt, text) or (utt.speaker == "seller" and asks_without_its_mark(text))
+        if (len(text.tokens) >= MIN_QUESTION_WORDS and asks and _asks_in_words(utt.text)
                 and not _claimed_by_other_stages(ctx, stage, i, cutoff, elements=True)
                 and not _everyday_question(ctx, stage, i)):
             return i, PhraseMatch(cutoff, 0, len(text.tokens), "a question by the seller")
