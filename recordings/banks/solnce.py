@@ -1,5 +1,5 @@
 SPLITS = ("fresh",)
-STANDARD = None
+STANDARD = "scripts_ref/solnce.yaml"
 
 COMPANY = "Солнечный Край"
 
