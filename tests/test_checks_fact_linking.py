@@ -156,3 +156,13 @@ def test_needs_discovery_asked_without_a_question_mark(nursery):
              ("seller", 8.0, "А что за участок у вас, расскажите."), ("client", 12.0, "Дача, шесть соток."))
     hit = next(h for h in analyze_transcript(call(*lines), nursery).stages if h.stage_id == "needs_discovery")
     assert hit.present
+
+
+@pytest.mark.parametrize("line, proper", [
+    ("Это лучше к коллеге, он у нас по моторам главный, не кладите трубку, переключаю.", True),
+    ("По этому вопросу наш механик подскажет, он все моторы сам обслуживает, перевожу.", True),
+    ("Минутку, не кладите трубку, переключаю.", False),
+])
+def test_a_transfer_that_says_what_the_colleague_does(nursery, line, proper):
+    found = _found(nursery, "poor_dispatching", ("client", 4.0, "А по удобрениям кто подскажет?"), ("seller", 8.0, line))
+    assert (found == []) is proper

@@ -26,6 +26,7 @@ from checks.text.normalise import (
     is_first_name,
     is_third_person_verb,
     may_be_first_name,
+    names_a_person,
 )
 from pipeline.records import Finding
 
@@ -94,13 +95,23 @@ def _names_someone(text: NormText, said: str) -> bool:
 
 
 _HE_SHE = frozenset(("он", "она"))
+# how many words on from «он» or «наш механик» the colleague's part may be told («он все моторы сам
+# обслуживает»)
+_PART_REACH = 5
 
 
 def _says_what_they_do(text: NormText) -> bool:
-    """«…она доставку рассчитает», «он ваш район обслуживает»: the colleague's part in the client's
-    matter, said with «он»/«она» and a verb of theirs a few words on, in any words."""
+    """«…она доставку рассчитает», «он ваш район обслуживает», «наш механик подскажет», «он у нас по
+    моторам главный»: the colleague's part in the client's matter, said with «он», «она» or a noun for
+    a person and, a few words on, a verb of theirs or the field they are in («по моторам»)."""
     toks = text.tokens
-    return any(t.text in _HE_SHE and any(is_third_person_verb(v.text) for v in toks[i + 1:i + 4] if v.text.isalpha())
+
+    def part_told(i: int) -> bool:
+        after = [v.text for v in toks[i + 1:i + 1 + _PART_REACH] if v.text.isalpha()]
+        return (any(is_third_person_verb(w) for w in after)
+                or any(w == "по" and k + 1 < len(after) for k, w in enumerate(after)))
+
+    return any((t.text in _HE_SHE or (t.text.isalpha() and names_a_person(t.text))) and part_told(i)
                for i, t in enumerate(toks))
 
 
@@ -115,7 +126,7 @@ def says_colleague_absent(ctx: CallContext, i: int, params: Mapping[str, Any] | 
                             ctx.standard.thresholds.match_cutoff)
 
 
-@register("poor_dispatching", "3", needs_roles=True)
+@register("poor_dispatching", "4", needs_roles=True)
 def poor_dispatching_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     cutoff = ctx.standard.thresholds.match_cutoff
     severity = params.get("severity", "major")
