@@ -166,3 +166,11 @@ def test_needs_discovery_asked_without_a_question_mark(nursery):
 def test_a_transfer_that_says_what_the_colleague_does(nursery, line, proper):
     found = _found(nursery, "poor_dispatching", ("client", 4.0, "А по удобрениям кто подскажет?"), ("seller", 8.0, line))
     assert (found == []) is proper
+
+
+def test_a_reply_to_the_clients_next_line_does_not_answer_the_question_before(nursery):
+    found = _found(nursery, "ignored_question", ("client", 4.0, "Вы до какого часа работаете?"),
+                   ("seller", 8.0, "Скажите, как к вам обращаться?"),
+                   ("client", 11.0, "Степан. А Виктор сегодня работает, мне бы с ним поговорить."),
+                   ("seller", 16.0, "Нет, сегодня этот сотрудник не работает."))
+    assert [f.start for f in found] == [4.0]

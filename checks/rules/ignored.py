@@ -102,7 +102,7 @@ def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> Check
         if len(ctx.texts[q].tokens) < min_words or not _content_keys(ctx.texts[q]) or _attention_check(ctx, q):
             continue  # «да?», «алло?», «а у вас…» ask for attention, not for an answer
         fact = question_fact(ctx, q)
-        window = answer_window(ctx, q, turns)
+        window = [a for a in answer_window(ctx, q, turns) if not _replies_to_a_later_line(ctx, q, a, fact)]
         if (_opening_request(ctx, q) or _answers_the_seller(ctx, q) or _answered(ctx, q, window, fact, evasive)
                 or _reply_not_heard(ctx, q)):
             continue
@@ -115,6 +115,15 @@ def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> Check
             check="ignored_question", details={"fact": fact.id if fact else None},
         ))
     return CheckResult(findings=tuple(findings))
+
+
+def _replies_to_a_later_line(ctx: CallContext, q: int, a: int, fact: Fact | None) -> bool:
+    """The client said something more between question `q` and the seller's line `a` («а Виктор
+    сегодня работает?»): the line replies to that, and takes `q` up only with its fact's value
+    («нет, сегодня этот сотрудник не работает» does not tell the opening hours asked before)."""
+    said_more = any(ctx.transcript.utterances[j].speaker == "client" and _content_keys(ctx.texts[j])
+                    for j in range(q + 1, a))
+    return said_more and not (fact is not None and _answers_with_a_value(ctx.texts[a], fact, False))
 
 
 def _reply_not_heard(ctx: CallContext, q: int) -> bool:
