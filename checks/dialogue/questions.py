@@ -289,6 +289,7 @@ def hails_attention(text: NormText) -> bool:
              and not text.key_set & QUESTION_WORDS)
     return hails or any(f" {c} " in f" {text.surface} " for c in _ATTENTION_FORMS)
 
+
 def heard_unsure(utt: Utterance) -> bool:
     """The recogniser was unsure of a word of the line: what it wrote may not be what was said."""
     return any(w.probability < UNSURE_PROBABILITY for w in utt.words)

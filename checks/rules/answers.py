@@ -155,11 +155,11 @@ def _fact_of_sentence(ctx: CallContext, index: int, sentence: str) -> Fact | Non
     unit = clean(sentence)
     if unit not in ctx.meaning.units[index] or not any(f.example_questions for f in kb) or hails_attention(text):
         return None
-    k = ctx.meaning.units[index].index(unit)
     index_ = fact_index(ctx.standard)
-    found = index_.matches([unit], ctx.meaning.similarities(index_, index)[k:k + 1])
+    sims = ctx.meaning.similarities(index_, index)[ctx.meaning.units[index].index(unit)]
+    found = index_.matches([unit], sims[None, :])
     best = max(found.values(), key=lambda m: m.similarity - m.threshold, default=None)
-    return _meaning_within_keywords(best, tied, kb, index_, ctx.meaning.similarities(index_, index)[k])
+    return _meaning_within_keywords(best, tied, kb, index_, sims)
 
 
 def fact_of_line(ctx: CallContext, index: int) -> Fact | None:
