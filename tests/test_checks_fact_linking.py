@@ -174,3 +174,8 @@ def test_a_reply_to_the_clients_next_line_does_not_answer_the_question_before(nu
                    ("client", 11.0, "Степан. А Виктор сегодня работает, мне бы с ним поговорить."),
                    ("seller", 16.0, "Нет, сегодня этот сотрудник не работает."))
     assert [f.start for f in found] == [4.0]
+
+
+def test_a_booking_offered_in_the_conditional_invites():
+    assert invitation_span(normalise_text("Я бы вас записала на консультацию во вторник, устроит")) is not None
+    assert invitation_span(normalise_text("Я вас записала на вторник")) is None  # done, not offered

@@ -88,9 +88,17 @@ def invitation_span(text: NormText) -> tuple[int, int] | None:
             return i, i + 1
     if _CLIENT_AS_OBJECT & set(words):
         for i, word in enumerate(words):
-            if _books(word):
+            if _books(word) or ("бы" in words[max(0, i - 3):i] and _booked(word)):
                 return i, i + 1
     return None
+
+
+@lru_cache(maxsize=8192)
+def _booked(word: str) -> bool:
+    """«записала», «забронировал»: the past of booking, which with «бы» before it offers («я бы вас
+    записала на вторник»)."""
+    return any(p.tag.POS == "VERB" and p.tag.tense == "past" and p.normal_form.replace("ё", "е") in BOOKING_VERBS
+               for p in morph_parses(word))
 
 
 @lru_cache(maxsize=8192)
