@@ -179,3 +179,8 @@ def test_a_reply_to_the_clients_next_line_does_not_answer_the_question_before(nu
 def test_a_booking_offered_in_the_conditional_invites():
     assert invitation_span(normalise_text("Я бы вас записала на консультацию во вторник, устроит")) is not None
     assert invitation_span(normalise_text("Я вас записала на вторник")) is None  # done, not offered
+
+
+def test_a_colleague_asked_for_by_role_is_taken_up_by_a_reply_about_them(nursery):
+    assert _found(nursery, "ignored_question", ("client", 4.0, "А можно с главным агрономом поговорить?"),
+                  ("seller", 8.0, "Этот специалист сейчас на выезде, оставьте телефон, вам перезвонят.")) == []

@@ -56,6 +56,7 @@ from checks.text.numbers import find_numbers
 from checks.standard import Fact
 from checks.text.normalise import (
     NormText,
+    Token,
     is_first_name,
     match_key,
     names_a_person,
@@ -294,12 +295,15 @@ def _first_reply_answers(ctx: CallContext, q: int, a: int, facts: list[Fact], ev
 
 
 def _speaks_of_the_person_asked_for(question: NormText, answer: NormText) -> bool:
-    """«А Зинаида сегодня работает?» — «этот сотрудник сейчас на объекте»: a question that names
-    someone is taken up by a reply about a person (a noun for a person, «он», «она», a name);
-    whether the seller then offered a call-back is poor_dispatching's to judge."""
-    return (any(is_first_name(t.text) for t in question.tokens if t.text.isalpha())
-            and any(t.text in _HE_SHE or is_first_name(t.text) or names_a_person(t.text)
-                    for t in answer.tokens if t.text.isalpha()))
+    """«А Зинаида сегодня работает?», «можно с главным инженером поговорить?» — «этот сотрудник сейчас
+    на объекте»: a question that names someone, by name or by a noun for a person, is taken up by a
+    reply about a person (a noun for a person, «он», «она», a name); whether the seller then offered a
+    call-back is poor_dispatching's to judge."""
+    def person(t: Token) -> bool:
+        return is_first_name(t.text) or names_a_person(t.text)
+
+    return (any(person(t) for t in question.tokens if t.text.isalpha())
+            and any(t.text in _HE_SHE or person(t) for t in answer.tokens if t.text.isalpha()))
 
 
 def _names_a_value_word(fact: Fact, answer: NormText) -> bool:
