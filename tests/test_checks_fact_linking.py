@@ -171,8 +171,8 @@ def test_a_transfer_that_says_what_the_colleague_does(nursery, line, proper):
 def test_a_reply_to_the_clients_next_line_does_not_answer_the_question_before(nursery):
     found = _found(nursery, "ignored_question", ("client", 4.0, "Вы до какого часа работаете?"),
                    ("seller", 8.0, "Скажите, как к вам обращаться?"),
-                   ("client", 11.0, "Степан. А Виктор сегодня работает, мне бы с ним поговорить."),
-                   ("seller", 16.0, "Нет, сегодня этот сотрудник не работает."))
+                   ("client", 11.0, "Степан."), ("client", 13.0, "А Виктор сегодня работает, мне бы с ним поговорить."),
+                   ("seller", 17.0, "Нет, сегодня этот сотрудник не работает."))
     assert [f.start for f in found] == [4.0]
 
 

@@ -119,11 +119,13 @@ def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> Check
 
 
 def _replies_to_a_later_line(ctx: CallContext, q: int, a: int, fact: Fact | None) -> bool:
-    """The client said something more between question `q` and the seller's line `a` («а Виктор
-    сегодня работает?»): the line replies to that, and takes `q` up only with its fact's value
-    («нет, сегодня этот сотрудник не работает» does not tell the opening hours asked before)."""
+    """The client said something more of their own between question `q` and the seller's line `a`
+    («а Виктор сегодня работает?»): the line replies to that, and takes `q` up only with its fact's
+    value («нет, сегодня этот сотрудник не работает» does not tell the opening hours asked before).
+    A client's answer to the seller's own question («вы у нас покупали?» — «нет, первый раз») is no
+    new matter: the seller may come back to `q` after it."""
     said_more = any(ctx.transcript.utterances[j].speaker == "client" and _content_keys(ctx.texts[j])
-                    for j in range(q + 1, a))
+                    and seller_question_before(ctx, j) is None for j in range(q + 1, a))
     return said_more and not (fact is not None and _answers_with_a_value(ctx.texts[a], fact, False))
 
 
