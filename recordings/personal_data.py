@@ -8,10 +8,11 @@ series and number, an address with a street, a house and often a flat.  Festival
 reads no digits, so every number is written in words, in the ways people dictate them: digit by
 digit, in groups («девятьсот шестнадцать, сто двадцать три…»), or mixed.
 
-Three carrier groups share no sentence: detectors are tuned on calls made with ``A`` (the bank's
+The carrier groups share no sentence: detectors are tuned on calls made with ``A`` (the bank's
 demo and heldout splits) and scored on calls made with ``B`` (the fresh split); ``C``
-(`carriers_blind.py`), ``D`` (`carriers_blind_d.py`), ``E`` (`carriers_blind_e.py`) and ``F`` (`carriers_blind_f.py`) were
-written by four people who had seen only A and B, never the detectors nor each other's, and are chosen with
+(`carriers_blind.py`), ``D`` (`carriers_blind_d.py`), ``E`` (`carriers_blind_e.py`), ``F`` (`carriers_blind_f.py`) and ``G``
+(`carriers_blind_g.py`, not yet used: kept for the next held-out scoring) were written by five people
+who had seen only A and B, never the detectors nor each other's, and are chosen with
 ``generate_calls.py --carriers C``.
 
 An answer template is a list of pieces: plain text, or ``(type, value)`` for the personal data; the
@@ -28,6 +29,7 @@ from carriers_blind import CARRIERS_C
 from carriers_blind_d import CARRIERS_D
 from carriers_blind_e import CARRIERS_E
 from carriers_blind_f import CARRIERS_F
+from carriers_blind_g import CARRIERS_G
 
 Piece = Union[str, tuple[str, str]]  # text, or (type, the personal data as said)
 
@@ -237,6 +239,7 @@ CARRIERS["C"] = CARRIERS_C
 CARRIERS["D"] = CARRIERS_D
 CARRIERS["E"] = CARRIERS_E
 CARRIERS["F"] = CARRIERS_F
+CARRIERS["G"] = CARRIERS_G
 TYPE_WEIGHTS = {"name": 0.25, "phone": 0.3, "address": 0.2, "card": 0.12, "passport": 0.13}
 GROUP_OF_SPLIT = {"demo": "A", "heldout": "A", "fresh": "B"}
 
