@@ -184,3 +184,13 @@ def test_a_booking_offered_in_the_conditional_invites():
 def test_a_colleague_asked_for_by_role_is_taken_up_by_a_reply_about_them(nursery):
     assert _found(nursery, "ignored_question", ("client", 4.0, "А можно с главным агрономом поговорить?"),
                   ("seller", 8.0, "Этот специалист сейчас на выезде, оставьте телефон, вам перезвонят.")) == []
+
+
+@pytest.mark.parametrize("reply, evasive", [
+    ("Сложно сказать, я в таких вещах не разбираюсь.", True),
+    ("Ой, я не знаю, честно.", True),
+    ("Я не скажу точно, секунду. Вот, туя тысяча четыреста рублей.", False),  # the value follows
+])
+def test_a_seller_denying_knowledge_evades(nursery, reply, evasive):
+    found = _found(nursery, "evasive_answer", ("client", 4.0, "Сколько стоит одна туя?"), ("seller", 8.0, reply))
+    assert bool(found) is evasive

@@ -42,7 +42,7 @@ from checks.meaning.index import MeaningIndex, MeaningMatch, clean
 from checks.registry import CallContext, CheckResult, register
 from checks.rules.dispatching import DEFAULTS as DISPATCH_DEFAULTS
 from checks.standard import Fact
-from checks.text.normalise import NormText, match_key, normalise_text
+from checks.text.normalise import NormText, first_person_singular_verb, match_key, normalise_text
 from pipeline.records import Finding
 
 DEFAULT_EVASIVE = ["не знаю", "понятия не имею", "без понятия", "это не ко мне", "перезвоните позже",
@@ -63,6 +63,9 @@ STOP_KEYS = frozenset(
 # others: «доставка в Тверь» is 0.02–0.05 nearer to one delivery than to the other, «яблоки по
 # какой цене?» 0.19 nearer to the apples' price than to the thujas'
 TIE_MARGIN = 0.1
+# verbs of knowing or telling: with «не» from the seller, or after «сложно», they evade the question
+_KNOWING_VERBS = frozenset("знать разбираться подсказать сказать ответить понимать ведать владеть".split())
+_HARD_TO = frozenset(("сложно", "трудно", "затрудняюсь"))
 # a stated number this many times off the knowledge base or more is misheard, not misinformed
 PLAUSIBLE_RATIO = 10.0
 # a time after these opens the day or makes an appointment: it is no closing time
@@ -505,8 +508,25 @@ def _transfers(ctx: CallContext, a: int, cutoff: float) -> bool:
 
 
 def _evasive(ctx: CallContext, a: int, phrases: list[str], cutoff: float) -> PhraseMatch | None:
-    """An evasive phrase, or a line near one in meaning («без понятия, это к начальству»)."""
-    return words_or_meaning("evasive", phrases, ctx.texts[a], ctx.meaning, a, cutoff)
+    """An evasive phrase, or a line near one in meaning («без понятия, это к начальству»), or one
+    where the seller denies knowing (`_denies_knowing`)."""
+    return words_or_meaning("evasive", phrases, ctx.texts[a], ctx.meaning, a, cutoff) or _denies_knowing(ctx.texts[a])
+
+
+def _denies_knowing(text: NormText) -> PhraseMatch | None:
+    """«Я в таких вещах не разбираюсь», «сложно сказать», «не могу знать»: a verb of knowing or telling
+    said by the seller with «не», or after «сложно», «трудно», in any words around it; a closed class
+    of Russian, not a company's wording."""
+    toks = text.tokens
+    for i, tok in enumerate(toks):
+        if tok.lemma not in _KNOWING_VERBS:
+            continue
+        before = [t.text for t in toks[max(0, i - 2):i]]
+        if "не" in before and (first_person_singular_verb(tok.text) or "могу" in before or tok.lemma == "сказать"):
+            return PhraseMatch(100.0, max(0, i - 2), i + 1, "the seller denies knowing")
+        if set(before) & _HARD_TO:
+            return PhraseMatch(100.0, max(0, i - 2), i + 1, "the seller denies knowing")
+    return None
 
 
 def names_a_keyword_word(fact: Fact, answer: NormText) -> bool:
