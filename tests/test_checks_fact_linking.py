@@ -194,3 +194,13 @@ def test_a_colleague_asked_for_by_role_is_taken_up_by_a_reply_about_them(nursery
 def test_a_seller_denying_knowledge_evades(nursery, reply, evasive):
     found = _found(nursery, "evasive_answer", ("client", 4.0, "Сколько стоит одна туя?"), ("seller", 8.0, reply))
     assert bool(found) is evasive
+
+
+SOLAR = Path(__file__).resolve().parent.parent / "scripts_ref" / "solnce.yaml"  # a warranty keyed «сколько»
+
+
+def test_a_price_asked_without_the_fitting_is_the_goods_price():
+    # «без монтажа» names no fitting; «сколько стоит» asks a price, whatever a warranty's keyword «сколько»
+    solar = load_standard(SOLAR)
+    ctx = CallContext(call(GREETING, ("client", 4.0, "Думаю, штук шесть. А сама по себе сколько стоит, без монтажа?")), solar)
+    assert question_fact(ctx, 1).id == "panel_price"

@@ -187,13 +187,14 @@ def fact_of_line(ctx: CallContext, index: int) -> Fact | None:
 
 
 def _one_of_the_tied(tied: list[Fact], text: NormText) -> Fact | None:
-    """The one tied fact the line names by a keyword of its own, else the one whose unit it asks
-    for: «во сколько обойдётся привезти?» names the delivery's price and its delay, and asks a price."""
-    own = _only_one_with_a_keyword_of_its_own(tied, text)
+    """Of the tied facts, those of the unit the line asks for, when it names one («во сколько
+    обойдётся привезти?» names the delivery's price and its delay, and asks a price); of these the
+    one named by a keyword of its own, else the only one. «Сколько стоит?» asks a price: a
+    warranty's keyword «сколько» does not make it the warranty's."""
+    of_unit = [f for f in tied if f.unit in asked_units(text)]
+    own = _only_one_with_a_keyword_of_its_own(of_unit or tied, text)
     if own is not None:
         return own
-    units = asked_units(text)
-    of_unit = [f for f in tied if f.unit in units]
     return of_unit[0] if len(of_unit) == 1 else None
 
 

@@ -181,7 +181,8 @@ def keyword_words(keyword: str, text: NormText) -> frozenset[int]:
     if found is None:
         toks = text.tokens
         per_word = [
-            {i for i, t in enumerate(toks) if _word_matches(lemma, key, t.text, t.lemma, t.key)}
+            {i for i, t in enumerate(toks) if _word_matches(lemma, key, t.text, t.lemma, t.key)
+             and not (i and toks[i - 1].text == "без")}  # «сколько стоит без монтажа» asks of no fitting
             | {i for i, w in text.rejoined if _word_matches(lemma, key, w, w, match_key(w))}
             for lemma, key in reference_lemmas(keyword)]
         if not all(per_word):
