@@ -1,5 +1,5 @@
 SPLITS = ("fresh",)
-STANDARD = None
+STANDARD = "scripts_ref/akvarium.yaml"
 
 # Aquarium shop «Тихая Заводь»: aquariums, equipment, fish and plants, with a
 # showroom where clients come to choose.
