@@ -12,7 +12,7 @@ import pytest
 
 from checks.analyze import analyze_transcript
 from checks.dialogue.invitations import invitation_span
-from checks.dialogue.questions import asks_without_its_mark, fact_keywords_found
+from checks.dialogue.questions import asks_without_its_mark, fact_keywords_found, stated_values
 from checks.registry import CallContext
 from checks.rules.answers import question_fact
 from checks.rules.ignored import _only_asks
@@ -204,3 +204,12 @@ def test_a_price_asked_without_the_fitting_is_the_goods_price():
     solar = load_standard(SOLAR)
     ctx = CallContext(call(GREETING, ("client", 4.0, "Думаю, штук шесть. А сама по себе сколько стоит, без монтажа?")), solar)
     assert question_fact(ctx, 1).id == "panel_price"
+
+
+@pytest.mark.parametrize("line, days", [
+    ("А если в понедельник в 12 дней к нам заедете?", []),   # «в двенадцать дня», an hour, as Whisper wrote it
+    ("Доставим до трёх дней, не дольше.", [3.0]),
+    ("Привезём за 3 дня.", [3.0]),
+])
+def test_an_hour_of_the_afternoon_is_no_count_of_days(line, days):
+    assert [v.value for v in stated_values(normalise_text(line), "days")] == days

@@ -396,6 +396,9 @@ def fact_for_exchange(question: NormText, reply: NormText, facts: Sequence[Fact]
 _NAMING_POS = frozenset(("NOUN", "ADJF", "ADJS", "NUMR"))
 # before a clock time these say when, not how long: «в шесть часов», «к трём часам», «до восьми»
 _AT_A_TIME = frozenset("в во к до с со после около".split())
+# before «N дня» these make it an hour of the afternoon («в 12 дня»); «до трёх дней», «около двух
+# дней» are still days
+_AT_AN_HOUR = frozenset("в во к с со после".split())
 
 
 def _whole_hours(toks: Sequence[Token], i: int) -> float | None:
@@ -432,6 +435,8 @@ def stated_values(text: NormText, unit: str) -> list[StatedValue]:
         follows = match_key(toks[i + 1].lemma) if i + 1 < len(toks) else ""
         units = UNIT_KEYS.get(unit, frozenset())
         if follows in units:
+            if unit == "days" and i > 0 and toks[i - 1].text in _AT_AN_HOUR:
+                continue  # «в 12 дня», «к трём дня»: an hour of the afternoon, not a count of days
             if follows == match_key("тысяча"):
                 value *= 1000
             out.append(StatedValue(value, f"{tok.text} {toks[i + 1].text}", i, i + 2))
