@@ -213,3 +213,8 @@ def test_a_price_asked_without_the_fitting_is_the_goods_price():
 ])
 def test_an_hour_of_the_afternoon_is_no_count_of_days(line, days):
     assert [v.value for v in stated_values(normalise_text(line), "days")] == days
+
+
+def test_a_wrong_answer_says_how_sure_whisper_was_of_the_value(nursery):
+    found = _thuja_price_heard(nursery, "Туя у нас 2400 рублей.", "2400", 0.3)
+    assert found[0].details["heard"] == 0.3

@@ -451,7 +451,10 @@ def _wrong(ctx: CallContext, q: int | None, a: int, fact: Fact, stated: StatedVa
         details={"fact": fact.id, "expected": _show(expected, fact.unit),
                  "stated": _show(stated.value, fact.unit) if stated.up_to is None
                  else f"{_show(stated.value, '')}–{_show(stated.up_to - 1, fact.unit)}",
-                 "question_start": question.start if question else None},
+                 "question_start": question.start if question else None,
+                 # how sure Whisper was of the value's words: a number heard at 0.3 may be misheard
+                 # («9500» for «две тысячи пятьсот»), and the QA lead weighs the finding by it
+                 "heard": round(min(w.probability for w in words), 2) if words else None},
         start=words[0].start if words else None, end=words[-1].end if words else None,
     )
 
