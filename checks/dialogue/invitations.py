@@ -88,30 +88,27 @@ def invitation_span(text: NormText) -> tuple[int, int] | None:
             return i, i + 1
     if _CLIENT_AS_OBJECT & set(words):
         for i, word in enumerate(words):
-            if _books(word) or ("бы" in words[max(0, i - 3):i] and _booked(word)):
+            booking = _booking(word)
+            if booking == "now" or (booking == "past" and "бы" in words[max(0, i - 3):i]):
                 return i, i + 1
     return None
 
 
 @lru_cache(maxsize=8192)
-def _booked(word: str) -> bool:
-    """«записала», «забронировал»: the past of booking, which with «бы» before it offers («я бы вас
-    записала на вторник»)."""
-    return any(p.tag.POS == "VERB" and p.tag.tense == "past" and p.normal_form.replace("ё", "е") in BOOKING_VERBS
-               for p in morph_parses(word))
-
-
-@lru_cache(maxsize=8192)
-def _books(word: str) -> bool:
-    """«запишу», «забронируем», «ждём», «записать»: the seller books or awaits, now or next, or is to."""
+def _booking(word: str) -> str | None:
+    """«запишу», «забронируем», «ждём», «записать»: 'now', the seller books or awaits, now or next,
+    or is to; «записала», «забронировал»: 'past', which with «бы» before it offers («я бы вас записала
+    на вторник»); None for any other word."""
+    past = False
     for parse in morph_parses(word):
         tag = parse.tag
         if parse.normal_form.replace("ё", "е") not in BOOKING_VERBS:
             continue
         if tag.POS == "INFN" or (tag.POS == "VERB" and tag.person == "1per" and tag.tense != "past"
                                  and tag.mood != "impr"):
-            return True
-    return False
+            return "now"
+        past = past or (tag.POS == "VERB" and tag.tense == "past")
+    return "past" if past else None
 
 
 @lru_cache(maxsize=8192)

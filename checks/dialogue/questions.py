@@ -28,6 +28,7 @@ from checks.text.normalise import (
     match_key,
     morph_parses,
     normalise_text,
+    word_keys,
 )
 from pipeline.records import Utterance
 
@@ -120,10 +121,8 @@ _ASKED_UNIT_WORDS = {
     "years": "год лет служить",
     "percent": "процент",
 }
-# a line's word has the key of its lemma («денег» of «деньга»): the keys are taken the same way
 _ASKED_UNIT_KEYS: dict[str, frozenset[str]] = {
-    unit: frozenset(key for w in words.split() for key in (match_key(w), *(t.key for t in normalise_text(w).tokens)))
-    for unit, words in _ASKED_UNIT_WORDS.items()}
+    unit: frozenset(key for w in words.split() for key in word_keys(w)) for unit, words in _ASKED_UNIT_WORDS.items()}
 
 
 def asked_units(text: NormText) -> frozenset[str]:

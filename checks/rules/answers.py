@@ -42,7 +42,7 @@ from checks.meaning.index import MeaningIndex, MeaningMatch, clean
 from checks.registry import CallContext, CheckResult, register
 from checks.rules.dispatching import DEFAULTS as DISPATCH_DEFAULTS
 from checks.standard import Fact
-from checks.text.normalise import NormText, first_person_singular_verb, match_key, normalise_text
+from checks.text.normalise import NormText, first_person_singular_verb, match_key, normalise_text, word_keys
 from pipeline.records import Finding
 
 DEFAULT_EVASIVE = ["не знаю", "понятия не имею", "без понятия", "это не ко мне", "перезвоните позже",
@@ -57,8 +57,7 @@ STOP_KEYS = frozenset(
         # discourse markers open any line: «Слушайте, а…», «Знаете, …», «хочу узнать»
         "слушать смотреть знать понимать кстати вообще просто узнать"
     ).split()
-) | frozenset(  # «Хорошо?» in both lines is no topic; a line's «ладно» has the key of its lemma «ладный»
-    key for w in ACKNOWLEDGEMENTS for key in (match_key(w), *(t.key for t in normalise_text(w).tokens)))
+) | frozenset(key for w in ACKNOWLEDGEMENTS for key in word_keys(w))  # «Хорошо?» in both lines is no topic
 # how much nearer in meaning a line must be to one of the facts its keywords tie on than to the
 # others: «доставка в Тверь» is 0.02–0.05 nearer to one delivery than to the other, «яблоки по
 # какой цене?» 0.19 nearer to the apples' price than to the thujas'
@@ -128,29 +127,29 @@ def question_fact(ctx: CallContext, index: int) -> Fact | None:
     memo = ctx.question_fact_memo
     if index not in memo:
         asked = _asking_sentence(ctx, index)
-        fact = _fact_of_sentence(ctx, index, asked) if asked is not None else None
+        fact = _fact_of_sentence(ctx, index, *asked) if asked is not None else None
         memo[index] = fact or fact_of_line(ctx, index) or fact_by_meaning(ctx, index)
     return memo[index]
 
 
-def _asking_sentence(ctx: CallContext, index: int) -> str | None:
-    """The last sentence that asks, of a line whose other sentences do not all ask; else None."""
+def _asking_sentence(ctx: CallContext, index: int) -> tuple[str, NormText] | None:
+    """The last sentence that asks, as written and normalised, of a line whose other sentences do
+    not all ask; else None."""
     utt = ctx.transcript.utterances[index]
-    sentences = [s.strip() for s in sentence_texts(utt.text)]
+    sentences = [(s, normalise_text(s)) for s in (s.strip() for s in sentence_texts(utt.text))]
     if len(sentences) < 2:
         return None
     kb = ctx.standard.knowledge_base
-    asks = [is_question(replace(utt, text=s), normalise_text(s), kb) for s in sentences]
+    asks = [is_question(replace(utt, text=s), text, kb) for s, text in sentences]
     if all(asks) or not any(asks):
         return None
     return next(s for s, a in zip(reversed(sentences), reversed(asks)) if a)
 
 
-def _fact_of_sentence(ctx: CallContext, index: int, sentence: str) -> Fact | None:
+def _fact_of_sentence(ctx: CallContext, index: int, sentence: str, text: NormText) -> Fact | None:
     """The fact one sentence of line `index` names by keywords, else by meaning (the sentence is
     one of the line's units when it has words enough)."""
     kb = ctx.standard.knowledge_base
-    text = normalise_text(sentence)
     fact = fact_for_question(text, kb)
     tied = candidate_facts(text, kb) if fact is None else []
     if fact is not None or (len(tied) >= 2 and (fact := _one_of_the_tied(tied, text))):
@@ -191,11 +190,16 @@ def _one_of_the_tied(tied: list[Fact], text: NormText) -> Fact | None:
     обойдётся привезти?» names the delivery's price and its delay, and asks a price); of these the
     one named by a keyword of its own, else the only one. «Сколько стоит?» asks a price: a
     warranty's keyword «сколько» does not make it the warranty's."""
-    of_unit = [f for f in tied if f.unit in asked_units(text)]
+    of_unit = _of_the_unit_asked(text, tied)
     own = _only_one_with_a_keyword_of_its_own(of_unit or tied, text)
     if own is not None:
         return own
     return of_unit[0] if len(of_unit) == 1 else None
+
+
+def _of_the_unit_asked(text: NormText, facts: list[Fact]) -> list[Fact]:
+    units = asked_units(text)
+    return [f for f in facts if f.unit in units]
 
 
 def _only_one_with_a_keyword_of_its_own(tied: list[Fact], text: NormText) -> Fact | None:
@@ -290,8 +294,7 @@ def _judged_facts(ctx: CallContext, question: int, answer: int) -> Iterator[Fact
 def _only_fact_of_the_unit_asked(question: NormText, kb: list[Fact]) -> Fact | None:
     """«Выды каркова часа открыты» asks an hour; when the knowledge base has one fact told in
     hours, the reply's hour is judged on it, whatever recognition made of the question's words."""
-    units = asked_units(question)
-    found = [f for f in kb if f.unit in units]
+    found = _of_the_unit_asked(question, kb)
     return found[0] if len(found) == 1 else None
 
 
@@ -526,9 +529,8 @@ def _denies_knowing(text: NormText) -> PhraseMatch | None:
         if tok.lemma not in _KNOWING_VERBS:
             continue
         before = [t.text for t in toks[max(0, i - 2):i]]
-        if "не" in before and (first_person_singular_verb(tok.text) or "могу" in before or tok.lemma == "сказать"):
-            return PhraseMatch(100.0, max(0, i - 2), i + 1, "the seller denies knowing")
-        if set(before) & _HARD_TO:
+        denied = "не" in before and (first_person_singular_verb(tok.text) or "могу" in before or tok.lemma == "сказать")
+        if denied or set(before) & _HARD_TO:
             return PhraseMatch(100.0, max(0, i - 2), i + 1, "the seller denies knowing")
     return None
 

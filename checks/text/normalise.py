@@ -222,6 +222,12 @@ def match_key(lemma: str) -> str:
     return lemma if lemma[:1].isdigit() else lemma[:STEM_LEN]
 
 
+def word_keys(word: str) -> tuple[str, ...]:
+    """The keys a list's word matches a line by: its own, and the key a line's word gets from its
+    lemma («ладно» of «ладный», «денег» of «деньга»)."""
+    return (match_key(word), *(t.key for t in normalise_text(word).tokens))
+
+
 # the prepositions Whisper glues onto the next word («закубами») or splits off a word («по дольску»)
 GLUED_PREPOSITIONS = ("в", "во", "на", "за", "по", "под", "с", "со", "к", "о", "об", "до", "от")
 # pronouns and particles slipped into a set phrase: «всего вам доброго», «сейчас я посмотрю»

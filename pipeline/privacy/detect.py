@@ -45,7 +45,7 @@ def standard_ignore_terms(standard: Standard, sellers: Sequence[str] = ()) -> tu
 def _resolve(spans: list[TextSpan]) -> list[TextSpan]:
     kept: list[TextSpan] = []
     for span in sorted(spans, key=lambda s: (_PRIORITY.index(s.type), s.char_start)):
-        hit = next((i for i, k in enumerate(kept) if span.char_start < k.char_end and k.char_start < span.char_end), None)
+        hit = next((i for i, k in enumerate(kept) if span.overlaps(k)), None)
         if hit is None:
             kept.append(span)
             continue

@@ -477,7 +477,7 @@ def _cued(text: str, tokens: list[Token]) -> list[TextSpan]:
         elif (words[i] == "на" and i + 1 < len(tokens) and tokens[i + 1].text == "связи"
               and not re.search(r"[,.!?…]", gap(text, tokens[i], tokens[i + 1]))) or words[i] in _SELF_AFTER:
             span = _name_before(text, tokens, i)
-            if span is not None and not any(s.char_start < span.char_end and span.char_start < s.char_end for s in found):
+            if span is not None and not any(s.overlaps(span) for s in found):
                 found.append(span)
             i += 1
             continue
@@ -513,7 +513,7 @@ def _cued(text: str, tokens: list[Token]) -> list[TextSpan]:
         else:
             i += 1
     return found + [s for s in _bare_first_names(text, tokens)
-                    if not any(f.char_start < s.char_end and s.char_start < f.char_end for f in found)]
+                    if not any(f.overlaps(s) for f in found)]
 
 
 def _bare_first_names(text: str, tokens: list[Token]) -> list[TextSpan]:

@@ -366,7 +366,7 @@ def find_number_spans(text: str, before: str = "", speaker: str = "client") -> l
     ctx = (before, speaker == "seller")
     spans = [span for run in _runs(tokens, _groups(text, tokens)) for span in _in_run(text, tokens, ctx, run)]
     for shape in _passport_shapes(text, tokens):
-        hit = [s for s in spans if s.char_start < shape.char_end and shape.char_start < s.char_end]
+        hit = [s for s in spans if s.overlaps(shape)]
         spans = [s for s in spans if s not in hit]
         spans.append(TextSpan("passport", min([shape.char_start, *(s.char_start for s in hit)]),
                               max([shape.char_end, *(s.char_end for s in hit)]), DETECTOR))

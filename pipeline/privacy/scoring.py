@@ -63,7 +63,7 @@ def load_lines(path: Path) -> list[LabelledLine]:
 
 def _match(a: TextSpan, b: TextSpan, typed: bool) -> bool:
     same = not typed or _FAMILIES.get(a.type, a.type) == _FAMILIES.get(b.type, b.type)
-    return same and a.char_start < b.char_end and b.char_start < a.char_end
+    return same and a.overlaps(b)
 
 
 def _score(kind: str, pairs: list[tuple[list[TextSpan], list[TextSpan]]], typed: bool) -> TypeScore:

@@ -52,3 +52,6 @@ class TextSpan:
     char_start: int
     char_end: int
     detector: str
+
+    def overlaps(self, other: "TextSpan") -> bool:
+        return self.char_start < other.char_end and other.char_start < self.char_end
