@@ -1,5 +1,5 @@
 SPLITS = ("fresh",)
-STANDARD = None  # or "scripts_ref/matrasy.yaml" once someone writes the company's standard
+STANDARD = "scripts_ref/matrasy.yaml"
 
 # A mattress and bedding showroom with its own small factory.
 
