@@ -9,6 +9,7 @@ lead's corrections become the calibration set of `callqa eval`.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -19,13 +20,65 @@ from sqlalchemy.orm import Session
 
 from checks.registry import all_checks
 from pipeline.privacy.masking import mask_phone_numbers
-from pipeline.records import CallAnalysis
+from pipeline.records import CallAnalysis, Finding
 from pipeline.report import analysis_to_json
 from pipeline.review.audio import recording_name
 from pipeline.serialize import to_jsonable
 from pipeline.storage.models import AnalysisRow, RecordingRow, SellerRow
 from pipeline.storage.repository import load_analysis
 from pipeline.storage.reviews import DATABASE_REVIEWS, ReviewState, review_state
+
+
+HEARD_SURE = 0.6  # a stated value's lowest word probability under this: listen before confirming
+
+
+@dataclass(frozen=True)
+class HeardNote:
+    """What a wrong answer's card says of how the stated value was heard; either line may be missing."""
+
+    sure: bool | None  # None: no `heard` (a transcript without word probabilities)
+    heard: str | None  # «Распознано неуверенно (0.31): прослушайте сумму» / «Распознано уверенно (0.93)»
+    recheck: str | None  # «Перепроверка: звук ближе к «8090 руб.», чем к «9080 руб.»»
+
+
+def _number(value: object) -> float | None:
+    """A finite JSON number, else None (a bool is no probability)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def heard_note(finding: Finding) -> HeardNote | None:
+    """A `wrong_answer`'s `details.heard` (Whisper's lowest word probability over the stated value)
+    and `details.reheard` (the audio's log-likelihood read as the stated vs. the expected value) in
+    words; None for any other finding or when neither key holds a value.
+
+    The probability is cut, not rounded, to two places, so a value under HEARD_SURE never reads
+    «0.60». The recheck names whichever value the audio fit better (the batch stores it only when
+    that is the stated one) and says nothing on a tie. The values are the shown finding's own, so a
+    masked view's details stay masked; the numbers are no personal data.
+    """
+    if finding.type != "wrong_answer":
+        return None
+    details = finding.details or {}
+    heard = _number(details.get("heard"))
+    sure = None if heard is None else heard >= HEARD_SURE
+    line = None
+    if heard is not None:
+        shown = f"{math.floor(min(max(heard, 0.0), 1.0) * 100 + 1e-9) / 100:.2f}"
+        line = (f"Распознано уверенно ({shown})" if sure
+                else f"Распознано неуверенно ({shown}): прослушайте сумму")
+    recheck = None
+    reheard = details.get("reheard")
+    stated, expected = details.get("stated"), details.get("expected")
+    if isinstance(reheard, dict) and isinstance(stated, str) and isinstance(expected, str):
+        fit_stated, fit_expected = _number(reheard.get("stated_logprob")), _number(reheard.get("expected_logprob"))
+        if fit_stated is not None and fit_expected is not None and fit_stated != fit_expected:
+            closer, farther = (stated, expected) if fit_stated > fit_expected else (expected, stated)
+            recheck = f"Перепроверка: звук ближе к «{closer}», чем к «{farther}»"
+    if line is None and recheck is None:
+        return None
+    return HeardNote(sure, line, recheck)
 
 
 @dataclass(frozen=True)
@@ -51,6 +104,11 @@ class CallView:
         """The score shown: the latest override, else the automatic one."""
         override = self.review.score_override
         return override.score if override and override.score is not None else self.analysis.score.score
+
+    @staticmethod
+    def heard_note(finding: Finding) -> HeardNote | None:
+        """How sure the recogniser was of a wrong answer's stated value (`heard_note`), for the template."""
+        return heard_note(finding)
 
     def stage_present(self, stage_id: str) -> bool:
         """Detection, unless a reviewer marked the stage otherwise."""
@@ -166,4 +224,5 @@ def truth_file_name(view: CallView) -> str:
     return f"{view.analysis_id}-{stem}.truth.json"
 
 
-__all__ = ["export_reviewed", "truth_file_name", "CallView", "action_to_json", "call_to_json", "labelled_truth", "load_call_view"]
+__all__ = ["HEARD_SURE", "CallView", "HeardNote", "action_to_json", "call_to_json", "export_reviewed", "heard_note",
+           "labelled_truth", "load_call_view", "truth_file_name"]
