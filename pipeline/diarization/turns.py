@@ -46,16 +46,18 @@ def step_span(start: float, end: float) -> tuple[int, int]:
 
 def step_leans(segments: list[Segment], clusters: Clusters, leans: np.ndarray,
                n_steps: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per step: the mean lean towards cluster 0 (positive) or 1 (NaN where no window covers
-    it), and the share of covering windows that belong to neither."""
+    """Per step: the mean lean towards cluster 0 (positive) or 1 of the covering windows that
+    belong to one of them (NaN where none does: no window, or only a third voice's, which must
+    lend the roles no voice), and the share of covering windows that belong to neither."""
     total, count, other = np.zeros(n_steps), np.zeros(n_steps), np.zeros(n_steps)
     for seg, lean, label in zip(segments, leans, clusters.labels):
         a, b = step_span(seg.start, seg.end)
-        total[a:b] += lean
+        total[a:b] += lean if label >= 0 else 0.0
         count[a:b] += 1
         other[a:b] += label < 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / count, np.nan), np.where(count > 0, other / count, 0.0)
+        return (np.where(count > other, total / (count - other), np.nan),
+                np.where(count > 0, other / count, 0.0))
 
 
 def _runs(labels: np.ndarray) -> list[tuple[int, int, int]]:
@@ -73,7 +75,7 @@ def turns_of(regions: tuple[Region, ...], segments: list[Segment], clusters: Clu
     for start, end in regions:
         a, b = step_span(start, end)
         region_lean = lean[a:b]
-        if np.all(np.isnan(region_lean)):  # too short for a window («да», «угу»): no guess
+        if np.all(np.isnan(region_lean)):  # too short for a window («да», «угу»), or a third voice: no guess
             turns.append(SpeakerTurn(start, end, -1, 0.0))
             continue
         region_lean = np.where(np.isnan(region_lean), np.nanmean(region_lean), region_lean)
