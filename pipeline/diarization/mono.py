@@ -92,7 +92,8 @@ def mono_transcript(lines: Sequence[Utterance], voice: tuple[Region, ...], found
     """Whisper's lines of the whole stream and the voice prints into a transcript whose
     streams are the seller's (0), the client's (1) and the lines no one was sure of (2)."""
     roles = give_roles(lines, found.leans, found.voices, found.centroid_similarity,
-                       lambda texts: seller_likeness(texts, greeting_score), weights, found.prints, found.windows)
+                       lambda texts: seller_likeness(texts, greeting_score), weights, found.prints, found.windows,
+                       found.neither)
     made = dict(duration_s=duration_s, language=options.language, engine=options.engine, model=options.model,
                 speaker_source="diarization")
     if roles.voices < 2:
