@@ -16,6 +16,7 @@ from pipeline.diarization.speakers import speakers_attribute
 from pipeline.records import CallAnalysis, Finding, StageHit, Transcript
 
 if TYPE_CHECKING:
+    from checks.hearing import Hearing
     from pipeline.phone.metadata import CallMetadata
     from pipeline.phone.sellers import Seller
     from pipeline.phone.threads import ThreadCall
@@ -68,12 +69,13 @@ def _on_a_thread(metadata: CallMetadata | None) -> bool:
 
 def analyze_transcript(transcript: Transcript, standard: Standard, recording: str = "",
                        seller: Seller | None = None, metadata: CallMetadata | None = None,
-                       history: tuple[ThreadCall, ...] = ()) -> CallAnalysis:
+                       history: tuple[ThreadCall, ...] = (), hearing: Hearing | None = None) -> CallAnalysis:
     """`seller`: who answered, from sellers.yaml; the checks that judge the seller's
     responsibility are skipped without one. `metadata` and `history` (the client's
     earlier calls) come from the phone system; the checks that compare calls are
-    skipped without them."""
-    ctx = CallContext(transcript, standard, seller, metadata, history)
+    skipped without them. `hearing`: the call's audio, for a stated value Whisper may have misread
+    (`checks.hearing`); without it values are judged as transcribed."""
+    ctx = CallContext(transcript, standard, seller, metadata, history, hearing=hearing)
     planned, skipped = plan_checks(standard)
     stages: list[StageHit] = []
     findings: list[Finding] = []

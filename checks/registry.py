@@ -21,6 +21,7 @@ from checks.text.normalise import NormText, normalise_utterance
 from pipeline.records import Finding, StageHit, Transcript
 
 if TYPE_CHECKING:
+    from checks.hearing import Hearing
     from checks.meaning.calls import LineVectors
     from pipeline.phone.metadata import CallMetadata
     from pipeline.phone.sellers import Seller
@@ -61,6 +62,8 @@ class CallContext:
     # the call's stage hits once `checks.dialogue.stages.stage_hits` has found them: data only, so that
     # this module needs nothing of the checks that use it
     stages_found: tuple[StageHit, ...] | None = field(default=None, repr=False)
+    # the call's audio, to hear a stated value again (`checks.hearing`); None: judged as transcribed
+    hearing: Hearing | None = field(default=None, repr=False)
 
     @cached_property
     def texts(self) -> tuple[NormText, ...]:

@@ -32,6 +32,7 @@ from pipeline.phone.metadata import CallMetadata
 from pipeline.phone.sellers import Seller
 from pipeline.phone.threads import ThreadCall
 from pipeline.records import CallAnalysis, Recording, Transcript
+from pipeline.rehearing import WhisperHearing
 from pipeline.settings import TranscriptionOptions
 from pipeline.storage import calls as calls_db
 from pipeline.storage import repository as repo
@@ -304,12 +305,15 @@ def _analyse_and_store(call: CallFiles, rec: Recording, standard: Standard, opti
         t1 = time.perf_counter()
         transcript = transcribe_audio(audio, options, standard)
         timings["transcribe"] = time.perf_counter() - t1
+        hearing = WhisperHearing(lambda: audio, options)
     else:
         transcript = cached_with_roles(cached, options, standard)
         timings["decode"] = timings.get("decode", 0.0) + time.perf_counter() - t0
         timings["transcribe"] = 0.0
+        hearing = WhisperHearing(lambda: load_call_audio(call), options)  # the audio only if a check asks
     t2 = time.perf_counter()
-    analysis = analyze_transcript(transcript, standard, str(call.path), facts.seller, facts.metadata, history)
+    analysis = analyze_transcript(transcript, standard, str(call.path), facts.seller, facts.metadata, history,
+                                  hearing)
     timings["analyse"] = time.perf_counter() - t2
     t3 = time.perf_counter()
     try:

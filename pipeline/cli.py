@@ -282,7 +282,10 @@ def analyze(
         err.print(str(exc), markup=False, style="red")
         raise typer.Exit(2) from None
     mark("loaded")
-    result = analysis_to_json(analyze_transcript(transcript, std, str(file)))
+    from pipeline.rehearing import WhisperHearing
+
+    hearing = WhisperHearing(lambda: audio, options)
+    result = analysis_to_json(analyze_transcript(transcript, std, str(file), hearing=hearing))
     if as_json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     else:

@@ -23,8 +23,9 @@ from checks.analyze import analyze_transcript
 from checks.text.numbers import replace_numbers
 from checks.standard import Standard
 from checks.text.normalise import fold
-from pipeline.batch import transcribe_file
+from pipeline.batch import load_call_audio, transcribe_file
 from pipeline.records import CallAnalysis, Speaker, Transcript, Utterance
+from pipeline.rehearing import WhisperHearing
 from pipeline.settings import TranscriptionOptions
 
 # a predicted finding matches a true one of the same type when their spans,
@@ -203,7 +204,9 @@ def evaluate_folder(
         if not cached:
             report.transcribe_s += time.perf_counter() - started
             report.audio_s += transcript.duration_s
-        analysis = analyze_transcript(transcript, standard, str(audio_path))
+        # the truth's words need no second hearing
+        hearing = None if reference else WhisperHearing(lambda p=audio_path: load_call_audio(p), options)
+        analysis = analyze_transcript(transcript, standard, str(audio_path), hearing=hearing)
         report.checks_run = analysis.checks_run
         report.calls += 1
         score_call(report, truth, analysis, standard)

@@ -221,3 +221,21 @@ def test_a_garbled_word_is_no_verb_said_to_the_company(standard):
     assert ignored(standard, ("seller", 4.0, "Начьи ими вформить доставку."),
                    ("client", 8.0, "Оформуляете на имя Леонид Борисов."),
                    ("seller", 12.0, "По времени у вас какие рамки.")) == []
+
+
+def test_the_clients_closing_words_ask_nothing_whatever_recognition_made_of_them(standard):
+    """The call's last line, after the seller's farewell or with the client's own goodbye."""
+    after_farewell = (("client", 5.0, "Нужен газобетон на гараж."),
+                      ("seller", 9.0, "Записала, газобетон на гараж. Спасибо за звонок, всего доброго!"),
+                      ("client", 14.0, "И вам добрового, а не ли?"))
+    assert ignored(standard, *after_farewell) == []
+    assert ignored(standard, ("client", 5.0, "Нужен газобетон на гараж."),
+                   ("seller", 9.0, "Записала, газобетон на гараж."),
+                   ("client", 14.0, "Ага, поняла. Спасибо, до свидания. А тогда?")) == []
+    # a question the knowledge base answers is still one: the seller hung up on it
+    assert len(ignored(standard, *after_farewell[:2], ("client", 14.0, "А доставка в Подольск сколько стоит?"))) == 1
+    # and a question with more said after it is judged as before
+    assert len(ignored(standard, ("client", 5.0, "Нужен газобетон на гараж."),
+                       ("seller", 9.0, "Записала, газобетон на гараж."),
+                       ("client", 14.0, "А вы сами откуда везете, с какого завода?"),
+                       ("seller", 18.0, "Так, записала. Всего доброго."))) == 1

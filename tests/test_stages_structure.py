@@ -149,3 +149,54 @@ def test_no_goodbye_from_the_client_no_farewell_by_place(standard):
         _heard("client", 21.0, "Ага, ладно.", 0.95),
     ))
     assert not hit.present
+
+
+def test_a_farewell_with_its_words_cut_elsewhere_is_told_by_a_plain_goodbye(standard):
+    """«всего хорошего» heard as «все его хорошего», every word a real one and heard sure; the
+    client's «Пока! Спасибо!» is a goodbye though no phrase of the stage."""
+    hit = _farewell(standard, _ending(
+        _heard("client", 15.0, "Хорошо, спасибо, я подумаю.", 0.9),
+        _heard("seller", 18.0, "Все его хорошего, обращайтесь.", 0.9),
+        _heard("client", 21.0, "Пока! Спасибо!", 0.95),
+    ))
+    assert hit.present and hit.evidence.start >= 18.0
+    # a clear line with no phrase of the stage in it stays no farewell, whatever goodbye follows
+    assert not _farewell(standard, _ending(
+        _heard("client", 15.0, "Хорошо, спасибо, я подумаю.", 0.9),
+        _heard("seller", 18.0, "Спасибо за ожидание всегда рады.", 0.9),
+        _heard("client", 21.0, "Пока! Спасибо!", 0.95),
+    )).present
+
+
+@pytest.mark.parametrize(("line", "goodbye"), [
+    ("Пока! Спасибо!", True), ("Ну ладно, всего доброго.", True), ("Спасибо, до свидания.", True),
+    ("Пока не знаю, подумаю.", False), ("Всего хватает, спасибо.", False), ("До связи не дозвониться.", False),
+])
+def test_a_goodbye_opens_a_sentence(line, goodbye):
+    from checks.dialogue.stages import says_goodbye
+
+    assert says_goodbye(line) is goodbye
+
+
+# --- a meeting told by the dialogue: a time named, taken by the client, booked by the seller -------
+
+def _meeting(standard, *lines):
+    transcript = call(GREETING, OPENING, *lines)
+    return detect_stage(CallContext(transcript, standard), standard.stage("meeting_proposal"))
+
+
+def test_a_time_the_client_takes_and_the_seller_books_is_a_meeting_whatever_its_verb(standard):
+    hit = _meeting(standard, ("seller", 9.0, "Давайте мы помидеть и во вторник, в три часа дня."),
+                   ("client", 13.0, "Да, в это время смогу."),
+                   ("seller", 16.0, "Хорошо, я вас отметила."))
+    assert hit.present and hit.evidence.start == 9.0 and "смогу" in hit.evidence.reference
+    assert _meeting(standard, ("seller", 9.0, "Так, в субботу, к пяти часам, подойдет?"),
+                    ("client", 13.0, "Хорошо, мне подходит."),
+                    ("seller", 16.0, "Все, записал, консультант будет в курсе.")).present
+
+
+@pytest.mark.parametrize("booked", ["Записал ваш номер, перезвоню.", "Понятно, спасибо.", "Записывайте адрес."])
+def test_a_time_taken_with_nothing_booked_is_no_meeting(standard, booked):
+    assert not _meeting(standard, ("seller", 9.0, "Мы работаем до восьми вечера, в субботу тоже."),
+                        ("client", 13.0, "Хорошо, ладно."),
+                        ("seller", 16.0, booked)).present

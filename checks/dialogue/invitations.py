@@ -131,3 +131,39 @@ def tells_of_coming(phrase: NormText, text: NormText, start: int, end: int) -> b
     if any(_addressed_coming(t.text) or _announces_a_visit(t.text) for t in said):
         return False
     return all(not t.text.isalpha() or is_known_word(t.text) for t in said)
+
+
+# a client taking a proposed time: a closed class of Russian assent, whoever the company
+_ASSENT_LEMMAS = frozenset("""
+    да хорошо ладно отлично давайте договориться подходить подойти смочь устраивать удобно
+    прийти приехать подъехать быть записать запишите
+""".split())
+# a client's line longer than this does more than take a time
+_ASSENT_WORDS = 8
+# the seller marking the client down («записала вас», «я вас отметил»): a booking told as done
+_MARKING_VERBS = BOOKING_VERBS | {"отметить", "отмечать", "внести", "вносить"}
+
+
+def takes_the_time(text: NormText) -> bool:
+    """«Да, в это время смогу», «Договорились, буду», «Хорошо, мне подходит»: a short line of assent."""
+    return 0 < len(text.tokens) <= _ASSENT_WORDS and any(t.lemma in _ASSENT_LEMMAS for t in text.tokens)
+
+
+def books_the_client(text: NormText) -> bool:
+    """«Записал вас», «Хорошо, я вас отметила», «ждём вас», or «Всё, записал» opening the line: the
+    seller books, marks down or awaits the client («записал ваш номер» later in a line books nothing)."""
+    words = [t.text for t in text.tokens]
+    # the seller's own act: «записала», «отмечу», not «записывайте» (the client writes)
+    marks = [k for k, w in enumerate(words) if any(
+        p.normal_form.replace("ё", "е") in _MARKING_VERBS and p.tag.POS == "VERB" and p.tag.mood != "impr"
+        and (p.tag.tense == "past" or p.tag.person == "1per") for p in morph_parses(w))]
+    if not marks:
+        return False
+    if _CLIENT_AS_OBJECT & set(words):
+        return True
+    # «записал ваш номер»: a possessive after the verb opens its object («записал, консультант будет
+    # в курсе» names no object: recognition drops the comma, so a noun may be the next sentence's)
+    return marks[0] < 3 and not (marks[0] + 1 < len(words) and words[marks[0] + 1] in _POSSESSIVES)
+
+
+_POSSESSIVES = frozenset("ваш ваша ваше ваши вашу вашего вашей ваших твой твою этот эту это эти".split())

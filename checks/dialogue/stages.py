@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import re
 
-from checks.dialogue.invitations import invitation_span, tells_of_coming
-from checks.dialogue.questions import DAY_LEMMAS, asks_without_its_mark, is_question, seller_asks
+from checks.dialogue.invitations import books_the_client, invitation_span, takes_the_time, tells_of_coming
+from checks.dialogue.questions import DAY_LEMMAS, asks_without_its_mark, is_question, seller_asks, sentence_words
+from rapidfuzz import fuzz
+
 from checks.text.matching import PhraseMatch, best_match, evidence_for, reference_keys
 from checks.meaning.calls import as_phrase_match, asks_for_the_record, counter_example_wins, nearer_to_neutral, stage_index
 from checks.registry import CallContext
@@ -262,8 +264,9 @@ def _answered_by_goodbye(ctx: CallContext, stage: Stage, cutoff: float) -> tuple
     closing words rather than a question. «Удачи на дорогах, до свидания!» came out of Whisper as
     «уточен на дорогах со всеми до Анирия», and the client's «до свидания» after it is what is left
     to tell it by. The client's goodbye is the stage by its own phrases or meaning; the line must be
-    unsure (`_unsure`: a word no dictionary knows, or Whisper's own doubt), no question and no other
-    stage's, so a clear line that is something else (an answer, a hold) is never taken."""
+    unsure (`_unsure`: a word no dictionary knows, or Whisper's own doubt) or a phrase of the stage
+    with its words cut elsewhere (`_run_together`), no question and no other stage's, so a clear line
+    that is something else (an answer, a hold) is never taken."""
     utterances = ctx.transcript.utterances
     if stage.window != "end" or stage.speaker == "any" or len(utterances) < 3:
         return None
@@ -273,15 +276,39 @@ def _answered_by_goodbye(ctx: CallContext, stage: Stage, cutoff: float) -> tuple
         return None
     if is_question(utterances[before], ctx.texts[before]) or is_question(utterances[said], ctx.texts[said]):
         return None
-    if not _unsure(utterances[said]) or _claimed_by_other_stages(ctx, stage, said, cutoff, elements=False):
+    misheard = _unsure(utterances[said]) or _run_together(stage.phrases, ctx.texts[said], cutoff)
+    if not misheard or _claimed_by_other_stages(ctx, stage, said, cutoff, elements=False):
         return None
-    goodbye = best_match(stage.phrases, ctx.texts[bye], cutoff)
-    by_meaning = ctx.meaning.match(stage_index(ctx.standard), bye, stage.id)
-    if goodbye is None and by_meaning is None:
+    if not (best_match(stage.phrases, ctx.texts[bye], cutoff) or says_goodbye(utterances[bye].text)
+            or ctx.meaning.match(stage_index(ctx.standard), bye, stage.id)):
         return None
     answer = utterances[bye].text.strip()
     return said, PhraseMatch(cutoff, 0, len(ctx.texts[said].tokens),
                              f"the client's goodbye answers it: «{answer}» (the line itself was misheard)")
+
+
+def _booked_after_assent(ctx: CallContext, stage: Stage) -> tuple[int, PhraseMatch] | None:
+    """A stage that proposes a time, told by the dialogue when recognition broke its verb («Давайте
+    мы помидеть и во вторник, в 3 часа дня»): the seller names a day or an hour, the client takes
+    it («Да, в это время смогу») and the seller books the client («Хорошо, я вас отметила»). The
+    first such line is the proposal; it is weak evidence (the cutoff), as `_invitation`'s."""
+    if not _proposes_time(stage):
+        return None
+    utterances, texts = ctx.transcript.utterances, ctx.texts
+    for i in candidate_indices(ctx, stage):
+        if not _has_time_or_day(texts[i]):
+            continue
+        after = [j for j in range(i + 1, min(len(utterances), i + 5)) if utterances[j].speaker != "unknown"]
+        took = next((n for n, j in enumerate(after) if utterances[j].speaker != stage.speaker
+                     and takes_the_time(texts[j])), None)
+        if took is None or any(utterances[j].speaker == stage.speaker for j in after[:took]):
+            continue
+        booked = next((j for j in after[took + 1:] if utterances[j].speaker == stage.speaker), None)
+        if booked is not None and books_the_client(texts[booked]):
+            reply = utterances[after[took]].text.strip()
+            return i, PhraseMatch(ctx.standard.thresholds.match_cutoff, 0, len(texts[i].tokens),
+                                  f"a time the client took («{reply}») and the seller booked")
+    return None
 
 
 def _unsure(utt: Utterance) -> bool:
@@ -294,6 +321,36 @@ def _unsure(utt: Utterance) -> bool:
     if any(w.isalpha() and not is_known_word(w) for w in words):
         return True
     return sum(w.probability for w in utt.words) / len(utt.words) < UNSURE_PROBABILITY
+
+
+# how Russian says goodbye on the phone, whoever the company: a sentence that opens with one says it
+GOODBYES = (("до", "свидания"), ("всего", "доброго"), ("всего", "хорошего"), ("до", "связи"), ("пока",),
+            ("счастливо",))
+
+
+def says_goodbye(raw: str) -> bool:
+    """«Пока! Спасибо!», «Ну ладно, всего доброго»: a sentence of the line is a goodbye, with words
+    of assent or thanks around it at most («пока не знаю» is no goodbye)."""
+    for words in sentence_words(raw):
+        for g in GOODBYES:
+            at = next((k for k in range(len(words)) if tuple(words[k:k + len(g)]) == g), None)
+            if at is not None and set(words[:at]) | set(words[at + len(g):]) <= _COURTESIES:
+                return True
+    return False
+
+
+RUN_TOGETHER_CUTOFF = 90.0
+_COURTESIES = frozenset("ну ладно хорошо спасибо большое ага да и вам вас тоже тогда все".split())
+
+
+def _run_together(phrases: list[str], text: NormText, cutoff: float) -> bool:
+    """A phrase heard with its words cut elsewhere: «все его хорошего» is «всего хорошего», «с его
+    хорошего» too. Compared with the spaces taken out, within the line's words."""
+    line = "".join(t.text for t in text.tokens)
+    # without the spaces short words no longer stand apart: «спасибо за ожидание» is 80 near
+    # «спасибо за звонок» so; a cut word costs a letter or two
+    return any(len(joined) >= 8 and fuzz.partial_ratio(joined, line) >= max(cutoff, RUN_TOGETHER_CUTOFF)
+               for joined in ("".join(p.lower().replace("ё", "е").split()) for p in phrases))
 
 
 def detect_stage(ctx: CallContext, stage: Stage) -> StageHit:
@@ -316,6 +373,8 @@ def detect_stage(ctx: CallContext, stage: Stage) -> StageHit:
                 break
     if best is None and stage.any_question:
         best = _first_free_question(ctx, stage, cutoff)
+    if best is None:
+        best = _booked_after_assent(ctx, stage)
     if best is None:
         best = _answered_by_goodbye(ctx, stage, cutoff)
     if best is None:

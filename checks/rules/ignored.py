@@ -48,6 +48,7 @@ from checks.dialogue.questions import (
     text_fact_mentioned,
 )
 from checks.dialogue.holds import hold_announced
+from checks.dialogue.stages import says_goodbye, stage_hits
 from checks.meaning.calls import nearness, words_or_meaning
 from checks.registry import CallContext, CheckResult, register
 from checks.rules.dispatching import DEFAULTS, says_colleague_absent
@@ -105,7 +106,7 @@ def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> Check
         fact = question_fact(ctx, q)
         window = [a for a in answer_window(ctx, q, turns) if not _replies_to_a_later_line(ctx, q, a, fact)]
         if (_opening_request(ctx, q) or _answers_the_seller(ctx, q) or _answered(ctx, q, window, fact, evasive)
-                or _reply_not_heard(ctx, q)):
+                or _reply_not_heard(ctx, q) or (fact is None and _after_the_farewell(ctx, q))):
             continue
         reply = ctx.transcript.utterances[window[0]].text if window else "(no reply)"
         findings.append(finding_at(
@@ -116,6 +117,20 @@ def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> Check
             check="ignored_question", details={"fact": fact.id if fact else None},
         ))
     return CheckResult(findings=tuple(findings))
+
+
+def _after_the_farewell(ctx: CallContext, q: int) -> bool:
+    """The call's last line, after the seller's farewell or saying goodbye itself: the client's
+    closing words («и вам хорошего дня», «спасибо, до свидания»), whatever recognition made of the
+    rest («И вам дофлюта, а не ли?», «До свидания. А тогда?»). A question of a known fact there is
+    still judged: the seller hung up on it."""
+    utterances = ctx.transcript.utterances
+    if any(u.speaker != "unknown" for u in utterances[q + 1:]):
+        return False
+    if says_goodbye(utterances[q].text):
+        return True
+    farewell = next((h for h in stage_hits(ctx) if h.stage_id == "farewell" and h.present and h.evidence), None)
+    return farewell is not None and farewell.evidence.start < utterances[q].start
 
 
 def _replies_to_a_later_line(ctx: CallContext, q: int, a: int, fact: Fact | None) -> bool:

@@ -458,7 +458,8 @@ def _time_at(tokens: Sequence[str], atoms: list[_Atom], k: int) -> tuple[NumberS
                     end, used = after_end, 1 + extra
     part = tokens[end] if end < n else ""
     if part in _DAYPARTS and hour <= (23 if strong else 12):
-        if strong or part not in _NEEDS_PREP or prev in _TIME_PREPS:
+        # «два дня» counts days; «двенадцать дня» cannot (a count of 5–20 takes «дней»): noon
+        if strong or part not in _NEEDS_PREP or prev in _TIME_PREPS or _count_form(hour) != "paucal":
             if hour > 0:
                 hour = _shift(hour, part)
             strong, end = True, end + 1

@@ -27,9 +27,10 @@ import numpy as np
 
 from checks.analyze import analyze_transcript
 from checks.standard import Standard, load_standard
-from pipeline.batch import transcribe_file
+from pipeline.batch import load_call_audio, transcribe_file
 from pipeline.evaluate import Counts, EvalReport, score_call
 from pipeline.records import Transcript
+from pipeline.rehearing import WhisperHearing
 from pipeline.serialize import to_jsonable, transcript_from_dict
 from pipeline.settings import DEFAULT_STANDARD, options_from_env
 
@@ -87,7 +88,8 @@ def score_pair(stereo: Path, mono: Path, standard: Standard, cache: Path | None 
         transcript, row[f"{label}_s"] = _transcribe(path, standard, cache if label == "stereo" else None)
         row["duration_s"] = round(transcript.duration_s, 2)
         report = EvalReport()
-        score_call(report, truth, analyze_transcript(transcript, standard, str(path)), standard)
+        hearing = WhisperHearing(lambda p=path: load_call_audio(p), options_from_env())
+        score_call(report, truth, analyze_transcript(transcript, standard, str(path), hearing=hearing), standard)
         row[label] = _counts(report)
         if label == "mono":
             right, speech = role_time(truth, transcript)

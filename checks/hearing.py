@@ -1,0 +1,133 @@
+"""Hearing a stated value again: did the audio say what Whisper wrote, or the knowledge base's value?
+
+Whisper base misreads spoken sums: «две тысячи пятьсот» comes out as «9500», «восемь тысяч
+девятьсот» as «8090». Taken as heard, each is a false wrong answer. The recogniser can be asked
+the question a QA lead would put to the recording: how well does this stretch of audio fit the line
+as written, and how well the same line with the right value? Asked with both values said in words,
+a seller who said 4000 for 2500 fits «четыре тысячи» by 6 nats or more on the development calls,
+and a misread «9500» fits «две тысячи пятьсот» better than «девять тысяч пятьсот». The checks stay pure: they ask through `Hearing`, which the pipeline gives
+when the call's audio is at hand (`pipeline.rehearing`), and judge as heard without it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from pipeline.records import Utterance
+
+__all__ = ["Hearing", "Reheard", "reheard_value", "spoken_forms"]
+
+# Whisper decodes windows of 30 s: the words heard with the value, at most this span around it
+_WINDOW_S = 28.0
+# audio kept either side of the words, so that their first and last sounds are whole
+_MARGIN_S = 0.3
+_TRAILING_PUNCTUATION = re.compile(r"[^\w%]+$")
+# the words of a stated value that name its unit («9500 рублей»): they stay in every reading
+_UNIT_WORD = re.compile(r"^(руб|процент|%|лет|год|дн|день|сут|час|недел|месяц)", re.IGNORECASE)
+
+
+class Hearing(Protocol):
+    def log_likelihoods(self, channel: int, start: float, end: float, texts: Sequence[str]) -> list[float]:
+        """The log-likelihood of each text as the reading of the channel's audio from start to end (s);
+        channel -1: all channels mixed."""
+
+
+@dataclass(frozen=True)
+class Reheard:
+    """Log-likelihoods of the line with the value heard said in words, and with the right one."""
+
+    stated_logprob: float
+    expected_logprob: float
+
+    def fits_expected(self, margin: float) -> bool:
+        """The audio fits the right value within `margin` nats of the value heard."""
+        return self.expected_logprob >= self.stated_logprob - margin
+
+
+def spoken_forms(value: float) -> list[str]:
+    """How a seller says a whole number under a million: «две тысячи пятьсот»; 1500 also «полторы
+    тысячи». Empty for other numbers."""
+    if not float(value).is_integer() or not 0 < value < 1_000_000:
+        return []
+    n = int(value)
+    thousands, rest = divmod(n, 1000)
+    words = []
+    if thousands:
+        form = _count_noun(thousands, ("тысяча", "тысячи", "тысяч"))
+        words += ([] if thousands == 1 else _hundreds(thousands, feminine=True)) + [form]
+    words += _hundreds(rest, feminine=False)
+    forms = [" ".join(words)]
+    if thousands == 1 and rest == 500:
+        forms.append("полторы тысячи")
+    return forms
+
+
+_UNITS = "ноль один два три четыре пять шесть семь восемь девять".split()
+_TEENS = "десять одиннадцать двенадцать тринадцать четырнадцать пятнадцать шестнадцать семнадцать восемнадцать девятнадцать".split()
+_TENS = "_ _ двадцать тридцать сорок пятьдесят шестьдесят семьдесят восемьдесят девяносто".split()
+_HUNDREDS = "_ сто двести триста четыреста пятьсот шестьсот семьсот восемьсот девятьсот".split()
+
+
+def _hundreds(n: int, feminine: bool) -> list[str]:
+    hundreds, rest = divmod(n, 100)
+    tens, units = divmod(rest, 10)
+    words = [_HUNDREDS[hundreds]] if hundreds else []
+    if tens == 1:
+        return words + [_TEENS[units]]
+    if tens:
+        words.append(_TENS[tens])
+    if units:
+        words.append({1: "одна", 2: "две"}.get(units, _UNITS[units]) if feminine else _UNITS[units])
+    return words
+
+
+def _count_noun(n: int, forms: tuple[str, str, str]) -> str:
+    if 11 <= n % 100 <= 14:
+        return forms[2]
+    return {1: forms[0], 2: forms[1], 3: forms[1], 4: forms[1]}.get(n % 10, forms[2])
+
+
+def reheard_value(hearing: Hearing, utt: Utterance, first: int, last: int, stated: Sequence[str],
+                  expected: Sequence[str], channel: int) -> Reheard | None:
+    """Words `first`..`last` (exclusive) of `utt` state a value: the line's best likelihood with one
+    of the `stated` forms in their place, against its best with one of the `expected` forms. Both in
+    words: Whisper writes most sums in digits, and its digits follow the sounds loosely («2550» and
+    «1500» fit «две тысячи пятьсот» about as well), while the words must fit them one by one. None
+    when there are no such words or forms. `channel`: the audio channel the line was heard on (-1:
+    a mono call's mix)."""
+    words = utt.words
+    if not words or not stated or not expected or not 0 <= first < last <= len(words):
+        return None
+    first, last = _number_words(utt, first, last)
+    lo, hi = _window(utt, first, last)
+    tail = _TRAILING_PUNCTUATION.search(words[last - 1].text.strip())
+    before = [w.text.strip() for w in words[lo:first]]
+    after = [w.text.strip() for w in words[last:hi]]
+    readings = [" ".join([*before, form + (tail.group() if tail else ""), *after]) for form in (*stated, *expected)]
+    start, end = max(0.0, words[lo].start - _MARGIN_S), words[hi - 1].end + _MARGIN_S
+    scores = hearing.log_likelihoods(channel, start, end, readings)
+    return Reheard(max(scores[:len(stated)]), max(scores[len(stated):]))
+
+
+def _number_words(utt: Utterance, first: int, last: int) -> tuple[int, int]:
+    """The value's own words: those with digits when Whisper wrote digits, else all but its unit."""
+    digits = [i for i in range(first, last) if any(c.isdigit() for c in utt.words[i].text)]
+    if digits:
+        return digits[0], digits[-1] + 1
+    while last - first > 1 and _UNIT_WORD.match(utt.words[last - 1].text.strip()):
+        last -= 1
+    return first, last
+
+
+def _window(utt: Utterance, first: int, last: int) -> tuple[int, int]:
+    """The utterance's words around the value, within one decoding window."""
+    words = utt.words
+    lo, hi = first, last
+    while lo > 0 and words[hi - 1].end - words[lo - 1].start <= _WINDOW_S:
+        lo -= 1
+    while hi < len(words) and words[hi].end - words[lo].start <= _WINDOW_S:
+        hi += 1
+    return lo, hi
