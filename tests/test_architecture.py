@@ -3,7 +3,7 @@
 A cycle (registry → stages → dialogue → holds → registry, as there was) makes a module
 impossible to read or test alone; lazy imports inside functions count too. The packages of
 `checks/` are layers, each importing only those below it: words (`text`), then sentence meaning,
-the registry, what the conversation says (`dialogue`), and the checks (`rules`) on top.
+hearing a value again (`hearing`, the audio's protocol), the registry, what the conversation says (`dialogue`), and the checks (`rules`) on top.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def test_the_checks_have_no_import_cycle() -> None:
 
 
 # lowest first; a module may import its own layer and those before it
-LAYERS = ("standard", "text", "meaning", "registry", "scoring", "dialogue", "rules", "analyze")
+LAYERS = ("standard", "text", "meaning", "hearing", "registry", "scoring", "dialogue", "rules", "analyze")
 
 
 def layer_of(module: str) -> str:

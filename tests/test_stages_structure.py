@@ -200,3 +200,10 @@ def test_a_time_taken_with_nothing_booked_is_no_meeting(standard, booked):
     assert not _meeting(standard, ("seller", 9.0, "Мы работаем до восьми вечера, в субботу тоже."),
                         ("client", 13.0, "Хорошо, ладно."),
                         ("seller", 16.0, booked)).present
+
+
+@pytest.mark.parametrize(("first", "greets"), [("Ало, да.", False), ("Да, Марина.", True), ("Алло, да.", False)])
+def test_a_phones_hello_misspelt_is_no_sellers_name(standard, first, greets):
+    """pymorphy3 knows «Ало» as a rare indeclinable name; Whisper writes it for «алло»."""
+    transcript = call(("seller", 0.5, first), ("client", 2.0, "Здравствуйте, мне нужен газобетон."))
+    assert detect_stage(CallContext(transcript, standard), standard.stage("greeting")).present is greets

@@ -22,7 +22,7 @@ from checks.text.matching import PhraseMatch, best_match, evidence_for, referenc
 from checks.meaning.calls import as_phrase_match, asks_for_the_record, counter_example_wins, nearer_to_neutral, stage_index
 from checks.registry import CallContext
 from checks.standard import Element, Stage, Standard
-from checks.text.normalise import NormText, is_comparative, is_first_name, is_known_word, normalise_text
+from checks.text.normalise import NormText, is_comparative, is_first_name, is_known_word, morph_parses, normalise_text
 from pipeline.records import StageHit, Utterance
 
 # how many of the speaker's utterances count as the start or the end of a call
@@ -80,8 +80,15 @@ def _element_found(element: Element, text: NormText, standard: Standard, cutoff:
         return best_match(refs, text, cutoff, surface=True) is not None
     if element.kind == "person_name":
         sellers = [s.lower() for s in standard.company.sellers]
-        return any(is_first_name(t.text) or t.text in sellers for t in text.tokens if t.text.isalpha())
+        return any((is_first_name(t.text) and not _indeclinable(t.text)) or t.text in sellers
+                   for t in text.tokens if t.text.isalpha())
     return _has_time_or_day(text)  # time_or_day
+
+
+def _indeclinable(word: str) -> bool:
+    """«Ало» is a rare indeclinable name to pymorphy3 and a phone's «алло» misspelt to Whisper: a
+    seller introducing themselves by a name the standard does not list says a declinable one."""
+    return all("Fixd" in p.tag for p in morph_parses(word) if "Name" in p.tag)
 
 
 def _neighbourhood(ctx: CallContext, index: int, speaker: str) -> list[NormText]:

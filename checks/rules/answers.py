@@ -329,7 +329,7 @@ def finding_at(kind: str, severity: str, ctx: CallContext, index: int, evidence:
                    speaker=u.speaker, evidence=evidence, reference=reference, check=check, details=details)
 
 
-@register("wrong_answer", "11", requires=("knowledge_base",), needs_roles=True)
+@register("wrong_answer", "12", requires=("knowledge_base",), needs_roles=True)
 def wrong_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     """Seller lines that state a knowledge-base value and contradict it.
 
