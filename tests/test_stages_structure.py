@@ -193,6 +193,10 @@ def test_a_time_the_client_takes_and_the_seller_books_is_a_meeting_whatever_its_
     assert _meeting(standard, ("seller", 9.0, "Так, в субботу, к пяти часам, подойдет?"),
                     ("client", 13.0, "Хорошо, мне подходит."),
                     ("seller", 16.0, "Все, записал, консультант будет в курсе.")).present
+    # no day recognised, but the stage's other element («вас устроит»), and a time reserved «за вами»
+    assert _meeting(standard, ("seller", 9.0, "Было бы хорошо перестечек. А лично, например, 3 -2 ,5 вас устроит"),
+                    ("client", 13.0, "вполне устроит"),
+                    ("seller", 16.0, "замечательно. Время за вами закрепила.")).present
 
 
 @pytest.mark.parametrize("booked", ["Записал ваш номер, перезвоню.", "Понятно, спасибо.", "Записывайте адрес."])

@@ -135,13 +135,16 @@ def tells_of_coming(phrase: NormText, text: NormText, start: int, end: int) -> b
 
 # a client taking a proposed time: a closed class of Russian assent, whoever the company
 _ASSENT_LEMMAS = frozenset("""
-    да хорошо ладно отлично давайте договориться подходить подойти смочь устраивать удобно
+    да хорошо ладно отлично давайте договориться подходить подойти смочь устраивать устроить удобно
     прийти приехать подъехать быть записать запишите
 """.split())
 # a client's line longer than this does more than take a time
 _ASSENT_WORDS = 8
 # the seller marking the client down («записала вас», «я вас отметил»): a booking told as done
-_MARKING_VERBS = BOOKING_VERBS | {"отметить", "отмечать", "внести", "вносить"}
+_MARKING_VERBS = BOOKING_VERBS | {"отметить", "отмечать", "внести", "вносить", "закрепить", "закреплять",
+                                   "зарезервировать", "резервировать"}
+# the client named as the one booked: «записала вас», «время за вами закрепила»
+_THE_CLIENT = _CLIENT_AS_OBJECT | {"вами"}
 
 
 def takes_the_time(text: NormText) -> bool:
@@ -150,8 +153,8 @@ def takes_the_time(text: NormText) -> bool:
 
 
 def books_the_client(text: NormText) -> bool:
-    """«Записал вас», «Хорошо, я вас отметила», «ждём вас», or «Всё, записал» opening the line: the
-    seller books, marks down or awaits the client («записал ваш номер» later in a line books nothing)."""
+    """«Записал вас», «Хорошо, я вас отметила», «время за вами закрепила», «ждём вас», or «Всё,
+    записал» opening the line: the seller books, marks down or awaits the client («записал ваш номер» later in a line books nothing)."""
     words = [t.text for t in text.tokens]
     # the seller's own act: «записала», «отмечу», not «записывайте» (the client writes)
     marks = [k for k, w in enumerate(words) if any(
@@ -159,7 +162,7 @@ def books_the_client(text: NormText) -> bool:
         and (p.tag.tense == "past" or p.tag.person == "1per") for p in morph_parses(w))]
     if not marks:
         return False
-    if _CLIENT_AS_OBJECT & set(words):
+    if _THE_CLIENT & set(words):
         return True
     # «записал ваш номер»: a possessive after the verb opens its object («записал, консультант будет
     # в курсе» names no object: recognition drops the comma, so a noun may be the next sentence's)

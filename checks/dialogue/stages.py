@@ -296,14 +296,16 @@ def _answered_by_goodbye(ctx: CallContext, stage: Stage, cutoff: float) -> tuple
 
 def _booked_after_assent(ctx: CallContext, stage: Stage) -> tuple[int, PhraseMatch] | None:
     """A stage that proposes a time, told by the dialogue when recognition broke its verb («Давайте
-    мы помидеть и во вторник, в 3 часа дня»): the seller names a day or an hour, the client takes
-    it («Да, в это время смогу») and the seller books the client («Хорошо, я вас отметила»). The
+    мы помидеть и во вторник, в 3 часа дня»): the seller says one of its elements (a day or an
+    hour, «вас устроит?»), the client takes it («Да, в это время смогу») and the seller books the
+    client («Хорошо, я вас отметила»). The
     first such line is the proposal; it is weak evidence (the cutoff), as `_invitation`'s."""
     if not _proposes_time(stage):
         return None
     utterances, texts = ctx.transcript.utterances, ctx.texts
+    cutoff = ctx.standard.thresholds.match_cutoff
     for i in candidate_indices(ctx, stage):
-        if not _has_time_or_day(texts[i]):
+        if not any(_element_found(el, texts[i], ctx.standard, cutoff) for el in stage.elements):
             continue
         after = [j for j in range(i + 1, min(len(utterances), i + 5)) if utterances[j].speaker != "unknown"]
         took = next((n for n, j in enumerate(after) if utterances[j].speaker != stage.speaker
@@ -313,7 +315,7 @@ def _booked_after_assent(ctx: CallContext, stage: Stage) -> tuple[int, PhraseMat
         booked = next((j for j in after[took + 1:] if utterances[j].speaker == stage.speaker), None)
         if booked is not None and books_the_client(texts[booked]):
             reply = utterances[after[took]].text.strip()
-            return i, PhraseMatch(ctx.standard.thresholds.match_cutoff, 0, len(texts[i].tokens),
+            return i, PhraseMatch(cutoff, 0, len(texts[i].tokens),
                                   f"a time the client took («{reply}») and the seller booked")
     return None
 
