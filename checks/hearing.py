@@ -18,7 +18,7 @@ from typing import Protocol
 
 from pipeline.records import Utterance
 
-__all__ = ["Hearing", "Reheard", "reheard_value", "spoken_forms"]
+__all__ = ["Hearing", "Reheard", "reheard_value", "shares_a_numeral", "spoken_forms"]
 
 # Whisper decodes windows of 30 s: the words heard with the value, at most this span around it
 _WINDOW_S = 28.0
@@ -65,6 +65,15 @@ def spoken_forms(value: float) -> list[str]:
     return forms
 
 
+def shares_a_numeral(a: float, b: float) -> bool:
+    """Said in words, the two numbers share a numeral: «восемь тысяч девяносто» and «восемь тысяч
+    девятьсот», «девять тысяч пятьсот» and «две тысячи пятьсот». Whisper misreads a number a word
+    at a time; a seller who is wrong says another number («три года» for «пять лет»)."""
+    words = [{w for form in spoken_forms(v) for w in form.split()} - _THOUSANDS for v in (a, b)]
+    return bool(words[0] & words[1])
+
+
+_THOUSANDS = frozenset(("тысяча", "тысячи", "тысяч"))
 _UNITS = "ноль один два три четыре пять шесть семь восемь девять".split()
 _TEENS = "десять одиннадцать двенадцать тринадцать четырнадцать пятнадцать шестнадцать семнадцать восемнадцать девятнадцать".split()
 _TENS = "_ _ двадцать тридцать сорок пятьдесят шестьдесят семьдесят восемьдесят девяносто".split()

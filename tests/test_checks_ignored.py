@@ -239,3 +239,27 @@ def test_the_clients_closing_words_ask_nothing_whatever_recognition_made_of_them
                        ("seller", 9.0, "Записала, газобетон на гараж."),
                        ("client", 14.0, "А вы сами откуда везете, с какого завода?"),
                        ("seller", 18.0, "Так, записала. Всего доброго."))) == 1
+
+
+def test_an_indefinite_word_asks_nothing_and_permission_is_for_an_action(standard):
+    """v14: «какой-то номер» tells; «наличными, если можно» answers the seller, while «оформить на
+    фирму можно» asks whether the company may."""
+    assert ignored(standard, ("client", 5.0, "Мне уже давали какой -то номер, а там сказали звонить вам."),
+                   ("seller", 9.0, "Давайте я вас запишу на встречу в пятницу.")) == []
+    assert ignored(standard, ("client", 5.0, "Нужен газобетон на гараж."),
+                   ("seller", 9.0, "Рассчитываться как планируете, переводом, наличными."),
+                   ("client", 12.0, "Наличными, если можно."),
+                   ("seller", 15.0, "Хорошо, отметил.")) == []
+    assert len(ignored(standard, ("client", 5.0, "Нужен газобетон на гараж."),
+                       ("seller", 9.0, "Понятно, газобетон на гараж."),
+                       ("client", 12.0, "Оформить на фирму можно."),
+                       ("seller", 15.0, "А вы о нас откуда узнали?"))) == 1
+
+
+def test_a_reply_in_the_facts_unit_or_an_evasion_takes_the_question_up(standard):
+    """v14: «открыты мы, древите вечера» (the hour lost, «вечера» left) answers the closing time; a
+    seller who denies knowing evades, which evasive_answer judges, and ignores nothing."""
+    assert ignored(standard, ("client", 5.0, "А до скольки вы в будни работаете?"),
+                   ("seller", 9.0, "Открыты мы, древите вечера.")) == []
+    assert ignored(standard, ("client", 5.0, "А доставка в Подольск сколько стоит?"),
+                   ("seller", 9.0, "Сложно сказать, я в таких вещах не разбираюсь.")) == []

@@ -35,6 +35,10 @@ def _meeting(standard, line: str):
     "Сможете заехать в салон в четверг к пяти вечера?",
     "Давайте увидимся во вторник в десять утра.",
     "Загляните завтра, часам к трем, я буду на месте, договорились?",
+    # v14: «можем» proposes («можем встретиться», split by recognition into «встретить все»), and an
+    # infinitive of coming opening the line directs («приходите» heard as «приходить и»)
+    "Можем встретить все у нас в салоне в пятницу к шести, подходит.",
+    "Приходить и в среду к пяти вечера, разберем ваш проект вместе.",
 ])
 def test_an_invitation_with_a_time_is_a_meeting_proposal(standard, line):
     hit = _meeting(standard, line)

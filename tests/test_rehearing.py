@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import pytest
 
 from checks.analyze import analyze_transcript
-from checks.hearing import spoken_forms
+from checks.hearing import shares_a_numeral, spoken_forms
 from tests.helpers import call
 
 GREETING = ("seller", 0.0, "Добрый день, компания СтройДом, меня зовут Ирина.")
@@ -54,19 +54,27 @@ def test_a_value_the_audio_fits_no_better_than_the_right_one_is_no_wrong_answer(
 
 
 def test_a_value_the_audio_says_clearly_stays_a_wrong_answer_with_both_fits(demo_standard):
-    hearing = ScriptedHearing({"четыре тысячи": -8.0, "две тысячи пятьсот": -23.0})
-    found = _wrong(demo_standard, "В Подольск привезем за 4000 рублей.", hearing)
+    hearing = ScriptedHearing({"три тысячи пятьсот": -8.0, "две тысячи пятьсот": -23.0})
+    found = _wrong(demo_standard, "В Подольск привезем за 3500 рублей.", hearing)
     assert len(found) == 1
     assert found[0].details["reheard"] == {"stated_logprob": -8.0, "expected_logprob": -23.0}
 
 
+def test_a_number_sharing_no_numeral_with_the_right_one_is_not_heard_again(demo_standard):
+    """«четыре тысячи» for «две тысячи пятьсот» is no misreading of a word: what the seller said."""
+    hearing = ScriptedHearing({"четыре тысячи": -10.0, "две тысячи пятьсот": -9.0})
+    found = _wrong(demo_standard, "В Подольск привезем за 4000 рублей.", hearing)
+    assert len(found) == 1 and found[0].details["reheard"] is None and hearing.asked == []
+    assert shares_a_numeral(8090, 8900) and shares_a_numeral(9500, 2500) and not shares_a_numeral(3, 5)
+
+
 def test_the_margin_is_the_standards_to_set(demo_standard):
     """Within REHEAR_MARGIN (3 nats) the finding goes; a standard may ask for a narrower margin."""
-    hearing = ScriptedHearing({"четыре тысячи": -10.0, "две тысячи пятьсот": -12.0})
-    assert _wrong(demo_standard, "В Подольск привезем за 4000 рублей.", hearing) == []
+    hearing = ScriptedHearing({"три тысячи пятьсот": -10.0, "две тысячи пятьсот": -12.0})
+    assert _wrong(demo_standard, "В Подольск привезем за 3500 рублей.", hearing) == []
     narrower = demo_standard.model_copy(update={"checks": {**(demo_standard.checks or {}),
                                                            "wrong_answer": {"rehear_margin": 1.0}}})
-    assert len(_wrong(narrower, "В Подольск привезем за 4000 рублей.", hearing)) == 1
+    assert len(_wrong(narrower, "В Подольск привезем за 3500 рублей.", hearing)) == 1
 
 
 def test_a_right_value_is_not_heard_again(demo_standard):

@@ -27,7 +27,7 @@ COMING_VERBS = frozenset("""
     прийти приходить приехать приезжать подъехать подъезжать заехать заезжать зайти заходить
     заглянуть заглядывать подойти подходить забежать забегать заскочить заскакивать подскочить
     наведаться посетить посещать прибыть подъехать съездить
-    встретиться встречаться увидеться видеться пересечься пересекаться
+    встретиться встречаться увидеться видеться пересечься пересекаться встретить встречать
 """.split())
 # the client signing up is put to the client as coming is («запишитесь», «можете записаться»)
 SIGN_UP_VERBS = frozenset("записаться записываться".split())
@@ -37,8 +37,8 @@ _CLIENT_AS_OBJECT = frozenset("вас вам".split())
 # verbs whose first person plural proposes to meet on its own («встретимся в пятницу?»)
 MEETING_VERBS = frozenset("встретиться встречаться увидеться видеться пересечься пересекаться".split())
 # words after which a bare infinitive of coming is put to the client («давайте подъехать»,
-# «удобно заехать», «предлагаю встретиться», «приглашаю зайти»)
-_PROPOSING = frozenset("давайте давай удобно предлагаю приглашаю можно получится".split())
+# «удобно заехать», «предлагаю встретиться», «приглашаю зайти», «можем встретиться»)
+_PROPOSING = frozenset("давайте давай удобно предлагаю приглашаю можно получится можем".split())
 
 
 @lru_cache(maxsize=8192)
@@ -84,7 +84,8 @@ def invitation_span(text: NormText) -> tuple[int, int] | None:
         kind = _addressed_coming(word)
         if kind in ("you", "we"):
             return i, i + 1
-        if kind == "inf" and (addresses_client or _PROPOSING & set(words[max(0, i - 3):i])):
+        # «Приходить в среду к пяти»: an infinitive opening the line directs, as an imperative does
+        if kind == "inf" and (i == 0 or addresses_client or _PROPOSING & set(words[max(0, i - 3):i])):
             return i, i + 1
     if _CLIENT_AS_OBJECT & set(words):
         for i, word in enumerate(words):

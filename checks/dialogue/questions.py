@@ -317,14 +317,19 @@ def _ends_in_thanks(raw: str) -> bool:
 
 
 def asks_by_word(text: NormText) -> bool:
-    """A question word; «ли» only after the word it asks about («есть ли»), which is a word with
+    """A question word, not an indefinite one («какой-то»); «ли» only after the word it asks about («есть ли»), which is a word with
     a meaning of its own: after a conjunction, a preposition or a pronoun («а ли это», «насчёт ли
     их», «у вас ли это») it is a garble of another word («года», «летних»), not a question."""
     keys = text.keys.split()
     for i, key in enumerate(keys):
+        if text.tokens[i].text.endswith(_INDEFINITE):
+            continue  # «какой-то номер», «где-то тридцать» tell, they do not ask
         if key in QUESTION_WORDS and (key != _LI or (i > 0 and _asks_about(text.tokens[i - 1]))):
             return True
     return False
+
+
+_INDEFINITE = ("-то", "-нибудь", "-либо")
 
 
 def _asks_about(tok: Token) -> bool:

@@ -36,14 +36,14 @@ from checks.dialogue.questions import (
     text_fact_mentioned,
 )
 from checks.dialogue.holds import hold_announced
-from checks.hearing import Reheard, reheard_value, spoken_forms
+from checks.hearing import Reheard, reheard_value, shares_a_numeral, spoken_forms
 from checks.text.matching import PhraseMatch, best_match, evidence_for, keyword_found, keyword_words, reference_lemmas
 from checks.meaning.calls import fact_index, topic_index, words_or_meaning
 from checks.meaning.index import MeaningIndex, MeaningMatch, clean
 from checks.registry import CallContext, CheckResult, register
 from checks.rules.dispatching import DEFAULTS as DISPATCH_DEFAULTS
 from checks.standard import Fact
-from checks.text.normalise import NormText, first_person_singular_verb, match_key, normalise_text, word_keys
+from checks.text.normalise import NormText, first_person_singular_verb, match_key, morph_parses, normalise_text, word_keys
 from pipeline.records import Finding
 
 DEFAULT_EVASIVE = ["не знаю", "понятия не имею", "без понятия", "это не ко мне", "перезвоните позже",
@@ -95,9 +95,16 @@ def _asks_permission(ctx: CallContext, i: int) -> bool:
         words[0] not in ("да", "нет") and any(
             w in _PERMISSION_WORDS and not (w == "можно" and k > 0 and words[k - 1] == "как")
             for k, w in enumerate(words))
+        # permission is for an action: «оформить можно?»; «наличными, если можно» answers
+        and any(_infinitive(w) for w in words)
         for words in sentence_words(ctx.transcript.utterances[i].text))
     # the word test first: it is cheap, and most client lines fail it
     return says_what_may_be_done and seller_question_before(ctx, i) is None
+
+
+def _infinitive(word: str) -> bool:
+    parses = morph_parses(word)
+    return bool(parses) and parses[0].tag.POS == "INFN"
 
 
 def seller_question_before(ctx: CallContext, i: int) -> int | None:
@@ -376,11 +383,13 @@ def _judge(ctx: CallContext, q: int | None, a: int, fact: Fact, verdict: StatedV
 
 def _reheard(ctx: CallContext, a: int, fact: Fact, stated: StatedValue) -> Reheard | None:
     """A number of the seller's line heard again against the knowledge base's; None without the
-    audio, for a range, a time or a text (their spoken forms are many), or a number not said in
-    whole words."""
+    audio, for a range, a time or a text (their spoken forms are many), or a number that shares no
+    numeral with the right one: Whisper misreads a number a word at a time, so «три года» for «пять
+    лет» is what the seller said."""
     expected = expected_value(fact)
     if (ctx.hearing is None or fact.unit in ("text", "time") or isinstance(expected, str)
-            or isinstance(stated.value, str) or stated.up_to is not None):
+            or isinstance(stated.value, str) or stated.up_to is not None
+            or not shares_a_numeral(float(stated.value), float(expected))):
         return None
     tokens = ctx.texts[a].tokens
     first, last = tokens[stated.token_start].word_start, tokens[stated.token_end - 1].word_end
@@ -531,7 +540,7 @@ def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckRe
         for k, a in enumerate(window):
             if stated_values(ctx.texts[a], fact.unit):
                 break
-            found = _evasive(ctx, a, phrases, cutoff) if a not in judged and not _transfers(ctx, a, cutoff) else None
+            found = evasion(ctx, a, phrases, cutoff) if a not in judged and not _transfers(ctx, a, cutoff) else None
             if found and not any(_gives_the_fact(ctx, later, fact) for later in window[k + 1:]):
                 judged.add(a)
                 ev = evidence_for(ctx.transcript.utterances[a], ctx.texts[a], found)
@@ -560,7 +569,7 @@ def _transfers(ctx: CallContext, a: int, cutoff: float) -> bool:
     return best_match(list(phrases), ctx.texts[a], cutoff) is not None
 
 
-def _evasive(ctx: CallContext, a: int, phrases: list[str], cutoff: float) -> PhraseMatch | None:
+def evasion(ctx: CallContext, a: int, phrases: list[str], cutoff: float) -> PhraseMatch | None:
     """An evasive phrase, or a line near one in meaning («без понятия, это к начальству»), or one
     where the seller denies knowing (`_denies_knowing`)."""
     return words_or_meaning("evasive", phrases, ctx.texts[a], ctx.meaning, a, cutoff) or _denies_knowing(ctx.texts[a])

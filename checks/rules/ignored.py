@@ -13,6 +13,7 @@ from typing import Any
 
 from checks.rules.answers import (
     DEFAULT_EVASIVE,
+    evasion,
     STOP_KEYS,
     client_questions,
     fact_of_a_word_and_value,
@@ -285,13 +286,15 @@ def _answers_with_a_value(answer: NormText, fact: Fact, first_reply: bool) -> bo
 
 def _first_reply_answers(ctx: CallContext, q: int, a: int, facts: list[Fact], evasive: list[str]) -> bool:
     """Signs too weak for a later line: a number for «сколько?»; one word of a keyword («в рабочие
-    … трудимся» for «рабочие дни»); a word of the address asked for; the question's verb under a
+    … трудимся» for «рабочие дни»); a word of the fact's unit («…вечера» for the closing time); a word of the address asked for; the question's verb under a
     prefix («даёте?» — «выдаём»); or the reply's form («конечно…», «не знаю», «соединяю»). What
     recognition garbled in one call or another (a sum with its first word lost, «с кинембеть
     процентов», a question that lost its topic) is left to the reply's meaning (`_near_in_meaning`)."""
     question, answer = ctx.texts[q], ctx.texts[a]
     said_units = _units_named(answer)
     return (any(names_a_keyword_word(f, answer) or _names_a_value_word(f, answer) for f in facts)
+            # the fact's unit with its number lost («открыты мы, древите вечера» for the closing time)
+            or any(f.unit in said_units for f in facts)
             # a number answers «сколько?» about something the knowledge base does not know; for a
             # known fact only a value of its unit does («в четыре часа» is no price)
             or (not facts and asks_amount(question) and any(t.text[:1].isdigit() or t.text[:1] == "~" for t in answer.tokens))
@@ -345,7 +348,7 @@ def _replies_by_form(ctx: CallContext, question: NormText, a: int, evasive: list
     answer = ctx.texts[a]
     # «этим занимается Денис, переключаю на него», «коллега в отпуске»: dispatched, and
     # poor_dispatching judges how well; «сложно сказать, не ведаю»: evasive_answer judges it
-    if (words_or_meaning("evasive", evasive, answer, ctx.meaning, a, cutoff)
+    if (evasion(ctx, a, evasive, cutoff)
             or best_match(_dispatch_phrases(ctx), answer, cutoff) or says_colleague_absent(ctx, a)):
         return True
     openers = ANSWER_OPENERS + (YES_NO_OPENERS if _yes_no_question(question) else ())
