@@ -3,10 +3,13 @@
 Whisper base misreads spoken sums: «две тысячи пятьсот» comes out as «9500», «восемь тысяч
 девятьсот» as «8090». Taken as heard, each is a false wrong answer. The recogniser can be asked
 the question a QA lead would put to the recording: how well does this stretch of audio fit the line
-as written, and how well the same line with the right value? Asked with both values said in words,
-a seller who said 4000 for 2500 fits «четыре тысячи» by 6 nats or more on the development calls,
-and a misread «9500» fits «две тысячи пятьсот» better than «девять тысяч пятьсот». The checks stay pure: they ask through `Hearing`, which the pipeline gives
-when the call's audio is at hand (`pipeline.rehearing`), and judge as heard without it.
+with the value heard, and how well with the right one? Asked with both said in words, the wrong sums
+sellers said fit their own words by 6 nats or more on the development calls, and a misread «9500»
+fits «две тысячи пятьсот» better than «девять тысяч пятьсот». Only a number that shares a numeral
+with the right one is asked about: Whisper misreads a number a word at a time.
+
+The checks stay pure: they ask through `Hearing`, which the pipeline gives when the call's audio is
+at hand (`pipeline.rehearing`), and judge as transcribed without it.
 """
 
 from __future__ import annotations
@@ -74,8 +77,9 @@ def shares_a_numeral(a: float, b: float) -> bool:
 
 
 _THOUSANDS = frozenset(("тысяча", "тысячи", "тысяч"))
-_UNITS = "ноль один два три четыре пять шесть семь восемь девять".split()
-_TEENS = "десять одиннадцать двенадцать тринадцать четырнадцать пятнадцать шестнадцать семнадцать восемнадцать девятнадцать".split()
+_ONES = "ноль один два три четыре пять шесть семь восемь девять".split()
+_TEENS = ("десять одиннадцать двенадцать тринадцать четырнадцать пятнадцать шестнадцать семнадцать "
+          "восемнадцать девятнадцать").split()
 _TENS = "_ _ двадцать тридцать сорок пятьдесят шестьдесят семьдесят восемьдесят девяносто".split()
 _HUNDREDS = "_ сто двести триста четыреста пятьсот шестьсот семьсот восемьсот девятьсот".split()
 
@@ -89,7 +93,7 @@ def _hundreds(n: int, feminine: bool) -> list[str]:
     if tens:
         words.append(_TENS[tens])
     if units:
-        words.append({1: "одна", 2: "две"}.get(units, _UNITS[units]) if feminine else _UNITS[units])
+        words.append({1: "одна", 2: "две"}.get(units, _ONES[units]) if feminine else _ONES[units])
     return words
 
 

@@ -9,6 +9,7 @@ weights under openai-whisper): it checks a reading, it does not make one.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
@@ -27,7 +28,8 @@ _FLOOR = 1e-12  # a token probability of zero would make every reading equally i
 class WhisperHearing:
     """Loads the audio (`load`) and the model only when a check first asks."""
 
-    def __init__(self, load: Callable[[], DecodedAudio | StreamedCall], options: TranscriptionOptions | None = None) -> None:
+    def __init__(self, load: Callable[[], DecodedAudio | StreamedCall],
+                 options: TranscriptionOptions | None = None) -> None:
         self._load = load
         self._options = options or TranscriptionOptions()
 
@@ -47,8 +49,6 @@ class WhisperHearing:
 
     @cached_property
     def _model(self) -> Any:  # faster_whisper.WhisperModel
-        from dataclasses import replace
-
         from pipeline.engines.faster import model_for
 
         o = self._options

@@ -155,7 +155,8 @@ def takes_the_time(text: NormText) -> bool:
 
 def books_the_client(text: NormText) -> bool:
     """«Записал вас», «Хорошо, я вас отметила», «время за вами закрепила», «ждём вас», or «Всё,
-    записал» opening the line: the seller books, marks down or awaits the client («записал ваш номер» later in a line books nothing)."""
+    записал» opening the line: the seller books, marks down or awaits the client («записал ваш
+    номер» books nothing)."""
     words = [t.text for t in text.tokens]
     # the seller's own act: «записала», «отмечу», not «записывайте» (the client writes)
     marks = [k for k, w in enumerate(words) if any(

@@ -317,7 +317,8 @@ def _ends_in_thanks(raw: str) -> bool:
 
 
 def asks_by_word(text: NormText) -> bool:
-    """A question word, not an indefinite one («какой-то»); «ли» only after the word it asks about («есть ли»), which is a word with
+    """A question word, not an indefinite one («какой-то»); «ли» only after the word it asks about
+    («есть ли»), which is a word with
     a meaning of its own: after a conjunction, a preposition or a pronoun («а ли это», «насчёт ли
     их», «у вас ли это») it is a garble of another word («года», «летних»), not a question."""
     keys = text.keys.split()

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import re
 
-from checks.dialogue.invitations import books_the_client, invitation_span, takes_the_time, tells_of_coming
-from checks.dialogue.questions import DAY_LEMMAS, asks_without_its_mark, is_question, seller_asks, sentence_words
 from rapidfuzz import fuzz
 
+from checks.dialogue.invitations import books_the_client, invitation_span, takes_the_time, tells_of_coming
+from checks.dialogue.questions import DAY_LEMMAS, asks_without_its_mark, is_question, seller_asks, sentence_words
 from checks.text.matching import PhraseMatch, best_match, evidence_for, reference_keys
 from checks.meaning.calls import as_phrase_match, asks_for_the_record, counter_example_wins, nearer_to_neutral, stage_index
 from checks.registry import CallContext
@@ -298,8 +298,8 @@ def _booked_after_assent(ctx: CallContext, stage: Stage) -> tuple[int, PhraseMat
     """A stage that proposes a time, told by the dialogue when recognition broke its verb («Давайте
     мы помидеть и во вторник, в 3 часа дня»): the seller says one of its elements (a day or an
     hour, «вас устроит?»), the client takes it («Да, в это время смогу») and the seller books the
-    client («Хорошо, я вас отметила»). The
-    first such line is the proposal; it is weak evidence (the cutoff), as `_invitation`'s."""
+    client («Хорошо, я вас отметила»). The first such line is the proposal; it is weak evidence (the
+    cutoff), as `_invitation`'s."""
     if not _proposes_time(stage):
         return None
     utterances, texts = ctx.transcript.utterances, ctx.texts
@@ -332,7 +332,7 @@ def _unsure(utt: Utterance) -> bool:
     return sum(w.probability for w in utt.words) / len(utt.words) < UNSURE_PROBABILITY
 
 
-# how Russian says goodbye on the phone, whoever the company: a sentence that opens with one says it
+# how Russian says goodbye on the phone, whoever the company
 GOODBYES = (("до", "свидания"), ("всего", "доброго"), ("всего", "хорошего"), ("до", "связи"), ("пока",),
             ("счастливо",))
 
@@ -348,7 +348,7 @@ def says_goodbye(raw: str) -> bool:
     return False
 
 
-RUN_TOGETHER_CUTOFF = 90.0
+_RUN_TOGETHER_CUTOFF = 90.0
 _COURTESIES = frozenset("ну ладно хорошо спасибо большое ага да и вам вас тоже тогда все".split())
 
 
@@ -358,7 +358,7 @@ def _run_together(phrases: list[str], text: NormText, cutoff: float) -> bool:
     line = "".join(t.text for t in text.tokens)
     # without the spaces short words no longer stand apart: «спасибо за ожидание» is 80 near
     # «спасибо за звонок» so; a cut word costs a letter or two
-    return any(len(joined) >= 8 and fuzz.partial_ratio(joined, line) >= max(cutoff, RUN_TOGETHER_CUTOFF)
+    return any(len(joined) >= 8 and fuzz.partial_ratio(joined, line) >= max(cutoff, _RUN_TOGETHER_CUTOFF)
                for joined in ("".join(p.lower().replace("ё", "е").split()) for p in phrases))
 
 

@@ -511,8 +511,7 @@ def _wrong(ctx: CallContext, q: int | None, a: int, fact: Fact, stated: StatedVa
                  # («9500» for «две тысячи пятьсот»), and the QA lead weighs the finding by it
                  "heard": round(min(w.probability for w in words), 2) if words else None,
                  # the line's log-likelihood with the value as written and with the right one
-                 "reheard": {key: None if value is None else round(value, 2)
-                             for key, value in asdict(reheard).items()} if reheard else None},
+                 "reheard": {key: round(value, 2) for key, value in asdict(reheard).items()} if reheard else None},
         start=words[0].start if words else None, end=words[-1].end if words else None,
     )
 

@@ -50,7 +50,7 @@ from checks.dialogue.questions import (
 )
 from checks.dialogue.holds import hold_announced
 from checks.dialogue.stages import says_goodbye, stage_hits
-from checks.meaning.calls import nearness, words_or_meaning
+from checks.meaning.calls import nearness
 from checks.registry import CallContext, CheckResult, register
 from checks.rules.dispatching import DEFAULTS, says_colleague_absent
 from checks.text.matching import best_match, reference_lemmas
@@ -286,8 +286,9 @@ def _answers_with_a_value(answer: NormText, fact: Fact, first_reply: bool) -> bo
 
 def _first_reply_answers(ctx: CallContext, q: int, a: int, facts: list[Fact], evasive: list[str]) -> bool:
     """Signs too weak for a later line: a number for «сколько?»; one word of a keyword («в рабочие
-    … трудимся» for «рабочие дни»); a word of the fact's unit («…вечера» for the closing time); a word of the address asked for; the question's verb under a
-    prefix («даёте?» — «выдаём»); or the reply's form («конечно…», «не знаю», «соединяю»). What
+    … трудимся» for «рабочие дни»); a word of the fact's unit («…вечера» for the closing time); a
+    word of the address asked for; the question's verb under a prefix («даёте?» — «выдаём»); or the
+    reply's form («конечно…», «не знаю», «соединяю»). What
     recognition garbled in one call or another (a sum with its first word lost, «с кинембеть
     процентов», a question that lost its topic) is left to the reply's meaning (`_near_in_meaning`)."""
     question, answer = ctx.texts[q], ctx.texts[a]
