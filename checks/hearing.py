@@ -29,6 +29,7 @@ _WINDOW_S = 28.0
 _MARGIN_S = 0.3
 _TRAILING_PUNCTUATION = re.compile(r"[^\w%]+$")
 # the words of a stated value that name its unit («9500 рублей»): they stay in every reading
+_MULTIPLIER = re.compile(r"^(тыс|млн|миллион)", re.IGNORECASE)
 _UNIT_WORD = re.compile(r"^(руб|процент|%|лет|год|дн|день|сут|час|недел|месяц)", re.IGNORECASE)
 
 
@@ -129,7 +130,10 @@ def _number_words(utt: Utterance, first: int, last: int) -> tuple[int, int]:
     """The value's own words: those with digits when Whisper wrote digits, else all but its unit."""
     digits = [i for i in range(first, last) if any(c.isdigit() for c in utt.words[i].text)]
     if digits:
-        return digits[0], digits[-1] + 1
+        end = digits[-1] + 1
+        while end < last and _MULTIPLIER.match(utt.words[end].text.strip()):
+            end += 1  # «9,5 тысяч», «15 тыс.»: the multiplier is the number's
+        return digits[0], end
     while last - first > 1 and _UNIT_WORD.match(utt.words[last - 1].text.strip()):
         last -= 1
     return first, last
@@ -139,8 +143,11 @@ def _window(utt: Utterance, first: int, last: int) -> tuple[int, int]:
     """The utterance's words around the value, within one decoding window."""
     words = utt.words
     lo, hi = first, last
-    while lo > 0 and words[hi - 1].end - words[lo - 1].start <= _WINDOW_S:
-        lo -= 1
-    while hi < len(words) and words[hi].end - words[lo].start <= _WINDOW_S:
-        hi += 1
+    grew = True
+    while grew:  # a word before, then one after, so that the value stays near the middle
+        grew = False
+        if lo > 0 and words[hi - 1].end - words[lo - 1].start <= _WINDOW_S:
+            lo, grew = lo - 1, True
+        if hi < len(words) and words[hi].end - words[lo].start <= _WINDOW_S:
+            hi, grew = hi + 1, True
     return lo, hi

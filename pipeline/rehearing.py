@@ -3,7 +3,9 @@
 The encoder hears the stretch once; the decoder is then forced through each reading
 (CTranslate2's `align`, which faster-whisper's word timestamps use) and the log-probabilities of
 its tokens are summed. Through faster-whisper whichever engine transcribed (the bundled base
-weights under openai-whisper): it checks a reading, it does not make one.
+weights under openai-whisper, a second model in memory): it checks a reading, it does not make one.
+The margin it is judged by (`checks.rules.answers.REHEAR_MARGIN`) was calibrated with base; another
+model should have its own (`checks.wrong_answer.rehear_margin` in the standard).
 """
 
 from __future__ import annotations
@@ -55,14 +57,19 @@ class WhisperHearing:
         # the transcription's own model when it is faster-whisper's (already loaded in a batch)
         return model_for(o if o.engine == "faster-whisper" else replace(o, engine="faster-whisper", model="base"))
 
-    def log_likelihoods(self, channel: int, start: float, end: float, texts: Sequence[str]) -> list[float]:
+    @cached_property
+    def _tokenizer(self) -> Any:  # faster_whisper.tokenizer.Tokenizer
         from faster_whisper.tokenizer import Tokenizer
 
         model = self._model
+        return Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe",
+                         language=self._options.language)
+
+    def log_likelihoods(self, channel: int, start: float, end: float, texts: Sequence[str]) -> list[float]:
+        model, tokenizer = self._model, self._tokenizer
         features = model.feature_extractor(self._stretch(channel, start, end))
         frames = min(features.shape[-1], _FRAMES)
         encoded = model.encode(np.pad(features[:, :_FRAMES], ((0, 0), (0, _FRAMES - frames))))
-        tokenizer = Tokenizer(model.hf_tokenizer, True, task="transcribe", language=self._options.language)
         scores: list[float] = []
         for text in texts:
             tokens = tokenizer.encode(" " + text.strip())

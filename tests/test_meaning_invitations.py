@@ -83,3 +83,8 @@ def test_a_phrase_of_coming_said_as_a_statement_does_not_count():
     assert not tells_of_coming(phrase, visit, 1, 3)
     garbled = normalise_text("многие приежжают к нам")  # a misheard word may be the invitation
     assert not tells_of_coming(phrase, garbled, 1, 3)
+
+
+def test_an_infinitive_of_coming_opening_the_line_directs_unless_denied():
+    assert invitation_span(normalise_text("Приходить и в среду к пяти вечера.")) is not None
+    assert invitation_span(normalise_text("Подъехать к вам в субботу мы не сможем.")) is None

@@ -127,3 +127,20 @@ def test_a_streamed_call_gives_the_same_stretch_as_a_decoded_one(demo_truths):
     for channel in (0, 1, -1):
         a, b = decoded._stretch(channel, 10.0, 12.5), streamed._stretch(channel, 10.0, 12.5)
         assert len(a) == len(b) == 40000 and np.allclose(a, b, atol=1e-4)
+
+
+def test_a_number_with_its_multiplier_is_read_whole(demo_standard):
+    """«9,5 тысяч» is one number: its reading is «девять тысяч пятьсот», not «… тысяч тысяч»."""
+    hearing = ScriptedHearing({"девять тысяч пятьсот": -12.0, "две тысячи пятьсот": -11.0})
+    assert _wrong(demo_standard, "В Подольск привезем за 9,5 тысяч рублей.", hearing) == []
+    assert hearing.asked[0][3][0] == "В Подольск привезем за девять тысяч пятьсот рублей."
+
+
+class BrokenHearing:
+    def log_likelihoods(self, channel, start, end, texts):
+        raise FileNotFoundError("the recording was moved")
+
+
+def test_a_hearing_that_fails_leaves_the_value_judged_as_transcribed(demo_standard):
+    found = _wrong(demo_standard, "В Подольск привезем за 9500 рублей.", BrokenHearing())
+    assert len(found) == 1 and found[0].details["reheard"] is None

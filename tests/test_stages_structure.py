@@ -211,3 +211,21 @@ def test_a_phones_hello_misspelt_is_no_sellers_name(standard, first, greets):
     """pymorphy3 knows «Ало» as a rare indeclinable name; Whisper writes it for «алло»."""
     transcript = call(("seller", 0.5, first), ("client", 2.0, "Здравствуйте, мне нужен газобетон."))
     assert detect_stage(CallContext(transcript, standard), standard.stage("greeting")).present is greets
+
+
+def test_a_bare_yes_before_the_clients_goodbye_is_no_farewell(standard):
+    """«Да.» lies inside «досвидания» to a partial comparison: the line must hold the whole phrase."""
+    assert not _farewell(standard, _ending(
+        _heard("client", 15.0, "Ладно, я ещё подумаю тогда.", 0.9),
+        _heard("seller", 18.0, "Да.", 0.9),
+        _heard("client", 21.0, "До свидания.", 0.95),
+    )).present
+
+
+@pytest.mark.parametrize(("proposal", "reply", "booked"), [
+    ("В субботу работаем до шести вечера.", "Да, хорошо, спасибо.", "Ждём вас."),  # hours told, then a closing
+    ("Так, в субботу, к пяти часам, подойдет?", "Нет, в это время не смогу.", "Хорошо, записал."),  # refused
+    ("Так, в субботу, к пяти часам, подойдет?", "Да, а доставка сколько стоит?", "Записал вас."),  # asks back
+])
+def test_a_time_told_refused_or_asked_about_is_no_booked_meeting(standard, proposal, reply, booked):
+    assert not _meeting(standard, ("seller", 9.0, proposal), ("client", 13.0, reply), ("seller", 16.0, booked)).present

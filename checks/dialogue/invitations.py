@@ -85,7 +85,8 @@ def invitation_span(text: NormText) -> tuple[int, int] | None:
         if kind in ("you", "we"):
             return i, i + 1
         # «Приходить в среду к пяти»: an infinitive opening the line directs, as an imperative does
-        if kind == "inf" and (i == 0 or addresses_client or _PROPOSING & set(words[max(0, i - 3):i])):
+        opens = i == 0 and not {"не", "нельзя"} & set(words)  # «подъехать к вам не сможем» tells
+        if kind == "inf" and (opens or addresses_client or _PROPOSING & set(words[max(0, i - 3):i])):
             return i, i + 1
     if _CLIENT_AS_OBJECT & set(words):
         for i, word in enumerate(words):
@@ -142,19 +143,31 @@ _ASSENT_LEMMAS = frozenset("""
 # a client's line longer than this does more than take a time
 _ASSENT_WORDS = 8
 # the seller marking the client down («записала вас», «я вас отметил»): a booking told as done
-_MARKING_VERBS = BOOKING_VERBS | {"отметить", "отмечать", "внести", "вносить", "закрепить", "закреплять",
-                                   "зарезервировать", "резервировать"}
+# («ждём вас» is no booking: it closes a call as often as it confirms one)
+_MARKING_VERBS = (BOOKING_VERBS - {"ждать", "ожидать"}) | {
+    "отметить", "отмечать", "внести", "вносить", "закрепить", "закреплять", "зарезервировать", "резервировать"}
 # the client named as the one booked: «записала вас», «время за вами закрепила»
 _THE_CLIENT = _CLIENT_AS_OBJECT | {"вами"}
 
 
-def takes_the_time(text: NormText) -> bool:
-    """«Да, в это время смогу», «Договорились, буду», «Хорошо, мне подходит»: a short line of assent."""
-    return 0 < len(text.tokens) <= _ASSENT_WORDS and any(t.lemma in _ASSENT_LEMMAS for t in text.tokens)
+def proposes(text: NormText) -> bool:
+    """A word of proposing: «давайте», «предлагаю», «можем»…"""
+    return bool(_PROPOSING & {t.text for t in text.tokens})
+
+
+def takes_the_time(text: NormText, raw: str) -> bool:
+    """«Да, в это время смогу», «Договорились, буду», «Хорошо, мне подходит»: a short line of assent,
+    with no refusal («нет, не смогу», «мне не подходит») and asking nothing back."""
+    words = {t.text for t in text.tokens}
+    return (0 < len(text.tokens) <= _ASSENT_WORDS and not words & _REFUSALS and "?" not in raw
+            and any(t.text in _ASSENT_LEMMAS or t.lemma in _ASSENT_LEMMAS for t in text.tokens))
+
+
+_REFUSALS = frozenset("не нет нельзя подумаю подумаем".split())
 
 
 def books_the_client(text: NormText) -> bool:
-    """«Записал вас», «Хорошо, я вас отметила», «время за вами закрепила», «ждём вас», or «Всё,
+    """«Записал вас», «Хорошо, я вас отметила», «время за вами закрепила», or «Всё,
     записал» opening the line: the seller books, marks down or awaits the client («записал ваш
     номер» books nothing)."""
     words = [t.text for t in text.tokens]

@@ -16,7 +16,7 @@ import re
 
 from rapidfuzz import fuzz
 
-from checks.dialogue.invitations import books_the_client, invitation_span, takes_the_time, tells_of_coming
+from checks.dialogue.invitations import books_the_client, invitation_span, proposes, takes_the_time, tells_of_coming
 from checks.dialogue.questions import DAY_LEMMAS, asks_without_its_mark, is_question, seller_asks, sentence_words
 from checks.text.matching import PhraseMatch, best_match, evidence_for, reference_keys
 from checks.meaning.calls import as_phrase_match, asks_for_the_record, counter_example_wins, nearer_to_neutral, stage_index
@@ -305,11 +305,15 @@ def _booked_after_assent(ctx: CallContext, stage: Stage) -> tuple[int, PhraseMat
     utterances, texts = ctx.transcript.utterances, ctx.texts
     cutoff = ctx.standard.thresholds.match_cutoff
     for i in candidate_indices(ctx, stage):
-        if not any(_element_found(el, texts[i], ctx.standard, cutoff) for el in stage.elements):
+        found = [el for el in stage.elements if _element_found(el, texts[i], ctx.standard, cutoff)]
+        # a day alone may be told («в субботу работаем до шести»); with «?», a word that asks
+        # whether it suits («вас устроит»), or an invitation it is put to the client
+        if not (any(el.kind != "time_or_day" for el in found)
+                or (found and (_proposal_form(ctx, stage, i) or proposes(texts[i])))):
             continue
         after = [j for j in range(i + 1, min(len(utterances), i + 5)) if utterances[j].speaker != "unknown"]
         took = next((n for n, j in enumerate(after) if utterances[j].speaker != stage.speaker
-                     and takes_the_time(texts[j])), None)
+                     and takes_the_time(texts[j], utterances[j].text)), None)
         if took is None or any(utterances[j].speaker == stage.speaker for j in after[:took]):
             continue
         booked = next((j for j in after[took + 1:] if utterances[j].speaker == stage.speaker), None)
@@ -357,8 +361,10 @@ def _run_together(phrases: list[str], text: NormText, cutoff: float) -> bool:
     хорошего» too. Compared with the spaces taken out, within the line's words."""
     line = "".join(t.text for t in text.tokens)
     # without the spaces short words no longer stand apart: «спасибо за ожидание» is 80 near
-    # «спасибо за звонок» so; a cut word costs a letter or two
-    return any(len(joined) >= 8 and fuzz.partial_ratio(joined, line) >= max(cutoff, _RUN_TOGETHER_CUTOFF)
+    # «спасибо за звонок» so; a cut word costs a letter or two. The line must hold the whole phrase
+    # («Да.» is inside «досвидания» to partial_ratio)
+    return any(len(joined) >= 8 and len(line) >= len(joined) - 2
+               and fuzz.partial_ratio(joined, line) >= max(cutoff, _RUN_TOGETHER_CUTOFF)
                for joined in ("".join(p.lower().replace("ё", "е").split()) for p in phrases))
 
 

@@ -8,6 +8,7 @@ with it; a fact the knowledge base lacks is never judged.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, replace
 from typing import Any
@@ -45,6 +46,8 @@ from checks.rules.dispatching import DEFAULTS as DISPATCH_DEFAULTS
 from checks.standard import Fact
 from checks.text.normalise import NormText, first_person_singular_verb, match_key, morph_parses, normalise_text, word_keys
 from pipeline.records import Finding
+
+log = logging.getLogger(__name__)
 
 DEFAULT_EVASIVE = ["не знаю", "понятия не имею", "без понятия", "это не ко мне", "перезвоните позже",
                    "не могу сказать", "не подскажу", "не в курсе", "уточните сами"]
@@ -397,7 +400,11 @@ def _reheard(ctx: CallContext, a: int, fact: Fact, stated: StatedValue) -> Rehea
     # a diarized call's voices are numbered, not its channels
     channel = utt.channel if ctx.transcript.speaker_source == "channels" else -1
     said = [form for value in _heads(float(stated.value), float(expected)) for form in spoken_forms(value)]
-    return reheard_value(ctx.hearing, utt, first, last, said, spoken_forms(float(expected)), channel)
+    try:
+        return reheard_value(ctx.hearing, utt, first, last, said, spoken_forms(float(expected)), channel)
+    except Exception:  # noqa: BLE001 - the audio gone, a model that will not load: judge as transcribed
+        log.warning("could not hear the value at %.1f s again; judged as transcribed", utt.start, exc_info=True)
+        return None
 
 
 def _heads(value: float, expected: float) -> list[float]:

@@ -130,6 +130,8 @@ def _after_the_farewell(ctx: CallContext, q: int) -> bool:
         return False
     if says_goodbye(utterances[q].text):
         return True
+    if len(ctx.texts[q].tokens) > _CLOSING_WORDS:
+        return False  # a question of its own after the farewell is still one
     farewell = next((h for h in stage_hits(ctx) if h.stage_id == "farewell" and h.present and h.evidence), None)
     return farewell is not None and farewell.evidence.start < utterances[q].start
 
@@ -295,7 +297,7 @@ def _first_reply_answers(ctx: CallContext, q: int, a: int, facts: list[Fact], ev
     said_units = _units_named(answer)
     return (any(names_a_keyword_word(f, answer) or _names_a_value_word(f, answer) for f in facts)
             # the fact's unit with its number lost («открыты мы, древите вечера» for the closing time)
-            or any(f.unit in said_units for f in facts)
+            or any(f.unit in _units_of_a_value(answer) for f in facts)
             # a number answers «сколько?» about something the knowledge base does not know; for a
             # known fact only a value of its unit does («в четыре часа» is no price)
             or (not facts and asks_amount(question) and any(t.text[:1].isdigit() or t.text[:1] == "~" for t in answer.tokens))
@@ -337,6 +339,19 @@ def _names_a_value_word(fact: Fact, answer: NormText) -> bool:
 def _value_keys(value: str) -> frozenset[str]:
     return frozenset(t.key for t in normalise_text(value).tokens
                      if t.text.isalpha() and len(t.text) >= 4 and t.key not in STOP_KEYS)
+
+
+def _units_of_a_value(text: NormText) -> set[str]:
+    """The units a line names as a value's: not «добрый день», «хорошего вечера» nor «через час»."""
+    toks = text.tokens
+    kept = [t for k, t in enumerate(toks) if not (k > 0 and toks[k - 1].lemma in _NOT_A_VALUE)]
+    return {unit for unit, words in _UNIT_WORDS.items() if {t.key for t in kept} & words}
+
+
+# the client's closing words after the seller's farewell are this short («и вам хорошего дня»)
+_CLOSING_WORDS = 6
+# words before a unit word that make it a greeting, a wish or a call-back's delay
+_NOT_A_VALUE = frozenset("добрый хороший удачный приятный отличный через".split())
 
 
 def _units_named(text: NormText) -> set[str]:

@@ -17,7 +17,7 @@ are given no speaker. Of the three, the voice with the fewest prints is the thir
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -42,6 +42,8 @@ class Clusters:
     margin: np.ndarray
     centroid_similarity: float
     voices: int  # 1 or 2
+    # per print: a third voice's (labels -1 too); the other -1 are prints far from both (noise)
+    third: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
 def _normed(x: np.ndarray) -> np.ndarray:
@@ -132,4 +134,4 @@ def two_speakers(prints: np.ndarray, options: ClusterOptions = ClusterOptions())
         return Clusters(np.zeros(n, dtype=int), margin, similarity, 1)
     own = sims[np.arange(n), labels]
     labels = np.where((own < options.min_similarity) | third, -1, labels)
-    return Clusters(labels, margin, similarity, 2)
+    return Clusters(labels, margin, similarity, 2, third)

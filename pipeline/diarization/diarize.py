@@ -46,7 +46,7 @@ class Diarization:
     # the windows' voice prints and their (start, end), so that the words can re-place the voices
     prints: np.ndarray = field(default_factory=lambda: np.zeros((0, 256), dtype=np.float32))
     windows: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
-    # per STEP_S: the share of the covering prints that belong to neither main voice (a third voice)
+    # per STEP_S: the share of the covering prints that are a third voice's
     neither: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
@@ -74,7 +74,7 @@ def _diarize(samples: np.ndarray, options: DiarizationOptions, regions: tuple[Re
     prints = embed_spans(samples, list(regions), [(s.region, s.start, s.end) for s in segments])
     clusters = two_speakers(prints, options.clusters)
     duration_s = len(samples) / SAMPLE_RATE
-    leans, neither = step_leans(segments, clusters, clusters.margin, int(np.ceil(duration_s / STEP_S)) + 1)
+    leans, _, neither = step_leans(segments, clusters, clusters.margin, int(np.ceil(duration_s / STEP_S)) + 1)
     windows = np.array([(s.start, s.end) for s in segments]).reshape(-1, 2)
     if clusters.voices < 2:
         turns = tuple(SpeakerTurn(a, b, -1 if clusters.voices == 0 else 0, 1.0) for a, b in regions)

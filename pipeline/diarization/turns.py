@@ -45,19 +45,23 @@ def step_span(start: float, end: float) -> tuple[int, int]:
 
 
 def step_leans(segments: list[Segment], clusters: Clusters, leans: np.ndarray,
-               n_steps: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per step: the mean lean towards cluster 0 (positive) or 1 of the covering windows that
-    belong to one of them (NaN where none does: no window, or only a third voice's, which must
-    lend the roles no voice), and the share of covering windows that belong to neither."""
-    total, count, other = np.zeros(n_steps), np.zeros(n_steps), np.zeros(n_steps)
-    for seg, lean, label in zip(segments, leans, clusters.labels):
+               n_steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per step: the mean lean towards cluster 0 (positive) or 1 of the covering windows but a
+    third voice's (NaN where none is: no window, or only a third voice's, which must lend the
+    roles no voice), the share of covering windows that belong to neither main speaker (a third
+    voice or noise), and the share that are a third voice's."""
+    total, count, other, third = (np.zeros(n_steps) for _ in range(4))
+    n = len(clusters.labels)
+    is_third = clusters.third if len(clusters.third) == n else np.zeros(n, dtype=bool)  # one voice: none
+    for seg, lean, label, voice3 in zip(segments, leans, clusters.labels, is_third):
         a, b = step_span(seg.start, seg.end)
-        total[a:b] += lean if label >= 0 else 0.0
+        total[a:b] += 0.0 if voice3 else lean
         count[a:b] += 1
         other[a:b] += label < 0
+        third[a:b] += voice3
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (np.where(count > other, total / (count - other), np.nan),
-                np.where(count > 0, other / count, 0.0))
+        return (np.where(count > third, total / (count - third), np.nan),
+                np.where(count > 0, other / count, 0.0), np.where(count > 0, third / count, 0.0))
 
 
 def _runs(labels: np.ndarray) -> list[tuple[int, int, int]]:
@@ -70,7 +74,7 @@ def _runs(labels: np.ndarray) -> list[tuple[int, int, int]]:
 def turns_of(regions: tuple[Region, ...], segments: list[Segment], clusters: Clusters, leans: np.ndarray,
              duration_s: float, options: TurnOptions = TurnOptions()) -> tuple[SpeakerTurn, ...]:
     n_steps = int(np.ceil(duration_s / STEP_S)) + 1
-    lean, other = step_leans(segments, clusters, leans, n_steps)
+    lean, other, _ = step_leans(segments, clusters, leans, n_steps)
     turns: list[SpeakerTurn] = []
     for start, end in regions:
         a, b = step_span(start, end)
