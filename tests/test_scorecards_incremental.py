@@ -95,3 +95,29 @@ def test_the_key_is_the_same_in_another_process(sessions):
                                check=True, env={"PYTHONHASHSEED": seed_value, "PATH": ""},
                                cwd=Path(__file__).resolve().parent.parent).stdout.decode().strip()
         assert there == here
+
+
+def test_two_writers_of_one_folders_manifest_do_not_take_each_others_file(tmp_path):
+    """Two workers on one inbox write the week's manifest at once: each through its own
+    temporary file, so one's rename never finds the other's gone (a FileNotFoundError before)."""
+    import threading
+
+    from pipeline.reports.current import MANIFEST, _read_manifest, _write_manifest
+
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            for i in range(200):
+                _write_manifest(tmp_path, {"writer": str(n), "i": str(i)})
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert _read_manifest(tmp_path)["i"] == "199" and (tmp_path / MANIFEST).exists()
+    assert not list(tmp_path.glob("*.tmp"))

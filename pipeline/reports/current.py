@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
@@ -139,7 +141,9 @@ def _read_manifest(folder: Path) -> dict[str, str]:
 
 def _write_manifest(folder: Path, keys: dict[str, str]) -> None:
     """Written after each report, through a temporary file: a night stopped half way leaves
-    keys only for the files that were finished."""
-    tmp = folder / f"{MANIFEST}.tmp"
+    keys only for the files that were finished. The temporary file is this process's own: two
+    workers on one inbox write the same folder's manifest, and one's rename must not take the
+    other's file away."""
+    tmp = folder / f"{MANIFEST}.{os.getpid()}.{threading.get_ident()}.tmp"
     tmp.write_text(json.dumps(keys, ensure_ascii=False, sort_keys=True), encoding="utf-8")
     tmp.replace(folder / MANIFEST)
