@@ -20,6 +20,7 @@ from checks.standard import Standard
 from checks.text.normalise import nlp
 from pipeline.batch import discover, group_calls, process_recording
 from pipeline.diarization.diarize import COST as DIARIZATION
+from pipeline.rehearing import COST as HEARING
 from pipeline.machine import cpu_line
 from pipeline.progress import CallProgress
 from pipeline.records import Transcript
@@ -62,6 +63,9 @@ class BenchResult:
     # diarization of the mono calls, inside the transcribe column: seconds, and seconds of audio diarized
     diarization_s: float = 0.0
     diarized_audio_s: float = 0.0
+    # sums heard again from the audio (`wrong_answer`), inside the analyse column: seconds, stretches
+    hearing_s: float = 0.0
+    heard_stretches: int = 0
 
 
 def analysis_rate(transcripts: list[Transcript], standard: Standard) -> float:
@@ -82,6 +86,7 @@ def run_benchmark(folder: Path, standard: Standard, options: TranscriptionOption
     encoder = get_encoder()
     encoder_s, encoder_sentences = encoder.seconds, encoder.embedded
     diarized = (DIARIZATION.seconds, DIARIZATION.audio_s)
+    heard = (HEARING.seconds, HEARING.stretches)
     with tempfile.TemporaryDirectory() as tmp:
         sessions = open_database(f"sqlite:///{tmp}/bench.db")
         calls = group_calls(discover(folder))
@@ -97,7 +102,8 @@ def run_benchmark(folder: Path, standard: Standard, options: TranscriptionOption
     encoder_s, encoder_sentences = encoder.seconds - encoder_s, encoder.embedded - encoder_sentences
     rates = [analysis_rate(transcripts, standard) for _ in range(repeats)] if transcripts else []
     return BenchResult(timings, rates, encoder_s, encoder_sentences,
-                       DIARIZATION.seconds - diarized[0], DIARIZATION.audio_s - diarized[1])
+                       DIARIZATION.seconds - diarized[0], DIARIZATION.audio_s - diarized[1],
+                       HEARING.seconds - heard[0], HEARING.stretches - heard[1])
 
 
 def render_markdown(result: BenchResult, options: TranscriptionOptions) -> str:
@@ -129,6 +135,9 @@ def render_markdown(result: BenchResult, options: TranscriptionOptions) -> str:
                      f"{3600 / (total_wall / len(timings)):.0f} calls per hour at this call length.")
         lines.append(f"Sentence encoder, inside the analyse column: {1000 * result.encoder_s / len(timings):.0f} ms "
                      f"per call ({result.encoder_sentences} sentences embedded; the rest came from the vector cache).")
+        lines.append(f"Sums heard again from the audio (wrong answers Whisper may have misread), inside the analyse "
+                     f"column: {result.heard_stretches} in {len(timings)} calls, {result.hearing_s:.2f} s in all "
+                     f"({1000 * result.hearing_s / len(timings):.0f} ms per call).")
     if result.diarized_audio_s:
         lines.append(f"Diarization of the mono calls, inside the transcribe column: "
                      f"{60 * result.diarization_s / result.diarized_audio_s:.2f} s per minute of audio "

@@ -10,8 +10,9 @@ model should have its own (`checks.wrong_answer.rehear_margin` in the standard).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -21,10 +22,22 @@ from pipeline.audio import SAMPLE_RATE, DecodedAudio
 from pipeline.audio_stream import StreamedCall
 from pipeline.settings import TranscriptionOptions
 
-__all__ = ["WhisperHearing"]
+__all__ = ["COST", "WhisperHearing"]
 
 _FRAMES = 3000  # Whisper's 30 s input
 _FLOOR = 1e-12  # a token probability of zero would make every reading equally impossible
+
+
+@dataclass
+class Cost:
+    """What hearing values again has cost this process so far, for `callqa bench` (as diarization
+    and the sentence encoder count their own): seconds spent and stretches heard."""
+
+    seconds: float = 0.0
+    stretches: int = 0
+
+
+COST = Cost()
 
 
 class WhisperHearing:
@@ -66,6 +79,13 @@ class WhisperHearing:
                          language=self._options.language)
 
     def log_likelihoods(self, channel: int, start: float, end: float, texts: Sequence[str]) -> list[float]:
+        began = time.perf_counter()
+        scores = self._scores(channel, start, end, texts)
+        COST.seconds += time.perf_counter() - began
+        COST.stretches += 1
+        return scores
+
+    def _scores(self, channel: int, start: float, end: float, texts: Sequence[str]) -> list[float]:
         model, tokenizer = self._model, self._tokenizer
         features = model.feature_extractor(self._stretch(channel, start, end))
         frames = min(features.shape[-1], _FRAMES)

@@ -16,9 +16,10 @@ def test_report_has_every_stage_and_the_analysis_rate():
     rate = analysis_rate([transcript, transcript], standard)
     assert rate > 0
     timing = CallTiming("a.flac", 60.0, {"decode": 0.2, "transcribe": 9.0, "analyse": 0.02, "store": 0.01}, 500.0)
-    text = render_markdown(BenchResult([timing], [rate, rate], encoder_s=0.025, encoder_sentences=12),
-                           TranscriptionOptions())
+    text = render_markdown(BenchResult([timing], [rate, rate], encoder_s=0.025, encoder_sentences=12,
+                                       hearing_s=1.5, heard_stretches=1), TranscriptionOptions())
     assert "Sentence encoder, inside the analyse column: 25 ms per call (12 sentences embedded" in text
+    assert "inside the analyse column: 1 in 1 calls, 1.50 s in all (1500 ms per call)" in text
     assert "| decode s | transcribe s | analyse s | store s |" in text
     assert "| a.flac | 60.0 | 0.20 | 9.00 | 0.02 | 0.01 | 9.2 | 0.154 | 500 |" in text
     assert "Analysis alone" in text and "calls/s" in text
