@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from checks.text.numbers import say_number
 from pipeline.records import Utterance
 
 __all__ = ["Hearing", "Reheard", "reheard_value", "shares_a_numeral", "spoken_forms"]
@@ -57,16 +58,7 @@ def spoken_forms(value: float) -> list[str]:
     if not float(value).is_integer() or not 0 < value < 1_000_000:
         return []
     n = int(value)
-    thousands, rest = divmod(n, 1000)
-    words = []
-    if thousands:
-        form = _count_noun(thousands, ("тысяча", "тысячи", "тысяч"))
-        words += ([] if thousands == 1 else _hundreds(thousands, feminine=True)) + [form]
-    words += _hundreds(rest, feminine=False)
-    forms = [" ".join(words)]
-    if thousands == 1 and rest == 500:
-        forms.append("полторы тысячи")
-    return forms
+    return [say_number(n), "полторы тысячи"] if n == 1500 else [say_number(n)]
 
 
 def shares_a_numeral(a: float, b: float) -> bool:
@@ -78,30 +70,6 @@ def shares_a_numeral(a: float, b: float) -> bool:
 
 
 _THOUSANDS = frozenset(("тысяча", "тысячи", "тысяч"))
-_ONES = "ноль один два три четыре пять шесть семь восемь девять".split()
-_TEENS = ("десять одиннадцать двенадцать тринадцать четырнадцать пятнадцать шестнадцать семнадцать "
-          "восемнадцать девятнадцать").split()
-_TENS = "_ _ двадцать тридцать сорок пятьдесят шестьдесят семьдесят восемьдесят девяносто".split()
-_HUNDREDS = "_ сто двести триста четыреста пятьсот шестьсот семьсот восемьсот девятьсот".split()
-
-
-def _hundreds(n: int, feminine: bool) -> list[str]:
-    hundreds, rest = divmod(n, 100)
-    tens, units = divmod(rest, 10)
-    words = [_HUNDREDS[hundreds]] if hundreds else []
-    if tens == 1:
-        return words + [_TEENS[units]]
-    if tens:
-        words.append(_TENS[tens])
-    if units:
-        words.append({1: "одна", 2: "две"}.get(units, _ONES[units]) if feminine else _ONES[units])
-    return words
-
-
-def _count_noun(n: int, forms: tuple[str, str, str]) -> str:
-    if 11 <= n % 100 <= 14:
-        return forms[2]
-    return {1: forms[0], 2: forms[1], 3: forms[1], 4: forms[1]}.get(n % 10, forms[2])
 
 
 def reheard_value(hearing: Hearing, utt: Utterance, first: int, last: int, stated: Sequence[str],

@@ -29,6 +29,7 @@ from checks.dialogue.questions import (
     fact_keywords_found,
     hails_attention,
     is_question,
+    part_of_speech,
     seller_asks,
     sentence_texts,
     sentence_words,
@@ -44,7 +45,7 @@ from checks.meaning.index import MeaningIndex, MeaningMatch, clean
 from checks.registry import CallContext, CheckResult, register
 from checks.rules.dispatching import DEFAULTS as DISPATCH_DEFAULTS
 from checks.standard import Fact
-from checks.text.normalise import NormText, first_person_singular_verb, match_key, morph_parses, normalise_text, word_keys
+from checks.text.normalise import NormText, first_person_singular_verb, match_key, normalise_text, word_keys
 from pipeline.records import Finding
 
 log = logging.getLogger(__name__)
@@ -99,15 +100,10 @@ def _asks_permission(ctx: CallContext, i: int) -> bool:
             w in _PERMISSION_WORDS and not (w == "можно" and k > 0 and words[k - 1] == "как")
             for k, w in enumerate(words))
         # permission is for an action: «оформить можно?»; «наличными, если можно» answers
-        and any(_infinitive(w) for w in words)
+        and any(part_of_speech(w) == "INFN" for w in words)
         for words in sentence_words(ctx.transcript.utterances[i].text))
     # the word test first: it is cheap, and most client lines fail it
     return says_what_may_be_done and seller_question_before(ctx, i) is None
-
-
-def _infinitive(word: str) -> bool:
-    parses = morph_parses(word)
-    return bool(parses) and parses[0].tag.POS == "INFN"
 
 
 def seller_question_before(ctx: CallContext, i: int) -> int | None:

@@ -344,8 +344,7 @@ def _value_keys(value: str) -> frozenset[str]:
 def _units_of_a_value(text: NormText) -> set[str]:
     """The units a line names as a value's: not «добрый день», «хорошего вечера» nor «через час»."""
     toks = text.tokens
-    kept = [t for k, t in enumerate(toks) if not (k > 0 and toks[k - 1].lemma in _NOT_A_VALUE)]
-    return {unit for unit, words in _UNIT_WORDS.items() if {t.key for t in kept} & words}
+    return _units_of({t.key for k, t in enumerate(toks) if not (k > 0 and toks[k - 1].lemma in _NOT_A_VALUE)})
 
 
 # the client's closing words after the seller's farewell are this short («и вам хорошего дня»)
@@ -355,7 +354,10 @@ _NOT_A_VALUE = frozenset("добрый хороший удачный прият�
 
 
 def _units_named(text: NormText) -> set[str]:
-    keys = text.key_set
+    return _units_of(text.key_set)
+
+
+def _units_of(keys: set[str] | frozenset[str]) -> set[str]:
     return {unit for unit, words in _UNIT_WORDS.items() if keys & words}
 
 

@@ -37,7 +37,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, NamedTuple, Sequence
 
-__all__ = ["DAYPART_ANCHORS", "NumberSpan", "UNIT_ANCHORS", "find_numbers", "misheard_numeral", "replace_numbers"]
+__all__ = ["DAYPART_ANCHORS", "NumberSpan", "UNIT_ANCHORS", "find_numbers", "misheard_numeral", "replace_numbers",
+           "say_number"]
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,38 @@ def _agrees(value: float, unit: str) -> bool:
     if unit in _PLURAL_UNITS:
         return _count_form(value) == "plural"
     return 1 <= value <= 12  # an hour before «утра» / «вечера»
+
+
+# --- numbers said: the other way round, for `checks.hearing` -----------------------------
+
+_WORD_OF = {value: word for word, value in _CARDINALS.items()}
+_FEMININE = {1: "одна", 2: "две"}  # «две тысячи», «двадцать одна тысяча»
+_THOUSANDS = {"singular": "тысяча", "paucal": "тысячи", "plural": "тысяч"}
+
+
+def say_number(n: int) -> str:
+    """A whole number from 1 to 999 999 as it is said: «две тысячи пятьсот», «тысяча пятьсот»."""
+    if not 0 < n < 1_000_000:
+        raise ValueError(f"say_number: {n} is not from 1 to 999999")
+    thousands, rest = divmod(n, 1000)
+    words = []
+    if thousands:
+        words += _said_below_a_thousand(thousands, feminine=True) if thousands > 1 else []
+        words.append(_THOUSANDS[_count_form(thousands)])
+    return " ".join(words + _said_below_a_thousand(rest, feminine=False))
+
+
+def _said_below_a_thousand(n: int, feminine: bool) -> list[str]:
+    hundreds, rest = divmod(n, 100)
+    words = [_WORD_OF[hundreds * 100]] if hundreds else []
+    if 10 <= rest <= 19:
+        return words + [_WORD_OF[rest]]
+    tens, ones = divmod(rest, 10)
+    if tens:
+        words.append(_WORD_OF[tens * 10])
+    if ones:
+        words.append(_FEMININE.get(ones, _WORD_OF[ones]) if feminine else _WORD_OF[ones])
+    return words
 
 
 def _count_form(count: float) -> Literal["singular", "paucal", "plural", "fraction"]:

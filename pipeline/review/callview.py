@@ -38,7 +38,7 @@ class HeardNote:
 
     sure: bool | None  # None: no `heard` (a transcript without word probabilities)
     heard: str | None  # «Распознано неуверенно (0.31): прослушайте сумму» / «Распознано уверенно (0.93)»
-    recheck: str | None  # «Перепроверка: звук ближе к «8090 руб.», чем к «9080 руб.»»
+    recheck: str | None  # «Перепроверка: звук ближе к «3500 руб.», чем к «2500 руб.»»
 
 
 def _number(value: object) -> float | None:
