@@ -136,3 +136,40 @@ def test_a_keyword_only_one_tied_fact_has_names_the_fact(kuhnya):
 def test_a_transfer_is_no_evasive_answer(kuhnya):
     assert _kuhnya_found(kuhnya, "evasive_answer", "Это лучше к Геннадию, он всё знает, соединяю.") == []
     assert _kuhnya_found(kuhnya, "evasive_answer", "Без понятия, это не ко мне.") != []
+
+
+# v15: lines written for these tests, not taken from any phrase bank
+@pytest.mark.parametrize("reply", ["Мы на проспекте Строителей, дом двенадцать.",
+                                   "Нас найти просто: Строительный переулок, дом двенадцать."])
+def test_the_street_named_with_another_kind_of_street_is_a_wrong_address(demo, reply):
+    address = next(f for f in demo.knowledge_base if f.id == "office_address")  # улица Строителей дом двенадцать
+    assert text_contradiction(address, normalise_text(reply)) is not None
+
+
+@pytest.mark.parametrize("reply", [
+    "Мы на улице Строителей, дом двенадцать, напротив проспекта.",  # a landmark, no house after it
+    "На улице у нас парковка, мест двадцать.",                    # «улица» names no street here
+])
+def test_another_kind_of_street_without_an_address_is_none(demo, reply):
+    address = next(f for f in demo.knowledge_base if f.id == "office_address")
+    assert text_contradiction(address, normalise_text(reply)) is None
+
+
+def test_a_kind_of_street_that_is_the_streets_own_name_is_no_other_street(demo):
+    quay = next(f for f in demo.knowledge_base if f.id == "office_address").model_copy(
+        update={"value": "улица Набережная дом двенадцать"})
+    assert text_contradiction(quay, normalise_text("Мы на Набережной улице, дом двенадцать.")) is None
+
+
+MATRASY = Path(__file__).resolve().parent.parent / "scripts_ref" / "matrasy.yaml"  # closing_time 21:00
+
+
+def test_a_reply_near_a_fact_in_meaning_is_judged_when_the_question_was_garbled():
+    standard = load_standard(MATRASY)
+    lines = (("seller", 0.0, "Добрый день, салон Тихая Ночь, слушаю вас."),
+             ("client", 4.0, "Подскажите, на которого чайцы к вам зарулить можно"),  # no fact by words or meaning
+             ("seller", 9.0, reply := "Открыты мы до семи вечера, приезжайте."))
+    found = [f for f in analyze_transcript(call(*lines), standard).findings if f.type == "wrong_answer"]
+    assert [f.details["stated"] for f in found] == ["19:00"], reply
+    right = lines[:2] + (("seller", 9.0, "Открыты мы до девяти вечера, приезжайте."),)
+    assert [f for f in analyze_transcript(call(*right), standard).findings if f.type == "wrong_answer"] == []

@@ -263,3 +263,11 @@ def test_a_reply_in_the_facts_unit_or_an_evasion_takes_the_question_up(standard)
                    ("seller", 9.0, "Открыты мы, древите вечера.")) == []
     assert ignored(standard, ("client", 5.0, "А доставка в Подольск сколько стоит?"),
                    ("seller", 9.0, "Сложно сказать, я в таких вещах не разбираюсь.")) == []
+
+
+def test_a_hail_during_a_hold_is_no_new_matter(standard):
+    # v15, lines written for this test: the client checks the line while the seller looks the price up
+    # («Ало» as Whisper writes it: a word with a meaning of its own to the topic test)
+    assert ignored(standard, ("client", 5.0, "А доставка в Подольск сколько стоит?"),
+                   ("client", 20.0, "Ало, вы еще здесь?"), ("seller", 22.0, "Да-да, простите, отвлекли."),
+                   ("seller", 25.0, "В Подольск привезем, это тысяч рублей.")) == []  # its number lost

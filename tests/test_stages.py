@@ -132,3 +132,39 @@ def test_the_sellers_first_words_greet_in_any_order_or_by_one_element(standard, 
 def test_a_meeting_proposed_in_another_word_order(standard):
     lines = GOOD_CALL[:5] + [("seller", 19.0, "А давайте вы к нам приедете в среду и глянете материал сами?")] + GOOD_CALL[6:]
     assert stages_of(analyze_transcript(call(*lines), standard))["meeting_proposal"].present
+
+
+# v15: lines written for these tests, not taken from any phrase bank
+@pytest.mark.parametrize(("first", "present"), [
+    ("Здрафстуйте, чем вам подсобить?", True),          # the call's first word garbled, no phrase left
+    ("Сдраствуйти, слушаю.", True),
+    ("Заставьте меня подождать, секунду.", False),       # near in letters, but a word of the dictionary
+])
+def test_a_greeting_word_misheard_at_the_calls_start_still_greets(standard, first, present):
+    lines = [("seller", 0.0, first), ("client", 3.0, "Мне бы газобетон на баню."),
+             ("seller", 6.0, "Какой объём нужен?")]
+    assert stages_of(analyze_transcript(call(*lines), standard))["greeting"].present is present
+
+
+def test_a_misheard_greeting_word_later_in_the_call_is_no_greeting(standard):
+    lines = [("seller", 0.0, "Алло."), ("client", 3.0, "Мне бы газобетон на баню."),
+             ("seller", 6.0, "Сдраствуйти, какой объём нужен?")]
+    assert stages_of(analyze_transcript(call(*lines), standard))["greeting"].present is False
+
+
+@pytest.mark.parametrize(("line", "asks"), [
+    ("Есть у вас какой-то бюджет на покупку.", True),      # predicate first: asked, its «?» lost
+    ("А нужна вам доставка до участка.", True),
+    ("У вас есть три дня на оплату.", False),               # the addressee first: told
+    ("Вам нужна будет доставка, я запишу.", False),
+])
+def test_a_predicate_before_the_addressee_asks_without_its_mark(line, asks):
+    from checks.dialogue.questions import asks_without_its_mark
+    from checks.text.normalise import normalise_text
+    assert asks_without_its_mark(normalise_text(line)) is asks
+
+
+def test_a_discovery_question_asked_by_word_order_is_discovery(standard):
+    lines = [GOOD_CALL[0], ("client", 4.0, "Мне нужен газобетон."),
+             ("seller", 8.0, "Есть у вас какой-то бюджет на покупку."), ("client", 12.0, "Тысяч двести.")]
+    assert stages_of(analyze_transcript(call(*lines), standard))["needs_discovery"].present

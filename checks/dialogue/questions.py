@@ -218,11 +218,13 @@ def seller_asks(text: NormText) -> bool:
 
 def asks_without_its_mark(text: NormText) -> bool:
     """«А что за стройка у вас, расскажите», «сроки поджимают или время терпит»: a seller's «что»,
-    «как» or «или» asks, its «?» lost, in a line that tells nothing of the company («мы», «у нас»)
+    «как» or «или», or the predicate first (`_asks_by_word_order`), asks, its «?» lost, in a line that tells nothing of the company («мы», «у нас»)
     and outside the phrases where these words ask nothing («как раз», «потому что»)."""
     words = [t.text for t in text.tokens]
     if _TELLS_OF_US & set(words):
         return False
+    if _asks_by_word_order(words):
+        return True
     for i, word in enumerate(words):
         after = words[i + 1] if i + 1 < len(words) else ""
         before = words[i - 1] if i else ""
@@ -233,6 +235,18 @@ def asks_without_its_mark(text: NormText) -> bool:
         if word != "что" or not before or before in _CLAUSE_OPENERS or part_of_speech(before) == "PREP":
             return True
     return False
+
+
+# said, the addressee comes first («у вас есть сумма», «вам нужна доставка»); asked, the predicate
+_PREDICATES = frozenset("есть будет нужен нужна нужно нужны надо".split())
+
+
+def _asks_by_word_order(words: Sequence[str]) -> bool:
+    """«Есть у вас какая-то сумма, за которую не хотелось бы выходить», «А нужна вам доставка»: a
+    line that opens with the predicate before «у вас» or «вам» asks, its «?» lost."""
+    i = 1 if words[:1] and words[0] in _CLAUSE_OPENERS else 0
+    return (i + 1 < len(words) and words[i] in _PREDICATES
+            and (words[i + 1] == "вам" or words[i + 1:i + 3] == ["у", "вас"]))
 
 
 def is_question(utt: Utterance, text: NormText, facts: Sequence[Fact] = ()) -> bool:
@@ -490,6 +504,8 @@ def text_contradiction(fact: Fact, answer: NormText) -> StatedValue | None:
     """
     expected = normalise_text(str(fact.value)).tokens
     toks = answer.tokens
+    if other_kind := _another_kind_of_street(expected, toks):
+        return other_kind
     for k in range(len(expected) - 1):
         anchor = expected[k]
         for i in range(len(toks) - 1):
@@ -512,6 +528,30 @@ def text_contradiction(fact: Fact, answer: NormText) -> StatedValue | None:
             if _contradicts(said, want):
                 words = " ".join(t.text for t in toks[i:end])
                 return StatedValue(words, words, i, end)
+    return None
+
+
+# the kinds of street an address names: the same name with another kind is another street
+_STREET_KINDS = frozenset("улица проспект переулок шоссе бульвар площадь набережная проезд тупик аллея".split())
+
+
+def _another_kind_of_street(expected: Sequence[Token], toks: Sequence[Token]) -> StatedValue | None:
+    """«на улице Мирной, дом 42» for «проспект Мира дом сорок два»: a street named beside another
+    kind of street, with a house number after it, is another address, whatever its name sounds
+    like («на улице у нас парковка» names no address)."""
+    if not any(t.lemma in _STREET_KINDS for t in expected):
+        return None
+    # «Набережная улица»: a kind of street may be the street's own name
+    own = {t.lemma for t in expected}
+    for i, tok in enumerate(toks):
+        if tok.lemma not in _STREET_KINDS or tok.lemma in own or not any(map(_is_number, toks[i + 1:i + 5])):
+            continue
+        for j in (i + 1, i - 1):
+            if (0 <= j < len(toks) and toks[j].key not in _FUNCTION_KEYS and toks[j].lemma not in _STREET_KINDS
+                    and _pos(toks[j]) in _NAMING_POS):
+                first, last = min(i, j), max(i, j) + 1
+                words = " ".join(t.text for t in toks[first:last])
+                return StatedValue(words, words, first, last)
     return None
 
 

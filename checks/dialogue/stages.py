@@ -294,6 +294,27 @@ def _answered_by_goodbye(ctx: CallContext, stage: Stage, cutoff: float) -> tuple
                              f"the client's goodbye answers it: «{answer}» (the line itself was misheard)")
 
 
+# how near in letters a word no dictionary knows must be to a one-word phrase of an opening stage
+_MISHEARD_OPENING_RATIO = 65.0
+
+
+def _misheard_opening(ctx: CallContext, stage: Stage, cutoff: float) -> tuple[int, PhraseMatch] | None:
+    """A stage that opens the call (`window: start`), told in the speaker's first line when
+    recognition garbled its word there: a call's first word is cut at its onset more often than any
+    other («Издравдывайте», «лифтрафствуйте» for «здравствуйте»). One of the line's first three
+    words, one no dictionary knows, is near in letters to a one-word phrase of the stage; weak
+    evidence (the cutoff), as the closing stage's `_answered_by_goodbye`."""
+    first = next(iter(candidate_indices(ctx, stage)), None) if stage.window == "start" else None
+    if first is None:
+        return None
+    words = [p.lower().replace("ё", "е") for p in stage.phrases if len(p.split()) == 1]
+    for k, tok in enumerate(ctx.texts[first].tokens[:3]):
+        if (tok.text.isalpha() and len(tok.text) >= 6 and not is_known_word(tok.text)
+                and any(fuzz.ratio(tok.text, w) >= _MISHEARD_OPENING_RATIO for w in words)):
+            return first, PhraseMatch(cutoff, k, k + 1, f"the call's first words misheard: «{tok.text}»")
+    return None
+
+
 def _booked_after_assent(ctx: CallContext, stage: Stage) -> tuple[int, PhraseMatch] | None:
     """A stage that proposes a time, told by the dialogue when recognition broke its verb («Давайте
     мы помидеть и во вторник, в 3 часа дня»): the seller says one of its elements (a day or an
@@ -392,6 +413,8 @@ def detect_stage(ctx: CallContext, stage: Stage) -> StageHit:
         best = _booked_after_assent(ctx, stage)
     if best is None:
         best = _answered_by_goodbye(ctx, stage, cutoff)
+    if best is None:
+        best = _misheard_opening(ctx, stage, cutoff)
     if best is None:
         return StageHit(stage.id, present=False, score=0.0, check="stages")
     index, match = best

@@ -283,7 +283,8 @@ def _judged_facts(ctx: CallContext, question: int, answer: int) -> Iterator[Fact
     question's fact; when recognition garbled it («сколько в тайпуга за
     бетонзаку?»), the keywords of question and reply together, or the reply's
     own words of a text fact, or the one fact the reply gives a word of and a value of («в рабочие
-    трудимся до шести вечера»). The first of these the reply states a value of is judged.
+    трудимся до шести вечера»), or, the question's fact lost, the fact the reply is near in meaning.
+    The first of these the reply states a value of is judged.
     """
     kb = ctx.standard.knowledge_base
     q, a = ctx.texts[question], ctx.texts[answer]
@@ -295,12 +296,27 @@ def _judged_facts(ctx: CallContext, question: int, answer: int) -> Iterator[Fact
         yield text_fact_in_reply(a, kb)
         yield fact_of_a_word_and_value(a, kb)
         yield _only_fact_of_the_unit_asked(q, kb)
+        yield _fact_of_the_reply_by_meaning(ctx, question, answer)
 
     seen: set[int] = set()
     for fact in candidates():
         if fact is not None and id(fact) not in seen:
             seen.add(id(fact))
             yield fact
+
+
+def _fact_of_the_reply_by_meaning(ctx: CallContext, question: int, answer: int) -> Fact | None:
+    """The fact whose example questions the reply is near in meaning, when recognition left the
+    question no fact at all: «на которого чайцы к вам можно успеть» — «открыты мы до семи вечера»
+    (near «во сколько вы вечером закрываетесь»). Only where neither line names a keyword: «доставка
+    в Тверь» names delivery and no fact's place, asking what the knowledge base lacks. A reply is
+    judged only on a value it states."""
+    kb = ctx.standard.knowledge_base
+    if (question_fact(ctx, question) is not None or candidate_facts(ctx.texts[question], kb)
+            or candidate_facts(ctx.texts[answer], kb)):
+        return None
+    found = ctx.meaning.match(fact_index(ctx.standard), answer)
+    return next((f for f in kb if f.id == found.label), None) if found else None
 
 
 def _only_fact_of_the_unit_asked(question: NormText, kb: list[Fact]) -> Fact | None:
@@ -335,7 +351,7 @@ def finding_at(kind: str, severity: str, ctx: CallContext, index: int, evidence:
                    speaker=u.speaker, evidence=evidence, reference=reference, check=check, details=details)
 
 
-@register("wrong_answer", "12", requires=("knowledge_base",), needs_roles=True)
+@register("wrong_answer", "13", requires=("knowledge_base",), needs_roles=True)
 def wrong_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     """Seller lines that state a knowledge-base value and contradict it.
 

@@ -95,7 +95,7 @@ ANSWER_OPENERS = ("конечно", "разумеется", "без пробле
 YES_NO_OPENERS = ("да", "нет", "можно", "нельзя", "есть", "нету", "не получится", "получится")
 
 
-@register("ignored_question", "11", needs_roles=True)
+@register("ignored_question", "12", needs_roles=True)
 def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     turns = int(params.get("answer_turns", 2))
     min_words = int(params.get("min_words", 3))
@@ -141,9 +141,11 @@ def _replies_to_a_later_line(ctx: CallContext, q: int, a: int, fact: Fact | None
     («а Виктор сегодня работает?»): the line replies to that, and takes `q` up only with its fact's
     value («нет, сегодня этот сотрудник не работает» does not tell the opening hours asked before).
     A client's answer to the seller's own question («вы у нас покупали?» — «нет, первый раз») is no
-    new matter: the seller may come back to `q` after it."""
+    new matter, nor a hail during a hold («ало, вы ещё здесь?»): the seller may come back to `q`
+    after it."""
     said_more = any(ctx.transcript.utterances[j].speaker == "client" and _content_keys(ctx.texts[j])
-                    and seller_question_before(ctx, j) is None for j in range(q + 1, a))
+                    and seller_question_before(ctx, j) is None and not _attention_check(ctx, j)
+                    for j in range(q + 1, a))
     return said_more and not (fact is not None and _answers_with_a_value(ctx.texts[a], fact, False))
 
 
