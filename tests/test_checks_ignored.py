@@ -271,3 +271,11 @@ def test_a_hail_during_a_hold_is_no_new_matter(standard):
     assert ignored(standard, ("client", 5.0, "А доставка в Подольск сколько стоит?"),
                    ("client", 20.0, "Ало, вы еще здесь?"), ("seller", 22.0, "Да-да, простите, отвлекли."),
                    ("seller", 25.0, "В Подольск привезем, это тысяч рублей.")) == []  # its number lost
+
+
+def test_an_unsure_question_word_in_the_opening_request_asks_nothing(standard):
+    # v15, written for this test: «одеяло» heard as «где яла», the «где» Whisper was unsure of
+    lines = [("client", 4.0, "Добрый день. Хочу у вас подобрать где яла, а то спина болит."),
+             ("seller", 9.0, "Так, понял, а объем какой нужен?")]
+    assert _ignored_heard(standard, lines, {"где": 0.07}) == []
+    assert [f.start for f in _ignored_heard(standard, lines, {})] == [4.0]  # heard sure, «где» asks

@@ -39,6 +39,8 @@ def _meeting(standard, line: str):
     # infinitive of coming opening the line directs («приходите» heard as «приходить и»)
     "Можем встретить все у нас в салоне в пятницу к шести, подходит.",
     "Приходить и в среду к пяти вечера, разберем ваш проект вместе.",
+    # v15: «хотите» puts the infinitive to the client («приходите» heard as «приходить»)
+    "Если хотите подъехать в пятницу к шести, я буду на месте, нормально вам",
 ])
 def test_an_invitation_with_a_time_is_a_meeting_proposal(standard, line):
     hit = _meeting(standard, line)
@@ -56,6 +58,8 @@ def test_an_invitation_with_a_time_is_a_meeting_proposal(standard, line):
     "Склад у нас работает до восьми вечера, так что успеете.",
     # the delivery comes, not the client
     "Машина придет в четверг до обеда.",
+    # v15: what the client wants, told back, is no invitation without the coming being put to them
+    "Вы хотите, чтобы мастер приехал в четверг к пяти.",
 ])
 def test_telling_of_coming_is_no_meeting_proposal(standard, line):
     assert not _meeting(standard, line).present, line

@@ -37,8 +37,9 @@ _CLIENT_AS_OBJECT = frozenset("вас вам".split())
 # verbs whose first person plural proposes to meet on its own («встретимся в пятницу?»)
 MEETING_VERBS = frozenset("встретиться встречаться увидеться видеться пересечься пересекаться".split())
 # words after which a bare infinitive of coming is put to the client («давайте подъехать»,
-# «удобно заехать», «предлагаю встретиться», «приглашаю зайти», «можем встретиться»)
-_PROPOSING = frozenset("давайте давай удобно предлагаю приглашаю можно получится можем".split())
+# «удобно заехать», «предлагаю встретиться», «приглашаю зайти», «можем встретиться», «если хотите
+# прийти»: «хотите» may be read as an imperative, so `is_second_person_verb` leaves it out)
+_PROPOSING = frozenset("давайте давай удобно предлагаю приглашаю можно получится можем хотите желаете".split())
 
 
 @lru_cache(maxsize=8192)

@@ -452,7 +452,10 @@ def _opening_request(ctx: CallContext, q: int) -> bool:
         not sentence.key_set & _REQUEST_KEYS
         and (opens_a_question(sentence) or any(fact_keywords_found(f, sentence) >= 2 for f in ctx.standard.knowledge_base))
         for sentence in (normalise_text(" ".join(words)) for words in sentence_words(utterances[q].text)))
-    specific = keys & QUESTION_WORDS or asks_amount(text) or asks_beside or misheard_question_word(text)
+    # a question word the recogniser was unsure of may be another word misheard («подобрать где яла»
+    # for «подобрать одеяло»), as in `_answers_the_seller`
+    sure = sure_text(utterances[q], text)
+    specific = sure.key_set & QUESTION_WORDS or asks_amount(text) or asks_beside or misheard_question_word(text)
     return q == first_client and bool(keys & _REQUEST_KEYS) and not specific
 
 
