@@ -157,6 +157,8 @@ def test_a_misheard_greeting_word_later_in_the_call_is_no_greeting(standard):
     ("А нужна вам доставка до участка.", True),
     ("У вас есть три дня на оплату.", False),               # the addressee first: told
     ("Вам нужна будет доставка, я запишу.", False),
+    ("А чтобы дом у вас, опишите в двух словах.", True),    # an imperative of describing asks
+    ("Расскажу вам все на месте.", False),                  # the seller will tell: no question
 ])
 def test_a_predicate_before_the_addressee_asks_without_its_mark(line, asks):
     from checks.dialogue.questions import asks_without_its_mark

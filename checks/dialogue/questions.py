@@ -218,12 +218,12 @@ def seller_asks(text: NormText) -> bool:
 
 def asks_without_its_mark(text: NormText) -> bool:
     """«А что за стройка у вас, расскажите», «сроки поджимают или время терпит»: a seller's «что»,
-    «как» or «или», or the predicate first (`_asks_by_word_order`), asks, its «?» lost, in a line that tells nothing of the company («мы», «у нас»)
+    «как» or «или», the predicate first (`_asks_by_word_order`) or «расскажите» asks, its «?» lost, in a line that tells nothing of the company («мы», «у нас»)
     and outside the phrases where these words ask nothing («как раз», «потому что»)."""
     words = [t.text for t in text.tokens]
     if _TELLS_OF_US & set(words):
         return False
-    if _asks_by_word_order(words):
+    if _asks_by_word_order(words) or any(_asks_to_describe(w) for w in words):
         return True
     for i, word in enumerate(words):
         after = words[i + 1] if i + 1 < len(words) else ""
@@ -247,6 +247,17 @@ def _asks_by_word_order(words: Sequence[str]) -> bool:
     i = 1 if words[:1] and words[0] in _CLAUSE_OPENERS else 0
     return (i + 1 < len(words) and words[i] in _PREDICATES
             and (words[i + 1] == "вам" or words[i + 1:i + 3] == ["у", "вас"]))
+
+
+# «расскажите», «опишите»: the client is asked to tell about their case, as a question asks
+_DESCRIBING_VERBS = frozenset("рассказать рассказывать описать описывать".split())
+
+
+@lru_cache(maxsize=4096)
+def _asks_to_describe(word: str) -> bool:
+    """«А что за стройка у вас, расскажите» heard as «А чтобы застройка у вас, расскажите»: the
+    imperative of a verb of telling asks, whatever recognition made of the question word."""
+    return any(p.tag.mood == "impr" and p.normal_form in _DESCRIBING_VERBS for p in morph_parses(word))
 
 
 def is_question(utt: Utterance, text: NormText, facts: Sequence[Fact] = ()) -> bool:
