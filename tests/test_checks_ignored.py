@@ -279,3 +279,18 @@ def test_an_unsure_question_word_in_the_opening_request_asks_nothing(standard):
              ("seller", 9.0, "Так, понял, а объем какой нужен?")]
     assert _ignored_heard(standard, lines, {"где": 0.07}) == []
     assert [f.start for f in _ignored_heard(standard, lines, {})] == [4.0]  # heard sure, «где» asks
+
+
+def test_a_first_reply_telling_a_fact_answers_a_question_linked_by_a_misheard_word(standard):
+    # v15, written for this test: Whisper garbled the question near another fact; the seller heard it
+    lines = [("client", 4.0, "Кубометр у вас, почем он?"),
+             ("seller", 9.0, "На кровлю гарантия пятнадцать лет, а объем какой нужен?")]
+    assert _ignored_heard(standard, lines, {"Кубометр": 0.2}) == []
+    assert [f.start for f in _ignored_heard(standard, lines, {})] == [4.0]  # heard sure, it was ignored
+
+
+@pytest.mark.parametrize("line", ["Эх, жаль, ладно?", "Их жаль, ладно?", "Ой, правда?"])
+def test_a_reaction_of_regret_or_surprise_asks_nothing(standard, line):
+    # v15, written for this test: Whisper's «?» on a falling «ладно»
+    assert ignored(standard, ("seller", 4.0, "Коллеги сегодня нет, я передам, что вы звонили."),
+                   ("client", 8.0, line), ("seller", 10.0, "Так, продолжим.")) == []

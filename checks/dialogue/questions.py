@@ -49,10 +49,12 @@ QUESTION_SKELETONS = frozenset(
 # «Ну что ж, заманчиво?»)...
 ACKNOWLEDGEMENTS = frozenset(
     "понятно хорошо ясно ладно да ага угу спасибо ну отлично так понял поняла конечно окей нет "
-    "заманчиво интересно неплохо здорово прекрасно замечательно супер записал записала записываю".split()
+    "заманчиво интересно неплохо здорово прекрасно замечательно супер записал записала записываю "
+    # regret and surprise react too («Эх, жаль, ладно?», Whisper's «?» on a falling «ладно»)
+    "жаль обидно увы эх ох ах ой правда серьезно".split()
 )
-# ...and so does one with pronouns and particles around them («ну все, я вас поняла?»)
-_ACK_COMPANIONS = frozenset("я вас вы все это а и что ж же вот".split())
+# ...and so does one with pronouns and particles around them («ну все, я вас поняла?», «их жаль»)
+_ACK_COMPANIONS = frozenset("я вас вы все это а и что ж же вот их его ее".split())
 _THANKS = frozenset(("спасибо", "благодарю", "спасибочки"))
 # «Что? Не расслышала»: a bare «что?» asks to repeat, not about a topic
 _PARDON = frozenset("что как а ась простите извините повторите".split())
