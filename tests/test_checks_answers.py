@@ -140,7 +140,8 @@ def test_a_transfer_is_no_evasive_answer(kuhnya):
 
 # v15: lines written for these tests, not taken from any phrase bank
 @pytest.mark.parametrize("reply", ["Мы на проспекте Строителей, дом двенадцать.",
-                                   "Нас найти просто: Строительный переулок, дом двенадцать."])
+                                   "Нас найти просто: Строительный переулок, дом двенадцать.",
+                                   "Мы насадовой улице, дом двенадцать."])  # «на» glued to the street
 def test_the_street_named_with_another_kind_of_street_is_a_wrong_address(demo, reply):
     address = next(f for f in demo.knowledge_base if f.id == "office_address")  # улица Строителей дом двенадцать
     assert text_contradiction(address, normalise_text(reply)) is not None

@@ -586,7 +586,20 @@ def _contradicts(said: Token, want: Token) -> bool:
         # one holding the expected digits among others («1112» for 12) is a garble
         return _is_number(said) and want.text not in said.text
     # «улице Страичный» is a garble; «шум с улицы отсекает» goes on with a verb, not a street name
-    return _is_number(said) or (is_known_word(said.text) and _pos(said) in _NAMING_POS)
+    word = _unglued(said.text)
+    return _is_number(said) or (is_known_word(word) and part_of_speech(word) in _NAMING_POS)
+
+
+_GLUED_PREPOSITIONS = ("на", "в", "по", "к", "с")
+
+
+def _unglued(word: str) -> str:
+    """A word with the preposition Whisper glued to it taken off («наполевой» for «на Полевой»), when
+    only that makes it a word of the dictionary; else the word itself."""
+    if is_known_word(word):
+        return word
+    return next((word[len(p):] for p in _GLUED_PREPOSITIONS
+                 if word.startswith(p) and len(word) - len(p) >= 4 and is_known_word(word[len(p):])), word)
 
 
 def _same_part_of_speech(said: Token, anchor: Token) -> bool:
