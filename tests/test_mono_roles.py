@@ -140,3 +140,14 @@ def test_a_sellers_line_sounds_more_like_a_seller_than_a_clients():
     scores = seller_likeness(["Стоимость доставки восемьсот рублей, можем привезти завтра.",
                               "Скажите, а сколько у вас стоит доставка?"])
     assert scores[0] > 0 > scores[1]
+
+
+def test_a_short_first_piece_leaning_to_the_client_does_not_swap_the_call():
+    # v15: the seller's 0.2 s «Да,» before the greeting, its few prints leaning to the client's voice
+    # (as a 250-cent mix did, shiny_fresh_07): the words of every sure piece decide which voice sells
+    dialogue = [(0.5, 0.7, "Да,", "seller")] + [(s + 0.4, e + 0.4, t, who) for s, e, t, who in DIALOGUE]
+    leans = _leans(0.2, dialogue=dialogue)
+    leans[int(0.5 / STEP_S):int(0.7 / STEP_S)] = 0.05  # towards voice 0, the client's here
+    sellerish = {**SELLERISH, "Да,": -0.05}
+    roles = give_roles(_lines(dialogue), leans, 2, 0.88, lambda t: np.array([sellerish.get(x.split()[0], 0.0) for x in t]))
+    assert list(roles.role[1:]) == _truth(roles, dialogue)[1:]
