@@ -12,13 +12,14 @@ are the ones the model was trained for.
 from __future__ import annotations
 
 import importlib.util
-import threading
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from pipeline.audio import SAMPLE_RATE
+from pipeline.diarization.legacy_checkpoint import load_legacy
 
 # resemblyzer's hparams: 25 ms windows every 10 ms, 40 mel bands, 256-d LSTM
 _N_FFT, _HOP, _N_MELS, _HIDDEN, _LAYERS = 400, 160, 40, 256, 3
@@ -26,7 +27,6 @@ _N_FFT, _HOP, _N_MELS, _HIDDEN, _LAYERS = 400, 160, 40, 256, 3
 # its mel spectrogram is in power, not log, so loudness would otherwise move the voice print
 _TARGET_DBFS = -30.0
 _BATCH = 64  # windows per forward pass: bounds the memory whatever the call's length
-_lock = threading.Lock()
 
 
 class EncoderMissing(RuntimeError):
@@ -44,28 +44,59 @@ def weights_path() -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class _Weights:
+    # per layer: W_ih^T, W_hh^T and b_ih + b_hh, their gate columns reordered to (input, forget,
+    # output, cell) and the first three halved, so that one tanh gives every gate
+    # (sigmoid(x) = (tanh(x / 2) + 1) / 2)
+    layers: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]
+    linear: tuple[np.ndarray, np.ndarray]  # W^T, b
+
+
 @lru_cache(maxsize=1)
-def _model():  # -> torch.nn.Module; torch imported here so stereo-only runs never pay for it
-    import torch
-    from torch import nn
+def _weights() -> _Weights:
+    """The encoder's weights, read from the checkpoint without torch (`legacy_checkpoint`): torch's
+    import alone took 1.6-2.3 s of a mono call's time here, more than the network's forward pass."""
+    state = load_legacy(weights_path())["model_state"]
+    h = _HIDDEN
+    # PyTorch's gate order is (input, forget, cell, output)
+    order = np.r_[0:2 * h, 3 * h:4 * h, 2 * h:3 * h]
+    scale = np.r_[np.full(3 * h, 0.5), np.ones(h)].astype(np.float32)
 
-    class VoiceEncoder(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.lstm = nn.LSTM(_N_MELS, _HIDDEN, _LAYERS, batch_first=True)
-            self.linear = nn.Linear(_HIDDEN, _HIDDEN)
+    def gates(w: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(w[order].T * scale) if w.ndim == 2 else w[order] * scale
 
-        def forward(self, mels: torch.Tensor) -> torch.Tensor:
-            _, (hidden, _) = self.lstm(mels)
-            raw = torch.relu(self.linear(hidden[-1]))
-            return raw / torch.norm(raw, dim=1, keepdim=True).clamp_min(1e-9)
+    layers = tuple((gates(state[f"lstm.weight_ih_l{k}"]), gates(state[f"lstm.weight_hh_l{k}"]),
+                    gates(state[f"lstm.bias_ih_l{k}"] + state[f"lstm.bias_hh_l{k}"])) for k in range(_LAYERS))
+    return _Weights(layers, (np.ascontiguousarray(state["linear.weight"].T), state["linear.bias"]))
 
-    model = VoiceEncoder()
-    checkpoint = torch.load(weights_path(), map_location="cpu", weights_only=True)
-    # strict=False as resemblyzer loads it: the checkpoint also holds a training-only similarity scale
-    model.load_state_dict(checkpoint["model_state"], strict=False)
-    model.eval()
-    return model
+
+def _forward(mels: np.ndarray, lengths: np.ndarray, weights: _Weights) -> np.ndarray:
+    """resemblyzer's network on a padded batch (pieces × frames × mels): a 3-layer LSTM whose last
+    layer's state at each piece's own last frame goes through a linear layer, a ReLU and an L2 norm."""
+    batch, frames, _ = mels.shape
+    x = mels
+    last = np.zeros((batch, _HIDDEN), dtype=np.float32)
+    three = 3 * _HIDDEN
+    for k, (w_ih, w_hh, bias) in enumerate(weights.layers):
+        projected = x @ w_ih + bias  # every frame's input at once; the recurrence is what stays serial
+        h = np.zeros((batch, _HIDDEN), dtype=np.float32)
+        c = np.zeros((batch, _HIDDEN), dtype=np.float32)
+        out = np.empty((batch, frames, _HIDDEN), dtype=np.float32) if k < _LAYERS - 1 else None
+        for t in range(frames):
+            act = np.tanh(projected[:, t] + h @ w_hh)
+            sig = (act[:, :three] + 1.0) * 0.5
+            c = sig[:, _HIDDEN:2 * _HIDDEN] * c + sig[:, :_HIDDEN] * act[:, three:]
+            h = sig[:, 2 * _HIDDEN:] * np.tanh(c)
+            if out is not None:
+                out[:, t] = h
+            else:
+                ends = lengths == t + 1
+                last[ends] = h[ends]
+        if out is not None:
+            x = out
+    raw = np.maximum(last @ weights.linear[0] + weights.linear[1], 0.0)
+    return raw / np.maximum(np.linalg.norm(raw, axis=1, keepdims=True), 1e-9)
 
 
 def mel_frames(samples: np.ndarray) -> np.ndarray:
@@ -107,21 +138,18 @@ def embed_spans(samples: np.ndarray, regions: list[tuple[float, float]],
 def embed_mels(pieces: list[np.ndarray]) -> np.ndarray:
     """One L2-normed 256-d voice print per mel spectrogram, of any length.
 
-    Pieces go through the LSTM packed (`pack_padded_sequence`), so each print is the
-    state at the piece's own last frame and no padding is heard; batches of `_BATCH`
-    keep the memory bounded however long the call."""
-    import torch
-    from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
-
+    Each print is the state at the piece's own last frame, so no padding is heard; batches of
+    `_BATCH` pieces of similar length keep the memory bounded and the padding short."""
     if not pieces:
         return np.zeros((0, _HIDDEN), dtype=np.float32)
-    model = _model()
+    weights = _weights()
     out = np.zeros((len(pieces), _HIDDEN), dtype=np.float32)
-    with _lock, torch.inference_mode():  # one model per process, shared by the channels' threads
-        for i in range(0, len(pieces), _BATCH):
-            mels = [torch.from_numpy(np.ascontiguousarray(p)) for p in pieces[i:i + _BATCH]]
-            lengths = torch.tensor([len(m) for m in mels])
-            packed = pack_padded_sequence(pad_sequence(mels, batch_first=True), lengths, batch_first=True,
-                                          enforce_sorted=False)
-            out[i:i + len(mels)] = model(packed).numpy()
+    order = np.argsort([len(p) for p in pieces], kind="stable")
+    for i in range(0, len(pieces), _BATCH):
+        chosen = order[i:i + _BATCH]
+        lengths = np.array([len(pieces[j]) for j in chosen])
+        mels = np.zeros((len(chosen), int(lengths.max()), _N_MELS), dtype=np.float32)
+        for row, j in enumerate(chosen):
+            mels[row, :lengths[row]] = pieces[j]
+        out[chosen] = _forward(mels, lengths, weights)
     return out
