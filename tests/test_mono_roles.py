@@ -151,3 +151,12 @@ def test_a_short_first_piece_leaning_to_the_client_does_not_swap_the_call():
     sellerish = {**SELLERISH, "Да,": -0.05}
     roles = give_roles(_lines(dialogue), leans, 2, 0.88, lambda t: np.array([sellerish.get(x.split()[0], 0.0) for x in t]))
     assert list(roles.role[1:]) == _truth(roles, dialogue)[1:]
+
+
+def test_a_stream_is_heard_in_two_halves_cut_at_the_longest_pause_near_its_middle():
+    from pipeline.diarization.mono import halves_of
+
+    voice = ((0.0, 4.0), (4.3, 8.0), (8.2, 12.0), (14.5, 18.0), (18.2, 22.0), (22.3, 26.0))
+    first, second = halves_of(voice)
+    assert first == voice[:3] and second == voice[3:]  # the 2.5 s pause, not the exact middle of speech
+    assert halves_of(voice[:3]) == (voice[:3],)  # too few regions: one run

@@ -81,8 +81,8 @@ def transcribe_mono(source: MonoSource, duration_s: float, options: Transcriptio
                           engine=options.engine, model=options.model, speech_regions=(voice,),
                           speaker_note=f"not diarized: {exc}")
     # the prints and Whisper need nothing of each other: the encoder runs while Whisper hears. Whisper
-    # hears the whole stream, as one channel: the words then say, with the voice, who said each line
-    # (a turn cut by the prints alone splits close voices at random)
+    # hears the whole stream rather than each voice's turns: the words then say, with the voice, who
+    # said each line (a turn cut by the prints alone splits close voices at random)
     with ThreadPoolExecutor(1) as pool:
         printing = pool.submit(diarize, source.samples, regions=voice)
         heard = hear_in_halves(source.samples, voice, options)
