@@ -289,8 +289,17 @@ def test_a_first_reply_telling_a_fact_answers_a_question_linked_by_a_misheard_wo
     assert [f.start for f in _ignored_heard(standard, lines, {})] == [4.0]  # heard sure, it was ignored
 
 
-@pytest.mark.parametrize("line", ["Эх, жаль, ладно?", "Их жаль, ладно?", "Ой, правда?"])
+@pytest.mark.parametrize("line", ["Эх, жаль, ладно?", "Их жаль, ладно?", "Ой, правда?", "Жаль, ну что поделать?"])
 def test_a_reaction_of_regret_or_surprise_asks_nothing(standard, line):
     # v15, written for this test: Whisper's «?» on a falling «ладно»
     assert ignored(standard, ("seller", 4.0, "Коллеги сегодня нет, я передам, что вы звонили."),
                    ("client", 8.0, line), ("seller", 10.0, "Так, продолжим.")) == []
+
+
+@pytest.mark.parametrize(("line", "asks"), [
+    ("А картой у вас можно расплатиться.", True),   # v15: what the company allows is the company's to say
+    ("У вас можно оставить заявку на сайте", True),
+    ("Картой я могу расплатиться.", False),
+])
+def test_a_client_saying_what_can_be_done_at_the_company_asks(line, asks):
+    assert is_question(utt("client", 0.0, line), normalise_text(line)) is asks

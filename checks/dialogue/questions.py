@@ -50,8 +50,9 @@ QUESTION_SKELETONS = frozenset(
 ACKNOWLEDGEMENTS = frozenset(
     "понятно хорошо ясно ладно да ага угу спасибо ну отлично так понял поняла конечно окей нет "
     "заманчиво интересно неплохо здорово прекрасно замечательно супер записал записала записываю "
-    # regret and surprise react too («Эх, жаль, ладно?», Whisper's «?» on a falling «ладно»)
-    "жаль обидно увы эх ох ах ой правда серьезно".split()
+    # regret, resignation and surprise react too («Эх, жаль, ладно?», Whisper's «?» on a falling
+    # «ладно»; «жаль, ну что поделать?»: «поделать» is said in that saying only)
+    "жаль обидно увы эх ох ах ой правда серьезно поделать".split()
 )
 # ...and so does one with pronouns and particles around them («ну все, я вас поняла?», «их жаль»)
 _ACK_COMPANIONS = frozenset("я вас вы все это а и что ж же вот их его ее".split())
@@ -278,7 +279,7 @@ def is_question(utt: Utterance, text: NormText, facts: Sequence[Fact] = ()) -> b
     # that ends in thanks («…участок в Подольске. Информации достаточно, спасибо.»)
     if _ends_in_thanks(utt.text):
         return False
-    if utt.speaker == "client" and _tells_the_seller_what_they_do(text):
+    if utt.speaker == "client" and (_tells_the_seller_what_they_do(text) or _tells_the_seller_what_is_possible(text)):
         return True
     return any(len(f.keywords) >= 2 and fact_keywords_found(f, text) >= 2 for f in facts)
 
@@ -293,6 +294,14 @@ def _tells_the_seller_what_they_do(text: NormText) -> bool:
     # for «оформляйте», said in reply to «на чьё имя оформить?»
     return any(is_second_person_verb(t.text) and is_known_word(t.text) and _plural(t.text)
                and t.lemma not in _DISCOURSE_VERBS for t in text.tokens)
+
+
+def _tells_the_seller_what_is_possible(text: NormText) -> bool:
+    """«А картой у вас можно расплатиться»: what can be done at the company is the company's to say;
+    a client who says it, with an action, asks, though recognition lost its «?»."""
+    words = [t.text for t in text.tokens]
+    at_yours = any(words[i:i + 2] == ["у", "вас"] for i in range(len(words) - 1))
+    return at_yours and "можно" in words and any(part_of_speech(w) == "INFN" for w in words)
 
 
 def _plural(word: str) -> bool:
