@@ -300,6 +300,16 @@ def test_a_reaction_of_regret_or_surprise_asks_nothing(standard, line):
     ("А картой у вас можно расплатиться.", True),   # v15: what the company allows is the company's to say
     ("У вас можно оставить заявку на сайте", True),
     ("Картой я могу расплатиться.", False),
+    # a report, a supposition or «можно сказать» (an independent review's counter-examples)
+    ("Мне сказали, что у вас можно оплатить картой, поэтому и звоню.", False),
+    ("Если у вас можно забрать самовывозом, я заберу.", False),
+    ("У вас, можно сказать, цены кусаются.", False),
 ])
 def test_a_client_saying_what_can_be_done_at_the_company_asks(line, asks):
     assert is_question(utt("client", 0.0, line), normalise_text(line)) is asks
+
+
+@pytest.mark.parametrize("line", ["А их нет?", "Его нет?"])
+def test_asking_whether_someone_is_there_is_no_reaction(line):
+    from checks.dialogue.questions import only_acknowledges
+    assert not only_acknowledges(normalise_text(line).surface.split())

@@ -159,6 +159,10 @@ def test_a_misheard_greeting_word_later_in_the_call_is_no_greeting(standard):
     ("Вам нужна будет доставка, я запишу.", False),
     ("А чтобы дом у вас, опишите в двух словах.", True),    # an imperative of describing asks
     ("Расскажу вам все на месте.", False),                  # the seller will tell: no question
+    # instructions and news, not questions (an independent review's counter-examples)
+    ("Надо вам просто приехать и посмотреть самим.", False),
+    ("Ну в общем, расскажите знакомым, если понравится.", False),
+    ("Будет у вас товар во вторник.", False),
 ])
 def test_a_predicate_before_the_addressee_asks_without_its_mark(line, asks):
     from checks.dialogue.questions import asks_without_its_mark

@@ -70,3 +70,12 @@ def test_voice_prints_need_no_torch():
             "assert prints.shape == (1, 256) and abs(float(np.linalg.norm(prints)) - 1) < 1e-5\n"
             "assert 'torch' not in sys.modules, 'torch was imported'\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_a_checkpoint_naming_any_other_class_is_refused(tmp_path):
+    import pickle
+
+    path = tmp_path / "tampered.pt"
+    path.write_bytes(pickle.dumps(print))  # a pickle that would fetch a builtin: plain pickle runs it
+    with pytest.raises(CheckpointError, match="tampered.pt"):
+        load_legacy(path)

@@ -87,7 +87,9 @@ def invitation_span(text: NormText) -> tuple[int, int] | None:
             return i, i + 1
         # «Приходить в среду к пяти»: an infinitive opening the line directs, as an imperative does
         opens = i == 0 and not {"не", "нельзя"} & set(words)  # «подъехать к вам не сможем» tells
-        if kind == "inf" and (opens or addresses_client or _PROPOSING & set(words[max(0, i - 3):i])):
+        proposing = any(w in _PROPOSING and (k == 0 or words[k - 1] != "не")  # «не хотите приезжать — не надо»
+                        for k, w in enumerate(words[:i]) if k >= i - 3)
+        if kind == "inf" and (opens or addresses_client or proposing):
             return i, i + 1
     if _CLIENT_AS_OBJECT & set(words):
         for i, word in enumerate(words):

@@ -56,6 +56,8 @@ ACKNOWLEDGEMENTS = frozenset(
 )
 # ...and so does one with pronouns and particles around them («ну все, я вас поняла?», «их жаль»)
 _ACK_COMPANIONS = frozenset("я вас вы все это а и что ж же вот их его ее".split())
+# with these, «нет» asks whether someone or something is there («А их нет?»)
+_SOMEONE = frozenset("их его ее".split())
 _THANKS = frozenset(("спасибо", "благодарю", "спасибочки"))
 # «Что? Не расслышала»: a bare «что?» asks to repeat, not about a topic
 _PARDON = frozenset("что как а ась простите извините повторите".split())
@@ -161,6 +163,8 @@ def fact_keywords_found(fact: Fact, text: NormText) -> int:
 
 
 def only_acknowledges(words: Sequence[str]) -> bool:
+    if "нет" in words and _SOMEONE & set(words):
+        return False
     return (any(w in ACKNOWLEDGEMENTS for w in words)
             and all(w in ACKNOWLEDGEMENTS or w in _ACK_COMPANIONS for w in words))
 
@@ -226,7 +230,7 @@ def asks_without_its_mark(text: NormText) -> bool:
     words = [t.text for t in text.tokens]
     if _TELLS_OF_US & set(words):
         return False
-    if _asks_by_word_order(words) or any(_asks_to_describe(w) for w in words):
+    if _asks_by_word_order(words) or _asks_to_describe(words):
         return True
     for i, word in enumerate(words):
         after = words[i + 1] if i + 1 < len(words) else ""
@@ -240,8 +244,9 @@ def asks_without_its_mark(text: NormText) -> bool:
     return False
 
 
-# said, the addressee comes first («у вас есть сумма», «вам нужна доставка»); asked, the predicate
-_PREDICATES = frozenset("есть будет нужен нужна нужно нужны надо".split())
+# said, the addressee comes first («у вас есть сумма», «вам нужна доставка»); asked, the predicate.
+# Not «надо/нужно вам» with an infinitive, an instruction («Надо вам просто приехать»), nor «будет»
+_PREDICATES = frozenset("есть нужен нужна нужны".split())
 
 
 def _asks_by_word_order(words: Sequence[str]) -> bool:
@@ -254,13 +259,21 @@ def _asks_by_word_order(words: Sequence[str]) -> bool:
 
 # «расскажите», «опишите»: the client is asked to tell about their case, as a question asks
 _DESCRIBING_VERBS = frozenset("рассказать рассказывать описать описывать".split())
+# what may follow such an imperative when it asks about the client's case (not «расскажите знакомым»)
+_DESCRIBE_WHAT = frozenset("о об про в вкратце подробнее пожалуйста немного поподробнее что как какой какая какие".split())
 
 
 @lru_cache(maxsize=4096)
-def _asks_to_describe(word: str) -> bool:
-    """«А что за стройка у вас, расскажите» heard as «А чтобы застройка у вас, расскажите»: the
-    imperative of a verb of telling asks, whatever recognition made of the question word."""
+def _imperative_of_describing(word: str) -> bool:
     return any(p.tag.mood == "impr" and p.normal_form in _DESCRIBING_VERBS for p in morph_parses(word))
+
+
+def _asks_to_describe(words: Sequence[str]) -> bool:
+    """«А что за стройка у вас, расскажите» heard as «А чтобы застройка у вас, расскажите»: the
+    imperative of a verb of telling, ending the line or followed by what to tell, asks whatever
+    recognition made of the question word."""
+    return any(_imperative_of_describing(w) and (k + 1 == len(words) or words[k + 1] in _DESCRIBE_WHAT)
+               for k, w in enumerate(words))
 
 
 def is_question(utt: Utterance, text: NormText, facts: Sequence[Fact] = ()) -> bool:
@@ -279,7 +292,7 @@ def is_question(utt: Utterance, text: NormText, facts: Sequence[Fact] = ()) -> b
     # that ends in thanks («…участок в Подольске. Информации достаточно, спасибо.»)
     if _ends_in_thanks(utt.text):
         return False
-    if utt.speaker == "client" and (_tells_the_seller_what_they_do(text) or _tells_the_seller_what_is_possible(text)):
+    if utt.speaker == "client" and (_tells_the_seller_what_they_do(text) or _tells_the_seller_what_is_possible(utt.text)):
         return True
     return any(len(f.keywords) >= 2 and fact_keywords_found(f, text) >= 2 for f in facts)
 
@@ -296,12 +309,21 @@ def _tells_the_seller_what_they_do(text: NormText) -> bool:
                and t.lemma not in _DISCOURSE_VERBS for t in text.tokens)
 
 
-def _tells_the_seller_what_is_possible(text: NormText) -> bool:
+# before «у вас можно» these report or suppose, they do not ask («мне сказали, что у вас можно…»)
+_REPORTING = frozenset("что если значит раз сказали говорили знаю слышал слышала поэтому".split())
+
+
+def _tells_the_seller_what_is_possible(raw: str) -> bool:
     """«А картой у вас можно расплатиться»: what can be done at the company is the company's to say;
-    a client who says it, with an action, asks, though recognition lost its «?»."""
-    words = [t.text for t in text.tokens]
-    at_yours = any(words[i:i + 2] == ["у", "вас"] for i in range(len(words) - 1))
-    return at_yours and "можно" in words and any(part_of_speech(w) == "INFN" for w in words)
+    a client's sentence that says it, with an action, asks, though recognition lost its «?». Not a
+    report or a supposition («мне сказали, что у вас можно…», «если у вас можно…»), nor «можно
+    сказать»."""
+    for words in sentence_words(raw):
+        at = next((i for i in range(len(words) - 1) if words[i:i + 2] == ["у", "вас"]), None)
+        if (at is not None and "можно" in words[at:] and not _REPORTING & set(words[:at])
+                and any(part_of_speech(w) == "INFN" and w != "сказать" for w in words[at:])):
+            return True
+    return False
 
 
 def _plural(word: str) -> bool:
@@ -554,27 +576,42 @@ def text_contradiction(fact: Fact, answer: NormText) -> StatedValue | None:
 
 
 # the kinds of street an address names: the same name with another kind is another street
-_STREET_KINDS = frozenset("улица проспект переулок шоссе бульвар площадь набережная проезд тупик аллея".split())
+_STREET_KINDS = frozenset("улица проспект переулок шоссе бульвар набережная проезд тупик аллея".split())
+_HOUSE_WORDS = frozenset("дом корпус строение квартира офис этаж".split())
 
 
 def _another_kind_of_street(expected: Sequence[Token], toks: Sequence[Token]) -> StatedValue | None:
     """«на улице Мирной, дом 42» for «проспект Мира дом сорок два»: a street named beside another
-    kind of street, with a house number after it, is another address, whatever its name sounds
-    like («на улице у нас парковка» names no address)."""
-    if not any(t.lemma in _STREET_KINDS for t in expected):
+    kind of street, a house after it, is another address, whatever its name sounds like. Not where
+    the reply names the right street too («…дом двенадцать, напротив проспекта»), nor a street
+    without a house («метро Проспект Мира, 5 минут», «на улице у нас парковка»)."""
+    kinds = [k for k, t in enumerate(expected) if t.lemma in _STREET_KINDS]
+    if not kinds:
         return None
-    # «Набережная улица»: a kind of street may be the street's own name
-    own = {t.lemma for t in expected}
+    own = {t.lemma for t in expected}  # «Набережная улица»: a kind of street may be the street's own name
+    names = [t for t in expected[max(0, kinds[0] - 1):kinds[0] + 2]
+             if t.lemma not in _STREET_KINDS and t.lemma not in _HOUSE_WORDS and not _is_number(t)]
+    kind = expected[kinds[0]].lemma
+    if any(tok.lemma == kind and any(_same_word(toks[j], name) for j in (i - 1, i + 1) if 0 <= j < len(toks)
+                                     for name in names) for i, tok in enumerate(toks)):
+        return None  # the right street is named: another one is a landmark
     for i, tok in enumerate(toks):
-        if tok.lemma not in _STREET_KINDS or tok.lemma in own or not any(map(_is_number, toks[i + 1:i + 5])):
+        if tok.lemma not in _STREET_KINDS or tok.lemma in own or not _house_follows(toks, i):
             continue
-        for j in (i + 1, i - 1):
-            if (0 <= j < len(toks) and toks[j].key not in _FUNCTION_KEYS and toks[j].lemma not in _STREET_KINDS
-                    and _pos(toks[j]) in _NAMING_POS):
+        for j in (i - 1, i + 1):
+            neighbour = toks[j] if 0 <= j < len(toks) else None
+            if (neighbour is not None and neighbour.key not in _FUNCTION_KEYS and neighbour.lemma not in _STREET_KINDS
+                    and neighbour.lemma not in _HOUSE_WORDS and _pos(neighbour) in _NAMING_POS):
                 first, last = min(i, j), max(i, j) + 1
                 words = " ".join(t.text for t in toks[first:last])
                 return StatedValue(words, words, first, last)
     return None
+
+
+def _house_follows(toks: Sequence[Token], i: int) -> bool:
+    """A house word with its number within the few words after the street («…улице, дом 42»)."""
+    after = toks[i + 1:i + 6]
+    return any(t.lemma in _HOUSE_WORDS and k + 1 < len(after) and _is_number(after[k + 1]) for k, t in enumerate(after))
 
 
 def _value_end(toks: Sequence[Token], i: int, want: Token) -> int:

@@ -27,6 +27,7 @@ from checks.dialogue.questions import (
     fact_for_exchange,
     fact_for_question,
     fact_keywords_found,
+    heard_unsure,
     hails_attention,
     is_question,
     part_of_speech,
@@ -312,8 +313,10 @@ def _fact_of_the_reply_by_meaning(ctx: CallContext, question: int, answer: int) 
     в Тверь» names delivery and no fact's place, asking what the knowledge base lacks. A reply is
     judged only on a value it states."""
     kb = ctx.standard.knowledge_base
-    if (question_fact(ctx, question) is not None or candidate_facts(ctx.texts[question], kb)
-            or candidate_facts(ctx.texts[answer], kb)):
+    # only a question Whisper was unsure of: «А менеджер во сколько будет на месте?», heard sure,
+    # asks what the knowledge base does not hold, and «он будет до семи» tells no closing time
+    if (not heard_unsure(ctx.transcript.utterances[question]) or question_fact(ctx, question) is not None
+            or candidate_facts(ctx.texts[question], kb) or candidate_facts(ctx.texts[answer], kb)):
         return None
     found = ctx.meaning.match(fact_index(ctx.standard), answer)
     return next((f for f in kb if f.id == found.label), None) if found else None
@@ -542,7 +545,7 @@ def _show(value: float | str, unit: str) -> str:
     return f"{value}{suffix}"
 
 
-@register("evasive_answer", "7", requires=("knowledge_base",), needs_roles=True)
+@register("evasive_answer", "8", requires=("knowledge_base",), needs_roles=True)
 def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     phrases = list(params.get("phrases", DEFAULT_EVASIVE))
     turns = int(params.get("answer_turns", 2))

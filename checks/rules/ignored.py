@@ -216,13 +216,20 @@ def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[
         return True
     if not first_reply:
         return False
-    if heard_unsure(ctx.transcript.utterances[q]) and fact_of_a_word_and_value(answer, kb) is not None:
+    if _linked_by_unsure_words(ctx, q) and fact_of_a_word_and_value(answer, kb) is not None:
         # the seller heard what Whisper garbled: a first reply telling another fact's value answers a
         # question linked by a misheard word («обенсивание» near «обслуживание» — «по пенсионному 15 %»)
         return True
     if asks_back:
         return _replies_by_form(ctx, question, a, evasive)
     return _near_in_meaning(ctx, q, a) or _first_reply_answers(ctx, q, a, facts, evasive)
+
+
+def _linked_by_unsure_words(ctx: CallContext, q: int) -> bool:
+    """The question names a fact only by words Whisper was unsure of: its sure words name none."""
+    utt = ctx.transcript.utterances[q]
+    return (heard_unsure(utt) and bool(candidate_facts(ctx.texts[q], ctx.standard.knowledge_base))
+            and not candidate_facts(sure_text(utt, ctx.texts[q]), ctx.standard.knowledge_base))
 
 
 def _asks_the_client(ctx: CallContext, a: int) -> bool:

@@ -1,7 +1,7 @@
 """Seller and client for each line of a mono call, from the voice, the words and the dialogue.
 
-Whisper hears the whole stream once; its lines are cut into pieces at sentence ends and at
-pauses (where a change of speaker can fall). Each piece is then weighed three ways:
+Whisper hears the whole stream (`mono.hear_in_halves`); its lines are cut into pieces at sentence
+ends and at pauses (where a change of speaker can fall). Each piece is then weighed three ways:
 
 - the voice: the prints' lean towards one voice over the piece (`Diarization.leans`),
   stronger the more seconds of prints it has;

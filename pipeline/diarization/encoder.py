@@ -142,6 +142,8 @@ def embed_mels(pieces: list[np.ndarray]) -> np.ndarray:
     `_BATCH` pieces of similar length keep the memory bounded and the padding short."""
     if not pieces:
         return np.zeros((0, _HIDDEN), dtype=np.float32)
+    if any(len(p) == 0 for p in pieces):
+        raise ValueError("a voice print needs at least one mel frame")
     weights = _weights()
     out = np.zeros((len(pieces), _HIDDEN), dtype=np.float32)
     order = np.argsort([len(p) for p in pieces], kind="stable")

@@ -41,10 +41,14 @@ class _Tensor:
     stride: tuple[int, ...]
 
     def array(self) -> np.ndarray:
-        assert self.storage.data is not None
-        item = self.storage.data.itemsize
-        return np.lib.stride_tricks.as_strided(self.storage.data[self.offset:], self.shape,
-                                               tuple(s * item for s in self.stride)).copy()
+        data = self.storage.data
+        if data is None:
+            raise CheckpointError(f"storage {self.storage.key} has no data")
+        reach = self.offset + sum((n - 1) * st for n, st in zip(self.shape, self.stride) if n > 0)
+        if self.offset < 0 or any(st < 0 for st in self.stride) or (all(self.shape) and reach >= len(data)):
+            raise CheckpointError(f"a tensor of storage {self.storage.key} reaches past its data")
+        item = data.itemsize
+        return np.lib.stride_tricks.as_strided(data[self.offset:], self.shape, tuple(st * item for st in self.stride)).copy()
 
 
 class _Unpickler(pickle.Unpickler):
@@ -62,33 +66,35 @@ class _Unpickler(pickle.Unpickler):
         raise CheckpointError(f"unexpected {module}.{name} in the checkpoint")
 
     def persistent_load(self, pid: Any) -> _Storage:
-        kind, dtype_name, key, *_ = pid
-        if kind != "storage" or dtype_name not in _DTYPES:
+        kind, dtype_name, key, _location, _size, view = pid
+        if kind != "storage" or dtype_name not in _DTYPES or view is not None:
             raise CheckpointError(f"unexpected persistent id {pid!r}")
         return self.storages.setdefault(key, _Storage(key, _DTYPES[dtype_name]))
 
 
 def load_legacy(path: Path) -> Any:
-    """The checkpoint's object, its tensors as numpy arrays (float32 stays float32)."""
+    """The checkpoint's object, its tensors as numpy arrays (float32 stays float32). Every pickle is
+    read by a restricted unpickler: a tampered file can name no class but tensors' and dicts'."""
     storages: dict[str, _Storage] = {}
-    with path.open("rb") as f:
-        try:
-            magic = pickle.load(f)
-        except (pickle.UnpicklingError, EOFError, ValueError, IndexError) as exc:
-            raise CheckpointError(f"{path}: not a legacy PyTorch checkpoint ({exc})") from None
-        if magic != _MAGIC:
-            raise CheckpointError(f"{path}: not a legacy PyTorch checkpoint (wrong magic number)")
-        pickle.load(f), pickle.load(f)  # protocol version, system info
-        obj = _Unpickler(f, storages).load()
-        for key in pickle.load(f):
-            storage = storages[key]
-            count = int.from_bytes(f.read(8), "little")
-            size = count * np.dtype(storage.dtype).itemsize
-            raw = f.read(size)
-            if len(raw) != size:
-                raise CheckpointError(f"{path}: storage {key} is cut short")
-            storage.data = np.frombuffer(raw, dtype=storage.dtype)
-    return _materialise(obj)
+    try:
+        with path.open("rb") as f:
+            if _Unpickler(f, storages).load() != _MAGIC:
+                raise CheckpointError(f"{path}: not a legacy PyTorch checkpoint (wrong magic number)")
+            _Unpickler(f, storages).load(), _Unpickler(f, storages).load()  # protocol version, system info
+            obj = _Unpickler(f, storages).load()
+            for key in _Unpickler(f, storages).load():
+                storage = storages[key]
+                count = int.from_bytes(f.read(8), "little")
+                size = count * np.dtype(storage.dtype).itemsize
+                raw = f.read(size)
+                if len(raw) != size:
+                    raise CheckpointError(f"{path}: storage {key} is cut short")
+                storage.data = np.frombuffer(raw, dtype=storage.dtype)
+        return _materialise(obj)
+    except CheckpointError as exc:
+        raise CheckpointError(f"{path}: {exc}" if str(path) not in str(exc) else str(exc)) from None
+    except (pickle.UnpicklingError, EOFError, KeyError, ValueError, IndexError, TypeError) as exc:
+        raise CheckpointError(f"{path}: not a legacy PyTorch checkpoint ({type(exc).__name__}: {exc})") from None
 
 
 def _materialise(obj: Any) -> Any:

@@ -94,7 +94,8 @@ def hear_in_halves(samples: np.ndarray, voice: tuple[Region, ...], options: Tran
     """Whisper over the stream in two halves side by side, cut at the longest pause near the middle
     of the speech, as a stereo call's two channels are heard: one stream decoded alone took the
     mono demo call 1.3x the time of the stereo call it was mixed from, diarization aside."""
-    halves = halves_of(voice)
+    # with the silences kept (`speech_regions_only` off) each half would decode the whole stream
+    halves = halves_of(voice) if options.speech_regions_only else (voice,)
     if len(halves) < 2 or not options.parallel_channels:
         return transcribe_channel(samples, 0, voice, options).utterances
     with ThreadPoolExecutor(2) as pool:

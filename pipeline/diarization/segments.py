@@ -22,8 +22,8 @@ from pipeline.vad import Region, VadOptions
 class SegmentOptions:
     length_s: float = 1.2
     # 0.6 s, not 0.4: on 17 generated mixes (100-400 cents, 2026-12-06) the same speech on the right
-    # role (83.4% against 82.9% over all; no call lower by more than 1.5 points) for about 0.8x the
-    # encoder's time (docs/speed.md)
+    # role (83.4% against 82.9% over all; no call lower by more than 1.5 points), each second of speech
+    # through the encoder twice instead of three times (docs/accuracy.md#mono-recordings)
     hop_s: float = 0.6
     # shorter regions hold too little voice to place: they take their neighbours' speaker
     min_s: float = 0.3
