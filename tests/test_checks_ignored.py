@@ -313,3 +313,10 @@ def test_a_client_saying_what_can_be_done_at_the_company_asks(line, asks):
 def test_asking_whether_someone_is_there_is_no_reaction(line):
     from checks.dialogue.questions import only_acknowledges
     assert not only_acknowledges(normalise_text(line).surface.split())
+
+
+def test_a_reply_that_tells_a_sum_then_asks_in_one_sentence_takes_the_question_up(standard):
+    # v15, written for this test: recognition ran the reply and the seller's next question together
+    # and garbled the sum's number («полторы» → «полтавы»), leaving «тысячи рублей»
+    assert ignored(standard, ("client", 5.0, "А доставка по Москве сколько стоит."),
+                   ("seller", 9.0, "Помыскали, привезем за полтавы тысячи рублей, что вы строите?")) == []

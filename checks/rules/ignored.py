@@ -254,13 +254,16 @@ def _on_topic(topic: set[str], answer: NormText, facts: list[Fact], kb: list[Fac
 
 
 def _only_asks(ctx: CallContext, a: int) -> bool:
-    """The line asks and tells nothing; asked by its words alone when recognition lost every «?»,
-    and then a number in it tells something («А вас составлять 50 % от суммы заказа, сколько вам
+    """The line asks and tells nothing; asked by its words alone when recognition lost every «?»; a
+    number in it tells something, «?» or not («А вас составлять 50 % от суммы заказа, сколько вам
     нужно…», «…открыт до 8 вечера, бюджет у вас какой» answer, then ask)."""
     utt = ctx.transcript.utterances[a]
+    # a sum, a time, a share, or «тысячи» with its number lost («привезем за полтавы тысячи рублей, что
+    # вы строите?», run into one sentence by recognition): told before it asks
+    says_a_number = bool(find_numbers([t.text for t in ctx.texts[a].tokens])) or any(
+        t.text.startswith("~") for t in ctx.texts[a].tokens)
     if "?" in utt.text:
-        return only_asks(utt.text)
-    says_a_number = bool(find_numbers([t.text for t in ctx.texts[a].tokens]))  # a sum, a time, a share
+        return only_asks(utt.text) and not says_a_number
     # «Кстати, как вам обращаться.»: a seller's «как» asks, though «как» is no question word in general
     return _asks_the_client(ctx, a) and not says_a_number
 
