@@ -185,3 +185,14 @@ def test_a_reply_near_a_fact_in_meaning_is_judged_when_the_question_was_garbled(
     assert _matrasy_wrong(standard, garbled, "Открыты мы до девяти вечера, приезжайте.", ("которого", "чайцы")) == []
     # heard sure, the question asks what the knowledge base does not hold
     assert _matrasy_wrong(standard, "А менеджер ваш во сколько будет на месте?", "Он будет до семи вечера.") == []
+
+
+def test_an_evasion_is_quoted_with_the_question_it_answers(demo):
+    # v15, written for this test: the client named a volume, then asked about a discount; the seller
+    # evaded the discount, and the evidence quotes that question, not the earlier line
+    found = _found(demo, "evasive_answer", ("client", 4.0, "Думаю, кубов шестнадцать газобетона."),
+                   ("seller", 8.0, "Какой у вас бюджет?"),
+                   ("client", 11.0, "Тысяч сто пятьдесят, если брать большой объем, подешевле выйдет,"),  # its «?» lost
+                   ("seller", 15.0, "Это не ко мне, я таким не занимаюсь."))
+    assert len(found) == 1 and "подешевле" in found[0].evidence
+    assert found[0].details["fact"] == "large_order_discount"

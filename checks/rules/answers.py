@@ -561,6 +561,8 @@ def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckRe
         for k, a in enumerate(window):
             if stated_values(ctx.texts[a], fact.unit):
                 break
+            if _asked_again_before(ctx, q, a):
+                break  # the evasion answers the client's later question, judged (and quoted) with it
             found = evasion(ctx, a, phrases, cutoff) if a not in judged and not _transfers(ctx, a, cutoff) else None
             if found and not any(_gives_the_fact(ctx, later, fact) for later in window[k + 1:]):
                 judged.add(a)
@@ -574,6 +576,14 @@ def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckRe
                 ))
                 break
     return CheckResult(findings=tuple(findings))
+
+
+def _asked_again_before(ctx: CallContext, q: int, a: int) -> bool:
+    """A client line between question `q` and the seller's line `a` asks about a fact of its own
+    («Думаю, 16 кубов» — «Какой бюджет?» — «150 тысяч, если брать большой объем, скидка будет?» —
+    «Это не ко мне»)."""
+    return any(ctx.transcript.utterances[j].speaker == "client" and question_fact(ctx, j) is not None
+               for j in range(q + 1, a))
 
 
 def _gives_the_fact(ctx: CallContext, a: int, fact: Fact) -> bool:
