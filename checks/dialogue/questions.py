@@ -592,20 +592,25 @@ def _another_kind_of_street(expected: Sequence[Token], toks: Sequence[Token]) ->
     names = [t for t in expected[max(0, kinds[0] - 1):kinds[0] + 2]
              if t.lemma not in _STREET_KINDS and t.lemma not in _HOUSE_WORDS and not _is_number(t)]
     kind = expected[kinds[0]].lemma
-    if any(tok.lemma == kind and any(_same_word(toks[j], name) for j in (i - 1, i + 1) if 0 <= j < len(toks)
-                                     for name in names) for i, tok in enumerate(toks)):
+    if any(tok.lemma == kind and any(_same_word(toks[j], name) for j in _beside(toks, i) for name in names)
+           for i, tok in enumerate(toks)):
         return None  # the right street is named: another one is a landmark
     for i, tok in enumerate(toks):
         if tok.lemma not in _STREET_KINDS or tok.lemma in own or not _house_follows(toks, i):
             continue
-        for j in (i - 1, i + 1):
-            neighbour = toks[j] if 0 <= j < len(toks) else None
-            if (neighbour is not None and neighbour.key not in _FUNCTION_KEYS and neighbour.lemma not in _STREET_KINDS
+        for j in _beside(toks, i):
+            neighbour = toks[j]
+            if (neighbour.key not in _FUNCTION_KEYS and neighbour.lemma not in _STREET_KINDS
                     and neighbour.lemma not in _HOUSE_WORDS and _pos(neighbour) in _NAMING_POS):
                 first, last = min(i, j), max(i, j) + 1
                 words = " ".join(t.text for t in toks[first:last])
                 return StatedValue(words, words, first, last)
     return None
+
+
+def _beside(toks: Sequence[Token], i: int) -> list[int]:
+    """The indices of the tokens right before and right after token i («улице Мирной», «Мирной улице»)."""
+    return [j for j in (i - 1, i + 1) if 0 <= j < len(toks)]
 
 
 def _house_follows(toks: Sequence[Token], i: int) -> bool:

@@ -78,21 +78,24 @@ def load_legacy(path: Path) -> Any:
     storages: dict[str, _Storage] = {}
     try:
         with path.open("rb") as f:
-            if _Unpickler(f, storages).load() != _MAGIC:
-                raise CheckpointError(f"{path}: not a legacy PyTorch checkpoint (wrong magic number)")
-            _Unpickler(f, storages).load(), _Unpickler(f, storages).load()  # protocol version, system info
-            obj = _Unpickler(f, storages).load()
-            for key in _Unpickler(f, storages).load():
+            def read() -> Any:
+                return _Unpickler(f, storages).load()
+
+            if read() != _MAGIC:
+                raise CheckpointError("not a legacy PyTorch checkpoint (wrong magic number)")
+            read(), read()  # protocol version, system info
+            obj = read()
+            for key in read():
                 storage = storages[key]
                 count = int.from_bytes(f.read(8), "little")
                 size = count * np.dtype(storage.dtype).itemsize
                 raw = f.read(size)
                 if len(raw) != size:
-                    raise CheckpointError(f"{path}: storage {key} is cut short")
+                    raise CheckpointError(f"storage {key} is cut short")
                 storage.data = np.frombuffer(raw, dtype=storage.dtype)
         return _materialise(obj)
-    except CheckpointError as exc:
-        raise CheckpointError(f"{path}: {exc}" if str(path) not in str(exc) else str(exc)) from None
+    except CheckpointError as exc:  # raised without the file's name, which is said once here
+        raise CheckpointError(f"{path}: {exc}") from None
     except (pickle.UnpicklingError, EOFError, KeyError, ValueError, IndexError, TypeError) as exc:
         raise CheckpointError(f"{path}: not a legacy PyTorch checkpoint ({type(exc).__name__}: {exc})") from None
 
