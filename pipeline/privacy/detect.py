@@ -13,14 +13,15 @@ from collections.abc import Iterable, Sequence
 
 from checks.standard import Standard
 from pipeline.privacy.addresses import find_address_spans
-from pipeline.privacy.dialogue import NUMERIC_KINDS, Line, find_dialogue_spans, request
+from pipeline.privacy.dialogue import NUMERIC_KINDS, Line, answered_requests, find_dialogue_spans, request
 from pipeline.privacy.emails import find_email_spans
-from pipeline.privacy.morph import in_dictionary, lemma, readings
+from pipeline.privacy.morph import in_dictionary, lemma, lemmas, readings
 from pipeline.privacy.names import find_name_spans, ignore_key, ner_spans
 from pipeline.privacy.numbers import find_number_spans
 from pipeline.privacy.requests import requests_by_meaning
 from pipeline.privacy.spans import PersonalSpan, TextSpan
 from pipeline.privacy.timing import span_seconds
+from pipeline.privacy.sentence_model import SentenceModel, sentence_model, sentence_spans
 from pipeline.records import Transcript
 
 _PRIORITY = ("email", "card", "passport", "snils", "inn", "phone", "address", "name", "place")
@@ -54,16 +55,20 @@ def _resolve(spans: list[TextSpan]) -> list[TextSpan]:
     return sorted(kept, key=lambda s: s.char_start)
 
 
-def _dialogue(lines: Sequence[tuple[str, str, str]], keys: set[tuple[str, ...]], call: bool) -> list[list[TextSpan]]:
-    """The dialogue detector's spans: over the call in order, or, for lines that are no call (a
-    labelled set), each line after its `before`, said by the other side."""
+def _dialogue(lines: Sequence[tuple[str, str, str]], keys: set[tuple[str, ...]],
+              call: bool) -> tuple[list[list[TextSpan]], list[str | None]]:
+    """The dialogue detector's spans and, per line, the request a client's line answers: over the
+    call in order, or, for lines that are no call (a labelled set), each line after its `before`,
+    said by the other side."""
     if call:
         meant = requests_by_meaning([text if speaker == "seller" else "" for text, speaker, _ in lines])
-        return find_dialogue_spans([Line(text, speaker) for text, speaker, _ in lines], keys, meant)
+        dialogue = [Line(text, speaker) for text, speaker, _ in lines]
+        return find_dialogue_spans(dialogue, keys, meant), answered_requests(dialogue, meant)
     other = {"client": "seller", "seller": "client"}
     meant = requests_by_meaning([before if speaker != "seller" else "" for _, speaker, before in lines])
-    return [find_dialogue_spans([Line(before, other.get(speaker, "seller")), Line(text, speaker)], keys, [asked])[1]
-            for (text, speaker, before), asked in zip(lines, meant)]
+    pairs = [[Line(before, other.get(speaker, "seller")), Line(text, speaker)] for text, speaker, before in lines]
+    return ([find_dialogue_spans(pair, keys, [asked])[1] for pair, asked in zip(pairs, meant)],
+            [answered_requests(pair, [asked])[1] for pair, asked in zip(pairs, meant)])
 
 
 def _echoed(found: list[list[TextSpan]], lines: Sequence[tuple[str, str, str]]) -> list[list[TextSpan]]:
@@ -110,15 +115,17 @@ def _same_sentence_before(text: str, span: TextSpan, number: TextSpan) -> bool:
     return span.char_end <= number.char_start and not re.search(r"[.!?]", text[span.char_end:number.char_start])
 
 
-def detect_lines(lines: Sequence[tuple[str, str, str]], ignore: Iterable[str] = (), call: bool = True) -> list[list[TextSpan]]:
-    """Personal data in each (text, speaker, line before) of a call, the NER run once for all.
-    With `call`, the lines are one call in order: the dialogue detector reads the reply after a
-    request, and a name in a seller's line counts when the client said it; without, each line
-    stands alone with its line before (a labelled set of lines)."""
+def detect_by_rules(lines: Sequence[tuple[str, str, str]], ignore: Iterable[str] = (),
+                    call: bool = True) -> tuple[list[list[TextSpan]], list[str | None]]:
+    """The rule detectors' spans in each (text, speaker, line before), the NER run once for all,
+    and per line the type of the request a client's line answers. With `call`, the lines are one
+    call in order: the dialogue detector reads the reply after a request, and a name in a seller's
+    line counts when the client said it; without, each line stands alone with its line before (a
+    labelled set of lines)."""
     ignore = tuple(ignore)
     keys = {ignore_key(t) for t in ignore}
     ner = ner_spans([text for text, _, _ in lines])
-    dialogue = _dialogue(lines, keys, call)
+    dialogue, answered = _dialogue(lines, keys, call)
     found: list[list[TextSpan]] = []
     for (text, speaker, before), named, replied in zip(lines, ner, dialogue):
         spans = find_number_spans(text, before, speaker) + find_email_spans(text) + find_address_spans(text, ignore, before, speaker)
@@ -130,7 +137,36 @@ def detect_lines(lines: Sequence[tuple[str, str, str]], ignore: Iterable[str] = 
             numbers = [s for s in spans + replied if s.type in NUMERIC_KINDS]
             names = [n for n in names if not any(_same_sentence_before(text, n, s) for s in numbers)]
         found.append(_resolve(spans + names + replied))
-    return _echoed(found, lines) if call else found
+    return (_echoed(found, lines) if call else found), answered
+
+
+def ignored_words(ignore: Iterable[str]) -> set[str]:
+    """The dictionary forms of every word of the ignore terms."""
+    return {w for t in ignore for w in ignore_key(t)}
+
+
+def grown(text: str, spans: Sequence[TextSpan], added: Sequence[TextSpan], ignored: set[str]) -> list[TextSpan]:
+    """A client's line's rule spans with the sentence model's spans added, but none of those made only
+    of the company's, a product's or a seller's words."""
+    return _resolve([*spans, *(s for s in added if not set(lemmas(text[s.char_start:s.char_end])) <= ignored)])
+
+
+def with_sentences(lines: Sequence[tuple[str, str, str]], found: Sequence[list[TextSpan]], answered: Sequence[str | None],
+                   ignore: Iterable[str], model: SentenceModel) -> list[list[TextSpan]]:
+    """The rule spans with what the sentence model adds in the client's lines
+    (`pipeline.privacy.sentence_model`)."""
+    ignored = ignored_words(ignore)
+    return [list(spans) if speaker == "seller" else grown(text, spans, sentence_spans(text, spans, asked, model), ignored)
+            for (text, speaker, _), spans, asked in zip(lines, found, answered)]
+
+
+def detect_lines(lines: Sequence[tuple[str, str, str]], ignore: Iterable[str] = (), call: bool = True) -> list[list[TextSpan]]:
+    """Personal data in each (text, speaker, line before): the rule detectors (`detect_by_rules`)
+    and, in a call, the sentence model over the client's lines."""
+    ignore = tuple(ignore)
+    found, answered = detect_by_rules(lines, ignore, call)
+    model = sentence_model()
+    return with_sentences(lines, found, answered, ignore, model) if call and model is not None else found
 
 
 def detect_line(text: str, speaker: str, before: str = "", ignore: Iterable[str] = ()) -> list[TextSpan]:
@@ -138,13 +174,22 @@ def detect_line(text: str, speaker: str, before: str = "", ignore: Iterable[str]
     return detect_lines([(text, speaker, before)], ignore, call=False)[0]
 
 
-def detect_personal_data(transcript: Transcript, ignore: Iterable[str] = ()) -> list[PersonalSpan]:
-    """Every personal data span of a call, in call order, each with its seconds."""
-    utts = transcript.utterances
-    lines = [(u.text, u.speaker, utts[i - 1].text if i else "") for i, u in enumerate(utts)]
-    found: list[PersonalSpan] = []
-    for idx, (utt, spans) in enumerate(zip(utts, detect_lines(lines, ignore))):
+def placed(transcript: Transcript, found: Sequence[Sequence[TextSpan]]) -> list[PersonalSpan]:
+    """Each line's spans placed in the call, with their seconds from the word timestamps."""
+    out: list[PersonalSpan] = []
+    for idx, (utt, spans) in enumerate(zip(transcript.utterances, found)):
         for span in spans:
             start, end = span_seconds(utt, span.char_start, span.char_end)
-            found.append(PersonalSpan(span.type, idx, span.char_start, span.char_end, start, end, span.detector))
-    return found
+            out.append(PersonalSpan(span.type, idx, span.char_start, span.char_end, start, end, span.detector))
+    return out
+
+
+def call_lines(transcript: Transcript) -> list[tuple[str, str, str]]:
+    """(text, speaker, the line before) of each utterance, as the detectors read a call."""
+    utts = transcript.utterances
+    return [(u.text, u.speaker, utts[i - 1].text if i else "") for i, u in enumerate(utts)]
+
+
+def detect_personal_data(transcript: Transcript, ignore: Iterable[str] = ()) -> list[PersonalSpan]:
+    """Every personal data span of a call, in call order, each with its seconds."""
+    return placed(transcript, detect_lines(call_lines(transcript), ignore))

@@ -170,7 +170,7 @@ def _moves_on(text: str, tokens: list[Token], words: list[str]) -> bool:
     return False
 
 
-def _lead_in(tok: Token) -> bool:
+def lead_in(tok: Token) -> bool:
     """A word that leads into a value: «да», «конечно», «пишите», «на меня», «мой номер»."""
     if is_number(tok) or not tok.text.isalpha() or tok.text == "плюс":
         return False
@@ -205,7 +205,7 @@ def _question(text: str, tokens: list[Token], last: int) -> bool:
 
 def _continues(kind: str, tokens: Sequence[Token]) -> bool:
     """Whether a sentence goes on with a value of this kind: a number or an address's next part."""
-    first = [t for t in tokens if not _lead_in(t) or lemma(t.text) in ("номер", "серия")][:2 if kind in NUMERIC_KINDS else 1]
+    first = [t for t in tokens if not lead_in(t) or lemma(t.text) in ("номер", "серия")][:2 if kind in NUMERIC_KINDS else 1]
     if not first:
         return False
     if kind in NUMERIC_KINDS:
@@ -268,7 +268,7 @@ def _carrier(tok: Token) -> bool:
     """A word of the sentence that carries a number, not Whisper's garble of its first digits:
     «пишите», «мой номер», «да»; a conjunction or a preposition right before the digits («Запишите
     или струк 29…» for «…девятьсот двадцать девять…») is more likely garble."""
-    return _lead_in(tok) and not (in_dictionary(tok.text) and pos(tok.text) in ("CONJ", "PREP"))
+    return lead_in(tok) and not (in_dictionary(tok.text) and pos(tok.text) in ("CONJ", "PREP"))
 
 
 def _short(kind: str, tokens: Sequence[Token]) -> bool:
@@ -316,7 +316,7 @@ def _trim(kind: str, text: str, tokens: list[Token]) -> list[Token]:
             # «Андрей, а когда…» ends at the comma; «завитие, лисить сентябр» (for «Зовите, Лисицын
             # Пётр») has no name yet, so what follows the comma is still the garbled name
             named = any(_name_like(text, w) for w in out)
-            if "," in gap(text, prev, t) and _lead_in(t) and named or is_number(t) or t.text in _PRONOUNS:
+            if "," in gap(text, prev, t) and lead_in(t) and named or is_number(t) or t.text in _PRONOUNS:
                 break  # «…, она платить будет», «грегория фантон я вам звонила»: the next clause
             out.append(t)
         return out[:4]
@@ -341,7 +341,7 @@ def _value_in(kind: str, text: str, tokens: list[Token], start: int, asked: bool
         body = [tokens[i] for i in sent]
         if _question(text, tokens, sent[-1]):
             continue  # «А доставка на дом бесплатная?»: the client asks back, no value
-        k = next((j for j, t in enumerate(body) if not _lead_in(t)), None)
+        k = next((j for j, t in enumerate(body) if not lead_in(t)), None)
         if k is None:
             continue  # «Да, конечно.»: the value is in the next sentence
         if kind == "name":
@@ -397,7 +397,7 @@ def _apposition(text: str, tokens: Sequence[Token], at: int, asked: bool) -> lis
     if not name or is_number(name[0]) or lemma(name[0].text) in _PERSON_NOUNS:
         return None
     if asked:
-        looks = any(not _lead_in(t) or t.raw[:1].isupper() and not _initial(text, t) for t in name)
+        looks = any(not lead_in(t) or t.raw[:1].isupper() and not _initial(text, t) for t in name)
     else:
         looks = any(_name_like(text, t) or not in_dictionary(t.text) for t in name)
     return name if looks else None
@@ -411,14 +411,14 @@ def _name_before(text: str, tokens: Sequence[Token], at: int) -> TextSpan | None
     end = at - 1
     if end < 0 or re.search(r"[.!?…]", gap(text, tokens[end], tokens[at])):
         return None
-    while end >= 0 and _lead_in(tokens[end]) and not _CLAUSE_END.search(gap(text, tokens[end], tokens[end + 1])):
+    while end >= 0 and lead_in(tokens[end]) and not _CLAUSE_END.search(gap(text, tokens[end], tokens[end + 1])):
         end -= 1
     if end < 0:
         return None
     start = end
     while start > 0 and end - start < 2 and not _CLAUSE_END.search(gap(text, tokens[start - 1], tokens[start])):
         start -= 1
-    while start <= end and (_lead_in(tokens[start]) or tokens[start].text in _PRONOUNS):
+    while start <= end and (lead_in(tokens[start]) or tokens[start].text in _PRONOUNS):
         start += 1
     if start > end or is_number(tokens[end]):
         return None
@@ -434,7 +434,7 @@ def _receiver(text: str, tokens: Sequence[Token], start: int) -> TextSpan | None
         return None
     if all(in_dictionary(t.text) and pos(t.text) in ("ADVB", "COMP", "PRED", "ADJS", "VERB", "INFN") for t in name):
         return None
-    said = next((t for t in name if not _lead_in(t)), None)
+    said = next((t for t in name if not lead_in(t)), None)
     if said is not None and _common_noun_subject(said):
         return None  # «Принимать будет бригада», «…будет муж»: a person told by what they are
     return TextSpan("name", name[0].start, name[-1].end, DETECTOR)
@@ -524,7 +524,7 @@ def _bare_first_names(text: str, tokens: list[Token]) -> list[TextSpan]:
     if not sentences or _question(text, tokens, sentences[0][-1]):
         return []
     sent = [tokens[i] for i in sentences[0]]
-    said = [t for t in sent if not _lead_in(t)]
+    said = [t for t in sent if not lead_in(t)]
     agrees = any(lemma(t.text) in _AGREEING for t in sent[:sent.index(said[0])]) if said else False
     if len(said) == 1 and agrees and "Name" in readings(said[0].text):
         return [TextSpan("name", said[0].start, said[0].end, DETECTOR)]
@@ -544,7 +544,35 @@ def _flat_number(tokens: Sequence[Token], i: int) -> int | None:
 
 def _backchannel(text: str, tokens: Sequence[Token]) -> bool:
     """A seller's line that lets the client go on: «Так.», «Угу, записываю.», not a new question."""
-    return len(tokens) <= _BACKCHANNEL_WORDS and "?" not in text and all(_lead_in(t) for t in tokens)
+    return len(tokens) <= _BACKCHANNEL_WORDS and "?" not in text and all(lead_in(t) for t in tokens)
+
+
+def _request_at(lines: Sequence[Line], idx: int, meant: Sequence[str | None]) -> str | None:
+    """The type a seller's line asks for, by its words or else by meaning."""
+    kind = request(lines[idx].text)
+    if kind is None and idx < len(meant) and not other_number(lines[idx].text):
+        kind = meant[idx]
+    return kind
+
+
+def answered_requests(lines: Sequence[Line], meant: Sequence[str | None] = ()) -> list[str | None]:
+    """Per line, the type of the seller's request a client's line replies to (its first
+    _REPLY_LINES lines, up to the seller's next line that is more than a backchannel), else None."""
+    out: list[str | None] = []
+    asked: str | None = None
+    replies = 0
+    for idx, line in enumerate(lines):
+        if line.speaker == "seller":
+            kind = _request_at(lines, idx, meant)
+            if kind is not None:
+                asked, replies = kind, 0
+            elif not _backchannel(line.text, tokenize(line.text)):
+                asked = None
+            out.append(None)
+            continue
+        out.append(asked if asked is not None and replies < _REPLY_LINES else None)
+        replies += 1
+    return out
 
 
 def find_dialogue_spans(lines: Sequence[Line], ignore: Iterable[tuple[str, ...]] = (),
@@ -561,9 +589,7 @@ def find_dialogue_spans(lines: Sequence[Line], ignore: Iterable[tuple[str, ...]]
     for idx, line in enumerate(lines):
         tokens = tokenize(line.text)
         if line.speaker == "seller":
-            kind = request(line.text)
-            if kind is None and idx < len(meant) and not other_number(line.text):
-                kind = meant[idx]
+            kind = _request_at(lines, idx, meant)
             if kind is not None:
                 asked, replies, value = kind, 0, None
             elif not _backchannel(line.text, tokens):

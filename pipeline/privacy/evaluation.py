@@ -231,11 +231,18 @@ def parse_calls(text: str) -> tuple[int, int]:
 
 def evaluate_calls(folder: Path, transcript_for: Callable[[Path], tuple[Transcript, bool]],
                    ignore_for: Callable[[str], Sequence[str]], progress: Callable[[str], None] = lambda _m: None,
-                   score: bool = True, calls: tuple[int, int] | None = None) -> list[CallResult]:
+                   score: bool = True, calls: tuple[int, int] | None = None,
+                   rules_only: bool = False) -> list[CallResult]:
     """Transcribe (through `transcript_for`), detect and score every call with a truth sidecar
-    (with `calls`, only those, 1-based and inclusive, in name order)."""
-    from pipeline.privacy.detect import detect_personal_data
+    (with `calls`, only those, 1-based and inclusive, in name order; with `rules_only`, without
+    the sentence model, to compare)."""
+    from pipeline.privacy.detect import call_lines, detect_by_rules, detect_personal_data, placed
     from pipeline.privacy.masking import spans_to_mask
+
+    def by_rules(transcript: Transcript, ignore: Sequence[str]) -> list[PersonalSpan]:
+        return placed(transcript, detect_by_rules(call_lines(transcript), ignore)[0])
+
+    detect = by_rules if rules_only else detect_personal_data
 
     results = []
     truths = sorted(folder.rglob("*.truth.json"))
@@ -250,7 +257,7 @@ def evaluate_calls(folder: Path, transcript_for: Callable[[Path], tuple[Transcri
         if not score:
             continue
         seller = data.get("seller_name", "")
-        spans = detect_personal_data(transcript, ignore_for(seller))
+        spans = detect(transcript, ignore_for(seller))
         masked = spans_to_mask(spans, transcript, "seller", own_name=seller)
         results.append(score_call(audio.stem, transcript, items, masked))
     return results
@@ -267,6 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--calls", type=parse_calls, default=None, metavar="FIRST-LAST",
                     help="only these calls, 1-based in name order (1-20: the ones developed on)")
     ap.add_argument("--transcribe-only", action="store_true", help="fill the transcript cache, score nothing")
+    ap.add_argument("--rules-only", action="store_true", help="without the sentence model, to compare")
     ap.add_argument("--show", action="store_true", help="print each miss and false span (development sets only)")
     ap.add_argument("--json", action="store_true", help="print the summary as JSON")
     args = ap.parse_args(argv)
@@ -291,7 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     results = evaluate_calls(args.folder, transcript_for, lambda seller: standard_ignore_terms(standard, [seller]),
                              progress=lambda m: print(m, file=sys.stderr, flush=True),
-                             score=not args.transcribe_only, calls=args.calls)
+                             score=not args.transcribe_only, calls=args.calls, rules_only=args.rules_only)
     if args.transcribe_only:
         return 0
     summary = summarise(results)

@@ -17,9 +17,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
+from pipeline.privacy.dialogue import lead_in
 from pipeline.privacy.morph import lemmas
 from pipeline.privacy.spans import LABELS, PersonalSpan
 from pipeline.privacy.timing import word_offsets
+from pipeline.privacy.tokens import tokenize
 from pipeline.records import CallAnalysis, Finding, StageHit, Transcript, Utterance, Word
 
 CLEAR_ROLES: frozenset[str] = frozenset({"qa_lead", "admin"})
@@ -77,11 +79,28 @@ def mask_transcript(transcript: Transcript, spans: Sequence[PersonalSpan]) -> Tr
     return replace(transcript, utterances=utterances)
 
 
+def _said_runs(clear: str) -> list[str]:
+    """The runs of a span's words that are no lead-in («Марина Кузнецова» of «Здравствуйте, это
+    Марина Кузнецова»): a quote may hold them without the words a span grew over."""
+    tokens = tokenize(clear)
+    out: list[list[int]] = []
+    for i in range(len(tokens)):
+        if lead_in(tokens[i]):
+            out.append([])
+        elif out and out[-1]:
+            out[-1].append(i)
+        else:
+            out.append([i])
+    return [clear[tokens[r[0]].start:tokens[r[-1]].end] for r in out if r]
+
+
 def _replacements(transcript: Transcript, spans: Sequence[PersonalSpan]) -> list[tuple[re.Pattern[str], str]]:
     pairs: dict[str, str] = {}
     for s in spans:
         clear = span_text(transcript, s).strip()
-        for form in {clear, clear.lower().replace("ё", "е"), re.sub(r"\D", "", clear)}:
+        forms = {clear, clear.lower().replace("ё", "е"), re.sub(r"\D", "", clear)}
+        forms |= {run for run in _said_runs(clear) if len(run) >= 4}
+        for form in forms:
             if len(form) >= 2 and not (form.isdigit() and len(form) < 5):
                 pairs.setdefault(form, LABELS[s.type])
     # longest first, so «Ольга Петрова» goes before «Ольга»

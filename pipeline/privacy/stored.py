@@ -20,7 +20,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from checks.standard import Standard
-from pipeline.privacy import addresses, dialogue, emails, names, numbers
+from pipeline.privacy import addresses, dialogue, emails, names, numbers, sentence_model
 from pipeline.privacy.detect import detect_personal_data, ignore_terms, standard_ignore_terms
 from pipeline.privacy.spans import PersonalSpan
 from pipeline.storage.models import AnalysisRow, PersonalScanRow
@@ -31,7 +31,8 @@ from pipeline.storage.reviews import seller_of_analysis
 StandardFor = Callable[[str], "Standard | None"]  # a standard id -> the standard, when it is known
 # every detector `detect_personal_data` runs, as its spans name it: a new version of one is a reason to rescan
 DETECTORS: tuple[str, ...] = tuple(sorted({names.NER_DETECTOR, names.MORPH_DETECTOR, numbers.DETECTOR,
-                                           addresses.DETECTOR, emails.DETECTOR, dialogue.DETECTOR}))
+                                           addresses.DETECTOR, emails.DETECTOR, dialogue.DETECTOR,
+                                           sentence_model.DETECTOR}))
 SCANNED_BY = ",".join(DETECTORS)
 
 

@@ -1,0 +1,200 @@
+"""Which of a client's sentences carry personal data, weighed from labelled calls (`sentence-model@1`).
+
+The rule detectors each read one way of saying a thing; Whisper's garble and a client's own
+phrasing («мама у меня зой, да и увлевна», «меня от повсматривай зовут») fall between them. This
+layer looks at each sentence of a client's line with what the rules and the dialogue say about it:
+the request the line answers, whether its words or the neighbouring sentences' are in a rule's
+span, the shapes of its words (a number, a word no dictionary knows, a name reading, a capital
+inside the sentence), their parts of speech, and where it stands in the reply. A logistic model
+over these features, fitted on generated calls with planted personal data (`python -m
+pipeline.privacy.fitting`), gives each sentence a probability; a sentence at or over the model's
+threshold is masked whole: the rule spans in it grow to its ends, or, where the rules found
+nothing, it is one span. A sentence, not a word: Whisper's garble of a name is any word at all
+(«ли они бторафцев» for «Леонид Тарасов»), and what a seller or coach needs from the sentence that
+dictates personal data is that it did. The weights and
+the threshold are data (`sentence_model.json`), fitted and calibrated, not set by hand. The layer
+only adds: what the rules found stays masked.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from pipeline.privacy.addresses import is_place_word
+from pipeline.privacy.dialogue import NUMERIC_KINDS, _PERSON_NOUNS, _PRONOUNS, lead_in, _sentences
+from pipeline.privacy.morph import garbled_person_name, geographic, in_dictionary, lemma, pos, readings
+from pipeline.privacy.numbers import garbled_number_word
+from pipeline.privacy.spans import TextSpan
+from pipeline.privacy.tokens import Token, is_number, tokenize
+
+DETECTOR = "sentence-model@1"
+MODEL_PATH = Path(__file__).with_name("sentence_model.json")
+_KINDS = ("name", "phone", "address", "card", "passport")
+_POS = ("NOUN", "ADJF", "VERB", "INFN", "PREP", "CONJ", "PRCL", "NPRO", "ADVB", "NUMR")
+# what a word's neighbours say, at these offsets within its sentence
+_NEIGHBOURS = (-2, -1, 1, 2)
+
+
+def _shape(text: str, tok: Token, first: bool) -> dict[str, float]:
+    alpha = tok.text.isalpha()
+    part = pos(tok.text) if alpha else None
+    f = {
+        "number": float(is_number(tok) or garbled_number_word(tok)),
+        "unknown": float(alpha and not in_dictionary(tok.text)),
+        "name_reading": float(alpha and bool(readings(tok.text))),
+        "surname_end": float(alpha and garbled_person_name(tok.text)),
+        "capital_inside": float(tok.raw[:1].isupper() and not first),
+        "lead_in": float(lead_in(tok)),
+        "place_word": float(alpha and len(tok.text) > 1 and is_place_word(tok.text)),
+        "geographic": float(alpha and geographic(tok.text)),
+        "pronoun": float(tok.text in _PRONOUNS or tok.text in ("меня", "мне")),
+        "person_noun": float(alpha and lemma(tok.text) in _PERSON_NOUNS),
+        "short": float(len(tok.text) <= 2),
+        "hyphen_suffix": float(text[max(0, tok.start - 1):tok.start] == "-"),
+    }
+    for p in _POS:
+        f[f"pos_{p}"] = float(part == p)
+    return f
+
+
+def _token_features(text: str, tokens: list[Token], asked: str | None) -> tuple[list[list[int]], list[dict[str, float]]]:
+    """The sentences (token indices) of a line and each token's features."""
+    sentences = _sentences(text, tokens)
+    where = {i: (n, k, sent) for n, sent in enumerate(sentences) for k, i in enumerate(sent)}
+    shapes = [_shape(text, t, where[i][1] == 0) for i, t in enumerate(tokens)]
+    out = []
+    for i in range(len(tokens)):
+        n, k, sent = where[i]
+        f = dict(shapes[i])
+        for d in _NEIGHBOURS:
+            j = i + d
+            inside = j in where and where[j][0] == n
+            for key in ("number", "unknown", "name_reading", "lead_in", "pronoun", "person_noun"):
+                f[f"{key}_{d}"] = float(inside and shapes[j][key] > 0)
+        f["before_zvat"] = float(any(lemma(tokens[j].text) == "звать" for j in sent if i < j <= i + 3))
+        if asked is not None:
+            for key in ("unknown", "name_reading", "number", "pos_NOUN", "capital_inside", "surname_end"):
+                f[f"asked*{key}"] = f[key]
+            f["asked_numeric*number"] = float(asked in NUMERIC_KINDS and shapes[i]["number"] > 0)
+            f["asked_address*place"] = float(asked == "address" and (shapes[i]["place_word"] or shapes[i]["number"]) > 0)
+        out.append(f)
+    return sentences, out
+
+
+# what a sentence's neighbours say
+_NEIGHBOUR_KEYS = ("in_span", "number", "place_word", "unknown", "name_reading")
+
+
+def line_features(text: str, spans: Sequence[TextSpan],
+                  asked: str | None) -> tuple[list[Token], list[list[int]], list[dict[str, float]]]:
+    """A client's line's tokens, its sentences (token indices) and each sentence's features, given
+    the rule spans found in the line and the type of the request it answers (None: none)."""
+    tokens = tokenize(text)
+    sentences, per_token = _token_features(text, tokens, asked)
+    out = []
+    for n, sent in enumerate(sentences):
+        words = [per_token[i] for i in sent]
+        f = {"bias": 1.0, "any_in_span": float(bool(_rule_spans_in([tokens[i] for i in sent], spans))), "first": float(n == 0), "second": float(n == 1), "length": min(len(sent), 20) / 20,
+             "lead_share": sum(w["lead_in"] for w in words) / len(words)}
+        last = sent[-1]
+        f["question"] = float("?" in text[tokens[last].end:tokens[last + 1].start if last + 1 < len(tokens) else len(text)])
+        f.update({f"any_{k}": max(w.get(k, 0.0) for w in words) for k in sorted({k for w in words for k in w})})
+        f["asked"] = float(asked is not None)
+        for kind in _KINDS:
+            f[f"asked_{kind}"] = float(asked == kind)
+        if asked is not None:
+            f["asked*first"] = f["first"]
+            f["asked*question"] = f["question"]
+        out.append(f)
+    for n, f in enumerate(out):
+        for d in (-1, 1):
+            if 0 <= n + d < len(out):
+                for key in _NEIGHBOUR_KEYS:
+                    f[f"{key}@{d}"] = out[n + d][f"any_{key}"]
+    return tokens, sentences, out
+
+
+@dataclass(frozen=True)
+class SentenceModel:
+    weights: dict[str, float]
+    threshold: float
+    trained_on: str
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = sum(self.weights.get(k, 0.0) * v for k, v in features.items())
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def to_json(self) -> dict[str, object]:
+        return {"detector": DETECTOR, "threshold": self.threshold, "trained_on": self.trained_on,
+                "weights": dict(sorted(self.weights.items()))}
+
+
+def read_model(path: Path) -> SentenceModel:
+    """The fitted model; an error names the file and the field."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return SentenceModel({str(k): float(v) for k, v in data["weights"].items()}, float(data["threshold"]),
+                         str(data.get("trained_on", "")))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"{path}: not a sentence model ({exc!r})") from None
+
+
+@lru_cache(maxsize=1)
+def sentence_model() -> SentenceModel | None:
+    """The bundled model, or None before one is fitted."""
+    return read_model(MODEL_PATH) if MODEL_PATH.exists() else None
+
+
+def _kind_of(asked: str | None, numeric: bool) -> str:
+    """A sentence's type: the request's, else a number's or a name's."""
+    if asked is not None:
+        return asked
+    return "phone" if numeric else "name"
+
+
+def _rule_spans_in(words: Sequence[Token], spans: Sequence[TextSpan]) -> list[TextSpan]:
+    return sorted((s for s in spans if s.char_start < words[-1].end and words[0].start < s.char_end),
+                  key=lambda s: s.char_start)
+
+
+def _grown(words: Sequence[Token], inside: Sequence[TextSpan]) -> list[TextSpan]:
+    """The rule spans of a sentence grown to its ends, each keeping its type: the first from the
+    sentence's start, the last to its end; what lies between two of them stays as it was."""
+    first, last = inside[0], inside[-1]
+    grown = [TextSpan(first.type, min(words[0].start, first.char_start), first.char_end, DETECTOR), *inside[1:]]
+    grown[-1] = TextSpan(last.type, grown[-1].char_start, max(words[-1].end, last.char_end), DETECTOR)
+    return grown
+
+
+def masked_sentences(text: str, tokens: Sequence[Token], sentences: Sequence[Sequence[int]], chances: Sequence[float],
+                     spans: Sequence[TextSpan], asked: str | None, cut: float) -> list[TextSpan]:
+    """Spans over the whole sentences whose chance is at or over `cut`. Where the rules found
+    something in the sentence and left words in clear that are no lead-in, their spans grow to its
+    ends, each keeping its type («[имя], мой телефон [телефон].» reads better than one label); where they found nothing, the sentence is one span, of the
+    request's type, or else a number's or a name's."""
+    out = []
+    for sent, chance in zip(sentences, chances):
+        if chance < cut:
+            continue
+        words = [tokens[i] for i in sent]
+        inside = _rule_spans_in(words, spans)
+        if inside:
+            left = [t for t in words if not any(s.char_start < t.end and t.start < s.char_end for s in inside)]
+            if any(not lead_in(t) for t in left):  # lead-ins alone («это», «мой телефон») give nothing away
+                out += _grown(words, inside)
+            continue
+        numeric = any(is_number(t) for t in words)
+        out.append(TextSpan(_kind_of(asked, numeric), words[0].start, words[-1].end, DETECTOR))
+    return out
+
+
+def sentence_spans(text: str, spans: Sequence[TextSpan], asked: str | None, model: SentenceModel) -> list[TextSpan]:
+    """Spans of a client's line's sentences the model masks."""
+    tokens, sentences, features = line_features(text, spans, asked)
+    chances = [model.probability(f) for f in features]
+    return masked_sentences(text, tokens, sentences, chances, spans, asked, model.threshold)

@@ -1,0 +1,127 @@
+"""The sentence model over a client's lines (pipeline/privacy/sentence_model.py) and its fitting
+(pipeline/privacy/fitting.py), on hand-built lines and rows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.privacy.detect import detect_by_rules, detect_lines
+from pipeline.privacy.fitting import CallRows, ClientLine, _labels, fit_weights
+from pipeline.privacy.evaluation import TruthItem
+from pipeline.privacy.sentence_model import (SentenceModel, line_features, masked_sentences, read_model,
+                                             sentence_model)
+from pipeline.privacy.spans import TextSpan
+from tests.test_privacy_eval import call
+
+
+def test_features_say_what_request_a_sentence_answers_and_where_it_stands() -> None:
+    text = "Да, конечно. Кривошеина Вера. А доставка платная?"
+    tokens, sentences, features = line_features(text, [], "name")
+    assert [[tokens[i].raw for i in s] for s in sentences] == [["Да", "конечно"], ["Кривошеина", "Вера"],
+                                                               ["А", "доставка", "платная"]]
+    first, name, question = features
+    assert first["first"] == 1.0 and first["asked_name"] == 1.0 and first["any_name_reading"] == 0.0
+    assert name["any_name_reading"] == 1.0 and name["lead_share"] == 0.0 and name["name_reading@1"] == 0.0
+    assert question["question"] == 1.0 and question["name_reading@-1"] == 1.0
+    unasked = line_features(text, [], None)[2]
+    assert all(f["asked"] == 0.0 and "asked*first" not in f for f in unasked)
+
+
+def test_a_rule_span_shows_in_its_sentence_and_the_next() -> None:
+    text = "Пишите. 8 916 555 12 34. Это мой."
+    span = TextSpan("phone", text.index("8"), text.index("34") + 2, "numbers@6")
+    features = line_features(text, [span], "phone")[2]
+    assert [f["any_in_span"] for f in features] == [0.0, 1.0, 0.0]
+    assert features[0]["in_span@1"] == 1.0 and features[2]["in_span@-1"] == 1.0
+
+
+def test_a_sentence_at_or_over_the_threshold_is_masked_whole() -> None:
+    text = "Ну, ли они бторафцев, пишите. Она дома."
+    tokens, sentences, _ = line_features(text, [], "name")
+    spans = masked_sentences(text, tokens, sentences, [0.5, 0.1], [], "name", 0.5)
+    assert [(s.type, text[s.char_start:s.char_end]) for s in spans] == [("name", "Ну, ли они бторафцев, пишите")]
+    assert masked_sentences(text, tokens, sentences, [0.4, 0.1], [], "name", 0.5) == []
+
+
+def test_rule_spans_grow_to_the_sentences_ends_over_words_left_in_clear_each_keeping_its_type() -> None:
+    text = "Горо каломна, улица Ленина, дом 5, это мой, 8 916 555 12 34 он."
+    tokens, sentences, _ = line_features(text, [], None)
+    street = TextSpan("address", text.index("улица"), text.index(", это"), "address@5")
+    phone = TextSpan("phone", text.index("8 916"), text.index(" он"), "numbers@6")
+    spans = masked_sentences(text, tokens, sentences, [0.9], [street, phone], None, 0.5)
+    assert [(s.type, text[s.char_start:s.char_end]) for s in spans] == [
+        ("address", "Горо каломна, улица Ленина, дом 5"), ("phone", "8 916 555 12 34 он")]
+
+
+def test_a_sentence_whose_words_left_in_clear_are_lead_ins_is_not_grown() -> None:
+    text = "Значит, улица Садовая, дом 5."
+    tokens, sentences, _ = line_features(text, [], None)
+    rule = TextSpan("address", text.index("улица"), len(text) - 1, "address@5")
+    assert masked_sentences(text, tokens, sentences, [0.9], [rule], None, 0.5) == []
+
+
+def test_a_sentence_the_rules_found_nothing_in_takes_the_requests_type_else_its_shape() -> None:
+    text = "Так, семь пять ноль."
+    tokens, sentences, _ = line_features(text, [], None)
+    assert masked_sentences(text, tokens, sentences, [0.9], [], "card", 0.5)[0].type == "card"
+    assert masked_sentences(text, tokens, sentences, [0.9], [], None, 0.5)[0].type == "phone"  # it has a number
+    words = "Так, лесная вера."
+    t2, s2, _ = line_features(words, [], None)
+    assert masked_sentences(words, t2, s2, [0.9], [], None, 0.5)[0].type == "name"
+
+
+def test_the_model_reads_its_weights_and_threshold(tmp_path: Path) -> None:
+    model = SentenceModel({"bias": -1.0, "first": 3.0}, 0.6, "a, b")
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(model.to_json()), encoding="utf-8")
+    back = read_model(path)
+    assert back == model
+    assert back.probability({"bias": 1.0, "first": 1.0}) > 0.85 > 0.3 > back.probability({"bias": 1.0})
+
+
+def test_a_broken_model_file_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('{"weights": {"bias": "x"}}', encoding="utf-8")
+    with pytest.raises(ValueError, match="broken.json"):
+        read_model(path)
+
+
+def test_the_bundled_model_masks_the_words_whisper_garbled_beside_a_number_and_leaves_the_question() -> None:
+    """«слезовой» is Whisper's garble of the first words of a dictated card: the rules read the
+    digits only; the model masks the sentence. The client's next sentence asks and carries none."""
+    assert sentence_model() is not None
+    text = "Ага, слезовой, значит, 48 17 89 23 97 67 87 74. А скидка будет?"
+    lines = [("Номер карты продиктуете?", "seller", ""), (text, "client", "Номер карты продиктуете?"),
+             ("Спасибо, записала. Когда удобно принять?", "seller", text)]
+    (rules, _), found = detect_by_rules(lines), detect_lines(lines)
+    assert [text[s.char_start:s.char_end] for s in rules[1]] == ["48 17 89 23 97 67 87 74"]
+    assert [(s.type, text[s.char_start:s.char_end]) for s in found[1]] == [
+        ("card", "Ага, слезовой, значит, 48 17 89 23 97 67 87 74")]
+
+
+# --- fitting ---
+
+def test_a_token_is_labelled_by_the_words_whisper_wrote_inside_an_items_seconds() -> None:
+    # words every 0.35 s from 10.0: «Мой» «номер» «8» «916» «555» «12» «34»
+    t = call(("seller", 0.0, "Ваш номер?"), ("client", 10.0, "Мой номер 8 916 555 12 34"))
+    from pipeline.privacy.tokens import tokenize
+    tokens = tokenize(t.utterances[1].text)
+    item = TruthItem("phone", "8 916 555 12 34", "client", "planted", 10.7, 12.4)
+    assert _labels(t, 1, tokens, [item]) == [False, False, True, True, True, True, True]
+    sellers = TruthItem("phone", "x", "seller", "planted", 10.7, 12.4)
+    assert not any(_labels(t, 1, tokens, [sellers]))
+
+
+def test_fitting_learns_a_feature_that_tells_the_labels() -> None:
+    def line(flag: float, label: bool) -> ClientLine:
+        return ClientLine(0, "", [], [[0]], [{"bias": 1.0, "cue": flag, "noise": 0.5}], [label], [], None)
+
+    rows = [line(1.0, True)] * 20 + [line(0.0, False)] * 20 + [line(1.0, False), line(0.0, True)]
+    weights = fit_weights([CallRows("a", "a", None, [], "", [], set(), rows)])  # type: ignore[arg-type]
+    model = SentenceModel(weights, 0.5, "")
+    assert weights["cue"] > 2.0
+    assert model.probability({"bias": 1.0, "cue": 1.0, "noise": 0.5}) > 0.8
+    assert model.probability({"bias": 1.0, "cue": 0.0, "noise": 0.5}) < 0.2
