@@ -41,9 +41,9 @@ def test_a_rule_span_shows_in_its_sentence_and_the_next() -> None:
 def test_a_sentence_at_or_over_the_threshold_is_masked_whole() -> None:
     text = "Ну, ли они бторафцев, пишите. Она дома."
     tokens, sentences, _ = line_features(text, [], "name")
-    spans = masked_sentences(text, tokens, sentences, [0.5, 0.1], [], "name", 0.5)
+    spans = masked_sentences(tokens, sentences, [0.5, 0.1], [], "name", 0.5)
     assert [(s.type, text[s.char_start:s.char_end]) for s in spans] == [("name", "Ну, ли они бторафцев, пишите")]
-    assert masked_sentences(text, tokens, sentences, [0.4, 0.1], [], "name", 0.5) == []
+    assert masked_sentences(tokens, sentences, [0.4, 0.1], [], "name", 0.5) == []
 
 
 def test_rule_spans_grow_to_the_sentences_ends_over_words_left_in_clear_each_keeping_its_type() -> None:
@@ -51,7 +51,7 @@ def test_rule_spans_grow_to_the_sentences_ends_over_words_left_in_clear_each_kee
     tokens, sentences, _ = line_features(text, [], None)
     street = TextSpan("address", text.index("улица"), text.index(", это"), "address@5")
     phone = TextSpan("phone", text.index("8 916"), text.index(" он"), "numbers@6")
-    spans = masked_sentences(text, tokens, sentences, [0.9], [street, phone], None, 0.5)
+    spans = masked_sentences(tokens, sentences, [0.9], [street, phone], None, 0.5)
     assert [(s.type, text[s.char_start:s.char_end]) for s in spans] == [
         ("address", "Горо каломна, улица Ленина, дом 5"), ("phone", "8 916 555 12 34 он")]
 
@@ -60,17 +60,17 @@ def test_a_sentence_whose_words_left_in_clear_are_lead_ins_is_not_grown() -> Non
     text = "Значит, улица Садовая, дом 5."
     tokens, sentences, _ = line_features(text, [], None)
     rule = TextSpan("address", text.index("улица"), len(text) - 1, "address@5")
-    assert masked_sentences(text, tokens, sentences, [0.9], [rule], None, 0.5) == []
+    assert masked_sentences(tokens, sentences, [0.9], [rule], None, 0.5) == []
 
 
 def test_a_sentence_the_rules_found_nothing_in_takes_the_requests_type_else_its_shape() -> None:
     text = "Так, семь пять ноль."
     tokens, sentences, _ = line_features(text, [], None)
-    assert masked_sentences(text, tokens, sentences, [0.9], [], "card", 0.5)[0].type == "card"
-    assert masked_sentences(text, tokens, sentences, [0.9], [], None, 0.5)[0].type == "phone"  # it has a number
+    assert masked_sentences(tokens, sentences, [0.9], [], "card", 0.5)[0].type == "card"
+    assert masked_sentences(tokens, sentences, [0.9], [], None, 0.5)[0].type == "phone"  # it has a number
     words = "Так, лесная вера."
     t2, s2, _ = line_features(words, [], None)
-    assert masked_sentences(words, t2, s2, [0.9], [], None, 0.5)[0].type == "name"
+    assert masked_sentences(t2, s2, [0.9], [], None, 0.5)[0].type == "name"
 
 
 def test_the_model_reads_its_weights_and_threshold(tmp_path: Path) -> None:

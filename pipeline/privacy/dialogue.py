@@ -87,12 +87,12 @@ _LONG_SENTENCE_WORDS = 7
 _REPLY_LINES = 3
 # who a client names a person as before the name («на жену, Анну Петрову», «да, хозяйка, Ирина»):
 # the name is the apposition after it
-_PERSON_NOUNS = frozenset({"жена", "муж", "супруг", "супруга", "брат", "сестра", "сын", "дочь", "дочка", "мама",
+PERSON_NOUNS = frozenset({"жена", "муж", "супруг", "супруга", "брат", "сестра", "сын", "дочь", "дочка", "мама",
                            "мать", "папа", "отец", "тёща", "теща", "свекровь", "зять", "невестка", "сосед", "соседка",
                            "хозяин", "хозяйка", "владелец", "владелица", "покупатель", "получатель", "друг",
                            "подруга", "бабушка", "дедушка", "родственник", "родственница"})
 # a pronoun in the nominative starts a new clause: no name goes on into it («…фантон я вам звонила»)
-_PRONOUNS = frozenset({"я", "ты", "он", "она", "оно", "мы", "вы", "они"})
+PRONOUNS = frozenset({"я", "ты", "он", "она", "оно", "мы", "вы", "они"})
 # words of a name at most, where only the dialogue's structure says where it is
 _NAME_WORDS = 4
 # words a client's line says after their own name to say who is speaking: «Тамара на связи», «Иван
@@ -164,7 +164,7 @@ def request(text: str) -> str | None:
 def _moves_on(text: str, tokens: list[Token], words: list[str]) -> bool:
     """The line's last question names no topic: the seller has moved on to something else
     («Адрес пришлю сообщением. Объём какой нужен?», «…адрес запишу. Как будете платить, наличкой?»)."""
-    for sent in reversed(_sentences(text, tokens)):
+    for sent in reversed(sentence_runs(text, tokens)):
         if _question(text, tokens, sent[-1]) or {words[i] for i in sent} & _QUESTION:
             return topic(text[tokens[sent[0]].start:tokens[sent[-1]].end]) is None
     return False
@@ -192,7 +192,7 @@ def _name_like(text: str, tok: Token) -> bool:
         tok.raw[:1].isupper() and not in_dictionary(tok.text) and not _initial(text, tok))
 
 
-def _sentences(text: str, tokens: list[Token]) -> list[list[int]]:
+def sentence_runs(text: str, tokens: list[Token]) -> list[list[int]]:
     """Token indices cut where a sentence ends (. ! ? …)."""
     return cut(text, tokens, lambda between: any(c in ".!?…" for c in between))
 
@@ -316,7 +316,7 @@ def _trim(kind: str, text: str, tokens: list[Token]) -> list[Token]:
             # «Андрей, а когда…» ends at the comma; «завитие, лисить сентябр» (for «Зовите, Лисицын
             # Пётр») has no name yet, so what follows the comma is still the garbled name
             named = any(_name_like(text, w) for w in out)
-            if "," in gap(text, prev, t) and lead_in(t) and named or is_number(t) or t.text in _PRONOUNS:
+            if "," in gap(text, prev, t) and lead_in(t) and named or is_number(t) or t.text in PRONOUNS:
                 break  # «…, она платить будет», «грегория фантон я вам звонила»: the next clause
             out.append(t)
         return out[:4]
@@ -335,7 +335,7 @@ def _value_in(kind: str, text: str, tokens: list[Token], start: int, asked: bool
     """The value from token `start` on: skip the lead-in, take the sentence (and the sentences that
     go on with it). Returns the span and whether it ran to the line's end (it may go on in the
     next line)."""
-    sentences = [[i for i in s if i >= start] for s in _sentences(text, tokens)]
+    sentences = [[i for i in s if i >= start] for s in sentence_runs(text, tokens)]
     sentences = [s for s in sentences if s]
     for n, sent in enumerate(sentences):
         body = [tokens[i] for i in sent]
@@ -378,7 +378,7 @@ def _clause(text: str, tokens: Sequence[Token], start: int) -> list[Token]:
     the next clause), at most _NAME_WORDS."""
     out: list[Token] = []
     for k in range(start, min(start + _NAME_WORDS, len(tokens))):
-        if tokens[k].text in _PRONOUNS or out and _CLAUSE_END.search(gap(text, tokens[k - 1], tokens[k])):
+        if tokens[k].text in PRONOUNS or out and _CLAUSE_END.search(gap(text, tokens[k - 1], tokens[k])):
             break
         out.append(tokens[k])
     return out
@@ -390,11 +390,11 @@ def _apposition(text: str, tokens: Sequence[Token], at: int, asked: bool) -> lis
     the name, however Whisper garbled them («на жену, и над ними дведев»). They must look like one:
     asked for, some word no lead-in or a capital inside the sentence; unasked, a word that reads
     as a name or no dictionary knows. None when no apposition («на жену, она платить будет»)."""
-    if lemma(tokens[at].text) not in _PERSON_NOUNS or at + 1 >= len(tokens) \
+    if lemma(tokens[at].text) not in PERSON_NOUNS or at + 1 >= len(tokens) \
             or not re.search(r"[,.!…]", gap(text, tokens[at], tokens[at + 1])):
         return None
     name = _clause(text, tokens, at + 1)
-    if not name or is_number(name[0]) or lemma(name[0].text) in _PERSON_NOUNS:
+    if not name or is_number(name[0]) or lemma(name[0].text) in PERSON_NOUNS:
         return None
     if asked:
         looks = any(not lead_in(t) or t.raw[:1].isupper() and not _initial(text, t) for t in name)
@@ -418,7 +418,7 @@ def _name_before(text: str, tokens: Sequence[Token], at: int) -> TextSpan | None
     start = end
     while start > 0 and end - start < 2 and not _CLAUSE_END.search(gap(text, tokens[start - 1], tokens[start])):
         start -= 1
-    while start <= end and (lead_in(tokens[start]) or tokens[start].text in _PRONOUNS):
+    while start <= end and (lead_in(tokens[start]) or tokens[start].text in PRONOUNS):
         start += 1
     if start > end or is_number(tokens[end]):
         return None
@@ -481,7 +481,7 @@ def _cued(text: str, tokens: list[Token]) -> list[TextSpan]:
                 found.append(span)
             i += 1
             continue
-        elif words[i] in _PERSON_NOUNS and (named := _apposition(text, tokens, i, asked=False)) is not None:
+        elif words[i] in PERSON_NOUNS and (named := _apposition(text, tokens, i, asked=False)) is not None:
             found.append(TextSpan("name", named[0].start, named[-1].end, DETECTOR))
             i = tokens.index(named[-1]) + 1
             continue
@@ -489,7 +489,7 @@ def _cued(text: str, tokens: list[Token]) -> list[TextSpan]:
             # a flat's number says the sentence up to it is an address, whatever Whisper made of the
             # street («Премести надно, уголь не на 70, квартира 76» for «Привезти надо на бульвар…»)
             last = _flat_number(tokens, i)
-            start = next(s[0] for s in _sentences(text, tokens) if i in s)
+            start = next(s[0] for s in sentence_runs(text, tokens) if i in s)
             span, _ = _value_in("address", text, tokens, start, asked=False)
             heard_street = any(names_a_street(t.text) for t in tokens[start:i])  # the address detector's
             if span is not None and span.char_start <= tokens[i].start and not heard_street:
@@ -520,7 +520,7 @@ def _bare_first_names(text: str, tokens: list[Token]) -> list[TextSpan]:
     """A line that opens agreeing and then says nothing but a first name («Да, конечно, Надежда.»,
     in lower case where Whisper wrote it so): the client giving their name to a request Whisper
     garbled. A question says none («Да, Вера?»)."""
-    sentences = _sentences(text, tokens)
+    sentences = sentence_runs(text, tokens)
     if not sentences or _question(text, tokens, sentences[0][-1]):
         return []
     sent = [tokens[i] for i in sentences[0]]

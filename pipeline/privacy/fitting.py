@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,13 +27,13 @@ import numpy as np
 
 from pipeline.privacy.evaluation import TruthItem, load_truth_items, score_call, summarise
 from pipeline.privacy.masking import spans_to_mask
-from pipeline.privacy.spans import TextSpan
+from pipeline.privacy.spans import PersonalSpan, TextSpan
 from pipeline.privacy.timing import word_offsets
 from pipeline.privacy.tokens import Token
 from pipeline.privacy.sentence_model import MODEL_PATH, SentenceModel, line_features, masked_sentences
 from pipeline.records import Transcript
 
-_L2 = 1.0
+_L2 = 1.0  # a few thousand sentences against some eighty features: keep the weights small
 _THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(4, 20))
 
 
@@ -116,13 +116,14 @@ def fit_weights(calls: Sequence[CallRows]) -> dict[str, float]:
     return {n: float(v) for n, v in zip(names, w) if abs(v) > 1e-9}
 
 
-def masked_spans(call: CallRows, model: SentenceModel, cut: float) -> list:
+def masked_spans(call: CallRows, model: SentenceModel, cut: float) -> list[PersonalSpan]:
+    """What a seller reads masked in the call with the model at this threshold."""
     from pipeline.privacy.detect import grown, placed
 
     found = [list(s) for s in call.found]
     for line in call.client:
         chances = [model.probability(f) for f in line.features]
-        added = masked_sentences(line.text, line.tokens, line.sentences, chances, line.rule_spans, line.asked, cut)
+        added = masked_sentences(line.tokens, line.sentences, chances, line.rule_spans, line.asked, cut)
         found[line.index] = grown(line.text, line.rule_spans, added, call.ignored)
     return spans_to_mask(placed(call.transcript, found), call.transcript, "seller", own_name=call.seller)
 
@@ -139,7 +140,8 @@ def sweep(calls: Sequence[CallRows], model_for: dict[str, SentenceModel],
     return out
 
 
-def load_calls(folders: Sequence[Path], progress=lambda _m: None) -> list[CallRows]:
+def load_calls(folders: Sequence[Path], progress: Callable[[str], None] = lambda _m: None) -> list[CallRows]:
+    """Each call of the sets with its rows, transcribed through each set's transcript cache."""
     from checks.standard import load_standard
     from pipeline.batch import cached_transcriber
     from pipeline.privacy.detect import standard_ignore_terms
@@ -156,7 +158,7 @@ def load_calls(folders: Sequence[Path], progress=lambda _m: None) -> list[CallRo
             progress(f"{folder.name}/{path.name}")
             transcript, _ = transcribe(path.parent / data.get("recording", path.name.replace(".truth.json", ".flac")))
             seller = data.get("seller_name", "")
-            calls.append(call_rows(path.stem, folder.name, transcript, load_truth_items(path), seller,
+            calls.append(call_rows(path.stem, str(folder), transcript, load_truth_items(path), seller,
                                    standard_ignore_terms(standard, [seller])))
     return calls
 
@@ -170,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if len(args.folders) < 2:
         raise SystemExit("give two sets or more: the threshold is calibrated by leaving one out at a time")
     calls = load_calls(args.folders, progress=lambda m: print(m, file=sys.stderr, flush=True))
-    folders = sorted({c.folder for c in calls})
+    folders = sorted({c.folder for c in calls})  # each set is left out in turn
     model_for = {f: SentenceModel(fit_weights([c for c in calls if c.folder != f]), 0.5, "") for f in folders}
     rules_only = sweep(calls, model_for, (1.0,))[0]
     print(f"rules only: masked {rules_only[1]:.3f}, false {rules_only[2]:.3f}")
@@ -181,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # whichever is looser
     allowed = [r for r in rows if r[2] <= max(args.false_share, rules_only[2])]
     cut = min(allowed)[0] if allowed else max(rows)[0]
-    model = SentenceModel(fit_weights(calls), cut, ", ".join(folders))
+    model = SentenceModel(fit_weights(calls), cut, ", ".join(Path(f).name for f in folders))
     args.out.write_text(json.dumps(model.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"threshold {cut:.2f}; {len(model.weights)} weights; written to {args.out}")
     return 0

@@ -26,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipeline.privacy.addresses import is_place_word
-from pipeline.privacy.dialogue import NUMERIC_KINDS, _PERSON_NOUNS, _PRONOUNS, lead_in, _sentences
+from pipeline.privacy.dialogue import NUMERIC_KINDS, PERSON_NOUNS, PRONOUNS, lead_in, sentence_runs
 from pipeline.privacy.morph import garbled_person_name, geographic, in_dictionary, lemma, pos, readings
 from pipeline.privacy.numbers import garbled_number_word
 from pipeline.privacy.spans import TextSpan
@@ -52,8 +52,8 @@ def _shape(text: str, tok: Token, first: bool) -> dict[str, float]:
         "lead_in": float(lead_in(tok)),
         "place_word": float(alpha and len(tok.text) > 1 and is_place_word(tok.text)),
         "geographic": float(alpha and geographic(tok.text)),
-        "pronoun": float(tok.text in _PRONOUNS or tok.text in ("меня", "мне")),
-        "person_noun": float(alpha and lemma(tok.text) in _PERSON_NOUNS),
+        "pronoun": float(tok.text in PRONOUNS or tok.text in ("меня", "мне")),
+        "person_noun": float(alpha and lemma(tok.text) in PERSON_NOUNS),
         "short": float(len(tok.text) <= 2),
         "hyphen_suffix": float(text[max(0, tok.start - 1):tok.start] == "-"),
     }
@@ -64,12 +64,12 @@ def _shape(text: str, tok: Token, first: bool) -> dict[str, float]:
 
 def _token_features(text: str, tokens: list[Token], asked: str | None) -> tuple[list[list[int]], list[dict[str, float]]]:
     """The sentences (token indices) of a line and each token's features."""
-    sentences = _sentences(text, tokens)
+    sentences = sentence_runs(text, tokens)
     where = {i: (n, k, sent) for n, sent in enumerate(sentences) for k, i in enumerate(sent)}
     shapes = [_shape(text, t, where[i][1] == 0) for i, t in enumerate(tokens)]
     out = []
     for i in range(len(tokens)):
-        n, k, sent = where[i]
+        n, _, sent = where[i]
         f = dict(shapes[i])
         for d in _NEIGHBOURS:
             j = i + d
@@ -99,7 +99,8 @@ def line_features(text: str, spans: Sequence[TextSpan],
     out = []
     for n, sent in enumerate(sentences):
         words = [per_token[i] for i in sent]
-        f = {"bias": 1.0, "any_in_span": float(bool(_rule_spans_in([tokens[i] for i in sent], spans))), "first": float(n == 0), "second": float(n == 1), "length": min(len(sent), 20) / 20,
+        f = {"bias": 1.0, "any_in_span": float(bool(_rule_spans_in([tokens[i] for i in sent], spans))),
+             "first": float(n == 0), "second": float(n == 1), "length": min(len(sent), 20) / 20,
              "lead_share": sum(w["lead_in"] for w in words) / len(words)}
         last = sent[-1]
         f["question"] = float("?" in text[tokens[last].end:tokens[last + 1].start if last + 1 < len(tokens) else len(text)])
@@ -171,12 +172,12 @@ def _grown(words: Sequence[Token], inside: Sequence[TextSpan]) -> list[TextSpan]
     return grown
 
 
-def masked_sentences(text: str, tokens: Sequence[Token], sentences: Sequence[Sequence[int]], chances: Sequence[float],
+def masked_sentences(tokens: Sequence[Token], sentences: Sequence[Sequence[int]], chances: Sequence[float],
                      spans: Sequence[TextSpan], asked: str | None, cut: float) -> list[TextSpan]:
     """Spans over the whole sentences whose chance is at or over `cut`. Where the rules found
     something in the sentence and left words in clear that are no lead-in, their spans grow to its
-    ends, each keeping its type («[имя], мой телефон [телефон].» reads better than one label); where they found nothing, the sentence is one span, of the
-    request's type, or else a number's or a name's."""
+    ends, each keeping its type (two labels say more than one); where they found nothing, the
+    sentence is one span, of the request's type, or else a number's or a name's."""
     out = []
     for sent, chance in zip(sentences, chances):
         if chance < cut:
@@ -197,4 +198,4 @@ def sentence_spans(text: str, spans: Sequence[TextSpan], asked: str | None, mode
     """Spans of a client's line's sentences the model masks."""
     tokens, sentences, features = line_features(text, spans, asked)
     chances = [model.probability(f) for f in features]
-    return masked_sentences(text, tokens, sentences, chances, spans, asked, model.threshold)
+    return masked_sentences(tokens, sentences, chances, spans, asked, model.threshold)
