@@ -8,6 +8,7 @@ import pytest
 
 from pipeline.privacy.detect import detect_personal_data, ignore_terms
 from pipeline.privacy.masking import mask_for_role, mask_json, mask_text, spans_to_mask
+from pipeline.privacy.spans import PersonalSpan
 from pipeline.privacy.tone import tone_over
 from tests.helpers import call
 
@@ -103,3 +104,23 @@ def test_tone_over_a_call_span_on_mono_audio() -> None:
 def test_tone_refuses_a_rate_it_cannot_play() -> None:
     with pytest.raises(ValueError, match="Nyquist"):
         tone_over(np.zeros(100, dtype=np.float32), 1500, [(0.0, 0.01)])
+
+
+def test_spans_side_by_side_read_as_one_label_and_a_quote_of_either_is_masked() -> None:
+    """The sentence model masks what the rules left in clear as spans of their own beside the
+    rules' (pipeline/privacy/sentence_model.py): a reader sees one label, and a quote of the rules'
+    words alone is still masked by them."""
+    t = call(("seller", 0.0, "Ваш телефон?"), ("client", 4.0, "Ага, слезовой, значит, 8 916 555 12 34, это мой."))
+    text = t.utterances[1].text
+
+    def span(part: str, detector: str) -> PersonalSpan:
+        a = text.index(part)
+        return PersonalSpan("phone", 1, a, a + len(part), 4.0, 6.0, detector)
+
+    spans = [span("Ага, слезовой, значит", "sentence-model@1"), span("8 916 555 12 34", "numbers@6"),
+             span("это мой", "sentence-model@1")]
+    assert mask_for_role(t, spans, "coach").utterances[1].text == "[телефон]."
+    assert mask_text("он сказал: 8 916 555 12 34", t, spans) == "он сказал: [телефон]"
+    assert mask_text("слезовой", t, spans) == "[телефон]"
+    # a piece of lead-ins only is no quote form, and a form is replaced as a whole word only
+    assert mask_text("это мой телефон, а это его", t, spans) == "это мой телефон, а это его"

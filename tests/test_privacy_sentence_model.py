@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.privacy.detect import detect_by_rules, detect_lines
-from pipeline.privacy.fitting import CallRows, ClientLine, _labels, fit_weights
+from pipeline.privacy.fitting import CallRows, ClientLine, token_labels, fit_weights
 from pipeline.privacy.evaluation import TruthItem
 from pipeline.privacy.sentence_model import (SentenceModel, line_features, masked_sentences, read_model,
                                              sentence_model)
@@ -38,39 +38,36 @@ def test_a_rule_span_shows_in_its_sentence_and_the_next() -> None:
     assert features[0]["in_span@1"] == 1.0 and features[2]["in_span@-1"] == 1.0
 
 
-def test_a_sentence_at_or_over_the_threshold_is_masked_whole() -> None:
-    text = "Ну, ли они бторафцев, пишите. Она дома."
-    tokens, sentences, _ = line_features(text, [], "name")
-    spans = masked_sentences(tokens, sentences, [0.5, 0.1], [], "name", 0.5)
-    assert [(s.type, text[s.char_start:s.char_end]) for s in spans] == [("name", "Ну, ли они бторафцев, пишите")]
-    assert masked_sentences(tokens, sentences, [0.4, 0.1], [], "name", 0.5) == []
+def _masked(text: str, chances: list[float], rules: list[TextSpan], asked: str | None) -> list[tuple[str, str]]:
+    tokens, sentences, features = line_features(text, rules, asked)
+    spans = masked_sentences(tokens, sentences, chances, rules, asked, 0.5, [f["question"] > 0 for f in features])
+    return [(s.type, text[s.char_start:s.char_end]) for s in spans]
 
 
-def test_rule_spans_grow_to_the_sentences_ends_over_words_left_in_clear_each_keeping_its_type() -> None:
+def test_a_sentence_at_or_over_the_threshold_is_masked_whole_and_a_question_never() -> None:
+    text = "Ну, ли они бторафцев, пишите. Она дома. А доставка в субботу будет?"
+    assert _masked(text, [0.5, 0.1, 0.9], [], "name") == [("name", "Ну, ли они бторафцев, пишите")]
+    assert _masked(text, [0.4, 0.1, 0.1], [], "name") == []
+
+
+def test_the_words_the_rules_left_in_clear_become_spans_beside_theirs_of_their_type() -> None:
     text = "Горо каломна, улица Ленина, дом 5, это мой, 8 916 555 12 34 он."
-    tokens, sentences, _ = line_features(text, [], None)
     street = TextSpan("address", text.index("улица"), text.index(", это"), "address@5")
     phone = TextSpan("phone", text.index("8 916"), text.index(" он"), "numbers@6")
-    spans = masked_sentences(tokens, sentences, [0.9], [street, phone], None, 0.5)
-    assert [(s.type, text[s.char_start:s.char_end]) for s in spans] == [
-        ("address", "Горо каломна, улица Ленина, дом 5"), ("phone", "8 916 555 12 34 он")]
+    assert _masked(text, [0.9], [street, phone], None) == [
+        ("address", "Горо каломна"), ("address", "это мой"), ("phone", "он")]
 
 
-def test_a_sentence_whose_words_left_in_clear_are_lead_ins_is_not_grown() -> None:
+def test_a_sentence_whose_words_left_in_clear_are_lead_ins_stays_as_the_rules_found_it() -> None:
     text = "Значит, улица Садовая, дом 5."
-    tokens, sentences, _ = line_features(text, [], None)
     rule = TextSpan("address", text.index("улица"), len(text) - 1, "address@5")
-    assert masked_sentences(tokens, sentences, [0.9], [rule], None, 0.5) == []
+    assert _masked(text, [0.9], [rule], None) == []
 
 
 def test_a_sentence_the_rules_found_nothing_in_takes_the_requests_type_else_its_shape() -> None:
-    text = "Так, семь пять ноль."
-    tokens, sentences, _ = line_features(text, [], None)
-    assert masked_sentences(tokens, sentences, [0.9], [], "card", 0.5)[0].type == "card"
-    assert masked_sentences(tokens, sentences, [0.9], [], None, 0.5)[0].type == "phone"  # it has a number
-    words = "Так, лесная вера."
-    t2, s2, _ = line_features(words, [], None)
-    assert masked_sentences(t2, s2, [0.9], [], None, 0.5)[0].type == "name"
+    assert _masked("Так, семь пять ноль.", [0.9], [], "card") == [("card", "Так, семь пять ноль")]
+    assert _masked("Так, семь пять ноль.", [0.9], [], None)[0][0] == "phone"  # it has a number
+    assert _masked("Так, лесная вера.", [0.9], [], None)[0][0] == "name"
 
 
 def test_the_model_reads_its_weights_and_threshold(tmp_path: Path) -> None:
@@ -89,6 +86,18 @@ def test_a_broken_model_file_names_the_file(tmp_path: Path) -> None:
         read_model(path)
 
 
+def test_a_model_of_another_detector_version_or_a_threshold_out_of_range_is_refused(tmp_path: Path) -> None:
+    """Stored scans name the detector: weights fitted again under the same name would never be rescanned."""
+    path = tmp_path / "m.json"
+    old = {**SentenceModel({"bias": 0.0}, 0.5, "").to_json(), "detector": "sentence-model@0"}
+    path.write_text(json.dumps(old), encoding="utf-8")
+    with pytest.raises(ValueError, match="sentence-model@0"):
+        read_model(path)
+    path.write_text(json.dumps(SentenceModel({"bias": 0.0}, 1.5, "").to_json()), encoding="utf-8")
+    with pytest.raises(ValueError, match="threshold"):
+        read_model(path)
+
+
 def test_the_bundled_model_masks_the_words_whisper_garbled_beside_a_number_and_leaves_the_question() -> None:
     """«слезовой» is Whisper's garble of the first words of a dictated card: the rules read the
     digits only; the model masks the sentence. The client's next sentence asks and carries none."""
@@ -99,7 +108,19 @@ def test_the_bundled_model_masks_the_words_whisper_garbled_beside_a_number_and_l
     (rules, _), found = detect_by_rules(lines), detect_lines(lines)
     assert [text[s.char_start:s.char_end] for s in rules[1]] == ["48 17 89 23 97 67 87 74"]
     assert [(s.type, text[s.char_start:s.char_end]) for s in found[1]] == [
-        ("card", "Ага, слезовой, значит, 48 17 89 23 97 67 87 74")]
+        ("card", "Ага, слезовой, значит"), ("card", "48 17 89 23 97 67 87 74")]
+
+
+def test_the_model_reads_only_the_clients_lines_and_the_request_closes_with_its_value() -> None:
+    """A line of speaker `unknown` may be the seller's; after «Анна Петрова.» the name request is
+    answered, so the order after it is read as no reply to it."""
+    lines = [("Как вас зовут?", "seller", ""), ("Анна Петрова.", "client", "Как вас зовут?"),
+             ("Бетон М300, двенадцать кубов.", "client", "Анна Петрова."),
+             ("Ага, слезовой, значит, 48 17 89 23 97 67 87 74.", "unknown", "")]
+    _, answered = detect_by_rules(lines)
+    assert answered == [None, "name", None, None]
+    found = detect_lines(lines)
+    assert found[2] == [] and all(s.detector != "sentence-model@1" for s in found[3])
 
 
 # --- fitting ---
@@ -110,12 +131,12 @@ def test_a_token_is_labelled_by_the_words_whisper_wrote_inside_an_items_seconds(
     from pipeline.privacy.tokens import tokenize
     tokens = tokenize(t.utterances[1].text)
     item = TruthItem("phone", "8 916 555 12 34", "client", "planted", 10.7, 12.4)
-    assert _labels(t, 1, tokens, [item]) == [False, False, True, True, True, True, True]
+    assert token_labels(t, 1, tokens, [item]) == [False, False, True, True, True, True, True]
     sellers = TruthItem("phone", "x", "seller", "planted", 10.7, 12.4)
-    assert not any(_labels(t, 1, tokens, [sellers]))
+    assert not any(token_labels(t, 1, tokens, [sellers]))
 
 
-def test_fitting_learns_a_feature_that_tells_the_labels() -> None:
+def test_fitting_learns_a_feature_that_tells_thetoken_labels() -> None:
     def line(flag: float, label: bool) -> ClientLine:
         return ClientLine(0, "", [], [[0]], [{"bias": 1.0, "cue": flag, "noise": 0.5}], [label], [], None)
 

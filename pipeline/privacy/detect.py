@@ -13,15 +13,15 @@ from collections.abc import Iterable, Sequence
 
 from checks.standard import Standard
 from pipeline.privacy.addresses import find_address_spans
-from pipeline.privacy.dialogue import NUMERIC_KINDS, Line, answered_requests, find_dialogue_spans, request
+from pipeline.privacy.dialogue import NUMERIC_KINDS, Line, find_dialogue_spans, read_dialogue, request
 from pipeline.privacy.emails import find_email_spans
 from pipeline.privacy.morph import in_dictionary, lemma, lemmas, readings
 from pipeline.privacy.names import find_name_spans, ignore_key, ner_spans
 from pipeline.privacy.numbers import find_number_spans
 from pipeline.privacy.requests import requests_by_meaning
+from pipeline.privacy.sentence_model import SentenceModel, sentence_model, sentence_spans
 from pipeline.privacy.spans import PersonalSpan, TextSpan
 from pipeline.privacy.timing import span_seconds
-from pipeline.privacy.sentence_model import SentenceModel, sentence_model, sentence_spans
 from pipeline.records import Transcript
 
 _PRIORITY = ("email", "card", "passport", "snils", "inn", "phone", "address", "name", "place")
@@ -57,18 +57,16 @@ def _resolve(spans: list[TextSpan]) -> list[TextSpan]:
 
 def _dialogue(lines: Sequence[tuple[str, str, str]], keys: set[tuple[str, ...]],
               call: bool) -> tuple[list[list[TextSpan]], list[str | None]]:
-    """The dialogue detector's spans and, per line, the request a client's line answers: over the
-    call in order, or, for lines that are no call (a labelled set), each line after its `before`,
-    said by the other side."""
+    """The dialogue detector's spans and, in a call, the request each client's line answers: over
+    the call in order, or, for lines that are no call (a labelled set, read by the rules alone),
+    each line after its `before`, said by the other side."""
     if call:
         meant = requests_by_meaning([text if speaker == "seller" else "" for text, speaker, _ in lines])
-        dialogue = [Line(text, speaker) for text, speaker, _ in lines]
-        return find_dialogue_spans(dialogue, keys, meant), answered_requests(dialogue, meant)
+        return read_dialogue([Line(text, speaker) for text, speaker, _ in lines], keys, meant)
     other = {"client": "seller", "seller": "client"}
     meant = requests_by_meaning([before if speaker != "seller" else "" for _, speaker, before in lines])
-    pairs = [[Line(before, other.get(speaker, "seller")), Line(text, speaker)] for text, speaker, before in lines]
-    return ([find_dialogue_spans(pair, keys, [asked])[1] for pair, asked in zip(pairs, meant)],
-            [answered_requests(pair, [asked])[1] for pair, asked in zip(pairs, meant)])
+    return ([find_dialogue_spans([Line(before, other.get(speaker, "seller")), Line(text, speaker)], keys, [asked])[1]
+             for (text, speaker, before), asked in zip(lines, meant)], [None] * len(lines))
 
 
 def _echoed(found: list[list[TextSpan]], lines: Sequence[tuple[str, str, str]]) -> list[list[TextSpan]]:
@@ -145,7 +143,7 @@ def ignored_words(ignore: Iterable[str]) -> set[str]:
     return {w for t in ignore for w in ignore_key(t)}
 
 
-def grown(text: str, spans: Sequence[TextSpan], added: Sequence[TextSpan], ignored: set[str]) -> list[TextSpan]:
+def with_added(text: str, spans: Sequence[TextSpan], added: Sequence[TextSpan], ignored: set[str]) -> list[TextSpan]:
     """A client's line's rule spans with the sentence model's spans added, but none of those made only
     of the company's, a product's or a seller's words."""
     return _resolve([*spans, *(s for s in added if not set(lemmas(text[s.char_start:s.char_end])) <= ignored)])
@@ -154,9 +152,10 @@ def grown(text: str, spans: Sequence[TextSpan], added: Sequence[TextSpan], ignor
 def with_sentences(lines: Sequence[tuple[str, str, str]], found: Sequence[list[TextSpan]], answered: Sequence[str | None],
                    ignore: Iterable[str], model: SentenceModel) -> list[list[TextSpan]]:
     """The rule spans with what the sentence model adds in the client's lines
-    (`pipeline.privacy.sentence_model`)."""
+    (`pipeline.privacy.sentence_model`; it was fitted on those, and a line of speaker `unknown` may
+    be the seller's)."""
     ignored = ignored_words(ignore)
-    return [list(spans) if speaker == "seller" else grown(text, spans, sentence_spans(text, spans, asked, model), ignored)
+    return [with_added(text, spans, sentence_spans(text, spans, asked, model), ignored) if speaker == "client" else list(spans)
             for (text, speaker, _), spans, asked in zip(lines, found, answered)]
 
 

@@ -555,34 +555,24 @@ def _request_at(lines: Sequence[Line], idx: int, meant: Sequence[str | None]) ->
     return kind
 
 
-def answered_requests(lines: Sequence[Line], meant: Sequence[str | None] = ()) -> list[str | None]:
-    """Per line, the type of the seller's request a client's line replies to (its first
-    _REPLY_LINES lines, up to the seller's next line that is more than a backchannel), else None."""
-    out: list[str | None] = []
-    asked: str | None = None
-    replies = 0
-    for idx, line in enumerate(lines):
-        if line.speaker == "seller":
-            kind = _request_at(lines, idx, meant)
-            if kind is not None:
-                asked, replies = kind, 0
-            elif not _backchannel(line.text, tokenize(line.text)):
-                asked = None
-            out.append(None)
-            continue
-        out.append(asked if asked is not None and replies < _REPLY_LINES else None)
-        replies += 1
-    return out
-
-
 def find_dialogue_spans(lines: Sequence[Line], ignore: Iterable[tuple[str, ...]] = (),
                         meant: Sequence[str | None] = ()) -> list[list[TextSpan]]:
+    """Personal data in each line of a call found by the dialogue (`read_dialogue`)."""
+    return read_dialogue(lines, ignore, meant)[0]
+
+
+def read_dialogue(lines: Sequence[Line], ignore: Iterable[tuple[str, ...]] = (),
+                  meant: Sequence[str | None] = ()) -> tuple[list[list[TextSpan]], list[str | None]]:
     """Personal data in each line of a call found by the dialogue: the reply to a seller's request,
     and what follows a client's own cue. `ignore` holds the dictionary forms of what is never
     personal data (the company, its products, its sellers); `meant`, per line, the type a seller's
-    line asks for by meaning (`pipeline.privacy.requests`), for requests whose words name no topic."""
+    line asks for by meaning (`pipeline.privacy.requests`), for requests whose words name no topic.
+    Also, per line, the type of the request a client's line answers, as read here: open until
+    its value is found, the seller moves on or _REPLY_LINES lines have passed, and a line that
+    goes on with the value answers it too; None for the rest."""
     ignored = set(ignore)
     found: list[list[TextSpan]] = [[] for _ in lines]
+    answering: list[str | None] = [None] * len(lines)
     asked: str | None = None  # the open request
     replies = 0
     value: _Value | None = None
@@ -596,6 +586,10 @@ def find_dialogue_spans(lines: Sequence[Line], ignore: Iterable[tuple[str, ...]]
                 asked, value = None, None
             continue
         spans: list[TextSpan] = []
+        if asked is not None and replies < _REPLY_LINES:
+            answering[idx] = asked
+        elif value is not None and value.open:
+            answering[idx] = value.kind
         if value is not None and value.open:
             cont = _continuation(value.kind, line.text, tokens)
             value = None
@@ -611,4 +605,4 @@ def find_dialogue_spans(lines: Sequence[Line], ignore: Iterable[tuple[str, ...]]
         taken = [(s.char_start, s.char_end) for s in spans]
         spans += [s for s in _cued(line.text, tokens) if not any(a < s.char_end and s.char_start < b for a, b in taken)]
         found[idx] = [s for s in spans if lemmas(line.text[s.char_start:s.char_end]) not in ignored]
-    return found
+    return found, answering

@@ -11,8 +11,11 @@ seller, the call's seller as their own name) and scores:
 - a planted item is **masked** when every word Whisper wrote inside its seconds (the word's middle
   within them) is inside a masked span; where Whisper wrote no word there, when masked spans of
   that speaker cover half its seconds. One word of a phone number left in clear is a miss.
-- a masked span is **false** when its seconds overlap no item of the truth (planted or a bank
-  line's), on either speaker's side: a product, the company, a price, a colleague.
+- a masked span, as a reader meets it (neighbours of one type with only punctuation between are one
+  label), is **false** when its seconds overlap no item of the truth (planted or a bank line's), on
+  its speaker's side: a product, the company, a price, a colleague;
+- a masked **word** is false when its middle is in no truth item's seconds on its side: what a
+  reader loses beyond the personal data, which the span measure cannot show.
 
     .venv/bin/python -m pipeline.privacy.evaluation /work/pd_dev [--show] [--json]
     .venv/bin/python -m pipeline.privacy.evaluation /work/pd_heldout --transcribe-only
@@ -59,6 +62,8 @@ class SpanResult:
     speaker: str
     text: str
     false: bool
+    words: int  # words Whisper wrote inside it
+    false_words: int  # of those, the ones whose middle is in no truth item's seconds on its side
 
 
 @dataclass
@@ -142,9 +147,22 @@ def score_call(name: str, transcript: Transcript, items: Sequence[TruthItem], ma
         result.items.append(ItemResult(item, ok, heard))
     for span in masked:
         utt = transcript.utterances[span.utterance]
+        words, false_words = _words_of(transcript, span, items)
         result.spans.append(SpanResult(span, utt.speaker, utt.text[span.char_start:span.char_end],
-                                       span_false(transcript, span, items)))
+                                       span_false(transcript, span, items), words, false_words))
     return result
+
+
+def _words_of(transcript: Transcript, span: PersonalSpan, items: Sequence[TruthItem]) -> tuple[int, int]:
+    """How many words Whisper wrote inside a masked span, and how many of them lie in no truth
+    item's seconds on its speaker's side: a span that overlaps an item is never false, so this says
+    how much more than the personal data a reader loses."""
+    utt = transcript.utterances[span.utterance]
+    inside = [w for w, at in zip(utt.words, word_offsets(utt))
+              if at is not None and at[0] < span.char_end and span.char_start < at[1] and any(c.isalnum() for c in w.text)]
+    outside = [w for w in inside if not any(
+        it.speaker == utt.speaker and it.start - _TOLERANCE_S <= (w.start + w.end) / 2 <= it.end + _TOLERANCE_S for it in items)]
+    return len(inside), len(outside)
 
 
 @dataclass(frozen=True)
@@ -164,17 +182,24 @@ class Summary:
     rows: tuple[Row, ...]  # per planted type, then "planted" (all), then "bank lines"
     masked_spans: int
     false_spans: int
+    masked_words: int = 0
+    false_words: int = 0
 
     @property
     def false_share(self) -> float | None:
         return self.false_spans / self.masked_spans if self.masked_spans else None
+
+    @property
+    def false_word_share(self) -> float | None:
+        return self.false_words / self.masked_words if self.masked_words else None
 
     def row(self, what: str) -> Row:
         return next(r for r in self.rows if r.what == what)
 
     def to_json(self) -> dict[str, Any]:
         return {"calls": self.calls, "masked_spans": self.masked_spans, "false_spans": self.false_spans,
-                "false_share": self.false_share,
+                "false_share": self.false_share, "masked_words": self.masked_words, "false_words": self.false_words,
+                "false_word_share": self.false_word_share,
                 "rows": [{"what": r.what, "planted": r.planted, "masked": r.masked, "share": r.share}
                          for r in self.rows]}
 
@@ -188,7 +213,8 @@ def summarise(results: Sequence[CallResult]) -> Summary:
     bank = [r for r in items if r.item.source != "planted"]
     rows.append(Row("bank lines", len(bank), sum(r.masked for r in bank)))
     spans = [s for c in results for s in c.spans]
-    return Summary(len(results), tuple(rows), len(spans), sum(s.false for s in spans))
+    return Summary(len(results), tuple(rows), len(spans), sum(s.false for s in spans),
+                   sum(s.words for s in spans), sum(s.false_words for s in spans))
 
 
 def render(summary: Summary) -> str:
@@ -197,8 +223,10 @@ def render(summary: Summary) -> str:
         share = "-" if r.share is None else f"{r.share:.2f}"
         lines.append(f"| {r.what} | {r.planted} | {r.masked} | {share} |")
     false = "-" if summary.false_share is None else f"{summary.false_share:.2f}"
+    words = "-" if summary.false_word_share is None else f"{summary.false_word_share:.2f}"
     lines.append(f"\n{summary.calls} calls; {summary.masked_spans} spans masked for a seller, "
-                 f"{summary.false_spans} false ({false}).")
+                 f"{summary.false_spans} false ({false}); {summary.masked_words} words masked, "
+                 f"{summary.false_words} of them in no personal data's seconds ({words}).")
     return "\n".join(lines)
 
 
@@ -237,7 +265,7 @@ def evaluate_calls(folder: Path, transcript_for: Callable[[Path], tuple[Transcri
     (with `calls`, only those, 1-based and inclusive, in name order; with `rules_only`, without
     the sentence model, to compare)."""
     from pipeline.privacy.detect import call_lines, detect_by_rules, detect_personal_data, placed
-    from pipeline.privacy.masking import spans_to_mask
+    from pipeline.privacy.masking import as_read, spans_to_mask
 
     def by_rules(transcript: Transcript, ignore: Sequence[str]) -> list[PersonalSpan]:
         return placed(transcript, detect_by_rules(call_lines(transcript), ignore)[0])
@@ -258,7 +286,7 @@ def evaluate_calls(folder: Path, transcript_for: Callable[[Path], tuple[Transcri
             continue
         seller = data.get("seller_name", "")
         spans = detect(transcript, ignore_for(seller))
-        masked = spans_to_mask(spans, transcript, "seller", own_name=seller)
+        masked = as_read(transcript, spans_to_mask(spans, transcript, "seller", own_name=seller))
         results.append(score_call(audio.stem, transcript, items, masked))
     return results
 

@@ -25,15 +25,17 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.privacy.detect import call_lines, detect_by_rules, ignored_words, placed, with_added
 from pipeline.privacy.evaluation import TruthItem, load_truth_items, score_call, summarise
-from pipeline.privacy.masking import spans_to_mask
+from pipeline.privacy.masking import as_read, spans_to_mask
+from pipeline.privacy.sentence_model import MODEL_PATH, SentenceModel, line_features, masked_sentences
 from pipeline.privacy.spans import PersonalSpan, TextSpan
 from pipeline.privacy.timing import word_offsets
 from pipeline.privacy.tokens import Token
-from pipeline.privacy.sentence_model import MODEL_PATH, SentenceModel, line_features, masked_sentences
 from pipeline.records import Transcript
 
 _L2 = 1.0  # a few thousand sentences against some eighty features: keep the weights small
+_ITERATIONS = 25
 _THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(4, 20))
 
 
@@ -61,7 +63,7 @@ class CallRows:
     client: list[ClientLine]
 
 
-def _labels(transcript: Transcript, idx: int, tokens: Sequence[Token], items: Sequence[TruthItem]) -> list[bool]:
+def token_labels(transcript: Transcript, idx: int, tokens: Sequence[Token], items: Sequence[TruthItem]) -> list[bool]:
     """A token is personal data when a word Whisper wrote over it has its middle inside an item's
     seconds on this speaker's side."""
     utt = transcript.utterances[idx]
@@ -73,16 +75,14 @@ def _labels(transcript: Transcript, idx: int, tokens: Sequence[Token], items: Se
 
 def call_rows(name: str, folder: str, transcript: Transcript, items: list[TruthItem], seller: str,
               ignore: Sequence[str]) -> CallRows:
-    from pipeline.privacy.detect import call_lines, detect_by_rules, ignored_words
-
     lines = call_lines(transcript)
     found, answered = detect_by_rules(lines, ignore)
     client = []
     for idx, ((text, speaker, _), spans, asked) in enumerate(zip(lines, found, answered)):
-        if speaker == "seller":
+        if speaker != "client":
             continue
         tokens, sentences, features = line_features(text, spans, asked)
-        said = _labels(transcript, idx, tokens, items)
+        said = token_labels(transcript, idx, tokens, items)
         labels = [any(said[i] for i in sent) for sent in sentences]
         client.append(ClientLine(idx, text, tokens, sentences, features, labels, spans, asked))
     return CallRows(name, folder, transcript, items, seller, found, ignored_words(ignore), client)
@@ -104,8 +104,8 @@ def fit_weights(calls: Sequence[CallRows]) -> dict[str, float]:
     x, y = _matrix(calls, names)
     w = np.zeros(len(names))
     penalty = np.full(len(names), _L2)
-    penalty[names.index("bias")] = 0.0
-    for _ in range(25):
+    penalty[names.index("bias")] = 1e-3  # all but free, yet finite where a fold holds one label only
+    for _ in range(_ITERATIONS):
         p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -30, 30)))
         grad = x.T @ (p - y) + penalty * w
         hess = (x * (p * (1 - p))[:, None]).T @ x + np.diag(penalty + 1e-6)
@@ -113,30 +113,33 @@ def fit_weights(calls: Sequence[CallRows]) -> dict[str, float]:
         w -= step
         if np.abs(step).max() < 1e-6:
             break
+    else:
+        print(f"warning: the fit did not settle in {_ITERATIONS} steps", file=sys.stderr)
     return {n: float(v) for n, v in zip(names, w) if abs(v) > 1e-9}
 
 
 def masked_spans(call: CallRows, model: SentenceModel, cut: float) -> list[PersonalSpan]:
     """What a seller reads masked in the call with the model at this threshold."""
-    from pipeline.privacy.detect import grown, placed
-
     found = [list(s) for s in call.found]
     for line in call.client:
         chances = [model.probability(f) for f in line.features]
-        added = masked_sentences(line.tokens, line.sentences, chances, line.rule_spans, line.asked, cut)
-        found[line.index] = grown(line.text, line.rule_spans, added, call.ignored)
-    return spans_to_mask(placed(call.transcript, found), call.transcript, "seller", own_name=call.seller)
+        added = masked_sentences(line.tokens, line.sentences, chances, line.rule_spans, line.asked, cut,
+                                 [f["question"] > 0 for f in line.features])
+        found[line.index] = with_added(line.text, line.rule_spans, added, call.ignored)
+    return as_read(call.transcript, spans_to_mask(placed(call.transcript, found), call.transcript, "seller",
+                                                  own_name=call.seller))
 
 
 def sweep(calls: Sequence[CallRows], model_for: dict[str, SentenceModel],
-          thresholds: Sequence[float] = _THRESHOLDS) -> list[tuple[float, float, float]]:
-    """(threshold, share of planted items masked, share of masked spans false) over the calls, each
-    scored by the model fitted without its own set."""
+          thresholds: Sequence[float] = _THRESHOLDS) -> list[tuple[float, float, float, float]]:
+    """(threshold, share of planted items masked, share of masked spans false, share of masked words
+    in no personal data's seconds) over the calls, each scored by the model fitted without its own set."""
     out = []
     for cut in thresholds:
         summary = summarise([score_call(c.name, c.transcript, c.items, masked_spans(c, model_for[c.folder], cut))
                              for c in calls])
-        out.append((cut, summary.row("planted").share or 0.0, summary.false_share or 0.0))
+        out.append((cut, summary.row("planted").share or 0.0, summary.false_share or 0.0,
+                    summary.false_word_share or 0.0))
     return out
 
 
@@ -153,7 +156,7 @@ def load_calls(folders: Sequence[Path], progress: Callable[[str], None] = lambda
     for folder in folders:
         transcribe = cached_transcriber(options_from_env(), standard,
                                         open_database(f"sqlite:///{(folder / 'transcripts.sqlite').resolve()}"))
-        for path in sorted(folder.glob("*.truth.json")):
+        for path in sorted(folder.rglob("*.truth.json")):
             data = json.loads(path.read_text(encoding="utf-8"))
             progress(f"{folder.name}/{path.name}")
             transcript, _ = transcribe(path.parent / data.get("recording", path.name.replace(".truth.json", ".flac")))
@@ -169,20 +172,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     ap.add_argument("--false-share", type=float, default=0.05, help="the most false masked spans to allow (0.05)")
     args = ap.parse_args(argv)
-    if len(args.folders) < 2:
-        raise SystemExit("give two sets or more: the threshold is calibrated by leaving one out at a time")
     calls = load_calls(args.folders, progress=lambda m: print(m, file=sys.stderr, flush=True))
     folders = sorted({c.folder for c in calls})  # each set is left out in turn
+    if len(folders) < 2:
+        raise SystemExit("give two sets of calls or more: the threshold is calibrated by leaving one out at a time")
     model_for = {f: SentenceModel(fit_weights([c for c in calls if c.folder != f]), 0.5, "") for f in folders}
     rules_only = sweep(calls, model_for, (1.0,))[0]
-    print(f"rules only: masked {rules_only[1]:.3f}, false {rules_only[2]:.3f}")
+    print(f"rules only: masked {rules_only[1]:.3f}, false {rules_only[2]:.3f}, words beyond {rules_only[3]:.3f}")
     rows = sweep(calls, model_for)
-    for cut, share, false in rows:
-        print(f"threshold {cut:.2f}: masked {share:.3f}, false {false:.3f}")
+    for cut, share, false, words in rows:
+        print(f"threshold {cut:.2f}: masked {share:.3f}, false {false:.3f}, words beyond {words:.3f}")
     # the model may not make the masking less precise than the rules alone or the target,
     # whichever is looser
     allowed = [r for r in rows if r[2] <= max(args.false_share, rules_only[2])]
-    cut = min(allowed)[0] if allowed else max(rows)[0]
+    if not allowed:
+        raise SystemExit(f"no threshold keeps the false share at or under {max(args.false_share, rules_only[2]):.3f}; "
+                         "nothing written")
+    cut = min(allowed)[0]
     model = SentenceModel(fit_weights(calls), cut, ", ".join(Path(f).name for f in folders))
     args.out.write_text(json.dumps(model.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"threshold {cut:.2f}; {len(model.weights)} weights; written to {args.out}")

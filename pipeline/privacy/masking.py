@@ -6,7 +6,7 @@ call keeps their own name (the seller of the call, passed in): it is theirs, not
 
 Evidence quotes and JSON strings are not tied to character offsets, so they are masked by the words
 the spans cover: each span's text, as written and in the number reader's lower-case form, is replaced
-wherever it occurs. What the phone system wrote (the client's number in a file name, in a finding's
+wherever it occurs as whole words (a piece the sentence model masked, by its runs of said words too). What the phone system wrote (the client's number in a file name, in a finding's
 details) is no span: a Russian number as the phone system writes it is masked there (`mask_phone_numbers`).
 """
 
@@ -19,6 +19,7 @@ from typing import Any
 
 from pipeline.privacy.dialogue import lead_in
 from pipeline.privacy.morph import lemmas
+from pipeline.privacy.sentence_model import DETECTOR as SENTENCE_DETECTOR
 from pipeline.privacy.spans import LABELS, PersonalSpan
 from pipeline.privacy.timing import word_offsets
 from pipeline.privacy.tokens import tokenize
@@ -68,10 +69,31 @@ def _mask_utterance(utt: Utterance, spans: Sequence[PersonalSpan]) -> Utterance:
     return replace(utt, text=text, words=tuple(words))
 
 
+def coalesced(text: str, spans: Sequence[PersonalSpan]) -> list[PersonalSpan]:
+    """An utterance's spans with neighbours of one type that only punctuation parts joined into
+    one: the reader sees one label for what the rules and the sentence model masked side by side."""
+    out: list[PersonalSpan] = []
+    for s in sorted(spans, key=lambda s: s.char_start):
+        last = out[-1] if out else None
+        if last is not None and last.type == s.type and not re.search(r"\w", text[last.char_end:s.char_start]):
+            out[-1] = replace(last, char_end=max(last.char_end, s.char_end), end=max(last.end, s.end))
+        else:
+            out.append(s)
+    return out
+
+
+def as_read(transcript: Transcript, spans: Sequence[PersonalSpan]) -> list[PersonalSpan]:
+    """The spans as a reader meets them: each utterance's `coalesced`."""
+    by_utt: dict[int, list[PersonalSpan]] = {}
+    for s in spans:
+        by_utt.setdefault(s.utterance, []).append(s)
+    return [s for i in sorted(by_utt) for s in coalesced(transcript.utterances[i].text, by_utt[i])]
+
+
 def mask_transcript(transcript: Transcript, spans: Sequence[PersonalSpan]) -> Transcript:
     """A copy of the transcript with each span's characters (and words) replaced by its label."""
     by_utt: dict[int, list[PersonalSpan]] = {}
-    for s in spans:
+    for s in as_read(transcript, spans):
         by_utt.setdefault(s.utterance, []).append(s)
     utterances = tuple(
         _mask_utterance(u, by_utt[i]) if i in by_utt else u for i, u in enumerate(transcript.utterances)
@@ -79,32 +101,35 @@ def mask_transcript(transcript: Transcript, spans: Sequence[PersonalSpan]) -> Tr
     return replace(transcript, utterances=utterances)
 
 
-def _said_runs(clear: str) -> list[str]:
-    """The runs of a span's words that are no lead-in («Марина Кузнецова» of «Здравствуйте, это
-    Марина Кузнецова»): a quote may hold them without the words a span grew over."""
-    tokens = tokenize(clear)
-    out: list[list[int]] = []
-    for i in range(len(tokens)):
-        if lead_in(tokens[i]):
-            out.append([])
-        elif out and out[-1]:
-            out[-1].append(i)
+def _said_runs(text: str) -> list[str]:
+    """The runs of words of a piece the sentence model masked that are no lead-in («слезовой» of
+    «Ага, слезовой, значит»): a quote may hold one without the rest. Lead-ins alone («это», «мой
+    телефон») give nothing away, and as forms would mask every such word."""
+    tokens = tokenize(text)
+    runs: list[list[int]] = [[]]
+    for i, tok in enumerate(tokens):
+        if lead_in(tok):
+            runs.append([])
         else:
-            out.append([i])
-    return [clear[tokens[r[0]].start:tokens[r[-1]].end] for r in out if r]
+            runs[-1].append(i)
+    return [text[tokens[r[0]].start:tokens[r[-1]].end] for r in runs if r]
 
 
 def _replacements(transcript: Transcript, spans: Sequence[PersonalSpan]) -> list[tuple[re.Pattern[str], str]]:
     pairs: dict[str, str] = {}
     for s in spans:
-        clear = span_text(transcript, s).strip()
-        forms = {clear, clear.lower().replace("ё", "е"), re.sub(r"\D", "", clear)}
-        forms |= {run for run in _said_runs(clear) if len(run) >= 4}
-        for form in forms:
+        clear = span_text(transcript, s).strip(" ,.;:!?…-")
+        if s.detector == SENTENCE_DETECTOR:
+            runs = _said_runs(clear)
+            forms = {clear, *runs} if runs else set()
+        else:
+            forms = {clear}
+        for form in {f for c in forms for f in (c, c.lower().replace("ё", "е"), re.sub(r"\D", "", c))}:
             if len(form) >= 2 and not (form.isdigit() and len(form) < 5):
                 pairs.setdefault(form, LABELS[s.type])
-    # longest first, so «Ольга Петрова» goes before «Ольга»
-    return [(re.compile(re.escape(form), re.IGNORECASE), label)
+    # longest first, so «Ольга Петрова» goes before «Ольга»; whole words only, so «он» is not
+    # replaced inside «телефон»
+    return [(re.compile(rf"(?<!\w){re.escape(form)}(?!\w)", re.IGNORECASE), label)
             for form, label in sorted(pairs.items(), key=lambda p: -len(p[0]))]
 
 

@@ -8,8 +8,8 @@ span, the shapes of its words (a number, a word no dictionary knows, a name read
 inside the sentence), their parts of speech, and where it stands in the reply. A logistic model
 over these features, fitted on generated calls with planted personal data (`python -m
 pipeline.privacy.fitting`), gives each sentence a probability; a sentence at or over the model's
-threshold is masked whole: the rule spans in it grow to its ends, or, where the rules found
-nothing, it is one span. A sentence, not a word: Whisper's garble of a name is any word at all
+threshold, other than a question, is masked whole: the words the rules left in clear in it become
+spans beside theirs, or, where the rules found nothing, it is one span. A sentence, not a word: Whisper's garble of a name is any word at all
 («ли они бторафцев» for «Леонид Тарасов»), and what a seller or coach needs from the sentence that
 dictates personal data is that it did. The weights and
 the threshold are data (`sentence_model.json`), fitted and calibrated, not set by hand. The layer
@@ -139,10 +139,16 @@ def read_model(path: Path) -> SentenceModel:
     """The fitted model; an error names the file and the field."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return SentenceModel({str(k): float(v) for k, v in data["weights"].items()}, float(data["threshold"]),
-                         str(data.get("trained_on", "")))
+        model = SentenceModel({str(k): float(v) for k, v in data["weights"].items()}, float(data["threshold"]),
+                              str(data.get("trained_on", "")))
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"{path}: not a sentence model ({exc!r})") from None
+    if data.get("detector") != DETECTOR:
+        # stored scans name the detector: a model fitted again must bump DETECTOR, or no call is rescanned
+        raise ValueError(f"{path}: detector {data.get('detector')!r}, but this code is {DETECTOR!r}")
+    if not 0.0 < model.threshold <= 1.0:
+        raise ValueError(f"{path}: threshold {model.threshold} is not in (0, 1]")
+    return model
 
 
 @lru_cache(maxsize=1)
@@ -163,34 +169,45 @@ def _rule_spans_in(words: Sequence[Token], spans: Sequence[TextSpan]) -> list[Te
                   key=lambda s: s.char_start)
 
 
-def _grown(words: Sequence[Token], inside: Sequence[TextSpan]) -> list[TextSpan]:
-    """The rule spans of a sentence grown to its ends, each keeping its type: the first from the
-    sentence's start, the last to its end; what lies between two of them stays as it was."""
-    first, last = inside[0], inside[-1]
-    grown = [TextSpan(first.type, min(words[0].start, first.char_start), first.char_end, DETECTOR), *inside[1:]]
-    grown[-1] = TextSpan(last.type, grown[-1].char_start, max(words[-1].end, last.char_end), DETECTOR)
-    return grown
+def _left_in_clear(words: Sequence[Token], inside: Sequence[TextSpan]) -> list[list[Token]]:
+    """The runs of a sentence's words that no rule span covers."""
+    runs: list[list[Token]] = [[]]
+    for t in words:
+        if any(s.char_start < t.end and t.start < s.char_end for s in inside):
+            runs.append([])
+        else:
+            runs[-1].append(t)
+    return [r for r in runs if r]
+
+
+def _type_beside(run: Sequence[Token], inside: Sequence[TextSpan]) -> str:
+    """The type of the rule span before a run, or of the one after it where none is before."""
+    before = [s for s in inside if s.char_end <= run[0].start]
+    return (before[-1] if before else inside[0]).type
 
 
 def masked_sentences(tokens: Sequence[Token], sentences: Sequence[Sequence[int]], chances: Sequence[float],
-                     spans: Sequence[TextSpan], asked: str | None, cut: float) -> list[TextSpan]:
-    """Spans over the whole sentences whose chance is at or over `cut`. Where the rules found
-    something in the sentence and left words in clear that are no lead-in, their spans grow to its
-    ends, each keeping its type (two labels say more than one); where they found nothing, the
-    sentence is one span, of the request's type, or else a number's or a name's."""
+                     spans: Sequence[TextSpan], asked: str | None, cut: float, questions: Sequence[bool]) -> list[TextSpan]:
+    """Spans that mask the whole of each sentence whose chance is at or over `cut`, other than a
+    question (what a client asks is what a coach reviews). Where the rules found something in the
+    sentence, each run of words they left in clear becomes a span of the type of the rule span
+    beside it, so the rule spans stay as they were (a quote of «8 916 555 12 34» is still masked by
+    its own words); a sentence whose words left in clear are all lead-ins («Мой телефон
+    [телефон]») gives nothing away and stays as it was. Where the rules found nothing, the
+    sentence is one span, of the request's type, or else a number's (phone) or a name's."""
     out = []
-    for sent, chance in zip(sentences, chances):
-        if chance < cut:
+    for sent, chance, question in zip(sentences, chances, questions):
+        if chance < cut or question:
             continue
         words = [tokens[i] for i in sent]
         inside = _rule_spans_in(words, spans)
-        if inside:
-            left = [t for t in words if not any(s.char_start < t.end and t.start < s.char_end for s in inside)]
-            if any(not lead_in(t) for t in left):  # lead-ins alone («это», «мой телефон») give nothing away
-                out += _grown(words, inside)
+        if not inside:
+            numeric = any(is_number(t) for t in words)
+            out.append(TextSpan(_kind_of(asked, numeric), words[0].start, words[-1].end, DETECTOR))
             continue
-        numeric = any(is_number(t) for t in words)
-        out.append(TextSpan(_kind_of(asked, numeric), words[0].start, words[-1].end, DETECTOR))
+        runs = _left_in_clear(words, inside)
+        if any(not lead_in(t) for run in runs for t in run):
+            out += [TextSpan(_type_beside(run, inside), run[0].start, run[-1].end, DETECTOR) for run in runs]
     return out
 
 
@@ -198,4 +215,4 @@ def sentence_spans(text: str, spans: Sequence[TextSpan], asked: str | None, mode
     """Spans of a client's line's sentences the model masks."""
     tokens, sentences, features = line_features(text, spans, asked)
     chances = [model.probability(f) for f in features]
-    return masked_sentences(tokens, sentences, chances, spans, asked, model.threshold)
+    return masked_sentences(tokens, sentences, chances, spans, asked, model.threshold, [f["question"] > 0 for f in features])
