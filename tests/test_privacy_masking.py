@@ -8,6 +8,7 @@ import pytest
 
 from pipeline.privacy.detect import detect_personal_data, ignore_terms
 from pipeline.privacy.masking import mask_for_role, mask_json, mask_text, spans_to_mask
+from pipeline.privacy.sentence_model import DETECTOR as SENTENCE_DETECTOR
 from pipeline.privacy.spans import PersonalSpan
 from pipeline.privacy.tone import tone_over
 from tests.helpers import call
@@ -117,10 +118,31 @@ def test_spans_side_by_side_read_as_one_label_and_a_quote_of_either_is_masked() 
         a = text.index(part)
         return PersonalSpan("phone", 1, a, a + len(part), 4.0, 6.0, detector)
 
-    spans = [span("Ага, слезовой, значит", "sentence-model@1"), span("8 916 555 12 34", "numbers@6"),
-             span("это мой", "sentence-model@1")]
+    spans = [span("Ага, слезовой, значит", SENTENCE_DETECTOR), span("8 916 555 12 34", "numbers@6"),
+             span("это мой", SENTENCE_DETECTOR)]
     assert mask_for_role(t, spans, "coach").utterances[1].text == "[телефон]."
     assert mask_text("он сказал: 8 916 555 12 34", t, spans) == "он сказал: [телефон]"
     assert mask_text("слезовой", t, spans) == "[телефон]"
     # a piece of lead-ins only is no quote form, and a form is replaced as a whole word only
     assert mask_text("это мой телефон, а это его", t, spans) == "это мой телефон, а это его"
+
+
+def test_a_quote_of_a_rule_spans_value_without_its_lead_in_is_masked_and_ordinary_words_are_not() -> None:
+    t = call(("seller", 0.0, "Номер карты?"), ("client", 4.0, "Сейчас, значит 5469 6963 7421 1122, звоните после обеда."))
+    text = t.utterances[1].text
+
+    def span(part: str, kind: str, detector: str) -> PersonalSpan:
+        a = text.index(part)
+        return PersonalSpan(kind, 1, a, a + len(part), 4.0, 6.0, detector)
+
+    spans = [span("значит 5469 6963 7421 1122", "card", "dialogue@3"), span("звоните после обеда", "card", SENTENCE_DETECTOR)]
+    assert mask_text("карта 5469 6963 7421 1122", t, spans) == "карта [карта]"
+    assert mask_text("Хорошо, привезём после обеда", t, spans) == "Хорошо, привезём после обеда"
+
+
+def test_a_form_that_starts_with_no_word_character_is_found_after_a_letter() -> None:
+    t = call(("client", 0.0, "Мой телефон +7 916 555 12 34."))
+    text = t.utterances[0].text
+    a = text.index("+7")
+    spans = [PersonalSpan("phone", 0, a, a + len("+7 916 555 12 34"), 0.0, 2.0, "numbers@6")]
+    assert mask_text("тел+7 916 555 12 34", t, spans) == "тел[телефон]"

@@ -11,6 +11,7 @@ import pytest
 from pipeline.privacy.detect import detect_by_rules, detect_lines
 from pipeline.privacy.fitting import CallRows, ClientLine, token_labels, fit_weights
 from pipeline.privacy.evaluation import TruthItem
+from pipeline.privacy.sentence_model import DETECTOR as SENTENCE_DETECTOR
 from pipeline.privacy.sentence_model import (SentenceModel, line_features, masked_sentences, read_model,
                                              sentence_model)
 from pipeline.privacy.spans import TextSpan
@@ -48,6 +49,13 @@ def test_a_sentence_at_or_over_the_threshold_is_masked_whole_and_a_question_neve
     text = "Ну, ли они бторафцев, пишите. Она дома. А доставка в субботу будет?"
     assert _masked(text, [0.5, 0.1, 0.9], [], "name") == [("name", "Ну, ли они бторафцев, пишите")]
     assert _masked(text, [0.4, 0.1, 0.1], [], "name") == []
+
+
+def test_a_question_with_a_rule_span_is_masked_whole_as_any_sentence() -> None:
+    """Whisper writes «?» after a value dictated with a rising voice."""
+    text = "Ага, слезовой, значит, 48 17 89 23 97 67 87 74?"
+    card = TextSpan("card", text.index("48"), text.index("?"), "numbers@6")
+    assert _masked(text, [0.9], [card], "card") == [("card", "Ага, слезовой, значит")]
 
 
 def test_the_words_the_rules_left_in_clear_become_spans_beside_theirs_of_their_type() -> None:
@@ -119,8 +127,11 @@ def test_the_model_reads_only_the_clients_lines_and_the_request_closes_with_its_
              ("Ага, слезовой, значит, 48 17 89 23 97 67 87 74.", "unknown", "")]
     _, answered = detect_by_rules(lines)
     assert answered == [None, "name", None, None]
+    # a line after an open number answers its request only where it goes on with the number
+    number = [("Ваш телефон?", "seller", ""), ("8 916 555", "client", "Ваш телефон?"), ("Кубов двадцать.", "client", "8 916 555")]
+    assert detect_by_rules(number)[1] == [None, "phone", None]
     found = detect_lines(lines)
-    assert found[2] == [] and all(s.detector != "sentence-model@1" for s in found[3])
+    assert found[2] == [] and all(s.detector != SENTENCE_DETECTOR for s in found[3])
 
 
 # --- fitting ---
@@ -136,7 +147,7 @@ def test_a_token_is_labelled_by_the_words_whisper_wrote_inside_an_items_seconds(
     assert not any(token_labels(t, 1, tokens, [sellers]))
 
 
-def test_fitting_learns_a_feature_that_tells_thetoken_labels() -> None:
+def test_fitting_learns_a_feature_that_tells_the_labels() -> None:
     def line(flag: float, label: bool) -> ClientLine:
         return ClientLine(0, "", [], [[0]], [{"bias": 1.0, "cue": flag, "noise": 0.5}], [label], [], None)
 

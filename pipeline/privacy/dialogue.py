@@ -588,13 +588,12 @@ def read_dialogue(lines: Sequence[Line], ignore: Iterable[tuple[str, ...]] = (),
         spans: list[TextSpan] = []
         if asked is not None and replies < _REPLY_LINES:
             answering[idx] = asked
-        elif value is not None and value.open:
-            answering[idx] = value.kind
         if value is not None and value.open:
             cont = _continuation(value.kind, line.text, tokens)
-            value = None
             if cont is not None:
                 spans.append(cont)
+                answering[idx] = value.kind
+            value = None
         if asked is not None and replies < _REPLY_LINES and not spans:
             span, open_end = _value_in(asked, line.text, tokens, 0, asked=True)
             replies += 1

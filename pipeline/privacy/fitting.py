@@ -28,7 +28,7 @@ import numpy as np
 from pipeline.privacy.detect import call_lines, detect_by_rules, ignored_words, placed, with_added
 from pipeline.privacy.evaluation import TruthItem, load_truth_items, score_call, summarise
 from pipeline.privacy.masking import as_read, spans_to_mask
-from pipeline.privacy.sentence_model import MODEL_PATH, SentenceModel, line_features, masked_sentences
+from pipeline.privacy.sentence_model import DETECTOR, MODEL_PATH, SentenceModel, line_features, masked_sentences
 from pipeline.privacy.spans import PersonalSpan, TextSpan
 from pipeline.privacy.timing import word_offsets
 from pipeline.privacy.tokens import Token
@@ -172,10 +172,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     ap.add_argument("--false-share", type=float, default=0.05, help="the most false masked spans to allow (0.05)")
     args = ap.parse_args(argv)
+    if len(set(args.folders)) < 2:
+        raise SystemExit("give two sets of calls or more: the threshold is calibrated by leaving one out at a time")
+    if args.out.exists() and json.loads(args.out.read_text(encoding="utf-8")).get("detector") == DETECTOR:
+        raise SystemExit(f"{args.out} holds a {DETECTOR} model: bump DETECTOR in pipeline/privacy/sentence_model.py "
+                         "first, or the calls stored with it would not be rescanned")
     calls = load_calls(args.folders, progress=lambda m: print(m, file=sys.stderr, flush=True))
     folders = sorted({c.folder for c in calls})  # each set is left out in turn
     if len(folders) < 2:
-        raise SystemExit("give two sets of calls or more: the threshold is calibrated by leaving one out at a time")
+        raise SystemExit("the sets gave calls from one folder only: give two sets of calls or more")
     model_for = {f: SentenceModel(fit_weights([c for c in calls if c.folder != f]), 0.5, "") for f in folders}
     rules_only = sweep(calls, model_for, (1.0,))[0]
     print(f"rules only: masked {rules_only[1]:.3f}, false {rules_only[2]:.3f}, words beyond {rules_only[3]:.3f}")

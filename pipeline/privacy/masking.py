@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import Any
 
 from pipeline.privacy.dialogue import lead_in
-from pipeline.privacy.morph import lemmas
+from pipeline.privacy.morph import in_dictionary, lemmas, readings
 from pipeline.privacy.sentence_model import DETECTOR as SENTENCE_DETECTOR
 from pipeline.privacy.spans import LABELS, PersonalSpan
 from pipeline.privacy.timing import word_offsets
@@ -87,7 +87,8 @@ def as_read(transcript: Transcript, spans: Sequence[PersonalSpan]) -> list[Perso
     by_utt: dict[int, list[PersonalSpan]] = {}
     for s in spans:
         by_utt.setdefault(s.utterance, []).append(s)
-    return [s for i in sorted(by_utt) for s in coalesced(transcript.utterances[i].text, by_utt[i])]
+    return [s for i in sorted(by_utt) if i < len(transcript.utterances)
+            for s in coalesced(transcript.utterances[i].text, by_utt[i])]
 
 
 def mask_transcript(transcript: Transcript, spans: Sequence[PersonalSpan]) -> Transcript:
@@ -102,9 +103,8 @@ def mask_transcript(transcript: Transcript, spans: Sequence[PersonalSpan]) -> Tr
 
 
 def _said_runs(text: str) -> list[str]:
-    """The runs of words of a piece the sentence model masked that are no lead-in («слезовой» of
-    «Ага, слезовой, значит»): a quote may hold one without the rest. Lead-ins alone («это», «мой
-    телефон») give nothing away, and as forms would mask every such word."""
+    """The runs of a span's words that are no lead-in («Евгения Рябова» of «я Евгения Рябова»,
+    «слезовой» of «Ага, слезовой, значит»): a quote may hold one without the rest."""
     tokens = tokenize(text)
     runs: list[list[int]] = [[]]
     for i, tok in enumerate(tokens):
@@ -115,22 +115,39 @@ def _said_runs(text: str) -> list[str]:
     return [text[tokens[r[0]].start:tokens[r[-1]].end] for r in runs if r]
 
 
+def _telling(text: str) -> bool:
+    """A piece worth masking wherever a quote has it: four letters or more, with a word that is no
+    lead-in and is a digit, no dictionary's or a name. An ordinary word («обеда», «два») would mask every quote
+    that says it."""
+    return len(text) >= 4 and any(t.is_digits or not in_dictionary(t.text) or readings(t.text)
+                                  for t in tokenize(text) if not lead_in(t))
+
+
+def _forms(clear: str, detector: str) -> set[str]:
+    """What a quote is searched for to mask a span: its text (a rule's, or a piece the sentence
+    model masked that tells something) and its runs of words that are no lead-in that tell
+    something; each as written, in the number reader's lower case and as bare digits."""
+    said = {run for run in _said_runs(clear) if _telling(run)}
+    whole = {clear} if detector != SENTENCE_DETECTOR or _telling(clear) else set()
+    return {f for c in whole | said for f in (c, c.lower().replace("ё", "е"), re.sub(r"\D", "", c))}
+
+
+def _whole_words(form: str) -> re.Pattern[str]:
+    """The form where it stands as whole words («он» not inside «телефон»); a form that starts or
+    ends with no word character («+7 916…») needs no boundary there."""
+    before = r"(?<!\w)" if re.match(r"\w", form) else ""
+    after = r"(?!\w)" if re.search(r"\w$", form) else ""
+    return re.compile(before + re.escape(form) + after, re.IGNORECASE)
+
+
 def _replacements(transcript: Transcript, spans: Sequence[PersonalSpan]) -> list[tuple[re.Pattern[str], str]]:
     pairs: dict[str, str] = {}
     for s in spans:
-        clear = span_text(transcript, s).strip(" ,.;:!?…-")
-        if s.detector == SENTENCE_DETECTOR:
-            runs = _said_runs(clear)
-            forms = {clear, *runs} if runs else set()
-        else:
-            forms = {clear}
-        for form in {f for c in forms for f in (c, c.lower().replace("ё", "е"), re.sub(r"\D", "", c))}:
+        for form in _forms(span_text(transcript, s).strip(" ,.;:!?…-"), s.detector):
             if len(form) >= 2 and not (form.isdigit() and len(form) < 5):
                 pairs.setdefault(form, LABELS[s.type])
-    # longest first, so «Ольга Петрова» goes before «Ольга»; whole words only, so «он» is not
-    # replaced inside «телефон»
-    return [(re.compile(rf"(?<!\w){re.escape(form)}(?!\w)", re.IGNORECASE), label)
-            for form, label in sorted(pairs.items(), key=lambda p: -len(p[0]))]
+    # longest first, so «Ольга Петрова» goes before «Ольга»
+    return [(_whole_words(form), label) for form, label in sorted(pairs.items(), key=lambda p: -len(p[0]))]
 
 
 def mask_text(text: str, transcript: Transcript, spans: Sequence[PersonalSpan]) -> str:

@@ -1,4 +1,4 @@
-"""Which of a client's sentences carry personal data, weighed from labelled calls (`sentence-model@1`).
+"""Which of a client's sentences carry personal data, weighed from labelled calls (`sentence-model@2`).
 
 The rule detectors each read one way of saying a thing; Whisper's garble and a client's own
 phrasing («мама у меня зой, да и увлевна», «меня от повсматривай зовут») fall between them. This
@@ -8,8 +8,8 @@ span, the shapes of its words (a number, a word no dictionary knows, a name read
 inside the sentence), their parts of speech, and where it stands in the reply. A logistic model
 over these features, fitted on generated calls with planted personal data (`python -m
 pipeline.privacy.fitting`), gives each sentence a probability; a sentence at or over the model's
-threshold, other than a question, is masked whole: the words the rules left in clear in it become
-spans beside theirs, or, where the rules found nothing, it is one span. A sentence, not a word: Whisper's garble of a name is any word at all
+threshold is masked whole: the words the rules left in clear in it become spans beside theirs, or,
+where the rules found nothing and it asks nothing, it is one span. A sentence, not a word: Whisper's garble of a name is any word at all
 («ли они бторафцев» for «Леонид Тарасов»), and what a seller or coach needs from the sentence that
 dictates personal data is that it did. The weights and
 the threshold are data (`sentence_model.json`), fitted and calibrated, not set by hand. The layer
@@ -32,7 +32,7 @@ from pipeline.privacy.numbers import garbled_number_word
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, is_number, tokenize
 
-DETECTOR = "sentence-model@1"
+DETECTOR = "sentence-model@2"  # a version per fit: stored scans name it, and a new one is rescanned
 MODEL_PATH = Path(__file__).with_name("sentence_model.json")
 _KINDS = ("name", "phone", "address", "card", "passport")
 _POS = ("NOUN", "ADJF", "VERB", "INFN", "PREP", "CONJ", "PRCL", "NPRO", "ADVB", "NUMR")
@@ -188,19 +188,22 @@ def _type_beside(run: Sequence[Token], inside: Sequence[TextSpan]) -> str:
 
 def masked_sentences(tokens: Sequence[Token], sentences: Sequence[Sequence[int]], chances: Sequence[float],
                      spans: Sequence[TextSpan], asked: str | None, cut: float, questions: Sequence[bool]) -> list[TextSpan]:
-    """Spans that mask the whole of each sentence whose chance is at or over `cut`, other than a
-    question (what a client asks is what a coach reviews). Where the rules found something in the
-    sentence, each run of words they left in clear becomes a span of the type of the rule span
-    beside it, so the rule spans stay as they were (a quote of «8 916 555 12 34» is still masked by
+    """Spans that mask the whole of each sentence whose chance is at or over `cut`. Where the rules
+    found something in the sentence (a question too: Whisper writes «?» after a value dictated with a
+    rising voice), each run of words they left in clear becomes a span of the type of the rule span
+    before it (after it, at the sentence's start), so the rule spans stay as they were (a quote of «8 916 555 12 34» is still masked by
     its own words); a sentence whose words left in clear are all lead-ins («Мой телефон
     [телефон]») gives nothing away and stays as it was. Where the rules found nothing, the
-    sentence is one span, of the request's type, or else a number's (phone) or a name's."""
+    sentence is one span, of the request's type, or else a number's (phone) or a name's, unless it
+    is a question (what a client asks is what a coach reviews)."""
     out = []
     for sent, chance, question in zip(sentences, chances, questions):
-        if chance < cut or question:
+        if chance < cut:
             continue
         words = [tokens[i] for i in sent]
         inside = _rule_spans_in(words, spans)
+        if not inside and question:
+            continue
         if not inside:
             numeric = any(is_number(t) for t in words)
             out.append(TextSpan(_kind_of(asked, numeric), words[0].start, words[-1].end, DETECTOR))
