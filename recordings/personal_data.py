@@ -11,8 +11,8 @@ digit, in groups («девятьсот шестнадцать, сто двадц
 The carrier groups share no sentence: detectors are tuned on calls made with ``A`` (the bank's
 demo and heldout splits) and scored on calls made with ``B`` (the fresh split); ``C``
 (`carriers_blind.py`), ``D`` (`carriers_blind_d.py`), ``E`` (`carriers_blind_e.py`), ``F`` (`carriers_blind_f.py`), ``G``
-(`carriers_blind_g.py`, scored once with the sentence model) and ``H`` (`carriers_blind_h.py`, not
-yet used: kept for the next held-out scoring) were written by six people who had seen only A and B,
+(`carriers_blind_g.py`), ``H`` (`carriers_blind_h.py`) and ``I`` (`carriers_blind_i.py`, not yet
+used: kept for the next held-out scoring) were written by seven people who had seen only A and B,
 never the detectors nor each other's, and are chosen with ``generate_calls.py --carriers C``.
 
 An answer template is a list of pieces: plain text, or ``(type, value)`` for the personal data; the
@@ -31,6 +31,7 @@ from carriers_blind_e import CARRIERS_E
 from carriers_blind_f import CARRIERS_F
 from carriers_blind_g import CARRIERS_G
 from carriers_blind_h import CARRIERS_H
+from carriers_blind_i import CARRIERS_I
 
 Piece = Union[str, tuple[str, str]]  # text, or (type, the personal data as said)
 
@@ -242,6 +243,7 @@ CARRIERS["E"] = CARRIERS_E
 CARRIERS["F"] = CARRIERS_F
 CARRIERS["G"] = CARRIERS_G
 CARRIERS["H"] = CARRIERS_H
+CARRIERS["I"] = CARRIERS_I
 TYPE_WEIGHTS = {"name": 0.25, "phone": 0.3, "address": 0.2, "card": 0.12, "passport": 0.13}
 GROUP_OF_SPLIT = {"demo": "A", "heldout": "A", "fresh": "B"}
 
