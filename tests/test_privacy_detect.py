@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.privacy.checksums import inn_ok, luhn_ok, snils_ok
-from pipeline.privacy.detect import detect_line, detect_personal_data, ignore_terms
+from pipeline.privacy.detect import detect_line, detect_lines, detect_personal_data, ignore_terms
 from pipeline.privacy.numbers import DETECTOR as NUMBERS
 from pipeline.privacy.numbers import classify
 from pipeline.privacy.spans import PersonalSpan
@@ -399,3 +399,16 @@ def test_a_town_whose_accusative_is_its_nominative_is_where_goods_go() -> None:
     """«в Подольск» reads as the nominative first; its accusative reading says where the goods go."""
     assert found("Слушайте, а в Подольск вы возите?") == []
     assert found("Мы живём в Подольске.") == [("place", "Подольске")]
+
+
+def test_a_name_the_ner_made_of_whisper_garble_at_capitals_counts_only_where_something_says_it_is_one() -> None:
+    """«Фонс Курси»: no word of it is a name in the dictionary and some no dictionary knows; in a
+    client's line that answers no request for a name and has no cue, it is garble, not a person."""
+    def names(client: str, seller: str = "Добрый день.") -> list[str]:
+        found = detect_lines([(seller, "seller", ""), (client, "client", seller)])[1]
+        return [client[s.char_start:s.char_end] for s in found if s.type == "name"]
+
+    assert names("Ну вот, Фонс Курси, мы тут баню строим.") == []
+    assert names("Меня Фонс Курси зовут.") == ["Фонс Курси"]
+    assert "Фонс Курси" in " ".join(names("Фонс Курси.", seller="Как к вам обращаться?"))
+    assert names("Ну вот, Ольга Петрова, мы тут баню строим.") != []  # a dictionary name stays

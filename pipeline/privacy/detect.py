@@ -16,7 +16,7 @@ from pipeline.privacy.addresses import find_address_spans
 from pipeline.privacy.dialogue import NUMERIC_KINDS, Line, find_dialogue_spans, read_dialogue, request
 from pipeline.privacy.emails import find_email_spans
 from pipeline.privacy.morph import in_dictionary, lemma, lemmas, readings
-from pipeline.privacy.names import find_name_spans, ignore_key, ner_spans
+from pipeline.privacy.names import NER_DETECTOR, find_name_spans, ignore_key, ner_spans
 from pipeline.privacy.numbers import find_number_spans
 from pipeline.privacy.requests import requests_by_meaning
 from pipeline.privacy.sentence_model import SentenceModel, sentence_model, sentence_spans
@@ -86,6 +86,7 @@ _VOCATIVE_BEFORE = re.compile(r"(?:^|,)\s*$")
 _VOCATIVE_AFTER = re.compile(r"^\s*[,!?]")
 _NAME_CUE_BEFORE = re.compile(r"(?<![а-яё])(?:это|я|зовут|звать|фамилия|имя|запишите|записывайте)[\s,:—-]*$",
                               re.IGNORECASE)
+_NAME_CUE_AFTER = re.compile(r"[\s,]*(?:зовут|звать)(?![а-яё])", re.IGNORECASE)  # «меня Фонс Курси зовут»
 _SENTENCE_START = re.compile(r"(?:^|[.!?])\s*$")
 _QUESTION_WORD = re.compile(r"(?<![а-яё])(?:как\w*|что|сколько|когда|где|куда|почему|зачем|кто|почем)(?![а-яё])", re.IGNORECASE)
 
@@ -108,6 +109,18 @@ def _addressed(text: str, span: TextSpan) -> bool:
         or bool(opens) and not readings(said.strip(".,!?"))
 
 
+def _garbled_at_capitals(text: str, span: TextSpan) -> bool:
+    """A «name» the NER found in a client's line that answers no request for a name, none of whose
+    words is a name in the dictionary and some of which no dictionary knows, with nothing around it
+    that says it is one («это», «зовут»): Whisper's garble at a capital («Говрана Мампу», «Фонс Курси»), which
+    the NER takes for a person by its capitals alone."""
+    if span.detector != NER_DETECTOR or span.type != "name":
+        return False
+    words = re.findall(r"[а-яё]+", text[span.char_start:span.char_end].lower())
+    return bool(words) and not any(readings(w) for w in words) and any(not in_dictionary(w) for w in words) \
+        and not _NAME_CUE_BEFORE.search(text[:span.char_start]) and not _NAME_CUE_AFTER.match(text[span.char_end:])
+
+
 def _same_sentence_before(text: str, span: TextSpan, number: TextSpan) -> bool:
     """The span comes before the number in the same sentence."""
     return span.char_end <= number.char_start and not re.search(r"[.!?]", text[span.char_end:number.char_start])
@@ -125,12 +138,14 @@ def detect_by_rules(lines: Sequence[tuple[str, str, str]], ignore: Iterable[str]
     ner = ner_spans([text for text, _, _ in lines])
     dialogue, answered = _dialogue(lines, keys, call)
     found: list[list[TextSpan]] = []
-    for (text, speaker, before), named, replied in zip(lines, ner, dialogue):
+    for (text, speaker, before), named, replied, answering in zip(lines, ner, dialogue, answered):
         spans = find_number_spans(text, before, speaker) + find_email_spans(text) + find_address_spans(text, ignore, before, speaker)
         names = find_name_spans(text, speaker, keys, named, before)
         asked = request(before)
         if speaker != "seller" and asked != "name":
             names = [n for n in names if not _addressed(text, n)]
+        if speaker != "seller" and answering != "name":
+            names = [n for n in names if not _garbled_at_capitals(text, n)]
         if asked in NUMERIC_KINDS:  # «Серега у меня 61 ,14 номер 239» for «Серия…»: the number's own words garbled
             numbers = [s for s in spans + replied if s.type in NUMERIC_KINDS]
             names = [n for n in names if not any(_same_sentence_before(text, n, s) for s in numbers)]

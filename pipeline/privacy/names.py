@@ -23,7 +23,7 @@ from typing import Any
 from pipeline.privacy.morph import cannot_be_name, in_dictionary, lemmas, may_be_in_case, person_tag, readings, town_in_case
 from pipeline.privacy.spans import TextSpan
 
-NER_DETECTOR = "natasha-ner@1.6.0"
+NER_DETECTOR = "natasha-ner@1.6.0+2"  # natasha's version, then callqa's corrections of what it finds
 MORPH_DETECTOR = "pymorphy3-names@2"
 
 _WORD_RE = re.compile(r"[А-ЯЁа-яё]+(?:-[А-ЯЁа-яё]+)?")
