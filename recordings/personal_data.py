@@ -11,9 +11,10 @@ digit, in groups («девятьсот шестнадцать, сто двадц
 The carrier groups share no sentence: detectors are tuned on calls made with ``A`` (the bank's
 demo and heldout splits) and scored on calls made with ``B`` (the fresh split); ``C``
 (`carriers_blind.py`), ``D`` (`carriers_blind_d.py`), ``E`` (`carriers_blind_e.py`), ``F`` (`carriers_blind_f.py`), ``G``
-(`carriers_blind_g.py`), ``H`` (`carriers_blind_h.py`) and ``I`` (`carriers_blind_i.py`, not yet
-used: kept for the next held-out scoring) were written by seven people who had seen only A and B,
-never the detectors nor each other's, and are chosen with ``generate_calls.py --carriers C``.
+(`carriers_blind_g.py`), ``H`` (`carriers_blind_h.py`), ``I`` (`carriers_blind_i.py`) and ``J``
+(`carriers_blind_j.py`, not yet used: kept for the next held-out scoring) were written by eight
+people who had seen only A and B, never the detectors nor each other's, and are chosen with
+``generate_calls.py --carriers C``.
 
 An answer template is a list of pieces: plain text, or ``(type, value)`` for the personal data; the
 generator speaks the pieces one by one, so the truth gets each value's seconds from the TTS
@@ -32,6 +33,7 @@ from carriers_blind_f import CARRIERS_F
 from carriers_blind_g import CARRIERS_G
 from carriers_blind_h import CARRIERS_H
 from carriers_blind_i import CARRIERS_I
+from carriers_blind_j import CARRIERS_J
 
 Piece = Union[str, tuple[str, str]]  # text, or (type, the personal data as said)
 
@@ -244,6 +246,7 @@ CARRIERS["F"] = CARRIERS_F
 CARRIERS["G"] = CARRIERS_G
 CARRIERS["H"] = CARRIERS_H
 CARRIERS["I"] = CARRIERS_I
+CARRIERS["J"] = CARRIERS_J
 TYPE_WEIGHTS = {"name": 0.25, "phone": 0.3, "address": 0.2, "card": 0.12, "passport": 0.13}
 GROUP_OF_SPLIT = {"demo": "A", "heldout": "A", "fresh": "B"}
 
