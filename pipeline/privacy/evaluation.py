@@ -33,7 +33,7 @@ from typing import Any
 
 from pipeline.privacy.spans import PII_TYPES, PersonalSpan
 from pipeline.privacy.timing import word_offsets
-from pipeline.records import Transcript, Utterance
+from pipeline.records import Transcript, Utterance, Word
 
 # a masked span's seconds come from Whisper's word timestamps, which run a little off the TTS timeline
 _TOLERANCE_S = 0.25
@@ -95,12 +95,17 @@ def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
     return max(0.0, min(a1, b1) - max(a0, b0))
 
 
+def said_within(item: TruthItem, speaker: str, word: Word, slack: float = 0.0) -> bool:
+    """Whether a word this speaker said has its middle in the item's seconds (widened by `slack`)."""
+    return item.speaker == speaker and item.start - slack <= (word.start + word.end) / 2 <= item.end + slack
+
+
 def _words_inside(transcript: Transcript, item: TruthItem) -> list[tuple[int, int]]:
     """(utterance index, word index) of the words of the item's speaker whose middle is in its seconds."""
     return [
         (u_i, w_i)
-        for u_i, utt in enumerate(transcript.utterances) if utt.speaker == item.speaker
-        for w_i, w in enumerate(utt.words) if item.start <= (w.start + w.end) / 2 <= item.end
+        for u_i, utt in enumerate(transcript.utterances)
+        for w_i, w in enumerate(utt.words) if said_within(item, utt.speaker, w)
     ]
 
 
@@ -160,8 +165,7 @@ def _words_of(transcript: Transcript, span: PersonalSpan, items: Sequence[TruthI
     utt = transcript.utterances[span.utterance]
     inside = [w for w, at in zip(utt.words, word_offsets(utt))
               if at is not None and at[0] < span.char_end and span.char_start < at[1] and any(c.isalnum() for c in w.text)]
-    outside = [w for w in inside if not any(
-        it.speaker == utt.speaker and it.start - _TOLERANCE_S <= (w.start + w.end) / 2 <= it.end + _TOLERANCE_S for it in items)]
+    outside = [w for w in inside if not any(said_within(it, utt.speaker, w, _TOLERANCE_S) for it in items)]
     return len(inside), len(outside)
 
 

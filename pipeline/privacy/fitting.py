@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.privacy.detect import call_lines, detect_by_rules, ignored_words, placed, with_added
-from pipeline.privacy.evaluation import TruthItem, load_truth_items, score_call, summarise
+from pipeline.privacy.evaluation import TruthItem, load_truth_items, said_within, score_call, summarise
 from pipeline.privacy.masking import as_read, spans_to_mask
-from pipeline.privacy.sentence_model import DETECTOR, MODEL_PATH, SentenceModel, line_features, masked_sentences
+from pipeline.privacy.sentence_model import DETECTOR, MODEL_PATH, SentenceModel, line_features, spans_of_sentences
 from pipeline.privacy.spans import PersonalSpan, TextSpan
 from pipeline.privacy.timing import word_offsets
 from pipeline.privacy.tokens import Token
@@ -68,8 +68,7 @@ def token_labels(transcript: Transcript, idx: int, tokens: Sequence[Token], item
     seconds on this speaker's side."""
     utt = transcript.utterances[idx]
     inside = [at for w, at in zip(utt.words, word_offsets(utt))
-              if at is not None and any(it.speaker == utt.speaker and it.start <= (w.start + w.end) / 2 <= it.end
-                                        for it in items)]
+              if at is not None and any(said_within(it, utt.speaker, w) for it in items)]
     return [any(a < t.end and t.start < b for a, b in inside) for t in tokens]
 
 
@@ -122,9 +121,7 @@ def masked_spans(call: CallRows, model: SentenceModel, cut: float) -> list[Perso
     """What a seller reads masked in the call with the model at this threshold."""
     found = [list(s) for s in call.found]
     for line in call.client:
-        chances = [model.probability(f) for f in line.features]
-        added = masked_sentences(line.tokens, line.sentences, chances, line.rule_spans, line.asked, cut,
-                                 [f["question"] > 0 for f in line.features])
+        added = spans_of_sentences(line.tokens, line.sentences, line.features, line.rule_spans, line.asked, model, cut)
         found[line.index] = with_added(line.text, line.rule_spans, added, call.ignored)
     return as_read(call.transcript, spans_to_mask(placed(call.transcript, found), call.transcript, "seller",
                                                   own_name=call.seller))

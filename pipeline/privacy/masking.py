@@ -22,7 +22,7 @@ from pipeline.privacy.morph import in_dictionary, lemmas, readings
 from pipeline.privacy.sentence_model import DETECTOR as SENTENCE_DETECTOR
 from pipeline.privacy.spans import LABELS, PersonalSpan
 from pipeline.privacy.timing import word_offsets
-from pipeline.privacy.tokens import tokenize
+from pipeline.privacy.tokens import runs_between, tokenize
 from pipeline.records import CallAnalysis, Finding, StageHit, Transcript, Utterance, Word
 
 CLEAR_ROLES: frozenset[str] = frozenset({"qa_lead", "admin"})
@@ -82,20 +82,22 @@ def coalesced(text: str, spans: Sequence[PersonalSpan]) -> list[PersonalSpan]:
     return out
 
 
-def as_read(transcript: Transcript, spans: Sequence[PersonalSpan]) -> list[PersonalSpan]:
-    """The spans as a reader meets them: each utterance's `coalesced`."""
+def _by_utterance(transcript: Transcript, spans: Sequence[PersonalSpan]) -> dict[int, list[PersonalSpan]]:
+    """Each utterance's spans as a reader meets them (`coalesced`)."""
     by_utt: dict[int, list[PersonalSpan]] = {}
     for s in spans:
         by_utt.setdefault(s.utterance, []).append(s)
-    return [s for i in sorted(by_utt) if i < len(transcript.utterances)
-            for s in coalesced(transcript.utterances[i].text, by_utt[i])]
+    return {i: coalesced(transcript.utterances[i].text, by_utt[i]) for i in sorted(by_utt) if i < len(transcript.utterances)}
+
+
+def as_read(transcript: Transcript, spans: Sequence[PersonalSpan]) -> list[PersonalSpan]:
+    """The spans as a reader meets them, in call order."""
+    return [s for found in _by_utterance(transcript, spans).values() for s in found]
 
 
 def mask_transcript(transcript: Transcript, spans: Sequence[PersonalSpan]) -> Transcript:
     """A copy of the transcript with each span's characters (and words) replaced by its label."""
-    by_utt: dict[int, list[PersonalSpan]] = {}
-    for s in as_read(transcript, spans):
-        by_utt.setdefault(s.utterance, []).append(s)
+    by_utt = _by_utterance(transcript, spans)
     utterances = tuple(
         _mask_utterance(u, by_utt[i]) if i in by_utt else u for i, u in enumerate(transcript.utterances)
     )
@@ -105,14 +107,7 @@ def mask_transcript(transcript: Transcript, spans: Sequence[PersonalSpan]) -> Tr
 def _said_runs(text: str) -> list[str]:
     """The runs of a span's words that are no lead-in («Евгения Рябова» of «я Евгения Рябова»,
     «слезовой» of «Ага, слезовой, значит»): a quote may hold one without the rest."""
-    tokens = tokenize(text)
-    runs: list[list[int]] = [[]]
-    for i, tok in enumerate(tokens):
-        if lead_in(tok):
-            runs.append([])
-        else:
-            runs[-1].append(i)
-    return [text[tokens[r[0]].start:tokens[r[-1]].end] for r in runs if r]
+    return [text[run[0].start:run[-1].end] for run in runs_between(tokenize(text), lead_in)]
 
 
 def _telling(text: str) -> bool:

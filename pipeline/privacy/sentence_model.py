@@ -30,7 +30,7 @@ from pipeline.privacy.dialogue import NUMERIC_KINDS, PERSON_NOUNS, PRONOUNS, lea
 from pipeline.privacy.morph import garbled_person_name, geographic, in_dictionary, lemma, pos, readings
 from pipeline.privacy.numbers import garbled_number_word
 from pipeline.privacy.spans import TextSpan
-from pipeline.privacy.tokens import Token, is_number, tokenize
+from pipeline.privacy.tokens import Token, is_number, runs_between, tokenize
 
 DETECTOR = "sentence-model@2"  # a version per fit: stored scans name it, and a new one is rescanned
 MODEL_PATH = Path(__file__).with_name("sentence_model.json")
@@ -171,13 +171,7 @@ def _rule_spans_in(words: Sequence[Token], spans: Sequence[TextSpan]) -> list[Te
 
 def _left_in_clear(words: Sequence[Token], inside: Sequence[TextSpan]) -> list[list[Token]]:
     """The runs of a sentence's words that no rule span covers."""
-    runs: list[list[Token]] = [[]]
-    for t in words:
-        if any(s.char_start < t.end and t.start < s.char_end for s in inside):
-            runs.append([])
-        else:
-            runs[-1].append(t)
-    return [r for r in runs if r]
+    return runs_between(words, lambda t: any(s.char_start < t.end and t.start < s.char_end for s in inside))
 
 
 def _type_beside(run: Sequence[Token], inside: Sequence[TextSpan]) -> str:
@@ -214,8 +208,14 @@ def masked_sentences(tokens: Sequence[Token], sentences: Sequence[Sequence[int]]
     return out
 
 
+def spans_of_sentences(tokens: Sequence[Token], sentences: Sequence[Sequence[int]], features: Sequence[dict[str, float]],
+                       spans: Sequence[TextSpan], asked: str | None, model: SentenceModel, cut: float) -> list[TextSpan]:
+    """`masked_sentences` for a line whose `line_features` are known, the model weighing them."""
+    chances = [model.probability(f) for f in features]
+    return masked_sentences(tokens, sentences, chances, spans, asked, cut, [f["question"] > 0 for f in features])
+
+
 def sentence_spans(text: str, spans: Sequence[TextSpan], asked: str | None, model: SentenceModel) -> list[TextSpan]:
     """Spans of a client's line's sentences the model masks."""
     tokens, sentences, features = line_features(text, spans, asked)
-    chances = [model.probability(f) for f in features]
-    return masked_sentences(tokens, sentences, chances, spans, asked, model.threshold, [f["question"] > 0 for f in features])
+    return spans_of_sentences(tokens, sentences, features, spans, asked, model, model.threshold)

@@ -7,7 +7,7 @@ detectors need to know which characters each word came from, and which punctuati
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from checks.text.numbers import find_numbers
@@ -46,6 +46,17 @@ def gap(text: str, left: Token, right: Token) -> str:
 def is_number(tok: Token) -> bool:
     """A token the number reader reads as a number: digits («12», «5а», «10:30») or a number word."""
     return tok.text[:1].isdigit() or bool(find_numbers([tok.text]))
+
+
+def runs_between(tokens: Sequence[Token], breaks: Callable[[Token], bool]) -> list[list[Token]]:
+    """The runs of tokens between those that `breaks` (which belong to no run)."""
+    runs: list[list[Token]] = [[]]
+    for tok in tokens:
+        if breaks(tok):
+            runs.append([])
+        else:
+            runs[-1].append(tok)
+    return [r for r in runs if r]
 
 
 def cut(text: str, tokens: list[Token], at: Callable[[str], bool]) -> list[list[int]]:
