@@ -412,3 +412,42 @@ def test_a_name_the_ner_made_of_whisper_garble_at_capitals_counts_only_where_som
     assert names("Меня Фонс Курси зовут.") == ["Фонс Курси"]
     assert "Фонс Курси" in " ".join(names("Фонс Курси.", seller="Как к вам обращаться?"))
     assert names("Ну вот, Ольга Петрова, мы тут баню строим.") != []  # a dictionary name stays
+
+
+# --- dialogue@4, numbers@7, pymorphy3-names@3, natasha-ner@1.6.0+3 ---
+
+@pytest.mark.parametrize("text, name", [
+    ("Я вам на прошлой неделе писала, меня зойя зовут, помните", "зойя"),  # the name before «зовут»
+    ("Зовут меня зойя, я писала", "зойя"),
+    ("Её Анной зовут", "Анной"),
+])
+def test_a_name_in_either_word_order_around_zovut(text: str, name: str) -> None:
+    assert ("name", name) in found(text, before="Слушаю вас")
+
+
+@pytest.mark.parametrize("text", ["Как меня зовут, неважно", "Меня все так зовут"])
+def test_zovut_with_nothing_but_lead_ins_beside_it_names_no_one(text: str) -> None:
+    assert found(text, before="Слушаю вас") == []
+
+
+def test_a_capitalised_surname_takes_the_lower_case_first_name_beside_it() -> None:
+    assert found("Островская дина, да -да, правильно", before="Извините, как вы сказали?") == \
+        [("name", "Островская дина")]
+
+
+def test_the_clients_own_colleague_is_personal_data_the_companys_is_not() -> None:
+    before = "Кто будет расписываться в накладной?"
+    assert found("Распишется мой коллега Анатолий.", before=before) == [("name", "Анатолий")]
+    assert found("Пусть ваш коллега Анатолий перезвонит.", before="Что передать?") == []
+
+
+def test_a_whisper_loop_of_two_digits_is_no_number() -> None:
+    assert found("0 ,5 ,0 ,5 ,0 ,5 ,0 ,5 ,0 ,5 ,0 ,5", before="Продиктуйте номер карты") == []
+    assert found("8 916 555 12 34", before="Продиктуйте телефон") == [("phone", "8 916 555 12 34")]
+
+
+def test_what_the_client_calls_about_is_no_name_even_in_a_reply_to_a_name_request() -> None:
+    lines = call(("seller", 0.0, "Как вас указать в карточке клиента?"),
+                 ("client", 3.0, "Укажите Алла Павловна. Я по поводу Ванврата."))
+    said = [lines.utterances[s.utterance].text[s.char_start:s.char_end] for s in detect_personal_data(lines, COMPANY)]
+    assert any("Алла" in s for s in said) and not any("Ванврата" in s for s in said)

@@ -129,7 +129,7 @@ def test_a_request_whose_words_name_no_topic_is_told_by_meaning() -> None:
 def test_the_reply_to_a_request_by_meaning_is_masked() -> None:
     found = detect_lines([("Курьер как вас найдёт, куда ему ехать?", "seller", ""),
                           ("Садовая, двенадцать, второй подъезд.", "client", "")])
-    assert [(s.type, s.detector) for s in found[1]] == [("address", "dialogue@3")]
+    assert [(s.type, s.detector) for s in found[1]] == [("address", "dialogue@4")]
     asked_else = detect_lines([("Сколько вам нужно кубов?", "seller", ""), ("Двенадцать, может пятнадцать.", "client", "")])
     assert asked_else == [[], []]
 
@@ -274,3 +274,31 @@ def test_a_number_word_whisper_garbled_goes_on_with_the_number() -> None:
 def test_na_svyaz_going_to_be_in_touch_names_no_one() -> None:
     """«на связи» (the locative: who is speaking) is the cue, not «выйдет на связь»."""
     assert replies(("client", "Он выйдет на связь завтра утром."),)[0] == []
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("Как мне вас в карточке клиента указать?", "name"),  # a record, not a bank card
+    ("Как вас записать?", "name"),
+    ("Продиктуйте номер карты, я внесу в карточку клиента.", "card"),
+])
+def test_a_client_record_asks_for_a_name_a_bank_card_for_its_number(text: str, kind: str) -> None:
+    assert request(text) == kind
+
+
+def test_digits_after_a_preamble_in_a_reply_to_a_phone_request_are_the_phone() -> None:
+    said = replies(("seller", "Какой номер дать водителю?"),
+                   ("client", "Дайте номер соседки. Она ключи передаст. 8 916 555 12 34."))[1]
+    assert said == [("phone", "8 916 555 12 34")]
+
+
+@pytest.mark.parametrize("reply", [
+    "Добрый, звонил, знать про утеплитель.",  # a preposition and a thing: what the client wants
+    "Жена будет дома.",  # a verb of the present or future: what someone does
+    "Напаков заеду.",
+])
+def test_a_reply_that_says_what_is_no_name(reply: str) -> None:
+    assert replies(("seller", "Алло, это кто?"), ("client", reply))[1] == []
+
+
+def test_a_reply_with_a_verb_is_no_place() -> None:
+    assert replies(("seller", "Куда везти, какой адрес?"), ("client", "Девушка, вы запишитесь в пее."))[1] == []

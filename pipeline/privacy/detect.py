@@ -88,6 +88,8 @@ _NAME_CUE_BEFORE = re.compile(r"(?<![а-яё])(?:это|я|зовут|звать
                               re.IGNORECASE)
 _NAME_CUE_AFTER = re.compile(r"[\s,]*(?:зовут|звать)(?![а-яё])", re.IGNORECASE)  # «меня Фонс Курси зовут»
 _SENTENCE_START = re.compile(r"(?:^|[.!?])\s*$")
+# what a client is calling about: a thing, not a person («Я по поводу Ванврата», for «возврата»)
+_ABOUT_BEFORE = re.compile(r"(?<![а-яё])(?:по поводу|насч[её]т|про)\s+$", re.IGNORECASE)
 _QUESTION_WORD = re.compile(r"(?<![а-яё])(?:как\w*|что|сколько|когда|где|куда|почему|зачем|кто|почем)(?![а-яё])", re.IGNORECASE)
 
 
@@ -113,7 +115,8 @@ def _garbled_at_capitals(text: str, span: TextSpan) -> bool:
     """A «name» the NER found in a client's line that answers no request for a name, none of whose
     words is a name in the dictionary and some of which no dictionary knows, with nothing around it
     that says it is one («это», «зовут»): Whisper's garble at a capital («Говрана Мампу», «Фонс Курси»), which
-    the NER takes for a person by its capitals alone."""
+    the NER takes for a person by its capitals alone. The caller keeps it in a reply to a request
+    for a name, unless it is what the client calls about («по поводу Ванврата»)."""
     if span.detector != NER_DETECTOR or span.type != "name":
         return False
     words = re.findall(r"[а-яё]+", text[span.char_start:span.char_end].lower())
@@ -144,8 +147,9 @@ def detect_by_rules(lines: Sequence[tuple[str, str, str]], ignore: Iterable[str]
         asked = request(before)
         if speaker != "seller" and asked != "name":
             names = [n for n in names if not _addressed(text, n)]
-        if speaker != "seller" and answering != "name":
-            names = [n for n in names if not _garbled_at_capitals(text, n)]
+        if speaker != "seller":
+            names = [n for n in names if not _garbled_at_capitals(text, n)
+                     or answering == "name" and not _ABOUT_BEFORE.search(text[:n.char_start])]
         if asked in NUMERIC_KINDS:  # «Серега у меня 61 ,14 номер 239» for «Серия…»: the number's own words garbled
             numbers = [s for s in spans + replied if s.type in NUMERIC_KINDS]
             names = [n for n in names if not any(_same_sentence_before(text, n, s) for s in numbers)]

@@ -41,11 +41,11 @@ from dataclasses import dataclass
 from pipeline.privacy.addresses import is_place_word, names_a_street
 from pipeline.privacy.morph import (addresses_listener, cannot_be_name, case_of, finite_verb, garbled_person_name, geographic,
                                     imperative, in_dictionary, lemma, lemmas, pos, readings)
-from pipeline.privacy.numbers import garbled_number_word, garbled_tail, said_digits, short_of_digits
+from pipeline.privacy.numbers import garbled_number_word, garbled_tail, repetition_loop, said_digits, short_of_digits
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, cut, gap, is_number, tokenize
 
-DETECTOR = "dialogue@3"
+DETECTOR = "dialogue@4"
 
 # the topic of a request or a cue, by dictionary form; the first type whose words a line has wins,
 # so «номер карты» is a card and «номер телефона» a phone
@@ -68,6 +68,8 @@ _DELIVERY = frozenset({"доставить", "доставлять", "доста
                        "приехать", "выехать", "отправить", "доставляем"})
 _ASKING = frozenset({"подсказать", "сказать", "назвать", "продиктовать", "диктовать", "оставить", "уточнить",
                      "записать", "дать", "написать", "сообщить", "напомнить", "нужный", "нужно", "надо"})
+# verbs of writing a person down: «как вас указать»
+_PUTTING_DOWN = frozenset({"указать", "записать", "внести", "вписать", "отметить"})
 _QUESTION = frozenset({"какой", "куда", "как", "кто", "чей", "где"})
 # words that lead into a value without being part of it, beyond what their part of speech says
 _LEAD_LEMMAS = frozenset({"номер", "данные", "такой", "вот", "значит", "ладно", "окей", "ок", "хорошо",
@@ -90,7 +92,8 @@ _REPLY_LINES = 3
 PERSON_NOUNS = frozenset({"жена", "муж", "супруг", "супруга", "брат", "сестра", "сын", "дочь", "дочка", "мама",
                            "мать", "папа", "отец", "тёща", "теща", "свекровь", "зять", "невестка", "сосед", "соседка",
                            "хозяин", "хозяйка", "владелец", "владелица", "покупатель", "получатель", "друг",
-                           "подруга", "бабушка", "дедушка", "родственник", "родственница"})
+                           "подруга", "бабушка", "дедушка", "родственник", "родственница", "коллега", "знакомый",
+                           "знакомая", "начальник", "начальница"})
 # a pronoun in the nominative starts a new clause: no name goes on into it («…фантон я вам звонила»)
 PRONOUNS = frozenset({"я", "ты", "он", "она", "оно", "мы", "вы", "они"})
 # words of a name at most, where only the dialogue's structure says where it is
@@ -123,14 +126,25 @@ def other_number(text: str) -> bool:
     return "номер" in words and bool(words & _OTHER_NUMBER) and not words & {"телефон", "мобильный", "смс", "карта", "паспорт"}
 
 
+def _records(tokens: Sequence[Token]) -> set[str]:
+    """A card that is a record, not a bank's: «в карточке клиента», «в карточку»; where the seller
+    writes the client down."""
+    return {"карта", "карточка"} & {
+        lemma(t.text) for k, t in enumerate(tokens)
+        if (k and tokens[k - 1].text in ("в", "во")) or (k + 1 < len(tokens) and lemma(tokens[k + 1].text) == "клиент")}
+
+
 def topic(text: str) -> str | None:
     """What personal data a line is about, by its words' dictionary forms, or None."""
     if other_number(text):
         return None
-    words = set(_lemmas(tokenize(text)))
+    tokens = tokenize(text)
+    words = set(_lemmas(tokens)) - _records(tokens)
     for kind, stems in _TOPICS:
         if words & stems:
             return kind
+    if "как" in words and any(t.text == "вас" for t in tokens) and words & _PUTTING_DOWN:
+        return "name"  # «Как мне вас в карточке клиента указать?», «Как вас записать?»
     if "пожалуйста" in words and any(lemma(t.text) == "представить" and imperative(t.text) for t in tokenize(text)):
         # «Представьте, пожалуйста, для заявки»: Whisper's «Представьтесь» without its «-сь»; a
         # polite request, not «Представьте, какая экономия»
@@ -226,11 +240,11 @@ def _plausible(kind: str, tokens: Sequence[Token], asked: bool) -> bool:
     noun-like words (Whisper writes a name it does not know as ordinary ones: «крыло» for
     «Крылова»); a name after a client's own cue needs a name reading or a word no dictionary knows."""
     if kind in NUMERIC_KINDS:
-        return said_digits(tokens) >= 3
+        return said_digits(tokens) >= 3 and not repetition_loop(" ".join(t.raw for t in tokens))
     words = [t for t in tokens if t.text.isalpha()]
     if kind == "name":
-        if not 0 < len(tokens) <= 5 or not words or finite_verb(words[0].text):
-            return False  # «меня интересует утеплитель» after «Алло, это кто?» says what, not who
+        if not 0 < len(tokens) <= 5 or not words or any(_says_what(t.text) for t in words) or _about_a_thing(words):
+            return False  # «меня интересует утеплитель», «Напаков заеду», «Жена будет дома»: what, not who
         if asked:
             return any(not in_dictionary(t.text) or pos(t.text) not in _LEAD_POS for t in words)
         return any(readings(t.text) or not in_dictionary(t.text) for t in words)
@@ -240,6 +254,19 @@ def _plausible(kind: str, tokens: Sequence[Token], asked: bool) -> bool:
     if kind == "email":
         return any(t.text in ("собака", "точка") or not in_dictionary(t.text) for t in tokens)
     return False
+
+
+def _about_a_thing(words: Sequence[Token]) -> bool:
+    """A preposition and a noun the dictionary knows with no name reading: «звонил, знать про
+    утеплитель» tells what the client wants, not who they are («на Полякову» is a name)."""
+    return any(in_dictionary(a.text) and pos(a.text) == "PREP" and in_dictionary(b.text) and pos(b.text) == "NOUN"
+               and not readings(b.text) for a, b in zip(words, words[1:]))
+
+
+def _says_what(word: str) -> bool:
+    """A verb of the present or future, or an imperative, that no name reads as: a name or a place
+    has none (an infinitive may be Whisper's garble of a name: «лисить» for «Лисицын»)."""
+    return not readings(word) and (finite_verb(word) or in_dictionary(word) and imperative(word))
 
 
 def _says_something_else(text: str, name: Sequence[Token], sentence_words: int) -> bool:
@@ -344,6 +371,8 @@ def _value_in(kind: str, text: str, tokens: list[Token], start: int, asked: bool
         k = next((j for j, t in enumerate(body) if not lead_in(t)), None)
         if k is None:
             continue  # «Да, конечно.»: the value is in the next sentence
+        if kind in NUMERIC_KINDS and not said_digits(body):
+            continue  # «Дайте номер соседки. Она ключи передаст. 925…»: what comes before the digits
         if kind == "name":
             named = _apposition(text, tokens, sent[k], asked)
             if named is not None:
@@ -359,8 +388,8 @@ def _value_in(kind: str, text: str, tokens: list[Token], start: int, asked: bool
         if not value or not _plausible(kind, value, asked) or kind == "name" and _says_something_else(text, value, whole):
             return None, False
         if kind == "address" and not any(is_number(t) or _place_word(t.text) for t in value):
-            if not any(_proper(text, t) for t in value):
-                return None, False  # «адрес подскажется», «Оформляйте на дачу»: no place named
+            if not any(_proper(text, t) for t in value) or any(_says_what(t.text) for t in value):
+                return None, False  # «адрес подскажется», «Оформляйте на дачу», «Восколько вы закрываете…»: no place named
             kind = "place"  # «живу в Подольске»: a town, no street or house
         return TextSpan(kind, value[0].start, value[-1].end, DETECTOR), value[-1] is tokens[-1]
     return None, False
@@ -425,6 +454,27 @@ def _name_before(text: str, tokens: Sequence[Token], at: int) -> TextSpan | None
     return TextSpan("name", tokens[start].start, tokens[end].end, DETECTOR)
 
 
+# whose name «зовут» tells, in the accusative: «меня», «его», «её»
+_NAMED = frozenset({"я", "он", "она"})
+
+
+def _named_around_zvat(text: str, tokens: list[Token], words: Sequence[str], at: int) -> TextSpan | None:
+    """The name beside «зовут» at `at` in the other word orders of speech: after «зовут меня»
+    («зовут меня Зоя Юрьевна»), or between the pronoun and «зовут» («меня зойя зовут», «её Анной
+    зовут»), at most three words in one clause, however Whisper garbled them."""
+    if at + 1 < len(tokens) and words[at + 1] in _NAMED and not _CLAUSE_END.search(gap(text, tokens[at], tokens[at + 1])):
+        return _value_in("name", text, tokens, at + 2, asked=True)[0]
+    for j in range(at - 2, max(-1, at - 5), -1):
+        if words[j] in _NAMED:
+            between = tokens[j + 1:at]
+            if any(_CLAUSE_END.search(gap(text, a, b)) for a, b in zip(tokens[j:at], tokens[j + 1:at + 1])):
+                return None
+            if all(lead_in(t) for t in between) or any(is_number(t) for t in between):
+                return None
+            return TextSpan("name", between[0].start, between[-1].end, DETECTOR)
+    return None
+
+
 def _receiver(text: str, tokens: Sequence[Token], start: int) -> TextSpan | None:
     """«забирать будет Зоя», «встречать будет Анна, это мой брат»: after who receives the goods the
     clause names the person, whatever Whisper wrote of a short name («зоне», «не на»); no pronoun
@@ -466,6 +516,10 @@ def _cued(text: str, tokens: list[Token]) -> list[TextSpan]:
             kind = "address"
         elif words[i] == "звать" and i > 0 and words[i - 1] == "я":
             kind = "name"
+        elif words[i] == "звать" and (named := _named_around_zvat(text, tokens, words, i)) is not None:
+            found.append(named)  # «меня Зоя зовут», «зовут меня Зоя», «её Анной зовут»
+            i = max(i + 1, next((j for j, t in enumerate(tokens) if t.start >= named.char_end), len(tokens)))
+            continue
         elif words[i] in _RECEIVING and i + 1 < len(tokens) and words[i + 1] == "быть" \
                 or words[i] == "быть" and i + 1 < len(tokens) and words[i + 1] in _RECEIVING:
             # «забирать будет Варвара Николаевна», «будет получать Зоя»: who receives the goods

@@ -23,8 +23,8 @@ from typing import Any
 from pipeline.privacy.morph import cannot_be_name, in_dictionary, lemmas, may_be_in_case, person_tag, readings, town_in_case
 from pipeline.privacy.spans import TextSpan
 
-NER_DETECTOR = "natasha-ner@1.6.0+2"  # natasha's version, then callqa's corrections of what it finds
-MORPH_DETECTOR = "pymorphy3-names@2"
+NER_DETECTOR = "natasha-ner@1.6.0+3"  # natasha's version, then callqa's corrections of what it finds
+MORPH_DETECTOR = "pymorphy3-names@3"
 
 _WORD_RE = re.compile(r"[А-ЯЁа-яё]+(?:-[А-ЯЁа-яё]+)?")
 _SURNAME_END = re.compile(r"(?:ов|ев|ёв|ин|ын|ский|цкий|ова|ева|ина|ына|ская|цкая)$")
@@ -109,8 +109,15 @@ def _destination(text: str, start: int, stop: int) -> bool:
 _SENTENCE_START = re.compile(r"(?:^|[.!?…]\s*)$")
 
 
-def _staff(text: str, start: int, end: int) -> bool:
-    return bool(_STAFF_BEFORE.search(text[:start]) or _STAFF_AFTER.match(text[end:]))
+# «мой коллега», «моя начальница»: the client's own people, not the company's
+_CLIENTS_OWN = re.compile(r"(?<![а-яё])(?:мо[йяеи]|моего|моей|моему)\s+[а-яё]+[\s,]+(?:[а-яё]+[\s,]+){0,2}$", re.IGNORECASE)
+
+
+def _staff(text: str, start: int, end: int, speaker: str = "seller") -> bool:
+    before = _STAFF_BEFORE.search(text[:start])
+    if before and speaker != "seller" and _CLIENTS_OWN.search(text[:start]):
+        return False
+    return bool(before or _STAFF_AFTER.match(text[end:]))
 
 
 def _capitalised_word(text: str, start: int, end: int) -> bool:
@@ -128,7 +135,7 @@ def ignore_key(term: str) -> tuple[str, ...]:
 _NAME_ASKED = re.compile(r"зовут|зовите|обращаться|имя|имени|фамили|как (?:вас|к вам) запис", re.IGNORECASE)
 # the seller introducing themselves («моё имя Артём», «меня зовут Анна») asks for no name
 _OWN_NAME = re.compile(r"мо[её] имя|меня зовут", re.IGNORECASE)
-_LOWER_WORD = re.compile(r"(?<![А-ЯЁа-яё-])[а-яё]{3,}(?![А-ЯЁа-яё-])")
+_WORD_3 = re.compile(r"(?<![А-ЯЁа-яё-])[А-ЯЁа-яё]{3,}(?![А-ЯЁа-яё-])")
 
 
 def _surname_like(word: str, tags: frozenset[str]) -> bool:
@@ -140,8 +147,9 @@ def _surname_like(word: str, tags: frozenset[str]) -> bool:
 def _lower_case_names(text: str, before: str) -> list[tuple[int, int]]:
     """Names Whisper wrote in lower case («зовите анатолий покровский»), where natasha finds nothing:
     a word with a first-name reading (or a surname as its likeliest) after the name was asked for,
-    or a first name beside a surname reading; it takes the surnames and patronymics beside it."""
-    words = list(_LOWER_WORD.finditer(text))
+    or a first name beside a surname reading; it takes the surnames and patronymics beside it, in
+    either case («Островская дина»)."""
+    words = list(_WORD_3.finditer(text))
     tags = [readings(m.group()) for m in words]
     asked_before = bool(_NAME_ASKED.search(_OWN_NAME.sub("", before)))
     cues = [c.end() for c in _NAME_ASKED.finditer(text)]
@@ -151,7 +159,8 @@ def _lower_case_names(text: str, before: str) -> list[tuple[int, int]]:
         # asks nothing of «рит» before it)
         asked = asked_before or any(c <= m.start() and not re.search(r"[.!?]", text[c:m.start()]) for c in cues)
         # a first name; or, once the name was asked for, a word whose likeliest reading is a surname
-        if not ("Name" in tags[i] or (asked and person_tag(m.group()) == "Surn")) or (runs and runs[-1][1] >= i):
+        if not m.group().islower() or not ("Name" in tags[i] or (asked and person_tag(m.group()) == "Surn")) \
+                or (runs and runs[-1][1] >= i):
             continue
         beside = [k for k in (i - 1, i + 1) if 0 <= k < len(words) and _surname_like(words[k].group(), tags[k])
                   and not text[min(words[k].end(), m.end()):max(words[k].start(), m.start())].strip()]
@@ -199,9 +208,14 @@ def find_name_spans(text: str, speaker: str, ignore: Iterable[tuple[str, ...]] =
         if not any(a < e and s < b for s, e in taken)
     ]
     if speaker != "seller":
-        taken = [(s.char_start, s.char_end) for s in found]
-        found += [TextSpan("name", a, b, MORPH_DETECTOR) for a, b in _lower_case_names(text, before)
-                  if not any(a < e and s < b for s, e in taken)]
+        for a, b in _lower_case_names(text, before):
+            # «надежда Николаевна»: natasha took the capitalised half; the span grows to both
+            hit = next((k for k, s in enumerate(found) if s.type == "name" and a < s.char_end and s.char_start < b), None)
+            if hit is None:
+                found.append(TextSpan("name", a, b, MORPH_DETECTOR))
+            elif not any(a < s.char_end and s.char_start < b for s in found if s.type != "name"):
+                k = found[hit]
+                found[hit] = TextSpan("name", min(a, k.char_start), max(b, k.char_end), k.detector)
         taken = [(s.char_start, s.char_end) for s in found]
         found += [TextSpan("place", a, b, MORPH_DETECTOR) for a, b in _lower_case_towns(text)
                   if not any(a < e and s < b for s, e in taken)]
@@ -248,7 +262,7 @@ def _with_garbled_neighbours(text: str, span: TextSpan) -> TextSpan:
 def _not_the_clients(text: str, span: TextSpan, speaker: str) -> bool:
     a, b = span.char_start, span.char_end
     own_intro = speaker == "seller" and bool(_SELF_INTRO.search(text[:a]))
-    return own_intro or _staff(text, a, b) or (span.detector == NER_DETECTOR and (
+    return own_intro or _staff(text, a, b, speaker) or (span.detector == NER_DETECTOR and (
         _capitalised_word(text, a, b) or (speaker == "seller" and _garbled_word(text[a:b]))))
 
 

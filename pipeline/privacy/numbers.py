@@ -31,7 +31,7 @@ from pipeline.privacy.morph import in_dictionary, joins_words, lemma
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, cut, gap, tokenize
 
-DETECTOR = "numbers@6"
+DETECTOR = "numbers@7"
 
 # words that may stand between two groups of one number: «серия 46 12, номер 345678»
 _CONNECTORS = frozenset({"номер", "номера", "номером", "№", "тире", "дефис"})
@@ -370,4 +370,13 @@ def find_number_spans(text: str, before: str = "", speaker: str = "client") -> l
         spans = [s for s in spans if s not in hit]
         spans.append(TextSpan("passport", min([shape.char_start, *(s.char_start for s in hit)]),
                               max([shape.char_end, *(s.char_end for s in hit)]), DETECTOR))
-    return sorted(spans, key=lambda s: s.char_start)
+    return sorted((s for s in spans if not repetition_loop(text[s.char_start:s.char_end])), key=lambda s: s.char_start)
+
+
+def repetition_loop(said: str) -> bool:
+    """Digits that only repeat one to three digits over and over («0, 5, 0, 5, 0, 5…»), or a run
+    longer than any card of two digits at most: Whisper looping on a noisy stretch, no number
+    anyone dictates."""
+    digits = re.sub(r"\D", "", said)
+    periodic = any(digits == (digits[:p] * len(digits))[:len(digits)] for p in (1, 2, 3))
+    return len(digits) >= 8 and periodic or len(digits) > 20 and len(set(digits)) <= 2
