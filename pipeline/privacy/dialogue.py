@@ -258,9 +258,10 @@ def _plausible(kind: str, tokens: Sequence[Token], asked: bool) -> bool:
 
 def _about_a_thing(words: Sequence[Token]) -> bool:
     """A preposition and a noun the dictionary knows with no name reading: «звонил, знать про
-    утеплитель» tells what the client wants, not who they are («на Полякову» is a name)."""
-    return any(in_dictionary(a.text) and pos(a.text) == "PREP" and in_dictionary(b.text) and pos(b.text) == "NOUN"
-               and not readings(b.text) for a, b in zip(words, words[1:]))
+    утеплитель» tells what the client wants, not who they are («на Полякову» is a name; a short
+    noun is more likely a name's syllables Whisper split: «за хар» for «Захар»)."""
+    return any(in_dictionary(a.text) and pos(a.text) == "PREP" and len(b.text) >= 5 and in_dictionary(b.text)
+               and pos(b.text) == "NOUN" and not readings(b.text) for a, b in zip(words, words[1:]))
 
 
 def _says_what(word: str) -> bool:
