@@ -41,7 +41,7 @@ def test_a_rule_span_shows_in_its_sentence_and_the_next() -> None:
 
 def _masked(text: str, chances: list[float], rules: list[TextSpan], asked: str | None) -> list[tuple[str, str]]:
     tokens, sentences, features = line_features(text, rules, asked)
-    spans = masked_sentences(tokens, sentences, chances, rules, asked, 0.5, [f["question"] > 0 for f in features])
+    spans = masked_sentences(tokens, sentences, chances, rules, asked, 0.5, features)
     return [(s.type, text[s.char_start:s.char_end]) for s in spans]
 
 
@@ -157,3 +157,11 @@ def test_fitting_learns_a_feature_that_tells_the_labels() -> None:
     assert weights["cue"] > 2.0
     assert model.probability({"bias": 1.0, "cue": 1.0, "noise": 0.5}) > 0.8
     assert model.probability({"bias": 1.0, "cue": 0.0, "noise": 0.5}) < 0.2
+
+
+def test_a_sentence_that_only_addresses_the_listener_by_name_is_left_as_the_rules_left_it() -> None:
+    text = "Спасибо, Сергей, жду вашего звонка."
+    rules = [TextSpan("name", text.index("Сергей"), text.index("Сергей") + 6, "natasha-ner@1.6.0+3")]
+    assert _masked(text, [0.9], rules, None) == []
+    # a name given in a reply to a request for it is the client's own, and the sentence is masked
+    assert _masked(text, [0.9], rules, "name") == [("name", "Спасибо"), ("name", "жду вашего звонка")]

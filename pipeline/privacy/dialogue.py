@@ -62,7 +62,7 @@ _TOPICS: tuple[tuple[str, frozenset[str]], ...] = (
 _OTHER_NUMBER = frozenset({"заказ", "заявка", "договор", "счёт", "счет", "артикул", "накладная", "накладный", "чек", "код",
                            "промокод", "квартира", "дом", "офис"})
 # «… будет» with one of these names who receives the goods: a person
-_RECEIVING = frozenset({"забирать", "забрать", "получать", "получить", "принимать", "принять", "встречать"})
+RECEIVING = frozenset({"забирать", "забрать", "получать", "получить", "принимать", "принять", "встречать"})
 # «куда» with one of these asks where the goods go: an address
 _DELIVERY = frozenset({"доставить", "доставлять", "доставка", "везти", "привезти", "отвезти", "подъехать",
                        "приехать", "выехать", "отправить", "доставляем"})
@@ -521,8 +521,8 @@ def _cued(text: str, tokens: list[Token]) -> list[TextSpan]:
             found.append(named)  # «меня Зоя зовут», «зовут меня Зоя», «её Анной зовут»
             i = max(i + 1, next((j for j, t in enumerate(tokens) if t.start >= named.char_end), len(tokens)))
             continue
-        elif words[i] in _RECEIVING and i + 1 < len(tokens) and words[i + 1] == "быть" \
-                or words[i] == "быть" and i + 1 < len(tokens) and words[i + 1] in _RECEIVING:
+        elif words[i] in RECEIVING and i + 1 < len(tokens) and words[i + 1] == "быть" \
+                or words[i] == "быть" and i + 1 < len(tokens) and words[i + 1] in RECEIVING:
             # «забирать будет Варвара Николаевна», «будет получать Зоя»: who receives the goods
             span = _receiver(text, tokens, i + 2)
             if span is not None:

@@ -123,9 +123,44 @@ def _word_masked(utt: Utterance, u_i: int, w_i: int, at: tuple[int, int] | None,
     return False
 
 
+def _edge_of_next_sentence(utt: Utterance, offsets: list[tuple[int, int] | None], word: int, other: int) -> bool:
+    """A word Whisper wrote at an item's edge that belongs to the sentence beside it: a sentence's
+    end lies between it and the item's other words, and it is a lead-in («…квартира 39. Там…»,
+    «…Софизирование. его»). Its middle falls in the item's seconds only because Whisper's word times
+    run off the TTS timeline, as the false spans' tolerance allows for; a sentence's first word such
+    as «там» or «я» gives nothing away."""
+    from pipeline.privacy.dialogue import lead_in
+    from pipeline.privacy.tokens import tokenize
+
+    a, b = offsets[word], offsets[other]
+    if a is None or b is None:
+        return False
+    first, second = sorted((a, b))
+    earlier = utt.text[first[0]:second[0]]
+    last_letter = max((i for i, c in enumerate(earlier) if c.isalnum()), default=-1)
+    tokens = tokenize(utt.text[a[0]:a[1]])
+    return any(c in ".!?…" for c in earlier[last_letter + 1:]) and len(tokens) == 1 and lead_in(tokens[0])
+
+
+def _counted(transcript: Transcript, inside: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The words inside an item that must be masked: all but a lead-in of the sentence beside it at
+    either edge (`_edge_of_next_sentence`)."""
+    if len(inside) < 2:
+        return inside
+    out = list(inside)
+    for edge, other in ((0, 1), (-1, -2)):
+        (u, w), (u2, w2) = out[edge], out[other]
+        utt = transcript.utterances[u]
+        if u == u2 and _edge_of_next_sentence(utt, word_offsets(utt), w, w2):
+            out.pop(edge)
+            if len(out) < 2:
+                break
+    return out
+
+
 def item_masked(transcript: Transcript, item: TruthItem, masked: Sequence[PersonalSpan]) -> tuple[bool, str]:
     """Whether a truth item is masked for the reader of `masked`, and what Whisper wrote there."""
-    inside = _words_inside(transcript, item)
+    inside = _counted(transcript, _words_inside(transcript, item))
     if not inside:
         covered = sum(_overlap(item.start, item.end, s.start, s.end) for s in masked
                       if transcript.utterances[s.utterance].speaker == item.speaker)

@@ -45,11 +45,15 @@ _CUES: tuple[tuple[str, str], ...] = (
     ("passport", r"паспорт|сери[яиюей]"),
     ("snils", r"снил"),  # Whisper drops the last letter: «номер снил 123…»
     ("inn", r"инн"),
-    ("other", r"заказ|заявк|договор|сч[её]т|артикул|накладн|чек|код|промокод|квартир|дом|корпус|офис"),
+    ("other", r"заказ|заявк|договор|сч[её]т|артикул|накладн|чек|код|промокод"),
+    # a house's or a flat's number is short: «дом 12»; a phone after «дома» («она дома сидит, 8 9…»)
+    # is still one
+    ("house", r"квартир|дом|корпус|офис"),
     # «мой номер», «второй номер»: a phone, unless another cue stands right by it («заказ номер»);
     # «номер заказа» has its cue after it, which is nearer to the digits anyway
     ("number", r"номер|№"),
 )
+_ELSEWHERE = ("other", "house")  # cues of numbers that are no personal data
 # the seller giving the company's own number («Наш бесплатный номер 8 800…», «у нас телефон…»)
 _OURS_RE = re.compile(r"(?<![а-яё])(?:наш[а-яё]*|у нас)(?![а-яё])[^.!?]{0,30}$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?]")
@@ -123,7 +127,7 @@ def _nearest_cue(context: str, line_start: int = 0) -> str | None:
         elif last is None or m.start() - last_end > 20 or (m.start() >= line_start > last_end):
             last = "phone"
         last_end = m.end()
-    if last == "other":
+    if last in _ELSEWHERE:
         # «…квартира 218. Пришлите на плюс 7…»: another number's cue holds for the sentence it is in;
         # said in the line before, only when its sentence ended that line, and for the reply's first
         # sentence («Продиктуйте номер заказа.» — «12 34 56…»)
@@ -149,9 +153,10 @@ def classify(digits: str, cue: str | None, fallback: bool = False) -> str | None
     }
     if cue in by_cue and by_cue[cue]:
         return cue
-    if cue == "other":
+    phone_shaped = n == 11 and digits[0] in "78" and digits[1] != "0"
+    if cue == "other" or cue == "house" and not phone_shaped:
         return None
-    if n == 11 and digits[0] in "78" and digits[1] != "0":
+    if phone_shaped:
         return "phone"
     if n == 11 and snils_ok(digits):
         return "snils"
@@ -179,7 +184,7 @@ _DICTATED_GROUPS, _DICTATED_DIGITS = 3, 7
 
 
 def _dictated(run: list[_Group], digits: str, cue: str | None) -> str | None:
-    if cue == "other" or len(run) < _DICTATED_GROUPS or len(digits) < _DICTATED_DIGITS:
+    if cue in _ELSEWHERE or len(run) < _DICTATED_GROUPS or len(digits) < _DICTATED_DIGITS:
         return None
     return "card" if len(digits) > 12 else "phone"
 
@@ -339,7 +344,7 @@ def _passport_shapes(text: str, tokens: list[Token]) -> list[TextSpan]:
             j += 1  # the series starts at its first digits
         series = tokens[j:i]
         if not series or not _SERIES_DIGITS[0] <= said_digits(series) <= _SERIES_DIGITS[1] \
-                or _nearest_cue(text[:tokens[j].start]) == "other":
+                or _nearest_cue(text[:tokens[j].start]) in _ELSEWHERE:
             continue
         k, last, dictionary_word = i, None, False
         while k + 1 < len(tokens) and not _SENTENCE_END.search(gap(text, tokens[k], tokens[k + 1])):

@@ -20,24 +20,28 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from pipeline.privacy.addresses import is_place_word
-from pipeline.privacy.dialogue import NUMERIC_KINDS, PERSON_NOUNS, PRONOUNS, lead_in, sentence_runs
-from pipeline.privacy.morph import garbled_person_name, geographic, in_dictionary, lemma, pos, readings
+from pipeline.privacy.dialogue import NUMERIC_KINDS, PERSON_NOUNS, PRONOUNS, RECEIVING, lead_in, sentence_runs
+from pipeline.privacy.morph import garbled_person_name, geographic, imperative, in_dictionary, lemma, pos, readings
 from pipeline.privacy.numbers import garbled_number_word
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, is_number, runs_between, tokenize
 
-DETECTOR = "sentence-model@2"  # a version per fit: stored scans name it, and a new one is rescanned
+DETECTOR = "sentence-model@3"  # a version per fit: stored scans name it, and a new one is rescanned
 MODEL_PATH = Path(__file__).with_name("sentence_model.json")
 _KINDS = ("name", "phone", "address", "card", "passport")
 _POS = ("NOUN", "ADJF", "VERB", "INFN", "PREP", "CONJ", "PRCL", "NPRO", "ADVB", "NUMR")
 # what a word's neighbours say, at these offsets within its sentence
 _NEIGHBOURS = (-2, -1, 1, 2)
+# a client dictating: «пишите, …», «запишите на …», «укажите …»
+_WRITING = frozenset({"писать", "записать", "записывать", "указать", "оформить", "оформлять", "выписать"})
+_AFTER_WRITING = 3  # words after the verb that it may be dictating
 
 
 def _shape(text: str, tok: Token, first: bool) -> dict[str, float]:
@@ -62,6 +66,10 @@ def _shape(text: str, tok: Token, first: bool) -> dict[str, float]:
     return f
 
 
+def _dictating(tok: Token) -> bool:
+    return tok.text.isalpha() and lemma(tok.text) in _WRITING and imperative(tok.text)
+
+
 def _token_features(text: str, tokens: list[Token], asked: str | None) -> tuple[list[list[int]], list[dict[str, float]]]:
     """The sentences (token indices) of a line and each token's features."""
     sentences = sentence_runs(text, tokens)
@@ -77,6 +85,10 @@ def _token_features(text: str, tokens: list[Token], asked: str | None) -> tuple[
             for key in ("number", "unknown", "name_reading", "lead_in", "pronoun", "person_noun"):
                 f[f"{key}_{d}"] = float(inside and shapes[j][key] > 0)
         f["before_zvat"] = float(any(lemma(tokens[j].text) == "звать" for j in sent if i < j <= i + 3))
+        f["after_writing"] = float(any(_dictating(tokens[j]) for j in sent if i - _AFTER_WRITING <= j < i))
+        for key in ("unknown", "name_reading", "number"):
+            f[f"after_writing*{key}"] = f["after_writing"] * f[key]
+        f["receiving"] = float(tokens[i].text.isalpha() and lemma(tokens[i].text) in RECEIVING)
         if asked is not None:
             for key in ("unknown", "name_reading", "number", "pos_NOUN", "capital_inside", "surname_end"):
                 f[f"asked*{key}"] = f[key]
@@ -104,6 +116,8 @@ def line_features(text: str, spans: Sequence[TextSpan],
              "lead_share": sum(w["lead_in"] for w in words) / len(words)}
         last = sent[-1]
         f["question"] = float("?" in text[tokens[last].end:tokens[last + 1].start if last + 1 < len(tokens) else len(text)])
+        inside = _rule_spans_in([tokens[i] for i in sent], spans)
+        f["addressing"] = float(bool(inside) and all(_addressing(text, s) for s in inside))
         f.update({f"any_{k}": max(w.get(k, 0.0) for w in words) for k in sorted({k for w in words for k in w})})
         f["asked"] = float(asked is not None)
         for kind in _KINDS:
@@ -157,6 +171,17 @@ def sentence_model() -> SentenceModel | None:
     return read_model(MODEL_PATH) if MODEL_PATH.exists() else None
 
 
+_SET_OFF_BEFORE = re.compile(r"(?:^|[,.!?…]\s*)$")
+_SET_OFF_AFTER = re.compile(r"^\s*[,!?]")
+
+
+def _addressing(text: str, span: TextSpan) -> bool:
+    """A one-word name set off by commas: the client addressing the listener («Спасибо, Сергей, …»)."""
+    said = text[span.char_start:span.char_end]
+    return span.type == "name" and len(said.split()) == 1 and bool(_SET_OFF_BEFORE.search(text[:span.char_start])) \
+        and bool(_SET_OFF_AFTER.match(text[span.char_end:]))
+
+
 def _kind_of(asked: str | None, numeric: bool) -> str:
     """A sentence's type: the request's, else a number's or a name's."""
     if asked is not None:
@@ -181,7 +206,8 @@ def _type_beside(run: Sequence[Token], inside: Sequence[TextSpan]) -> str:
 
 
 def masked_sentences(tokens: Sequence[Token], sentences: Sequence[Sequence[int]], chances: Sequence[float],
-                     spans: Sequence[TextSpan], asked: str | None, cut: float, questions: Sequence[bool]) -> list[TextSpan]:
+                     spans: Sequence[TextSpan], asked: str | None, cut: float,
+                     features: Sequence[dict[str, float]]) -> list[TextSpan]:
     """Spans that mask the whole of each sentence whose chance is at or over `cut`. Where the rules
     found something in the sentence (a question too: Whisper writes «?» after a value dictated with a
     rising voice), each run of words they left in clear becomes a span of the type of the rule span
@@ -189,10 +215,13 @@ def masked_sentences(tokens: Sequence[Token], sentences: Sequence[Sequence[int]]
     its own words); a sentence whose words left in clear are all lead-ins («Мой телефон
     [телефон]») gives nothing away and stays as it was. Where the rules found nothing, the
     sentence is one span, of the request's type, or else a number's (phone) or a name's, unless it
-    is a question (what a client asks is what a coach reviews)."""
+    is a question (what a client asks is what a coach reviews). A sentence whose only rule spans
+    address the listener by name («Спасибо, Сергей, жду звонка»), outside a reply to a request for
+    a name, says nothing more of anyone and stays as it was."""
     out = []
-    for sent, chance, question in zip(sentences, chances, questions):
-        if chance < cut:
+    for sent, chance, f in zip(sentences, chances, features):
+        question = f["question"] > 0
+        if chance < cut or f["addressing"] > 0 and asked != "name":
             continue
         words = [tokens[i] for i in sent]
         inside = _rule_spans_in(words, spans)
@@ -212,7 +241,7 @@ def spans_of_sentences(tokens: Sequence[Token], sentences: Sequence[Sequence[int
                        spans: Sequence[TextSpan], asked: str | None, model: SentenceModel, cut: float) -> list[TextSpan]:
     """`masked_sentences` for a line whose `line_features` are known, the model weighing them."""
     chances = [model.probability(f) for f in features]
-    return masked_sentences(tokens, sentences, chances, spans, asked, cut, [f["question"] > 0 for f in features])
+    return masked_sentences(tokens, sentences, chances, spans, asked, cut, features)
 
 
 def sentence_spans(text: str, spans: Sequence[TextSpan], asked: str | None, model: SentenceModel) -> list[TextSpan]:
