@@ -302,3 +302,9 @@ def test_a_reply_that_says_what_is_no_name(reply: str) -> None:
 
 def test_a_reply_with_a_verb_is_no_place() -> None:
     assert replies(("seller", "Куда везти, какой адрес?"), ("client", "Девушка, вы запишитесь в пее."))[1] == []
+
+
+def test_a_buildings_number_says_the_sentence_up_to_it_is_an_address() -> None:
+    assert replies(("seller", "В каком вы районе?"), ("client", "Мы к луговой дом 60 ,8 в корпус 5 ,2 ,85."))[1] == \
+        [("address", "луговой дом 60 ,8 в корпус 5 ,2 ,85")]
+    assert replies(("seller", "А гарантия какая?"), ("client", "Корпус 5 лет гарантии."))[1] == []

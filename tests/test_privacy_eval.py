@@ -206,14 +206,19 @@ def test_an_item_is_masked_only_when_every_word_in_its_seconds_is() -> None:
     assert item_masked(CALL, PHONE, [])[0] is False
 
 
-def test_a_lead_in_of_the_next_sentence_at_an_items_edge_need_not_be_masked() -> None:
+def test_a_lead_in_beside_an_items_edge_need_not_be_masked() -> None:
     # words every 0.35 s: «квартира»(10.0) «39.»(10.35) «Там»(10.7) «налево»(11.05)
     flat = call(("client", 10.0, "квартира 39. Там налево"))
     item = TruthItem("address", "квартира тридцать девять", "client", "planted", 9.9, 10.9)
     masked = _span(flat, 0, "квартира 39", "квартира 39")
     assert item_masked(flat, item, [masked])[0] is True  # «Там» went with the next sentence
-    within = call(("client", 10.0, "квартира 39 там налево"))  # no sentence's end: «там» counts
-    assert item_masked(within, item, [_span(within, 0, "квартира 39", "квартира 39")])[0] is False
+    drifted = call(("client", 10.0, "квартира 39 вроде"))  # «вроде» ends inside only by the timing tolerance
+    assert item_masked(drifted, item, [_span(drifted, 0, "квартира 39", "квартира 39")])[0] is True
+    # inside the item, neither at its edge nor after a sentence's end: a lead-in counts
+    within = call(("client", 10.0, "квартира 39 там 12"))
+    longer = TruthItem("address", "квартира тридцать девять там двенадцать", "client", "planted", 9.9, 11.4)
+    spans = [_span(within, 0, "квартира 39", "квартира 39"), _span(within, 0, "12", "12")]
+    assert item_masked(within, longer, spans)[0] is False
 
 
 def test_an_item_whisper_wrote_nothing_for_counts_by_its_masked_seconds() -> None:

@@ -540,9 +540,10 @@ def _cued(text: str, tokens: list[Token]) -> list[TextSpan]:
             found.append(TextSpan("name", named[0].start, named[-1].end, DETECTOR))
             i = tokens.index(named[-1]) + 1
             continue
-        elif words[i] == "квартира" and _flat_number(tokens, i) is not None:
-            # a flat's number says the sentence up to it is an address, whatever Whisper made of the
-            # street («Премести надно, уголь не на 70, квартира 76» for «Привезти надо на бульвар…»)
+        elif words[i] in ("квартира", "корпус") and _flat_number(tokens, i) is not None:
+            # a flat's or a building's number says the sentence up to it is an address, whatever
+            # Whisper made of the street («Премести надно, уголь не на 70, квартира 76» for «Привезти
+            # надо на бульвар…», «к луговой дом 60 ,8 в корпус 5»)
             last = _flat_number(tokens, i)
             start = next(s[0] for s in sentence_runs(text, tokens) if i in s)
             span, _ = _value_in("address", text, tokens, start, asked=False)

@@ -123,44 +123,44 @@ def _word_masked(utt: Utterance, u_i: int, w_i: int, at: tuple[int, int] | None,
     return False
 
 
-def _edge_of_next_sentence(utt: Utterance, offsets: list[tuple[int, int] | None], word: int, other: int) -> bool:
-    """A word Whisper wrote at an item's edge that belongs to the sentence beside it: a sentence's
-    end lies between it and the item's other words, and it is a lead-in («…квартира 39. Там…»,
-    «…Софизирование. его»). Its middle falls in the item's seconds only because Whisper's word times
-    run off the TTS timeline, as the false spans' tolerance allows for; a sentence's first word such
-    as «там» or «я» gives nothing away."""
+def _beside_the_item(item: TruthItem, utt: Utterance, offsets: list[tuple[int, int] | None], word: int, other: int) -> bool:
+    """A word Whisper wrote at an item's edge that is no part of it: a lead-in («там», «я»,
+    «вроде») that a sentence's end parts from the item's other words («…квартира 39. Там…»), or
+    whose middle lies within the timing tolerance of the item's edge («…34 51 вроде»). Its middle
+    falls in the item's seconds only because Whisper's word times run off the TTS timeline, as the
+    false spans' tolerance allows for, and it gives nothing away."""
     from pipeline.privacy.dialogue import lead_in
     from pipeline.privacy.tokens import tokenize
 
     a, b = offsets[word], offsets[other]
-    if a is None or b is None:
+    tokens = tokenize(utt.text[a[0]:a[1]]) if a is not None else []
+    if a is None or b is None or len(tokens) != 1 or not lead_in(tokens[0]):
         return False
     first, second = sorted((a, b))
     earlier = utt.text[first[0]:second[0]]
     last_letter = max((i for i, c in enumerate(earlier) if c.isalnum()), default=-1)
-    tokens = tokenize(utt.text[a[0]:a[1]])
-    return any(c in ".!?…" for c in earlier[last_letter + 1:]) and len(tokens) == 1 and lead_in(tokens[0])
+    middle = (utt.words[word].start + utt.words[word].end) / 2
+    drifted = min(middle - item.start, item.end - middle) < _TOLERANCE_S
+    return drifted or any(c in ".!?…" for c in earlier[last_letter + 1:])
 
 
-def _counted(transcript: Transcript, inside: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The words inside an item that must be masked: all but a lead-in of the sentence beside it at
-    either edge (`_edge_of_next_sentence`)."""
-    if len(inside) < 2:
-        return inside
+def _counted(transcript: Transcript, item: TruthItem, inside: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The words inside an item that must be masked: all but a lead-in beside it at either edge
+    (`_beside_the_item`)."""
     out = list(inside)
     for edge, other in ((0, 1), (-1, -2)):
+        if len(out) < 2:
+            break
         (u, w), (u2, w2) = out[edge], out[other]
         utt = transcript.utterances[u]
-        if u == u2 and _edge_of_next_sentence(utt, word_offsets(utt), w, w2):
+        if u == u2 and _beside_the_item(item, utt, word_offsets(utt), w, w2):
             out.pop(edge)
-            if len(out) < 2:
-                break
     return out
 
 
 def item_masked(transcript: Transcript, item: TruthItem, masked: Sequence[PersonalSpan]) -> tuple[bool, str]:
     """Whether a truth item is masked for the reader of `masked`, and what Whisper wrote there."""
-    inside = _counted(transcript, _words_inside(transcript, item))
+    inside = _counted(transcript, item, _words_inside(transcript, item))
     if not inside:
         covered = sum(_overlap(item.start, item.end, s.start, s.end) for s in masked
                       if transcript.utterances[s.utterance].speaker == item.speaker)
