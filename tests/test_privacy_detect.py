@@ -451,3 +451,16 @@ def test_what_the_client_calls_about_is_no_name_even_in_a_reply_to_a_name_reques
                  ("client", 3.0, "Укажите Алла Павловна. Я по поводу Ванврата."))
     said = [lines.utterances[s.utterance].text[s.char_start:s.char_end] for s in detect_personal_data(lines, COMPANY)]
     assert any("Алла" in s for s in said) and not any("Ванврата" in s for s in said)
+
+
+@pytest.mark.parametrize("text, address", [
+    ("Горо -каломна. Бульварь, строительный дом 71, квартира 158.", "Горо -каломна. Бульварь, строительный дом 71, квартира 158"),
+    ("гора. Душайлкова улица Афтябриска, дом 94, квартира 100, там", "гора. Душайлкова улица Афтябриска, дом 94, квартира 100"),
+])
+def test_an_address_takes_the_town_whisper_cut_off_into_a_sentence_before_it(text: str, address: str) -> None:
+    assert ("address", address) in found(text, before="Куда везти?")
+
+
+@pytest.mark.parametrize("text", ["Да. Улица Ленина, дом 5, квартира 3.", "А вы где? Улица Ленина, дом 5, квартира 3."])
+def test_a_lead_in_or_a_question_before_an_address_stays_clear(text: str) -> None:
+    assert found(text, before="Куда везти?") == [("address", "Улица Ленина, дом 5, квартира 3")]

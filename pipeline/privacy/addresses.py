@@ -20,7 +20,7 @@ from pipeline.privacy.morph import cannot_be_name, in_dictionary, lemma
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, gap, is_number, tokenize
 
-DETECTOR = "address@5"
+DETECTOR = "address@6"
 
 _STREET = re.compile(
     r"ул|улиц[аеуыи]|улицей|проспект[аеу]?|пр-т|переул(?:ок|ке|ка|ку)|шоссе|бульвар[аеу]?|набережн(?:ая|ой|ую)"

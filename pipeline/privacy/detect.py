@@ -13,15 +13,16 @@ from collections.abc import Iterable, Sequence
 
 from checks.standard import Standard
 from pipeline.privacy.addresses import find_address_spans
-from pipeline.privacy.dialogue import NUMERIC_KINDS, Line, find_dialogue_spans, read_dialogue, request
+from pipeline.privacy.dialogue import NUMERIC_KINDS, Line, find_dialogue_spans, lead_in, read_dialogue, request, sentence_runs
 from pipeline.privacy.emails import find_email_spans
-from pipeline.privacy.morph import in_dictionary, lemma, lemmas, readings
+from pipeline.privacy.morph import in_dictionary, lemma, lemmas, pos, readings
 from pipeline.privacy.names import NER_DETECTOR, find_name_spans, ignore_key, ner_spans
 from pipeline.privacy.numbers import find_number_spans
 from pipeline.privacy.requests import requests_by_meaning
 from pipeline.privacy.sentence_model import SentenceModel, sentence_model, sentence_spans
 from pipeline.privacy.spans import PersonalSpan, TextSpan
 from pipeline.privacy.timing import span_seconds
+from pipeline.privacy.tokens import tokenize
 from pipeline.records import Transcript
 
 _PRIORITY = ("email", "card", "passport", "snils", "inn", "phone", "address", "name", "place")
@@ -124,6 +125,29 @@ def _garbled_at_capitals(text: str, span: TextSpan) -> bool:
         and not _NAME_CUE_BEFORE.search(text[:span.char_start]) and not _NAME_CUE_AFTER.match(text[span.char_end:])
 
 
+_TOWN_WORDS = 3  # at most, in the sentence Whisper cut off an address's start («Горо -каломна. Бульварь…»)
+
+
+def _with_cut_off_start(text: str, span: TextSpan) -> TextSpan:
+    """An address that opens its sentence, with the short sentence before it: Whisper cuts a
+    dictated address into sentences, and the town before the street goes off on its own («гора.
+    Душайлкова улица…», «Горо -каломна. Бульварь…» for «город Щёлково…», «город Коломна…»). That
+    sentence has no verb and a word that is no lead-in."""
+    if span.type != "address":
+        return span
+    tokens = tokenize(text)
+    sentences = sentence_runs(text, tokens)
+    at = next((n for n, sent in enumerate(sentences) if tokens[sent[-1]].end > span.char_start), None)
+    if not at:
+        return span
+    opening = [tokens[k] for k in sentences[at] if tokens[k].end <= span.char_start]
+    before = [tokens[k] for k in sentences[at - 1]]
+    if any(not lead_in(t) for t in opening) or len(before) > _TOWN_WORDS or "?" in text[before[-1].end:span.char_start] \
+            or all(lead_in(t) for t in before) or any(t.text.isalpha() and pos(t.text) in ("VERB", "INFN") for t in before):
+        return span
+    return TextSpan(span.type, before[0].start, span.char_end, span.detector)
+
+
 def _same_sentence_before(text: str, span: TextSpan, number: TextSpan) -> bool:
     """The span comes before the number in the same sentence."""
     return span.char_end <= number.char_start and not re.search(r"[.!?]", text[span.char_end:number.char_start])
@@ -153,7 +177,8 @@ def detect_by_rules(lines: Sequence[tuple[str, str, str]], ignore: Iterable[str]
         if asked in NUMERIC_KINDS:  # «Серега у меня 61 ,14 номер 239» for «Серия…»: the number's own words garbled
             numbers = [s for s in spans + replied if s.type in NUMERIC_KINDS]
             names = [n for n in names if not any(_same_sentence_before(text, n, s) for s in numbers)]
-        found.append(_resolve(spans + names + replied))
+        resolved = _resolve(spans + names + replied)
+        found.append(_resolve([_with_cut_off_start(text, s) for s in resolved]) if speaker != "seller" else resolved)
     return (_echoed(found, lines) if call else found), answered
 
 
