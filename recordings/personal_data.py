@@ -12,7 +12,7 @@ The carrier groups share no sentence: detectors are tuned on calls made with ``A
 demo and heldout splits) and scored on calls made with ``B`` (the fresh split); ``C``
 (`carriers_blind.py`), ``D`` (`carriers_blind_d.py`), ``E`` (`carriers_blind_e.py`), ``F`` (`carriers_blind_f.py`), ``G``
 (`carriers_blind_g.py`), ``H`` (`carriers_blind_h.py`), ``I`` (`carriers_blind_i.py`) and ``J``
-(`carriers_blind_j.py`, not yet used: kept for the next held-out scoring) were written by eight
+(`carriers_blind_j.py`, scored once on 2026-12-06) were written by eight
 people who had seen only A and B, never the detectors nor each other's, and are chosen with
 ``generate_calls.py --carriers C``.
 

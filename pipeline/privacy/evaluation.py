@@ -10,7 +10,10 @@ seller, the call's seller as their own name) and scores:
 
 - a planted item is **masked** when every word Whisper wrote inside its seconds (the word's middle
   within them) is inside a masked span; where Whisper wrote no word there, when masked spans of
-  that speaker cover half its seconds. One word of a phone number left in clear is a miss.
+  that speaker cover half its seconds. One word of a phone number left in clear is a miss. A
+  lead-in at either edge («там», «вроде») that a sentence's end parts from the rest, or whose
+  middle is within the timing tolerance of the edge, is no part of the item (Whisper's word times
+  drift off the TTS timeline); before 2026-12-06's `sentence-model@3` it counted.
 - a masked span, as a reader meets it (neighbours of one type with only punctuation between are one
   label), is **false** when its seconds overlap no item of the truth (planted or a bank line's), on
   its speaker's side: a product, the company, a price, a colleague;
