@@ -464,3 +464,16 @@ def test_an_address_takes_the_town_whisper_cut_off_into_a_sentence_before_it(tex
 @pytest.mark.parametrize("text", ["Да. Улица Ленина, дом 5, квартира 3.", "А вы где? Улица Ленина, дом 5, квартира 3."])
 def test_a_lead_in_or_a_question_before_an_address_stays_clear(text: str) -> None:
     assert found(text, before="Куда везти?") == [("address", "Улица Ленина, дом 5, квартира 3")]
+
+
+@pytest.mark.parametrize("text", ["Ну, он 8 ,550 ,000 рублей.", "Машина будет 10000 -20000 рублей.", "Бюджет 1 500 000 рублей."])
+def test_a_sum_with_its_currency_is_no_number_of_anyones(text: str) -> None:
+    assert [k for k, _ in found(text, before="А сколько вы готовы потратить?")] == []
+
+
+def test_a_phone_before_a_clause_about_money_is_still_a_phone() -> None:
+    assert found("Мой номер 8 916 555 12 34, рубль не меняли") == [("phone", "8 916 555 12 34")]
+
+
+def test_whispers_spelling_of_allo_is_no_name() -> None:
+    assert found("Ало, здравствуйте, это по поводу окон.") == []

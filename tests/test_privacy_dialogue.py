@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.privacy.detect import detect_lines, detect_personal_data, ignore_terms
+from pipeline.privacy.dialogue import DETECTOR as DIALOGUE
 from pipeline.privacy.dialogue import Line, find_dialogue_spans, request
 from pipeline.privacy.masking import spans_to_mask
 from pipeline.privacy.requests import requests_by_meaning
@@ -129,7 +130,7 @@ def test_a_request_whose_words_name_no_topic_is_told_by_meaning() -> None:
 def test_the_reply_to_a_request_by_meaning_is_masked() -> None:
     found = detect_lines([("Курьер как вас найдёт, куда ему ехать?", "seller", ""),
                           ("Садовая, двенадцать, второй подъезд.", "client", "")])
-    assert [(s.type, s.detector) for s in found[1]] == [("address", "dialogue@4")]
+    assert [(s.type, s.detector) for s in found[1]] == [("address", DIALOGUE)]
     asked_else = detect_lines([("Сколько вам нужно кубов?", "seller", ""), ("Двенадцать, может пятнадцать.", "client", "")])
     assert asked_else == [[], []]
 
@@ -308,3 +309,9 @@ def test_a_buildings_number_says_the_sentence_up_to_it_is_an_address() -> None:
     assert replies(("seller", "В каком вы районе?"), ("client", "Мы к луговой дом 60 ,8 в корпус 5 ,2 ,85."))[1] == \
         [("address", "луговой дом 60 ,8 в корпус 5 ,2 ,85")]
     assert replies(("seller", "А гарантия какая?"), ("client", "Корпус 5 лет гарантии."))[1] == []
+
+
+def test_a_seller_introducing_themselves_asks_for_no_name_by_meaning_either() -> None:
+    found = detect_lines([("Доброе утро, магазин СтройДом. Моё имя Ксения.", "seller", ""),
+                          ("Алло, здравствуйте, ищем металлочерепицу кунодом.", "client", "")], COMPANY)
+    assert found[1] == []

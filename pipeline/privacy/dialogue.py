@@ -45,7 +45,7 @@ from pipeline.privacy.numbers import garbled_number_word, garbled_tail, repetiti
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, cut, gap, is_number, tokenize
 
-DETECTOR = "dialogue@4"
+DETECTOR = "dialogue@5"
 
 # the topic of a request or a cue, by dictionary form; the first type whose words a line has wins,
 # so «номер карты» is a card and «номер телефона» a phone
@@ -166,7 +166,7 @@ def request(text: str) -> str | None:
         return None
     tokens = tokenize(text)
     words = _lemmas(tokens)
-    if kind == "name" and any((a, b) in (("я", "звать"), ("мой", "имя")) for a, b in zip(words, words[1:])):
+    if kind == "name" and introduces_self(words):
         return None  # «меня зовут Анна», «моё имя Евгений»: the seller introduces themselves
     # Whisper drops question marks and garbles the verb («продиктумите ваши мобильные»): «ваш»
     # by the topic asks too
@@ -603,10 +603,18 @@ def _backchannel(text: str, tokens: Sequence[Token]) -> bool:
     return len(tokens) <= _BACKCHANNEL_WORDS and "?" not in text and all(lead_in(t) for t in tokens)
 
 
+def introduces_self(words: Sequence[str]) -> bool:
+    """«меня зовут…», «моё имя…» among a line's dictionary forms: the speaker's own name."""
+    return any((a, b) in (("я", "звать"), ("мой", "имя")) for a, b in zip(words, words[1:]))
+
+
 def _request_at(lines: Sequence[Line], idx: int, meant: Sequence[str | None]) -> str | None:
-    """The type a seller's line asks for, by its words or else by meaning."""
-    kind = request(lines[idx].text)
-    if kind is None and idx < len(meant) and not other_number(lines[idx].text):
+    """The type a seller's line asks for, by its words or else by meaning; a seller introducing
+    themselves («…Моё имя Ксения.») asks for no name, whatever the meaning says."""
+    text = lines[idx].text
+    kind = request(text)
+    if kind is None and idx < len(meant) and not other_number(text) \
+            and not ("?" not in text and introduces_self(_lemmas(tokenize(text)))):
         kind = meant[idx]
     return kind
 

@@ -24,8 +24,10 @@ from pipeline.privacy.morph import cannot_be_name, in_dictionary, lemmas, may_be
 from pipeline.privacy.spans import TextSpan
 
 NER_DETECTOR = "natasha-ner@1.6.0+3"  # natasha's version, then callqa's corrections of what it finds
-MORPH_DETECTOR = "pymorphy3-names@3"
+MORPH_DETECTOR = "pymorphy3-names@4"
 
+# «Ало, здравствуйте»: the dictionary reads Whisper's spelling of «алло» as a first name
+_HELLO_SPELLINGS = frozenset({"ало", "алё", "алле"})
 _WORD_RE = re.compile(r"[А-ЯЁа-яё]+(?:-[А-ЯЁа-яё]+)?")
 _SURNAME_END = re.compile(r"(?:ов|ев|ёв|ин|ын|ский|цкий|ова|ева|ина|ына|ская|цкая)$")
 # the seller introducing themselves: that name is the seller's, never the client's personal data
@@ -222,6 +224,7 @@ def find_name_spans(text: str, speaker: str, ignore: Iterable[tuple[str, ...]] =
     kept = [
         _with_garbled_neighbours(text, s) if s.type == "name" else s for s in found
         if lemmas(text[s.char_start:s.char_end]) not in ignored
+        and text[s.char_start:s.char_end].strip(".,!?").lower() not in _HELLO_SPELLINGS
         and not (s.type == "name" and _not_the_clients(text, s, speaker))
     ]
     return [s for s in kept if not _garbled_ignored(text[s.char_start:s.char_end], ignored)]

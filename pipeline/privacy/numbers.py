@@ -31,7 +31,7 @@ from pipeline.privacy.morph import in_dictionary, joins_words, lemma
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, cut, gap, tokenize
 
-DETECTOR = "numbers@7"
+DETECTOR = "numbers@8"
 
 # words that may stand between two groups of one number: «серия 46 12, номер 345678»
 _CONNECTORS = frozenset({"номер", "номера", "номером", "№", "тире", "дефис"})
@@ -375,7 +375,18 @@ def find_number_spans(text: str, before: str = "", speaker: str = "client") -> l
         spans = [s for s in spans if s not in hit]
         spans.append(TextSpan("passport", min([shape.char_start, *(s.char_start for s in hit)]),
                               max([shape.char_end, *(s.char_end for s in hit)]), DETECTOR))
-    return sorted((s for s in spans if not repetition_loop(text[s.char_start:s.char_end])), key=lambda s: s.char_start)
+    return sorted((s for s in spans if not repetition_loop(text[s.char_start:s.char_end]) and not _priced(text, s)),
+                  key=lambda s: s.char_start)
+
+
+def _priced(text: str, span: TextSpan) -> bool:
+    """The span's last digits have a currency or a scale right after them: a sum, no number of anyone's."""
+    last_digit = max((i for i in range(span.char_start, span.char_end) if text[i].isdigit()), default=None)
+    return last_digit is not None and bool(_PRICE_AFTER.match(text[last_digit + 1:]))
+
+
+# a sum: digits said with their currency or scale after them («8 ,550 ,000 рублей», «10000 -20000 рублей»)
+_PRICE_AFTER = re.compile(r"[\s-]*(?:руб|р\.|₽|тысяч|тыс\.|миллион|млн|процент|%)", re.IGNORECASE)
 
 
 def repetition_loop(said: str) -> bool:

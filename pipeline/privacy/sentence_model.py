@@ -1,4 +1,4 @@
-"""Which of a client's sentences carry personal data, weighed from labelled calls (`sentence-model@2`).
+"""Which of a client's sentences carry personal data, weighed from labelled calls (`sentence-model@4`).
 
 The rule detectors each read one way of saying a thing; Whisper's garble and a client's own
 phrasing («мама у меня зой, да и увлевна», «меня от повсматривай зовут») fall between them. This
@@ -33,7 +33,7 @@ from pipeline.privacy.numbers import garbled_number_word
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, is_number, runs_between, tokenize
 
-DETECTOR = "sentence-model@3"  # a version per fit: stored scans name it, and a new one is rescanned
+DETECTOR = "sentence-model@4"  # a version per fit: stored scans name it, and a new one is rescanned
 MODEL_PATH = Path(__file__).with_name("sentence_model.json")
 _KINDS = ("name", "phone", "address", "card", "passport")
 _POS = ("NOUN", "ADJF", "VERB", "INFN", "PREP", "CONJ", "PRCL", "NPRO", "ADVB", "NUMR")
@@ -42,6 +42,8 @@ _NEIGHBOURS = (-2, -1, 1, 2)
 # a client dictating: «пишите, …», «запишите на …», «укажите …»
 _WRITING = frozenset({"писать", "записать", "записывать", "указать", "оформить", "оформлять", "выписать"})
 _AFTER_WRITING = 3  # words after the verb that it may be dictating
+# a number said with one of these after it is a sum: «250 тысяч рублей»
+_SUMS = frozenset({"рубль", "тысяча", "миллион", "процент", "доллар", "евро"})
 
 
 def _shape(text: str, tok: Token, first: bool) -> dict[str, float]:
@@ -89,6 +91,8 @@ def _token_features(text: str, tokens: list[Token], asked: str | None) -> tuple[
         for key in ("unknown", "name_reading", "number"):
             f[f"after_writing*{key}"] = f["after_writing"] * f[key]
         f["receiving"] = float(tokens[i].text.isalpha() and lemma(tokens[i].text) in RECEIVING)
+        f["price"] = float(shapes[i]["number"] > 0 and i + 1 < len(tokens) and tokens[i + 1].text.isalpha()
+                           and lemma(tokens[i + 1].text) in _SUMS)
         if asked is not None:
             for key in ("unknown", "name_reading", "number", "pos_NOUN", "capital_inside", "surname_end"):
                 f[f"asked*{key}"] = f[key]
