@@ -290,6 +290,10 @@ def test_digits_after_a_preamble_in_a_reply_to_a_phone_request_are_the_phone() -
     said = replies(("seller", "Какой номер дать водителю?"),
                    ("client", "Дайте номер соседки. Она ключи передаст. 8 916 555 12 34."))[1]
     assert said == [("phone", "8 916 555 12 34")]
+    # a sentence on another matter ends the reply: the house and flat after it are no phone
+    moved_on = replies(("seller", "По этому номеру можно перезванивать?"),
+                       ("client", "Да, звоните. Адрес запишите, переулок Победы. Дом 43, квартира 151."))[1]
+    assert ("phone", "Дом 43, квартира 151") not in moved_on
 
 
 @pytest.mark.parametrize("reply", [

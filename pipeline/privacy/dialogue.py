@@ -45,7 +45,7 @@ from pipeline.privacy.numbers import garbled_number_word, garbled_tail, repetiti
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, cut, gap, is_number, tokenize
 
-DETECTOR = "dialogue@5"
+DETECTOR = "dialogue@6"
 
 # the topic of a request or a cue, by dictionary form; the first type whose words a line has wins,
 # so «номер карты» is a card and «номер телефона» a phone
@@ -373,6 +373,9 @@ def _value_in(kind: str, text: str, tokens: list[Token], start: int, asked: bool
         if k is None:
             continue  # «Да, конечно.»: the value is in the next sentence
         if kind in NUMERIC_KINDS and not said_digits(body):
+            said = text[body[0].start:body[-1].end]
+            if topic(said) not in (None, kind):
+                return None, False  # «Адрес, запишите…»: the client has gone on to another matter
             continue  # «Дайте номер соседки. Она ключи передаст. 925…»: what comes before the digits
         if kind == "name":
             named = _apposition(text, tokens, sent[k], asked)
