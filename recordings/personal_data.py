@@ -12,8 +12,8 @@ The carrier groups share no sentence: detectors are tuned on calls made with ``A
 demo and heldout splits) and scored on calls made with ``B`` (the fresh split); ``C``
 (`carriers_blind.py`), ``D`` (`carriers_blind_d.py`), ``E`` (`carriers_blind_e.py`), ``F`` (`carriers_blind_f.py`), ``G``
 (`carriers_blind_g.py`), ``H`` (`carriers_blind_h.py`), ``I`` (`carriers_blind_i.py`), ``J``
-(`carriers_blind_j.py`, scored once on 2026-12-06) and ``K`` (`carriers_blind_k.py`, not yet used:
-kept for the next held-out scoring) were written by nine
+(`carriers_blind_j.py`), ``K`` (`carriers_blind_k.py`, J and K each scored once on 2026-12-06) and
+``L`` (`carriers_blind_l.py`, not yet used: kept for the next held-out scoring) were written by ten
 people who had seen only A and B, never the detectors nor each other's, and are chosen with
 ``generate_calls.py --carriers C``.
 
@@ -36,6 +36,7 @@ from carriers_blind_h import CARRIERS_H
 from carriers_blind_i import CARRIERS_I
 from carriers_blind_j import CARRIERS_J
 from carriers_blind_k import CARRIERS_K
+from carriers_blind_l import CARRIERS_L
 
 Piece = Union[str, tuple[str, str]]  # text, or (type, the personal data as said)
 
@@ -250,6 +251,7 @@ CARRIERS["H"] = CARRIERS_H
 CARRIERS["I"] = CARRIERS_I
 CARRIERS["J"] = CARRIERS_J
 CARRIERS["K"] = CARRIERS_K
+CARRIERS["L"] = CARRIERS_L
 TYPE_WEIGHTS = {"name": 0.25, "phone": 0.3, "address": 0.2, "card": 0.12, "passport": 0.13}
 GROUP_OF_SPLIT = {"demo": "A", "heldout": "A", "fresh": "B"}
 
