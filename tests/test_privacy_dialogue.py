@@ -319,3 +319,12 @@ def test_a_seller_introducing_themselves_asks_for_no_name_by_meaning_either() ->
     found = detect_lines([("Доброе утро, магазин СтройДом. Моё имя Ксения.", "seller", ""),
                           ("Алло, здравствуйте, ищем металлочерепицу кунодом.", "client", "")], COMPANY)
     assert found[1] == []
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("Телефон ваш записала. А адрес какой?", "address"),  # told one thing, asks another
+    ("Все записываю, адрес пришлю сообщением. На кого выписывать накладную?", "name"),
+    ("Адрес пришлю сообщением. Объём какой нужен?", None),  # moved on to the order
+])
+def test_the_last_question_of_a_sellers_line_says_what_it_asks(text: str, kind: str | None) -> None:
+    assert request(text) == kind

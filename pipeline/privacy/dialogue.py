@@ -45,7 +45,7 @@ from pipeline.privacy.numbers import garbled_number_word, garbled_tail, repetiti
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, cut, gap, is_number, tokenize
 
-DETECTOR = "dialogue@6"
+DETECTOR = "dialogue@7"
 
 # the topic of a request or a cue, by dictionary form; the first type whose words a line has wins,
 # so «номер карты» is a card and «номер телефона» a phone
@@ -172,16 +172,22 @@ def request(text: str) -> str | None:
     # by the topic asks too
     asks = "?" in text or bool(set(words) & (_ASKING | _QUESTION | {"ваш"})) \
         or any(w in _INTRODUCE and imperative(t.text) for w, t in zip(words, tokens))
-    return kind if asks and not _moves_on(text, tokens, words) else None
+    if not asks:
+        return None
+    asked_last = _last_question(text, tokens, words)
+    if asked_last is None:
+        return kind
+    # the line's last question says what is asked, whatever the line told before it: none of ours
+    # («Адрес пришлю сообщением. Объём какой нужен?»), or another («Телефон записала. А адрес какой?»)
+    return topic(asked_last)
 
 
-def _moves_on(text: str, tokens: list[Token], words: list[str]) -> bool:
-    """The line's last question names no topic: the seller has moved on to something else
-    («Адрес пришлю сообщением. Объём какой нужен?», «…адрес запишу. Как будете платить, наличкой?»)."""
+def _last_question(text: str, tokens: list[Token], words: list[str]) -> str | None:
+    """The text of the line's last sentence that asks (a question mark or a question word)."""
     for sent in reversed(sentence_runs(text, tokens)):
         if _question(text, tokens, sent[-1]) or {words[i] for i in sent} & _QUESTION:
-            return topic(text[tokens[sent[0]].start:tokens[sent[-1]].end]) is None
-    return False
+            return text[tokens[sent[0]].start:tokens[sent[-1]].end]
+    return None
 
 
 def lead_in(tok: Token) -> bool:

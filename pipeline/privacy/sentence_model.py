@@ -1,4 +1,4 @@
-"""Which of a client's sentences carry personal data, weighed from labelled calls (`sentence-model@4`).
+"""Which of a client's sentences carry personal data, weighed from labelled calls (`sentence-model@5`).
 
 The rule detectors each read one way of saying a thing; Whisper's garble and a client's own
 phrasing («мама у меня зой, да и увлевна», «меня от повсматривай зовут») fall between them. This
@@ -33,7 +33,7 @@ from pipeline.privacy.numbers import garbled_number_word
 from pipeline.privacy.spans import TextSpan
 from pipeline.privacy.tokens import Token, is_number, runs_between, tokenize
 
-DETECTOR = "sentence-model@4"  # a version per fit: stored scans name it, and a new one is rescanned
+DETECTOR = "sentence-model@5"  # a version per fit: stored scans name it, and a new one is rescanned
 MODEL_PATH = Path(__file__).with_name("sentence_model.json")
 _KINDS = ("name", "phone", "address", "card", "passport")
 _POS = ("NOUN", "ADJF", "VERB", "INFN", "PREP", "CONJ", "PRCL", "NPRO", "ADVB", "NUMR")
