@@ -145,7 +145,7 @@ def topic(text: str) -> str | None:
             return kind
     if "как" in words and any(t.text == "вас" for t in tokens) and words & _PUTTING_DOWN:
         return "name"  # «Как мне вас в карточке клиента указать?», «Как вас записать?»
-    if "пожалуйста" in words and any(lemma(t.text) == "представить" and imperative(t.text) for t in tokenize(text)):
+    if "пожалуйста" in words and any(lemma(t.text) == "представить" and imperative(t.text) for t in tokens):
         # «Представьте, пожалуйста, для заявки»: Whisper's «Представьтесь» without its «-сь»; a
         # polite request, not «Представьте, какая экономия»
         return "name"

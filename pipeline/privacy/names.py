@@ -115,7 +115,7 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?…]\s*)$")
 _CLIENTS_OWN = re.compile(r"(?<![а-яё])(?:мо[йяеи]|моего|моей|моему)\s+[а-яё]+[\s,]+(?:[а-яё]+[\s,]+){0,2}$", re.IGNORECASE)
 
 
-def _staff(text: str, start: int, end: int, speaker: str = "seller") -> bool:
+def _staff(text: str, start: int, end: int, speaker: str) -> bool:
     before = _STAFF_BEFORE.search(text[:start])
     if before and speaker != "seller" and _CLIENTS_OWN.search(text[:start]):
         return False

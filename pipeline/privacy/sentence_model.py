@@ -115,12 +115,12 @@ def line_features(text: str, spans: Sequence[TextSpan],
     out = []
     for n, sent in enumerate(sentences):
         words = [per_token[i] for i in sent]
-        f = {"bias": 1.0, "any_in_span": float(bool(_rule_spans_in([tokens[i] for i in sent], spans))),
+        inside = _rule_spans_in([tokens[i] for i in sent], spans)
+        f = {"bias": 1.0, "any_in_span": float(bool(inside)),
              "first": float(n == 0), "second": float(n == 1), "length": min(len(sent), 20) / 20,
              "lead_share": sum(w["lead_in"] for w in words) / len(words)}
         last = sent[-1]
         f["question"] = float("?" in text[tokens[last].end:tokens[last + 1].start if last + 1 < len(tokens) else len(text)])
-        inside = _rule_spans_in([tokens[i] for i in sent], spans)
         f["addressing"] = float(bool(inside) and all(_addressing(text, s) for s in inside))
         f.update({f"any_{k}": max(w.get(k, 0.0) for w in words) for k in sorted({k for w in words for k in w})})
         f["asked"] = float(asked is not None)
