@@ -22,7 +22,8 @@ from typing import Protocol
 from checks.text.numbers import say_number
 from pipeline.records import Utterance
 
-__all__ = ["Hearing", "Reheard", "reheard_value", "shares_a_numeral", "spoken_forms"]
+__all__ = ["Hearing", "Reheard", "lost_value_reheard", "reheard_value", "shares_a_numeral", "spoken_forms",
+           "spoken_hours"]
 
 # Whisper decodes windows of 30 s: the words heard with the value, at most this span around it
 _WINDOW_S = 28.0
@@ -54,11 +55,33 @@ class Reheard:
 
 def spoken_forms(value: float) -> list[str]:
     """How a seller says a whole number under a million: «две тысячи пятьсот»; 1500 also «полторы
-    тысячи». Empty for other numbers."""
+    тысячи», 2500 «две с половиной тысячи». Empty for other numbers."""
     if not float(value).is_integer() or not 0 < value < 1_000_000:
         return []
     n = int(value)
-    return [say_number(n), "полторы тысячи"] if n == 1500 else [say_number(n)]
+    if n % 1000 != 500 or n < 1500:
+        return [say_number(n)]
+    if n == 1500:
+        return [say_number(n), "полторы тысячи"]
+    *count, thousands = say_number(n - 500).split()  # «две тысячи» → «две с половиной тысячи»
+    return [say_number(n), " ".join([*count, "с половиной", thousands])]
+
+
+# how an hour is said after «до»: «до восьми вечера»
+_HOURS_AFTER_DO = ("часа", "двух", "трех", "четырех", "пяти", "шести", "семи", "восьми", "девяти", "десяти",
+                   "одиннадцати", "двенадцати")
+# the words before a unit that may hold a value Whisper lost: «стоять пять петеч рублей», «дадите вечера»
+_LOST_SLOT_WORDS = 3
+
+
+def spoken_hours(hhmm: str) -> list[str]:
+    """How a closing time on the hour is said: «до восьми» or «восемь» («в восемь вечера») for
+    20:00, the clock's twelve hours as people say them with «вечера»; empty for a time with minutes."""
+    hours, minutes = (int(part) for part in hhmm.split(":"))
+    if minutes:
+        return []
+    hour = (hours - 1) % 12 + 1
+    return ["до " + _HOURS_AFTER_DO[hour - 1], "час" if hour == 1 else say_number(hour)]
 
 
 def shares_a_numeral(a: float, b: float) -> bool:
@@ -92,6 +115,33 @@ def reheard_value(hearing: Hearing, utt: Utterance, first: int, last: int, state
     start, end = max(0.0, words[lo].start - _MARGIN_S), words[hi - 1].end + _MARGIN_S
     scores = hearing.log_likelihoods(channel, start, end, readings)
     return Reheard(max(scores[:len(stated)]), max(scores[len(stated):]))
+
+
+def lost_value_reheard(hearing: Hearing, utt: Utterance, unit_word: int, expected: Sequence[str],
+                       channel: int) -> Reheard | None:
+    """The seller's line names the value's unit (word `unit_word`: «рублей», «вечера») and Whisper
+    wrote no value before it, or one that makes no sense there («в 14 рублей» for a 7900 guitar).
+    The line as written against the line with each `expected` form in place of the one to three
+    words before the unit (without a «до» of the form's own: «до длимите вечера»): a seller who said
+    the right value fits it about as well as Whisper's garble, one who said another does not.
+    `stated_logprob` is the line as written. None without words or forms."""
+    words = utt.words
+    if not words or not expected or not 0 < unit_word < len(words):
+        return None
+    lo, hi = _window(utt, max(0, unit_word - _LOST_SLOT_WORDS), unit_word + 1)
+    said = [w.text.strip() for w in words]
+    readings = [" ".join(said[lo:hi])]
+    for size in range(1, min(_LOST_SLOT_WORDS, unit_word - lo) + 1):
+        after_do = [w.lower() for w in said[unit_word - size - 1:unit_word - size]] == ["до"]
+        for form in expected:
+            form = form.removeprefix("до ") if after_do else form
+            readings.append(" ".join([*said[lo:unit_word - size], form, *said[unit_word:hi]]))
+    start, end = max(0.0, words[lo].start - _MARGIN_S), words[hi - 1].end + _MARGIN_S
+    readings = list(dict.fromkeys(readings))
+    if len(readings) < 2:
+        return None
+    scores = hearing.log_likelihoods(channel, start, end, readings)
+    return Reheard(scores[0], max(scores[1:]))
 
 
 def _number_words(utt: Utterance, first: int, last: int) -> tuple[int, int]:

@@ -81,6 +81,13 @@ def test_nothing_for_other_findings() -> None:
     assert CallView.heard_note(wrong_answer(heard=0.31)) == heard_note(wrong_answer(heard=0.31))  # the template's way
 
 
+def test_a_lost_value_names_the_words_heard_and_not_the_expected_value_as_closer() -> None:
+    note = heard_note(wrong_answer(stated="стоять пять петеч рублей.", heard=0.2, value_lost=True, reheard=REHEARD))
+    assert note is not None and note.heard == "Распознано неуверенно (0.20): прослушайте сумму"
+    assert note.recheck == ("Перепроверка: значение не распознано («стоять пять петеч рублей.»), "
+                            f"звук не похож на «{EXPECTED}»")
+
+
 def test_recheck_needs_both_values_named() -> None:
     finding = Finding("wrong_answer", "major", 1.0, 2.0, "seller", "…", details={"heard": 0.31, "reheard": REHEARD})
     assert heard_note(finding) == HeardNote(False, UNSURE, None)

@@ -55,7 +55,8 @@ def heard_note(finding: Finding) -> HeardNote | None:
 
     The probability is cut, not rounded, to two places, so a value under HEARD_SURE never reads
     «0.60». The recheck names whichever value the audio fit better (the batch stores it only when
-    that is the stated one) and says nothing on a tie. The values are the shown finding's own, so a
+    that is the stated one) and says nothing on a tie; for a value Whisper lost (`details.value_lost`)
+    it says that the audio does not sound like the expected one. The values are the shown finding's own, so a
     masked view's details stay masked; the numbers are no personal data.
     """
     if finding.type != "wrong_answer":
@@ -73,7 +74,11 @@ def heard_note(finding: Finding) -> HeardNote | None:
     stated, expected = details.get("stated"), details.get("expected")
     if isinstance(reheard, dict) and isinstance(stated, str) and isinstance(expected, str):
         fit_stated, fit_expected = _number(reheard.get("stated_logprob")), _number(reheard.get("expected_logprob"))
-        if fit_stated is not None and fit_expected is not None and fit_stated != fit_expected:
+        if details.get("value_lost") is True and fit_stated is not None and fit_expected is not None:
+            # Whisper wrote no value: `stated` is its words, which are no value to name
+            recheck = (f"Перепроверка: значение не распознано («{stated}»), звук не похож на «{expected}»"
+                       if fit_stated > fit_expected else None)
+        elif fit_stated is not None and fit_expected is not None and fit_stated != fit_expected:
             closer, farther = (stated, expected) if fit_stated > fit_expected else (expected, stated)
             recheck = f"Перепроверка: звук ближе к «{closer}», чем к «{farther}»"
     if line is None and recheck is None:
