@@ -130,7 +130,10 @@ def lost_value_reheard(hearing: Hearing, utt: Utterance, unit_word: int, expecte
         return None
     lo, hi = _window(utt, max(0, unit_word - _LOST_SLOT_WORDS), unit_word + 1)
     said = [w.text.strip() for w in words]
-    readings = [" ".join(said[lo:hi])]
+    # digits as words: Whisper's digits fit sounds loosely («24 рублей» for «две тысячи четыреста»)
+    slot = max(lo, unit_word - _LOST_SLOT_WORDS)
+    as_written = [*said[lo:slot], *map(_in_words, said[slot:unit_word]), *said[unit_word:hi]]
+    readings = [" ".join(as_written)]
     for size in range(1, min(_LOST_SLOT_WORDS, unit_word - lo) + 1):
         after_do = [w.lower() for w in said[unit_word - size - 1:unit_word - size]] == ["до"]
         for form in expected:
@@ -142,6 +145,14 @@ def lost_value_reheard(hearing: Hearing, utt: Utterance, unit_word: int, expecte
         return None
     scores = hearing.log_likelihoods(channel, start, end, readings)
     return Reheard(scores[0], max(scores[1:]))
+
+
+def _in_words(word: str) -> str:
+    """A word of digits said in words, its punctuation kept («24,» → «двадцать четыре,»)."""
+    digits = word.rstrip(".,?!")
+    if not digits.isdigit() or not 0 < int(digits) < 1_000_000:
+        return word
+    return say_number(int(digits)) + word[len(digits):]
 
 
 def _number_words(utt: Utterance, first: int, last: int) -> tuple[int, int]:

@@ -221,3 +221,11 @@ def test_a_unit_whisper_glued_a_sound_to_is_found_within_a_letter(demo_standard)
                   ("места",), hearing)
     assert len(found) == 1 and found[0].details["stated"] == "сычи и места трублей."
     assert hearing.asked[0][3][1] == "В Подольск обходится в сычи и две тысячи пятьсот трублей."
+
+
+def test_digits_left_of_a_lost_sum_are_heard_again_in_words(demo_standard):
+    hearing = ScriptedHearing({"двадцать пять": -10.0, "две тысячи пятьсот": -12.0})
+    found = _lost(demo_standard, "А доставка в Подольск у вас почем?", "В Подольск привезем за 25 рублей.", ("25",),
+                  hearing)
+    assert found == []  # «25» for 2500 makes no sense as a sum; the audio fits the right one about as well
+    assert hearing.asked[0][3][0] == "В Подольск привезем за двадцать пять рублей."
