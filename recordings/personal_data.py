@@ -12,12 +12,10 @@ The carrier groups share no sentence: detectors are tuned on calls made with ``A
 demo and heldout splits) and scored on calls made with ``B`` (the fresh split); ``C``
 (`carriers_blind.py`), ``D`` (`carriers_blind_d.py`), ``E`` (`carriers_blind_e.py`), ``F`` (`carriers_blind_f.py`), ``G``
 (`carriers_blind_g.py`), ``H`` (`carriers_blind_h.py`), ``I`` (`carriers_blind_i.py`), ``J``
-(`carriers_blind_j.py`), ``K`` (`carriers_blind_k.py`, J and K each scored once on 2026-12-06) and
-``L`` (`carriers_blind_l.py`, not yet used: kept for the next held-out scoring), ``M`` and ``N``
-(`carriers_blind_m.py`, `carriers_blind_n.py`, 2026-12-06: more groups to fit the sentence model on)
-were written by twelve people who had seen only A and B, never the detectors nor each other's, and
-are chosen with
-``generate_calls.py --carriers C``.
+(`carriers_blind_j.py`), ``K`` (`carriers_blind_k.py`), ``L`` (`carriers_blind_l.py`), ``M``
+(`carriers_blind_m.py`) and ``N`` (`carriers_blind_n.py`; J to N each scored once on 2026-12-06) were
+written by twelve people who had seen only A and B, never the detectors nor each other's, and are
+chosen with ``generate_calls.py --carriers C``.
 
 An answer template is a list of pieces: plain text, or ``(type, value)`` for the personal data; the
 generator speaks the pieces one by one, so the truth gets each value's seconds from the TTS
