@@ -22,8 +22,8 @@ from typing import Protocol
 from checks.text.numbers import say_number
 from pipeline.records import Utterance
 
-__all__ = ["Hearing", "Reheard", "lost_value_reheard", "reheard_value", "shares_a_numeral", "spoken_forms",
-           "spoken_hours"]
+__all__ = ["LOST_SLOT_WORDS", "Hearing", "Reheard", "lost_value_reheard", "reheard_value", "shares_a_numeral",
+           "spoken_forms", "spoken_hours"]
 
 # Whisper decodes windows of 30 s: the words heard with the value, at most this span around it
 _WINDOW_S = 28.0
@@ -71,7 +71,7 @@ def spoken_forms(value: float) -> list[str]:
 _HOURS_AFTER_DO = ("часа", "двух", "трех", "четырех", "пяти", "шести", "семи", "восьми", "девяти", "десяти",
                    "одиннадцати", "двенадцати")
 # the words before a unit that may hold a value Whisper lost: «стоять пять петеч рублей», «дадите вечера»
-_LOST_SLOT_WORDS = 3
+LOST_SLOT_WORDS = 3
 
 
 def spoken_hours(hhmm: str) -> list[str]:
@@ -128,13 +128,13 @@ def lost_value_reheard(hearing: Hearing, utt: Utterance, unit_word: int, expecte
     words = utt.words
     if not words or not expected or not 0 < unit_word < len(words):
         return None
-    lo, hi = _window(utt, max(0, unit_word - _LOST_SLOT_WORDS), unit_word + 1)
+    lo, hi = _window(utt, max(0, unit_word - LOST_SLOT_WORDS), unit_word + 1)
     said = [w.text.strip() for w in words]
     # digits as words: Whisper's digits fit sounds loosely («24 рублей» for «две тысячи четыреста»)
-    slot = max(lo, unit_word - _LOST_SLOT_WORDS)
+    slot = max(lo, unit_word - LOST_SLOT_WORDS)
     as_written = [*said[lo:slot], *map(_in_words, said[slot:unit_word]), *said[unit_word:hi]]
     readings = [" ".join(as_written)]
-    for size in range(1, min(_LOST_SLOT_WORDS, unit_word - lo) + 1):
+    for size in range(1, min(LOST_SLOT_WORDS, unit_word - lo) + 1):
         after_do = [w.lower() for w in said[unit_word - size - 1:unit_word - size]] == ["до"]
         for form in expected:
             form = form.removeprefix("до ") if after_do else form

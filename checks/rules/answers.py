@@ -41,7 +41,8 @@ from checks.dialogue.questions import (
 )
 from checks.dialogue.holds import hold_announced
 from checks.dialogue.stages import stage_hits
-from checks.hearing import Reheard, lost_value_reheard, reheard_value, shares_a_numeral, spoken_forms, spoken_hours
+from checks.hearing import (LOST_SLOT_WORDS, Reheard, lost_value_reheard, reheard_value, shares_a_numeral, spoken_forms,
+                            spoken_hours)
 from checks.text.matching import PhraseMatch, best_match, evidence_for, keyword_found, keyword_words, reference_lemmas
 from checks.meaning.calls import fact_index, topic_index, words_or_meaning
 from checks.meaning.index import MeaningIndex, MeaningMatch, clean
@@ -82,7 +83,7 @@ PLAUSIBLE_RATIO = 10.0
 REHEAR_MARGIN = 3.0
 # a value Whisper lost before its unit (`_lost_value`): the line as written fits the audio by more
 # than this many nats better than with the knowledge base's value in its place. Calibrated in
-# docs/accuracy.md «A lost value heard again»
+# docs/accuracy.md#a-value-whisper-lost-heard-again
 LOST_VALUE_MARGIN = 8.3
 # the words that say a value of the unit was stated, its number lost: «пять петеч рублей»,
 # «работаем, дадите вечера». «тысяч» is the number's own word, so not a unit here
@@ -459,8 +460,10 @@ def _lost_value(ctx: CallContext, q: int, a: int, params: Mapping[str, Any]) -> 
             continue
         unit = _unit_word(utt, ctx.texts[a], fact.unit)
         forms = spoken_hours(str(expected)) if fact.unit == "time" else spoken_forms(float(expected))
-        if (unit is None or not forms or _said_in_a_stage(ctx, *_sentence_of(utt, unit))
-                or all(w.probability >= _GARBLED_PROBABILITY for w in utt.words[max(0, unit - 3):unit])):
+        if unit is None or not forms or _said_in_a_stage(ctx, *_sentence_of(utt, unit)):
+            continue
+        slot = utt.words[max(0, unit - LOST_SLOT_WORDS):unit]
+        if all(w.probability >= _GARBLED_PROBABILITY for w in slot):
             continue
         channel = utt.channel if ctx.transcript.speaker_source == "channels" else -1
         try:
@@ -472,7 +475,7 @@ def _lost_value(ctx: CallContext, q: int, a: int, params: Mapping[str, Any]) -> 
             continue
         if reheard.fits_expected(float(params.get("lost_value_margin", LOST_VALUE_MARGIN))):
             return True
-        return _wrong(ctx, q, a, fact, None, params, reheard, lost=utt.words[max(0, unit - 3):unit + 1])
+        return _wrong(ctx, q, a, fact, None, params, reheard, lost=(*slot, utt.words[unit]))
     return None
 
 
