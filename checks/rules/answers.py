@@ -388,9 +388,15 @@ def wrong_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResu
         for a in _replies(ctx, q, turns):
             if a in judged:
                 continue
-            found = next(((f, v) for f in _judged_facts(ctx, q, a) if (v := _verdict(ctx, a, f)) is not None), None)
+            facts: list[Fact] = []  # kept, so that a reply stating none of them need not find them again
+            found: tuple[Fact, StatedValue] | None = None
+            for fact in _judged_facts(ctx, q, a):
+                facts.append(fact)
+                if (verdict := _verdict(ctx, a, fact)) is not None:
+                    found = fact, verdict
+                    break
             if found is None:
-                lost = _lost_value(ctx, q, a, params)
+                lost = _lost_value(ctx, q, a, facts, params)
                 if lost is not None:
                     judged[a] = lost if isinstance(lost, Finding) else None
                     break
@@ -436,25 +442,25 @@ def _reheard(ctx: CallContext, a: int, fact: Fact, stated: StatedValue) -> Rehea
     tokens = ctx.texts[a].tokens
     first, last = tokens[stated.token_start].word_start, tokens[stated.token_end - 1].word_end
     utt = ctx.transcript.utterances[a]
-    # a diarized call's voices are numbered, not its channels
-    channel = utt.channel if ctx.transcript.speaker_source == "channels" else -1
     said = [form for value in _heads(float(stated.value), float(expected)) for form in spoken_forms(value)]
     try:
-        return reheard_value(ctx.hearing, utt, first, last, said, spoken_forms(float(expected)), channel)
+        return reheard_value(ctx.hearing, utt, first, last, said, spoken_forms(float(expected)), _heard_on(ctx, utt))
     except Exception:  # noqa: BLE001 - the audio gone, a model that will not load: judge as transcribed
         log.warning("could not hear the value at %.1f s again; judged as transcribed", utt.start, exc_info=True)
         return None
 
 
-def _lost_value(ctx: CallContext, q: int, a: int, params: Mapping[str, Any]) -> Finding | bool | None:
+def _lost_value(ctx: CallContext, q: int, a: int, facts: Sequence[Fact],
+                params: Mapping[str, Any]) -> Finding | bool | None:
     """A reply that says the asked fact's unit with its value lost («стоять пять петеч рублей»), heard
     again: a finding when the audio fits the line as written clearly better than with the knowledge
     base's value in the value's place, True when it fits the right value, None when the line is
-    no such reply (no unit, or every word before the unit heard sure: «хорошего вечера»)."""
+    no such reply (no unit, or every word before the unit heard sure: «хорошего вечера»). `facts`:
+    those the reply may be about (`_judged_facts`), in their order."""
     utt = ctx.transcript.utterances[a]
     if ctx.hearing is None or not utt.words:
         return None
-    for fact in _judged_facts(ctx, q, a):
+    for fact in facts:
         keys, expected = _LOST_UNIT_KEYS.get(fact.unit), expected_value(fact)
         if keys is None or (isinstance(expected, str) and fact.unit != "time"):
             continue
@@ -465,9 +471,8 @@ def _lost_value(ctx: CallContext, q: int, a: int, params: Mapping[str, Any]) -> 
         slot = utt.words[max(0, unit - LOST_SLOT_WORDS):unit]
         if all(w.probability >= _GARBLED_PROBABILITY for w in slot):
             continue
-        channel = utt.channel if ctx.transcript.speaker_source == "channels" else -1
         try:
-            reheard = lost_value_reheard(ctx.hearing, utt, unit, forms, channel)
+            reheard = lost_value_reheard(ctx.hearing, utt, unit, forms, _heard_on(ctx, utt))
         except Exception:  # noqa: BLE001 - the audio gone, a model that will not load: judged as transcribed
             log.warning("could not hear the value at %.1f s again", utt.start, exc_info=True)
             return None
@@ -504,6 +509,12 @@ def _said_in_a_stage(ctx: CallContext, start: float, end: float) -> bool:
     шести вечера» proposes a meeting; neither states a value of the fact asked."""
     return any(h.present and h.evidence is not None and h.evidence.start <= end and start <= h.evidence.end
                for h in stage_hits(ctx))
+
+
+def _heard_on(ctx: CallContext, utt: Utterance) -> int:
+    """The audio channel the line was heard on; -1, the mix, for a diarized call, whose voices are
+    numbered, not its channels."""
+    return utt.channel if ctx.transcript.speaker_source == "channels" else -1
 
 
 def _heads(value: float, expected: float) -> list[float]:

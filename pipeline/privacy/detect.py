@@ -20,7 +20,7 @@ from pipeline.privacy.names import NER_DETECTOR, find_name_spans, ignore_key, ne
 from pipeline.privacy.numbers import find_number_spans
 from pipeline.privacy.requests import requests_by_meaning
 from pipeline.privacy.sentence_model import SentenceModel, sentence_model, sentence_spans
-from pipeline.privacy.spans import PersonalSpan, TextSpan
+from pipeline.privacy.spans import PersonalSpan, TextSpan, set_off_name
 from pipeline.privacy.timing import span_seconds
 from pipeline.privacy.tokens import tokenize
 from pipeline.records import Transcript
@@ -84,7 +84,6 @@ def _echoed(found: list[list[TextSpan]], lines: Sequence[tuple[str, str, str]]) 
 
 
 _VOCATIVE_BEFORE = re.compile(r"(?:^|,)\s*$")
-_VOCATIVE_AFTER = re.compile(r"^\s*[,!?]")
 _NAME_CUE_BEFORE = re.compile(r"(?<![а-яё])(?:это|я|зовут|звать|фамилия|имя|запишите|записывайте)[\s,:—-]*$",
                               re.IGNORECASE)
 _NAME_CUE_AFTER = re.compile(r"[\s,]*(?:зовут|звать)(?![а-яё])", re.IGNORECASE)  # «меня Фонс Курси зовут»
@@ -108,7 +107,7 @@ def _addressed(text: str, span: TextSpan) -> bool:
         return True  # a word no dictionary knows, named by nothing before it: «мы тут в дачу Затейли»
     opens = _SENTENCE_START.search(text[:span.char_start])
     asking = "?" in text or _QUESTION_WORD.search(text)
-    return bool(asking and _VOCATIVE_BEFORE.search(text[:span.char_start]) and _VOCATIVE_AFTER.match(text[span.char_end:])) \
+    return bool(asking and set_off_name(text, span, _VOCATIVE_BEFORE)) \
         or bool(opens) and not readings(said.strip(".,!?"))
 
 

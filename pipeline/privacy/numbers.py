@@ -379,14 +379,14 @@ def find_number_spans(text: str, before: str = "", speaker: str = "client") -> l
                   key=lambda s: s.char_start)
 
 
+# a sum: digits said with their currency or scale after them («8 ,550 ,000 рублей», «10000 -20000 рублей»)
+_PRICE_AFTER = re.compile(r"[\s-]*(?:руб|р\.|₽|тысяч|тыс\.|миллион|млн|процент|%)", re.IGNORECASE)
+
+
 def _priced(text: str, span: TextSpan) -> bool:
     """The span's last digits have a currency or a scale right after them: a sum, no number of anyone's."""
     last_digit = max((i for i in range(span.char_start, span.char_end) if text[i].isdigit()), default=None)
     return last_digit is not None and bool(_PRICE_AFTER.match(text[last_digit + 1:]))
-
-
-# a sum: digits said with their currency or scale after them («8 ,550 ,000 рублей», «10000 -20000 рублей»)
-_PRICE_AFTER = re.compile(r"[\s-]*(?:руб|р\.|₽|тысяч|тыс\.|миллион|млн|процент|%)", re.IGNORECASE)
 
 
 def repetition_loop(said: str) -> bool:

@@ -30,7 +30,7 @@ from pipeline.privacy.addresses import is_place_word
 from pipeline.privacy.dialogue import NUMERIC_KINDS, PERSON_NOUNS, PRONOUNS, RECEIVING, lead_in, sentence_runs
 from pipeline.privacy.morph import garbled_person_name, geographic, imperative, in_dictionary, lemma, pos, readings
 from pipeline.privacy.numbers import garbled_number_word
-from pipeline.privacy.spans import TextSpan
+from pipeline.privacy.spans import TextSpan, set_off_name
 from pipeline.privacy.tokens import Token, is_number, runs_between, tokenize
 
 DETECTOR = "sentence-model@5"  # a version per fit: stored scans name it, and a new one is rescanned
@@ -121,7 +121,7 @@ def line_features(text: str, spans: Sequence[TextSpan],
              "lead_share": sum(w["lead_in"] for w in words) / len(words)}
         last = sent[-1]
         f["question"] = float("?" in text[tokens[last].end:tokens[last + 1].start if last + 1 < len(tokens) else len(text)])
-        f["addressing"] = float(bool(inside) and all(_addressing(text, s) for s in inside))
+        f["addressing"] = float(bool(inside) and all(set_off_name(text, s, _SET_OFF_BEFORE) for s in inside))
         f.update({f"any_{k}": max(w.get(k, 0.0) for w in words) for k in sorted({k for w in words for k in w})})
         f["asked"] = float(asked is not None)
         for kind in _KINDS:
@@ -175,15 +175,8 @@ def sentence_model() -> SentenceModel | None:
     return read_model(MODEL_PATH) if MODEL_PATH.exists() else None
 
 
+# what may stand before a name the client addresses: the line's or a sentence's start, or a comma
 _SET_OFF_BEFORE = re.compile(r"(?:^|[,.!?…]\s*)$")
-_SET_OFF_AFTER = re.compile(r"^\s*[,!?]")
-
-
-def _addressing(text: str, span: TextSpan) -> bool:
-    """A one-word name set off by commas: the client addressing the listener («Спасибо, Сергей, …»)."""
-    said = text[span.char_start:span.char_end]
-    return span.type == "name" and len(said.split()) == 1 and bool(_SET_OFF_BEFORE.search(text[:span.char_start])) \
-        and bool(_SET_OFF_AFTER.match(text[span.char_end:]))
 
 
 def _kind_of(asked: str | None, numeric: bool) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # what a coach or a seller reads in place of each type
@@ -55,3 +56,14 @@ class TextSpan:
 
     def overlaps(self, other: "TextSpan") -> bool:
         return self.char_start < other.char_end and other.char_start < self.char_end
+
+
+# a comma, «!» or «?» right after a name: the speaker addressing someone
+_SET_OFF_AFTER = re.compile(r"^\s*[,!?]")
+
+
+def set_off_name(text: str, span: TextSpan, before: re.Pattern[str]) -> bool:
+    """A one-word name that `before` matches the text up to and a comma, «!» or «?» follows: the
+    speaker addressing someone («Анна, скажите…», «Спасибо, Сергей, жду звонка»)."""
+    return span.type == "name" and len(text[span.char_start:span.char_end].split()) == 1 \
+        and bool(before.search(text[:span.char_start])) and bool(_SET_OFF_AFTER.match(text[span.char_end:]))
