@@ -39,6 +39,16 @@ def test_a_rule_span_shows_in_its_sentence_and_the_next() -> None:
     assert features[0]["in_span@1"] == 1.0 and features[2]["in_span@-1"] == 1.0
 
 
+def test_features_count_the_digits_and_say_where_the_rules_spans_stand() -> None:
+    text = "Он сам не может центральный период. Дом 45, корпус 5, квартира 73. А 46, 12, № 325, 95, 9."
+    house = TextSpan("address", text.index("Дом"), text.index("73") + 2, "address@6")
+    before, address, number = line_features(text, [house], "address")[2]
+    assert before["span_starts_next"] == 1.0 and before["span_share"] == 0.0
+    assert address["span_share"] == 1.0 and address["span_first"] == address["span_last"] == 1.0
+    assert number["span_ends_previous"] == 1.0 and number["many_digits"] == 1.0 and address["many_digits"] == 0.0
+    assert number["digits"] > address["digits"] > before["digits"] == 0.0
+
+
 def _masked(text: str, chances: list[float], rules: list[TextSpan], asked: str | None) -> list[tuple[str, str]]:
     tokens, sentences, features = line_features(text, rules, asked)
     spans = masked_sentences(tokens, sentences, chances, rules, asked, 0.5, features)

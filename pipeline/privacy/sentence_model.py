@@ -33,7 +33,7 @@ from pipeline.privacy.numbers import garbled_number_word
 from pipeline.privacy.spans import TextSpan, set_off_name
 from pipeline.privacy.tokens import Token, is_number, runs_between, tokenize
 
-DETECTOR = "sentence-model@5"  # a version per fit: stored scans name it, and a new one is rescanned
+DETECTOR = "sentence-model@6"  # a version per fit: stored scans name it, and a new one is rescanned
 MODEL_PATH = Path(__file__).with_name("sentence_model.json")
 _KINDS = ("name", "phone", "address", "card", "passport")
 _POS = ("NOUN", "ADJF", "VERB", "INFN", "PREP", "CONJ", "PRCL", "NPRO", "ADVB", "NUMR")
@@ -44,6 +44,7 @@ _WRITING = frozenset({"писать", "записать", "записывать"
 _AFTER_WRITING = 3  # words after the verb that it may be dictating
 # a number said with one of these after it is a sum: «250 тысяч рублей»
 _SUMS = frozenset({"рубль", "тысяча", "миллион", "процент", "доллар", "евро"})
+_MANY_DIGITS = 7  # the fewest digits of a phone number without its code
 
 
 def _shape(text: str, tok: Token, first: bool) -> dict[str, float]:
@@ -116,7 +117,13 @@ def line_features(text: str, spans: Sequence[TextSpan],
     for n, sent in enumerate(sentences):
         words = [per_token[i] for i in sent]
         inside = _rule_spans_in([tokens[i] for i in sent], spans)
-        f = {"bias": 1.0, "any_in_span": float(bool(inside)),
+        digits = sum(c.isdigit() for i in sent for c in tokens[i].text)
+        covered = [any(s.char_start < tokens[i].end and tokens[i].start < s.char_end for s in inside) for i in sent]
+        f = {"bias": 1.0, "any_in_span": float(bool(inside)), "span_share": sum(covered) / len(sent),
+             "span_first": float(covered[0]), "span_last": float(covered[-1]),
+             # a phone, a card or a passport has seven digits or more, however Whisper groups them
+             # («46, 12, № 325, 95, 9»), where the rules need them asked for or in one run
+             "digits": min(digits, _MANY_DIGITS * 2) / (_MANY_DIGITS * 2), "many_digits": float(digits >= _MANY_DIGITS),
              "first": float(n == 0), "second": float(n == 1), "length": min(len(sent), 20) / 20,
              "lead_share": sum(w["lead_in"] for w in words) / len(words)}
         last = sent[-1]
@@ -135,6 +142,9 @@ def line_features(text: str, spans: Sequence[TextSpan],
             if 0 <= n + d < len(out):
                 for key in _NEIGHBOUR_KEYS:
                     f[f"{key}@{d}"] = out[n + d][f"any_{key}"]
+        # Whisper ends a sentence inside a dictated value: «…не может центральный период. Дом 45…»
+        f["span_starts_next"] = out[n + 1]["span_first"] if n + 1 < len(out) else 0.0
+        f["span_ends_previous"] = out[n - 1]["span_last"] if n > 0 else 0.0
     return tokens, sentences, out
 
 
