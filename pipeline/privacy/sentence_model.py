@@ -1,11 +1,12 @@
-"""Which of a client's sentences carry personal data, weighed from labelled calls (`sentence-model@5`).
+"""Which of a client's sentences carry personal data, weighed from labelled calls (`sentence-model@6`).
 
 The rule detectors each read one way of saying a thing; Whisper's garble and a client's own
 phrasing («мама у меня зой, да и увлевна», «меня от повсматривай зовут») fall between them. This
 layer looks at each sentence of a client's line with what the rules and the dialogue say about it:
 the request the line answers, whether its words or the neighbouring sentences' are in a rule's
-span, the shapes of its words (a number, a word no dictionary knows, a name reading, a capital
-inside the sentence), their parts of speech, and where it stands in the reply. A logistic model
+span and how much of it, the shapes of its words (a number, a word no dictionary knows, a name
+reading, a capital inside the sentence), how many digits it holds, their parts of speech, and where
+it stands in the reply. A logistic model
 over these features, fitted on generated calls with planted personal data (`python -m
 pipeline.privacy.fitting`), gives each sentence a probability; a sentence at or over the model's
 threshold is masked whole: the words the rules left in clear in it become spans beside theirs, or,
