@@ -13,8 +13,9 @@ demo and heldout splits) and scored on calls made with ``B`` (the fresh split); 
 (`carriers_blind.py`), ``D`` (`carriers_blind_d.py`), ``E`` (`carriers_blind_e.py`), ``F`` (`carriers_blind_f.py`), ``G``
 (`carriers_blind_g.py`), ``H`` (`carriers_blind_h.py`), ``I`` (`carriers_blind_i.py`), ``J``
 (`carriers_blind_j.py`), ``K`` (`carriers_blind_k.py`), ``L`` (`carriers_blind_l.py`), ``M``
-(`carriers_blind_m.py`), ``N`` (`carriers_blind_n.py`; J to N each scored once on 2026-12-06) and ``O``
-(`carriers_blind_o.py`, scored once on 2026-12-07) were written by thirteen people who had seen only A and B, never the detectors nor each other's, and are
+(`carriers_blind_m.py`), ``N`` (`carriers_blind_n.py`; J to N each scored once on 2026-12-06), ``O``
+(`carriers_blind_o.py`, scored once on 2026-12-07) and ``P`` (`carriers_blind_p.py`) were written by
+fourteen people who had seen only A and B, never the detectors nor each other's, and are
 chosen with ``generate_calls.py --carriers C``.
 
 An answer template is a list of pieces: plain text, or ``(type, value)`` for the personal data; the
@@ -40,6 +41,7 @@ from carriers_blind_l import CARRIERS_L
 from carriers_blind_m import CARRIERS_M
 from carriers_blind_n import CARRIERS_N
 from carriers_blind_o import CARRIERS_O
+from carriers_blind_p import CARRIERS_P
 
 Piece = Union[str, tuple[str, str]]  # text, or (type, the personal data as said)
 
@@ -258,6 +260,7 @@ CARRIERS["L"] = CARRIERS_L
 CARRIERS["M"] = CARRIERS_M
 CARRIERS["N"] = CARRIERS_N
 CARRIERS["O"] = CARRIERS_O
+CARRIERS["P"] = CARRIERS_P
 TYPE_WEIGHTS = {"name": 0.25, "phone": 0.3, "address": 0.2, "card": 0.12, "passport": 0.13}
 GROUP_OF_SPLIT = {"demo": "A", "heldout": "A", "fresh": "B"}
 
