@@ -14,7 +14,7 @@ demo and heldout splits) and scored on calls made with ``B`` (the fresh split); 
 (`carriers_blind_g.py`), ``H`` (`carriers_blind_h.py`), ``I`` (`carriers_blind_i.py`), ``J``
 (`carriers_blind_j.py`), ``K`` (`carriers_blind_k.py`), ``L`` (`carriers_blind_l.py`), ``M``
 (`carriers_blind_m.py`), ``N`` (`carriers_blind_n.py`; J to N each scored once on 2026-12-06), ``O``
-(`carriers_blind_o.py`, scored once on 2026-12-07) and ``P`` (`carriers_blind_p.py`) were written by
+(`carriers_blind_o.py`) and ``P`` (`carriers_blind_p.py`; each scored once on 2026-12-07) were written by
 fourteen people who had seen only A and B, never the detectors nor each other's, and are
 chosen with ``generate_calls.py --carriers C``.
 
