@@ -6,15 +6,14 @@ layer looks at each sentence of a client's line with what the rules and the dial
 the request the line answers, whether its words or the neighbouring sentences' are in a rule's
 span and how much of it, the shapes of its words (a number, a word no dictionary knows, a name
 reading, a capital inside the sentence), how many digits it holds, their parts of speech, and where
-it stands in the reply. A logistic model
-over these features, fitted on generated calls with planted personal data (`python -m
-pipeline.privacy.fitting`), gives each sentence a probability; a sentence at or over the model's
-threshold is masked whole: the words the rules left in clear in it become spans beside theirs, or,
-where the rules found nothing and it asks nothing, it is one span. A sentence, not a word: Whisper's garble of a name is any word at all
-(«ли они бторафцев» for «Леонид Тарасов»), and what a seller or coach needs from the sentence that
-dictates personal data is that it did. The weights and
-the threshold are data (`sentence_model.json`), fitted and calibrated, not set by hand. The layer
-only adds: what the rules found stays masked.
+it stands in the reply. A logistic model over these features, fitted on generated calls with
+planted personal data (`python -m pipeline.privacy.fitting`), gives each sentence a probability; a
+sentence at or over the model's threshold is masked whole: the words the rules left in clear in it
+become spans beside theirs, or, where the rules found nothing and it asks nothing, it is one span.
+A sentence, not a word: Whisper's garble of a name is any word at all («ли они бторафцев» for
+«Леонид Тарасов»), and what a seller or coach needs from the sentence that dictates personal data
+is that it did. The weights and the threshold are data (`sentence_model.json`), fitted and
+calibrated, not set by hand. The layer only adds: what the rules found stays masked.
 """
 
 from __future__ import annotations
@@ -119,7 +118,7 @@ def line_features(text: str, spans: Sequence[TextSpan],
         words = [per_token[i] for i in sent]
         inside = _rule_spans_in([tokens[i] for i in sent], spans)
         digits = sum(c.isdigit() for i in sent for c in tokens[i].text)
-        covered = [any(s.char_start < tokens[i].end and tokens[i].start < s.char_end for s in inside) for i in sent]
+        covered = [_in_a_span(tokens[i], inside) for i in sent]
         f = {"bias": 1.0, "any_in_span": float(bool(inside)), "span_share": sum(covered) / len(sent),
              "span_first": float(covered[0]), "span_last": float(covered[-1]),
              # a phone, a card or a passport has seven digits or more, however Whisper groups them
@@ -202,9 +201,13 @@ def _rule_spans_in(words: Sequence[Token], spans: Sequence[TextSpan]) -> list[Te
                   key=lambda s: s.char_start)
 
 
+def _in_a_span(tok: Token, spans: Sequence[TextSpan]) -> bool:
+    return any(s.char_start < tok.end and tok.start < s.char_end for s in spans)
+
+
 def _left_in_clear(words: Sequence[Token], inside: Sequence[TextSpan]) -> list[list[Token]]:
     """The runs of a sentence's words that no rule span covers."""
-    return runs_between(words, lambda t: any(s.char_start < t.end and t.start < s.char_end for s in inside))
+    return runs_between(words, lambda t: _in_a_span(t, inside))
 
 
 def _type_beside(run: Sequence[Token], inside: Sequence[TextSpan]) -> str:
