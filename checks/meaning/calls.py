@@ -13,8 +13,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from checks.text.matching import PhraseMatch, best_match, match_phrase
-from checks.meaning.encoder import DIM, get_encoder
-from checks.meaning.index import MARGIN, NEUTRAL, NEUTRAL_QUANTILE, MeaningIndex, MeaningMatch, build_index, clean, units
+from checks.meaning.asking import question_model
+from checks.meaning.encoder import DIM, MODEL_NAME, get_encoder
+from checks.meaning.index import (MARGIN, NEUTRAL, NEUTRAL_QUANTILE, MeaningIndex, MeaningMatch, build_index, clean,
+                                  sentences, units)
 from checks.meaning.neutral import NEUTRAL_LINES, RECORD_QUESTIONS
 from checks.standard import Standard
 from checks.text.normalise import NormText
@@ -72,6 +74,31 @@ def text_vectors(texts: Sequence[str]) -> LineVectors:
         start = spans[-1][1] if spans else 0
         spans.append((start, start + len(line)))
     return LineVectors(tuple(per_line), matrix, tuple(spans))
+
+
+@dataclass(frozen=True)
+class Asking:
+    """One sentence of a line: whether recognition ended it with «?», and how likely its words
+    ask by the question model (None for a sentence too short to compare)."""
+
+    marked: bool
+    probability: float | None
+
+
+def sentences_asking(lines: LineVectors, line: int, raw: str) -> list[Asking]:
+    model = question_model()
+    if model.encoder != MODEL_NAME:
+        raise ValueError(f"the question model reads {model.encoder} vectors; the encoder is {MODEL_NAME}: "
+                         "refit it (python -m checks.meaning.question_fitting)")
+    rows = dict(zip(lines.units[line], lines.rows(line)))
+    found = []
+    for sentence in sentences(raw):
+        if not (key := clean(sentence)):
+            continue
+        vector = rows.get(key)
+        found.append(Asking(sentence.rstrip().endswith("?"),
+                            None if vector is None else float(model.probabilities(vector[None, :])[0])))
+    return found
 
 
 @dataclass(frozen=True)

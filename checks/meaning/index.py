@@ -55,11 +55,16 @@ def clean(text: str) -> str:
     return " ".join(_WHEN.sub(" ", _PUNCT.sub(" ", text.lower().replace("ё", "е"))).split())
 
 
+def sentences(text: str) -> list[str]:
+    """A recognised line cut after each «.», «!», «?» or «…» that a space follows, marks kept."""
+    return _SENTENCE_END.split(text)
+
+
 @lru_cache(maxsize=65536)
 def units(text: str) -> tuple[str, ...]:
     """The sentences of a line, and the whole line when it has several: «Добрый день. Чем могу
     помочь?» greets in its first sentence, and a long line can hide a stage in one of them."""
-    parts = [clean(p) for p in _SENTENCE_END.split(text)]
+    parts = [clean(p) for p in sentences(text)]
     parts = [p for p in parts if p]
     whole = clean(text)
     return tuple(dict.fromkeys([*parts, whole] if len(parts) > 1 else [whole] if whole else []))

@@ -44,7 +44,8 @@ from checks.dialogue.stages import stage_hits
 from checks.hearing import (LOST_SLOT_WORDS, Reheard, lost_value_reheard, reheard_value, shares_a_numeral, spoken_forms,
                             spoken_hours)
 from checks.text.matching import PhraseMatch, best_match, evidence_for, keyword_found, keyword_words, reference_lemmas
-from checks.meaning.calls import fact_index, topic_index, words_or_meaning
+from checks.meaning.asking import question_model
+from checks.meaning.calls import fact_index, sentences_asking, topic_index, words_or_meaning
 from checks.meaning.index import MeaningIndex, MeaningMatch, clean
 from checks.registry import CallContext, CheckResult, register
 from checks.rules.dispatching import DEFAULTS as DISPATCH_DEFAULTS
@@ -105,11 +106,36 @@ _PERMISSION_WORDS = frozenset(("можно", "нельзя", "получится
 
 
 def client_questions(ctx: CallContext) -> list[int]:
-    kb = ctx.standard.knowledge_base
-    return [
-        i for i, u in enumerate(ctx.transcript.utterances)
-        if u.speaker == "client" and (is_question(u, ctx.texts[i], kb) or _asks_permission(ctx, i))
-    ]
+    return [i for i, u in enumerate(ctx.transcript.utterances) if u.speaker == "client" and _client_asks(ctx, i)]
+
+
+def _client_asks(ctx: CallContext, i: int) -> bool:
+    """A question by the rules (`is_question`, `_asks_permission`) or by the meaning of its words
+    (`checks.meaning.asking`): Whisper's «?» is a weak sign both ways. A line the rules take for a
+    question by its «?» alone tells when the words of every marked sentence tell («Ну, где-то четыре
+    пары?» after «сколько вам нужно?»); a line the rules pass over asks when one sentence's words
+    ask («а гарантия на него какая» with no «?») and do not reply to the seller's question."""
+    utt, text, kb = ctx.transcript.utterances[i], ctx.texts[i], ctx.standard.knowledge_base
+    if not (is_question(utt, text, kb) or _asks_permission(ctx, i)):
+        # a reply to the seller's question is an answer, whatever its words sound like
+        # («Если можно, частями, в рассрочку.» after «как оплачивать будете?»)
+        return not replies_to_the_seller(ctx, i) and asks_by_meaning(ctx, i)
+    model = question_model()
+    marked = [s.probability for s in sentences_asking(ctx.meaning, i, utt.text) if s.marked]
+    by_mark_alone = not is_question(replace(utt, text=utt.text.replace("?", ".")), text, kb) and not _asks_permission(ctx, i)
+    return not (by_mark_alone and marked and all(p is not None and p < model.tells_below for p in marked))
+
+
+def asks_by_meaning(ctx: CallContext, i: int) -> bool:
+    """A sentence of the line asks by its words' meaning, «?» or not (`checks.meaning.asking`)."""
+    threshold = question_model().asks_above
+    return any(s.probability is not None and s.probability > threshold
+               for s in sentences_asking(ctx.meaning, i, ctx.transcript.utterances[i].text))
+
+
+def seller_line_asks(ctx: CallContext, i: int) -> bool:
+    """The seller's line asks the client something, whether or not recognition kept its «?»."""
+    return is_question(ctx.transcript.utterances[i], ctx.texts[i]) or seller_asks(ctx.texts[i]) or asks_by_meaning(ctx, i)
 
 
 def _asks_permission(ctx: CallContext, i: int) -> bool:
@@ -127,15 +153,21 @@ def _asks_permission(ctx: CallContext, i: int) -> bool:
     return says_what_may_be_done and seller_question_before(ctx, i) is None
 
 
+def replies_to_the_seller(ctx: CallContext, i: int) -> bool:
+    """Line i follows the seller's question, other than the greeting's «чем могу помочь?», which the
+    reason for calling answers, a question among it or not."""
+    before = seller_question_before(ctx, i)
+    first_seller = next((j for j, u in enumerate(ctx.transcript.utterances) if u.speaker == "seller"), None)
+    return before is not None and before != first_seller
+
+
 def seller_question_before(ctx: CallContext, i: int) -> int | None:
     """The line before line i (by a known speaker), when it is the seller asking; else None."""
     utterances = ctx.transcript.utterances
     before = next((j for j in range(i - 1, -1, -1) if utterances[j].speaker != "unknown"), None)
     if before is None or utterances[before].speaker != "seller":
         return None
-    # recognition drops the seller's «?» as well
-    asks = is_question(utterances[before], ctx.texts[before]) or seller_asks(ctx.texts[before])
-    return before if asks else None
+    return before if seller_line_asks(ctx, before) else None
 
 
 def topic_lines(ctx: CallContext) -> list[int]:

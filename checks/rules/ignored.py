@@ -20,7 +20,9 @@ from checks.rules.answers import (
     finding_at,
     names_a_keyword_word,
     question_fact,
+    replies_to_the_seller,
     seller_question_before,
+    seller_line_asks,
     states_its_value,
     text_fact_in_reply,
 )
@@ -36,12 +38,10 @@ from checks.dialogue.questions import (
     fact_keywords_found,
     hails_attention,
     heard_unsure,
-    is_question,
     misheard_question_word,
     only_asks,
     opens_a_question,
     part_of_speech,
-    seller_asks,
     sentence_words,
     stated_values,
     sure_text,
@@ -202,7 +202,7 @@ def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[
     kb = ctx.standard.knowledge_base
     together = fact_for_exchange(question, answer, kb)
     facts = [fact] if fact else candidate_facts(question, kb) + ([together] if together else [])
-    if not first_reply and _asks_the_client(ctx, a):
+    if not first_reply and seller_line_asks(ctx, a):
         # «может, заглянете к нам в офис в субботу?» names the office asked about and tells nothing
         # of where it is: a later line that asks the client answers only with a value
         return any(_answers_with_a_value(answer, f, False) for f in facts) or text_fact_in_reply(answer, kb) is not None
@@ -230,11 +230,6 @@ def _linked_by_unsure_words(ctx: CallContext, q: int) -> bool:
     utt = ctx.transcript.utterances[q]
     return (heard_unsure(utt) and bool(candidate_facts(ctx.texts[q], ctx.standard.knowledge_base))
             and not candidate_facts(sure_text(utt, ctx.texts[q]), ctx.standard.knowledge_base))
-
-
-def _asks_the_client(ctx: CallContext, a: int) -> bool:
-    """The seller's line asks the client something, whether or not recognition kept its «?»."""
-    return is_question(ctx.transcript.utterances[a], ctx.texts[a]) or seller_asks(ctx.texts[a])
 
 
 def _near_in_meaning(ctx: CallContext, q: int, a: int) -> bool:
@@ -265,7 +260,7 @@ def _only_asks(ctx: CallContext, a: int) -> bool:
     if "?" in utt.text:
         return only_asks(utt.text) and not says_a_number
     # «Кстати, как вам обращаться.»: a seller's «как» asks, though «как» is no question word in general
-    return _asks_the_client(ctx, a) and not says_a_number
+    return seller_line_asks(ctx, a) and not says_a_number
 
 
 def _says_a_keyword(fact: Fact, answer: NormText) -> bool:
@@ -412,10 +407,7 @@ def _answers_the_seller(ctx: CallContext, q: int) -> bool:
     of an answer as a «?». Only a line with nothing else that asks (no question word, no topic of
     the knowledge base) is taken for that answer."""
     utterances, text = ctx.transcript.utterances, ctx.texts[q]
-    before = seller_question_before(ctx, q)
-    first_seller = next((i for i, u in enumerate(utterances) if u.speaker == "seller"), None)
-    # «чем могу помочь?» is answered by the reason for calling
-    if before is None or before == first_seller:
+    if not replies_to_the_seller(ctx, q):
         return False
     if _asks_yes_or_no(text):
         return False  # «оплатить картой получится?» asks by intonation alone

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from checks.meaning.logistic import fit_logistic
 from pipeline.privacy.detect import call_lines, detect_by_rules, ignored_words, placed, with_added
 from pipeline.privacy.evaluation import TruthItem, load_truth_items, said_within, score_call, summarise
 from pipeline.privacy.masking import as_read, spans_to_mask
@@ -98,22 +99,12 @@ def _matrix(calls: Sequence[CallRows], names: Sequence[str]) -> tuple[np.ndarray
 
 
 def fit_weights(calls: Sequence[CallRows]) -> dict[str, float]:
-    """L2-regularised logistic regression by Newton's method (the bias unpenalised)."""
+    """The logistic weights of the sentence features (the bias all but unpenalised)."""
     names = sorted({k for c in calls for line in c.client for f in line.features for k in f})
     x, y = _matrix(calls, names)
-    w = np.zeros(len(names))
     penalty = np.full(len(names), _L2)
     penalty[names.index("bias")] = 1e-3  # all but free, yet finite where a fold holds one label only
-    for _ in range(_ITERATIONS):
-        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -30, 30)))
-        grad = x.T @ (p - y) + penalty * w
-        hess = (x * (p * (1 - p))[:, None]).T @ x + np.diag(penalty + 1e-6)
-        step = np.linalg.solve(hess, grad)
-        w -= step
-        if np.abs(step).max() < 1e-6:
-            break
-    else:
-        print(f"warning: the fit did not settle in {_ITERATIONS} steps", file=sys.stderr)
+    w = fit_logistic(x, y, penalty, _ITERATIONS)
     return {n: float(v) for n, v in zip(names, w) if abs(v) > 1e-9}
 
 
