@@ -320,3 +320,15 @@ def test_a_reply_that_tells_a_sum_then_asks_in_one_sentence_takes_the_question_u
     # and garbled the sum's number («полторы» → «полтавы»), leaving «тысячи рублей»
     assert ignored(standard, ("client", 5.0, "А доставка по Москве сколько стоит."),
                    ("seller", 9.0, "Помыскали, привезем за полтавы тысячи рублей, что вы строите?")) == []
+
+
+def test_a_reply_not_heard_after_the_clients_hail_is_no_ignored_question(standard):
+    lines = (GREETING, ("client", 5.0, "Сколько стоит доставка в Подольск?"),
+             ("client", 30.0, "Алло, вы тут?"),
+             ("client", 40.0, "Хорошо, понятно, спасибо."),
+             ("seller", 43.0, "Всего доброго, до свидания."))
+    unheard = {"seller": [(32.0, 37.0)]}  # the seller spoke after the hail; Whisper wrote nothing
+    findings = analyze_transcript(call(*lines, extra_voice=unheard), standard).findings
+    assert not [f for f in findings if f.type == "ignored_question"]
+    findings = analyze_transcript(call(*lines), standard).findings
+    assert [f.start for f in findings if f.type == "ignored_question"] == [5.0]

@@ -152,12 +152,14 @@ def _replies_to_a_later_line(ctx: CallContext, q: int, a: int, fact: Fact | None
 def _reply_not_heard(ctx: CallContext, q: int) -> bool:
     """The seller spoke after the question, but recognition wrote (almost) nothing for it: with
     no words there is no evidence the question was ignored. Measured on the seller's channel,
-    up to the client's next line."""
+    up to the client's next line other than a hail («алло, вы тут?» after a silence: the reply
+    may come after it)."""
     tr, utterances = ctx.transcript, ctx.transcript.utterances
     if "seller" not in tr.channel_roles or len(tr.speech_regions) != len(tr.channel_roles):
         return False
     start = utterances[q].end
-    end = next((u.start for u in utterances[q + 1:] if u.speaker == "client" and u.start > start), tr.duration_s)
+    end = next((u.start for j, u in enumerate(utterances[q + 1:], q + 1)
+                if u.speaker == "client" and u.start > start and not _attention_check(ctx, j)), tr.duration_s)
     heard = [(u.start, u.end) for u in utterances if u.speaker == "seller"]
     voice = [(max(a, start), min(b, end)) for a, b in tr.speech_regions[tr.channel_roles.index("seller")]
              if b > start and a < end]
