@@ -332,3 +332,16 @@ def test_a_reply_not_heard_after_the_clients_hail_is_no_ignored_question(standar
     assert not [f for f in findings if f.type == "ignored_question"]
     findings = analyze_transcript(call(*lines), standard).findings
     assert [f.start for f in findings if f.type == "ignored_question"] == [5.0]
+
+
+def test_a_later_line_sharing_a_word_with_a_question_of_a_known_fact_does_not_answer_it():
+    music = load_standard(DEMO.with_name("muzmag.yaml"))
+    lines = (("client", 5.0, "Нужна гитара для сына."),
+             ("seller", 9.0, "Хорошо, а какой бюджет?"),
+             ("client", 13.0, "Тысяч двадцать. А инструмент с гарантией, какая она?"),
+             ("seller", 18.0, "Вы у нас раньше покупали?"),
+             ("client", 21.0, "Нет, первый раз."),
+             ("seller", 24.0, "Многие берут у нас первый инструмент для ребёнка, потом приходят за вторым."))
+    assert [f.details["fact"] for f in ignored(music, *lines)] == ["warranty"]
+    told = lines[:-1] + (("seller", 24.0, "На инструменты у нас два года, всё по гарантии."),)
+    assert ignored(music, *told) == []

@@ -208,7 +208,10 @@ def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[
         # «может, заглянете к нам в офис в субботу?» names the office asked about and tells nothing
         # of where it is: a later line that asks the client answers only with a value
         return any(_answers_with_a_value(answer, f, False) for f in facts) or text_fact_in_reply(answer, kb) is not None
-    topic = _content_keys(question) if first_reply else _head_keys(question)
+    # once the seller has moved on, a question of a known fact is answered by the fact (its value,
+    # its keyword), not by a word the two lines share: a story about «первый инструмент» tells
+    # nothing of the warranty asked about as «гарантия на инструмент какая»
+    topic = _content_keys(question) if first_reply else set() if fact is not None else _head_keys(question)
     # a reply that only asks back («а как вас зовут?», «какой номер?») has moved on at once: its stray
     # words take nothing up («давайте» under «выдаёте»), nor a word spelt near a keyword («подскажите»
     # near «заказать»), and two questions are near each other in meaning whatever they ask
