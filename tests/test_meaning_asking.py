@@ -142,3 +142,15 @@ def test_the_logistic_fit_finds_the_telling_column_and_auc_counts_ties_half():
     assert w[0] > 3 * abs(w[1])
     assert ((sigmoid(x @ w) > 0.5) == y.astype(bool)).mean() > 0.85
     assert auc(np.array([0.9, 0.5, 0.5]), np.array([True, True, False])) == pytest.approx(0.75)
+
+
+def test_a_reply_to_the_sellers_question_whose_words_tell_asks_nothing_whatever_its_question_word(standard):
+    lines = (GREETING, ("client", 5.0, "Нужен газобетон на баню."),
+             ("seller", 9.0, "Приезжайте к нам в офис в субботу к десяти, вам удобно?"),
+             ("client", 14.0, "Какая разница, постараюсь не опаздывать."))
+    assert 3 not in client_questions(CallContext(call(*lines), standard))
+    # the same words as the client's own line, not a reply, are left to the rules
+    own = (GREETING, ("client", 5.0, "Нужен газобетон на баню."),
+           ("seller", 9.0, "Хорошо, записала."),
+           ("client", 14.0, "Какая разница, постараюсь не опаздывать."))
+    assert 3 in client_questions(CallContext(call(*own), standard))

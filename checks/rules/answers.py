@@ -113,17 +113,24 @@ def _client_asks(ctx: CallContext, i: int) -> bool:
     """A question by the rules (`is_question`, `_asks_permission`) or by the meaning of its words
     (`checks.meaning.asking`): Whisper's «?» is a weak sign both ways. A line the rules take for a
     question by its «?» alone tells when the words of every marked sentence tell («Ну, где-то четыре
-    пары?» after «сколько вам нужно?»); a line the rules pass over asks when one sentence's words
-    ask («а гарантия на него какая» with no «?») and do not reply to the seller's question."""
+    пары?» after «сколько вам нужно?»), and so does a reply to the seller's question whose every
+    sentence tells; a line the rules pass over asks when one sentence's words ask («а гарантия на
+    него какая» with no «?») and it does not reply to the seller's question."""
     utt, text, kb = ctx.transcript.utterances[i], ctx.texts[i], ctx.standard.knowledge_base
     if not (is_question(utt, text, kb) or _asks_permission(ctx, i)):
         # a reply to the seller's question is an answer, whatever its words sound like
         # («Если можно, частями, в рассрочку.» after «как оплачивать будете?»)
         return not replies_to_the_seller(ctx, i) and asks_by_meaning(ctx, i)
-    model = question_model()
-    marked = [s.probability for s in sentences_asking(ctx.meaning, i, utt.text) if s.marked]
+    threshold, said = question_model().tells_below, sentences_asking(ctx.meaning, i, utt.text)
+    marked = [s.probability for s in said if s.marked]
     by_mark_alone = not is_question(replace(utt, text=utt.text.replace("?", ".")), text, kb) and not _asks_permission(ctx, i)
-    return not (by_mark_alone and marked and all(p is not None and p < model.tells_below for p in marked))
+    if by_mark_alone and marked and all(p is not None and p < threshold for p in marked):
+        return False
+    # a reply to the seller's question whose every sentence tells, and names no topic of the knowledge
+    # base, answers, whatever question word recognition made of it («Какая стараюсь мне опаздывать»
+    # for «годится, постараюсь не опаздывать» after «вам удобно будет?»)
+    return not (said and replies_to_the_seller(ctx, i) and not candidate_facts(text, kb)
+                and all(s.probability is not None and s.probability < threshold for s in said))
 
 
 def asks_by_meaning(ctx: CallContext, i: int) -> bool:
