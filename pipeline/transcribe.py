@@ -67,18 +67,21 @@ class _Piece:
 _Span = tuple[int, int, int]
 
 
-def _layout(voice: tuple[Region, ...], turn_gap_s: float) -> tuple[list[_Piece], list[_Span]]:
+def _layout(voice: tuple[Region, ...], turn_gap_s: float, lead_s: float) -> tuple[list[_Piece], list[_Span]]:
     """Where each speech region goes in the compacted audio: only the speech, joined by short silences.
 
     A stereo channel is about half silence: dropping it halves the work and
     leaves Whisper nothing to invent text on. Turns (regions more than
     `turn_gap_s` apart) are joined by a longer silence than the pauses inside
     a turn, so that Whisper's word times cannot slip from one turn to the next.
-    The samples are laid out later, a chunk at a time (`_compact_part`).
+    `lead_s` of silence comes first: Whisper now and then skips seconds of a
+    window whose speech starts at its first sample. The samples are laid out
+    later, a chunk at a time (`_compact_part`).
     """
     pieces: list[_Piece] = []
     spans: list[_Span] = []
-    cursor, at, turn, previous_end = 0.0, 0, -1, -1e9
+    at = int(lead_s * SAMPLE_RATE)
+    cursor, turn, previous_end = at / SAMPLE_RATE, -1, -1e9
     for start, end in voice:
         a, b = int(start * SAMPLE_RATE), int(end * SAMPLE_RATE)
         if b <= a:
@@ -193,7 +196,7 @@ def transcribe_channel(
     """
     if not voice:
         return ChannelText(channel, (), 0)
-    pieces, spans = _layout(voice, options.turn_gap_s)
+    pieces, spans = _layout(voice, options.turn_gap_s, options.lead_silence_s)
     if options.speech_regions_only:
         guard_voice = None  # the compacted audio is all speech region
     else:

@@ -9,7 +9,7 @@ import pipeline.transcribe as transcribe_module
 from pipeline.audio import SAMPLE_RATE
 from pipeline.engines.common import DecodedSegment, DecodedWord
 from pipeline.settings import TranscriptionOptions
-from pipeline.transcribe import _Piece, chunk_bounds, decode_in_chunks
+from pipeline.transcribe import _Piece, chunk_bounds, decode_in_chunks, transcribe_channel
 
 
 def pieces(count: int, every_s: float = 100.0, length_s: float = 90.0) -> list[_Piece]:
@@ -54,3 +54,28 @@ def test_a_call_under_five_minutes_goes_to_the_engine_whole(monkeypatch: pytest.
     samples = np.zeros(int(299 * SAMPLE_RATE), dtype=np.float32)
     decode_in_chunks(samples, pieces(3, every_s=100.0, length_s=99.0), TranscriptionOptions())
     assert engine.lengths == pytest.approx([299.0])
+
+
+class EngineOfTheFirstSound:
+    """Keeps what it is given and answers with one word where the first sound in it begins."""
+
+    def __init__(self) -> None:
+        self.samples = np.zeros(0, dtype=np.float32)
+
+    def decode(self, samples: np.ndarray, options: TranscriptionOptions) -> list[DecodedSegment]:
+        self.samples = samples
+        at = int(np.flatnonzero(samples)[0]) / SAMPLE_RATE
+        word = DecodedWord(at, at + 0.4, "алло", 0.9)
+        return [DecodedSegment(at, at + 0.4, word.text, 0.0, -0.1, 1.0, (word,))]
+
+
+def test_the_compacted_audio_opens_on_silence_and_the_words_keep_their_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = EngineOfTheFirstSound()
+    monkeypatch.setattr(transcribe_module, "engine_for", lambda _options: engine)
+    samples = np.zeros(10 * SAMPLE_RATE, dtype=np.float32)
+    samples[3 * SAMPLE_RATE:5 * SAMPLE_RATE] = 0.1  # speech from 3 s to 5 s
+    text = transcribe_channel(samples, 0, ((3.0, 5.0),), TranscriptionOptions())
+    assert TranscriptionOptions().lead_silence_s == 0.5
+    assert np.flatnonzero(engine.samples)[0] == int(0.5 * SAMPLE_RATE)  # half a second of silence first
+    assert len(engine.samples) == int(2.5 * SAMPLE_RATE)
+    assert [(w.start, w.text) for u in text.utterances for w in u.words] == [(pytest.approx(3.0), "алло")]
