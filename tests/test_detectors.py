@@ -358,6 +358,17 @@ def test_a_first_call_is_no_complaint(standard):
     assert got == []
 
 
+def test_a_complaint_must_say_again_in_the_sentence_near_it_in_meaning():
+    # the line is near a complaint as a whole, and its «уже» says how long the client has meant to come
+    optician = load_standard(Path(__file__).resolve().parent.parent / "scripts_ref" / "optika.yaml")
+    got = findings(optician, GREETING, ("client", 5.0, "Добрый день. Я насчёт новой оправы. Давно уже собираюсь."),
+                   kind="poor_dispatching")
+    assert got == []
+    told = findings(optician, GREETING, ("client", 5.0, "Добрый день. Меня опять переводят от одного к другому."),
+                    kind="poor_dispatching")
+    assert [f.details["kind"] for f in told] == ["client_complains_of_transfers"]
+
+
 # --- interruption and talk metrics --------------------------------------------------
 
 def test_seller_talking_over_the_client(standard):
@@ -434,8 +445,8 @@ def test_detector_without_config_is_skipped_and_listed(tmp_path):
     std = load_standard(path)
     result = analyze_transcript(call(GREETING, ("client", 5.0, "Сколько стоит доставка в Подольск?"),
                                      ("seller", 9.0, "Четыре тысячи рублей.")), std)
-    assert any(s.startswith("wrong_answer@14: not configured") for s in result.checks_skipped)
-    assert any(s.startswith("evasive_answer@8: the standard has no knowledge_base") for s in result.checks_skipped)
+    assert any(s.startswith("wrong_answer@15: not configured") for s in result.checks_skipped)
+    assert any(s.startswith("evasive_answer@9: the standard has no knowledge_base") for s in result.checks_skipped)
     assert not any(f.type == "wrong_answer" for f in result.findings)
 
 

@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from checks.meaning.calls import words_or_meaning
+from checks.meaning.calls import as_phrase_match, phrase_index, words_or_meaning
 from checks.registry import CallContext, CheckResult, register
 from checks.text.matching import PhraseMatch, best_match, evidence_for
 from checks.text.normalise import (
@@ -27,6 +27,7 @@ from checks.text.normalise import (
     is_third_person_verb,
     may_be_first_name,
     names_a_person,
+    normalise_text,
 )
 from pipeline.records import Finding
 
@@ -75,6 +76,22 @@ def _says_absent(text: NormText, words: list[str]) -> bool:
 def _says_again(text: NormText, words: list[str]) -> bool:
     """«уже», «опять», «второй раз»: the client says it is not the first time."""
     return any(f" {w} " in f" {text.surface} " for w in words) or bool(_NTH_TIME.search(text.surface))
+
+
+def _complaint_by_meaning(ctx: CallContext, i: int, complaints: list[str], repeat_words: list[str],
+                          cutoff: float) -> PhraseMatch | None:
+    """A sentence of the client's line that says it is not the first time and is itself near a
+    complaint of transfers in meaning: in «Я насчёт новой оправы. Давно уже собираюсь.» the «уже»
+    and the line's nearness to «я уже звонил» are in different sentences."""
+    index = phrase_index("complaint", tuple(complaints))
+    units, sims = ctx.meaning.units[i], ctx.meaning.similarities(index, i)
+    whole = len(units) > 1  # the last unit of a line of several sentences is the whole line
+    for k, unit in enumerate(units[:-1] if whole else units):
+        if _says_again(normalise_text(unit), repeat_words):
+            found = index.matches((unit,), sims[k:k + 1]).get("complaint")
+            if found is not None:
+                return as_phrase_match(found, ctx.texts[i], cutoff)
+    return None
 
 
 def _transfer_verb(text: NormText, verbs: list[str]) -> PhraseMatch | None:
@@ -126,7 +143,7 @@ def says_colleague_absent(ctx: CallContext, i: int, params: Mapping[str, Any] | 
                             ctx.standard.thresholds.match_cutoff)
 
 
-@register("poor_dispatching", "4", needs_roles=True)
+@register("poor_dispatching", "5", needs_roles=True)
 def poor_dispatching_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     cutoff = ctx.standard.thresholds.match_cutoff
     severity = params.get("severity", "major")
@@ -145,9 +162,8 @@ def poor_dispatching_check(ctx: CallContext, params: Mapping[str, Any]) -> Check
         text = ctx.texts[i]
         if u.speaker == "client":
             complaints = _phrases(params, "complaint_phrases")
-            found = best_match(complaints, text, cutoff) or (
-                _says_again(text, _phrases(params, "repeat_words"))
-                and words_or_meaning("complaint", complaints, text, ctx.meaning, i, cutoff))
+            found = best_match(complaints, text, cutoff) or _complaint_by_meaning(
+                ctx, i, complaints, _phrases(params, "repeat_words"), cutoff)
             if found:
                 add(i, found, "client_complains_of_transfers", "the client should reach the right person at once")
             continue
