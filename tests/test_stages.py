@@ -81,6 +81,17 @@ def test_a_client_saying_goodbye_is_not_the_sellers_farewell(standard):
     assert not stages_of(analyze_transcript(call(*lines), standard))["farewell"].present
 
 
+def test_a_closing_said_before_the_client_asked_again_and_was_answered_is_not_the_farewell(standard):
+    end = GOOD_CALL[:-1]
+    last = end[-1][1]
+    went_on = end + [("seller", last + 4.0, "Записала вас на четверг, будем ждать вас."),
+                     ("client", last + 8.0, "А в будни вы до скольки работаете?"),
+                     ("seller", last + 12.0, "В будни мы до восьми вечера.")]
+    assert not stages_of(analyze_transcript(call(*went_on), standard))["farewell"].present
+    closed = went_on + [("seller", last + 16.0, "Всего доброго, будем ждать вас.")]
+    assert stages_of(analyze_transcript(call(*closed), standard))["farewell"].present
+
+
 def test_greeting_late_in_the_call_does_not_count(standard):
     lines = GOOD_CALL[1:5] + [("seller", 20.0 + i, "хорошо") for i in range(3)] + [
         ("seller", 30.0, "Добрый день, компания СтройДом, меня зовут Ирина")]

@@ -389,9 +389,20 @@ def _run_together(phrases: list[str], text: NormText, cutoff: float) -> bool:
                for joined in ("".join(p.lower().replace("ё", "е").split()) for p in phrases))
 
 
+def _call_went_on(ctx: CallContext, stage: Stage, i: int) -> bool:
+    """After line `i` the other side asked something and the stage's speaker replied: a closing said
+    before that was not the call's close («Записал вас, будем ждать.» — «За какой срок изготовите
+    очки?» — «Изготовление занимает три дня.», and no goodbye after it)."""
+    utterances, kb = ctx.transcript.utterances, ctx.standard.knowledge_base
+    asked = next((j for j in range(i + 1, len(utterances)) if utterances[j].speaker not in (stage.speaker, "unknown")
+                  and is_question(utterances[j], ctx.texts[j], kb)), None)
+    return asked is not None and any(u.speaker == stage.speaker for u in utterances[asked + 1:])
+
+
 def detect_stage(ctx: CallContext, stage: Stage) -> StageHit:
     cutoff = ctx.standard.thresholds.match_cutoff
-    matches = [(i, m) for i in candidate_indices(ctx, stage) if (m := _line_match(ctx, stage, i, cutoff))]
+    matches = [(i, m) for i in candidate_indices(ctx, stage) if (m := _line_match(ctx, stage, i, cutoff))
+               and not (stage.window == "end" and _call_went_on(ctx, stage, i))]
     best: tuple[int, PhraseMatch] | None = None
     if matches:
         # the first clear match is where the stage happened, for the order check and
