@@ -196,3 +196,17 @@ def test_an_evasion_is_quoted_with_the_question_it_answers(demo):
                    ("seller", 15.0, "Это не ко мне, я таким не занимаюсь."))
     assert len(found) == 1 and "подешевле" in found[0].evidence
     assert found[0].details["fact"] == "large_order_discount"
+
+
+def test_a_goodbye_near_an_evasive_phrase_in_meaning_is_no_evasive_answer():
+    standard = load_standard(OKNA.with_name("stroydom.yaml"))
+    greeting = ("seller", 0.0, "Добрый день, компания СтройДом, меня зовут Ирина, чем могу помочь?")
+    question = ("client", 5.0, "А доставка в Подольск сколько стоит?")
+
+    def kinds(reply: str) -> list[str]:
+        findings = analyze_transcript(call(greeting, question, ("seller", 9.0, reply)), standard).findings
+        return sorted(f.type for f in findings if f.type in ("evasive_answer", "ignored_question"))
+
+    # «обращайтесь» in a goodbye is near «перезвоните позже» in meaning; the goodbye took nothing up
+    assert kinds("До свидания, обращайтесь.") == ["ignored_question"]
+    assert kinds("Не знаю, до свидания.") == ["evasive_answer"]

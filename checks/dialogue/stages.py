@@ -373,6 +373,13 @@ def says_goodbye(raw: str) -> bool:
     return False
 
 
+def bids_goodbye(raw: str) -> bool:
+    """A goodbye anywhere in the line, whatever stands around it («До свидания, обращайтесь.»);
+    «пока» alone is left out: «пока не знаю» is no goodbye."""
+    words = [w for sentence in sentence_words(raw) for w in sentence]
+    return any(tuple(words[k:k + len(g)]) == g for g in GOODBYES if g != ("пока",) for k in range(len(words)))
+
+
 _RUN_TOGETHER_CUTOFF = 90.0
 _COURTESIES = frozenset("ну ладно хорошо спасибо большое ага да и вам вас тоже тогда все".split())
 

@@ -44,6 +44,7 @@ from checks.dialogue.stages import stage_hits
 from checks.hearing import (LOST_SLOT_WORDS, Reheard, lost_value_reheard, reheard_value, shares_a_numeral, spoken_forms,
                             spoken_hours)
 from checks.text.matching import PhraseMatch, best_match, evidence_for, keyword_found, keyword_words, reference_lemmas
+from checks.dialogue.stages import bids_goodbye
 from checks.meaning.asking import question_model
 from checks.meaning.calls import fact_index, sentences_asking, topic_index, words_or_meaning
 from checks.meaning.index import MeaningIndex, MeaningMatch, clean
@@ -746,8 +747,12 @@ def _transfers(ctx: CallContext, a: int, cutoff: float) -> bool:
 
 def evasion(ctx: CallContext, a: int, phrases: list[str], cutoff: float) -> PhraseMatch | None:
     """An evasive phrase, or a line near one in meaning («без понятия, это к начальству»), or one
-    where the seller denies knowing (`_denies_knowing`)."""
-    return words_or_meaning("evasive", phrases, ctx.texts[a], ctx.meaning, a, cutoff) or _denies_knowing(ctx.texts[a])
+    where the seller denies knowing (`_denies_knowing`). A goodbye closes the call, and only its words
+    can make it evasive: «До свидания, обращайтесь.» is near «перезвоните позже» in meaning."""
+    text = ctx.texts[a]
+    if bids_goodbye(ctx.transcript.utterances[a].text):
+        return best_match(phrases, text, cutoff) or _denies_knowing(text)
+    return words_or_meaning("evasive", phrases, text, ctx.meaning, a, cutoff) or _denies_knowing(text)
 
 
 def _denies_knowing(text: NormText) -> PhraseMatch | None:
