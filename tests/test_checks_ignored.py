@@ -345,3 +345,14 @@ def test_a_later_line_sharing_a_word_with_a_question_of_a_known_fact_does_not_an
     assert [f.details["fact"] for f in ignored(music, *lines)] == ["warranty"]
     told = lines[:-1] + (("seller", 24.0, "На инструменты у нас два года, всё по гарантии."),)
     assert ignored(music, *told) == []
+
+
+def test_a_clause_of_manner_leaves_the_choice_to_the_seller_and_asks_nothing(standard):
+    assert not is_question(utt("client", 0.0, "Да как скажете, можно и картой, и наличкой."),
+                           normalise_text("Да как скажете, можно и картой, и наличкой."))
+    assert ignored(standard, ("client", 5.0, "Нужен газобетон на баню."),
+                   ("seller", 9.0, "Оплачивать как будете?"),
+                   ("client", 12.0, "Да как скажете, можно и картой, и наличкой."),
+                   ("seller", 16.0, "А объём какой нужен?")) == []
+    # a «вы» verb that tells what the company does still asks
+    assert is_question(utt("client", 0.0, "Поддоны потом забираете."), normalise_text("Поддоны потом забираете."))

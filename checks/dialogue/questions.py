@@ -305,8 +305,10 @@ def _tells_the_seller_what_they_do(text: NormText) -> bool:
         return False
     # a word the dictionary lacks is a garble whose «вы» form the parser only guessed: «оформуляете»
     # for «оформляйте», said in reply to «на чьё имя оформить?»
+    # «как скажете», «как решите»: a clause of manner after «как» leaves the choice to the seller
     return any(is_second_person_verb(t.text) and is_known_word(t.text) and _plural(t.text)
-               and t.lemma not in _DISCOURSE_VERBS for t in text.tokens)
+               and t.lemma not in _DISCOURSE_VERBS and not (k > 0 and text.tokens[k - 1].text == "как")
+               for k, t in enumerate(text.tokens))
 
 
 # before «у вас можно» these report or suppose, they do not ask («мне сказали, что у вас можно…»)
