@@ -68,10 +68,16 @@ def test_a_line_asking_by_its_mark_alone_whose_words_tell_is_no_question(standar
     assert not [f for f in findings if f.type == "ignored_question"]
 
 
-def test_a_line_whose_words_ask_is_a_question_without_its_mark_unless_it_replies(standard):
-    asks = CallContext(call(GREETING, ("client", 5.0, "Доставка до дома у вас бесплатная или нет."),
-                            ("seller", 9.0, "А что будете строить?")), standard)
-    assert 1 in client_questions(asks)
+def test_a_line_whose_words_ask_is_a_question_without_its_mark_unless_it_replies_or_opens(standard):
+    asks = CallContext(call(GREETING, ("client", 5.0, "Нужен газобетон на баню."),
+                            ("seller", 9.0, "Хорошо, записала."),
+                            ("client", 12.0, "Доставка до дома у вас бесплатная или нет."),
+                            ("seller", 16.0, "А что будете строить?")), standard)
+    assert 3 in client_questions(asks)
+    # the client's first line says why they call, whatever its words sound like
+    opening = CallContext(call(GREETING, ("client", 5.0, "Доставка до дома у вас бесплатная или нет."),
+                               ("seller", 9.0, "А что будете строить?")), standard)
+    assert 1 not in client_questions(opening)
     replies = CallContext(call(GREETING, ("client", 5.0, "Нужен газобетон."),
                                ("seller", 9.0, "Как оплачивать будете?"),
                                ("client", 12.0, "Если можно, картой, в рассрочку.")), standard)

@@ -116,12 +116,14 @@ def _client_asks(ctx: CallContext, i: int) -> bool:
     question by its «?» alone tells when the words of every marked sentence tell («Ну, где-то четыре
     пары?» after «сколько вам нужно?»), and so does a reply to the seller's question whose every
     sentence tells; a line the rules pass over asks when one sentence's words ask («а гарантия на
-    него какая» with no «?») and it does not reply to the seller's question."""
+    него какая» with no «?») and it neither replies to the seller's question nor opens the call."""
     utt, text, kb = ctx.transcript.utterances[i], ctx.texts[i], ctx.standard.knowledge_base
     if not (is_question(utt, text, kb) or _asks_permission(ctx, i)):
-        # a reply to the seller's question is an answer, whatever its words sound like
-        # («Если можно, частями, в рассрочку.» after «как оплачивать будете?»)
-        return not replies_to_the_seller(ctx, i) and asks_by_meaning(ctx, i)
+        # a reply to the seller's question is an answer, whatever its words sound like («Если можно,
+        # частями, в рассрочку.» after «как оплачивать будете?»), and the client's first line says
+        # why they call («Выбираю коляску, знакомые ваш магазин посоветовали.»)
+        first_client = next(j for j, u in enumerate(ctx.transcript.utterances) if u.speaker == "client")
+        return i != first_client and seller_question_before(ctx, i) is None and asks_by_meaning(ctx, i)
     threshold, said = question_model().tells_below, sentences_asking(ctx.meaning, i, utt.text)
     marked = [s.probability for s in said if s.marked]
     by_mark_alone = not is_question(replace(utt, text=utt.text.replace("?", ".")), text, kb) and not _asks_permission(ctx, i)
