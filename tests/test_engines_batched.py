@@ -34,13 +34,16 @@ def test_the_cpu_decodes_in_turn_unless_asked_and_a_gpu_always_batches(monkeypat
 
 def test_batching_and_timestamp_tokens_are_in_the_cache_key_only_when_set(monkeypatch):
     """They change the words, so a transcript cached without them must not be served with
-    them; the default's key stays the one the caches already hold."""
+    them; options that joined the key later count only when they differ from their old default."""
     default = TranscriptionOptions()
     keys = {default.cache_key(), TranscriptionOptions(cpu_batch=8).cache_key(),
-            TranscriptionOptions(cpu_batch=4).cache_key(), TranscriptionOptions(without_timestamps=True).cache_key()}
-    assert len(keys) == 4
-    # the key of the defaults as it was before these options existed (commit 4d0f242)
-    assert default.cache_key() == "b3d0bcb87c3ec27c"
+            TranscriptionOptions(cpu_batch=4).cache_key(), TranscriptionOptions(without_timestamps=True).cache_key(),
+            TranscriptionOptions(lead_silence_s=0.0).cache_key()}
+    assert len(keys) == 5
+    # without the lead silence, the key of the defaults as it was before these options existed
+    # (commit 4d0f242); the lead silence changes the words, so today's defaults have a key of their own
+    assert TranscriptionOptions(lead_silence_s=0.0).cache_key() == "b3d0bcb87c3ec27c"
+    assert default.cache_key() != "b3d0bcb87c3ec27c"
     monkeypatch.setenv(CPU_BATCH_ENV, "8")
     monkeypatch.setenv("CALLQA_WITHOUT_TIMESTAMPS", "1")
     assert options_from_env().cache_key() == TranscriptionOptions(cpu_batch=8, without_timestamps=True).cache_key()

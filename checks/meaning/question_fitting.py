@@ -26,7 +26,7 @@ from checks.meaning.asking import MODEL_PATH, QuestionModel
 from checks.meaning.calls import MIN_UNIT_WORDS
 from checks.meaning.encoder import MODEL_NAME, get_encoder
 from checks.meaning.index import clean
-from checks.meaning.logistic import fit_logistic
+from checks.meaning.logistic import fit_logistic, sigmoid
 
 _L2 = 1.0
 _BIAS_L2 = 1e-3
@@ -89,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in banks:
         others = [n for n in banks if n != name]
         w, b = fit(np.vstack([x[n] for n in others]), np.concatenate([y[n] for n in others]).astype(float))
-        p = 1.0 / (1.0 + np.exp(-(x[name] @ w + b)))
+        p = sigmoid(x[name] @ w + b)
         left_out.append((p, y[name]))
         print(f"{name}: {len(p)} sentences, {int(y[name].sum())} asking; left out, AUC {auc(p, y[name]):.3f}")
     p_all = np.concatenate([p for p, _ in left_out])
