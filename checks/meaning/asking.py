@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from checks.meaning.encoder import MODEL_NAME
 from checks.meaning.logistic import sigmoid
 
 MODEL_PATH = Path(__file__).with_name("question_model.json")
@@ -52,4 +53,8 @@ class QuestionModel:
 
 @lru_cache(maxsize=1)
 def question_model(path: Path = MODEL_PATH) -> QuestionModel:
-    return QuestionModel.from_json(json.loads(path.read_text(encoding="utf-8")), path)
+    model = QuestionModel.from_json(json.loads(path.read_text(encoding="utf-8")), path)
+    if model.encoder != MODEL_NAME:
+        raise ValueError(f"{path}: the question model reads {model.encoder} vectors, the encoder is {MODEL_NAME}; "
+                         "refit it (python -m checks.meaning.question_fitting)")
+    return model

@@ -14,7 +14,7 @@ import numpy as np
 
 from checks.text.matching import PhraseMatch, best_match, match_phrase
 from checks.meaning.asking import question_model
-from checks.meaning.encoder import DIM, MODEL_NAME, get_encoder
+from checks.meaning.encoder import DIM, get_encoder
 from checks.meaning.index import (MARGIN, NEUTRAL, NEUTRAL_QUANTILE, MeaningIndex, MeaningMatch, build_index, clean,
                                   sentences, units)
 from checks.meaning.neutral import NEUTRAL_LINES, RECORD_QUESTIONS
@@ -86,19 +86,10 @@ class Asking:
 
 
 def sentences_asking(lines: LineVectors, line: int, raw: str) -> list[Asking]:
-    model = question_model()
-    if model.encoder != MODEL_NAME:
-        raise ValueError(f"the question model reads {model.encoder} vectors; the encoder is {MODEL_NAME}: "
-                         "refit it (python -m checks.meaning.question_fitting)")
-    rows = dict(zip(lines.units[line], lines.rows(line)))
-    found = []
-    for sentence in sentences(raw):
-        if not (key := clean(sentence)):
-            continue
-        vector = rows.get(key)
-        found.append(Asking(sentence.rstrip().endswith("?"),
-                            None if vector is None else float(model.probabilities(vector[None, :])[0])))
-    return found
+    # the line's sentences were embedded with the call; the model scores them all at once
+    asking = dict(zip(lines.units[line], question_model().probabilities(lines.rows(line)).tolist()))
+    return [Asking(sentence.rstrip().endswith("?"), asking.get(key))
+            for sentence in sentences(raw) if (key := clean(sentence))]
 
 
 @dataclass(frozen=True)

@@ -118,7 +118,8 @@ def _client_asks(ctx: CallContext, i: int) -> bool:
     sentence tells; a line the rules pass over asks when one sentence's words ask («а гарантия на
     него какая» with no «?») and it neither replies to the seller's question nor opens the call."""
     utt, text, kb = ctx.transcript.utterances[i], ctx.texts[i], ctx.standard.knowledge_base
-    if not (is_question(utt, text, kb) or _asks_permission(ctx, i)):
+    permission = _asks_permission(ctx, i)
+    if not (is_question(utt, text, kb) or permission):
         # a reply to the seller's question is an answer, whatever its words sound like («Если можно,
         # частями, в рассрочку.» after «как оплачивать будете?»), and the client's first line says
         # why they call («Выбираю коляску, знакомые ваш магазин посоветовали.»)
@@ -126,7 +127,7 @@ def _client_asks(ctx: CallContext, i: int) -> bool:
         return i != first_client and seller_question_before(ctx, i) is None and asks_by_meaning(ctx, i)
     threshold, said = question_model().tells_below, sentences_asking(ctx.meaning, i, utt.text)
     marked = [s.probability for s in said if s.marked]
-    by_mark_alone = not is_question(replace(utt, text=utt.text.replace("?", ".")), text, kb) and not _asks_permission(ctx, i)
+    by_mark_alone = not permission and not is_question(replace(utt, text=utt.text.replace("?", ".")), text, kb)
     if by_mark_alone and marked and all(p is not None and p < threshold for p in marked):
         return False
     # a reply to the seller's question whose every sentence tells, and names no topic of the knowledge
