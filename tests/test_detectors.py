@@ -1133,3 +1133,13 @@ def test_a_reply_recognition_did_not_hear_is_no_evidence_of_ignoring(standard, u
                    ("client", 14.0, "Ну, годится."), ("seller", 17.0, "Кстати, а как вас зовут?"),
                    kind="ignored_question", extra_voice={"seller": unheard_voice})
     assert bool(got) is ignored
+
+
+def test_a_question_answered_with_a_wrong_value_is_a_wrong_answer_not_an_ignored_question():
+    # recognition ran the client's answer and next question into one line: its keyword («коляска») links
+    # it to the pram's warranty, and the reply states another fact's value, wrongly (aist44)
+    standard = load_standard(Path("scripts_ref/aist.yaml"))
+    lines = (GREETING, ("client", 5.0, "Думаю, одна коляска не больше, где у вас в магазин какой ядрес."),
+             ("seller", 9.0, "на шадре, на улице мира, в том четыре,"))
+    assert [f.details["fact"] for f in findings(standard, *lines, kind="wrong_answer")] == ["address"]
+    assert findings(standard, *lines, kind="ignored_question") == []

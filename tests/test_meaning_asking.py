@@ -84,6 +84,14 @@ def test_a_line_whose_words_ask_is_a_question_without_its_mark_unless_it_replies
     assert 3 not in client_questions(replies)
 
 
+def test_the_cutoff_takes_a_question_whose_words_ask_less_clearly_than_most():
+    # 0.58 by the words: under the 2% cut-off (0.63), over the 2.5% one the model is fitted with now
+    # (on the truth's words of 13 companies with every «?» taken out it found two questions more and
+    # nothing false)
+    [[p]] = _probabilities("А если я много возьму, цену подвинете")
+    assert question_model().asks_above < p < 0.63
+
+
 def test_a_sellers_question_without_its_mark_asks(standard):
     ctx = CallContext(call(GREETING, ("client", 5.0, "Сколько стоит доставка?"),
                            ("seller", 9.0, "А вы у нас раньше что-нибудь покупали.")), standard)

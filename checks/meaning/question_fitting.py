@@ -76,8 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     ap.add_argument("--questions-lost", type=float, default=0.02,
                     help="the share of a left-out company's questions allowed under tells_below (0.02)")
-    ap.add_argument("--statements-taken", type=float, default=0.02,
-                    help="the share of a left-out company's statements allowed over asks_above (0.02)")
+    # 2.5%: on the truth-only calls of 13 companies with every «?» taken out, 2% (0.63) found two
+    # questions fewer and 3% (0.54) one false question more, with nothing else changed
+    ap.add_argument("--statements-taken", type=float, default=0.025,
+                    help="the share of a left-out company's statements allowed over asks_above (0.025)")
     args = ap.parse_args(argv)
     banks = {path.stem: bank_sentences(path) for path in sorted(set(args.banks))}
     if len(banks) < 2:

@@ -369,6 +369,13 @@ def _judged_facts(ctx: CallContext, question: int, answer: int) -> Iterator[Fact
             yield fact
 
 
+def states_a_value_of_the_exchange(ctx: CallContext, question: int, answer: int) -> bool:
+    """The reply states a value, right or wrong, of a fact the exchange may be about (the facts this
+    check judges it on): the question was answered, and a wrong value is a wrong answer, not an
+    ignored question («…где у вас магазин, какой адрес» — «на улице Мира, дом четыре»)."""
+    return any(_verdict(ctx, answer, fact) is not None for fact in _judged_facts(ctx, question, answer))
+
+
 def _fact_of_the_reply_by_meaning(ctx: CallContext, question: int, answer: int) -> Fact | None:
     """The fact whose example questions the reply is near in meaning, when recognition left the
     question no fact at all: «на которого чайцы к вам можно успеть» — «открыты мы до семи вечера»
