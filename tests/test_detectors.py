@@ -324,6 +324,19 @@ def test_a_transfer_naming_the_colleague_or_what_they_do_is_fine(standard, line)
     assert findings(standard, GREETING, ("seller", 5.0, line), kind="poor_dispatching") == []
 
 
+def test_the_sellers_last_words_asking_to_stay_on_the_line_hand_the_call_over(standard):
+    # the verb garbled by recognition; the call goes on with no word of the seller's after it
+    handed = findings(standard, GREETING, ("client", 5.0, "А скидки многодетным есть?"),
+                      ("seller", 9.0, "Есть, пять процентов. Выриняю и кладите трубку."),
+                      ("client", 14.0, "Хорошо, жду."), kind="poor_dispatching")
+    assert [(f.details["kind"], f.details["phrase"]) for f in handed] == [("transfer_without_template", "не кладите трубку")]
+    # a hold the seller comes back from is no transfer
+    held = findings(standard, GREETING, ("client", 5.0, "А скидки многодетным есть?"),
+                    ("seller", 9.0, "Секунду, не кладите трубку."), ("client", 12.0, "Жду."),
+                    ("seller", 20.0, "Есть, пять процентов."), kind="poor_dispatching")
+    assert held == []
+
+
 def test_a_transfer_verb_in_another_person_is_no_transfer(standard):
     # the client is asked to pay: «переведёте» is the client's doing, not the seller's
     got = findings(standard, GREETING, ("seller", 5.0, "Предоплату переведёте на карту, реквизиты пришлю."),

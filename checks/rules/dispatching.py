@@ -51,6 +51,9 @@ DEFAULTS: dict[str, list[str]] = {
     # the verbs of a transfer, as infinitives: said in the first person («переведу», «соединяю»)
     # the seller is transferring the call, in any words around them
     "transfer_verbs": ["перевести", "переводить", "переключить", "переключать", "соединить", "соединять"],
+    # the seller's last words asking the client to stay on the line hand the call over, whatever
+    # recognition made of the verb before them («Выриняю и кладите трубку» for «соединяю, не кладите…»)
+    "hand_over_phrases": ["не кладите трубку", "оставайтесь на линии", "побудьте на линии", "подождите на линии"],
     # a complaint of being passed around in other words than the phrases says it happened before:
     # «уже», «опять», «второй раз», «вчера»
     "repeat_words": ["уже", "опять", "снова", "который раз", "не первый раз", "надоело",
@@ -103,6 +106,14 @@ def _transfer_verb(text: NormText, verbs: list[str]) -> PhraseMatch | None:
     return None
 
 
+def _hands_over(ctx: CallContext, i: int, phrases: list[str], cutoff: float) -> PhraseMatch | None:
+    """The seller's last line asks the client to stay on the line: the call goes to someone else.
+    Said before a hold the seller comes back from, it is no transfer."""
+    if any(u.speaker == "seller" for u in ctx.transcript.utterances[i + 1:]):
+        return None
+    return best_match(phrases, ctx.texts[i], cutoff)
+
+
 def _names_someone(text: NormText, said: str) -> bool:
     """A given name: by its likely reading, or any reading when written with a capital inside the
     sentence («переведу вас на Веру»: «веру» alone reads as «faith»)."""
@@ -143,7 +154,7 @@ def says_colleague_absent(ctx: CallContext, i: int, params: Mapping[str, Any] | 
                             ctx.standard.thresholds.match_cutoff)
 
 
-@register("poor_dispatching", "5", needs_roles=True)
+@register("poor_dispatching", "6", needs_roles=True)
 def poor_dispatching_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     cutoff = ctx.standard.thresholds.match_cutoff
     severity = params.get("severity", "major")
@@ -171,7 +182,8 @@ def poor_dispatching_check(ctx: CallContext, params: Mapping[str, Any]) -> Check
         following = [j for j in range(i + 1, min(i + 3, len(utterances))) if utterances[j].speaker == u.speaker][:1]
         context = [(text, u.text)] + [(ctx.texts[j], utterances[j].text) for j in following]
         transfer = (best_match(_phrases(params, "transfer_phrases"), text, cutoff)
-                    or _transfer_verb(text, _phrases(params, "transfer_verbs")))
+                    or _transfer_verb(text, _phrases(params, "transfer_verbs"))
+                    or _hands_over(ctx, i, _phrases(params, "hand_over_phrases"), cutoff))
         if transfer and not any(
             _names_someone(t, said) or _says_what_they_do(t) or best_match(_phrases(params, "explain_phrases"), t, cutoff)
             for t, said in context
