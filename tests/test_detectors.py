@@ -295,6 +295,14 @@ def test_client_complains_of_transfers(standard):
     assert [f.details["kind"] for f in got] == ["client_complains_of_transfers"]
 
 
+def test_praise_with_uzhe_is_no_complaint_of_transfers(standard):
+    # near a complaint in meaning and says «уже», but tells of nothing done to the client
+    praise = findings(standard, GREETING, ("client", 5.0, "Вот это уже разговор."), kind="poor_dispatching")
+    complaint = findings(standard, GREETING, ("client", 5.0, "Меня уже футболят от одного к другому."),
+                         kind="poor_dispatching")
+    assert praise == [] and [f.details["kind"] for f in complaint] == ["client_complains_of_transfers"]
+
+
 def test_absent_colleague_without_callback(standard):
     bad = findings(standard, GREETING, ("seller", 5.0, "Нужного сотрудника нет на месте."), kind="poor_dispatching")
     good = findings(standard, GREETING, ("seller", 5.0, "Нужного сотрудника нет на месте, он вам перезвонит через час."),
@@ -550,6 +558,17 @@ def test_wrong_address_names_the_contradicting_part(standard, answer, stated):
                    ("seller", 9.0, answer), kind="wrong_answer")
     assert [f.details["stated"] for f in got] == [stated]
     assert got[0].details["expected"] == "улица Строителей дом двенадцать"
+
+
+def test_a_street_name_a_syllable_short_is_a_recognition_slip_not_another_street():
+    # «Береговой» heard «Беговой», a word of its own: two letters apart, the house number right (banya44)
+    standard = load_standard(Path("scripts_ref/banya.yaml"))
+    question = ("client", 5.0, "Подскажите адрес выставки.")
+    slip = findings(standard, GREETING, question, ("seller", 9.0, "Выставка наша на улице Беговой, дом 14."),
+                    kind="wrong_answer")
+    other = findings(standard, GREETING, question, ("seller", 9.0, "Выставка наша на улице Садовой, дом 14."),
+                     kind="wrong_answer")
+    assert slip == [] and [f.details["stated"] for f in other] == ["улице садовой"]
 
 
 def test_address_with_a_recognition_gap_is_not_a_contradiction(standard):

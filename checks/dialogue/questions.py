@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from checks.dialogue.holds import hold_announced
 from checks.text.matching import keyword_found, keyword_words
@@ -638,9 +639,22 @@ def _contradicts(said: Token, want: Token) -> bool:
         # only a number tells another house number («…дом 12. Для дома я бы взял…» does not), and
         # one holding the expected digits among others («1112» for 12) is a garble
         return _is_number(said) and want.text not in said.text
+    if _within_two_letters(said.text, want.text):
+        return False  # «на улице Беговой» for «Береговой»: Whisper dropped a syllable, the street is the same
     # «улице Страичный» is a garble; «шум с улицы отсекает» goes on with a verb, not a street name
     word = _unglued(said.text)
     return _is_number(said) or (is_known_word(word) and part_of_speech(word) in _NAMING_POS)
+
+
+# a Russian name changes its last two letters with its case («Береговая», «Береговой»)
+_CASE_ENDING = 2
+
+
+def _within_two_letters(said: str, want: str) -> bool:
+    """Two words whose stems, less the case ending, are two letters apart or less, and long enough
+    for that to be a slip of recognition rather than another name."""
+    a, b = said[:-_CASE_ENDING], want[:-_CASE_ENDING]
+    return min(len(a), len(b)) >= 4 and Levenshtein.distance(a, b) <= 2
 
 
 _GLUED_PREPOSITIONS = ("на", "в", "по", "к", "с")

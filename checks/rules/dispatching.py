@@ -17,6 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from checks.dialogue.questions import part_of_speech
 from checks.meaning.calls import as_phrase_match, phrase_index, words_or_meaning
 from checks.registry import CallContext, CheckResult, register
 from checks.text.matching import PhraseMatch, best_match, evidence_for
@@ -81,6 +82,17 @@ def _says_again(text: NormText, words: list[str]) -> bool:
     return any(f" {w} " in f" {text.surface} " for w in words) or bool(_NTH_TIME.search(text.surface))
 
 
+# the parts of speech that tell what was done: «переключали», «звонить», «отправляют»
+_EVENT_POS = frozenset(("VERB", "INFN", "PRTS", "GRND"))
+
+
+def _tells_what_happened(text: NormText) -> bool:
+    """A complaint of transfers tells what was done to the client, or how often («уже второй раз»);
+    «Вот это уже разговор» says neither, whatever its «уже» and its nearness to a complaint."""
+    return bool(_NTH_TIME.search(text.surface)) or any(
+        t.text.isalpha() and part_of_speech(t.text) in _EVENT_POS for t in text.tokens)
+
+
 def _complaint_by_meaning(ctx: CallContext, i: int, complaints: list[str], repeat_words: list[str],
                           cutoff: float) -> PhraseMatch | None:
     """A sentence of the client's line that says it is not the first time and is itself near a
@@ -90,7 +102,8 @@ def _complaint_by_meaning(ctx: CallContext, i: int, complaints: list[str], repea
     units, sims = ctx.meaning.units[i], ctx.meaning.similarities(index, i)
     whole = len(units) > 1  # the last unit of a line of several sentences is the whole line
     for k, unit in enumerate(units[:-1] if whole else units):
-        if _says_again(normalise_text(unit), repeat_words):
+        said = normalise_text(unit)
+        if _says_again(said, repeat_words) and _tells_what_happened(said):
             found = index.matches((unit,), sims[k:k + 1]).get("complaint")
             if found is not None:
                 return as_phrase_match(found, ctx.texts[i], cutoff)
