@@ -1175,3 +1175,14 @@ def test_a_question_answered_with_a_wrong_value_is_a_wrong_answer_not_an_ignored
              ("seller", 9.0, "на шадре, на улице мира, в том четыре,"))
     assert [f.details["fact"] for f in findings(standard, *lines, kind="wrong_answer")] == ["address"]
     assert findings(standard, *lines, kind="ignored_question") == []
+
+
+def test_a_question_after_a_seller_line_recognition_lost_is_no_attention_check(standard):
+    # twelve seconds without a word written, but the seller spoke through them: no dead air, so the
+    # question is a question, and the seller's next line passes it over
+    lines = (GREETING, ("client", 4.0, "Хочу заказать кирпич на дом."),
+             ("client", 20.0, "А договор вы заключаете?"),
+             ("seller", 24.0, "Я запишу ваш телефон, какой у вас номер?"))
+    voiced = findings(standard, *lines, extra_voice={"seller": [(8.0, 18.0)]}, kind="ignored_question")
+    silent = findings(standard, *lines, kind="ignored_question")
+    assert len(voiced) == 1 and voiced[0].start == 20.0 and silent == []

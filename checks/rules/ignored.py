@@ -445,7 +445,12 @@ def _after_dead_air(ctx: CallContext, q: int) -> bool:
     if q == 0:
         return False
     dead_air = float(ctx.standard.check_params("multitasking_pause").get("dead_air_s", 10.0))
-    return utterances[q].start - max(u.end for u in utterances[:q]) >= dead_air
+    start = utterances[q].start
+    # the seller's voice, heard even where recognition wrote no word for it, breaks the silence too
+    voiced = [min(end, start) for ch, regions in enumerate(ctx.transcript.speech_regions)
+              if ch < len(ctx.transcript.channel_roles) and ctx.transcript.channel_roles[ch] == "seller"
+              for begin, end in regions if begin < start]
+    return start - max([u.end for u in utterances[:q]] + voiced) >= dead_air
 
 
 def _opening_request(ctx: CallContext, q: int) -> bool:
