@@ -228,7 +228,8 @@ def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[
         return True
     if asks_back:
         return _replies_by_form(ctx, question, a, evasive)
-    return states_a_value_of_the_exchange(ctx, q, a) or _near_in_meaning(ctx, q, a) or _first_reply_answers(ctx, q, a, facts, evasive)
+    return (states_a_value_of_the_exchange(ctx, q, a) or _near_in_meaning(ctx, q, a)
+            or _first_reply_answers(ctx, q, a, facts, evasive))
 
 
 def _linked_by_unsure_words(ctx: CallContext, q: int) -> bool:
