@@ -369,11 +369,12 @@ def _judged_facts(ctx: CallContext, question: int, answer: int) -> Iterator[Fact
             yield fact
 
 
-def states_a_value_of_the_exchange(ctx: CallContext, question: int, answer: int) -> bool:
-    """The reply states a value, right or wrong, of a fact the exchange may be about (the facts this
-    check judges it on): the question was answered, and a wrong value is a wrong answer, not an
-    ignored question («…где у вас магазин, какой адрес» — «на улице Мира, дом четыре»)."""
-    return any(_verdict(ctx, answer, fact) is not None for fact in _judged_facts(ctx, question, answer))
+def answers_wrongly(ctx: CallContext, question: int, answer: int) -> bool:
+    """This check takes the reply for the question's answer and finds its value wrong: the question
+    was answered, wrongly, and is no ignored question as well («…где у вас магазин, какой адрес» —
+    «на улице Мира, дом четыре»)."""
+    verdict = next((v for f in _judged_facts(ctx, question, answer) if (v := _verdict(ctx, answer, f)) is not None), None)
+    return verdict is not None and verdict is not _AGREES
 
 
 def _fact_of_the_reply_by_meaning(ctx: CallContext, question: int, answer: int) -> Fact | None:

@@ -15,6 +15,7 @@ from checks.rules.answers import (
     DEFAULT_EVASIVE,
     evasion,
     STOP_KEYS,
+    answers_wrongly,
     client_questions,
     fact_of_a_word_and_value,
     finding_at,
@@ -23,7 +24,6 @@ from checks.rules.answers import (
     replies_to_the_seller,
     seller_question_before,
     seller_line_asks,
-    states_a_value_of_the_exchange,
     states_its_value,
     text_fact_in_reply,
 )
@@ -228,7 +228,7 @@ def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[
         return True
     if asks_back:
         return _replies_by_form(ctx, question, a, evasive)
-    return (states_a_value_of_the_exchange(ctx, q, a) or _near_in_meaning(ctx, q, a)
+    return (answers_wrongly(ctx, q, a) or _near_in_meaning(ctx, q, a)
             or _first_reply_answers(ctx, q, a, facts, evasive))
 
 
