@@ -54,6 +54,7 @@ from checks.dialogue.stages import says_goodbye, stage_hits
 from checks.meaning.calls import nearness
 from checks.registry import CallContext, CheckResult, register
 from checks.rules.dispatching import DEFAULTS, says_colleague_absent
+from checks.rules.talk import role_regions
 from checks.text.matching import best_match, reference_lemmas
 from checks.text.numbers import find_numbers
 from checks.standard import Fact
@@ -448,9 +449,7 @@ def _after_dead_air(ctx: CallContext, q: int) -> bool:
     dead_air = float(ctx.standard.check_params("multitasking_pause").get("dead_air_s", 10.0))
     start = utterances[q].start
     # the seller's voice, heard even where recognition wrote no word for it, breaks the silence too
-    voiced = [min(end, start) for ch, regions in enumerate(ctx.transcript.speech_regions)
-              if ch < len(ctx.transcript.channel_roles) and ctx.transcript.channel_roles[ch] == "seller"
-              for begin, end in regions if begin < start]
+    voiced = [min(end, start) for begin, end in role_regions(ctx.transcript, "seller") if begin < start]
     return start - max([u.end for u in utterances[:q]] + voiced) >= dead_air
 
 

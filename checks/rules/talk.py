@@ -17,7 +17,8 @@ from pipeline.vad import Region
 TALK_METRICS = ("seller_talk_share", "longest_seller_monologue_s", "seller_words_per_minute", "seller_questions")
 
 
-def _role_regions(tr: Transcript, role: str) -> tuple[Region, ...]:
+def role_regions(tr: Transcript, role: str) -> tuple[Region, ...]:
+    """The voice activity of the channels that carry `role`; none on a mono call."""
     return tuple(r for ch, regions in enumerate(tr.speech_regions)
                  if ch < len(tr.channel_roles) and tr.channel_roles[ch] == role for r in regions)
 
@@ -52,7 +53,7 @@ def _longest_monologue(seller: tuple[Region, ...], client: tuple[Region, ...]) -
 @register("talk_metrics", "2", needs_roles=True, metrics=TALK_METRICS)
 def talk_metrics_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     tr = ctx.transcript
-    seller, client = _role_regions(tr, "seller"), _role_regions(tr, "client")
+    seller, client = role_regions(tr, "seller"), role_regions(tr, "client")
     seller_s, client_s = _total(seller), _total(client)
     share = seller_s / (seller_s + client_s) if seller_s + client_s else None
     words = sum(len(u.words) or len(u.text.split()) for u in tr.by_speaker("seller"))
@@ -80,7 +81,7 @@ def interruption_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResu
     """The seller talks over the client for longer than the threshold."""
     threshold = float(params.get("min_overlap_s", 3.0))
     tr = ctx.transcript
-    seller, client = _role_regions(tr, "seller"), _role_regions(tr, "client")
+    seller, client = role_regions(tr, "seller"), role_regions(tr, "client")
     findings = []
     for start, end in _cut_ins(seller, client):
         if end - start >= threshold:
