@@ -369,12 +369,23 @@ def _judged_facts(ctx: CallContext, question: int, answer: int) -> Iterator[Fact
             yield fact
 
 
+def _first_verdict(ctx: CallContext, question: int, answer: int) -> tuple[list[Fact], tuple[Fact, StatedValue] | None]:
+    """The first of the exchange's facts (`_judged_facts`) the reply states a value of, with its
+    verdict; and the facts tried up to it, all of them when there is none."""
+    facts: list[Fact] = []
+    for fact in _judged_facts(ctx, question, answer):
+        facts.append(fact)
+        if (verdict := _verdict(ctx, answer, fact)) is not None:
+            return facts, (fact, verdict)
+    return facts, None
+
+
 def answers_wrongly(ctx: CallContext, question: int, answer: int) -> bool:
     """This check takes the reply for the question's answer and finds its value wrong: the question
     was answered, wrongly, and is no ignored question as well («…где у вас магазин, какой адрес» —
     «на улице Мира, дом четыре»)."""
-    verdict = next((v for f in _judged_facts(ctx, question, answer) if (v := _verdict(ctx, answer, f)) is not None), None)
-    return verdict is not None and verdict is not _AGREES
+    _, found = _first_verdict(ctx, question, answer)
+    return found is not None and found[1] is not _AGREES
 
 
 def _fact_of_the_reply_by_meaning(ctx: CallContext, question: int, answer: int) -> Fact | None:
@@ -439,13 +450,8 @@ def wrong_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResu
         for a in _replies(ctx, q, turns):
             if a in judged:
                 continue
-            facts: list[Fact] = []  # kept, so that a reply stating none of them need not find them again
-            found: tuple[Fact, StatedValue] | None = None
-            for fact in _judged_facts(ctx, q, a):
-                facts.append(fact)
-                if (verdict := _verdict(ctx, a, fact)) is not None:
-                    found = fact, verdict
-                    break
+            # the facts tried are kept, so that a reply stating none of them need not find them again
+            facts, found = _first_verdict(ctx, q, a)
             if found is None:
                 lost = _lost_value(ctx, q, a, facts, params)
                 if lost is not None:
