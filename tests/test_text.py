@@ -107,3 +107,20 @@ def test_long_keyword_after_a_glued_preposition():
     from checks.text.matching import keyword_found
     assert keyword_found("будни", normalise_text("а подбудними до скольки можно"))
     assert not keyword_found("будни", normalise_text("добрый день"))
+
+
+def test_a_keyword_first_asked_after_the_line_was_indexed_is_still_found():
+    """A line is indexed by the keyword words known when it is first asked about; a keyword the
+    process meets later (another standard, another fact) extends the index, never misses."""
+    from checks.text.matching import keyword_words
+    line = normalise_text("а без монтажа сколько стоит, и доставка в Подольск есть?")
+    assert keyword_words("стоит", line) == {4}
+    assert keyword_words("подольскую доставку", line) == {6, 8}  # two words, the line's form of each
+    assert keyword_words("монтаж", line) == frozenset()  # «без монтажа» asks of no fitting
+    assert keyword_words("стоит", normalise_text("стоит ли ждать")) == {0}
+
+
+def test_one_line_normalised_twice_is_one_object_with_its_matches_kept():
+    line = normalise_text("добрый день, слушаю вас")
+    assert normalise_text("добрый день, слушаю вас") is line
+    assert best_match(("вас слушаю",), line, 80.0) is best_match(("вас слушаю",), line, 80.0)

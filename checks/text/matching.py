@@ -8,6 +8,7 @@ back to Whisper's words, is the evidence a QA lead jumps to.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -179,12 +180,7 @@ def keyword_words(keyword: str, text: NormText) -> frozenset[int]:
     memo = text.keyword_memo
     found = memo.get(keyword)
     if found is None:
-        toks = text.tokens
-        per_word = [
-            {i for i, t in enumerate(toks) if _word_matches(lemma, key, t.text, t.lemma, t.key)
-             and not (i and toks[i - 1].text == "без")}  # «сколько стоит без монтажа» asks of no fitting
-            | {i for i, w in text.rejoined if _word_matches(lemma, key, w, w, match_key(w))}
-            for lemma, key in reference_lemmas(keyword)]
+        per_word = [_positions(text, _VOCABULARY.id_of(word)) for word in reference_lemmas(keyword)]
         if not all(per_word):
             found = frozenset()
         elif len(per_word) == 1:
@@ -199,10 +195,63 @@ def keyword_words(keyword: str, text: NormText) -> frozenset[int]:
     return found
 
 
-@lru_cache(maxsize=65536)
+# a line's word as a keyword's word is compared with it: its surface, lemma and key
+Signature = tuple[str, str, str]
+
+
+class _KeywordVocabulary:
+    """Every keyword word asked about so far, and which words of the lines each one matches.
+
+    A company's keywords are a few dozen words and its calls share a small vocabulary, so each
+    line word is compared with each keyword word once per process, and a line is indexed by the
+    keyword words in one pass over its words instead of one pass per keyword.
+    """
+
+    def __init__(self) -> None:
+        self.words: list[tuple[str, str]] = []
+        self._ids: dict[tuple[str, str], int] = {}
+        # signature → (how many of `words` it was compared with, the ids of those it matches)
+        self._matched: dict[Signature, tuple[int, tuple[int, ...]]] = {}
+        self._lock = threading.Lock()
+
+    def id_of(self, word: tuple[str, str]) -> int:
+        if word not in self._ids:
+            with self._lock:  # the review app analyses in its request threads
+                if word not in self._ids:
+                    self.words.append(word)
+                    self._ids[word] = len(self.words) - 1
+        return self._ids[word]
+
+    def matches(self, signature: Signature) -> tuple[int, ...]:
+        compared, found = self._matched.get(signature, (0, ()))
+        if compared < len(self.words):
+            found += tuple(j for j in range(compared, len(self.words))
+                           if _word_matches(*self.words[j], *signature))
+            self._matched[signature] = (len(self.words), found)
+        return found
+
+
+_VOCABULARY = _KeywordVocabulary()
+
+
+def _positions(text: NormText, word_id: int) -> list[int]:
+    """Where in the line a keyword word is, the index brought up to every word known so far."""
+    index = text.keyword_index
+    if word_id >= index.words_indexed:
+        start, end, toks = index.words_indexed, len(_VOCABULARY.words), text.tokens
+        signatures = [(i, (t.text, t.lemma, t.key)) for i, t in enumerate(toks)
+                      if not (i and toks[i - 1].text == "без")]  # «сколько стоит без монтажа» asks of no fitting
+        signatures += [(i, (w, w, match_key(w))) for i, w in text.rejoined]
+        for i, signature in signatures:
+            for j in _VOCABULARY.matches(signature):
+                if start <= j < end:
+                    index.positions.setdefault(j, []).append(i)
+        index.words_indexed = end
+    return index.positions.get(word_id, [])
+
+
 def _word_matches(lemma: str, key: str, text: str, token_lemma: str, token_key: str) -> bool:
-    """One word of a keyword against one word of a line; cached, as a company's calls share a
-    small vocabulary."""
+    """One word of a keyword against one word of a line."""
     return (token_lemma == lemma or token_key == key or _close(lemma, text, token_lemma)
             or _embedded(lemma, token_lemma))
 
@@ -241,12 +290,38 @@ def best_match(phrases: Sequence[str], text: NormText, cutoff: float, *, surface
     if memo_key in text.phrase_memo:
         return text.phrase_memo[memo_key]
     best: PhraseMatch | None = None
-    for phrase in phrases:
+    for phrase in _within_reach(tuple(phrases), text, cutoff, surface):
         found = match_phrase(phrase, text, cutoff, surface=surface)
         if found and (best is None or found.score > best.score):
             best = found
     text.phrase_memo[memo_key] = best
     return best
+
+
+@lru_cache(maxsize=1024)
+def _references(phrases: tuple[str, ...], surface: bool) -> tuple[tuple[str, str, frozenset[str] | None], ...]:
+    """Each phrase with what `match_phrase` aligns, and the keys of one short enough to be found
+    in another word order."""
+    out = []
+    for phrase in phrases:
+        ref = normalise_text(phrase).surface if surface else reference_keys(phrase)
+        keys = ref.split()
+        free_order = None if surface or not 2 <= len(keys) <= MAX_FREE_ORDER_WORDS else frozenset(keys)
+        out.append((phrase, ref, free_order))
+    return tuple(out)
+
+
+def _within_reach(phrases: tuple[str, ...], text: NormText, cutoff: float, surface: bool) -> list[str]:
+    """The phrases `match_phrase` could find in the text: most lines are far from most phrases of a
+    list, and a plain score tells so for a fraction of the cost of aligning each."""
+    refs = _references(phrases, surface)
+    hay = text.surface if surface else text.keys
+    if not hay:
+        return []
+    lowest = cutoff - FILLER_SLACK
+    return [phrase for phrase, ref, free_order in refs
+            if ref and (len(hay) < len(ref) or fuzz.partial_ratio(ref, hay, score_cutoff=lowest)
+                        or (free_order is not None and free_order <= text.key_set))]
 
 
 def evidence_for(utt: Utterance, text: NormText, match: PhraseMatch) -> Evidence:
