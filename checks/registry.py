@@ -87,6 +87,12 @@ class CallContext:
         return {}
 
     @cached_property
+    def asks_memo(self) -> dict[tuple[str, int], bool]:
+        """(whose, line) → whether the line asks (`checks.rules.answers`: a client's question, the
+        seller's line asking); asked by every answer check, of every line."""
+        return {}
+
+    @cached_property
     def hold_memo(self) -> dict[int, str | None]:
         """line → how it announces a hold (`checks.dialogue.holds.hold_announced`); asked for many times."""
         return {}

@@ -154,12 +154,16 @@ class StatedValue:
 def fact_keywords_found(fact: Fact, text: NormText) -> int:
     """How many of the fact's keywords the line contains, each in words of its own: «стоит» is
     both the keyword «стоит» and the keyword «стоимость», and names the fact once."""
-    claimed: set[int] = set()
-    count = 0
-    for words in sorted((keyword_words(k, text) for k in fact.keywords), key=len):
-        if words and not words <= claimed:
-            count += 1
-            claimed |= words
+    memo_key = ("fact keywords", *fact.keywords)
+    count = text.memo.get(memo_key)
+    if count is None:
+        claimed: set[int] = set()
+        count = 0
+        for words in sorted((keyword_words(k, text) for k in fact.keywords), key=len):
+            if words and not words <= claimed:
+                count += 1
+                claimed |= words
+        text.memo[memo_key] = count
     return count
 
 

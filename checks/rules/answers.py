@@ -111,6 +111,13 @@ def client_questions(ctx: CallContext) -> list[int]:
 
 
 def _client_asks(ctx: CallContext, i: int) -> bool:
+    memo = ctx.asks_memo
+    if ("client", i) not in memo:
+        memo["client", i] = _client_line_asks(ctx, i)
+    return memo["client", i]
+
+
+def _client_line_asks(ctx: CallContext, i: int) -> bool:
     """A question by the rules (`is_question`, `_asks_permission`) or by the meaning of its words
     (`checks.meaning.asking`): Whisper's «?» is a weak sign both ways. A line the rules take for a
     question by its «?» alone tells when the words of every marked sentence tell («Ну, где-то четыре
@@ -146,6 +153,13 @@ def asks_by_meaning(ctx: CallContext, i: int) -> bool:
 
 def seller_line_asks(ctx: CallContext, i: int) -> bool:
     """The seller's line asks the client something, whether or not recognition kept its «?»."""
+    memo = ctx.asks_memo
+    if ("seller", i) not in memo:
+        memo["seller", i] = _seller_asks(ctx, i)
+    return memo["seller", i]
+
+
+def _seller_asks(ctx: CallContext, i: int) -> bool:
     return is_question(ctx.transcript.utterances[i], ctx.texts[i]) or seller_asks(ctx.texts[i]) or asks_by_meaning(ctx, i)
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from checks.text.normalise import FILLER_KEYS, GLUED_PREPOSITIONS, NormText, is_known_word, match_key, normalise_text
 from pipeline.records import Evidence, Utterance
@@ -287,41 +287,45 @@ def _embedded(lemma: str, word: str) -> bool:
 def best_match(phrases: Sequence[str], text: NormText, cutoff: float, *, surface: bool = False) -> PhraseMatch | None:
     # the answer checks test one line against the hold, evasive and transfer phrases once per question
     memo_key = (tuple(phrases), cutoff, surface)
-    if memo_key in text.phrase_memo:
-        return text.phrase_memo[memo_key]
+    if memo_key in text.memo:
+        return text.memo[memo_key]
     best: PhraseMatch | None = None
     for phrase in _within_reach(tuple(phrases), text, cutoff, surface):
         found = match_phrase(phrase, text, cutoff, surface=surface)
         if found and (best is None or found.score > best.score):
             best = found
-    text.phrase_memo[memo_key] = best
+    text.memo[memo_key] = best
     return best
 
 
+@dataclass(frozen=True)
+class _PhraseList:
+    phrases: tuple[str, ...]
+    references: tuple[str, ...]  # what `match_phrase` aligns of each
+    # the keys of each phrase short enough to be found in another word order, else None
+    free_order: tuple[frozenset[str] | None, ...]
+
+
 @lru_cache(maxsize=1024)
-def _references(phrases: tuple[str, ...], surface: bool) -> tuple[tuple[str, str, frozenset[str] | None], ...]:
-    """Each phrase with what `match_phrase` aligns, and the keys of one short enough to be found
-    in another word order."""
-    out = []
-    for phrase in phrases:
-        ref = normalise_text(phrase).surface if surface else reference_keys(phrase)
-        keys = ref.split()
-        free_order = None if surface or not 2 <= len(keys) <= MAX_FREE_ORDER_WORDS else frozenset(keys)
-        out.append((phrase, ref, free_order))
-    return tuple(out)
+def _phrase_list(phrases: tuple[str, ...], surface: bool) -> _PhraseList:
+    refs = tuple(normalise_text(p).surface if surface else reference_keys(p) for p in phrases)
+    free_order = tuple(None if surface or not 2 <= len(r.split()) <= MAX_FREE_ORDER_WORDS else frozenset(r.split())
+                       for r in refs)
+    return _PhraseList(phrases, refs, free_order)
 
 
 def _within_reach(phrases: tuple[str, ...], text: NormText, cutoff: float, surface: bool) -> list[str]:
     """The phrases `match_phrase` could find in the text: most lines are far from most phrases of a
     list, and a plain score tells so for a fraction of the cost of aligning each."""
-    refs = _references(phrases, surface)
+    listed = _phrase_list(phrases, surface)
     hay = text.surface if surface else text.keys
     if not hay:
         return []
-    lowest = cutoff - FILLER_SLACK
-    return [phrase for phrase, ref, free_order in refs
-            if ref and (len(hay) < len(ref) or fuzz.partial_ratio(ref, hay, score_cutoff=lowest)
-                        or (free_order is not None and free_order <= text.key_set))]
+    # one call scores the whole list (partial_ratio is symmetric, so the line may be the query)
+    near = {j for _, _, j in process.extract(hay, listed.references, scorer=fuzz.partial_ratio,
+                                             score_cutoff=cutoff - FILLER_SLACK, limit=None)}
+    return [phrase for j, (phrase, ref, free_order) in enumerate(zip(phrases, listed.references, listed.free_order))
+            if ref and (j in near or len(hay) < len(ref) or (free_order is not None and free_order <= text.key_set))]
 
 
 def evidence_for(utt: Utterance, text: NormText, match: PhraseMatch) -> Evidence:

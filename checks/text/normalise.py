@@ -211,8 +211,10 @@ class NormText:
         return KeywordIndex()
 
     @cached_property
-    def phrase_memo(self) -> dict[tuple[Any, ...], Any]:
-        """(phrases, cutoff, surface) → the best match in this text (`checks.text.matching.best_match`)."""
+    def memo(self) -> dict[tuple[Any, ...], Any]:
+        """What was asked of this text → the answer, for the tests the checks repeat: (phrases, cutoff,
+        surface) → the best match (`checks.text.matching.best_match`), a fact's keywords → how many
+        were found (`checks.dialogue.questions.fact_keywords_found`)."""
         return {}
 
     def token_at(self, char_offset: int) -> int:
