@@ -274,7 +274,11 @@ def forget_normalised() -> None:
 @lru_cache(maxsize=4096)
 def _normalised(words: tuple[str, ...]) -> NormText:
     joined, spans = _word_spans(words)
-    doc = nlp()(joined)
+    # the pipeline's tokenizer, and its lemmatizer asked word by word: running the whole pipeline
+    # costs twice as much, for lemmas the words of punctuation never need
+    pipeline = nlp()
+    lemmatizer: BestParseLemmatizer = pipeline.get_pipe("callqa_lemmatizer")  # type: ignore[assignment]
+    doc = pipeline.make_doc(joined)
     raw: list[tuple[str, str, int]] = []
     word_idx = 0
     dash = False  # «2000-500» arrives as three tokens; the numbers reader wants «2000», «-500»
@@ -304,7 +308,7 @@ def _normalised(words: tuple[str, ...]) -> NormText:
             merged = raw[-1][0] + "-" + text.lstrip("-")
             raw[-1] = (merged, merged, raw[-1][2])
             continue
-        raw.append((text, tok.lemma_, word_idx))
+        raw.append((text, lemmatizer.pymorphy3_lemmatize(tok)[0], word_idx))
     raw = _recover_numerals(raw)
     collapsed = replace_numbers([text for text, _, _ in raw])
     tokens: list[Token] = []
