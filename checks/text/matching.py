@@ -224,10 +224,10 @@ class _KeywordVocabulary:
 
     def matches(self, signature: Signature) -> tuple[int, ...]:
         compared, found = self._matched.get(signature, (0, ()))
-        if compared < len(self.words):
-            found += tuple(j for j in range(compared, len(self.words))
-                           if _word_matches(*self.words[j], *signature))
-            self._matched[signature] = (len(self.words), found)
+        known = len(self.words)  # once: another thread may add a word meanwhile
+        if compared < known:
+            found += tuple(j for j in range(compared, known) if _word_matches(*self.words[j], *signature))
+            self._matched[signature] = (known, found)
         return found
 
 
