@@ -69,8 +69,9 @@ class BenchResult:
 
 
 def analysis_rate(transcripts: list[Transcript], standard: Standard) -> float:
-    """Calls per second of `analyze_transcript` alone, in this one process (one core), each line
-    normalised afresh as on its first analysis."""
+    """Calls per second of `analyze_transcript` alone, in this one process (one core). Each pass
+    normalises and matches every line afresh; what a word form is (its lemma, the keyword words it
+    matches) and the sentence vectors stay known, as they do from one call to the next in a batch."""
     forget_normalised()
     started = time.perf_counter()
     for transcript in transcripts:

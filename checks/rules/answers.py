@@ -9,7 +9,7 @@ with it; a fact the knowledge base lacks is never judged.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -110,11 +110,16 @@ def client_questions(ctx: CallContext) -> list[int]:
     return [i for i, u in enumerate(ctx.transcript.utterances) if u.speaker == "client" and _client_asks(ctx, i)]
 
 
-def _client_asks(ctx: CallContext, i: int) -> bool:
+def _asks_once(ctx: CallContext, whose: str, i: int, decide: Callable[[CallContext, int], bool]) -> bool:
+    """Whether line i asks, decided once per call: every answer check asks it of every line."""
     memo = ctx.asks_memo
-    if ("client", i) not in memo:
-        memo["client", i] = _client_line_asks(ctx, i)
-    return memo["client", i]
+    if (whose, i) not in memo:
+        memo[whose, i] = decide(ctx, i)
+    return memo[whose, i]
+
+
+def _client_asks(ctx: CallContext, i: int) -> bool:
+    return _asks_once(ctx, "client", i, _client_line_asks)
 
 
 def _client_line_asks(ctx: CallContext, i: int) -> bool:
@@ -153,10 +158,7 @@ def asks_by_meaning(ctx: CallContext, i: int) -> bool:
 
 def seller_line_asks(ctx: CallContext, i: int) -> bool:
     """The seller's line asks the client something, whether or not recognition kept its «?»."""
-    memo = ctx.asks_memo
-    if ("seller", i) not in memo:
-        memo["seller", i] = _seller_asks(ctx, i)
-    return memo["seller", i]
+    return _asks_once(ctx, "seller", i, _seller_asks)
 
 
 def _seller_asks(ctx: CallContext, i: int) -> bool:

@@ -53,13 +53,19 @@ def reference_keys(phrase: str) -> str:
     return normalise_text(phrase).keys
 
 
+def _reference(phrase: str, surface: bool) -> str:
+    """What `match_phrase` aligns of a phrase: its word forms, or its lemma keys."""
+    return normalise_text(phrase).surface if surface else reference_keys(phrase)
+
+
 def match_phrase(phrase: str, text: NormText, cutoff: float, *, surface: bool = False) -> PhraseMatch | None:
     """Best alignment of `phrase` inside `text`, or None below `cutoff`.
 
     `surface=True` compares word forms instead of lemma keys; names such as
     «СтройДом» have no lemma worth the name and are misheard as several words.
     """
-    ref = normalise_text(phrase).surface if surface else reference_keys(phrase)
+    # `_within_reach` lets through what this can find: a change to the paths below goes there too
+    ref = _reference(phrase, surface)
     hay = text.surface if surface else text.keys
     if not ref or not hay:
         return None
@@ -197,6 +203,8 @@ def keyword_words(keyword: str, text: NormText) -> frozenset[int]:
 
 # a line's word as a keyword's word is compared with it: its surface, lemma and key
 Signature = tuple[str, str, str]
+# the line words whose comparisons are kept: a night's calls use far fewer
+MAX_SIGNATURES = 200_000
 
 
 class _KeywordVocabulary:
@@ -223,6 +231,8 @@ class _KeywordVocabulary:
         return self._ids[word]
 
     def matches(self, signature: Signature) -> tuple[int, ...]:
+        if len(self._matched) > MAX_SIGNATURES:  # a long-running review app meets ever more words
+            self._matched.clear()
         compared, found = self._matched.get(signature, (0, ()))
         known = len(self.words)  # once: another thread may add a word meanwhile
         if compared < known:
@@ -300,30 +310,34 @@ def best_match(phrases: Sequence[str], text: NormText, cutoff: float, *, surface
 
 @dataclass(frozen=True)
 class _PhraseList:
-    phrases: tuple[str, ...]
-    references: tuple[str, ...]  # what `match_phrase` aligns of each
+    references: tuple[str, ...]  # what `match_phrase` aligns of each phrase
     # the keys of each phrase short enough to be found in another word order, else None
     free_order: tuple[frozenset[str] | None, ...]
 
 
 @lru_cache(maxsize=1024)
 def _phrase_list(phrases: tuple[str, ...], surface: bool) -> _PhraseList:
-    refs = tuple(normalise_text(p).surface if surface else reference_keys(p) for p in phrases)
+    refs = tuple(_reference(p, surface) for p in phrases)
     free_order = tuple(None if surface or not 2 <= len(r.split()) <= MAX_FREE_ORDER_WORDS else frozenset(r.split())
                        for r in refs)
-    return _PhraseList(phrases, refs, free_order)
+    return _PhraseList(refs, free_order)
 
 
 def _within_reach(phrases: tuple[str, ...], text: NormText, cutoff: float, surface: bool) -> list[str]:
     """The phrases `match_phrase` could find in the text: most lines are far from most phrases of a
-    list, and a plain score tells so for a fraction of the cost of aligning each."""
+    list, and a plain score tells so for a fraction of the cost of aligning each. Let through: a
+    score `match_phrase`'s alignment could accept (its lowest, less the filler slack), a reference
+    longer than the line (compared whole there), and a short phrase whose words are all in the line
+    (found in another word order)."""
     listed = _phrase_list(phrases, surface)
     hay = text.surface if surface else text.keys
     if not hay:
         return []
-    # one call scores the whole list (partial_ratio is symmetric, so the line may be the query)
+    # One call scores the whole list, the line as the query: rapidfuzz aligns the shorter string
+    # inside the longer and tries both ways at equal lengths, so the score is `match_phrase`'s.
+    lowest = min(100.0, max(0.0, cutoff - FILLER_SLACK))  # extract refuses a cut-off outside 0–100
     near = {j for _, _, j in process.extract(hay, listed.references, scorer=fuzz.partial_ratio,
-                                             score_cutoff=cutoff - FILLER_SLACK, limit=None)}
+                                             score_cutoff=lowest, limit=None)}
     return [phrase for j, (phrase, ref, free_order) in enumerate(zip(phrases, listed.references, listed.free_order))
             if ref and (j in near or len(hay) < len(ref) or (free_order is not None and free_order <= text.key_set))]
 

@@ -208,6 +208,7 @@ class NormText:
 
     @cached_property
     def keyword_index(self) -> KeywordIndex:
+        """Where each keyword word is in this text (`checks.text.matching.keyword_words`)."""
         return KeywordIndex()
 
     @cached_property
