@@ -120,7 +120,6 @@ def test_a_keyword_first_asked_after_the_line_was_indexed_is_still_found():
     assert keyword_words("стоит", normalise_text("стоит ли ждать")) == {0}
 
 
-
 def test_a_phrase_list_is_searched_under_any_cut_off():
     """The list's screen takes the cut-off less the filler slack: below zero it must still search."""
     found = best_match(["да"], normalise_text("да"), 10.0)

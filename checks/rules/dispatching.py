@@ -103,8 +103,10 @@ def _complaint_by_meaning(ctx: CallContext, i: int, complaints: list[str], repea
     whole = len(units) > 1  # the last unit of a line of several sentences is the whole line
     for k, unit in enumerate(units[:-1] if whole else units):
         found = index.matches((unit,), sims[k:k + 1]).get("complaint")  # the vectors first: they are cheap
-        said = normalise_text(unit) if found is not None else None
-        if said is not None and _says_again(said, repeat_words) and _tells_what_happened(said):
+        if found is None:
+            continue
+        said = normalise_text(unit)
+        if _says_again(said, repeat_words) and _tells_what_happened(said):
             return as_phrase_match(found, ctx.texts[i], cutoff)
     return None
 

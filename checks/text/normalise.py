@@ -266,7 +266,7 @@ def normalise_words(words: Sequence[str]) -> NormText:
 
 
 def forget_normalised() -> None:
-    """Empty the cache of normalised lines, so that a benchmark times the lines' first analysis."""
+    """Empty the cache of normalised lines, so that a benchmark normalises and matches every line again."""
     _normalised.cache_clear()
 
 
