@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -29,6 +30,7 @@ def plan_checks(standard: Standard, source: str = "standard") -> tuple[list[tupl
     stages are matched with: a missing package stops the run here, naming it, not in the
     middle of a night's calls (`EncoderUnavailable`). Loaded once per process."""
     ensure_encoder()
+    _numpy_on_one_thread()
     available = all_checks()
     if standard.checks is not None:
         unknown = sorted(set(standard.checks) - set(available))
@@ -51,6 +53,18 @@ def plan_checks(standard: Standard, source: str = "standard") -> tuple[list[tupl
         _validate_params(spec, params, source)
         run.append((spec, params))
     return run, skipped
+
+
+@cache
+def _numpy_on_one_thread() -> None:
+    """The checks multiply small matrices (a call's sentences by a standard's examples), where
+    OpenBLAS's second thread costs more than it gives, and on a busy machine it waits for a core:
+    analysis alone ran 2-3x slower on the 2-core machine with it (docs/speed.md). For the whole
+    process, as the review app analyses in its request threads; Whisper's engines and torch keep
+    their own threads (OpenMP, not numpy's BLAS)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def _validate_params(spec: CheckSpec, params: Mapping[str, Any], source: str) -> None:

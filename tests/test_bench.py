@@ -73,3 +73,12 @@ def test_startup_section_compares_the_batch_with_its_per_call_sum():
         StartupResult([0.2], Path("short.flac"), [AnalyzeRun(6.0, 1.5, 0.1)], quick))
     assert "target at most 1.3×: met" in render_startup(
         StartupResult([0.2], Path("short.flac"), [AnalyzeRun(6.0, 1.5, 0.1)], BatchTiming(7, 45.0, 35.0, marks)))
+
+
+def test_analysis_runs_numpy_on_one_thread():
+    # the checks' matrices are small; OpenBLAS's second thread made analysis alone 2-3x slower on a busy machine
+    from threadpoolctl import threadpool_info
+
+    analysis_rate([call(("seller", 0.0, "Добрый день, компания СтройДом"))], load_standard(DEMO))
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(pool["num_threads"] == 1 for pool in blas)
