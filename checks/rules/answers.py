@@ -83,6 +83,10 @@ PLAUSIBLE_RATIO = 10.0
 # calls (akv44, final22) the wrong values said fit 6 nats better or more, the misread ones 4 at most
 # (docs/accuracy.md#hearing-a-stated-value-again)
 REHEAR_MARGIN = 3.0
+# a sum with no numeral in common with the right one is no word-at-a-time misreading: the audio must
+# fit the right value better than the one written (banya44: «538 тысяч» for «триста восемьдесят тысяч»
+# fits 14 nats worse; a «десять лет» written «20» fits «пять лет» 0.9 nats worse, and stays wrong)
+UNSHARED_REHEAR_MARGIN = 0.0
 # a value Whisper lost before its unit (`_lost_value`): the line as written fits the audio by more
 # than this many nats better than with the knowledge base's value in its place. Calibrated in
 # docs/accuracy.md#a-value-whisper-lost-heard-again
@@ -452,7 +456,7 @@ def finding_at(kind: str, severity: str, ctx: CallContext, index: int, evidence:
                    speaker=u.speaker, evidence=evidence, reference=reference, check=check, details=details)
 
 
-@register("wrong_answer", "16", requires=("knowledge_base",), needs_roles=True)
+@register("wrong_answer", "17", requires=("knowledge_base",), needs_roles=True)
 def wrong_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     """Seller lines that state a knowledge-base value and contradict it.
 
@@ -497,20 +501,26 @@ def _judge(ctx: CallContext, q: int | None, a: int, fact: Fact, verdict: StatedV
     if verdict is _AGREES:
         return None
     reheard = _reheard(ctx, a, fact, verdict)
-    if reheard is not None and reheard.fits_expected(float(params.get("rehear_margin", REHEAR_MARGIN))):
+    if reheard is not None and reheard.fits_expected(_rehear_margin(fact, verdict, params)):
         return None
     return _wrong(ctx, q, a, fact, verdict, params, reheard)
 
 
+def _rehear_margin(fact: Fact, stated: StatedValue, params: Mapping[str, Any]) -> float:
+    """How near the right value must fit the audio, in nats, to the value written: Whisper misreads a
+    number a word at a time, so one sharing a numeral with the right value is given the margin, and
+    one sharing none must fit worse than the right value («три года» for «пять лет» is what was said)."""
+    if shares_a_numeral(float(stated.value), float(expected_value(fact))):  # type: ignore[arg-type]
+        return float(params.get("rehear_margin", REHEAR_MARGIN))
+    return float(params.get("unshared_rehear_margin", UNSHARED_REHEAR_MARGIN))
+
+
 def _reheard(ctx: CallContext, a: int, fact: Fact, stated: StatedValue) -> Reheard | None:
     """A number of the seller's line heard again against the knowledge base's; None without the
-    audio, for a range, a time or a text (their spoken forms are many), or a number that shares no
-    numeral with the right one: Whisper misreads a number a word at a time, so «три года» for «пять
-    лет» is what the seller said."""
+    audio, or for a range, a time or a text (their spoken forms are many)."""
     expected = expected_value(fact)
     if (ctx.hearing is None or fact.unit in ("text", "time") or isinstance(expected, str)
-            or isinstance(stated.value, str) or stated.up_to is not None
-            or not shares_a_numeral(float(stated.value), float(expected))):
+            or isinstance(stated.value, str) or stated.up_to is not None):
         return None
     tokens = ctx.texts[a].tokens
     first, last = tokens[stated.token_start].word_start, tokens[stated.token_end - 1].word_end

@@ -20,12 +20,13 @@ from typing import Any
 from checks.dialogue.questions import part_of_speech
 from checks.meaning.calls import as_phrase_match, phrase_index, words_or_meaning
 from checks.registry import CallContext, CheckResult, register
-from checks.text.matching import PhraseMatch, best_match, evidence_for
+from checks.text.matching import PhraseMatch, best_match, covers_words, evidence_for, reference_lemmas
 from checks.text.normalise import (
     NormText,
     first_person_singular_verb,
     is_first_name,
     is_third_person_verb,
+    morph_parses,
     may_be_first_name,
     names_a_person,
     normalise_text,
@@ -41,12 +42,12 @@ DEFAULTS: dict[str, list[str]] = {
                           "меня переводят от одного к другому", "я уже всё объяснял вашему коллеге",
                           "мне обещали перезвонить и никто не перезвонил", "меня гоняют по разным номерам"],
     "absent_phrases": ["нужного сотрудника нет", "его сейчас нет", "ее сейчас нет", "он на встрече", "она на встрече", "он в отпуске", "сотрудник отсутствует",
-                       "коллеги сейчас нет", "сотрудника сегодня нет на месте"],
+                       "коллеги сейчас нет", "сотрудника сегодня нет на месте", "у него сегодня выходной"],
     # an absent colleague is said in these word forms: «он на встрече» is away, while «запишу вас
     # на встречу с нашим специалистом» books one (same lemma, another case); compared as written
     "absent_words": ["нет", "нету", "отсутствует", "отсутствуют", "отпуске", "отпуск", "встрече", "совещании",
                      "выезде", "вышел", "вышла", "уехал", "уехала", "ушел", "ушла", "болеет", "больничном",
-                     "занят", "занята", "обеде"],
+                     "занят", "занята", "обеде", "выходной"],
     "callback_phrases": ["перезвоним", "перезвонит", "оставьте номер", "оставьте телефон", "передам что вы звонили", "свяжется с вами",
                          "передам ваше сообщение", "продиктуйте ваш номер", "запишу ваш номер", "вам перезвонят"],
     # the verbs of a transfer, as infinitives: said in the first person («переведу», «соединяю»)
@@ -63,8 +64,8 @@ DEFAULTS: dict[str, list[str]] = {
 # «второй раз» is normalised to «2 раз»: a count before «раз» says it again, unless it is one
 _NTH_TIME = re.compile(r"(?<!\S)(?:[2-9]|\d\d+) раз(?!\S)")
 
-# a colleague who «не будет» or «не работает» today is away too; compared as written, two words
-_ABSENT_PAIRS = ("не будет", "не работает", "нет на месте")
+# a colleague who «не будет», «не работает» or is «не на работе» today is away too; compared as written
+_ABSENT_PAIRS = ("не будет", "не работает", "нет на месте", "не на месте", "не на работе")
 
 
 def _phrases(params: Mapping[str, Any], key: str) -> list[str]:
@@ -72,14 +73,29 @@ def _phrases(params: Mapping[str, Any], key: str) -> list[str]:
 
 
 def _says_absent(text: NormText, words: list[str]) -> bool:
-    """The line has a word form that says someone is away; the phrase match alone works on lemmas."""
+    """The line has a word form that says someone is away, and someone it says it of: «у меня такой
+    информации нет» has the «нет» and no one. The phrase match alone works on lemmas."""
     forms = {t.text for t in text.tokens}
-    return any(w in forms for w in words) or any(f" {p} " in f" {text.surface} " for p in _ABSENT_PAIRS)
+    return ((any(w in forms for w in words) or any(f" {p} " in f" {text.surface} " for p in _ABSENT_PAIRS))
+            and any(_someone(t.text) for t in text.tokens if t.text.isalpha()))
+
+
+def _someone(word: str) -> bool:
+    """A word for a person other than the speakers: «коллега», «его», «Иван», or a verb that says
+    what he or she did or does («вышла», «болеет»)."""
+    parses = morph_parses(word)
+    if not parses:
+        return False
+    tag = parses[0].tag
+    return (names_a_person(word) or is_first_name(word) or (tag.POS == "NPRO" and tag.person == "3per")
+            or (tag.POS == "VERB" and (tag.person == "3per" or (tag.tense == "past" and tag.number == "sing"))))
 
 
 def _says_again(text: NormText, words: list[str]) -> bool:
-    """«уже», «опять», «второй раз»: the client says it is not the first time."""
-    return any(f" {w} " in f" {text.surface} " for w in words) or bool(_NTH_TIME.search(text.surface))
+    """«уже», «опять», «второй раз»: the client says it is not the first time. The words are
+    normalised as the line is: «не первый раз» is «не 1 раз» there."""
+    return (any(f" {normalise_text(w).surface} " in f" {text.surface} " for w in words)
+            or bool(_NTH_TIME.search(text.surface)))
 
 
 # the parts of speech that tell what was done: «переключали», «звонить», «отправляют»
@@ -91,6 +107,23 @@ def _tells_what_happened(text: NormText) -> bool:
     «Вот это уже разговор» says neither, whatever its «уже» and its nearness to a complaint."""
     return bool(_NTH_TIME.search(text.surface)) or any(
         t.text.isalpha() and part_of_speech(t.text) in _EVENT_POS for t in text.tokens)
+
+
+def _names_the_event(found: PhraseMatch, text: NormText) -> bool:
+    """The matched words have the complaint's verb: «сколько можно переключать» shares all but it
+    with «до скольки можно приехать»."""
+    verbs = [key for lemma, key in reference_lemmas(found.reference) if part_of_speech(lemma) in _EVENT_POS]
+    return covers_words(verbs, text, found.token_start, found.token_end) if verbs else True
+
+
+def _was_sent_on(text: NormText) -> bool:
+    """The client tells what unnamed others did to them: «меня отправили к вам», «мне дали один
+    номер, потом другой», «меня гоняют» — a verb in the plural with no one named, and «меня» or «мне»."""
+    words = [t.text for t in text.tokens if t.text.isalpha()]
+    if not {"меня", "мне"} & set(words) or any(names_a_person(w) for w in words):
+        return False
+    return any((tag := morph_parses(w)[0].tag).POS == "VERB" and tag.number == "plur" and tag.person != "1per"
+               for w in words if morph_parses(w))
 
 
 def _complaint_by_meaning(ctx: CallContext, i: int, complaints: list[str], repeat_words: list[str],
@@ -106,7 +139,7 @@ def _complaint_by_meaning(ctx: CallContext, i: int, complaints: list[str], repea
         if found is None:
             continue
         said = normalise_text(unit)
-        if _says_again(said, repeat_words) and _tells_what_happened(said):
+        if (_says_again(said, repeat_words) and _tells_what_happened(said)) or _was_sent_on(said):
             return as_phrase_match(found, ctx.texts[i], cutoff)
     return None
 
@@ -168,7 +201,7 @@ def says_colleague_absent(ctx: CallContext, i: int, params: Mapping[str, Any] | 
                             ctx.standard.thresholds.match_cutoff)
 
 
-@register("poor_dispatching", "6", needs_roles=True)
+@register("poor_dispatching", "7", needs_roles=True)
 def poor_dispatching_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     cutoff = ctx.standard.thresholds.match_cutoff
     severity = params.get("severity", "major")
@@ -187,7 +220,8 @@ def poor_dispatching_check(ctx: CallContext, params: Mapping[str, Any]) -> Check
         text = ctx.texts[i]
         if u.speaker == "client":
             complaints = _phrases(params, "complaint_phrases")
-            found = best_match(complaints, text, cutoff) or _complaint_by_meaning(
+            said = best_match(complaints, text, cutoff)
+            found = (said if said and _names_the_event(said, text) else None) or _complaint_by_meaning(
                 ctx, i, complaints, _phrases(params, "repeat_words"), cutoff)
             if found:
                 add(i, found, "client_complains_of_transfers", "the client should reach the right person at once")

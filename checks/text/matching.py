@@ -88,7 +88,7 @@ def match_phrase(phrase: str, text: NormText, cutoff: float, *, surface: bool = 
     else:
         start = text.token_at(found.dest_start)
         end = text.token_at(max(found.dest_start, found.dest_end - 1)) + 1
-        if not _covers_words(ref.split(), text, start, end):
+        if not covers_words(ref.split(), text, start, end):
             return None
     return PhraseMatch(found.score, start, end, phrase)
 
@@ -137,12 +137,12 @@ def _match_without_fillers(phrase: str, ref: str, text: NormText, cutoff: float)
     first = max(j for j, o in enumerate(offsets) if o <= found.dest_start)
     last = max(j for j, o in enumerate(offsets) if o <= max(found.dest_start, found.dest_end - 1))
     start, end = kept[first], kept[last] + 1
-    if end - start == last - first + 1 or not _covers_words(ref_kept.split(), text, start, end):
+    if end - start == last - first + 1 or not covers_words(ref_kept.split(), text, start, end):
         return None  # no filler inside the stretch: the plain alignment already said no
     return PhraseMatch(found.score, start, end, phrase)
 
 
-def _covers_words(ref_keys: list[str], text: NormText, start: int, end: int) -> bool:
+def covers_words(ref_keys: list[str], text: NormText, start: int, end: int) -> bool:
     """Most words of the reference have a close word in the matched stretch.
 
     Character alignment alone lets «хорошего дня» match «хорошо договорились»:
