@@ -92,9 +92,12 @@ def test_a_question_with_another_stages_elements_is_that_stage(standard):
 @pytest.mark.parametrize("line", [
     "Оплачивать вам как удобнее будет, картой или наличными?",  # «как вам удобнее» is the meeting's element
     "Вам к какому числу успеть надо?",  # and «успеете»
+    "А по количеству сколько в итоге получается?",  # «получится» is one word of seven
+    "Вам как удобнее рассчитаться, переводом или на месте?",
 ])
 def test_discovery_with_one_word_of_another_stage_is_still_discovery(standard, line):
-    """One element of the meeting does not make a line the meeting's (two do, above)."""
+    """One element of the meeting does not make a line the meeting's (two do, above), nor one
+    element's phrase that is less than half the line."""
     assert _stage(standard, "needs_discovery", ("seller", 9.0, line)).present, line
 
 

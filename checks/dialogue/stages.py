@@ -134,13 +134,17 @@ def _claimed_by_other_stages(ctx: CallContext, stage: Stage, i: int, cutoff: flo
     """A line that says another stage's phrase, invites the client or books a time for them, or holds
     enough of another stage's elements to be it by them («замер завтра к шести, как вам такое
     время?»), is that stage's, whatever else it asks. `elements`: one element's phrase is enough
-    («вам удобно?»), for a line that has nothing but its question mark to be the stage by."""
+    when it is most of the line («вам удобно?»), for a line that has nothing but its question mark to
+    be the stage by; «вам как удобнее оплатить, переводом или на месте?» asks about payment with the
+    meeting's «как вам удобнее», «а сколько всего получается?» about quantity with its «получится»."""
     text = ctx.texts[i]
-    others = _other_phrases(ctx.standard, stage)
-    if elements:
-        others += [p for s in ctx.standard.stages if s.id != stage.id for el in s.elements for p in el.phrases]
-    if best_match(others, text, cutoff) is not None or invitation_span(text) is not None:
+    if best_match(_other_phrases(ctx.standard, stage), text, cutoff) is not None or invitation_span(text) is not None:
         return True
+    if elements:
+        element_phrases = [p for s in ctx.standard.stages if s.id != stage.id for el in s.elements for p in el.phrases]
+        said = best_match(element_phrases, text, cutoff)
+        if said is not None and 2 * (said.token_end - said.token_start) >= len(text.tokens):
+            return True
     return any(_enough_elements(ctx, other, i, cutoff, first=False) for other in ctx.standard.stages
                if other.id != stage.id and len(other.elements) >= 2)
 
