@@ -356,3 +356,17 @@ def test_a_clause_of_manner_leaves_the_choice_to_the_seller_and_asks_nothing(sta
                    ("seller", 16.0, "А объём какой нужен?")) == []
     # a «вы» verb that tells what the company does still asks
     assert is_question(utt("client", 0.0, "Поддоны потом забираете."), normalise_text("Поддоны потом забираете."))
+
+
+def test_a_goodbye_recognition_garbled_asks_nothing(standard):
+    # the words after «всего доброго» are a misheard «до свидания»; no «?», and a goodbye closes the call
+    assert ignored(standard, ("client", 5.0, "Мне газобетон на дачу нужен."),
+                   ("seller", 9.0, "Газобетон есть, пять тысяч двести за куб. Всего доброго."),
+                   ("client", 13.0, "И вам всего доброго до Свидана Рия.")) == []
+
+
+def test_a_question_mark_followed_by_thanks_closes_the_call(standard):
+    # Whisper cut «как раз то, что надо» at its «что» and gave it a «?»; the thanks come after it
+    line = "Отлично. Это как раз то. Что надо? Спасибо. Вы мне здорово помогли."
+    assert not is_question(utt("client", 13.0, line), normalise_text(line))
+    assert is_question(utt("client", 13.0, "Спасибо. А доставка сколько?"), normalise_text("Спасибо. А доставка сколько?"))

@@ -376,9 +376,12 @@ def opens_a_question(text: NormText) -> bool:
 
 
 def _ends_in_thanks(raw: str) -> bool:
-    """The last sentence thanks: a trailing «да» or «хорошо» is a mere filler."""
-    sentences = sentence_words(raw)
-    return bool(sentences) and bool(_THANKS & set(sentences[-1]))
+    """The last sentence thanks (a trailing «да» or «хорошо» is a mere filler), or one after the last
+    «?» does: «Как раз то. Что нужно? Спасибо. Вы мне очень помогли.» closes the call."""
+    pieces = [(sentence.rstrip().endswith("?"), words) for sentence in _SENTENCE_END.findall(raw)
+              if (words := _WORD.findall(fold(sentence)))]
+    last_asked = max((k for k, (asked, _) in enumerate(pieces) if asked), default=len(pieces) - 1)
+    return bool(pieces) and any(_THANKS & set(words) for _, words in pieces[min(last_asked + 1, len(pieces) - 1):])
 
 
 def asks_by_word(text: NormText) -> bool:

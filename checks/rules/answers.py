@@ -139,8 +139,11 @@ def _client_line_asks(ctx: CallContext, i: int) -> bool:
         # a reply to the seller's question is an answer, whatever its words sound like («Если можно,
         # частями, в рассрочку.» after «как оплачивать будете?»), and the client's first line says
         # why they call («Выбираю коляску, знакомые ваш магазин посоветовали.»)
+        # and a goodbye closes the call, whatever recognition made of the words around it («И вам
+        # всего доброго до Семенда Анирия»)
         first_client = next(j for j, u in enumerate(ctx.transcript.utterances) if u.speaker == "client")
-        return i != first_client and seller_question_before(ctx, i) is None and asks_by_meaning(ctx, i)
+        return (i != first_client and seller_question_before(ctx, i) is None and not bids_goodbye(utt.text)
+                and asks_by_meaning(ctx, i))
     threshold, said = question_model().tells_below, sentences_asking(ctx.meaning, i, utt.text)
     marked = [s.probability for s in said if s.marked]
     by_mark_alone = not permission and not is_question(replace(utt, text=utt.text.replace("?", ".")), text, kb)
@@ -456,7 +459,7 @@ def finding_at(kind: str, severity: str, ctx: CallContext, index: int, evidence:
                    speaker=u.speaker, evidence=evidence, reference=reference, check=check, details=details)
 
 
-@register("wrong_answer", "17", requires=("knowledge_base",), needs_roles=True)
+@register("wrong_answer", "18", requires=("knowledge_base",), needs_roles=True)
 def wrong_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     """Seller lines that state a knowledge-base value and contradict it.
 
@@ -733,7 +736,7 @@ def _show(value: float | str, unit: str) -> str:
     return f"{value}{suffix}"
 
 
-@register("evasive_answer", "10", requires=("knowledge_base",), needs_roles=True)
+@register("evasive_answer", "11", requires=("knowledge_base",), needs_roles=True)
 def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     phrases = list(params.get("phrases", DEFAULT_EVASIVE))
     turns = int(params.get("answer_turns", 2))

@@ -97,7 +97,7 @@ ANSWER_OPENERS = ("конечно", "разумеется", "без пробле
 YES_NO_OPENERS = ("да", "нет", "можно", "нельзя", "есть", "нету", "не получится", "получится")
 
 
-@register("ignored_question", "14", needs_roles=True)
+@register("ignored_question", "15", needs_roles=True)
 def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     turns = int(params.get("answer_turns", 2))
     min_words = int(params.get("min_words", 3))
