@@ -370,3 +370,20 @@ def test_a_question_mark_followed_by_thanks_closes_the_call(standard):
     line = "Отлично. Это как раз то. Что надо? Спасибо. Вы мне здорово помогли."
     assert not is_question(utt("client", 13.0, line), normalise_text(line))
     assert is_question(utt("client", 13.0, "Спасибо. А доставка сколько?"), normalise_text("Спасибо. А доставка сколько?"))
+
+
+def test_a_first_line_saying_the_client_may_turn_to_the_company_is_the_calls_request(standard):
+    # «к вам можно обратиться»: why the client calls, the topic named without asking about it
+    line = "Алло, мне сказали, что к вам можно обратиться за газобетоном, кубов на двадцать."
+    assert ignored(standard, ("client", 5.0, line), ("seller", 11.0, "Так, а как к вам обращаться?"),
+                   ("client", 14.0, "Олег."), ("seller", 16.0, "Очень приятно, Олег.")) == []
+
+
+def test_keywords_found_in_the_same_words_name_a_fact_once():
+    from checks.dialogue.questions import fact_keywords_found
+    from checks.standard import Fact
+
+    teeth = Fact(id="teeth", topic="чистка зубов", keywords=["чистка зубов", "зубы"], value=1500, unit="rub")
+    assert fact_keywords_found(teeth, normalise_text("насчёт чистки зубов")) == 1
+    hours = Fact(id="hours", topic="часы работы", keywords=["часы работы", "будни"], value="20:00", unit="time")
+    assert fact_keywords_found(hours, normalise_text("такие у вас часы работы в будни")) == 2

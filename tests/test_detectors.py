@@ -494,8 +494,8 @@ def test_detector_without_config_is_skipped_and_listed(tmp_path):
     std = load_standard(path)
     result = analyze_transcript(call(GREETING, ("client", 5.0, "Сколько стоит доставка в Подольск?"),
                                      ("seller", 9.0, "Четыре тысячи рублей.")), std)
-    assert any(s.startswith("wrong_answer@18: not configured") for s in result.checks_skipped)
-    assert any(s.startswith("evasive_answer@11: the standard has no knowledge_base") for s in result.checks_skipped)
+    assert any(s.startswith("wrong_answer@19: not configured") for s in result.checks_skipped)
+    assert any(s.startswith("evasive_answer@12: the standard has no knowledge_base") for s in result.checks_skipped)
     assert not any(f.type == "wrong_answer" for f in result.findings)
 
 

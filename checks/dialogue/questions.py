@@ -153,14 +153,15 @@ class StatedValue:
 
 def fact_keywords_found(fact: Fact, text: NormText) -> int:
     """How many of the fact's keywords the line contains, each in words of its own: «стоит» is
-    both the keyword «стоит» and the keyword «стоимость», and names the fact once."""
+    both the keyword «стоит» and the keyword «стоимость», and «чистки зубов» both «зубы» and «чистка
+    зубов»; each names the fact once."""
     memo_key = ("fact keywords", *fact.keywords)
     count = text.memo.get(memo_key)
     if count is None:
         claimed: set[int] = set()
         count = 0
         for words in sorted((keyword_words(k, text) for k in fact.keywords), key=len):
-            if words and not words <= claimed:
+            if words and not words & claimed:  # «зубы» and «чистка зубов» in «чистки зубов» are one
                 count += 1
                 claimed |= words
         text.memo[memo_key] = count

@@ -71,8 +71,9 @@ from pipeline.records import Finding
 # what a client calls about: «интересует кирпич», «хотела бы приобрести газобетон», «я насчёт балкона»
 _REQUEST_KEYS = frozenset(match_key(w) for w in
                           "интересовать нужный нужно надо хотеть искать подсказать приобрести купить заказать насчет повод "
-                          # «звоню узнать про…», «мне бы сетку сделать»: why one calls
-                          "узнать спросить уточнить бы".split())
+                          # «звоню узнать про…», «мне бы сетку сделать», «сказали, к вам можно обратиться
+                          # насчёт…»: why one calls
+                          "узнать спросить уточнить бы обратиться".split())
 
 _HE_SHE = frozenset("он она его ее ему ей него нее".split())
 # the words that may stand between a preposition and its noun («на старую технику»)
@@ -97,7 +98,7 @@ ANSWER_OPENERS = ("конечно", "разумеется", "без пробле
 YES_NO_OPENERS = ("да", "нет", "можно", "нельзя", "есть", "нету", "не получится", "получится")
 
 
-@register("ignored_question", "15", needs_roles=True)
+@register("ignored_question", "16", needs_roles=True)
 def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     turns = int(params.get("answer_turns", 2))
     min_words = int(params.get("min_words", 3))
