@@ -75,10 +75,17 @@ def test_startup_section_compares_the_batch_with_its_per_call_sum():
         StartupResult([0.2], Path("short.flac"), [AnalyzeRun(6.0, 1.5, 0.1)], BatchTiming(7, 45.0, 35.0, marks)))
 
 
-def test_analysis_runs_numpy_on_one_thread():
+def test_analysis_runs_numpy_on_one_thread(monkeypatch):
     # the checks' matrices are small; OpenBLAS's second thread made analysis alone 2-3x slower on a busy machine
-    from threadpoolctl import threadpool_info
+    import threadpoolctl
 
-    analysis_rate([call(("seller", 0.0, "Добрый день, компания СтройДом"))], load_standard(DEMO))
-    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
-    assert blas and all(pool["num_threads"] == 1 for pool in blas)
+    from checks.analyze import _numpy_on_one_thread, plan_checks
+
+    asked: list[dict] = []
+    monkeypatch.setattr(threadpoolctl, "threadpool_limits", lambda **limits: asked.append(limits))
+    _numpy_on_one_thread.cache_clear()  # once per process: ask again here
+    try:
+        plan_checks(load_standard(DEMO))
+    finally:
+        _numpy_on_one_thread.cache_clear()
+    assert asked == [{"limits": 1, "user_api": "blas"}]

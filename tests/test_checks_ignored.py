@@ -365,11 +365,14 @@ def test_a_goodbye_recognition_garbled_asks_nothing(standard):
                    ("client", 13.0, "И вам всего доброго до Свидана Рия.")) == []
 
 
-def test_a_question_mark_followed_by_thanks_closes_the_call(standard):
+def test_a_question_mark_followed_by_thanks_closes_the_call():
     # Whisper cut «как раз то, что надо» at its «что» and gave it a «?»; the thanks come after it
     line = "Отлично. Это как раз то. Что надо? Спасибо. Вы мне здорово помогли."
     assert not is_question(utt("client", 13.0, line), normalise_text(line))
     assert is_question(utt("client", 13.0, "Спасибо. А доставка сколько?"), normalise_text("Спасибо. А доставка сколько?"))
+    # thanks, and then another question: it asks on
+    line = "Сколько стоит? Спасибо. А доставка сколько будет?"
+    assert is_question(utt("client", 13.0, line), normalise_text(line))
 
 
 def test_a_first_line_saying_the_client_may_turn_to_the_company_is_the_calls_request(standard):
@@ -379,11 +382,9 @@ def test_a_first_line_saying_the_client_may_turn_to_the_company_is_the_calls_req
                    ("client", 14.0, "Олег."), ("seller", 16.0, "Очень приятно, Олег.")) == []
 
 
-def test_keywords_found_in_the_same_words_name_a_fact_once():
-    from checks.dialogue.questions import fact_keywords_found
-    from checks.standard import Fact
+def test_a_first_line_asking_to_give_back_is_no_request():
+    # «обратно» shares its key with «обратиться», not its lemma
+    from checks.rules.ignored import _requests
 
-    teeth = Fact(id="teeth", topic="чистка зубов", keywords=["чистка зубов", "зубы"], value=1500, unit="rub")
-    assert fact_keywords_found(teeth, normalise_text("насчёт чистки зубов")) == 1
-    hours = Fact(id="hours", topic="часы работы", keywords=["часы работы", "будни"], value="20:00", unit="time")
-    assert fact_keywords_found(hours, normalise_text("такие у вас часы работы в будни")) == 2
+    assert _requests(normalise_text("к вам можно обратиться насчёт газобетона"))
+    assert not _requests(normalise_text("а можно обратно сдать газобетон"))

@@ -390,7 +390,6 @@ def test_a_complaint_must_say_again_in_the_sentence_near_it_in_meaning():
     assert [f.details["kind"] for f in told] == ["client_complains_of_transfers"]
 
 
-
 def test_a_question_sharing_a_complaints_words_but_not_its_verb_is_no_complaint(standard):
     # «сколько можно переключать» and «до скольки можно подъехать» share all but the verb
     got = findings(standard, GREETING, ("client", 5.0, "А до скольки можно подъехать в пятницу?"), kind="poor_dispatching")
@@ -417,6 +416,20 @@ def test_a_colleague_off_today_is_absent(standard, line):
     got = findings(standard, GREETING, ("client", 3.0, "А можно Олега к телефону?"), ("seller", 5.0, line),
                    kind="poor_dispatching")
     assert [f.details["kind"] for f in got] == ["absent_without_callback"]
+
+
+@pytest.mark.parametrize("line", ["Мне сказали, что к вам можно обратиться за газобетоном.",
+                                  "Перезвоните мне, пожалуйста, как будет ясно.", "Мне посоветовали ваш магазин."])
+def test_a_referral_or_a_request_to_call_back_is_no_complaint(standard, line):
+    assert findings(standard, GREETING, ("client", 5.0, line), kind="poor_dispatching") == []
+
+
+@pytest.mark.parametrize("line", ["Сейчас нет на месте, к сожалению.", "Нет, сегодня выходной."])
+def test_an_absence_said_without_naming_anyone_is_still_an_absence(standard, line):
+    got = findings(standard, GREETING, ("client", 3.0, "А можно Олега к телефону?"), ("seller", 5.0, line),
+                   kind="poor_dispatching")
+    assert [f.details["kind"] for f in got] == ["absent_without_callback"], line
+
 
 # --- interruption and talk metrics --------------------------------------------------
 
@@ -494,8 +507,8 @@ def test_detector_without_config_is_skipped_and_listed(tmp_path):
     std = load_standard(path)
     result = analyze_transcript(call(GREETING, ("client", 5.0, "Сколько стоит доставка в Подольск?"),
                                      ("seller", 9.0, "Четыре тысячи рублей.")), std)
-    assert any(s.startswith("wrong_answer@19: not configured") for s in result.checks_skipped)
-    assert any(s.startswith("evasive_answer@12: the standard has no knowledge_base") for s in result.checks_skipped)
+    assert any(s.startswith("wrong_answer@20: not configured") for s in result.checks_skipped)
+    assert any(s.startswith("evasive_answer@13: the standard has no knowledge_base") for s in result.checks_skipped)
     assert not any(f.type == "wrong_answer" for f in result.findings)
 
 

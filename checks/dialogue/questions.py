@@ -153,15 +153,14 @@ class StatedValue:
 
 def fact_keywords_found(fact: Fact, text: NormText) -> int:
     """How many of the fact's keywords the line contains, each in words of its own: «стоит» is
-    both the keyword «стоит» and the keyword «стоимость», and «чистки зубов» both «зубы» and «чистка
-    зубов»; each names the fact once."""
+    both the keyword «стоит» and the keyword «стоимость», and names the fact once."""
     memo_key = ("fact keywords", *fact.keywords)
     count = text.memo.get(memo_key)
     if count is None:
         claimed: set[int] = set()
         count = 0
         for words in sorted((keyword_words(k, text) for k in fact.keywords), key=len):
-            if words and not words & claimed:  # «зубы» and «чистка зубов» in «чистки зубов» are one
+            if words and not words <= claimed:
                 count += 1
                 claimed |= words
         text.memo[memo_key] = count
@@ -377,12 +376,18 @@ def opens_a_question(text: NormText) -> bool:
 
 
 def _ends_in_thanks(raw: str) -> bool:
-    """The last sentence thanks (a trailing «да» or «хорошо» is a mere filler), or one after the last
-    «?» does: «Как раз то. Что нужно? Спасибо. Вы мне очень помогли.» closes the call."""
+    """The last sentence thanks (a trailing «да» or «хорошо» is a mere filler), or the one right
+    after the last «?» does and nothing after it opens another clause: «Как раз то. Что нужно?
+    Спасибо. Вы мне очень помогли.» closes the call; «Сколько стоит? Спасибо. А доставка есть.» asks on."""
     pieces = [(sentence.rstrip().endswith("?"), words) for sentence in _SENTENCE_END.findall(raw)
               if (words := _WORD.findall(fold(sentence)))]
-    last_asked = max((k for k, (asked, _) in enumerate(pieces) if asked), default=len(pieces) - 1)
-    return bool(pieces) and any(_THANKS & set(words) for _, words in pieces[min(last_asked + 1, len(pieces) - 1):])
+    if not pieces:
+        return False
+    if _THANKS & set(pieces[-1][1]):
+        return True
+    after = pieces[1 + max((k for k, (asked, _) in enumerate(pieces) if asked), default=len(pieces)):]
+    return bool(after) and bool(_THANKS & set(after[0][1])) and not any(
+        words[0] in _CLAUSE_OPENERS for _, words in after[1:])
 
 
 def asks_by_word(text: NormText) -> bool:

@@ -84,7 +84,7 @@ PLAUSIBLE_RATIO = 10.0
 # (docs/accuracy.md#hearing-a-stated-value-again)
 REHEAR_MARGIN = 3.0
 # a sum with no numeral in common with the right one is no word-at-a-time misreading: the audio must
-# fit the right value better than the one written (banya44: «538 тысяч» for «триста восемьдесят тысяч»
+# fit the right value at least as well as the one written (banya44: «538 тысяч» for «триста восемьдесят тысяч»
 # fits 14 nats worse; a «десять лет» written «20» fits «пять лет» 0.9 nats worse, and stays wrong)
 UNSHARED_REHEAR_MARGIN = 0.0
 # a value Whisper lost before its unit (`_lost_value`): the line as written fits the audio by more
@@ -459,7 +459,7 @@ def finding_at(kind: str, severity: str, ctx: CallContext, index: int, evidence:
                    speaker=u.speaker, evidence=evidence, reference=reference, check=check, details=details)
 
 
-@register("wrong_answer", "19", requires=("knowledge_base",), needs_roles=True)
+@register("wrong_answer", "20", requires=("knowledge_base",), needs_roles=True)
 def wrong_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     """Seller lines that state a knowledge-base value and contradict it.
 
@@ -510,9 +510,10 @@ def _judge(ctx: CallContext, q: int | None, a: int, fact: Fact, verdict: StatedV
 
 
 def _rehear_margin(fact: Fact, stated: StatedValue, params: Mapping[str, Any]) -> float:
-    """How near the right value must fit the audio, in nats, to the value written: Whisper misreads a
-    number a word at a time, so one sharing a numeral with the right value is given the margin, and
-    one sharing none must fit worse than the right value («три года» for «пять лет» is what was said)."""
+    """How near the right value must fit the audio, in nats, to the value written, for the finding to
+    go: Whisper misreads a number a word at a time, so a value sharing a numeral with the right one is
+    given `rehear_margin`, and one sharing none none: the right value must fit at least as well
+    («три года» for «пять лет» is what was said). Asked only of numbers (`_reheard` hears no other)."""
     if shares_a_numeral(float(stated.value), float(expected_value(fact))):  # type: ignore[arg-type]
         return float(params.get("rehear_margin", REHEAR_MARGIN))
     return float(params.get("unshared_rehear_margin", UNSHARED_REHEAR_MARGIN))
@@ -736,7 +737,7 @@ def _show(value: float | str, unit: str) -> str:
     return f"{value}{suffix}"
 
 
-@register("evasive_answer", "12", requires=("knowledge_base",), needs_roles=True)
+@register("evasive_answer", "13", requires=("knowledge_base",), needs_roles=True)
 def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     phrases = list(params.get("phrases", DEFAULT_EVASIVE))
     turns = int(params.get("answer_turns", 2))

@@ -56,6 +56,11 @@ DEFAULTS: dict[str, list[str]] = {
     # the seller's last words asking the client to stay on the line hand the call over, whatever
     # recognition made of the verb before them («Выриняю и кладите трубку» for «соединяю, не кладите…»)
     "hand_over_phrases": ["не кладите трубку", "оставайтесь на линии", "побудьте на линии", "подождите на линии"],
+    # the verbs of being sent on, as infinitives: said of unnamed others with «меня»/«мне» («меня
+    # отправили к вам») they tell a complaint of transfers near one in meaning
+    "redirect_verbs": ["отправить", "отправлять", "направить", "направлять", "послать", "посылать", "гонять",
+                       "футболить", "отфутболить", "перекинуть", "перекидывать", "перевести", "переводить",
+                       "переключить", "переключать", "переадресовать"],
     # a complaint of being passed around in other words than the phrases says it happened before:
     # «уже», «опять», «второй раз», «вчера»
     "repeat_words": ["уже", "опять", "снова", "который раз", "не первый раз", "надоело",
@@ -73,22 +78,22 @@ def _phrases(params: Mapping[str, Any], key: str) -> list[str]:
 
 
 def _says_absent(text: NormText, words: list[str]) -> bool:
-    """The line has a word form that says someone is away, and someone it says it of: «у меня такой
-    информации нет» has the «нет» and no one. The phrase match alone works on lemmas."""
+    """The line has a word form that says someone is away; the phrase match alone works on lemmas. A
+    bare «нет» or «нету» needs someone it is said of: «у меня такой информации нет» has no one."""
     forms = {t.text for t in text.tokens}
-    return ((any(w in forms for w in words) or any(f" {p} " in f" {text.surface} " for p in _ABSENT_PAIRS))
-            and any(_someone(t.text) for t in text.tokens if t.text.isalpha()))
+    if any(f" {p} " in f" {text.surface} " for p in _ABSENT_PAIRS) or any(w in forms for w in words if w not in _BARE_NO):
+        return True
+    return bool(forms & _BARE_NO & set(words)) and any(_someone(t.text) for t in text.tokens if t.text.isalpha())
+
+
+_BARE_NO = frozenset(("нет", "нету"))
 
 
 def _someone(word: str) -> bool:
-    """A word for a person other than the speakers: «коллега», «его», «Иван», or a verb that says
-    what he or she did or does («вышла», «болеет»)."""
+    """A word for a person other than the speakers: «коллега», «его», «Иван»."""
     parses = morph_parses(word)
-    if not parses:
-        return False
-    tag = parses[0].tag
-    return (names_a_person(word) or is_first_name(word) or (tag.POS == "NPRO" and tag.person == "3per")
-            or (tag.POS == "VERB" and (tag.person == "3per" or (tag.tense == "past" and tag.number == "sing"))))
+    return bool(parses) and (names_a_person(word) or is_first_name(word)
+                             or (parses[0].tag.POS == "NPRO" and parses[0].tag.person == "3per"))
 
 
 def _says_again(text: NormText, words: list[str]) -> bool:
@@ -116,21 +121,31 @@ def _names_the_event(found: PhraseMatch, text: NormText) -> bool:
     return covers_words(verbs, text, found.token_start, found.token_end) if verbs else True
 
 
-def _was_sent_on(text: NormText) -> bool:
-    """The client tells what unnamed others did to them: «меня отправили к вам», «мне дали один
-    номер, потом другой», «меня гоняют» — a verb in the plural with no one named, and «меня» or «мне»."""
+def _was_sent_on(text: NormText, verbs: list[str]) -> bool:
+    """The client tells that unnamed others sent them on: «меня отправили к вам», «меня от одного к
+    другому гоняют» — a verb ending as one of `redirect_verbs` («отгоняли») said of «они» (past
+    plural or third person plural, no one named) and «меня» or «мне». «Перезвоните мне» and «мне
+    посоветовали» tell no such thing."""
     words = [t.text for t in text.tokens if t.text.isalpha()]
     if not {"меня", "мне"} & set(words) or any(names_a_person(w) for w in words):
         return False
-    return any((tag := morph_parses(w)[0].tag).POS == "VERB" and tag.number == "plur" and tag.person != "1per"
-               for w in words if morph_parses(w))
+    for word in words:
+        parses = morph_parses(word)
+        # by the verb's end, as a prefix keeps the sense: «отгоняли», «отфутболили»
+        if not parses or parses[0].tag.POS != "VERB" or not parses[0].normal_form.endswith(tuple(verbs)):
+            continue
+        tag = parses[0].tag
+        if tag.number == "plur" and (tag.tense == "past" or tag.person == "3per"):
+            return True
+    return False
 
 
 def _complaint_by_meaning(ctx: CallContext, i: int, complaints: list[str], repeat_words: list[str],
-                          cutoff: float) -> PhraseMatch | None:
-    """A sentence of the client's line that says it is not the first time and is itself near a
-    complaint of transfers in meaning: in «Я насчёт новой оправы. Давно уже собираюсь.» the «уже»
-    and the line's nearness to «я уже звонил» are in different sentences."""
+                          redirect_verbs: list[str], cutoff: float) -> PhraseMatch | None:
+    """A sentence of the client's line that says it is not the first time, or that they were sent on
+    (`_was_sent_on`), and is itself near a complaint of transfers in meaning: in «Я насчёт новой
+    оправы. Давно уже собираюсь.» the «уже» and the line's nearness to «я уже звонил» are in
+    different sentences."""
     index = phrase_index("complaint", tuple(complaints))
     units, sims = ctx.meaning.units[i], ctx.meaning.similarities(index, i)
     whole = len(units) > 1  # the last unit of a line of several sentences is the whole line
@@ -139,7 +154,7 @@ def _complaint_by_meaning(ctx: CallContext, i: int, complaints: list[str], repea
         if found is None:
             continue
         said = normalise_text(unit)
-        if (_says_again(said, repeat_words) and _tells_what_happened(said)) or _was_sent_on(said):
+        if (_says_again(said, repeat_words) and _tells_what_happened(said)) or _was_sent_on(said, redirect_verbs):
             return as_phrase_match(found, ctx.texts[i], cutoff)
     return None
 
@@ -201,7 +216,7 @@ def says_colleague_absent(ctx: CallContext, i: int, params: Mapping[str, Any] | 
                             ctx.standard.thresholds.match_cutoff)
 
 
-@register("poor_dispatching", "7", needs_roles=True)
+@register("poor_dispatching", "8", needs_roles=True)
 def poor_dispatching_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     cutoff = ctx.standard.thresholds.match_cutoff
     severity = params.get("severity", "major")
@@ -222,7 +237,7 @@ def poor_dispatching_check(ctx: CallContext, params: Mapping[str, Any]) -> Check
             complaints = _phrases(params, "complaint_phrases")
             said = best_match(complaints, text, cutoff)
             found = (said if said and _names_the_event(said, text) else None) or _complaint_by_meaning(
-                ctx, i, complaints, _phrases(params, "repeat_words"), cutoff)
+                ctx, i, complaints, _phrases(params, "repeat_words"), _phrases(params, "redirect_verbs"), cutoff)
             if found:
                 add(i, found, "client_complains_of_transfers", "the client should reach the right person at once")
             continue

@@ -71,9 +71,10 @@ from pipeline.records import Finding
 # what a client calls about: «интересует кирпич», «хотела бы приобрести газобетон», «я насчёт балкона»
 _REQUEST_KEYS = frozenset(match_key(w) for w in
                           "интересовать нужный нужно надо хотеть искать подсказать приобрести купить заказать насчет повод "
-                          # «звоню узнать про…», «мне бы сетку сделать», «сказали, к вам можно обратиться
-                          # насчёт…»: why one calls
-                          "узнать спросить уточнить бы обратиться".split())
+                          # «звоню узнать про…», «мне бы сетку сделать»: why one calls
+                          "узнать спросить уточнить бы".split())
+# «сказали, к вам можно обратиться насчёт…» says why one calls too; by lemma, as «обратно» shares its key
+_REQUEST_LEMMAS = frozenset(("обратиться", "обращаться"))
 
 _HE_SHE = frozenset("он она его ее ему ей него нее".split())
 # the words that may stand between a preposition and its noun («на старую технику»)
@@ -98,7 +99,7 @@ ANSWER_OPENERS = ("конечно", "разумеется", "без пробле
 YES_NO_OPENERS = ("да", "нет", "можно", "нельзя", "есть", "нету", "не получится", "получится")
 
 
-@register("ignored_question", "16", needs_roles=True)
+@register("ignored_question", "17", needs_roles=True)
 def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     turns = int(params.get("answer_turns", 2))
     min_words = int(params.get("min_words", 3))
@@ -461,20 +462,24 @@ def _opening_request(ctx: CallContext, q: int) -> bool:
     judged as any other."""
     utterances, text = ctx.transcript.utterances, ctx.texts[q]
     first_client = next((i for i, u in enumerate(utterances) if u.speaker == "client"), None)
-    keys = text.key_set
     # a sentence saying what the client needs names its topic without asking about it: «нужно
     # остекление балкона, хочу узнать подробнее» asks for the call; «такие у вас часы работы в будни»
     # (a «какие» misheard) beside it asks about the hours, and so does «подскажите ваш адрес», which
     # recognition ran on from the request
     asks_beside = any(
-        not sentence.key_set & _REQUEST_KEYS
+        not _requests(sentence)
         and (opens_a_question(sentence) or any(fact_keywords_found(f, sentence) >= 2 for f in ctx.standard.knowledge_base))
         for sentence in (normalise_text(" ".join(words)) for words in sentence_words(utterances[q].text)))
     # a question word the recogniser was unsure of may be another word misheard («подобрать где яла»
     # for «подобрать одеяло»), as in `_answers_the_seller`
     sure = sure_text(utterances[q], text)
     specific = sure.key_set & QUESTION_WORDS or asks_amount(text) or asks_beside or misheard_question_word(text)
-    return q == first_client and bool(keys & _REQUEST_KEYS) and not specific
+    return q == first_client and _requests(text) and not specific
+
+
+def _requests(text: NormText) -> bool:
+    """The words say what the client calls about: «интересует», «хотела бы», «насчёт», «обратиться»."""
+    return bool(text.key_set & _REQUEST_KEYS) or any(t.lemma in _REQUEST_LEMMAS for t in text.tokens)
 
 
 def _yes_no_question(question: NormText) -> bool:
