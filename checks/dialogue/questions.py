@@ -181,7 +181,13 @@ def sentence_texts(raw: str) -> list[str]:
 
 def sentence_words(raw: str) -> list[list[str]]:
     """The folded words of each sentence of a recognised line."""
-    return [words for sentence in _SENTENCE_END.findall(raw) if (words := _WORD.findall(fold(sentence)))]
+    return [words for _, words in _marked_sentence_words(raw)]
+
+
+def _marked_sentence_words(raw: str) -> list[tuple[bool, list[str]]]:
+    """Each sentence's folded words, with whether it ends in «?»."""
+    return [(sentence.rstrip().endswith("?"), words) for sentence in _SENTENCE_END.findall(raw)
+            if (words := _WORD.findall(fold(sentence)))]
 
 
 def only_asks(raw: str) -> bool:
@@ -379,15 +385,14 @@ def _ends_in_thanks(raw: str) -> bool:
     """The last sentence thanks (a trailing «да» or «хорошо» is a mere filler), or the one right
     after the last «?» does and nothing after it opens another clause: «Как раз то. Что нужно?
     Спасибо. Вы мне очень помогли.» closes the call; «Сколько стоит? Спасибо. А доставка есть.» asks on."""
-    pieces = [(sentence.rstrip().endswith("?"), words) for sentence in _SENTENCE_END.findall(raw)
-              if (words := _WORD.findall(fold(sentence)))]
+    pieces = _marked_sentence_words(raw)
     if not pieces:
         return False
     if _THANKS & set(pieces[-1][1]):
         return True
-    after = pieces[1 + max((k for k, (asked, _) in enumerate(pieces) if asked), default=len(pieces)):]
-    return bool(after) and bool(_THANKS & set(after[0][1])) and not any(
-        words[0] in _CLAUSE_OPENERS for _, words in after[1:])
+    asked = [k for k, (marked, _) in enumerate(pieces) if marked]
+    after = [words for _, words in pieces[asked[-1] + 1:]] if asked else []
+    return bool(after) and bool(_THANKS & set(after[0])) and not any(words[0] in _CLAUSE_OPENERS for words in after[1:])
 
 
 def asks_by_word(text: NormText) -> bool:

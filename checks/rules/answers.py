@@ -512,7 +512,7 @@ def _judge(ctx: CallContext, q: int | None, a: int, fact: Fact, verdict: StatedV
 def _rehear_margin(fact: Fact, stated: StatedValue, params: Mapping[str, Any]) -> float:
     """How near the right value must fit the audio, in nats, to the value written, for the finding to
     go: Whisper misreads a number a word at a time, so a value sharing a numeral with the right one is
-    given `rehear_margin`, and one sharing none none: the right value must fit at least as well
+    given `rehear_margin`; for one sharing none the right value must fit at least as well
     («три года» for «пять лет» is what was said). Asked only of numbers (`_reheard` hears no other)."""
     if shares_a_numeral(float(stated.value), float(expected_value(fact))):  # type: ignore[arg-type]
         return float(params.get("rehear_margin", REHEAR_MARGIN))

@@ -59,7 +59,7 @@ DEFAULTS: dict[str, list[str]] = {
     # the verbs of being sent on, as infinitives: said of unnamed others with «меня»/«мне» («меня
     # отправили к вам») they tell a complaint of transfers near one in meaning
     "redirect_verbs": ["отправить", "отправлять", "направить", "направлять", "послать", "посылать", "гонять",
-                       "футболить", "отфутболить", "перекинуть", "перекидывать", "перевести", "переводить",
+                       "футболить", "перекинуть", "перекидывать", "перевести", "переводить",
                        "переключить", "переключать", "переадресовать"],
     # a complaint of being passed around in other words than the phrases says it happened before:
     # «уже», «опять», «второй раз», «вчера»
@@ -129,10 +129,10 @@ def _was_sent_on(text: NormText, verbs: list[str]) -> bool:
     words = [t.text for t in text.tokens if t.text.isalpha()]
     if not {"меня", "мне"} & set(words) or any(names_a_person(w) for w in words):
         return False
+    endings = tuple(verbs)  # by the verb's end, as a prefix keeps the sense: «отгоняли», «отфутболили»
     for word in words:
         parses = morph_parses(word)
-        # by the verb's end, as a prefix keeps the sense: «отгоняли», «отфутболили»
-        if not parses or parses[0].tag.POS != "VERB" or not parses[0].normal_form.endswith(tuple(verbs)):
+        if not parses or parses[0].tag.POS != "VERB" or not parses[0].normal_form.endswith(endings):
             continue
         tag = parses[0].tag
         if tag.number == "plur" and (tag.tense == "past" or tag.person == "3per"):
