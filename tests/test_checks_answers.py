@@ -71,6 +71,7 @@ def test_an_interruption_before_the_value_is_no_evasive_answer(demo):
 
 @pytest.mark.parametrize("reply", [
     "А строите что, если не секрет?",            # a verb sharing its first letters with «Строителей»
+    "Мы на Строителей улице Домбеть.",           # the right street before «улице», a garble after it
     "Такие окна и шум с улицы отсекают, и тепло держат.",  # «улица» followed by a verb, not a name
 ])
 def test_a_word_that_only_looks_like_the_address_is_no_wrong_address(demo, reply):
@@ -79,7 +80,9 @@ def test_a_word_that_only_looks_like_the_address_is_no_wrong_address(demo, reply
 
 
 @pytest.mark.parametrize("reply", ["Мы на улице Садовой, дом двенадцать.", "Улица Строителей, дом двадцать.",
-                                   "Улица Строителей, дом в два."])  # a slipped-in «в» hides no house number
+                                   "Улица Строителей, дом в два.",  # a slipped-in «в» hides no house number
+                                   # the street named before «улице», what follows it garbled («дом пять»)
+                                   "Мы на Садовой улице Домбеть."])
 def test_another_street_or_house_is_still_a_wrong_address(demo, reply):
     address = next(f for f in demo.knowledge_base if f.id == "office_address")
     assert text_contradiction(address, normalise_text(reply)) is not None
@@ -210,3 +213,15 @@ def test_a_goodbye_near_an_evasive_phrase_in_meaning_is_no_evasive_answer():
     # «обращайтесь» in a goodbye is near «перезвоните позже» in meaning; the goodbye took nothing up
     assert kinds("До свидания, обращайтесь.") == ["ignored_question"]
     assert kinds("Не знаю, до свидания.") == ["evasive_answer"]
+
+
+def test_how_much_one_takes_asks_a_price():
+    # «стрижка» is a keyword of the haircut's price and of its length; «сколько берете» asks the price
+    hvost = load_standard(Path(__file__).resolve().parent.parent / "scripts_ref" / "hvost.yaml")
+    lines = (("seller", 0.0, "Добрый день, салон для питомцев, меня зовут Анна."),
+             ("client", 4.0, "А за стрижку сколько берете?"))
+    found = [f for f in analyze_transcript(call(*lines, ("seller", 8.0, "Это будет три тысячи двести рублей.")),
+                                           hvost).findings if f.type == "wrong_answer"]
+    assert [f.details["fact"] for f in found] == ["haircut_price"]
+    assert [f for f in analyze_transcript(call(*lines, ("seller", 8.0, "Это будет две тысячи пятьсот рублей.")),
+                                          hvost).findings if f.type == "wrong_answer"] == []

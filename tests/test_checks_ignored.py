@@ -388,3 +388,52 @@ def test_a_first_line_asking_to_give_back_is_no_request():
 
     assert _requests(normalise_text("к вам можно обратиться насчёт газобетона"))
     assert not _requests(normalise_text("а можно обратно сдать газобетон"))
+
+
+def test_a_question_for_the_clients_record_takes_up_nothing(standard):
+    # the seller asks back for the client's details; the word «покупать» it shares with the question is
+    # no answer
+    lines = (("client", 5.0, "Нужен газобетон на баню."),
+             ("seller", 9.0, "Хорошо, записала."),
+             ("client", 12.0, "А скидка тем, кто у вас впервые покупает, бывает?"),
+             ("seller", 16.0, "А вы у нас раньше что-нибудь покупали?"),
+             ("client", 20.0, "Нет, ни разу."),
+             ("seller", 23.0, "Газобетон у нас всегда в наличии, на складе много."))
+    assert [f.details["fact"] for f in ignored(standard, *lines)] == ["large_order_discount"]
+    # a question back on the need itself is still a reply by its form («да, …»)
+    assert ignored(standard, ("client", 5.0, "Нужен газобетон на баню."),
+                   ("seller", 9.0, "Хорошо, записала."),
+                   ("client", 12.0, "А доставка в Подольск есть?"),
+                   ("seller", 16.0, "Да, а вам на какой день?")) == []
+
+
+def test_a_conjunctions_question_word_with_no_mark_asks_nothing(standard):
+    # «что» joins a clause here; nothing in the line asks, and it names no topic of the knowledge base
+    assert ignored(standard, ("client", 5.0, "Нужен газобетон на баню."),
+                   ("seller", 9.0, "Газобетон есть, пять тысяч двести за куб."),
+                   ("client", 13.0, "А звучит хорошо, отлично, это всё, что я хотел узнать"),
+                   ("seller", 18.0, "Рада была помочь, до свидания.")) == []
+
+
+def test_a_reply_that_goes_on_to_ask_is_a_question(standard):
+    # recognition ran the client's reply and next question into one line, with no «?»
+    lines = (("client", 5.0, "Нужен газобетон на баню."),
+             ("seller", 9.0, "А по срокам вы как, торопитесь?"),
+             ("client", 13.0, "Не горит, можно и через пару недель. А в субботу у вас открыто."),
+             ("seller", 19.0, "А вы у нас раньше что-нибудь покупали?"),
+             ("client", 23.0, "Нет, первый раз."),
+             ("seller", 26.0, "Газобетон у нас отличный, все довольны."))
+    assert [f.details["fact"] for f in ignored(standard, *lines)] == ["hours_weekdays"]
+    # the reply alone, its only sentence telling, asks nothing
+    assert ignored(standard, *lines[:2], ("client", 13.0, "Не горит, можно и через пару недель."),
+                   ("seller", 19.0, "Хорошо, записала.")) == []
+
+
+def test_a_first_line_saying_the_client_calls_about_an_advert_is_the_calls_request(standard):
+    # Whisper wrote «насчёт» as «на счет» and gave the line a «?»; «звоню» says why the client calls
+    from checks.rules.ignored import _requests
+
+    line = "Здравствуйте, звоню по объявлению на счет блоков для забора?"
+    assert _requests(normalise_text(line))
+    assert ignored(standard, ("client", 5.0, line), ("seller", 10.0, "Когда вам это нужно?"),
+                   ("client", 13.0, "Да не тороплюсь особо.")) == []

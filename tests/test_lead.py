@@ -246,7 +246,7 @@ def test_question_and_term_phrases_come_from_the_standard(demo_standard):
 def test_mono_call_skips_the_check(demo_standard):
     result = analyze_transcript(call(GREETING, OPENING, stereo=False), demo_standard)
     assert "lead" not in result.attributes
-    assert any(s.startswith("lead_qualification@5: not measurable") for s in result.checks_skipped)
+    assert any(s.startswith("lead_qualification@6: not measurable") for s in result.checks_skipped)
 
 
 @pytest.mark.parametrize("reply, frequency, term", [

@@ -163,8 +163,10 @@ def test_a_reply_to_the_sellers_question_whose_words_tell_asks_nothing_whatever_
              ("seller", 9.0, "Приезжайте к нам в офис в субботу к десяти, вам удобно?"),
              ("client", 14.0, "Какая разница, постараюсь не опаздывать."))
     assert 3 not in client_questions(CallContext(call(*lines), standard))
-    # the same words as the client's own line, not a reply, are left to the rules
+    # the same words as the client's own line tell too, with no «?»; with one they are left to the rules
     own = (GREETING, ("client", 5.0, "Нужен газобетон на баню."),
            ("seller", 9.0, "Хорошо, записала."),
            ("client", 14.0, "Какая разница, постараюсь не опаздывать."))
-    assert 3 in client_questions(CallContext(call(*own), standard))
+    assert 3 not in client_questions(CallContext(call(*own), standard))
+    marked = own[:3] + (("client", 14.0, "Какая разница? Постараюсь не опаздывать."),)
+    assert 3 in client_questions(CallContext(call(*marked), standard))

@@ -119,9 +119,11 @@ UNIT_KEYS: dict[str, frozenset[str]] = {
 }
 
 # what a question asks for, by its words, per knowledge-base unit: «во сколько обойдётся
-# привезти?» asks a price, «за сколько дней привезёте?» a delay, though both name delivery
+# привезти?» asks a price, «за сколько дней привезёте?» a delay, though both name delivery;
+# «сколько берете за стрижку?» asks a price too (the form without «ё», as Whisper writes it:
+# «брали» is no price)
 _ASKED_UNIT_WORDS = {
-    "rub": "стоить стоимость цена почем обойтись рубль деньги денег платный бесплатно",
+    "rub": "стоить стоимость цена почем обойтись рубль деньги денег платный бесплатно берете",
     "days": "день неделя срок быстро долго",
     "time": "час закрываться открыться открытый вечер утро",
     "years": "год лет служить",
@@ -582,10 +584,10 @@ def text_contradiction(fact: Fact, answer: NormText) -> StatedValue | None:
             want = _next_number(expected, k + 1) if house_number_only else expected[k + 1]
             if want is None or _same_word(said, want):
                 continue
+            before = toks[i - 1] if i > 0 else None
             if any(_same_word(said, e) for e in expected):
                 # «на Заводской улице, дом 12» for «улица Заводская дом 12»: the next anchor follows,
                 # so the name came before this one
-                before = toks[i - 1] if i > 0 else None
                 if (before is not None and before.key not in _FUNCTION_KEYS
                         and not any(_same_word(before, e) for e in expected) and _contradicts(before, want)):
                     return StatedValue(f"{before.text} {toks[i].text}", f"{before.text} {toks[i].text}", i - 1, i + 1)
@@ -593,6 +595,11 @@ def text_contradiction(fact: Fact, answer: NormText) -> StatedValue | None:
             if _contradicts(said, want):
                 words = " ".join(t.text for t in toks[i:end])
                 return StatedValue(words, words, i, end)
+            # «на Мирной улице Домбеть» for «улица Садовая дом пять»: what follows the anchor is a
+            # garble, and Russian names a street by the adjective before «улица» as often as after it
+            if (before is not None and part_of_speech(before.text) == "ADJF"
+                    and not any(_same_word(before, e) for e in expected) and _contradicts(before, want)):
+                return StatedValue(f"{before.text} {toks[i].text}", f"{before.text} {toks[i].text}", i - 1, i + 1)
     return None
 
 

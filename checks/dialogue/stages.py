@@ -155,6 +155,12 @@ def _everyday_question(ctx: CallContext, stage: Stage, i: int) -> bool:
     return asks_for_the_record(stage_index(ctx.standard), ctx.meaning, i, stage.id)
 
 
+def asks_for_the_record_only(ctx: CallContext, i: int) -> bool:
+    """Line i asks for the client's details and not about their need: an everyday question of a call
+    by meaning, beside the stage that takes any question (discovery)."""
+    return any(_everyday_question(ctx, stage, i) for stage in ctx.standard.stages if stage.any_question)
+
+
 def _free_for_meaning(ctx: CallContext, stage: Stage, i: int, cutoff: float) -> bool:
     """A line that says another stage's phrase is that stage's, whatever it is near in meaning
     («Строй Дом, рассказывайте, что нужно» greets, though «что нужно» is near «что вы строите»);

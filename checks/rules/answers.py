@@ -137,13 +137,17 @@ def _client_line_asks(ctx: CallContext, i: int) -> bool:
     permission = _asks_permission(ctx, i)
     if not (is_question(utt, text, kb) or permission):
         # a reply to the seller's question is an answer, whatever its words sound like («Если можно,
-        # частями, в рассрочку.» after «как оплачивать будете?»), and the client's first line says
+        # частями, в рассрочку.» after «как оплачивать будете?»), unless a sentence after its first
+        # asks (`_asks_after_replying`); the client's first line says
         # why they call («Выбираю коляску, знакомые ваш магазин посоветовали.»)
         # and a goodbye closes the call, whatever recognition made of the words around it («И вам
         # всего доброго до Семенда Анирия»)
         first_client = next(j for j, u in enumerate(ctx.transcript.utterances) if u.speaker == "client")
-        return (i != first_client and seller_question_before(ctx, i) is None and not bids_goodbye(utt.text)
-                and asks_by_meaning(ctx, i))
+        if i == first_client or bids_goodbye(utt.text):
+            return False
+        if seller_question_before(ctx, i) is not None:
+            return _asks_after_replying(ctx, i)
+        return asks_by_meaning(ctx, i)
     threshold, said = question_model().tells_below, sentences_asking(ctx.meaning, i, utt.text)
     marked = [s.probability for s in said if s.marked]
     by_mark_alone = not permission and not is_question(replace(utt, text=utt.text.replace("?", ".")), text, kb)
@@ -151,9 +155,19 @@ def _client_line_asks(ctx: CallContext, i: int) -> bool:
         return False
     # a reply to the seller's question whose every sentence tells, and names no topic of the knowledge
     # base, answers, whatever question word recognition made of it («Какая стараюсь мне опаздывать»
-    # for «годится, постараюсь не опаздывать» after «вам удобно будет?»)
-    return not (said and replies_to_the_seller(ctx, i) and not candidate_facts(text, kb)
+    # for «годится, постараюсь не опаздывать» after «вам удобно будет?»); so does a line with no «?»
+    # whose question word is a conjunction's («Отлично, это всё, что я хотел узнать»), unless it says what
+    # may be done (`_asks_permission`)
+    unmarked = "?" not in utt.text and not permission
+    return not (said and (replies_to_the_seller(ctx, i) or unmarked) and not candidate_facts(text, kb)
                 and all(s.probability is not None and s.probability < threshold for s in said))
+
+
+def _asks_after_replying(ctx: CallContext, i: int) -> bool:
+    """A reply to the seller's question that goes on to ask in a sentence of its own: «Не горит, можно
+    и через пару недель. До которого часа вы открыты.» The first sentence replies, whatever its words."""
+    later = sentences_asking(ctx.meaning, i, ctx.transcript.utterances[i].text)[1:]
+    return any(s.probability is not None and s.probability > question_model().asks_above for s in later)
 
 
 def asks_by_meaning(ctx: CallContext, i: int) -> bool:
@@ -459,7 +473,7 @@ def finding_at(kind: str, severity: str, ctx: CallContext, index: int, evidence:
                    speaker=u.speaker, evidence=evidence, reference=reference, check=check, details=details)
 
 
-@register("wrong_answer", "20", requires=("knowledge_base",), needs_roles=True)
+@register("wrong_answer", "21", requires=("knowledge_base",), needs_roles=True)
 def wrong_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     """Seller lines that state a knowledge-base value and contradict it.
 
@@ -737,7 +751,7 @@ def _show(value: float | str, unit: str) -> str:
     return f"{value}{suffix}"
 
 
-@register("evasive_answer", "13", requires=("knowledge_base",), needs_roles=True)
+@register("evasive_answer", "14", requires=("knowledge_base",), needs_roles=True)
 def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     phrases = list(params.get("phrases", DEFAULT_EVASIVE))
     turns = int(params.get("answer_turns", 2))

@@ -204,6 +204,6 @@ def qualify(ctx: CallContext, params: Mapping[str, Any]) -> Lead:
     return Lead(priority, rule, reasons, questions, not_asked, answers)
 
 
-@register("lead_qualification", "5", needs_roles=True, params=LeadParams)
+@register("lead_qualification", "6", needs_roles=True, params=LeadParams)
 def lead_qualification_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     return CheckResult(attributes={"lead": to_jsonable(qualify(ctx, params))})

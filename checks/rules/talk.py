@@ -50,7 +50,7 @@ def _longest_monologue(seller: tuple[Region, ...], client: tuple[Region, ...]) -
     return longest
 
 
-@register("talk_metrics", "5", needs_roles=True, metrics=TALK_METRICS)
+@register("talk_metrics", "6", needs_roles=True, metrics=TALK_METRICS)
 def talk_metrics_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     tr = ctx.transcript
     seller, client = role_regions(tr, "seller"), role_regions(tr, "client")
