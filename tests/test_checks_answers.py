@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from checks.analyze import analyze_transcript
-from checks.dialogue.questions import stated_values, text_contradiction
+from checks.dialogue.questions import asked_units, stated_values, text_contradiction
 from checks.standard import load_standard
 from checks.text.normalise import normalise_text
 from tests.helpers import call, utt
@@ -72,6 +72,8 @@ def test_an_interruption_before_the_value_is_no_evasive_answer(demo):
 @pytest.mark.parametrize("reply", [
     "А строите что, если не секрет?",            # a verb sharing its first letters with «Строителей»
     "Мы на Строителей улице Домбеть.",           # the right street before «улице», a garble after it
+    "Мы на центральной улице находимся, Строителей двенадцать.",  # an adjective that names no street
+    "Приезжайте, на нашей улице всегда свободно.",
     "Такие окна и шум с улицы отсекают, и тепло держат.",  # «улица» followed by a verb, not a name
 ])
 def test_a_word_that_only_looks_like_the_address_is_no_wrong_address(demo, reply):
@@ -215,13 +217,19 @@ def test_a_goodbye_near_an_evasive_phrase_in_meaning_is_no_evasive_answer():
     assert kinds("Не знаю, до свидания.") == ["evasive_answer"]
 
 
-def test_how_much_one_takes_asks_a_price():
-    # «стрижка» is a keyword of the haircut's price and of its length; «сколько берете» asks the price
+@pytest.mark.parametrize("question", ["А за стрижку сколько берете?", "А за стрижку сколько у вас берут?",
+                                      "Сколько мастер возьмёт за стрижку?"])
+def test_how_much_one_takes_asks_a_price(question):
+    # «стрижка» is a keyword of the haircut's price and of its length; «сколько берёте» asks the price
     hvost = load_standard(Path(__file__).resolve().parent.parent / "scripts_ref" / "hvost.yaml")
-    lines = (("seller", 0.0, "Добрый день, салон для питомцев, меня зовут Анна."),
-             ("client", 4.0, "А за стрижку сколько берете?"))
+    lines = (("seller", 0.0, "Добрый день, салон для питомцев, меня зовут Анна."), ("client", 4.0, question))
     found = [f for f in analyze_transcript(call(*lines, ("seller", 8.0, "Это будет три тысячи двести рублей.")),
                                            hvost).findings if f.type == "wrong_answer"]
     assert [f.details["fact"] for f in found] == ["haircut_price"]
     assert [f for f in analyze_transcript(call(*lines, ("seller", 8.0, "Это будет две тысячи пятьсот рублей.")),
                                           hvost).findings if f.type == "wrong_answer"] == []
+
+
+def test_what_a_job_takes_in_time_or_what_one_took_is_no_price():
+    assert asked_units(normalise_text("А стрижка сколько времени берет?")) == frozenset()
+    assert asked_units(normalise_text("А вы у нас сколько раз брали?")) == frozenset()

@@ -119,11 +119,9 @@ UNIT_KEYS: dict[str, frozenset[str]] = {
 }
 
 # what a question asks for, by its words, per knowledge-base unit: «во сколько обойдётся
-# привезти?» asks a price, «за сколько дней привезёте?» a delay, though both name delivery;
-# «сколько берете за стрижку?» asks a price too (the form without «ё», as Whisper writes it:
-# «брали» is no price)
+# привезти?» asks a price, «за сколько дней привезёте?» a delay, though both name delivery
 _ASKED_UNIT_WORDS = {
-    "rub": "стоить стоимость цена почем обойтись рубль деньги денег платный бесплатно берете",
+    "rub": "стоить стоимость цена почем обойтись рубль деньги денег платный бесплатно",
     "days": "день неделя срок быстро долго",
     "time": "час закрываться открыться открытый вечер утро",
     "years": "год лет служить",
@@ -135,7 +133,22 @@ _ASKED_UNIT_KEYS: dict[str, frozenset[str]] = {
 
 def asked_units(text: NormText) -> frozenset[str]:
     """The knowledge-base units a line asks for by its words (none, one or several)."""
-    return frozenset(unit for unit, keys in _ASKED_UNIT_KEYS.items() if keys & text.key_set)
+    units = frozenset(unit for unit, keys in _ASKED_UNIT_KEYS.items() if keys & text.key_set)
+    return units or (frozenset({"rub"}) if _asks_what_one_charges(text) else units)
+
+
+_HOW_MUCH_KEYS = frozenset(match_key(w) for w in ("сколько", "почем"))
+_TIME_LEMMAS = frozenset(("время", "час", "минута"))
+
+
+def _asks_what_one_charges(text: NormText) -> bool:
+    """«Сколько берёте за стрижку?», «почём возьмёте?»: how much the company charges, «брать» or «взять»
+    in the present or future, whatever the lemmatiser made of «берете» without its «ё» (a beret). Not
+    «сколько времени берёт стрижка?»."""
+    if not text.key_set & _HOW_MUCH_KEYS or any(t.lemma in _TIME_LEMMAS for t in text.tokens):
+        return False
+    return any(p.normal_form in ("брать", "взять") and p.tag.POS == "VERB" and p.tag.tense != "past"
+               for t in text.tokens if t.text.isalpha() for p in morph_parses(t.text))
 
 
 @dataclass(frozen=True)
@@ -584,23 +597,33 @@ def text_contradiction(fact: Fact, answer: NormText) -> StatedValue | None:
             want = _next_number(expected, k + 1) if house_number_only else expected[k + 1]
             if want is None or _same_word(said, want):
                 continue
-            before = toks[i - 1] if i > 0 else None
             if any(_same_word(said, e) for e in expected):
                 # «на Заводской улице, дом 12» for «улица Заводская дом 12»: the next anchor follows,
                 # so the name came before this one
-                if (before is not None and before.key not in _FUNCTION_KEYS
-                        and not any(_same_word(before, e) for e in expected) and _contradicts(before, want)):
-                    return StatedValue(f"{before.text} {toks[i].text}", f"{before.text} {toks[i].text}", i - 1, i + 1)
+                if (named := _named_before(toks, i, expected, want)) is not None:
+                    return named
                 continue
             if _contradicts(said, want):
                 words = " ".join(t.text for t in toks[i:end])
                 return StatedValue(words, words, i, end)
-            # «на Мирной улице Домбеть» for «улица Садовая дом пять»: what follows the anchor is a
-            # garble, and Russian names a street by the adjective before «улица» as often as after it
-            if (before is not None and part_of_speech(before.text) == "ADJF"
-                    and not any(_same_word(before, e) for e in expected) and _contradicts(before, want)):
-                return StatedValue(f"{before.text} {toks[i].text}", f"{before.text} {toks[i].text}", i - 1, i + 1)
+            # «на Мирной улице Домбеть» for «улица Садовая дом пять»: what follows the anchor is a garble
+            # (no word of the dictionary), and Russian names a street by the adjective before «улица» as
+            # often as after it; «на центральной улице, Строителей двенадцать» names the right one
+            if (not is_known_word(_unglued(said.text)) and not text_fact_mentioned(fact, answer)
+                    and part_of_speech(toks[i - 1].text if i > 0 else "") == "ADJF"
+                    and (named := _named_before(toks, i, expected, want)) is not None):
+                return named
     return None
+
+
+def _named_before(toks: Sequence[Token], i: int, expected: Sequence[Token], want: Token) -> StatedValue | None:
+    """The word before anchor `i`, where it names another value than `want`: «Мирной улице»."""
+    before = toks[i - 1] if i > 0 else None
+    if (before is None or before.key in _FUNCTION_KEYS or any(_same_word(before, e) for e in expected)
+            or not _contradicts(before, want)):
+        return None
+    words = f"{before.text} {toks[i].text}"
+    return StatedValue(words, words, i - 1, i + 1)
 
 
 # the kinds of street an address names: the same name with another kind is another street

@@ -155,9 +155,10 @@ def _everyday_question(ctx: CallContext, stage: Stage, i: int) -> bool:
     return asks_for_the_record(stage_index(ctx.standard), ctx.meaning, i, stage.id)
 
 
-def asks_for_the_record_only(ctx: CallContext, i: int) -> bool:
+def is_record_question(ctx: CallContext, i: int) -> bool:
     """Line i asks for the client's details and not about their need: an everyday question of a call
-    by meaning, beside the stage that takes any question (discovery)."""
+    by meaning, beside the stage that takes any question (discovery); never for a standard without
+    such a stage."""
     return any(_everyday_question(ctx, stage, i) for stage in ctx.standard.stages if stage.any_question)
 
 

@@ -138,7 +138,7 @@ def _client_line_asks(ctx: CallContext, i: int) -> bool:
     if not (is_question(utt, text, kb) or permission):
         # a reply to the seller's question is an answer, whatever its words sound like («Если можно,
         # частями, в рассрочку.» after «как оплачивать будете?»), unless a sentence after its first
-        # asks (`_asks_after_replying`); the client's first line says
+        # asks (`asks_by_meaning`); the client's first line says
         # why they call («Выбираю коляску, знакомые ваш магазин посоветовали.»)
         # and a goodbye closes the call, whatever recognition made of the words around it («И вам
         # всего доброго до Семенда Анирия»)
@@ -146,7 +146,7 @@ def _client_line_asks(ctx: CallContext, i: int) -> bool:
         if i == first_client or bids_goodbye(utt.text):
             return False
         if seller_question_before(ctx, i) is not None:
-            return _asks_after_replying(ctx, i)
+            return asks_by_meaning(ctx, i, after_the_first=True)
         return asks_by_meaning(ctx, i)
     threshold, said = question_model().tells_below, sentences_asking(ctx.meaning, i, utt.text)
     marked = [s.probability for s in said if s.marked]
@@ -163,18 +163,13 @@ def _client_line_asks(ctx: CallContext, i: int) -> bool:
                 and all(s.probability is not None and s.probability < threshold for s in said))
 
 
-def _asks_after_replying(ctx: CallContext, i: int) -> bool:
-    """A reply to the seller's question that goes on to ask in a sentence of its own: «Не горит, можно
-    и через пару недель. До которого часа вы открыты.» The first sentence replies, whatever its words."""
-    later = sentences_asking(ctx.meaning, i, ctx.transcript.utterances[i].text)[1:]
-    return any(s.probability is not None and s.probability > question_model().asks_above for s in later)
-
-
-def asks_by_meaning(ctx: CallContext, i: int) -> bool:
-    """A sentence of the line asks by its words' meaning, «?» or not (`checks.meaning.asking`)."""
+def asks_by_meaning(ctx: CallContext, i: int, after_the_first: bool = False) -> bool:
+    """A sentence of the line asks by its words' meaning, «?» or not (`checks.meaning.asking`); with
+    `after_the_first`, a sentence after the first: a reply to the seller's question that goes on to ask
+    («Не горит, можно и через пару недель. До которого часа вы открыты.»)."""
     threshold = question_model().asks_above
-    return any(s.probability is not None and s.probability > threshold
-               for s in sentences_asking(ctx.meaning, i, ctx.transcript.utterances[i].text))
+    said = sentences_asking(ctx.meaning, i, ctx.transcript.utterances[i].text)
+    return any(s.probability is not None and s.probability > threshold for s in said[1 if after_the_first else 0:])
 
 
 def seller_line_asks(ctx: CallContext, i: int) -> bool:

@@ -50,7 +50,7 @@ from checks.dialogue.questions import (
     text_fact_mentioned,
 )
 from checks.dialogue.holds import hold_announced
-from checks.dialogue.stages import asks_for_the_record_only, says_goodbye, stage_hits
+from checks.dialogue.stages import is_record_question, says_goodbye, stage_hits
 from checks.meaning.calls import nearness
 from checks.registry import CallContext, CheckResult, register
 from checks.rules.dispatching import DEFAULTS, says_colleague_absent
@@ -61,7 +61,6 @@ from checks.standard import Fact
 from checks.text.normalise import (
     NormText,
     Token,
-    first_person_singular_verb,
     is_first_name,
     match_key,
     names_a_person,
@@ -76,8 +75,8 @@ _REQUEST_KEYS = frozenset(match_key(w) for w in
                           "узнать спросить уточнить бы".split())
 # «сказали, к вам можно обратиться насчёт…» says why one calls too; by lemma, as «обратно» shares its key
 _REQUEST_LEMMAS = frozenset(("обратиться", "обращаться"))
-# and so does the client's own «звоню по объявлению» (not «звоните»)
-_CALLING_VERBS = frozenset(("звонить",))
+# «насчёт» as many write it, and Whisper with them: «на счет ремонта»
+_ABOUT = (match_key("на"), match_key("счет"))
 
 _HE_SHE = frozenset("он она его ее ему ей него нее".split())
 # the words that may stand between a preposition and its noun («на старую технику»)
@@ -224,9 +223,9 @@ def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[
     # near «заказать»), and two questions are near each other in meaning whatever they ask
     # («монтаж зимой делаете?» — «сколько у вас окон?»)
     asks_back = first_reply and _only_asks(ctx, a)
-    if asks_back and asks_for_the_record_only(ctx, a):
-        # «вы у нас раньше покупали?», «какой у вас номер?» after «скидка новым какая?»: a question for
-        # the client's record takes nothing up, whatever word it shares with the question («бывали в салоне?»)
+    if asks_back and is_record_question(ctx, a):
+        # «вы у нас раньше покупали?» after «скидка новым какая?»: a question for the client's record
+        # takes nothing up, whatever word it shares with the question («покупать»)
         return _replies_by_form(ctx, question, a, evasive)
     if _on_topic(topic, answer, facts, kb, first_reply, _says_a_keyword if asks_back else fact_keywords_found):
         return True
@@ -485,9 +484,10 @@ def _opening_request(ctx: CallContext, q: int) -> bool:
 
 
 def _requests(text: NormText) -> bool:
-    """The words say what the client calls about: «интересует», «хотела бы», «насчёт», «обратиться», «звоню»."""
-    return bool(text.key_set & _REQUEST_KEYS) or any(
-        t.lemma in _REQUEST_LEMMAS or first_person_singular_verb(t.text) in _CALLING_VERBS for t in text.tokens)
+    """The words say what the client calls about: «интересует», «хотела бы», «насчёт», «обратиться»."""
+    keys = [t.key for t in text.tokens]
+    return (bool(text.key_set & _REQUEST_KEYS) or any(t.lemma in _REQUEST_LEMMAS for t in text.tokens)
+            or any(pair == _ABOUT for pair in zip(keys, keys[1:])))
 
 
 def _yes_no_question(question: NormText) -> bool:
