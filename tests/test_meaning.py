@@ -251,3 +251,17 @@ def test_an_evasive_reply_in_other_words_is_found_by_meaning(standard, reply, ev
     got = [f for f in result.findings if f.type == "evasive_answer"]
     assert bool(got) is evasive
     assert all("by meaning" in f.details["phrase"] for f in got)
+
+
+def test_an_asking_stage_is_found_by_meaning_only_in_a_sentence_that_asks(standard):
+    # the line asks in its middle sentence («…или нет.»), and tells in the one near a discovery example
+    discovery = standard.stage("needs_discovery")
+
+    def found(line: str) -> bool:
+        ctx = CallContext(call(("seller", 0.0, "Добрый день, компания СтройДом, меня зовут Ирина."),
+                               ("client", 4.0, "А если я не смогу, другой человек может забрать?"),
+                               ("seller", 9.0, line), ("client", 15.0, "Интересно.")), standard)
+        return detect_stage(ctx, discovery).present
+
+    assert not found("Да, пусть приедет и назовёт фамилию. Кладём только в сухую погоду или нет. Поэтому результат ровный.")
+    assert found("Да, пусть приедет и назовёт фамилию. А по итогу что хотите получить от стройки?")

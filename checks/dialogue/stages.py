@@ -13,6 +13,7 @@ stage's score.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from rapidfuzz import fuzz
 
@@ -20,6 +21,7 @@ from checks.dialogue.invitations import books_the_client, invitation_span, propo
 from checks.dialogue.questions import DAY_LEMMAS, asks_without_its_mark, is_question, seller_asks, sentence_words
 from checks.text.matching import PhraseMatch, best_match, evidence_for, reference_keys
 from checks.meaning.calls import as_phrase_match, asks_for_the_record, counter_example_wins, nearer_to_neutral, stage_index
+from checks.meaning.index import clean, sentences
 from checks.registry import CallContext
 from checks.standard import Element, Stage, Standard
 from checks.text.normalise import NormText, is_comparative, is_first_name, is_known_word, morph_parses, normalise_text
@@ -179,6 +181,15 @@ def _free_for_meaning(ctx: CallContext, stage: Stage, i: int, cutoff: float) -> 
     return not best_match(_other_phrases(ctx.standard, stage), ctx.texts[i], cutoff)
 
 
+def _sentence_asks(utt: Utterance, unit: str) -> bool:
+    """The sentence a match by meaning found (a unit of `checks.meaning.index.units`) asks, not only
+    its line: «…Работаем в закрытом боксе или нет. Поэтому результат ровный» tells in the sentence
+    near «на какой результат рассчитываете»."""
+    said = next((s for s in sentences(utt.text) if clean(s) == unit), utt.text)
+    text = normalise_text(said)
+    return is_question(replace(utt, text=said), text) or seller_asks(text)
+
+
 def _claimed_by_another_stage(ctx: CallContext, stage: Stage, i: int, match: PhraseMatch, cutoff: float) -> bool:
     """The same words match another stage's phrase better, or as well and with more of the line:
     «до встречи» is the farewell's phrase; the meeting's «встретиться» matches only its second
@@ -218,7 +229,8 @@ def _line_match(ctx: CallContext, stage: Stage, i: int, cutoff: float) -> Phrase
             index, ctx.meaning, i, stage.id, [t.text for t in ctx.texts[i].tokens[by_words.token_start:by_words.token_end]]):
         by_words = None  # words near the phrase, a meaning far from it: «спасибо за ожидание»
     found = ctx.meaning.match(index, i, stage.id)
-    if found and not _free_for_meaning(ctx, stage, i, cutoff):
+    if found and (not _free_for_meaning(ctx, stage, i, cutoff)
+                  or (stage.any_question and not _sentence_asks(ctx.transcript.utterances[i], found.unit))):
         found = None
     by_meaning = as_phrase_match(found, ctx.texts[i], cutoff) if found else None
     if by_words and (by_meaning is None or by_words.score >= by_meaning.score):
