@@ -134,7 +134,9 @@ _ASKED_UNIT_KEYS: dict[str, frozenset[str]] = {
 def asked_units(text: NormText) -> frozenset[str]:
     """The knowledge-base units a line asks for by its words (none, one or several)."""
     units = frozenset(unit for unit, keys in _ASKED_UNIT_KEYS.items() if keys & text.key_set)
-    return units or (frozenset({"rub"}) if _asks_what_one_charges(text) else units)
+    if units or not _asks_what_one_charges(text):
+        return units
+    return frozenset({"rub"})
 
 
 _HOW_MUCH_KEYS = frozenset(match_key(w) for w in ("сколько", "почем"))
@@ -610,7 +612,7 @@ def text_contradiction(fact: Fact, answer: NormText) -> StatedValue | None:
             # (no word of the dictionary), and Russian names a street by the adjective before «улица» as
             # often as after it; «на центральной улице, Строителей двенадцать» names the right one
             if (not is_known_word(_unglued(said.text)) and not text_fact_mentioned(fact, answer)
-                    and part_of_speech(toks[i - 1].text if i > 0 else "") == "ADJF"
+                    and i > 0 and part_of_speech(toks[i - 1].text) == "ADJF"
                     and (named := _named_before(toks, i, expected, want)) is not None):
                 return named
     return None

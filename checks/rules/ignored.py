@@ -468,6 +468,8 @@ def _opening_request(ctx: CallContext, q: int) -> bool:
     judged as any other."""
     utterances, text = ctx.transcript.utterances, ctx.texts[q]
     first_client = next((i for i, u in enumerate(utterances) if u.speaker == "client"), None)
+    if q != first_client or not _requests(text):
+        return False
     # a sentence saying what the client needs names its topic without asking about it: «нужно
     # остекление балкона, хочу узнать подробнее» asks for the call; «такие у вас часы работы в будни»
     # (a «какие» misheard) beside it asks about the hours, and so does «подскажите ваш адрес», which
@@ -479,8 +481,7 @@ def _opening_request(ctx: CallContext, q: int) -> bool:
     # a question word the recogniser was unsure of may be another word misheard («подобрать где яла»
     # for «подобрать одеяло»), as in `_answers_the_seller`
     sure = sure_text(utterances[q], text)
-    specific = sure.key_set & QUESTION_WORDS or asks_amount(text) or asks_beside or misheard_question_word(text)
-    return q == first_client and _requests(text) and not specific
+    return not (sure.key_set & QUESTION_WORDS or asks_amount(text) or asks_beside or misheard_question_word(text))
 
 
 def _requests(text: NormText) -> bool:
