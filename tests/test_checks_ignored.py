@@ -384,10 +384,10 @@ def test_a_first_line_saying_the_client_may_turn_to_the_company_is_the_calls_req
 
 def test_a_first_line_asking_to_give_back_is_no_request():
     # «обратно» shares its key with «обратиться», not its lemma
-    from checks.rules.ignored import _requests
+    from checks.dialogue.questions import states_a_request
 
-    assert _requests(normalise_text("к вам можно обратиться насчёт газобетона"))
-    assert not _requests(normalise_text("а можно обратно сдать газобетон"))
+    assert states_a_request(normalise_text("к вам можно обратиться насчёт газобетона"))
+    assert not states_a_request(normalise_text("а можно обратно сдать газобетон"))
 
 
 def test_a_question_for_the_clients_record_takes_up_nothing(standard):
@@ -438,3 +438,45 @@ def test_about_written_as_two_words_says_why_the_client_calls(standard):
     line = "Добрый день, я звоню по объявлению, у вас доставка в Подольск есть?"
     assert [f.details["fact"] for f in ignored(standard, ("client", 5.0, line), ("seller", 10.0, "А как вас зовут?"),
                                                ("client", 13.0, "Олег."))] == ["delivery_podolsk"]
+
+
+def test_an_apology_for_the_wait_is_no_reply_yet(standard):
+    # the seller comes back from a silence, apologises, then evades: the apology is no reply that
+    # moved on, so what follows is the reply, an evasive one (evasive_answer's to judge)
+    assert ignored(standard, ("client", 5.0, "Подскажите, сколько стоит доставка в Подольск."),
+                   ("seller", 24.0, "Извините, пожалуйста, отвлекли."),
+                   ("seller", 27.0, "Ой, не подскажу, я не в курсе.")) == []
+    # and a question the seller never takes up is still ignored after an apology
+    assert ignored(standard, ("client", 5.0, "Подскажите, сколько стоит доставка в Подольск."),
+                   ("seller", 24.0, "Извините, пожалуйста, отвлекли."),
+                   ("seller", 27.0, "А какой у вас объем, сколько кубов?")) != []
+
+
+def test_what_the_client_says_of_their_need_is_no_question(standard):
+    # a reply to the seller's question with no «?» tells, though it names a topic of the knowledge base
+    assert ignored(standard, ("client", 5.0, "Мне нужен газобетон."),
+                   ("seller", 8.0, "А для какого объекта берете, и куда везти?"),
+                   ("client", 11.0, "Для бани, мы сами из Подольска, доставку возьмем."),
+                   ("seller", 15.0, "Понятно. А по срокам как, когда нужно?"),
+                   ("client", 18.0, "К концу месяца.")) == []
+
+
+
+def test_a_clause_after_a_that_asks_is_what_the_line_asks_about(standard):
+    # each clause names two keywords of its fact; the first says what the client calls about, the
+    # one after «, а» asks, so the line is about the warranty, not the delivery named first
+    from checks.registry import CallContext
+    from checks.rules.answers import question_fact
+    ctx = CallContext(call(GREETING, ("client", 5.0, "Интересует доставка в Подольск, а гарантия на кровлю какая.")), standard)
+    assert question_fact(ctx, 1).id == "roof_warranty"
+
+
+@pytest.mark.parametrize("line, asks", [
+    ("На первый заказ скидка какая-нибудь бывает", True),     # «-нибудь» beside a verb in the present
+    ("Вы у нас раньше что-нибудь заказывали", True),          # and in the past
+    ("Ладно, как-нибудь сам разберусь", False),                # the speaker's own future
+    ("Хочу подобрать что-нибудь недорогое", False),            # a wish
+    ("Если что-нибудь понадобится, перезвоню", False),         # a condition
+])
+def test_an_indefinite_pronoun_asks_beside_a_past_or_present_verb(line, asks):
+    assert asks_by_word(normalise_text(line)) is asks

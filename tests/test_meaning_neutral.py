@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from checks.dialogue.stages import detect_stage
-from checks.meaning.calls import stage_index
+from checks.meaning.calls import record_bar, stage_index
 from checks.registry import CallContext
 from checks.standard import load_standard
 from tests.helpers import call
@@ -52,3 +52,28 @@ def test_a_comparative_is_not_the_adjective_of_a_phrase(standard):
     line = ("seller", 9.0, "Сейчас соединю с Олегом, он в кровле понимает лучше всех, подождите.")
     assert not _farewell(standard, line).present
     assert _farewell(standard, ("seller", 9.0, "Всего хорошего, звоните, если что.")).present
+
+
+def _discovery(standard, *lines):
+    ctx = CallContext(call(GREETING, ("client", 5.0, "Мне нужен газобетон на дом."), *lines), standard)
+    return detect_stage(ctx, standard.stage("needs_discovery"))
+
+
+@pytest.mark.parametrize("line", [
+    "Вы в нашей базе клиентов числитесь?",
+    "У вас наша клубная карта имеется?",
+    "Вы у нас уже заказывали раньше?",
+])
+def test_a_question_for_the_record_is_no_discovery(standard, line):
+    # near a record question («вы у нас раньше покупали?») and far from every neutral line: the bar
+    # is how near the standard's own examples come to a record question
+    assert not _discovery(standard, ("seller", 9.0, line), ("seller", 14.0, "Газобетон есть на складе.")).present
+
+
+def test_a_need_asked_beside_where_the_client_is_stays_discovery(standard):
+    # «откуда вы» is near «откуда вы о нас узнали», and the line asks whom the goods are for
+    assert _discovery(standard, ("seller", 9.0, "А для кого выбираете, и сами вы откуда?")).present
+
+
+def test_the_record_bar_is_calibrated_from_the_examples(standard):
+    assert stage_index(standard).neutral_bar > record_bar(stage_index(standard)) > 0.0

@@ -31,6 +31,18 @@ def hold_announced(ctx: CallContext, i: int) -> str | None:
     return memo[i]
 
 
+def delays_the_reply(ctx: CallContext, i: int) -> bool:
+    """Line i is no reply yet: it announces a hold, or excuses the wait and asks nothing («прошу
+    прощения, отвлеклась немного» after a silence; the reply comes in the seller's next line)."""
+    text = ctx.texts[i]
+    return hold_announced(ctx, i) is not None or (
+        not _APOLOGY.isdisjoint(t.lemma for t in text.tokens) and "?" not in ctx.transcript.utterances[i].text)
+
+
+# «извините», «простите», «прошу прощения», «извиняюсь»
+_APOLOGY = frozenset(("извинить", "извиниться", "извиняться", "простить", "прощение"))
+
+
 def hold_phrases(ctx: CallContext) -> list[str]:
     return list(ctx.standard.check_params("multitasking_pause").get("hold_phrases", DEFAULT_HOLD_PHRASES))
 

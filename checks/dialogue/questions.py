@@ -16,7 +16,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from checks.dialogue.holds import hold_announced
+from checks.dialogue.holds import delays_the_reply
 from checks.text.matching import keyword_found, keyword_words
 from checks.registry import CallContext
 from checks.standard import Fact
@@ -91,7 +91,9 @@ _INTERROGATIVES = frozenset(("что", "как", "или"))
 _TELLS_OF_US = frozenset(("мы", "нас", "наш", "наши", "нам"))
 _CLAUSE_OPENERS = frozenset(("а", "и", "ну", "так"))
 _NOT_ASKING = frozenset(("как раз", "так как", "как и", "как будто", "как только", "как можно", "потому что",
-                         "так что", "что бы", "то что", "или нет"))
+                         "так что", "что бы", "то что", "или нет",
+                         # «ну что ж, продолжим», «упакуем как следует»: a particle and an adverb
+                         "что ж", "как следует"))
 # Whisper's probability of a word under which it was more guessed than heard
 UNSURE_PROBABILITY = 0.5
 _TIME = re.compile(r"^\d{1,2}:\d{2}$")
@@ -423,10 +425,36 @@ def asks_by_word(text: NormText) -> bool:
             continue  # «какой-то номер», «где-то тридцать» tell, they do not ask
         if key in QUESTION_WORDS and (key != _LI or (i > 0 and _asks_about(text.tokens[i - 1]))):
             return True
-    return False
+    return _asks_by_an_indefinite(text)
 
 
 _INDEFINITE = ("-то", "-нибудь", "-либо")
+# «если что-нибудь понадобится»: a condition, not a question
+_CONDITIONS = frozenset("если когда чтобы пока".split())
+
+
+def _asks_by_an_indefinite(text: NormText) -> bool:
+    """«Скидка какая-нибудь бывает», «вы у нас что-нибудь покупали»: a «-нибудь» pronoun whose
+    nearest verb is in the past or the third person present asks; Russian says it in a statement
+    only of what one will or wants to do («как-нибудь разберусь», «хочу подобрать что-нибудь»,
+    «надеялся, посоветуете что-нибудь») or under a condition («если что-нибудь понадобится»)."""
+    words = [t.text for t in text.tokens]
+    if not _CONDITIONS.isdisjoint(words):
+        return False
+    verbs = [(i, tag) for i, w in enumerate(words) if (tag := _verb_tag(w)) is not None]
+    for i, word in enumerate(words):
+        if word.endswith("-нибудь") and verbs:
+            # the nearer verb, the one after it on a tie («что-нибудь покупали»)
+            tag = min(verbs, key=lambda v: (abs(v[0] - i), v[0] < i))[1]
+            if "past" in tag or ("pres" in tag and "3per" in tag):
+                return True
+    return False
+
+
+def _verb_tag(word: str) -> str | None:
+    """pymorphy3's likeliest tag of the word, when it reads the word as a finite verb."""
+    parses = morph_parses(word)
+    return str(parses[0].tag) if parses and "VERB" in parses[0].tag else None
 
 
 def _asks_about(tok: Token) -> bool:
@@ -775,7 +803,7 @@ def answer_window(ctx: CallContext, question_index: int, max_seller_turns: int) 
     """The seller's lines after a question, until the client asks something else.
 
     The answer may come a turn or two later («секундочку… да, две тысячи»): a
-    line announcing a hold does not count as one of the turns.
+    line announcing a hold or excusing the wait does not count as one of the turns.
     """
     utterances = ctx.transcript.utterances
     out: list[int] = []
@@ -786,8 +814,26 @@ def answer_window(ctx: CallContext, question_index: int, max_seller_turns: int) 
             break
         if u.speaker in ("seller", "unknown"):
             out.append(j)
-            if not hold_announced(ctx, j):
+            if not delays_the_reply(ctx, j):
                 turns += 1
             if turns >= max_seller_turns:
                 break
     return out
+
+
+# what a client calls about: «интересует кирпич», «хотела бы приобрести газобетон», «я насчёт балкона»
+_REQUEST_KEYS = frozenset(match_key(w) for w in
+                          "интересовать нужный нужно надо хотеть искать подсказать приобрести купить заказать насчет повод "
+                          # «звоню узнать про…», «мне бы сетку сделать»: why one calls
+                          "узнать спросить уточнить бы".split())
+# «сказали, к вам можно обратиться насчёт…» says why one calls too; by lemma, as «обратно» shares its key
+_REQUEST_LEMMAS = frozenset(("обратиться", "обращаться"))
+# «насчёт» as many write it, and Whisper with them: «на счет ремонта»
+_ABOUT = (match_key("на"), match_key("счет"))
+
+
+def states_a_request(text: NormText) -> bool:
+    """The words say what the client calls about: «интересует», «хотела бы», «насчёт», «обратиться»."""
+    keys = [t.key for t in text.tokens]
+    return (bool(text.key_set & _REQUEST_KEYS) or any(t.lemma in _REQUEST_LEMMAS for t in text.tokens)
+            or any(pair == _ABOUT for pair in zip(keys, keys[1:])))

@@ -9,6 +9,7 @@ with it; a fact the knowledge base lacks is never judged.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, replace
 from typing import Any
@@ -23,6 +24,8 @@ from checks.dialogue.questions import (
     StatedValue,
     answer_window,
     asked_units,
+    asks_amount,
+    asks_by_word,
     candidate_facts,
     expected_value,
     fact_for_exchange,
@@ -36,10 +39,11 @@ from checks.dialogue.questions import (
     sentence_texts,
     sentence_words,
     stated_values,
+    states_a_request,
     text_contradiction,
     text_fact_mentioned,
 )
-from checks.dialogue.holds import hold_announced
+from checks.dialogue.holds import delays_the_reply
 from checks.dialogue.stages import stage_hits
 from checks.hearing import (LOST_SLOT_WORDS, Reheard, lost_value_reheard, reheard_value, shares_a_numeral, spoken_forms,
                             spoken_hours)
@@ -142,8 +146,7 @@ def _client_line_asks(ctx: CallContext, i: int) -> bool:
         # why they call («Выбираю коляску, знакомые ваш магазин посоветовали.»)
         # and a goodbye closes the call, whatever recognition made of the words around it («И вам
         # всего доброго до Семенда Анирия»)
-        first_client = next(j for j, u in enumerate(ctx.transcript.utterances) if u.speaker == "client")
-        if i == first_client or bids_goodbye(utt.text):
+        if i == _first_client_line(ctx) or bids_goodbye(utt.text):
             return False
         if seller_question_before(ctx, i) is not None:
             return asks_by_meaning(ctx, i, after_the_first=True)
@@ -159,8 +162,17 @@ def _client_line_asks(ctx: CallContext, i: int) -> bool:
     # whose question word is a conjunction's («Отлично, это всё, что я хотел узнать»), unless it says what
     # may be done (`_asks_permission`)
     unmarked = "?" not in utt.text and not permission
-    return not (said and (replies_to_the_seller(ctx, i) or unmarked) and not candidate_facts(text, kb)
-                and all(s.probability is not None and s.probability < threshold for s in said))
+    tells = bool(said) and all(s.probability is not None and s.probability < threshold for s in said)
+    if tells and unmarked and (replies_to_the_seller(ctx, i) or i == _first_client_line(ctx)):
+        # what the client says of their need, with no «?», tells though it names a topic of the
+        # knowledge base: «мы под Серпуховом, а берём для музыкальной школы» after «для чего
+        # подбираете?», «присматриваю саженцы яблони» to open the call
+        return False
+    return not (tells and (replies_to_the_seller(ctx, i) or unmarked) and not candidate_facts(text, kb))
+
+
+def _first_client_line(ctx: CallContext) -> int:
+    return next(j for j, u in enumerate(ctx.transcript.utterances) if u.speaker == "client")
 
 
 def asks_by_meaning(ctx: CallContext, i: int, after_the_first: bool = False) -> bool:
@@ -241,17 +253,29 @@ def question_fact(ctx: CallContext, index: int) -> Fact | None:
 
 
 def _asking_sentence(ctx: CallContext, index: int) -> tuple[str, NormText] | None:
-    """The last sentence that asks, as written and normalised, of a line whose other sentences do
-    not all ask; else None."""
+    """The last sentence or clause that asks, as written and normalised, of a line whose other
+    sentences and clauses do not all ask; else None. A clause opened by «, а» is a sentence of its
+    own here: «меня интересует плёнка для пикапа, а утром вы с какого времени принимаете» asks
+    about the morning in its second clause."""
     utt = ctx.transcript.utterances[index]
-    sentences = [(s, normalise_text(s)) for s in (s.strip() for s in sentence_texts(utt.text))]
+    sentences = [(s, normalise_text(s)) for s in (s.strip() for s in _clauses(sentence_texts(utt.text))) if s]
     if len(sentences) < 2:
         return None
     kb = ctx.standard.knowledge_base
-    asks = [is_question(replace(utt, text=s), text, kb) for s, text in sentences]
+    # «меня интересует плёнка» says what the client calls about, asking nothing of its own
+    asks = [is_question(replace(utt, text=s), text, kb)
+            and not (states_a_request(text) and not asks_by_word(text) and not asks_amount(text))
+            for s, text in sentences]
     if all(asks) or not any(asks):
         return None
     return next(s for s, a in zip(reversed(sentences), reversed(asks)) if a)
+
+
+_NEW_CLAUSE = re.compile(r",\s+(?=а\s)", re.IGNORECASE)
+
+
+def _clauses(sentences: list[str]) -> list[str]:
+    return [clause for sentence in sentences for clause in _NEW_CLAUSE.split(sentence)]
 
 
 def _fact_of_sentence(ctx: CallContext, index: int, sentence: str, text: NormText) -> Fact | None:
@@ -468,7 +492,7 @@ def finding_at(kind: str, severity: str, ctx: CallContext, index: int, evidence:
                    speaker=u.speaker, evidence=evidence, reference=reference, check=check, details=details)
 
 
-@register("wrong_answer", "21", requires=("knowledge_base",), needs_roles=True)
+@register("wrong_answer", "22", requires=("knowledge_base",), needs_roles=True)
 def wrong_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     """Seller lines that state a knowledge-base value and contradict it.
 
@@ -670,7 +694,7 @@ def _replies(ctx: CallContext, q: int, turns: int) -> list[int]:
     for a in answer_window(ctx, q, turns):
         if not replied or _named_fact(ctx, a) is not None:
             out.append(a)
-        replied = replied or not hold_announced(ctx, a)
+        replied = replied or not delays_the_reply(ctx, a)
     return out
 
 
@@ -746,7 +770,7 @@ def _show(value: float | str, unit: str) -> str:
     return f"{value}{suffix}"
 
 
-@register("evasive_answer", "14", requires=("knowledge_base",), needs_roles=True)
+@register("evasive_answer", "15", requires=("knowledge_base",), needs_roles=True)
 def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     phrases = list(params.get("phrases", DEFAULT_EVASIVE))
     turns = int(params.get("answer_turns", 2))

@@ -28,6 +28,7 @@ from checks.rules.answers import (
     text_fact_in_reply,
 )
 from checks.dialogue.questions import (
+    states_a_request,
     GRAMMAR_POS,
     QUESTION_WORDS,
     UNIT_KEYS,
@@ -49,7 +50,7 @@ from checks.dialogue.questions import (
     text_contradiction,
     text_fact_mentioned,
 )
-from checks.dialogue.holds import hold_announced
+from checks.dialogue.holds import delays_the_reply
 from checks.dialogue.stages import is_record_question, says_goodbye, stage_hits
 from checks.meaning.calls import nearness
 from checks.registry import CallContext, CheckResult, register
@@ -67,16 +68,6 @@ from checks.text.normalise import (
     normalise_text,
 )
 from pipeline.records import Finding
-
-# what a client calls about: «интересует кирпич», «хотела бы приобрести газобетон», «я насчёт балкона»
-_REQUEST_KEYS = frozenset(match_key(w) for w in
-                          "интересовать нужный нужно надо хотеть искать подсказать приобрести купить заказать насчет повод "
-                          # «звоню узнать про…», «мне бы сетку сделать»: why one calls
-                          "узнать спросить уточнить бы".split())
-# «сказали, к вам можно обратиться насчёт…» says why one calls too; by lemma, as «обратно» shares its key
-_REQUEST_LEMMAS = frozenset(("обратиться", "обращаться"))
-# «насчёт» as many write it, and Whisper with them: «на счет ремонта»
-_ABOUT = (match_key("на"), match_key("счет"))
 
 _HE_SHE = frozenset("он она его ее ему ей него нее".split())
 # the words that may stand between a preposition and its noun («на старую технику»)
@@ -101,7 +92,7 @@ ANSWER_OPENERS = ("конечно", "разумеется", "без пробле
 YES_NO_OPENERS = ("да", "нет", "можно", "нельзя", "есть", "нету", "не получится", "получится")
 
 
-@register("ignored_question", "18", needs_roles=True)
+@register("ignored_question", "19", needs_roles=True)
 def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     turns = int(params.get("answer_turns", 2))
     min_words = int(params.get("min_words", 3))
@@ -408,7 +399,7 @@ def _answered(ctx: CallContext, q: int, window: list[int], fact: Fact | None, ev
             return True
         if first_reply and held and not _content_keys(ctx.texts[a]):
             return True  # the seller went to look it up, and what came back was not heard («и,»)
-        is_hold = hold_announced(ctx, a) is not None
+        is_hold = delays_the_reply(ctx, a)
         held, replied = held or is_hold, replied or not is_hold
     return False
 
@@ -468,27 +459,20 @@ def _opening_request(ctx: CallContext, q: int) -> bool:
     judged as any other."""
     utterances, text = ctx.transcript.utterances, ctx.texts[q]
     first_client = next((i for i, u in enumerate(utterances) if u.speaker == "client"), None)
-    if q != first_client or not _requests(text):
+    if q != first_client or not states_a_request(text):
         return False
     # a sentence saying what the client needs names its topic without asking about it: «нужно
     # остекление балкона, хочу узнать подробнее» asks for the call; «такие у вас часы работы в будни»
     # (a «какие» misheard) beside it asks about the hours, and so does «подскажите ваш адрес», which
     # recognition ran on from the request
     asks_beside = any(
-        not _requests(sentence)
+        not states_a_request(sentence)
         and (opens_a_question(sentence) or any(fact_keywords_found(f, sentence) >= 2 for f in ctx.standard.knowledge_base))
         for sentence in (normalise_text(" ".join(words)) for words in sentence_words(utterances[q].text)))
     # a question word the recogniser was unsure of may be another word misheard («подобрать где яла»
     # for «подобрать одеяло»), as in `_answers_the_seller`
     sure = sure_text(utterances[q], text)
     return not (sure.key_set & QUESTION_WORDS or asks_amount(text) or asks_beside or misheard_question_word(text))
-
-
-def _requests(text: NormText) -> bool:
-    """The words say what the client calls about: «интересует», «хотела бы», «насчёт», «обратиться»."""
-    keys = [t.key for t in text.tokens]
-    return (bool(text.key_set & _REQUEST_KEYS) or any(t.lemma in _REQUEST_LEMMAS for t in text.tokens)
-            or any(pair == _ABOUT for pair in zip(keys, keys[1:])))
 
 
 def _yes_no_question(question: NormText) -> bool:

@@ -14,7 +14,7 @@ from checks.dialogue.stages import stage_hits
 from pipeline.records import Finding
 
 
-@register("stages", "15", requires=("stages",), default_on=True)
+@register("stages", "16", requires=("stages",), default_on=True)
 def stages_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     return CheckResult(stages=stage_hits(ctx))
 
