@@ -146,7 +146,6 @@ def test_asking_whether_the_seller_is_there_asks_about_no_fact(nursery):
     ("Спасибо, что подождали, вот.", False),
     ("Для дачи у нас как раз хороший выбор.", False),     # tells of the company, «как раз»
     ("Клиенты говорят, что зимой теплее.", False),
-    ("Ну что ж, поехали дальше.", False),                 # «что ж», a particle
     ("Соберем как следует, не переживайте.", False),      # «как следует», an adverb
 ])
 def test_a_sellers_question_that_lost_its_mark(line, asks):

@@ -450,6 +450,10 @@ def test_an_apology_for_the_wait_is_no_reply_yet(standard):
     assert ignored(standard, ("client", 5.0, "Подскажите, сколько стоит доставка в Подольск."),
                    ("seller", 24.0, "Извините, пожалуйста, отвлекли."),
                    ("seller", 27.0, "А какой у вас объем, сколько кубов?")) != []
+    # an apology for the line, not for the wait, is a reply that moved on
+    assert ignored(standard, ("client", 5.0, "Подскажите, сколько стоит доставка в Подольск."),
+                   ("seller", 8.0, "Извините, вас плохо слышно."),
+                   ("seller", 11.0, "Алло.")) != []
 
 
 def test_what_the_client_says_of_their_need_is_no_question(standard):
@@ -459,7 +463,13 @@ def test_what_the_client_says_of_their_need_is_no_question(standard):
                    ("client", 11.0, "Для бани, мы сами из Подольска, доставку возьмем."),
                    ("seller", 15.0, "Понятно. А по срокам как, когда нужно?"),
                    ("client", 18.0, "К концу месяца.")) == []
-
+    # a verb of asking asks, whatever the question model says of the line
+    from checks.registry import CallContext
+    from checks.rules.answers import client_questions
+    ctx = CallContext(call(GREETING, ("client", 5.0, "Мне нужен газобетон."),
+                           ("seller", 8.0, "А куда везти и для чего?"),
+                           ("client", 11.0, "Еще хотела уточнить по доставке в Подольск.")), standard)
+    assert client_questions(ctx) == [3]
 
 
 def test_a_clause_after_a_that_asks_is_what_the_line_asks_about(standard):
@@ -469,14 +479,21 @@ def test_a_clause_after_a_that_asks_is_what_the_line_asks_about(standard):
     from checks.rules.answers import question_fact
     ctx = CallContext(call(GREETING, ("client", 5.0, "Интересует доставка в Подольск, а гарантия на кровлю какая.")), standard)
     assert question_fact(ctx, 1).id == "roof_warranty"
+    # a clause asking by its own «?» keeps asking, whatever its words
+    ctx = CallContext(call(GREETING, ("client", 5.0, "Гарантия на кровлю какая? А доставку в Подольск нужно заказывать отдельно?")),
+                      standard)
+    assert question_fact(ctx, 1).id == "delivery_podolsk"
 
 
 @pytest.mark.parametrize("line, asks", [
-    ("На первый заказ скидка какая-нибудь бывает", True),     # «-нибудь» beside a verb in the present
-    ("Вы у нас раньше что-нибудь заказывали", True),          # and in the past
+    ("На первый заказ скидка какая-нибудь бывает", True),     # «-нибудь» with «бывает»
+    ("Вы у нас раньше что-нибудь заказывали", True),          # with «вы» and a verb in the past
     ("Ладно, как-нибудь сам разберусь", False),                # the speaker's own future
     ("Хочу подобрать что-нибудь недорогое", False),            # a wish
     ("Если что-нибудь понадобится, перезвоню", False),         # a condition
+    ("Скидки какие нибудь есть", True),                        # the hyphen lost
+    ("Я бы взял что-нибудь подешевле", False),                 # a wish
+    ("Для дачи обычно берут что-нибудь попроще", False),       # said of others
 ])
-def test_an_indefinite_pronoun_asks_beside_a_past_or_present_verb(line, asks):
+def test_an_indefinite_pronoun_asks_with_being_or_a_past_verb_to_you(line, asks):
     assert asks_by_word(normalise_text(line)) is asks

@@ -70,9 +70,12 @@ def test_a_question_for_the_record_is_no_discovery(standard, line):
     assert not _discovery(standard, ("seller", 9.0, line), ("seller", 14.0, "Газобетон есть на складе.")).present
 
 
-def test_a_need_asked_beside_where_the_client_is_stays_discovery(standard):
-    # «откуда вы» is near «откуда вы о нас узнали», and the line asks whom the goods are for
-    assert _discovery(standard, ("seller", 9.0, "А для кого выбираете, и сами вы откуда?")).present
+@pytest.mark.parametrize("line", [
+    "А для кого выбираете, и сами вы откуда?",  # «откуда вы» is near «откуда вы о нас узнали»
+    "Вы уже покупали такие блоки раньше?",      # near «вы у нас раньше покупали?», of the goods, not of us
+])
+def test_a_need_asked_near_a_record_question_stays_discovery(standard, line):
+    assert _discovery(standard, ("seller", 9.0, line)).present
 
 
 def test_the_record_bar_is_calibrated_from_the_examples(standard):

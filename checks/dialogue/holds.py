@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from checks.text.matching import best_match
 from checks.registry import CallContext
-from checks.text.normalise import NormText, first_person_singular_verb
+from checks.text.normalise import NormText, first_person_singular_verb, morph_parses
 
 DEFAULT_HOLD_PHRASES = [
     "секундочку", "одну секунду", "минутку", "минуточку", "одну минуту", "подождите",
@@ -32,15 +32,27 @@ def hold_announced(ctx: CallContext, i: int) -> str | None:
 
 
 def delays_the_reply(ctx: CallContext, i: int) -> bool:
-    """Line i is no reply yet: it announces a hold, or excuses the wait and asks nothing («прошу
-    прощения, отвлеклась немного» after a silence; the reply comes in the seller's next line)."""
-    text = ctx.texts[i]
-    return hold_announced(ctx, i) is not None or (
-        not _APOLOGY.isdisjoint(t.lemma for t in text.tokens) and "?" not in ctx.transcript.utterances[i].text)
+    """Line i is no reply yet: it announces a hold, or only excuses the wait, with no «?» («прошу
+    прощения, отвлеклась немного» after a silence; the reply comes in the seller's next line).
+    «Извините, в Подольск мы не возим» replies, and «извините, вас плохо слышно» is about the line."""
+    if hold_announced(ctx, i) is not None:
+        return True
+    lemmas = [t.lemma for t in ctx.texts[i].tokens]
+    return (not _APOLOGY.isdisjoint(lemmas) and "?" not in ctx.transcript.utterances[i].text
+            and all(lemma in _APOLOGY or lemma in _WAITING or _grammar_word(lemma) for lemma in lemmas))
 
 
 # «извините», «простите», «прошу прощения», «извиняюсь»
 _APOLOGY = frozenset(("извинить", "извиниться", "извиняться", "простить", "прощение"))
+# what a seller excuses: the wait, being called away
+_WAITING = frozenset(("просить", "отвлечься", "отвлечь", "задержаться", "долго", "ждать", "подождать", "заставить",
+                      "ожидание", "отойти", "немного", "немножко", "пожалуйста", "секунда", "минута"))
+_GRAMMAR = ("PREP", "CONJ", "PRCL", "NPRO", "INTJ")
+
+
+def _grammar_word(lemma: str) -> bool:
+    parses = morph_parses(lemma)
+    return bool(parses) and parses[0].tag.POS in _GRAMMAR
 
 
 def hold_phrases(ctx: CallContext) -> list[str]:

@@ -92,8 +92,8 @@ _TELLS_OF_US = frozenset(("мы", "нас", "наш", "наши", "нам"))
 _CLAUSE_OPENERS = frozenset(("а", "и", "ну", "так"))
 _NOT_ASKING = frozenset(("как раз", "так как", "как и", "как будто", "как только", "как можно", "потому что",
                          "так что", "что бы", "то что", "или нет",
-                         # «ну что ж, продолжим», «упакуем как следует»: a particle and an adverb
-                         "что ж", "как следует"))
+                         # «упакуем как следует»: an adverb
+                         "как следует"))
 # Whisper's probability of a word under which it was more guessed than heard
 UNSURE_PROBABILITY = 0.5
 _TIME = re.compile(r"^\d{1,2}:\d{2}$")
@@ -415,10 +415,10 @@ def _ends_in_thanks(raw: str) -> bool:
 
 
 def asks_by_word(text: NormText) -> bool:
-    """A question word, not an indefinite one («какой-то»); «ли» only after the word it asks about
-    («есть ли»), which is a word with
-    a meaning of its own: after a conjunction, a preposition or a pronoun («а ли это», «насчёт ли
-    их», «у вас ли это») it is a garble of another word («года», «летних»), not a question."""
+    """A question word, not an indefinite one («какой-то»), though a «-нибудь» one may ask
+    (`_asks_by_an_indefinite`); «ли» only after the word it asks about («есть ли»), which is a word
+    with a meaning of its own: after a conjunction, a preposition or a pronoun («а ли это», «насчёт
+    ли их», «у вас ли это») it is a garble of another word («года», «летних»), not a question."""
     keys = text.keys.split()
     for i, key in enumerate(keys):
         if text.tokens[i].text.endswith(_INDEFINITE):
@@ -429,32 +429,27 @@ def asks_by_word(text: NormText) -> bool:
 
 
 _INDEFINITE = ("-то", "-нибудь", "-либо")
-# «если что-нибудь понадобится»: a condition, not a question
-_CONDITIONS = frozenset("если когда чтобы пока".split())
+# «если что-нибудь понадобится»: a condition; «я бы взял что-нибудь подешевле»: a wish
+_NOT_A_QUESTION_OF_FACT = frozenset("если чтобы бы б".split())
+# the verbs an indefinite question is asked with: «скидки какие-нибудь есть», «бывает»
+_BEING = frozenset("есть бывает бывают будет будут".split())
 
 
 def _asks_by_an_indefinite(text: NormText) -> bool:
-    """«Скидка какая-нибудь бывает», «вы у нас что-нибудь покупали»: a «-нибудь» pronoun whose
-    nearest verb is in the past or the third person present asks; Russian says it in a statement
-    only of what one will or wants to do («как-нибудь разберусь», «хочу подобрать что-нибудь»,
-    «надеялся, посоветуете что-нибудь») or under a condition («если что-нибудь понадобится»)."""
+    """«Скидка какая-нибудь бывает», «скидки какие-нибудь есть», «вы у нас что-нибудь покупали»: a
+    «-нибудь» pronoun with «есть»/«бывает», or with «вы» and a verb in the past, asks. Beside other
+    verbs it is as often said as asked («обычно берут что-нибудь попроще», «как-нибудь
+    разберусь»), and never asks under a condition or a wish («если что-нибудь понадобится», «я бы
+    взял что-нибудь подешевле»). Whisper writes the pronoun with or without its hyphen, or apart."""
     words = [t.text for t in text.tokens]
-    if not _CONDITIONS.isdisjoint(words):
+    if not any(w.endswith("нибудь") for w in words) or not _NOT_A_QUESTION_OF_FACT.isdisjoint(words):
         return False
-    verbs = [(i, tag) for i, w in enumerate(words) if (tag := _verb_tag(w)) is not None]
-    for i, word in enumerate(words):
-        if word.endswith("-нибудь") and verbs:
-            # the nearer verb, the one after it on a tie («что-нибудь покупали»)
-            tag = min(verbs, key=lambda v: (abs(v[0] - i), v[0] < i))[1]
-            if "past" in tag or ("pres" in tag and "3per" in tag):
-                return True
-    return False
+    return not _BEING.isdisjoint(words) or ("вы" in words and any(_past_tense_verb(w) for w in words))
 
 
-def _verb_tag(word: str) -> str | None:
-    """pymorphy3's likeliest tag of the word, when it reads the word as a finite verb."""
+def _past_tense_verb(word: str) -> bool:
     parses = morph_parses(word)
-    return str(parses[0].tag) if parses and "VERB" in parses[0].tag else None
+    return bool(parses) and "VERB" in parses[0].tag and "past" in parses[0].tag
 
 
 def _asks_about(tok: Token) -> bool:

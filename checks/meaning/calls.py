@@ -261,22 +261,25 @@ def record_bar(index: MeaningIndex) -> float:
     talk: «вы у нас раньше уже обслуживались?» sits at 0.59 from them, 0.32 from the nearest neutral
     line). Calibrated from the standard's own examples, as every bar here: a company whose stages
     ask about the client's history raises it."""
-    if id(index) not in _RECORD_BARS:
+    cached = _RECORD_BARS.get(id(index))
+    if cached is None or cached[0] is not index:
         labels = index.label_array
         examples = np.array([label != NEUTRAL and not label.startswith(COUNTER) for label in labels], dtype=bool)
-        nearest = (index.vectors[examples] @ _record_matrix().T).max(axis=1) if examples.any() else np.zeros(1)
-        _RECORD_BARS[id(index)] = float(nearest.max()) + MARGIN
-    return _RECORD_BARS[id(index)]
+        bar = float((index.vectors[examples] @ _record_matrix().T).max()) + MARGIN if examples.any() else float("inf")
+        cached = _RECORD_BARS[id(index)] = (index, bar)
+    return cached[1]
 
 
-_RECORD_BARS: dict[int, float] = {}
+# id of an index → (the index, its bar); the index is kept so its id is not reused, as for `_STAGES`
+_RECORD_BARS: dict[int, tuple[MeaningIndex, float]] = {}
 
 
 def asks_for_the_record(index: MeaningIndex, lines: LineVectors, line: int, label: str) -> bool:
     """Every sentence of the line is a question for the client's record or another everyday line of
     a call, and nearer to it than to any example of `label`: as near to a neutral line as few
     examples of any label are (`MeaningIndex.neutral_bar`), or nearer to a record question
-    (`RECORD_QUESTIONS`) than any example of the standard is (`record_bar`). «Откуда вы о нас
+    (`RECORD_QUESTIONS`) than any example of the standard is (`record_bar`) while speaking of the
+    company («у нас», «в нашей базе»), or as near to one as to be an everyday line. «Откуда вы о нас
     узнали?» asks, and asks for no need. False when the line is too short to compare."""
     if not lines.units[line] or label not in index.thresholds:
         return False
@@ -285,5 +288,13 @@ def asks_for_the_record(index: MeaningIndex, lines: LineVectors, line: int, labe
     neutral = np.where(labels == NEUTRAL, sims, -np.inf).max(axis=1)
     record = (lines.rows(line) @ _record_matrix().T).max(axis=1)
     own = np.where(labels == label, sims, -np.inf).max(axis=1)
-    everyday = ((neutral >= index.neutral_bar) & (neutral > own)) | ((record >= record_bar(index)) & (record > own))
+    # nearer than any example, a record question must speak of the client's history with us («вы у нас
+    # уже бывали?»), not with the goods («вы уже покупали такие блоки?» asks about the need); as near as
+    # an everyday line, it is one («на какой номер вам удобнее звонить?»)
+    of_us = np.array([not _US.isdisjoint(unit.split()) for unit in lines.units[line]], dtype=bool)
+    for_the_record = (record >= index.neutral_bar) | ((record >= record_bar(index)) & of_us)
+    everyday = ((neutral >= index.neutral_bar) & (neutral > own)) | (for_the_record & (record > own))
     return bool(everyday.all())
+
+
+_US = frozenset("мы нас нам нами наш наша наше наши нашего нашей нашем нашему нашу наших нашим нашими".split())

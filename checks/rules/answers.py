@@ -135,7 +135,8 @@ def _client_line_asks(ctx: CallContext, i: int) -> bool:
     (`checks.meaning.asking`): Whisper's «?» is a weak sign both ways. A line the rules take for a
     question by its «?» alone tells when the words of every marked sentence tell («Ну, где-то четыре
     пары?» after «сколько вам нужно?»), and so does a reply to the seller's question whose every
-    sentence tells; a line the rules pass over asks when one sentence's words ask («а гарантия на
+    sentence tells (with no «?» and no verb of asking, even naming a fact: the client says what they
+    need); a line the rules pass over asks when one sentence's words ask («а гарантия на
     него какая» with no «?») and it neither replies to the seller's question nor opens the call."""
     utt, text, kb = ctx.transcript.utterances[i], ctx.texts[i], ctx.standard.knowledge_base
     permission = _asks_permission(ctx, i)
@@ -156,19 +157,19 @@ def _client_line_asks(ctx: CallContext, i: int) -> bool:
     by_mark_alone = not permission and not is_question(replace(utt, text=utt.text.replace("?", ".")), text, kb)
     if by_mark_alone and marked and all(p is not None and p < threshold for p in marked):
         return False
-    # a reply to the seller's question whose every sentence tells, and names no topic of the knowledge
-    # base, answers, whatever question word recognition made of it («Какая стараюсь мне опаздывать»
-    # for «годится, постараюсь не опаздывать» after «вам удобно будет?»); so does a line with no «?»
-    # whose question word is a conjunction's («Отлично, это всё, что я хотел узнать»), unless it says what
-    # may be done (`_asks_permission`)
+    # a reply to the seller's question whose every sentence tells answers, whatever question word
+    # recognition made of it («Какая стараюсь мне опаздывать» for «годится, постараюсь не опаздывать»
+    # after «вам удобно будет?»); so does a line with no «?» whose question word is a conjunction's
+    # («Отлично, это всё, что я хотел узнать»), unless it says what may be done (`_asks_permission`)
     unmarked = "?" not in utt.text and not permission
     tells = bool(said) and all(s.probability is not None and s.probability < threshold for s in said)
-    if tells and unmarked and (replies_to_the_seller(ctx, i) or i == _first_client_line(ctx)):
+    replies = replies_to_the_seller(ctx, i)
+    if tells and unmarked and (replies or i == _first_client_line(ctx)) and not states_a_request(text):
         # what the client says of their need, with no «?», tells though it names a topic of the
         # knowledge base: «мы под Серпуховом, а берём для музыкальной школы» after «для чего
-        # подбираете?», «присматриваю саженцы яблони» to open the call
+        # подбираете?»; «ещё хотела уточнить по доставке» asks, by its verb
         return False
-    return not (tells and (replies_to_the_seller(ctx, i) or unmarked) and not candidate_facts(text, kb))
+    return not (tells and (replies or unmarked) and not candidate_facts(text, kb))
 
 
 def _first_client_line(ctx: CallContext) -> int:
@@ -262,15 +263,18 @@ def _asking_sentence(ctx: CallContext, index: int) -> tuple[str, NormText] | Non
     if len(sentences) < 2:
         return None
     kb = ctx.standard.knowledge_base
-    # «меня интересует плёнка» says what the client calls about, asking nothing of its own
+    # «меня интересует плёнка» says what the client calls about, asking nothing of its own; «а
+    # доставку нужно заказывать отдельно?» asks by its mark
     asks = [is_question(replace(utt, text=s), text, kb)
-            and not (states_a_request(text) and not asks_by_word(text) and not asks_amount(text))
+            and ("?" in s or not (states_a_request(text) and not asks_by_word(text) and not asks_amount(text)))
             for s, text in sentences]
     if all(asks) or not any(asks):
         return None
     return next(s for s, a in zip(reversed(sentences), reversed(asks)) if a)
 
 
+# «…, а утром вы с какого времени?»: «а» after a comma opens a clause of its own («а то», «а также»
+# too, which only cuts a line one clause finer)
 _NEW_CLAUSE = re.compile(r",\s+(?=а\s)", re.IGNORECASE)
 
 
