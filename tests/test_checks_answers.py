@@ -233,3 +233,14 @@ def test_how_much_one_takes_asks_a_price(question):
 def test_what_a_job_takes_in_time_or_what_one_took_is_no_price():
     assert asked_units(normalise_text("А стрижка сколько времени берет?")) == frozenset()
     assert asked_units(normalise_text("А вы у нас сколько раз брали?")) == frozenset()
+
+
+def test_the_asked_hour_told_right_is_no_wrong_answer_to_another_hour():
+    # a print shop's standard with an opening (09:00) and a closing hour (20:00): «открыты» names the
+    # opening hour's keyword, and the reply tells the closing hour that was asked, right
+    shop = load_standard(Path(__file__).resolve().parent.parent / "scripts_ref" / "ottisk.yaml")
+    lines = (("client", 4.0, "А до скольки вы вечером работаете?"), ("seller", 8.0, "Мы открыты до восьми вечера."))
+    assert _found(shop, "wrong_answer", *lines) == []
+    # the closing hour told wrong is still a wrong answer (judged, as before, on the fact the reply names)
+    lines = (("client", 4.0, "А до скольки вы вечером работаете?"), ("seller", 8.0, "Мы открыты до шести вечера."))
+    assert len(_found(shop, "wrong_answer", *lines)) == 1

@@ -497,3 +497,12 @@ def test_a_clause_after_a_that_asks_is_what_the_line_asks_about(standard):
 ])
 def test_an_indefinite_pronoun_asks_with_being_or_a_past_verb_to_you(line, asks):
     assert asks_by_word(normalise_text(line)) is asks
+
+
+@pytest.mark.parametrize("first_line", [
+    "Здравствуйте, ищу, где заказать газобетон, вот вам и звоню.",  # «где» before an infinitive: what is sought
+    "Слушайте, мне ваш номер дали, сказали, вы возите газобетон.",   # what someone said of the company
+])
+def test_a_first_line_that_says_what_is_sought_is_no_question(standard, first_line):
+    assert ignored(standard, ("client", 5.0, first_line), ("seller", 10.0, "Так, а какой объем вам нужен?"),
+                   ("client", 13.0, "Кубов двадцать.")) == []

@@ -336,9 +336,18 @@ def _tells_the_seller_what_they_do(text: NormText) -> bool:
     # a word the dictionary lacks is a garble whose «вы» form the parser only guessed: «оформуляете»
     # for «оформляйте», said in reply to «на чьё имя оформить?»
     # «как скажете», «как решите»: a clause of manner after «как» leaves the choice to the seller
+    # «мне ваш номер дали, сказали, вы делаете визитки»: what someone said of the company is reported
+    said = next((k for k, t in enumerate(text.tokens) if t.lemma in _SAYING_VERBS and _past(t.text)), len(text.tokens))
     return any(is_second_person_verb(t.text) and is_known_word(t.text) and _plural(t.text)
                and t.lemma not in _DISCOURSE_VERBS and not (k > 0 and text.tokens[k - 1].text == "как")
-               for k, t in enumerate(text.tokens))
+               for k, t in enumerate(text.tokens[:said]))
+
+
+_SAYING_VERBS = frozenset(("сказать", "говорить", "посоветовать", "рассказать", "написать", "слышать", "услышать"))
+
+
+def _past(word: str) -> bool:
+    return any(p.tag.tense == "past" for p in morph_parses(word)[:1])
 
 
 # before «у вас можно» these report or suppose, they do not ask («мне сказали, что у вас можно…»)

@@ -433,6 +433,11 @@ def _first_verdict(ctx: CallContext, question: int, answer: int) -> tuple[list[F
     """The first of the exchange's facts (`_judged_facts`) the reply states a value of, with its
     verdict; and the facts tried up to it, all of them when there is none."""
     facts: list[Fact] = []
+    asked = question_fact(ctx, question)
+    if asked is not None and _verdict(ctx, answer, asked) is _AGREES:
+        # the asked fact's value, right, answers it, whatever other fact the reply's words name: «до
+        # скольки работаете?» — «мы открыты до восьми вечера» names the opening hour's «открыты»
+        return [asked], (asked, _AGREES)
     for fact in _judged_facts(ctx, question, answer):
         facts.append(fact)
         if (verdict := _verdict(ctx, answer, fact)) is not None:
@@ -496,7 +501,7 @@ def finding_at(kind: str, severity: str, ctx: CallContext, index: int, evidence:
                    speaker=u.speaker, evidence=evidence, reference=reference, check=check, details=details)
 
 
-@register("wrong_answer", "22", requires=("knowledge_base",), needs_roles=True)
+@register("wrong_answer", "23", requires=("knowledge_base",), needs_roles=True)
 def wrong_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     """Seller lines that state a knowledge-base value and contradict it.
 
@@ -774,7 +779,7 @@ def _show(value: float | str, unit: str) -> str:
     return f"{value}{suffix}"
 
 
-@register("evasive_answer", "15", requires=("knowledge_base",), needs_roles=True)
+@register("evasive_answer", "16", requires=("knowledge_base",), needs_roles=True)
 def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     phrases = list(params.get("phrases", DEFAULT_EVASIVE))
     turns = int(params.get("answer_turns", 2))

@@ -92,7 +92,7 @@ ANSWER_OPENERS = ("конечно", "разумеется", "без пробле
 YES_NO_OPENERS = ("да", "нет", "можно", "нельзя", "есть", "нету", "не получится", "получится")
 
 
-@register("ignored_question", "19", needs_roles=True)
+@register("ignored_question", "20", needs_roles=True)
 def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     turns = int(params.get("answer_turns", 2))
     min_words = int(params.get("min_words", 3))
@@ -472,7 +472,20 @@ def _opening_request(ctx: CallContext, q: int) -> bool:
     # a question word the recogniser was unsure of may be another word misheard («подобрать где яла»
     # for «подобрать одеяло»), as in `_answers_the_seller`
     sure = sure_text(utterances[q], text)
-    return not (sure.key_set & QUESTION_WORDS or asks_amount(text) or asks_beside or misheard_question_word(text))
+    return not (_asks_directly(sure) or asks_amount(text) or asks_beside or misheard_question_word(text))
+
+
+def _asks_directly(text: NormText) -> bool:
+    """A question word that asks, not one that opens a clause of what the client seeks: «ищу, где
+    напечатать баннер», «не знаю, куда обратиться» (after a verb of seeking or knowing, before an
+    infinitive) say what the call is about; «куда ехать, адрес подскажите» asks."""
+    toks = text.tokens
+    return any(t.key in QUESTION_WORDS and not (
+        0 < k < len(toks) - 1 and toks[k - 1].lemma in _SEEKING and part_of_speech(toks[k + 1].text) == "INFN")
+        for k, t in enumerate(toks))
+
+
+_SEEKING = frozenset(("искать", "знать", "думать", "выбирать", "решать", "подбирать"))
 
 
 def _yes_no_question(question: NormText) -> bool:
