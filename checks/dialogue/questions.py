@@ -337,17 +337,14 @@ def _tells_the_seller_what_they_do(text: NormText) -> bool:
     # for «оформляйте», said in reply to «на чьё имя оформить?»
     # «как скажете», «как решите»: a clause of manner after «как» leaves the choice to the seller
     # «мне ваш номер дали, сказали, вы делаете визитки»: what someone said of the company is reported
-    said = next((k for k, t in enumerate(text.tokens) if t.lemma in _SAYING_VERBS and _past(t.text)), len(text.tokens))
+    said = next((k for k, t in enumerate(text.tokens) if t.lemma in _SAYING_VERBS and _past_tense_verb(t.text)),
+                len(text.tokens))
     return any(is_second_person_verb(t.text) and is_known_word(t.text) and _plural(t.text)
                and t.lemma not in _DISCOURSE_VERBS and not (k > 0 and text.tokens[k - 1].text == "как")
                for k, t in enumerate(text.tokens[:said]))
 
 
 _SAYING_VERBS = frozenset(("сказать", "говорить", "посоветовать", "рассказать", "написать", "слышать", "услышать"))
-
-
-def _past(word: str) -> bool:
-    return any(p.tag.tense == "past" for p in morph_parses(word)[:1])
 
 
 # before «у вас можно» these report or suppose, they do not ask («мне сказали, что у вас можно…»)
@@ -439,7 +436,7 @@ def asks_by_word(text: NormText) -> bool:
 
 _INDEFINITE = ("-то", "-нибудь", "-либо")
 # «если что-нибудь понадобится»: a condition; «я бы взял что-нибудь подешевле»: a wish
-_NOT_A_QUESTION_OF_FACT = frozenset("если чтобы бы б".split())
+_CONDITION_OR_WISH = frozenset("если чтобы бы б".split())
 # the verbs an indefinite question is asked with: «скидки какие-нибудь есть», «бывает»
 _BEING = frozenset("есть бывает бывают будет будут".split())
 
@@ -451,7 +448,7 @@ def _asks_by_an_indefinite(text: NormText) -> bool:
     разберусь»), and never asks under a condition or a wish («если что-нибудь понадобится», «я бы
     взял что-нибудь подешевле»). Whisper writes the pronoun with or without its hyphen, or apart."""
     words = [t.text for t in text.tokens]
-    if not any(w.endswith("нибудь") for w in words) or not _NOT_A_QUESTION_OF_FACT.isdisjoint(words):
+    if not any(w.endswith("нибудь") for w in words) or not _CONDITION_OR_WISH.isdisjoint(words):
         return False
     return not _BEING.isdisjoint(words) or ("вы" in words and any(_past_tense_verb(w) for w in words))
 

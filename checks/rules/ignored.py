@@ -28,7 +28,6 @@ from checks.rules.answers import (
     text_fact_in_reply,
 )
 from checks.dialogue.questions import (
-    states_a_request,
     GRAMMAR_POS,
     QUESTION_WORDS,
     UNIT_KEYS,
@@ -46,6 +45,7 @@ from checks.dialogue.questions import (
     part_of_speech,
     sentence_words,
     stated_values,
+    states_a_request,
     sure_text,
     text_contradiction,
     text_fact_mentioned,
