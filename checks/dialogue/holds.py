@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from checks.text.matching import best_match
 from checks.registry import CallContext
-from checks.text.normalise import NormText, first_person_singular_verb, morph_parses
+from checks.text.normalise import GRAMMAR_POS, NormText, first_person_singular_verb, part_of_speech
 
 DEFAULT_HOLD_PHRASES = [
     "секундочку", "одну секунду", "минутку", "минуточку", "одну минуту", "подождите",
@@ -39,7 +39,7 @@ def delays_the_reply(ctx: CallContext, i: int) -> bool:
         return True
     lemmas = [t.lemma for t in ctx.texts[i].tokens]
     return (not _APOLOGY.isdisjoint(lemmas) and "?" not in ctx.transcript.utterances[i].text
-            and all(lemma in _APOLOGY or lemma in _WAITING or _grammar_word(lemma) for lemma in lemmas))
+            and all(lemma in _APOLOGY or lemma in _WAITING or part_of_speech(lemma) in GRAMMAR_POS for lemma in lemmas))
 
 
 # «извините», «простите», «прошу прощения», «извиняюсь»
@@ -47,12 +47,6 @@ _APOLOGY = frozenset(("извинить", "извиниться", "извиня�
 # what a seller excuses: the wait, being called away
 _WAITING = frozenset(("просить", "отвлечься", "отвлечь", "задержаться", "долго", "ждать", "подождать", "заставить",
                       "ожидание", "отойти", "немного", "немножко", "пожалуйста", "секунда", "минута"))
-_GRAMMAR = ("PREP", "CONJ", "PRCL", "NPRO", "INTJ")
-
-
-def _grammar_word(lemma: str) -> bool:
-    parses = morph_parses(lemma)
-    return bool(parses) and parses[0].tag.POS in _GRAMMAR
 
 
 def hold_phrases(ctx: CallContext) -> list[str]:

@@ -21,6 +21,7 @@ from checks.text.matching import keyword_found, keyword_words
 from checks.registry import CallContext
 from checks.standard import Fact
 from checks.text.normalise import (
+    GRAMMAR_POS,
     NormText,
     Token,
     fold,
@@ -29,6 +30,7 @@ from checks.text.normalise import (
     match_key,
     morph_parses,
     normalise_text,
+    part_of_speech,
     word_keys,
 )
 from pipeline.records import Utterance
@@ -104,8 +106,6 @@ _DASHED = re.compile(r"^-\d")
 # prepositions and particles: after an anchor word they mean the value was lost
 _FUNCTION_KEYS = frozenset(match_key(w) for w in "в на с к у о по за до от из и а но же ну вот это".split())
 _LI = match_key("ли")
-# parts of speech that ask about nothing by themselves (pymorphy3's tags)
-GRAMMAR_POS = frozenset(("PREP", "CONJ", "PRCL", "NPRO", "INTJ"))
 DAY_LEMMAS = frozenset(
     "понедельник вторник среда четверг пятница суббота воскресенье завтра послезавтра сегодня".split()
 )
@@ -758,12 +758,6 @@ def _same_part_of_speech(said: Token, anchor: Token) -> bool:
 
 def _pos(tok: Token) -> str | None:
     return part_of_speech(tok.text)
-
-
-def part_of_speech(word: str) -> str | None:
-    """pymorphy3's part of speech of the word's likeliest reading («PREP», «VERB», «NOUN»…)."""
-    parses = morph_parses(word)
-    return str(parses[0].tag.POS) if parses and parses[0].tag.POS else None
 
 
 def _is_number(tok: Token) -> bool:

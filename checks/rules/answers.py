@@ -34,7 +34,6 @@ from checks.dialogue.questions import (
     heard_unsure,
     hails_attention,
     is_question,
-    part_of_speech,
     seller_asks,
     sentence_texts,
     sentence_words,
@@ -55,7 +54,8 @@ from checks.meaning.index import MeaningIndex, MeaningMatch, clean
 from checks.registry import CallContext, CheckResult, register
 from checks.rules.dispatching import DEFAULTS as DISPATCH_DEFAULTS
 from checks.standard import Fact
-from checks.text.normalise import NormText, first_person_singular_verb, match_key, normalise_text, word_keys
+from checks.text.normalise import (NormText, first_person_singular_verb, match_key, normalise_text, part_of_speech,
+                                   word_keys)
 from pipeline.records import Finding, Utterance, Word
 
 log = logging.getLogger(__name__)
@@ -147,7 +147,7 @@ def _client_line_asks(ctx: CallContext, i: int) -> bool:
         # why they call («Выбираю коляску, знакомые ваш магазин посоветовали.»)
         # and a goodbye closes the call, whatever recognition made of the words around it («И вам
         # всего доброго до Семенда Анирия»)
-        if i == _first_client_line(ctx) or bids_goodbye(utt.text):
+        if i == first_client_line(ctx) or bids_goodbye(utt.text):
             return False
         if seller_question_before(ctx, i) is not None:
             return asks_by_meaning(ctx, i, after_the_first=True)
@@ -164,7 +164,7 @@ def _client_line_asks(ctx: CallContext, i: int) -> bool:
     unmarked = "?" not in utt.text and not permission
     tells = bool(said) and all(s.probability is not None and s.probability < threshold for s in said)
     replies = replies_to_the_seller(ctx, i)
-    if tells and unmarked and (replies or i == _first_client_line(ctx)) and not states_a_request(text):
+    if tells and unmarked and (replies or i == first_client_line(ctx)) and not states_a_request(text):
         # what the client says of their need, with no «?», tells though it names a topic of the
         # knowledge base: «мы под Серпуховом, а берём для музыкальной школы» after «для чего
         # подбираете?»; «ещё хотела уточнить по доставке» asks, by its verb
@@ -172,8 +172,9 @@ def _client_line_asks(ctx: CallContext, i: int) -> bool:
     return not (tells and (replies or unmarked) and not candidate_facts(text, kb))
 
 
-def _first_client_line(ctx: CallContext) -> int:
-    return next(j for j, u in enumerate(ctx.transcript.utterances) if u.speaker == "client")
+def first_client_line(ctx: CallContext) -> int | None:
+    """The index of the client's first line; None in a call where the client says nothing."""
+    return next((j for j, u in enumerate(ctx.transcript.utterances) if u.speaker == "client"), None)
 
 
 def asks_by_meaning(ctx: CallContext, i: int, after_the_first: bool = False) -> bool:

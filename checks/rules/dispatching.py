@@ -17,7 +17,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from checks.dialogue.questions import part_of_speech
 from checks.meaning.calls import as_phrase_match, phrase_index, words_or_meaning
 from checks.registry import CallContext, CheckResult, register
 from checks.text.matching import PhraseMatch, best_match, covers_words, evidence_for, reference_lemmas
@@ -30,6 +29,7 @@ from checks.text.normalise import (
     may_be_first_name,
     names_a_person,
     normalise_text,
+    part_of_speech,
 )
 from pipeline.records import Finding
 

@@ -19,6 +19,7 @@ from checks.rules.answers import (
     client_questions,
     fact_of_a_word_and_value,
     finding_at,
+    first_client_line,
     names_a_keyword_word,
     question_fact,
     replies_to_the_seller,
@@ -28,7 +29,6 @@ from checks.rules.answers import (
     text_fact_in_reply,
 )
 from checks.dialogue.questions import (
-    GRAMMAR_POS,
     QUESTION_WORDS,
     UNIT_KEYS,
     answer_window,
@@ -42,7 +42,6 @@ from checks.dialogue.questions import (
     misheard_question_word,
     only_asks,
     opens_a_question,
-    part_of_speech,
     sentence_words,
     stated_values,
     states_a_request,
@@ -60,12 +59,14 @@ from checks.text.matching import best_match, reference_lemmas
 from checks.text.numbers import find_numbers
 from checks.standard import Fact
 from checks.text.normalise import (
+    GRAMMAR_POS,
     NormText,
     Token,
     is_first_name,
     match_key,
     names_a_person,
     normalise_text,
+    part_of_speech,
 )
 from pipeline.records import Finding
 
@@ -458,8 +459,7 @@ def _opening_request(ctx: CallContext, q: int) -> bool:
     first line that asks something specific («сколько…», «где…», «часы работы в будни») is
     judged as any other."""
     utterances, text = ctx.transcript.utterances, ctx.texts[q]
-    first_client = next((i for i, u in enumerate(utterances) if u.speaker == "client"), None)
-    if q != first_client or not states_a_request(text):
+    if q != first_client_line(ctx) or not states_a_request(text):
         return False
     # a sentence saying what the client needs names its topic without asking about it: «нужно
     # остекление балкона, хочу узнать подробнее» asks for the call; «такие у вас часы работы в будни»

@@ -92,6 +92,16 @@ def morph_parses(word: str) -> tuple[Any, ...]:
     return tuple(lemmatizer._morph.parse(word))  # type: ignore[attr-defined]
 
 
+# parts of speech that ask about nothing by themselves (pymorphy3's tags)
+GRAMMAR_POS = frozenset(("PREP", "CONJ", "PRCL", "NPRO", "INTJ"))
+
+
+def part_of_speech(word: str) -> str | None:
+    """pymorphy3's part of speech of the word's likeliest reading («PREP», «VERB», «NOUN»…)."""
+    parses = morph_parses(word)
+    return str(parses[0].tag.POS) if parses and parses[0].tag.POS else None
+
+
 @lru_cache(maxsize=8192)
 def is_comparative(word: str) -> bool:
     """«лучше», «дешевле» in their most probable reading: lemmatised to «хороший», «дешёвый»."""
