@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from checks.text.numbers import say_number
 from pipeline.records import Utterance
@@ -67,21 +67,23 @@ def spoken_forms(value: float) -> list[str]:
     return [say_number(n), " ".join([*count, "с половиной", thousands])]
 
 
-# how an hour is said after «до»: «до восьми вечера»
-_HOURS_AFTER_DO = ("часа", "двух", "трех", "четырех", "пяти", "шести", "семи", "восьми", "девяти", "десяти",
-                   "одиннадцати", "двенадцати")
+# how an hour is said after «до» or «с»: «до восьми вечера», «с девяти утра»
+_HOURS_AFTER_A_PREPOSITION = ("часа", "двух", "трех", "четырех", "пяти", "шести", "семи", "восьми", "девяти",
+                              "десяти", "одиннадцати", "двенадцати")
 # the words before a unit that may hold a value Whisper lost: «стоять пять петеч рублей», «дадите вечера»
 LOST_SLOT_WORDS = 3
 
 
-def spoken_hours(hhmm: str) -> list[str]:
-    """How a closing time on the hour is said: «до восьми» or «восемь» («в восемь вечера») for
-    20:00, the clock's twelve hours as people say them with «вечера»; empty for a time with minutes."""
+def spoken_hours(hhmm: str, bound: Literal["opening", "closing"] = "closing") -> list[str]:
+    """How an hour that opens or closes the working day is said: «до восьми» or «восемь» («в
+    восемь вечера») for a closing 20:00, «с девяти» or «девять» for an opening 09:00, the clock's
+    twelve hours as people say them; empty for a time with minutes."""
     hours, minutes = (int(part) for part in hhmm.split(":"))
     if minutes:
         return []
     hour = (hours - 1) % 12 + 1
-    return ["до " + _HOURS_AFTER_DO[hour - 1], "час" if hour == 1 else say_number(hour)]
+    preposition = "с" if bound == "opening" else "до"
+    return [f"{preposition} {_HOURS_AFTER_A_PREPOSITION[hour - 1]}", "час" if hour == 1 else say_number(hour)]
 
 
 def shares_a_numeral(a: float, b: float) -> bool:
@@ -93,6 +95,7 @@ def shares_a_numeral(a: float, b: float) -> bool:
 
 
 _THOUSANDS = frozenset(("тысяча", "тысячи", "тысяч"))
+_HOUR_PREPOSITIONS = frozenset(("до", "с"))
 
 
 def reheard_value(hearing: Hearing, utt: Utterance, first: int, last: int, stated: Sequence[str],
@@ -122,8 +125,9 @@ def lost_value_reheard(hearing: Hearing, utt: Utterance, unit_word: int, expecte
     """The seller's line names the value's unit (word `unit_word`: «рублей», «вечера») and Whisper
     wrote no value before it, or one that makes no sense there («в 14 рублей» for a 7900 guitar).
     The line as written against the line with each `expected` form in place of the one to three
-    words before the unit (without a «до» of the form's own: «до длимите вечера»): a seller who said
-    the right value fits it about as well as Whisper's garble, one who said another does not.
+    words before the unit (without the form's «до» or «с» where the line has it: «до длимите
+    вечера»): a seller who said the right value fits it about as well as Whisper's garble, one who
+    said another does not.
     `stated_logprob` is the line as written. None without words or forms."""
     words = utt.words
     if not words or not expected or not 0 < unit_word < len(words):
@@ -135,9 +139,9 @@ def lost_value_reheard(hearing: Hearing, utt: Utterance, unit_word: int, expecte
     as_written = [*said[lo:slot], *map(_in_words, said[slot:unit_word]), *said[unit_word:hi]]
     readings = [" ".join(as_written)]
     for size in range(1, min(LOST_SLOT_WORDS, unit_word - lo) + 1):
-        after_do = [w.lower() for w in said[unit_word - size - 1:unit_word - size]] == ["до"]
+        before = said[unit_word - size - 1].lower() if unit_word - size >= 1 else ""
         for form in expected:
-            form = form.removeprefix("до ") if after_do else form
+            form = form.removeprefix(before + " ") if before in _HOUR_PREPOSITIONS else form
             readings.append(" ".join([*said[lo:unit_word - size], form, *said[unit_word:hi]]))
     start, end = max(0.0, words[lo].start - _MARGIN_S), words[hi - 1].end + _MARGIN_S
     readings = list(dict.fromkeys(readings))

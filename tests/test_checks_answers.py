@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from checks.analyze import analyze_transcript
+from checks.dialogue.hours import fact_bound
 from checks.dialogue.questions import asked_units, stated_values, text_contradiction
 from checks.standard import load_standard
 from checks.text.normalise import normalise_text
@@ -244,3 +245,36 @@ def test_the_asked_hour_told_right_is_no_wrong_answer_to_another_hour():
     # the closing hour told wrong is still a wrong answer (judged, as before, on the fact the reply names)
     lines = (("client", 4.0, "А до скольки вы вечером работаете?"), ("seller", 8.0, "Мы открыты до шести вечера."))
     assert len(_found(shop, "wrong_answer", *lines)) == 1
+
+
+SCRIPTS_REF = Path(__file__).resolve().parent.parent / "scripts_ref"
+
+
+def test_a_time_fact_holds_the_end_of_the_day_its_words_speak_of():
+    bounds = {(path.stem, f.id): fact_bound(f) for path in sorted(SCRIPTS_REF.glob("*.yaml"))
+              for f in load_standard(path).knowledge_base if f.unit == "time"}
+    # «с которого часа открыта», «время открытия студии»; every other company's hour is its closing
+    assert {key for key, bound in bounds.items() if bound == "opening"} == {("ottisk", "open_time"), ("blesk", "open_time")}
+    assert ("ottisk", "close_time") in bounds and len(bounds) > 10
+
+
+@pytest.mark.parametrize(("reply", "stated"), [
+    ("Открываемся с восьми утра.", ["08:00"]),
+    ("Открываемся мы в восемь утра.", ["08:00"]),  # a verb of opening before the hour
+    ("С девяти утра, а закрываемся в восемь.", []),
+    ("Работаем до восьми вечера.", []),  # the closing hour, right, tells nothing of the opening
+    ("Приезжайте в понедельник к восьми.", []),  # an appointment opens nothing
+])
+def test_an_opening_hour_is_judged_on_the_opening_fact(reply, stated):
+    shop = load_standard(SCRIPTS_REF / "ottisk.yaml")
+    found = _found(shop, "wrong_answer", ("client", 4.0, "А утром вы со скольки открыты?"), ("seller", 8.0, reply))
+    assert [f.details["stated"] for f in found] == stated
+    assert all(f.details["fact"] == "open_time" for f in found)
+
+
+@pytest.mark.parametrize("standard_name", ["ottisk", "matrasy"])
+def test_a_closing_hour_said_with_a_verb_of_closing_is_judged(standard_name):
+    shop = load_standard(SCRIPTS_REF / f"{standard_name}.yaml")
+    found = _found(shop, "wrong_answer", ("client", 4.0, "А до скольки вы вечером работаете?"),
+                   ("seller", 8.0, "Закрываемся мы в шесть вечера."))
+    assert [f.details["stated"] for f in found] == ["18:00"]

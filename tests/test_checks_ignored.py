@@ -501,8 +501,18 @@ def test_an_indefinite_pronoun_asks_with_being_or_a_past_verb_to_you(line, asks)
 
 @pytest.mark.parametrize("first_line", [
     "Здравствуйте, ищу, где заказать газобетон, вот вам и звоню.",  # «где» before an infinitive: what is sought
+    "Здравствуйте, ищу, где заказаток газобетон, вот вам и звоню.",  # after «ищу», its verb garbled too
     "Слушайте, мне ваш номер дали, сказали, вы возите газобетон.",   # what someone said of the company
 ])
 def test_a_first_line_that_says_what_is_sought_is_no_question(standard, first_line):
     assert ignored(standard, ("client", 5.0, first_line), ("seller", 10.0, "Так, а какой объем вам нужен?"),
                    ("client", 13.0, "Кубов двадцать.")) == []
+
+
+def test_a_value_in_the_unit_asked_answers_whatever_fact_the_question_was_linked_to(standard):
+    # «работы в будни» names the hours, «почём» asks a price, and a price told at once answers it (a
+    # wrong one is the wrong-answer check's)
+    asked = ("client", 5.0, "Нам для работы в будни надо, а эта штука у вас почём?")
+    assert ignored(standard, asked, ("seller", 10.0, "Кубометр у нас пять тысяч двести рублей.")) == []
+    assert len(ignored(standard, asked, ("seller", 10.0, "А вы сами откуда?"), ("client", 13.0, "Из Березовки."),
+                       ("seller", 16.0, "Хорошо, запишу."))) == 1

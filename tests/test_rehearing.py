@@ -5,11 +5,13 @@ these tests; one test asks the real model about a demo call's audio."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
 from checks.analyze import analyze_transcript
-from checks.hearing import shares_a_numeral, spoken_forms
+from checks.hearing import shares_a_numeral, spoken_forms, spoken_hours
+from checks.standard import load_standard
 from tests.helpers import call
 
 GREETING = ("seller", 0.0, "Добрый день, компания СтройДом, меня зовут Ирина.")
@@ -232,3 +234,30 @@ def test_digits_left_of_a_lost_sum_are_heard_again_in_words(demo_standard):
                   hearing)
     assert found == []  # «25» for 2500 makes no sense as a sum; the audio fits the right one about as well
     assert hearing.asked[0][3][0] == "В Подольск привезем за двадцать пять рублей."
+
+
+PRINT_SHOP = Path(__file__).resolve().parent.parent / "scripts_ref" / "ottisk.yaml"  # opens 09:00, closes 20:00
+
+
+@pytest.fixture(scope="module")
+def print_shop():
+    return load_standard(PRINT_SHOP)
+
+
+def test_an_opening_hour_lost_after_s_is_heard_as_the_opening_hour(print_shop):
+    question, reply = "А утром вы со скольки открыты?", "Утром мы работаем с делить и утра."
+    hearing = ScriptedHearing({"делить и": -7.0, "с девяти": -9.0})  # the right hour fits about as well
+    assert _lost(print_shop, question, reply, ("делить", "и"), hearing) == []
+    readings = hearing.asked[0][3]
+    assert "Утром мы работаем с девяти утра." in readings and "Утром мы работаем с с девяти утра." not in readings
+    hearing = ScriptedHearing({"делить и": -7.0, "с девяти": -30.0})
+    found = _lost(print_shop, question, reply, ("делить", "и"), hearing)
+    assert [f.details["fact"] for f in found] == ["open_time"] and found[0].details["expected"] == "09:00"
+
+
+def test_a_part_of_the_day_after_a_preposition_is_no_hour_lost(print_shop):
+    # «сюрпризов не будет» heard «с утра призов не будет»: «утра» names no hour
+    hearing = ScriptedHearing({})
+    found = _lost(print_shop, "А утром вы со скольки открыты?", "Так что с утра призов не будет, всё проверим.",
+                  ("с", "утра", "призов"), hearing)
+    assert found == [] and hearing.asked == []

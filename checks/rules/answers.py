@@ -19,7 +19,6 @@ from rapidfuzz.distance import Levenshtein
 
 from checks.dialogue.questions import (
     ACKNOWLEDGEMENTS,
-    DAY_LEMMAS,
     UNSURE_PROBABILITY,
     StatedValue,
     answer_window,
@@ -43,6 +42,7 @@ from checks.dialogue.questions import (
     text_fact_mentioned,
 )
 from checks.dialogue.holds import delays_the_reply
+from checks.dialogue.hours import fact_bound, times_at
 from checks.dialogue.stages import stage_hits
 from checks.hearing import (LOST_SLOT_WORDS, Reheard, lost_value_reheard, reheard_value, shares_a_numeral, spoken_forms,
                             spoken_hours)
@@ -108,8 +108,7 @@ _LOST_UNIT_FORMS: dict[str, tuple[str, ...]] = {
 # a word heard under this may be a value Whisper lost («действует репь года»: 0.59); the words of
 # «хорошего вечера» are heard above it
 _GARBLED_PROBABILITY = 0.7
-# a time after these opens the day or makes an appointment: it is no closing time
-_NOT_CLOSING = frozenset("с со в во к на около после".split())
+_PART_OF_THE_DAY_PREPOSITIONS = frozenset(("с", "со", "до", "к", "по"))
 # a client saying what may be done asks whether it may: «оформить можно по телефону»
 _PERMISSION_WORDS = frozenset(("можно", "нельзя", "получится"))
 
@@ -478,14 +477,14 @@ def _only_fact_of_the_unit_asked(question: NormText, kb: list[Fact]) -> Fact | N
 
 
 def fact_of_a_word_and_value(reply: NormText, kb: list[Fact]) -> Fact | None:
-    found = [f for f in kb if f.unit != "text" and states_its_value(reply, f) and names_a_keyword_word(f, reply)]
+    found = [f for f in kb if f.unit != "text" and states_its_value(reply, f, kb) and names_a_keyword_word(f, reply)]
     return found[0] if len(found) == 1 else None
 
 
-def states_its_value(text: NormText, fact: Fact) -> bool:
-    """A value of the fact's unit; a time only as a closing time (`closing_times`)."""
+def states_its_value(text: NormText, fact: Fact, kb: Sequence[Fact]) -> bool:
+    """A value of the fact's unit; a time only at the fact's end of the day (`times_at`)."""
     values = stated_values(text, fact.unit)
-    return bool(closing_times(text, values) if fact.unit == "time" else values)
+    return bool(times_at(text, values, fact, kb) if fact.unit == "time" else values)
 
 
 def text_fact_in_reply(reply: NormText, kb: list[Fact]) -> Fact | None:
@@ -502,7 +501,7 @@ def finding_at(kind: str, severity: str, ctx: CallContext, index: int, evidence:
                    speaker=u.speaker, evidence=evidence, reference=reference, check=check, details=details)
 
 
-@register("wrong_answer", "23", requires=("knowledge_base",), needs_roles=True)
+@register("wrong_answer", "24", requires=("knowledge_base",), needs_roles=True)
 def wrong_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     """Seller lines that state a knowledge-base value and contradict it.
 
@@ -595,8 +594,9 @@ def _lost_value(ctx: CallContext, q: int, a: int, facts: Sequence[Fact],
         if keys is None or (isinstance(expected, str) and fact.unit != "time"):
             continue
         unit = _unit_word(utt, ctx.texts[a], fact.unit)
-        forms = spoken_hours(str(expected)) if fact.unit == "time" else spoken_forms(float(expected))
-        if unit is None or not forms or _said_in_a_stage(ctx, *_sentence_of(utt, unit)):
+        forms = spoken_hours(str(expected), fact_bound(fact)) if fact.unit == "time" else spoken_forms(float(expected))
+        if (unit is None or not forms or _said_in_a_stage(ctx, *_sentence_of(utt, unit))
+                or (fact.unit == "time" and _part_of_the_day(utt, unit))):
             continue
         slot = utt.words[max(0, unit - LOST_SLOT_WORDS):unit]
         if all(w.probability >= _GARBLED_PROBABILITY for w in slot):
@@ -624,6 +624,12 @@ def _unit_word(utt: Utterance, text: NormText, unit: str) -> int | None:
                  if any(Levenshtein.distance(w.text.strip(" ,.?!").lower(), f) <= 1 for f in forms)), None)
     found = [i for i in (by_lemma, near) if i is not None]
     return min(found) if found else None
+
+
+def _part_of_the_day(utt: Utterance, unit: int) -> bool:
+    """«с утра», «до вечера»: the unit word right after a preposition names a part of the day,
+    with no hour lost before it."""
+    return unit > 0 and utt.words[unit - 1].text.strip(" ,.?!").lower() in _PART_OF_THE_DAY_PREPOSITIONS
 
 
 def _sentence_of(utt: Utterance, word: int) -> tuple[float, float]:
@@ -665,8 +671,8 @@ def _verdict(ctx: CallContext, a: int, fact: Fact) -> StatedValue | None:
     values = [v for v in stated_values(text, fact.unit)
               if _plausible(v.value, expected) and not _lost_or_gained_its_lead(ctx, a, v, expected)]
     if fact.unit == "time":
-        # «до семи вечера… приедете в понедельник к десяти»: the hours are the closing time
-        values = closing_times(text, values)
+        # «с девяти до восьми… приедете в понедельник к десяти»: one hour is the fact's
+        values = times_at(text, values, fact, ctx.standard.knowledge_base)
     if not values:
         return None
     return _AGREES if any(v.agrees_with(expected) for v in values) else values[0]
@@ -724,18 +730,7 @@ def _value_of_its_own(fact: Fact, text: NormText, kb: list[Fact]) -> bool:
     """A value in a unit no other fact uses."""
     if fact.unit == "text" or any(f.unit == fact.unit for f in kb if f is not fact):
         return False
-    return states_its_value(text, fact)
-
-
-def closing_times(text: NormText, times: list[StatedValue]) -> list[StatedValue]:
-    """The times said as «до …»; when recognition lost every «до», those not said as an opening
-    time or an appointment («с девяти», «в десять», «в понедельник 10 утра»)."""
-    toks = text.tokens
-    after_do = [v for v in times if v.token_start > 0 and toks[v.token_start - 1].text == "до"]
-    return after_do or [
-        v for v in times
-        if not (v.token_start > 0 and toks[v.token_start - 1].text in _NOT_CLOSING)
-        and not any(t.lemma in DAY_LEMMAS for t in toks[max(0, v.token_start - 3):v.token_start])]
+    return states_its_value(text, fact, kb)
 
 
 def _wrong(ctx: CallContext, q: int | None, a: int, fact: Fact, stated: StatedValue | None,
@@ -780,7 +775,7 @@ def _show(value: float | str, unit: str) -> str:
     return f"{value}{suffix}"
 
 
-@register("evasive_answer", "16", requires=("knowledge_base",), needs_roles=True)
+@register("evasive_answer", "17", requires=("knowledge_base",), needs_roles=True)
 def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     phrases = list(params.get("phrases", DEFAULT_EVASIVE))
     turns = int(params.get("answer_turns", 2))

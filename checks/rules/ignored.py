@@ -32,6 +32,7 @@ from checks.dialogue.questions import (
     QUESTION_WORDS,
     UNIT_KEYS,
     answer_window,
+    asked_units,
     asks_amount,
     asks_by_word,
     candidate_facts,
@@ -93,7 +94,7 @@ ANSWER_OPENERS = ("конечно", "разумеется", "без пробле
 YES_NO_OPENERS = ("да", "нет", "можно", "нельзя", "есть", "нету", "не получится", "получится")
 
 
-@register("ignored_question", "20", needs_roles=True)
+@register("ignored_question", "21", needs_roles=True)
 def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     turns = int(params.get("answer_turns", 2))
     min_words = int(params.get("min_words", 3))
@@ -144,7 +145,8 @@ def _replies_to_a_later_line(ctx: CallContext, q: int, a: int, fact: Fact | None
     said_more = any(ctx.transcript.utterances[j].speaker == "client" and _content_keys(ctx.texts[j])
                     and seller_question_before(ctx, j) is None and not _attention_check(ctx, j)
                     for j in range(q + 1, a))
-    return said_more and not (fact is not None and _answers_with_a_value(ctx.texts[a], fact, False))
+    kb = ctx.standard.knowledge_base
+    return said_more and not (fact is not None and _answers_with_a_value(ctx.texts[a], fact, kb, False))
 
 
 def _reply_not_heard(ctx: CallContext, q: int) -> bool:
@@ -205,7 +207,7 @@ def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[
     if not first_reply and seller_line_asks(ctx, a):
         # «может, заглянете к нам в офис в субботу?» names the office asked about and tells nothing
         # of where it is: a later line that asks the client answers only with a value
-        return any(_answers_with_a_value(answer, f, False) for f in facts) or text_fact_in_reply(answer, kb) is not None
+        return any(_answers_with_a_value(answer, f, kb, False) for f in facts) or text_fact_in_reply(answer, kb) is not None
     # once the seller has moved on, a question of a known fact is answered by the fact (its value,
     # its keyword), not by a word the two lines share: a story about «первый инструмент» tells
     # nothing of the warranty asked about as «гарантия на инструмент какая»
@@ -250,7 +252,7 @@ def _near_in_meaning(ctx: CallContext, q: int, a: int) -> bool:
 
 def _on_topic(topic: set[str], answer: NormText, facts: list[Fact], kb: list[Fact], first_reply: bool,
               names_it: Callable[[Fact, NormText], object]) -> bool:
-    if any(_answers_with_a_value(answer, f, first_reply) or names_it(f, answer) for f in facts):
+    if any(_answers_with_a_value(answer, f, kb, first_reply) or names_it(f, answer) for f in facts):
         return True
     # an address or another text value of the knowledge base answers «куда к вам подъехать?»
     return bool(text_fact_in_reply(answer, kb) or topic & _content_keys(answer))
@@ -297,12 +299,12 @@ def _head_keys(question: NormText) -> set[str]:
     return heads or asked
 
 
-def _answers_with_a_value(answer: NormText, fact: Fact, first_reply: bool) -> bool:
+def _answers_with_a_value(answer: NormText, fact: Fact, kb: list[Fact], first_reply: bool) -> bool:
     """A value of the fact's unit; once the seller has moved on, «в четверг часа в три заедете?»
     proposes a meeting, it does not tell the opening hours."""
     if fact.unit == "text":  # «мы на проспекте Мира, дом пять» answers «какой адрес?», wrongly (wrong_answer)
         return text_fact_mentioned(fact, answer) or text_contradiction(fact, answer) is not None
-    return bool(stated_values(answer, fact.unit)) if first_reply else states_its_value(answer, fact)
+    return bool(stated_values(answer, fact.unit)) if first_reply else states_its_value(answer, fact, kb)
 
 
 def _first_reply_answers(ctx: CallContext, q: int, a: int, facts: list[Fact], evasive: list[str]) -> bool:
@@ -321,9 +323,11 @@ def _first_reply_answers(ctx: CallContext, q: int, a: int, facts: list[Fact], ev
             # known fact only a value of its unit does («в четыре часа» is no price)
             or (not facts and asks_amount(question) and any(t.text[:1].isdigit() or t.text[:1] == "~" for t in answer.tokens))
             or (not facts and bool(said_units) and asks_amount(question))
-            # a value in the unit the question asks in, whatever fact it was linked to: «до которого
-            # часа… в салоне?» (the address's keyword) — «мы открыты до восьми вечера»
-            or any(unit in said_units or stated_values(answer, unit) for unit in _units_named(question))
+            # a value in the unit the question names or asks for, whatever fact it was linked to: «до
+            # которого часа… в салоне?» (the address's keyword) — «мы открыты до восьми вечера»;
+            # «…у вас почем?» — «разработка макета 2500 рублей»
+            or any(unit in said_units or stated_values(answer, unit)
+                   for unit in _units_named(question) | asked_units(question))
             # a question the recogniser garbled beyond any fact («а подбуднем доскарки»), and a reply
             # that tells a fact by its word and value («мы открыты по будням до восьми вечера»)
             or (not facts and heard_unsure(ctx.transcript.utterances[q])
@@ -478,10 +482,11 @@ def _opening_request(ctx: CallContext, q: int) -> bool:
 def _asks_directly(text: NormText) -> bool:
     """A question word that asks, not one that opens a clause of what the client seeks: «ищу, где
     напечатать баннер», «не знаю, куда обратиться» (after a verb of seeking or knowing, before an
-    infinitive) say what the call is about; «куда ехать, адрес подскажите» asks."""
+    infinitive; after «ищу» whatever follows, its verb often garbled: «ищу, где напечаток») say what
+    the call is about; «куда ехать, адрес подскажите» asks."""
     toks = text.tokens
-    return any(t.key in QUESTION_WORDS and not (
-        0 < k < len(toks) - 1 and toks[k - 1].lemma in _SEEKING and part_of_speech(toks[k + 1].text) == "INFN")
+    return any(t.key in QUESTION_WORDS and not (0 < k and (toks[k - 1].lemma == "искать" or (
+        k < len(toks) - 1 and toks[k - 1].lemma in _SEEKING and part_of_speech(toks[k + 1].text) == "INFN")))
         for k, t in enumerate(toks))
 
 
