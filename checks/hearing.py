@@ -141,7 +141,8 @@ def lost_value_reheard(hearing: Hearing, utt: Utterance, unit_word: int, expecte
     for size in range(1, min(LOST_SLOT_WORDS, unit_word - lo) + 1):
         before = said[unit_word - size - 1].lower() if unit_word - size >= 1 else ""
         for form in expected:
-            form = form.removeprefix(before + " ") if before in _HOUR_PREPOSITIONS else form
+            head, _, rest = form.partition(" ")
+            form = rest if before in _HOUR_PREPOSITIONS and head in _HOUR_PREPOSITIONS else form
             readings.append(" ".join([*said[lo:unit_word - size], form, *said[unit_word:hi]]))
     start, end = max(0.0, words[lo].start - _MARGIN_S), words[hi - 1].end + _MARGIN_S
     readings = list(dict.fromkeys(readings))

@@ -264,6 +264,10 @@ def test_a_time_fact_holds_the_end_of_the_day_its_words_speak_of():
     ("С девяти утра, а закрываемся в восемь.", []),
     ("Работаем до восьми вечера.", []),  # the closing hour, right, tells nothing of the opening
     ("Приезжайте в понедельник к восьми.", []),  # an appointment opens nothing
+    ("В субботу с одиннадцати утра.", []),  # one day's hours
+    ("Мы открыты в десять утра.", ["10:00"]),
+    ("В восемь утра открываемся, в восемь вечера закрываемся.", ["08:00"]),  # each verb with its own hour
+    ("Открываемся в восемь утра, закрываемся в восемь вечера.", ["08:00"]),
 ])
 def test_an_opening_hour_is_judged_on_the_opening_fact(reply, stated):
     shop = load_standard(SCRIPTS_REF / "ottisk.yaml")

@@ -516,3 +516,12 @@ def test_a_value_in_the_unit_asked_answers_whatever_fact_the_question_was_linked
     assert ignored(standard, asked, ("seller", 10.0, "Кубометр у нас пять тысяч двести рублей.")) == []
     assert len(ignored(standard, asked, ("seller", 10.0, "А вы сами откуда?"), ("client", 13.0, "Из Березовки."),
                        ("seller", 16.0, "Хорошо, запишу."))) == 1
+
+
+@pytest.mark.parametrize("first_line", [
+    "Здравствуйте, я вас ищу, где вы находитесь?",  # after «ищу», a question of its own
+    "Мы вас ищем, где вы находитесь",
+])
+def test_a_client_who_cannot_find_the_office_asks_where_it_is(standard, first_line):
+    assert len(ignored(standard, ("client", 5.0, first_line), ("seller", 10.0, "Так, а какой объем вам нужен?"),
+                       ("client", 13.0, "Кубов двадцать."), ("seller", 16.0, "Хорошо, посчитаем."))) == 1

@@ -18,13 +18,15 @@ from checks.text.normalise import NormText, normalise_text
 Bound = Literal["opening", "closing"]
 
 _OPENING_PREPOSITIONS = frozenset(("с", "со", "от"))
-_OPENING_VERBS = frozenset(("открываться", "начинать", "начинаться"))
+# the words of a seller's line that tell the opening or the closing beside an hour: «открываемся в
+# девять», «мы открыты в десять утра», «в восемь закрываемся»
+_OPENING_VERBS = frozenset(("открываться", "открыть", "открытый", "начинать", "начинаться"))
 _CLOSING_VERBS = frozenset(("закрываться", "заканчивать", "заканчиваться"))
-# the words of a fact that speak of one end of the day: «время открытия», «утром», «вечером»
-_OPENING_WORDS = _OPENING_VERBS | {"открытие", "начало", "утро", "утром"}
+# the words of a fact that speak of one end of the day («до скольки открыт магазин» holds the closing)
+_OPENING_WORDS = frozenset(("открываться", "начинать", "начинаться", "открытие", "начало", "утро", "утром"))
 _CLOSING_WORDS = _CLOSING_VERBS | {"закрытие", "конец", "вечер", "вечером"}
-# a verb this many words before the hour gives its end of the day: «закрываемся мы в восемь»
-_VERB_REACH = 3
+# a verb this many words from the hour gives its end of the day: «открываемся мы обычно в десять»
+_VERB_REACH = 4
 # with no word that gives its end of the day, a time after these makes an appointment or opens
 # the day: «в десять», «к шести»
 _NOT_CLOSING = frozenset("с со в во к на около после".split())
@@ -46,32 +48,52 @@ def _bound_of_words(words: str) -> Bound:
 
 
 def times_at(text: NormText, times: list[StatedValue], fact: Fact, kb: Sequence[Fact]) -> list[StatedValue]:
-    """The times the line tells as the time fact's end of the day. When recognition lost every word
-    that tells it, any time not said as an appointment («в понедельник к десяти»), for a closing
-    hour or the knowledge base's only hour («машины принимаем с 10 утра» lost its «с»); else none:
-    of an opening and a closing hour, «в девять» alone tells neither."""
+    """The times the line tells as the time fact's end of the day; an opening not said of a day
+    («в субботу с одиннадцати», «завтра с десяти»: one day's hours or an appointment). When
+    recognition lost every word that tells it, any time not said as an appointment («в понедельник к
+    десяти»), for a closing hour or the knowledge base's only hour («машины принимаем 10 утра»);
+    else none: of an opening and a closing hour, «в девять» alone tells neither."""
     bound = fact_bound(fact)
-    said = [(value, _said_as(text, value)) for value in times]
-    if any(end is not None for _, end in said):
-        return [value for value, end in said if end == bound]
+    said = _said_as(text, times)
+    if any(end is not None for end in said):
+        return [v for v, end in zip(times, said) if end == bound and not (end == "opening" and _of_a_day(text, v))]
     if bound == "opening" and sum(f.unit == "time" for f in kb) > 1:
         return []
     toks = text.tokens
     return [v for v in times
-            if not (v.token_start > 0 and toks[v.token_start - 1].text in _NOT_CLOSING)
-            and not any(t.lemma in DAY_LEMMAS for t in toks[max(0, v.token_start - 3):v.token_start])]
+            if not (v.token_start > 0 and toks[v.token_start - 1].text in _NOT_CLOSING) and not _of_a_day(text, v)]
 
 
-def _said_as(text: NormText, value: StatedValue) -> Bound | None:
-    toks, at = text.tokens, value.token_start
-    before = toks[at - 1].text if at else ""
-    if before == "до":
-        return "closing"
-    if before in _OPENING_PREPOSITIONS:
-        return "opening"
-    for tok in reversed(toks[max(0, at - _VERB_REACH):at]):
-        if tok.lemma in _OPENING_VERBS:
-            return "opening"
-        if tok.lemma in _CLOSING_VERBS:
-            return "closing"
-    return None
+def _of_a_day(text: NormText, value: StatedValue) -> bool:
+    return any(t.lemma in DAY_LEMMAS for t in text.tokens[max(0, value.token_start - 3):value.token_start])
+
+
+def _said_as(text: NormText, times: list[StatedValue]) -> list[Bound | None]:
+    """Each time's end of the day by the preposition before it, else by a verb of opening or closing
+    beside it and no other hour. Whether such verbs stand before their hours («открываемся в девять,
+    закрываемся в восемь») or after them («в девять открываемся, в восемь закрываемся») the line's
+    first hour tells, so that a verb between two hours goes with the right one."""
+    toks = text.tokens
+    verbs: dict[int, Bound] = {i: "opening" for i, t in enumerate(toks) if t.lemma in _OPENING_VERBS}
+    verbs.update({i: "closing" for i, t in enumerate(toks) if t.lemma in _CLOSING_VERBS})
+    starts = sorted(v.token_start for v in times)
+    ends = sorted(v.token_end for v in times)
+    verb_first = bool(starts) and any(starts[0] - _VERB_REACH <= i < starts[0] for i in verbs)
+    out: list[Bound | None] = []
+    for value in times:
+        at = value.token_start
+        before = toks[at - 1].text if at else ""
+        if before == "до":
+            out.append("closing")
+            continue
+        if before in _OPENING_PREPOSITIONS:
+            out.append("opening")
+            continue
+        if verb_first:
+            since = max([e for e in ends if e <= at] + [at - _VERB_REACH, 0])
+            near = range(at - 1, since - 1, -1)
+        else:
+            until = min([s for s in starts if s >= value.token_end] + [value.token_end + _VERB_REACH, len(toks)])
+            near = range(value.token_end, until)
+        out.append(next((verbs[i] for i in near if i in verbs), None))
+    return out

@@ -64,6 +64,7 @@ from checks.text.normalise import (
     NormText,
     Token,
     is_first_name,
+    is_known_word,
     match_key,
     names_a_person,
     normalise_text,
@@ -482,12 +483,16 @@ def _opening_request(ctx: CallContext, q: int) -> bool:
 def _asks_directly(text: NormText) -> bool:
     """A question word that asks, not one that opens a clause of what the client seeks: «ищу, где
     напечатать баннер», «не знаю, куда обратиться» (after a verb of seeking or knowing, before an
-    infinitive; after «ищу» whatever follows, its verb often garbled: «ищу, где напечаток») say what
-    the call is about; «куда ехать, адрес подскажите» asks."""
+    infinitive, or after «ищу» before a word recognition garbled: «ищу, где напечаток») say what the
+    call is about; «куда ехать, адрес подскажите» and «я вас ищу, где вы находитесь?» ask."""
     toks = text.tokens
-    return any(t.key in QUESTION_WORDS and not (0 < k and (toks[k - 1].lemma == "искать" or (
-        k < len(toks) - 1 and toks[k - 1].lemma in _SEEKING and part_of_speech(toks[k + 1].text) == "INFN")))
-        for k, t in enumerate(toks))
+    return any(t.key in QUESTION_WORDS and not (0 < k < len(toks) - 1 and _opens_what_is_sought(toks[k - 1], toks[k + 1]))
+               for k, t in enumerate(toks))
+
+
+def _opens_what_is_sought(verb: Token, after: Token) -> bool:
+    return verb.lemma in _SEEKING and (part_of_speech(after.text) == "INFN"
+                                       or (verb.lemma == "искать" and not is_known_word(after.text)))
 
 
 _SEEKING = frozenset(("искать", "знать", "думать", "выбирать", "решать", "подбирать"))
