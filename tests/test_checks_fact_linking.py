@@ -219,3 +219,19 @@ def test_an_hour_of_the_afternoon_is_no_count_of_days(line, days):
 def test_a_wrong_answer_says_how_sure_whisper_was_of_the_value(nursery):
     found = _thuja_price_heard(nursery, "Туя у нас 2400 рублей.", "2400", 0.3)
     assert found[0].details["heard"] == 0.3
+
+
+@pytest.mark.parametrize(("reply", "facts"), [
+    ("Мы на месте до 5 вечера.", ["office_hours"]),  # a closing hour: the one hour the company holds
+    ("Могу записать вас на завтра к пяти вечера, подойдёт?", []),  # an appointment tells no hours
+    ("Завтра в пять вечера подъедете?", []),  # no word tells the hour a closing one
+])
+def test_a_reply_to_a_question_garbled_past_any_fact_is_judged_on_the_one_fact_of_its_unit(reply, facts):
+    # «вы в будни до скольки работаете?» garbled past its keywords, and Whisper unsure of it; a solar
+    # installer's standard, whose one hour is the office's closing (19:00), with no reply near it in meaning
+    solar = load_standard(NURSERY.parent / "paneli.yaml")
+    text = "Вы в подне доскальке и работаете."
+    transcript = call(GREETING, ("client", 4.0, text), ("seller", 9.0, reply))
+    question = _heard("client", 4.0, text, "доскальке", 0.2)
+    transcript = replace(transcript, utterances=(transcript.utterances[0], question, transcript.utterances[2]))
+    assert [f.details["fact"] for f in _found(solar, "wrong_answer", transcript=transcript)] == facts

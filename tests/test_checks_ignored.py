@@ -525,3 +525,12 @@ def test_a_value_in_the_unit_asked_answers_whatever_fact_the_question_was_linked
 def test_a_client_who_cannot_find_the_office_asks_where_it_is(standard, first_line):
     assert len(ignored(standard, ("client", 5.0, first_line), ("seller", 10.0, "Так, а какой объем вам нужен?"),
                        ("client", 13.0, "Кубов двадцать."), ("seller", 16.0, "Хорошо, посчитаем."))) == 1
+
+
+def test_a_value_with_its_unit_answers_a_question_that_names_no_fact(standard):
+    # «как долго монтаж будет идти» garbled past any fact and any word that asks an amount
+    opening = (("client", 2.0, "Добрый день, нужен газобетон на дом."), ("seller", 3.5, "Хорошо, подберём."))
+    asked = ("client", 5.0, "Если заказать, как долгом антаж будет идти?")
+    assert ignored(standard, *opening, asked, ("seller", 9.0, "Обычно управляемся за три дня.")) == []
+    assert len(ignored(standard, *opening, asked, ("seller", 9.0, "А вы сами откуда будете?"),
+                       ("client", 12.0, "Из Химок."), ("seller", 15.0, "Хорошо, запишу."))) == 1

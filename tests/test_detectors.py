@@ -507,8 +507,8 @@ def test_detector_without_config_is_skipped_and_listed(tmp_path):
     std = load_standard(path)
     result = analyze_transcript(call(GREETING, ("client", 5.0, "Сколько стоит доставка в Подольск?"),
                                      ("seller", 9.0, "Четыре тысячи рублей.")), std)
-    assert any(s.startswith("wrong_answer@24: not configured") for s in result.checks_skipped)
-    assert any(s.startswith("evasive_answer@17: the standard has no knowledge_base") for s in result.checks_skipped)
+    assert any(s.startswith("wrong_answer@25: not configured") for s in result.checks_skipped)
+    assert any(s.startswith("evasive_answer@18: the standard has no knowledge_base") for s in result.checks_skipped)
     assert not any(f.type == "wrong_answer" for f in result.findings)
 
 

@@ -42,7 +42,7 @@ from checks.dialogue.questions import (
     text_fact_mentioned,
 )
 from checks.dialogue.holds import delays_the_reply
-from checks.dialogue.hours import fact_bound, times_at
+from checks.dialogue.hours import fact_bound, times_at, times_told_at
 from checks.dialogue.stages import stage_hits
 from checks.hearing import (LOST_SLOT_WORDS, Reheard, lost_value_reheard, reheard_value, shares_a_numeral, spoken_forms,
                             spoken_hours)
@@ -407,7 +407,8 @@ def _judged_facts(ctx: CallContext, question: int, answer: int) -> Iterator[Fact
     question's fact; when recognition garbled it («сколько в тайпуга за
     бетонзаку?»), the keywords of question and reply together, or the reply's
     own words of a text fact, or the one fact the reply gives a word of and a value of («в рабочие
-    трудимся до шести вечера»), or, the question's fact lost, the fact the reply is near in meaning.
+    трудимся до шести вечера»), or, the question's fact lost, the fact the reply is near in meaning,
+    or the one fact of the unit the reply tells a value in.
     The first of these the reply states a value of is judged.
     """
     kb = ctx.standard.knowledge_base
@@ -421,6 +422,7 @@ def _judged_facts(ctx: CallContext, question: int, answer: int) -> Iterator[Fact
         yield fact_of_a_word_and_value(a, kb)
         yield _only_fact_of_the_unit_asked(q, kb)
         yield _fact_of_the_reply_by_meaning(ctx, question, answer)
+        yield _only_fact_of_the_unit_told(ctx, question, answer)
 
     seen: set[int] = set()
     for fact in candidates():
@@ -459,14 +461,34 @@ def _fact_of_the_reply_by_meaning(ctx: CallContext, question: int, answer: int) 
     (near «во сколько вы вечером закрываетесь»). Only where neither line names a keyword: «доставка
     в Тверь» names delivery and no fact's place, asking what the knowledge base lacks. A reply is
     judged only on a value it states."""
-    kb = ctx.standard.knowledge_base
-    # only a question Whisper was unsure of: «А менеджер во сколько будет на месте?», heard sure,
-    # asks what the knowledge base does not hold, and «он будет до семи» tells no closing time
-    if (not heard_unsure(ctx.transcript.utterances[question]) or question_fact(ctx, question) is not None
-            or candidate_facts(ctx.texts[question], kb) or candidate_facts(ctx.texts[answer], kb)):
+    if not _question_left_no_fact(ctx, question, answer):
         return None
     found = ctx.meaning.match(fact_index(ctx.standard), answer)
-    return next((f for f in kb if f.id == found.label), None) if found else None
+    return next((f for f in ctx.standard.knowledge_base if f.id == found.label), None) if found else None
+
+
+def _only_fact_of_the_unit_told(ctx: CallContext, question: int, answer: int) -> Fact | None:
+    """The one fact the reply's value can be of, by its unit, when recognition left the question no
+    fact: «вы в подне доскальке и работаете?» — «мы на месте до пяти вечера» tells the one hour the
+    knowledge base holds. Not a line that proposes a meeting or says another stage («могу записать вас
+    на осмотр завтра к 10 утра»): its value is no fact's."""
+    utt = ctx.transcript.utterances[answer]
+    if not _question_left_no_fact(ctx, question, answer) or _said_in_a_stage(ctx, utt.start, utt.end):
+        return None
+    kb, text = ctx.standard.knowledge_base, ctx.texts[answer]
+    # an hour only as a word tells it («до пяти»): «завтра в 10 утра» may make an appointment
+    told = [f for f in kb if f.unit != "text" and (times_told_at(text, stated_values(text, "time"), f) if f.unit == "time"
+                                                   else stated_values(text, f.unit))]
+    return told[0] if len(told) == 1 else None
+
+
+def _question_left_no_fact(ctx: CallContext, question: int, answer: int) -> bool:
+    """A question Whisper was unsure of, linked to no fact, and neither line names a keyword. Only
+    such: «А менеджер во сколько будет на месте?», heard sure, asks what the knowledge base does not
+    hold, and «он будет до семи» tells no closing time."""
+    kb = ctx.standard.knowledge_base
+    return (heard_unsure(ctx.transcript.utterances[question]) and question_fact(ctx, question) is None
+            and not candidate_facts(ctx.texts[question], kb) and not candidate_facts(ctx.texts[answer], kb))
 
 
 def _only_fact_of_the_unit_asked(question: NormText, kb: list[Fact]) -> Fact | None:
@@ -501,7 +523,7 @@ def finding_at(kind: str, severity: str, ctx: CallContext, index: int, evidence:
                    speaker=u.speaker, evidence=evidence, reference=reference, check=check, details=details)
 
 
-@register("wrong_answer", "24", requires=("knowledge_base",), needs_roles=True)
+@register("wrong_answer", "25", requires=("knowledge_base",), needs_roles=True)
 def wrong_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     """Seller lines that state a knowledge-base value and contradict it.
 
@@ -775,7 +797,7 @@ def _show(value: float | str, unit: str) -> str:
     return f"{value}{suffix}"
 
 
-@register("evasive_answer", "17", requires=("knowledge_base",), needs_roles=True)
+@register("evasive_answer", "18", requires=("knowledge_base",), needs_roles=True)
 def evasive_answer_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     phrases = list(params.get("phrases", DEFAULT_EVASIVE))
     turns = int(params.get("answer_turns", 2))

@@ -95,7 +95,7 @@ ANSWER_OPENERS = ("конечно", "разумеется", "без пробле
 YES_NO_OPENERS = ("да", "нет", "можно", "нельзя", "есть", "нету", "не получится", "получится")
 
 
-@register("ignored_question", "21", needs_roles=True)
+@register("ignored_question", "22", needs_roles=True)
 def ignored_question_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     turns = int(params.get("answer_turns", 2))
     min_words = int(params.get("min_words", 3))
@@ -323,7 +323,9 @@ def _first_reply_answers(ctx: CallContext, q: int, a: int, facts: list[Fact], ev
             # a number answers «сколько?» about something the knowledge base does not know; for a
             # known fact only a value of its unit does («в четыре часа» is no price)
             or (not facts and asks_amount(question) and any(t.text[:1].isdigit() or t.text[:1] == "~" for t in answer.tokens))
-            or (not facts and bool(said_units) and asks_amount(question))
+            # a value with its unit told at once answers a question that names no fact, whatever it
+            # asks in words recognition garbled («как долгом антаж будет идти» — «монтируем за три дня»)
+            or (not facts and bool(said_units))
             # a value in the unit the question names or asks for, whatever fact it was linked to: «до
             # которого часа… в салоне?» (the address's keyword) — «мы открыты до восьми вечера»;
             # «…у вас почем?» — «разработка макета 2500 рублей»

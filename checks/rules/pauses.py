@@ -56,7 +56,7 @@ def _announced(ctx: CallContext, gap_start: float) -> str | None:
     return None
 
 
-@register("multitasking_pause", "10")
+@register("multitasking_pause", "11")
 def multitasking_pause_check(ctx: CallContext, params: Mapping[str, Any]) -> CheckResult:
     dead_air_s = float(params.get("dead_air_s", 10.0))
     ignore_below_s = float(params.get("ignore_below_s", 2.0))
