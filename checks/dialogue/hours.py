@@ -53,8 +53,9 @@ def times_at(text: NormText, times: list[StatedValue], fact: Fact, kb: Sequence[
     recognition lost every word that tells it, any time not said as an appointment («в понедельник к
     десяти»), for a closing hour or the knowledge base's only hour («машины принимаем 10 утра»);
     else none: of an opening and a closing hour, «в девять» alone tells neither."""
-    if any(end is not None for end in _said_as(text, times)):
-        return times_told_at(text, times, fact)
+    said = _said_as(text, times)
+    if any(end is not None for end in said):
+        return _told_at(text, times, said, fact)
     if fact_bound(fact) == "opening" and sum(f.unit == "time" for f in kb) > 1:
         return []
     toks = text.tokens
@@ -64,9 +65,12 @@ def times_at(text: NormText, times: list[StatedValue], fact: Fact, kb: Sequence[
 
 def times_told_at(text: NormText, times: list[StatedValue], fact: Fact) -> list[StatedValue]:
     """The times a word of the line tells as the fact's end of the day («до пяти вечера»)."""
+    return _told_at(text, times, _said_as(text, times), fact)
+
+
+def _told_at(text: NormText, times: list[StatedValue], said: list[Bound | None], fact: Fact) -> list[StatedValue]:
     bound = fact_bound(fact)
-    return [v for v, end in zip(times, _said_as(text, times))
-            if end == bound and not (end == "opening" and _of_a_day(text, v))]
+    return [v for v, end in zip(times, said) if end == bound and not (end == "opening" and _of_a_day(text, v))]
 
 
 def _of_a_day(text: NormText, value: StatedValue) -> bool:

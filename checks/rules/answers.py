@@ -108,6 +108,7 @@ _LOST_UNIT_FORMS: dict[str, tuple[str, ...]] = {
 # a word heard under this may be a value Whisper lost («действует репь года»: 0.59); the words of
 # «хорошего вечера» are heard above it
 _GARBLED_PROBABILITY = 0.7
+# a unit word after these names a part of the day, not an hour: «с утра», «к вечеру»
 _PART_OF_THE_DAY_PREPOSITIONS = frozenset(("с", "со", "до", "к", "по"))
 # a client saying what may be done asks whether it may: «оформить можно по телефону»
 _PERMISSION_WORDS = frozenset(("можно", "нельзя", "получится"))
@@ -476,9 +477,10 @@ def _only_fact_of_the_unit_told(ctx: CallContext, question: int, answer: int) ->
     if not _question_left_no_fact(ctx, question, answer) or _said_in_a_stage(ctx, utt.start, utt.end):
         return None
     kb, text = ctx.standard.knowledge_base, ctx.texts[answer]
+    times = stated_values(text, "time")
     # an hour only as a word tells it («до пяти»): «завтра в 10 утра» may make an appointment
-    told = [f for f in kb if f.unit != "text" and (times_told_at(text, stated_values(text, "time"), f) if f.unit == "time"
-                                                   else stated_values(text, f.unit))]
+    told = [f for f in kb if f.unit != "text"
+            and (times_told_at(text, times, f) if f.unit == "time" else stated_values(text, f.unit))]
     return told[0] if len(told) == 1 else None
 
 

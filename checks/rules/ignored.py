@@ -208,7 +208,8 @@ def _answers(ctx: CallContext, q: int, a: int, fact: Fact | None, evasive: list[
     if not first_reply and seller_line_asks(ctx, a):
         # «может, заглянете к нам в офис в субботу?» names the office asked about and tells nothing
         # of where it is: a later line that asks the client answers only with a value
-        return any(_answers_with_a_value(answer, f, kb, False) for f in facts) or text_fact_in_reply(answer, kb) is not None
+        return (any(_answers_with_a_value(answer, f, kb, False) for f in facts)
+                or text_fact_in_reply(answer, kb) is not None)
     # once the seller has moved on, a question of a known fact is answered by the fact (its value,
     # its keyword), not by a word the two lines share: a story about «первый инструмент» tells
     # nothing of the warranty asked about as «гарантия на инструмент какая»
@@ -488,7 +489,8 @@ def _asks_directly(text: NormText) -> bool:
     infinitive, or after «ищу» before a word recognition garbled: «ищу, где напечаток») say what the
     call is about; «куда ехать, адрес подскажите» and «я вас ищу, где вы находитесь?» ask."""
     toks = text.tokens
-    return any(t.key in QUESTION_WORDS and not (0 < k < len(toks) - 1 and _opens_what_is_sought(toks[k - 1], toks[k + 1]))
+    return any(t.key in QUESTION_WORDS
+               and not (0 < k < len(toks) - 1 and _opens_what_is_sought(toks[k - 1], toks[k + 1]))
                for k, t in enumerate(toks))
 
 
