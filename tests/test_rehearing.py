@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from checks.analyze import analyze_transcript
-from checks.hearing import shares_a_numeral, spoken_forms, spoken_hours
+from checks.hearing import shares_a_numeral, spoken_forms
 from checks.standard import load_standard
 from tests.helpers import call
 
